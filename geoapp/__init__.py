@@ -1,0 +1,50 @@
+"""geoapp: area-based workplace-safety risk oversight on a map."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from geoapp.resources import bundled
+
+
+def default_database_url(instance_path: str) -> str:
+    """GEOAPP_DATABASE_URL, else the embedded SQLite file in the instance folder."""
+    url = os.environ.get("GEOAPP_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{Path(instance_path) / 'geoapp.sqlite3'}"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory. Reads config and layer files; opens no connection.
+
+    Layer and rule files are validated here, so a bad file stops start-up with
+    a message naming the file and key.
+    """
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(bundled("templates")))
+    app.config.from_mapping(
+        DATABASE_URL=None,
+        LAYERS_DIR=os.environ.get("GEOAPP_LAYERS_DIR") or str(bundled("layers")),
+        JSON_AS_ASCII=False,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config["DATABASE_URL"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["DATABASE_URL"] = default_database_url(app.instance_path)
+    app.json.ensure_ascii = False
+
+    from geoapp import api, db, views
+    from geoapp.layers import load_rules
+
+    app.extensions["geoapp.rules"] = load_rules(Path(app.config["LAYERS_DIR"]))
+    db.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)
+    return app

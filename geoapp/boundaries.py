@@ -1,0 +1,172 @@
+"""Reading boundary files (cells, zones): GeoJSON, zipped Shapefile, GeoPackage.
+
+Every feature is checked and every problem collected before anything is
+written. Geometry is reprojected to WGS84 on the way in: official data often
+comes in CGCS2000 Gauss-Krüger zones (read from the file's .prj) and
+coordinates copied from web maps in GCJ-02/BD-09 (named with ``--crs``).
+
+Shapefiles from Chinese offices often carry a GBK attribute table and no .cpg;
+GDAL would then decode it as Latin-1. We look at the raw .dbf bytes: if they
+are not valid UTF-8 they are read as GB18030 (a superset of GBK).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+
+from geoapp import crs as crs_mod
+from geoapp.layers import TableFile
+from geoapp.ledger import CHINA_LAT, CHINA_LON, ImportRejected, Problem, parse_records
+
+POLYGONAL = {3, 6}  # shapely type ids: Polygon, MultiPolygon
+
+
+def _dbf_encoding(dbf_bytes: bytes) -> str:
+    # header (32 bytes + 32 per field + terminator) is ASCII; records follow
+    header_len = int.from_bytes(dbf_bytes[8:10], "little")
+    try:
+        dbf_bytes[header_len:].decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        return "GB18030"
+
+
+def _open(path: Path) -> tuple[str, dict]:
+    """The GDAL path and read options for a boundary file."""
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            shps = [n for n in names if n.lower().endswith(".shp")]
+            if len(shps) != 1:
+                why = f"压缩包中应有且仅有一个 .shp 文件（找到 {len(shps)} 个）"
+                raise ImportRejected(path, [Problem(None, None, why)])
+            stem = shps[0][:-4]
+            has_cpg = any(n.lower() == f"{stem}.cpg".lower() for n in names)
+            dbf = next((n for n in names if n.lower() == f"{stem}.dbf".lower()), None)
+            options = {}
+            if dbf and not has_cpg:
+                options["encoding"] = _dbf_encoding(zf.read(dbf))
+        return f"/vsizip/{path.resolve()}/{shps[0]}", options
+    if suffix == ".shp":
+        cpg = path.with_suffix(".cpg")
+        dbf = path.with_suffix(".dbf")
+        options = {}
+        if dbf.exists() and not cpg.exists():
+            options["encoding"] = _dbf_encoding(dbf.read_bytes())
+        return str(path), options
+    if suffix in (".geojson", ".json", ".gpkg"):
+        return str(path), {}
+    why = f"不支持的边界格式 {suffix}（GeoJSON、Shapefile 压缩包 .zip、GeoPackage）"
+    raise ImportRejected(path, [Problem(None, None, why)])
+
+
+def read_boundaries(
+    path: str | Path, spec: TableFile, crs: str | None = None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Validated boundaries in WGS84 with typed attributes, and notes for the user.
+
+    Raises ImportRejected listing every problem (feature number, column, reason).
+    Returned columns: the spec's field names, ``_key``, ``_row`` and ``geometry``
+    (always MultiPolygon).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImportRejected(path, [Problem(None, None, "文件不存在")])
+    source, options = _open(path)
+    try:
+        frame = pyogrio.read_dataframe(source, **options)
+    except Exception as exc:  # GDAL says why: truncated file, not a dataset…
+        raise ImportRejected(path, [Problem(None, None, f"无法读取：{exc}")]) from None
+    notes = []
+    if "encoding" in options:
+        notes.append(f"属性表无 .cpg，按 {options['encoding']} 解码")
+
+    attrs = frame.drop(columns="geometry").astype(object).where(frame.notna(), "")
+    attrs = attrs.map(lambda v: "" if v is None else str(v).strip())
+    records, problems = parse_records(attrs, spec, first_row=1)
+    if not records and problems:
+        raise ImportRejected(path, problems)
+
+    geoms, crs_notes, crs_problems = _to_wgs84(frame, crs)
+    notes += crs_notes
+    problems += crs_problems
+    if crs_problems:
+        raise ImportRejected(path, problems)
+
+    fixed = []
+    for i, geom in enumerate(geoms):
+        result, problem, repaired = _polygonal(geom)
+        if problem:
+            problems.append(Problem(i + 1, "几何", problem))
+        elif repaired:
+            notes.append(f"第 {i + 1} 个要素的多边形无效，已自动修复")
+        fixed.append(result)
+    if problems:
+        raise ImportRejected(path, problems)
+
+    out = gpd.GeoDataFrame(
+        [{k: v for k, v in r.items()} for r in records], geometry=fixed, crs=4326
+    )
+    return out, notes
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame, crs: str | None):
+    """Geometry in WGS84, with a note saying which CRS was used."""
+    notes, problems = [], []
+    geoms = np.asarray(frame.geometry.values)
+    file_crs = frame.crs
+    if crs is not None:
+        try:
+            chosen = crs_mod.parse_crs(crs)
+        except ValueError as exc:
+            return geoms, notes, [Problem(None, "--crs", str(exc))]
+        if chosen.code.startswith("EPSG:"):
+            geoms = np.asarray(gpd.GeoSeries(geoms, crs=file_crs, allow_override=True)
+                               .set_crs(chosen.code, allow_override=True).to_crs(4326).values)
+        else:
+            geoms = crs_mod.geometries_to_wgs84(geoms, chosen)
+        notes.append(f"坐标系：{chosen.label}（按 --crs 指定）")
+    elif file_crs is not None:
+        if not file_crs.equals(gpd.GeoSeries(crs=4326).crs):
+            geoms = np.asarray(frame.geometry.to_crs(4326).values)
+        notes.append(f"坐标系：{file_crs.name}（读自文件），已转换为 WGS84")
+    else:
+        notes.append("文件未声明坐标系，按 WGS84 经纬度读取")
+    # Projected metres read as degrees, or a wrong --crs, land far outside China.
+    xy = shapely.get_coordinates(geoms)
+    if len(xy):
+        lon_ok = (xy[:, 0] >= CHINA_LON[0]) & (xy[:, 0] <= CHINA_LON[1])
+        lat_ok = (xy[:, 1] >= CHINA_LAT[0]) & (xy[:, 1] <= CHINA_LAT[1])
+        if not (lon_ok & lat_ok).all():
+            x, y = xy[~(lon_ok & lat_ok)][0]
+            problems.append(Problem(None, "几何", f"坐标 ({x:.6g}, {y:.6g}) 不在中国范围内："
+                                    "文件坐标系不明时请用 --crs 指定（如 EPSG:4549）"))
+    return geoms, notes, problems
+
+
+def _polygonal(geom):
+    """(MultiPolygon, problem, repaired) for one feature's geometry."""
+    if geom is None or shapely.is_empty(geom):
+        return None, "几何为空", False
+    if shapely.get_type_id(geom) not in POLYGONAL:
+        return None, f"应为面（Polygon/MultiPolygon），而不是 {geom.geom_type}", False
+    repaired = False
+    if not shapely.is_valid(geom):
+        why = shapely.is_valid_reason(geom)
+        fixed = shapely.make_valid(geom)
+        parts = [p for p in shapely.get_parts(fixed) if shapely.get_type_id(p) in POLYGONAL]
+        polys = shapely.get_parts(shapely.multipolygons(parts)) if parts else []
+        if len(polys) == 0 or shapely.area(shapely.multipolygons(polys)) == 0:
+            return None, f"多边形无效且无法修复（{why}）", False
+        geom = shapely.multipolygons(list(polys))
+        repaired = True
+    if shapely.get_type_id(geom) == 3:
+        geom = shapely.multipolygons([geom])
+    return geom, None, repaired

@@ -1,0 +1,164 @@
+"""The ``geoapp`` command: demo, import, assign, db, layers.
+
+Each command parses its options, calls one core function and prints the
+result; bad input exits non-zero with the report of what is wrong.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from geoapp.ledger import ImportRejected
+
+
+def _app():
+    from geoapp import create_app
+
+    return create_app()
+
+
+def _context():
+    app = _app()
+    return app, app.extensions["geoapp.db"], app.extensions["geoapp.rules"]
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(str(exc), err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """geoapp: grid cells, four-colour risk and hazard rectification on a map."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo(host, port):
+    """Create the embedded database if missing, load the synthetic demo data, serve."""
+    from geoapp.demo import load_demo
+
+    app, database, rules = _context()
+    click.echo(f"database: {database.engine.url.render_as_string(hide_password=True)}")
+    try:
+        loaded = load_demo(database, rules, echo=click.echo)
+    except ImportRejected as exc:
+        _fail(exc)
+    if not loaded:
+        click.echo("database already has data; demo files not loaded again")
+    app.run(host=host, port=port)
+
+
+CRS_HELP = "coordinates: wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n"
+
+
+@main.group(name="import")
+def import_():
+    """Validate a whole file, then write it in one transaction (or change nothing)."""
+
+
+def _run_import(run) -> None:
+    """Open the configured database, run one importer call, print its summary or report."""
+    from geoapp import importer
+
+    _, database, rules = _context()
+    database.create_all()
+    try:
+        click.echo(str(run(importer, database, rules)))
+    except ImportRejected as exc:
+        _fail(exc)
+
+
+@import_.command(name="cells")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--crs", default=None, help=CRS_HELP + " (default: the file's own)")
+def import_cells(file, crs):
+    """Replace the grid cells with those in FILE (GeoJSON, Shapefile .zip, GeoPackage)."""
+    _run_import(lambda imp, database, rules: imp.import_cells(database, rules, file, crs))
+
+
+@import_.command(name="zones")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--crs", default=None, help=CRS_HELP + " (default: the file's own)")
+def import_zones(file, crs):
+    """Replace the functional zones with those in FILE."""
+    _run_import(lambda imp, database, rules: imp.import_zones(database, rules, file, crs))
+
+
+@import_.command(name="points")
+@click.option("--layer", required=True, help="enterprise | idle_site | confined_space | "
+              "major_hazard (any layer file in layers/)")
+@click.option("--crs", default="wgs84", show_default=True, help=CRS_HELP)
+@click.argument("file", type=click.Path(dir_okay=False))
+def import_points(layer, crs, file):
+    """Merge a point ledger (CSV/XLSX, Chinese headers) into a layer by its stable key."""
+    _run_import(lambda imp, database, rules: imp.import_points(database, rules, file, layer, crs))
+
+
+@import_.command(name="hazards")
+@click.argument("file", type=click.Path(dir_okay=False))
+def import_hazards(file):
+    """Merge a hazard ledger by 隐患编号; new hazards and state changes are logged."""
+    _run_import(lambda imp, database, rules: imp.import_hazards(database, rules, file))
+
+
+@main.command()
+@click.option("--cells", "cells_file", required=True, type=click.Path(dir_okay=False))
+@click.option("--points", "points_file", required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False))
+@click.option("--zones", "zones_file", default=None, type=click.Path(dir_okay=False))
+@click.option("--points-crs", default="wgs84", show_default=True, help=CRS_HELP)
+@click.option("--cells-crs", default=None, help=CRS_HELP + " (default: the file's own)")
+def assign(cells_file, points_file, out_file, zones_file, points_crs, cells_crs):
+    """Assign points to cells and zones, on files, without a database; write a CSV."""
+    from geoapp.batch import assign_files
+
+    try:
+        stats = assign_files(cells_file, points_file, out_file, zones_file, points_crs,
+                             cells_crs)
+    except ImportRejected as exc:
+        _fail(exc)
+    click.echo(f"{stats['points']} points → {out_file}: {stats['inside']} in a cell, "
+               f"{stats['outside']} outside every cell, {stats['in_zones']} in a zone "
+               f"(points read as {stats['crs']})")
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command()
+def upgrade():
+    """Create the schema (tables and spatial indexes) where missing."""
+    _, database, _ = _context()
+    database.create_all()
+    click.echo(f"schema ready: {database.engine.url.render_as_string(hide_password=True)}")
+
+
+@main.group()
+def layers():
+    """Layer and rule files."""
+
+
+@layers.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+def check(folder):
+    """Validate a layers folder (default: the configured one) and list what it declares."""
+    from geoapp.layers import LayerFileError, load_rules
+    from geoapp.resources import bundled
+
+    try:
+        rules = load_rules(Path(folder) if folder else bundled("layers"))
+    except LayerFileError as exc:
+        _fail(exc)
+    for name, spec in rules.layers.items():
+        click.echo(f"{name}: {spec.label}, {len(spec.fields)} fields, "
+                   f"{len(spec.risk.rules)} risk rules (default {spec.risk.default})")
+    click.echo(f"area rule: {rules.risk.area.rule}; escalation open major hazard → red: "
+               f"{rules.risk.escalation.open_major_hazard_is_red}; "
+               f"{len(rules.substances)} substance names")

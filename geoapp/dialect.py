@@ -1,0 +1,122 @@
+"""The one place where the storage backends differ.
+
+PostGIS stores geometry as ``geometry(<type>, 4326)`` with a GiST index
+(GeoAlchemy2); the embedded default is SQLite, which stores the same geometry
+as WKB in a BLOB so that it works after ``pip install`` alone, with no
+SpatiaLite system library. Spatial work (assignment, distances) runs in
+vectorised shapely on both (DESIGN.md: bulk assignment in shapely beats
+row-by-row SQL), so the database is only asked for attribute queries.
+Application code sees shapely geometries either way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geoalchemy2
+import shapely
+import sqlalchemy as sa
+from geoalchemy2.shape import from_shape, to_shape
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import LargeBinary, TypeDecorator
+
+SRID = 4326
+
+
+class Geometry(TypeDecorator):
+    """A geometry column: shapely in and out, PostGIS geometry or SQLite WKB underneath."""
+
+    impl = geoalchemy2.Geometry
+    cache_ok = True
+
+    def __init__(self, geometry_type: str = "GEOMETRY"):
+        super().__init__(geometry_type=geometry_type, srid=SRID, spatial_index=True)
+
+    def load_dialect_impl(self, dialect):
+        # GeoAlchemy2's DDL hooks call this with dialect=None to ask "is this spatial?"
+        if dialect is None or dialect.name == "postgresql":
+            return self.impl_instance
+        return dialect.type_descriptor(LargeBinary())
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "postgresql":
+            return from_shape(value, srid=SRID)
+        return shapely.to_wkb(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "postgresql":
+            return to_shape(value)
+        return shapely.from_wkb(value)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware instant: stored as UTC, always read back aware.
+
+    PostgreSQL's timestamptz does this itself; SQLite has no time zone type and
+    would hand back naive clock times, so there the value is kept as naive UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give a timezone-aware instant")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def append_only(table: sa.Table) -> None:
+    """Make a table refuse UPDATE and DELETE in the database itself.
+
+    The ORM refuses too (geoapp.models), but bulk statements and other clients
+    bypass the ORM; history must not be rewritable by any of them.
+    """
+    name = table.name
+    sqlite_ddl = [
+        f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
+        f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END"
+        for op in ("UPDATE", "DELETE")
+    ]
+    pg_ddl = [
+        f"""CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION '{name} is append-only'; END $$ LANGUAGE plpgsql""",
+        f"""CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name}
+            FOR EACH ROW EXECUTE FUNCTION {name}_append_only()""",
+    ]
+    for ddl in sqlite_ddl:
+        sa.event.listen(table, "after_create", sa.DDL(ddl).execute_if(dialect="sqlite"))
+    for ddl in pg_ddl:
+        sa.event.listen(table, "after_create", sa.DDL(ddl).execute_if(dialect="postgresql"))
+
+
+# JSONB on PostgreSQL (indexable, compact); SQLite's JSON elsewhere.
+JSON = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+def configure_engine(engine: sa.Engine) -> None:
+    """Per-dialect connection settings."""
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            # WAL lets readers (the web app) go on while an import writes.
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+
+def is_embedded(url: str) -> bool:
+    return sa.engine.make_url(url).get_backend_name() == "sqlite"

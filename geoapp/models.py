@@ -1,0 +1,139 @@
+"""The stored domain: territory (town → village → cell), zones, points, hazards.
+
+Computed values (a point's cell and zones, every level) are stored on the rows
+and recomputed when inputs change, so reads are attribute queries (DESIGN.md).
+Point layers share one table: the fields a layer file declares beyond the
+common ones live in ``attrs``, so a fifth layer needs no migration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from geoapp.db import Base
+from geoapp.dialect import JSON, Geometry, UTCDateTime, append_only
+
+
+class Town(Base):
+    __tablename__ = "town"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+
+
+class Village(Base):
+    __tablename__ = "village"
+    __table_args__ = (sa.UniqueConstraint("town_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("town.id"))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    code: Mapped[str | None] = mapped_column(sa.String(50))
+    town: Mapped[Town] = relationship()
+
+
+class Cell(Base):
+    """A grid cell (网格): the unit of supervision."""
+
+    __tablename__ = "cell"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"))
+    geom = mapped_column(Geometry("MULTIPOLYGON"), nullable=False)
+    # [{"name": …, "phone": …}]: a cell may have several grid members
+    members: Mapped[list] = mapped_column(JSON, default=list)
+    supervising_unit: Mapped[str | None] = mapped_column(sa.String(200))
+    supervisor: Mapped[str | None] = mapped_column(sa.String(100))
+    risk_level: Mapped[str] = mapped_column(sa.String(10), default="blue")
+    village: Mapped[Village] = relationship()
+
+
+class Zone(Base):
+    """A functional zone (功能区) with its own admission catalogue."""
+
+    __tablename__ = "zone"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    park_score: Mapped[float | None]
+    geom = mapped_column(Geometry("MULTIPOLYGON"), nullable=False)
+    risk_level: Mapped[str] = mapped_column(sa.String(10), default="blue")
+
+
+class Point(Base):
+    """A point of any layer: enterprise, idle site, confined space, major hazard…"""
+
+    __tablename__ = "point"
+    __table_args__ = (sa.UniqueConstraint("layer", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer: Mapped[str] = mapped_column(sa.String(40), index=True)
+    key: Mapped[str] = mapped_column(sa.String(100))  # stable key from the ledger
+    name: Mapped[str] = mapped_column(sa.String(300))
+    geom = mapped_column(Geometry("POINT"), nullable=False)
+    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
+    industry: Mapped[str | None] = mapped_column(sa.String(8), index=True)
+    source_crs: Mapped[str] = mapped_column(sa.String(40), default="wgs84")
+    # spatial assignment (geoapp.spatial)
+    cell_code: Mapped[str | None] = mapped_column(sa.String(50), index=True)
+    zone_codes: Mapped[list] = mapped_column(JSON, default=list)
+    outside: Mapped[bool] = mapped_column(default=False)
+    nearest_cell_code: Mapped[str | None] = mapped_column(sa.String(50))
+    distance_m: Mapped[float | None]
+    # risk (geoapp.risk)
+    inherent_level: Mapped[str] = mapped_column(sa.String(10), default="blue")
+    risk_level: Mapped[str] = mapped_column(sa.String(10), default="blue")
+    hazards: Mapped[list[Hazard]] = relationship(back_populates="point")
+
+
+class Hazard(Base):
+    """A hazard (隐患) found at a point, tracked to close-out."""
+
+    __tablename__ = "hazard"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("point.id"), index=True)
+    level: Mapped[str] = mapped_column(sa.String(10))  # general | major
+    source: Mapped[str] = mapped_column(sa.String(20))  # self_check | inspection | public_report
+    description: Mapped[str] = mapped_column(sa.Text)
+    found_on: Mapped[dt.date]
+    deadline: Mapped[dt.date]
+    responsible_unit: Mapped[str | None] = mapped_column(sa.String(200))
+    responsible_person: Mapped[str | None] = mapped_column(sa.String(100))
+    listed: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(sa.String(24), index=True)
+    closed_on: Mapped[dt.date | None]
+    # optimistic locking: a stale write raises StaleDataError instead of overwriting
+    version: Mapped[int] = mapped_column(default=1)
+    point: Mapped[Point] = relationship(back_populates="hazards")
+    events: Mapped[list[HazardEvent]] = relationship(
+        back_populates="hazard", order_by="HazardEvent.id"
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HazardEvent(Base):
+    """One change of a hazard: append-only (see geoapp.rectification)."""
+
+    __tablename__ = "hazard_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(sa.ForeignKey("hazard.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    action: Mapped[str] = mapped_column(sa.String(20))
+    from_state: Mapped[str | None] = mapped_column(sa.String(24))
+    to_state: Mapped[str] = mapped_column(sa.String(24))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    hazard: Mapped[Hazard] = relationship(back_populates="events")
+
+
+append_only(HazardEvent.__table__)
+
+
+@sa.event.listens_for(HazardEvent, "before_update")
+@sa.event.listens_for(HazardEvent, "before_delete")
+def _history_is_append_only(_mapper, _conn, target):
+    # DOMAIN.md: "history is never rewritten"
+    raise PermissionError(f"hazard event {target.id} is history and cannot be changed")

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The test command: install geoapp with its test extras into .venv, make PostGIS
+# available, and run the whole suite on both backends (embedded SQLite and
+# PostGIS). Fails, never skips, when the PostGIS half cannot run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test]"
+
+if [ -z "${GEOAPP_TEST_POSTGIS_URL:-}" ]; then
+  bash scripts/ensure-postgis.sh
+fi
+
+# conftest.py fails the run if no PostGIS test ran or any was skipped
+export GEOAPP_REQUIRE_POSTGIS=1
+exec .venv/bin/python -m pytest "$@"

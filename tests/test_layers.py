@@ -1,0 +1,268 @@
+"""Layer and rule files: the bundled folder loads; every broken file is refused by name.
+
+Each broken case copies the bundled ``layers/`` folder into ``tmp_path``, breaks
+one file by a textual edit (the edit asserts that the text it replaces is still
+there, so a change to the bundled files shows up here rather than silently
+testing nothing) and checks that ``load_rules`` names the file and the key path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+
+import pytest
+
+from geoapp.layers import LayerFileError, load_rules
+from geoapp.resources import bundled
+from geoapp.risk import inherent_level
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """A private copy of the bundled layers folder, free to break."""
+    return shutil.copytree(bundled("layers"), tmp_path / "layers")
+
+
+def edit(folder, name, old, new):
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{name} no longer contains {old!r} exactly once"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def load_error(folder) -> str:
+    with pytest.raises(LayerFileError) as info:
+        load_rules(folder)
+    return str(info.value)
+
+
+# ---------------------------------------------------------------- the bundled files
+
+
+def test_bundled_layers_load():
+    rules = load_rules(bundled("layers"))
+    # four point layers, in file-name order (confined_space < enterprise < idle_site < major_hazard)
+    assert list(rules.layers) == ["confined_space", "enterprise", "idle_site", "major_hazard"]
+    assert set(rules.tables) == {"cell", "zone", "hazard"}
+    # risk.toml: the four levels in severity order, with the colours written there
+    assert [lv.code for lv in rules.risk.levels] == ["red", "orange", "yellow", "blue"]
+    assert [lv.label for lv in rules.risk.levels] == ["重大风险", "较大风险", "一般风险", "低风险"]
+    assert rules.risk.levels[0].colour == "#e60012"
+    assert rules.risk.escalation.open_major_hazard_is_red is True
+    assert rules.risk.area.rule == "max"
+    assert rules.risk.area.empty_level == "blue"
+    assert rules.risk.area.score.weights == {"red": 10, "orange": 4, "yellow": 1, "blue": 0}
+    assert rules.risk.zones.grade_levels == {"A": "red", "B": "orange", "C": "yellow",
+                                             "D": "blue"}
+    assert rules.risk.hazards.stock_cutoff == dt.date(2024, 1, 1)
+    assert rules.risk.hazards.timezone == "Asia/Shanghai"
+
+
+def test_bundled_point_layers_keys_and_rules():
+    rules = load_rules(bundled("layers"))
+    enterprise = rules.layers["enterprise"]
+    assert enterprise.key == ("uscc", "code")
+    assert enterprise.label == "企业"
+    # enterprise.toml: three LEC bands then two industry-prefix rules
+    assert [(r.field, r.level) for r in enterprise.risk.rules] == [
+        ("lec_d", "red"), ("lec_d", "orange"), ("lec_d", "yellow"),
+        ("industry", "orange"), ("industry", "yellow")]
+    assert [r.gte for r in enterprise.risk.rules[:3]] == [320, 160, 70]
+    # defaults as written in each file's [risk] table
+    assert {name: t.risk.default for name, t in rules.layers.items()} == {
+        "confined_space": "yellow", "enterprise": "blue", "idle_site": "blue",
+        "major_hazard": "yellow"}
+    # confined_space.toml: `equals = false` stays a bool, not the string "False"
+    assert rules.layers["confined_space"].risk.rules[1].equals is False
+    # tables carry no risk rules; the hazard ledger's state choices are the four Chinese states
+    assert rules.tables["hazard"].risk is None
+    assert rules.tables["hazard"].field("state").choices == ("待整改", "整改中", "待验收", "已销号")
+    assert rules.layer_by_label("闲置场所") is rules.layers["idle_site"]
+    assert rules.layer_by_label("idle_site") is rules.layers["idle_site"]
+    assert rules.layer_by_label("加油站") is None
+
+
+# ---------------------------------------------------------------- broken files
+
+
+def test_unknown_level_names_file_and_rule_path(folder):
+    # enterprise.toml rule 2 (0-based) is the LEC ≥ 70 → yellow band
+    edit(folder, "enterprise.toml", 'gte = 70\nlevel = "yellow"', 'gte = 70\nlevel = "purple"')
+    msg = load_error(folder)
+    assert "enterprise.toml" in msg
+    assert "risk.rules.2.level" in msg
+
+
+def test_rule_with_two_tests(folder):
+    # idle_site.toml rule 0 gets a second test (gte) beside its `in`
+    edit(folder, "idle_site.toml", 'in = ["废弃厂房", "园区外租厂房"]\n',
+         'in = ["废弃厂房", "园区外租厂房"]\ngte = 1\n')
+    msg = load_error(folder)
+    assert "idle_site.toml" in msg
+    assert "risk.rules.0" in msg
+    assert "exactly one of" in msg
+
+
+def test_rule_on_undeclared_field(folder):
+    # major_hazard.toml rule 1 (三级 → orange) tests a field that does not exist
+    edit(folder, "major_hazard.toml", 'field = "grade"\nin = ["三级"]',
+         'field = "grad"\nin = ["三级"]')
+    msg = load_error(folder)
+    assert "major_hazard.toml" in msg
+    assert "risk.rules.1.field" in msg
+    assert "'grad'" in msg
+
+
+def test_choice_field_without_choices(folder):
+    # idle_site.toml field 2 (0-based: code, name, category) loses its choices
+    edit(folder, "idle_site.toml",
+         'choices = ["城乡结合部闲置厂房", "农村闲置院落", "废弃厂房", "园区外租厂房"]\n', "")
+    msg = load_error(folder)
+    assert "idle_site.toml" in msg
+    assert "fields.2" in msg
+    assert "'category'" in msg
+
+
+def test_missing_risk_file(folder):
+    (folder / "risk.toml").unlink()
+    msg = load_error(folder)
+    assert "risk.toml" in msg
+    assert "missing" in msg
+
+
+def test_invalid_toml_syntax(folder):
+    # line 6 of cell.toml is `label_en = "Grid cell"`; drop the closing quote
+    edit(folder, "cell.toml", 'label_en = "Grid cell"\n', 'label_en = "Grid cell\n')
+    msg = load_error(folder)
+    assert "cell.toml" in msg
+    assert "not valid TOML" in msg
+    assert "line 6" in msg
+
+
+def test_key_field_not_among_fields(folder):
+    edit(folder, "zone.toml", 'key = ["code"]', 'key = ["zone_code"]')
+    msg = load_error(folder)
+    assert "zone.toml" in msg
+    assert re.search(r"\bkey\b", msg)
+    assert "'zone_code'" in msg
+
+
+def test_risk_file_with_three_levels(folder):
+    # cut the fourth [[levels]] table (blue) out of risk.toml
+    edit(folder, "risk.toml",
+         '[[levels]]\ncode = "blue"\nlabel = "低风险"\nlabel_en = "Low"\ncolour = "#0068b7"\n', "")
+    msg = load_error(folder)
+    assert "risk.toml" in msg
+    assert "levels" in msg
+
+
+def test_score_area_rule_without_score_table(folder):
+    edit(folder, "risk.toml", 'rule = "max"', 'rule = "score"')
+    edit(folder, "risk.toml", "[area.score]\n", "")
+    edit(folder, "risk.toml", "weights = { red = 10, orange = 4, yellow = 1, blue = 0 }\n", "")
+    edit(folder, "risk.toml", "thresholds = { red = 10, orange = 4, yellow = 1 }\n", "")
+    msg = load_error(folder)
+    assert "risk.toml" in msg
+    assert re.search(r"\barea\b", msg)
+    assert "[area.score]" in msg
+
+
+def test_unknown_key_is_refused(folder):
+    # a typo in a key (extra="forbid"): `lable` instead of `label` in the first field
+    edit(folder, "zone.toml", 'name = "code"\nlabel = "功能区编码"',
+         'name = "code"\nlable = "功能区编码"')
+    msg = load_error(folder)
+    assert "zone.toml" in msg
+    assert "fields.0.lable" in msg
+    assert "fields.0.label" in msg  # and the real key is now missing
+
+
+def test_duplicate_layer_name_in_two_files(folder):
+    # a second file declaring layer = "enterprise"; it sorts after enterprise.toml
+    shutil.copy(folder / "enterprise.toml", folder / "zz_enterprise_copy.toml")
+    msg = load_error(folder)
+    assert "zz_enterprise_copy.toml" in msg
+    assert "'enterprise'" in msg
+    assert "already declared in" in msg and msg.rstrip().endswith("enterprise.toml")
+
+
+def test_duplicate_table_in_two_files(folder):
+    # Beyond the brief: the same check for tables. A second `table = "hazard"` file would
+    # silently replace the hazard ledger's field declarations, exactly as a duplicate
+    # layer would; load_rules refuses duplicate layers, so it must refuse this too.
+    shutil.copy(folder / "hazard.toml", folder / "zz_hazard_copy.toml")
+    msg = load_error(folder)
+    assert "zz_hazard_copy.toml" in msg
+    assert "'hazard'" in msg
+    assert "already declared in" in msg and msg.rstrip().endswith("hazard.toml")
+
+
+# ---------------------------------------------------------------- a fifth point layer
+
+GAS_STATION = """\
+# 加油站 — a fifth point layer, copy-adapted from idle_site.toml: no code changes.
+layer = "gas_station"
+label = "加油站"
+label_en = "Filling station"
+key = ["code"]
+
+[[fields]]
+name = "code"
+label = "编号"
+type = "str"
+required = true
+
+[[fields]]
+name = "name"
+label = "名称"
+aliases = ["加油站名称"]
+type = "str"
+required = true
+
+[[fields]]
+name = "kind"
+label = "类别"
+type = "choice"
+choices = ["加油站", "加油加气合建站"]
+required = true
+
+[[fields]]
+name = "last_inspection"
+label = "最近检查日期"
+type = "date"
+
+[risk]
+default = "yellow"
+
+[[risk.rules]]
+field = "kind"
+in = ["加油加气合建站"]
+level = "orange"
+
+[[risk.rules]]
+field = "last_inspection"
+missing = true
+level = "orange"
+"""
+
+
+def test_fifth_point_layer_is_just_a_file(folder):
+    (folder / "gas_station.toml").write_text(GAS_STATION, encoding="utf-8")
+    rules = load_rules(folder)
+    # file-name order: gas_station sorts between enterprise and idle_site
+    assert list(rules.layers) == ["confined_space", "enterprise", "gas_station", "idle_site",
+                                  "major_hazard"]
+    gas = rules.layers["gas_station"]
+    assert gas.key == ("code",)
+    assert [f.name for f in gas.fields] == ["code", "name", "kind", "last_inspection"]
+    assert gas.risk.default == "yellow"
+    assert [(r.field, r.level) for r in gas.risk.rules] == [("kind", "orange"),
+                                                            ("last_inspection", "orange")]
+    assert rules.layer_by_label("加油站") is gas
+    # its rules work in the engine like any other layer's
+    inspected = {"kind": "加油站", "last_inspection": dt.date(2026, 3, 1)}
+    assert inherent_level(inspected, gas.risk) == "yellow"  # no rule matches → default
+    assert inherent_level({**inspected, "kind": "加油加气合建站"}, gas.risk) == "orange"
+    assert inherent_level({"kind": "加油站"}, gas.risk) == "orange"  # never inspected
