@@ -18,6 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pyogrio
+import pyproj
 import shapely
 
 from geoapp import crs as crs_mod
@@ -134,9 +135,11 @@ def _to_wgs84(frame: gpd.GeoDataFrame, crs: str | None):
             geoms = crs_mod.geometries_to_wgs84(geoms, chosen)
         notes.append(f"坐标系：{chosen.label}（按 --crs 指定）")
     elif file_crs is not None:
-        if not file_crs.equals(gpd.GeoSeries(crs=4326).crs):
+        if file_crs.equals(pyproj.CRS.from_epsg(4326)):
+            notes.append("坐标系：WGS84（读自文件）")
+        else:
             geoms = np.asarray(frame.geometry.to_crs(4326).values)
-        notes.append(f"坐标系：{file_crs.name}（读自文件），已转换为 WGS84")
+            notes.append(f"坐标系：{file_crs.name}（读自文件），已转换为 WGS84")
     else:
         notes.append("文件未声明坐标系，按 WGS84 经纬度读取")
     # Projected metres read as degrees, or a wrong --crs, land far outside China.

@@ -95,6 +95,7 @@ class TableFile(_Strict):
 
     layer: str | None = None
     table: Literal["cell", "zone", "hazard"] | None = None
+    order: int = 100  # position of a point layer in lists, legends and tables
     label: str
     label_en: str
     key: tuple[str, ...] = Field(min_length=1)
@@ -188,7 +189,7 @@ class Rules:
     """Everything read from a layers folder."""
 
     folder: Path
-    layers: dict[str, TableFile]  # point layers by code, in file-name order
+    layers: dict[str, TableFile]  # point layers by code, by their `order`
     tables: dict[str, TableFile]  # cell, zone, hazard
     risk: RiskFile
     substances: dict = field(default_factory=dict)  # name/alias → major_hazard.Substance
@@ -223,8 +224,8 @@ def load_rules(folder: Path) -> Rules:
     --------
     >>> from geoapp.resources import bundled
     >>> rules = load_rules(bundled("layers"))
-    >>> sorted(rules.layers)
-    ['confined_space', 'enterprise', 'idle_site', 'major_hazard']
+    >>> list(rules.layers)
+    ['enterprise', 'idle_site', 'confined_space', 'major_hazard']
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -260,4 +261,5 @@ def load_rules(folder: Path) -> Rules:
             substances = load_substances(folder / "substances.toml")
         except ValueError as exc:
             raise LayerFileError(str(exc)) from None
+    layers = dict(sorted(layers.items(), key=lambda kv: (kv[1].order, kv[0])))
     return Rules(folder=folder, layers=layers, tables=tables, risk=risk, substances=substances)

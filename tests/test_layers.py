@@ -43,8 +43,8 @@ def load_error(folder) -> str:
 
 def test_bundled_layers_load():
     rules = load_rules(bundled("layers"))
-    # four point layers, in file-name order (confined_space < enterprise < idle_site < major_hazard)
-    assert list(rules.layers) == ["confined_space", "enterprise", "idle_site", "major_hazard"]
+    # four point layers, in the `order` their files give (1–4)
+    assert list(rules.layers) == ["enterprise", "idle_site", "confined_space", "major_hazard"]
     assert set(rules.tables) == {"cell", "zone", "hazard"}
     # risk.toml: the four levels in severity order, with the colours written there
     assert [lv.code for lv in rules.risk.levels] == ["red", "orange", "yellow", "blue"]
@@ -251,9 +251,9 @@ level = "orange"
 def test_fifth_point_layer_is_just_a_file(folder):
     (folder / "gas_station.toml").write_text(GAS_STATION, encoding="utf-8")
     rules = load_rules(folder)
-    # file-name order: gas_station sorts between enterprise and idle_site
-    assert list(rules.layers) == ["confined_space", "enterprise", "gas_station", "idle_site",
-                                  "major_hazard"]
+    # no `order` in its file (default 100): it comes after the four ordered layers
+    assert list(rules.layers) == ["enterprise", "idle_site", "confined_space", "major_hazard",
+                                  "gas_station"]
     gas = rules.layers["gas_station"]
     assert gas.key == ("code",)
     assert [f.name for f in gas.fields] == ["code", "name", "kind", "last_inspection"]
