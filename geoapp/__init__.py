@@ -39,6 +39,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = default_database_url(app.instance_path)
     app.json.ensure_ascii = False
+    if app.config.get("BEHIND_PROXY") or os.environ.get("GEOAPP_BEHIND_PROXY") == "1":
+        # trust one reverse proxy's X-Forwarded-For/-Proto/-Host (README "Production")
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from geoapp import api, db, views
     from geoapp.layers import load_rules

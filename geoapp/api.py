@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify
+from flask import Blueprint, abort, current_app, jsonify, request
 
-from geoapp import db, queries
+from geoapp import db, queries, rectification
+from geoapp.models import Hazard
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,6 +39,66 @@ def zones():
 def summary():
     """Territory-wide headline figures."""
     return jsonify(queries.summary(db.session(), rules()))
+
+
+def _hazard_response(hazard: Hazard, status: int = 200):
+    today = rectification.today_in(rules().risk.hazards.timezone)
+    response = jsonify(queries.hazard_dict(hazard, today, events=True))
+    response.status_code = status
+    response.set_etag(str(hazard.version))
+    return response
+
+
+@bp.get("/hazards/<int:hazard_id>")
+def hazard(hazard_id: int):
+    """One hazard with its history; the ETag is its version, for If-Match on writes."""
+    found = db.session().get(Hazard, hazard_id)
+    if found is None:
+        abort(404, description=f"no hazard {hazard_id}")
+    return _hazard_response(found)
+
+
+@bp.post("/hazards/<int:hazard_id>/transitions")
+def move_hazard(hazard_id: int):
+    """Move a hazard one step along its path: JSON {action, note, actor}, header If-Match."""
+    if not request.if_match:
+        return _error(428, "precondition_required",
+                      'send If-Match with the ETag of the hazard you read (e.g. If-Match: "3")')
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, "bad_request", "body must be a JSON object")
+    action, actor = body.get("action"), (body.get("actor") or "").strip()
+    if action not in rectification.TRANSITIONS:
+        return _error(400, "bad_request", f"action must be one of "
+                      f"{', '.join(rectification.TRANSITIONS)}", field="action")
+    if not actor:
+        return _error(400, "bad_request", "actor is required", field="actor")
+    note = body.get("note") or ""
+    if not isinstance(note, str) or len(note) > 2000:
+        return _error(400, "bad_request", "note must be text of at most 2000 characters",
+                      field="note")
+    try:
+        expected = int(next(iter(request.if_match.as_set())))
+    except (StopIteration, ValueError):
+        return _error(412, "precondition_failed", "If-Match must be the hazard's ETag")
+    session = db.session()
+    try:
+        moved = rectification.move(session, rules(), hazard_id, action, actor, note, expected)
+        session.commit()
+    except LookupError:
+        abort(404, description=f"no hazard {hazard_id}")
+    except rectification.VersionConflict as exc:
+        session.rollback()
+        return _error(412, "precondition_failed", "the hazard was changed by someone else; "
+                      "reload it and try again", current_version=exc.current_version)
+    except rectification.IllegalTransition as exc:
+        session.rollback()
+        return _error(409, "illegal_transition", str(exc))
+    return _hazard_response(moved)
+
+
+def _error(status: int, code: str, message: str, **extra):
+    return jsonify(error=code, message=message, **extra), status
 
 
 @bp.errorhandler(404)

@@ -63,10 +63,10 @@ def import_():
 
 def _run_import(run) -> None:
     """Open the configured database, run one importer call, print its summary or report."""
-    from geoapp import importer
+    from geoapp import importer, migrate
 
     _, database, rules = _context()
-    database.create_all()
+    migrate.upgrade(database)
     try:
         click.echo(str(run(importer, database, rules)))
     except ImportRejected as exc:
@@ -133,11 +133,16 @@ def db():
 
 
 @db.command()
-def upgrade():
-    """Create the schema (tables and spatial indexes) where missing."""
+@click.option("--revision", default="head", show_default=True)
+def upgrade(revision):
+    """Create the schema in an empty database, or migrate an existing one."""
+    from geoapp import migrate
+
     _, database, _ = _context()
-    database.create_all()
-    click.echo(f"schema ready: {database.engine.url.render_as_string(hide_password=True)}")
+    before = migrate.current(database)
+    after = migrate.upgrade(database, revision)
+    url = database.engine.url.render_as_string(hide_password=True)
+    click.echo(f"{url}: schema {before or 'empty'} → {after}")
 
 
 @main.group()

@@ -28,6 +28,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> None:
+        """Tables straight from the models (tests); deployments use geoapp.migrate."""
         from geoapp import models  # noqa: F401  (registers the tables)
 
         Base.metadata.create_all(self.engine)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from geoapp import importer
+from geoapp import importer, migrate
 from geoapp.db import Database
 from geoapp.layers import Rules
 from geoapp.models import Cell
@@ -19,7 +19,7 @@ def load_demo(database: Database, rules: Rules, data_dir: Path | None = None, ec
 
     Returns True when data was loaded.
     """
-    database.create_all()
+    migrate.upgrade(database)
     with database.sessions() as s:
         if s.scalar(sa.select(sa.func.count()).select_from(Cell)):
             return False

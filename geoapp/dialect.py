@@ -77,28 +77,32 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def append_only(table: sa.Table) -> None:
-    """Make a table refuse UPDATE and DELETE in the database itself.
+def append_only_ddl(table_name: str, dialect_name: str) -> list[str]:
+    """Statements that make a table refuse UPDATE and DELETE in the database itself.
 
     The ORM refuses too (geoapp.models), but bulk statements and other clients
     bypass the ORM; history must not be rewritable by any of them.
     """
-    name = table.name
-    sqlite_ddl = [
-        f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
-        f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END"
-        for op in ("UPDATE", "DELETE")
-    ]
-    pg_ddl = [
-        f"""CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$
-            BEGIN RAISE EXCEPTION '{name} is append-only'; END $$ LANGUAGE plpgsql""",
-        f"""CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name}
-            FOR EACH ROW EXECUTE FUNCTION {name}_append_only()""",
-    ]
-    for ddl in sqlite_ddl:
-        sa.event.listen(table, "after_create", sa.DDL(ddl).execute_if(dialect="sqlite"))
-    for ddl in pg_ddl:
-        sa.event.listen(table, "after_create", sa.DDL(ddl).execute_if(dialect="postgresql"))
+    name = table_name
+    if dialect_name == "sqlite":
+        return [f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
+                f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END"
+                for op in ("UPDATE", "DELETE")]
+    if dialect_name == "postgresql":
+        return [
+            f"""CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$
+                BEGIN RAISE EXCEPTION '{name} is append-only'; END $$ LANGUAGE plpgsql""",
+            f"""CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name}
+                FOR EACH ROW EXECUTE FUNCTION {name}_append_only()""",
+        ]
+    return []
+
+
+def append_only(table: sa.Table) -> None:
+    """Attach append_only_ddl to a table's creation (for create_all in tests and tools)."""
+    for dialect_name in ("sqlite", "postgresql"):
+        for ddl in append_only_ddl(table.name, dialect_name):
+            sa.event.listen(table, "after_create", sa.DDL(ddl).execute_if(dialect=dialect_name))
 
 
 # JSONB on PostgreSQL (indexable, compact); SQLite's JSON elsewhere.

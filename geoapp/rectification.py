@@ -168,3 +168,42 @@ def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
         part["open"] += not closed
     out["rectification_rate"] = round(out["closed"] / out["total"], 4) if out["total"] else None
     return out
+
+
+class VersionConflict(Exception):
+    """Someone else changed the hazard since the caller read it."""
+
+    def __init__(self, current_version: int):
+        self.current_version = current_version
+        super().__init__(f"hazard changed meanwhile (now version {current_version})")
+
+
+def move(session, rules, hazard_id: int, action: str, actor: str, note: str = "",
+         expected_version: int | None = None) -> Hazard:
+    """Apply one workflow step to a stored hazard, with optimistic locking.
+
+    ``expected_version`` is the version the caller last saw; if the row has
+    moved on, VersionConflict is raised and nothing changes. The UPDATE itself
+    is also guarded by the version (SQLAlchemy ``version_id_col``), so two
+    writers that both passed the check cannot both succeed. The point's level
+    (escalation by an open major hazard) and its areas are recomputed.
+    Raises LookupError for an unknown hazard, IllegalTransition for a step not
+    allowed from the current state.
+    """
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from geoapp import assignment
+
+    hazard = session.get(Hazard, hazard_id)
+    if hazard is None:
+        raise LookupError(f"no hazard {hazard_id}")
+    if expected_version is not None and hazard.version != expected_version:
+        raise VersionConflict(hazard.version)
+    transition(hazard, action, actor, note, tz=rules.risk.hazards.timezone)
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise VersionConflict(session.get(Hazard, hazard_id).version) from None
+    assignment.refresh_levels(session, rules, [hazard.point_id])
+    return hazard

@@ -33,7 +33,6 @@ import json
 import re
 import sys
 import tempfile
-import tomllib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,12 +49,19 @@ from shapely.ops import nearest_points, substring
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing geoapp
 
-from geoapp.crs import wgs84_to_gcj02  # noqa: E402
+from geoapp.crs import to_wgs84_xy, wgs84_to_gcj02  # noqa: E402
 from geoapp.identifiers import ALPHABET, uscc_check_char  # noqa: E402
+from geoapp.layers import LEVEL_ORDER, LEVEL_RANK, load_rules  # noqa: E402
+from geoapp.major_hazard import alpha_for_people, assess, parse_substances  # noqa: E402
+from geoapp.rectification import STATE_LABELS  # noqa: E402
+from geoapp.resources import bundled  # noqa: E402
+from geoapp.risk import area_level, escalated_level, highest, inherent_level  # noqa: E402
 
 SEED = 20241101
 DATA = ROOT / "data"
-LAYERS = ROOT / "layers"
+# The app's own rules (layers/*.toml, substances.toml): the generator plans
+# colours and grades with them, and the self-check follows the app.
+RULES = load_rules(bundled("layers"))
 
 TOWN = "示范镇（虚构）"
 TOWN_OFFICE = "示范镇应急管理办公室（虚构）"
@@ -67,7 +73,7 @@ TOWN_CODE = REGION_CODE + "999"  # 统计用区划代码 of the town: 999 marks 
 # open with an earlier deadline is overdue.
 AS_OF = dt.date(2026, 11, 1)
 FIRST_FOUND = dt.date(2023, 3, 1)
-STOCK_CUTOFF = dt.date(2024, 1, 1)  # layers/risk.toml [hazards] stock_cutoff
+STOCK_CUTOFF = RULES.risk.hazards.stock_cutoff  # before it, hazards are stock (存量)
 FIXED_STAMP = dt.datetime(2026, 11, 1, 8, 0, 0)  # every timestamp inside the archives
 
 # Points keep this far (metres) from every cell and zone edge, so that rounding
@@ -76,14 +82,10 @@ MARGIN = 8.0
 
 METRIC = "EPSG:4549"
 TO_METRIC = Transformer.from_crs("EPSG:4326", METRIC, always_xy=True)
-TO_WGS84 = Transformer.from_crs(METRIC, "EPSG:4326", always_xy=True)
 
 NOTE = (f"本数据为虚构的示范数据（synthetic），地点“{TOWN}”及其中所有村社区、网格、功能区、"
         "企业、人员、电话、统一社会信用代码、重大危险源和隐患均为程序随机生成，不对应任何真实对象。"
         "由 scripts/make_demo_data.py 生成。")
-
-RANK = {"blue": 0, "yellow": 1, "orange": 2, "red": 3}
-LEVELS = list(RANK)
 
 
 # =====================================================================
@@ -104,15 +106,15 @@ def rounded(values, digits: int) -> np.ndarray:
 def to_wgs84(geom, digits: int = 7):
     """A metric geometry in WGS84 lon/lat, coordinates rounded to `digits` decimals."""
     def project(xy):
-        lon, lat = TO_WGS84.transform(xy[:, 0], xy[:, 1])
+        lon, lat = to_wgs84_xy(xy[:, 0], xy[:, 1], METRIC)
         return np.column_stack([rounded(lon, digits), rounded(lat, digits)])
     return shapely.transform(geom, project)
 
 
 def lonlat(x: float, y: float) -> tuple[float, float]:
     """A metric point as WGS84 lon/lat rounded to 6 decimals (as the ledgers carry it)."""
-    lon, lat = TO_WGS84.transform(x, y)
-    return float(f"{lon:.6f}"), float(f"{lat:.6f}")
+    lon, lat = to_wgs84_xy(x, y, METRIC)
+    return float(f"{float(lon):.6f}"), float(f"{float(lat):.6f}")
 
 
 def sample_in(rng, region, n: int) -> np.ndarray:
@@ -165,90 +167,6 @@ class Names:
 
     def phone(self, prefix: str = "1390000") -> str:
         return f"{prefix}{self.phones[prefix].pop():04d}"
-
-
-# =====================================================================
-# risk rules: read from layers/*.toml so the self-check follows the app
-# =====================================================================
-
-def load_rules() -> dict[str, dict]:
-    rules = {}
-    for name in ("enterprise", "idle_site", "confined_space", "major_hazard"):
-        with (LAYERS / f"{name}.toml").open("rb") as fh:
-            rules[name] = tomllib.load(fh)["risk"]
-    return rules
-
-
-def _matches(rule: dict, value) -> bool:
-    if "missing" in rule:
-        return (value in (None, "", [])) == rule["missing"]
-    if value is None:
-        return False
-    if "gte" in rule:
-        return value >= rule["gte"]
-    if "prefix" in rule:
-        return str(value).startswith(tuple(rule["prefix"]))
-    if "in" in rule:
-        return value in rule["in"]
-    if "equals" in rule:
-        return value == rule["equals"]
-    if "contains_any" in rule:
-        return bool(set(value) & set(rule["contains_any"]))
-    raise ValueError(f"unknown rule {rule}")
-
-
-def inherent_level(risk: dict, attrs: dict) -> str:
-    """The highest level among the matching rules, else the layer's default."""
-    levels = [r["level"] for r in risk.get("rules", []) if _matches(r, attrs.get(r["field"]))]
-    return max([risk["default"], *levels], key=RANK.get)
-
-
-def industry_level(rules, code: str) -> str:
-    return inherent_level(rules["enterprise"], {"industry": code})
-
-
-# =====================================================================
-# major hazard installations: GB 18218-2018 and 原安监总局令第40号
-# =====================================================================
-
-# name → (threshold Q in tonnes, correction factor β), as in layers/substances.toml
-# (GB 18218-2018 表1/表3/表4). 汽油 is left out on purpose: that table does not
-# settle its β, so a ledger naming it would have to give Q and β itself.
-SUBSTANCES = {
-    "液氨": (10, 2), "氯": (5, 4), "硫化氢": (5, 5), "环氧乙烷": (10, 2), "甲醇": (500, 1),
-    "苯": (50, 1), "甲苯": (500, 1), "液化石油气": (50, 1.5),
-}
-
-
-def alpha_for(people: int) -> float:
-    """α by the number of people within 500 m (原安监总局令第40号 附件)."""
-    if people >= 100:
-        return 2.0
-    if people >= 50:
-        return 1.5
-    if people >= 30:
-        return 1.2
-    if people >= 1:
-        return 1.0
-    return 0.5
-
-
-def grade_for(r: float) -> str:
-    if r >= 100:
-        return "一级"
-    if r >= 50:
-        return "二级"
-    if r >= 10:
-        return "三级"
-    return "四级"
-
-
-def assess(quantities: dict[str, float], people: int) -> tuple[float, float, str]:
-    """(S, R, grade): S = Σq/Q, R = α·Σβq/Q."""
-    s = sum(q / SUBSTANCES[n][0] for n, q in quantities.items())
-    r = alpha_for(people) * sum(SUBSTANCES[n][1] * q / SUBSTANCES[n][0]
-                                for n, q in quantities.items())
-    return s, r, grade_for(r)
 
 
 # =====================================================================
@@ -701,7 +619,7 @@ class Site:
     cell: Cell | None
     zone: str | None
     row: dict  # ledger columns by label
-    attrs: dict  # field values for the risk rules
+    attrs: dict  # parsed field values by field name (layers/*.toml), for the risk rules
     unit: str = ""  # responsible unit for hazards
     person: str = ""
     group: str = ""  # chem | mfg | service | build | idle | cs | mh
@@ -714,6 +632,16 @@ class Site:
     def lonlat(self) -> tuple[float, float]:
         return lonlat(self.x, self.y)
 
+    @property
+    def level(self) -> str:
+        """Inherent level by its layer's risk rules, before escalation."""
+        return inherent_level(self.attrs, RULES.layers[self.layer].risk)
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        """(点位类型, 点位编号): how the hazard ledger names this point."""
+        return RULES.layers[self.layer].label, self.key
+
 
 def place(rng, world: World, region, level: str, tries: int = 20000, exclude_square=True):
     """A random spot in `region` whose cell allows `level`, clear of every edge."""
@@ -723,7 +651,7 @@ def place(rng, world: World, region, level: str, tries: int = 20000, exclude_squ
         if not shapely.contains_xy(region, x, y):
             continue
         cell = world.locate(x, y)
-        if cell is None or cell.empty or RANK[cell.tier] < RANK[level]:
+        if cell is None or cell.empty or LEVEL_RANK[cell.tier] < LEVEL_RANK[level]:
             continue
         if exclude_square and shapely.contains_xy(world.square, x, y):
             continue
@@ -785,7 +713,7 @@ def scale_and_staff(rng, where: str, industry: str) -> tuple[str, int]:
     return scale, int(rng.integers(low, high))
 
 
-def make_enterprises(rng, world: World, names: Names, rules) -> list[Site]:
+def make_enterprises(rng, world: World, names: Names) -> list[Site]:
     """The enterprise ledger: 330 enterprises placed by ENTERPRISE_PLAN."""
     z = world.zones
     regions = {
@@ -803,7 +731,7 @@ def make_enterprises(rng, world: World, names: Names, rules) -> list[Site]:
     used_names: set[str] = set()
     sites = []
     for where, industry, count in ENTERPRISE_PLAN:
-        level = industry_level(rules, industry)
+        level = inherent_level({"industry": industry}, RULES.layers["enterprise"].risk)
         for _ in range(count):
             if where == "town":
                 cell = pick(rng, town_cells, town_weights)
@@ -840,10 +768,11 @@ def make_enterprises(rng, world: World, names: Names, rules) -> list[Site]:
         s.row["编号"] = s.key = f"SF-QY-{n:03d}"
 
     # About one in ten has an LEC score, within what its cell's tier allows.
+    shares = {"blue": 0.3, "yellow": 0.4, "orange": 0.25, "red": 0.05}
     for i in rng.choice(len(sites), 30, replace=False):
         s = sites[int(i)]
-        cap = RANK[s.cell.tier]
-        band = pick(rng, LEVELS, [0.3, 0.4, 0.25, 0.05][:cap + 1] + [0] * (3 - cap))
+        band = pick(rng, list(shares), [w if LEVEL_RANK[lv] <= LEVEL_RANK[s.cell.tier] else 0
+                                        for lv, w in shares.items()])
         set_lec(rng, s, band)
     return sites
 
@@ -875,7 +804,7 @@ def idle_row(rng, names: Names, category: str, title: str, inspected: bool, owne
             "安全责任人": names.person(), "最近检查日期": last.isoformat() if inspected else None}
 
 
-def make_idle_sites(rng, world: World, names: Names, rules) -> list[Site]:
+def make_idle_sites(rng, world: World, names: Names) -> list[Site]:
     """45 idle premises: 8 outside every cell (5 in the boundary strip, 3 just
     outside the outline), one in the enclave, the rest by category where such
     premises are found.
@@ -890,8 +819,9 @@ def make_idle_sites(rng, world: World, names: Names, rules) -> list[Site]:
     specs = []  # (category, x, y, cell, inspected)
     for category, where in plan:
         inspected = rng.random() > 0.15
-        level = inherent_level(rules["idle_site"], {
-            "category": category, "last_inspection": "x" if inspected else None})
+        # Only whether it was inspected matters here: idle_row draws the date later.
+        attrs = {"category": category, "last_inspection": AS_OF.isoformat() if inspected else None}
+        level = inherent_level(attrs, RULES.layers["idle_site"].risk)
         x, y, cell = place(rng, world, regions[where], level)
         specs.append((category, x, y, cell, inspected))
 
@@ -975,7 +905,7 @@ CS_CONTROLS = ["先通风、再检测、后作业，专人监护", "作业审批
                "入口上锁并设警示标识，作业前强制通风", "持续机械通风，配备四合一气体检测仪和安全绳"]
 
 
-def make_confined_spaces(rng, world: World, enterprises: list[Site], rules) -> list[Site]:
+def make_confined_spaces(rng, world: World, enterprises: list[Site]) -> list[Site]:
     """90 confined spaces, each within 50 m of its enterprise and in the same cell."""
     owners = [s for s in enterprises if s.attrs["industry"] in CS_GROUP]
     order = rng.permutation(len(owners))
@@ -1012,7 +942,7 @@ def make_confined_spaces(rng, world: World, enterprises: list[Site], rules) -> l
                               {"hazards": hazards, "locked": bool(locked)},
                               unit=owner.name, person=owner.person, group="cs"))
     for s in sites:
-        assert RANK[inherent_level(rules["confined_space"], s.attrs)] <= RANK[s.cell.tier]
+        assert LEVEL_RANK[s.level] <= LEVEL_RANK[s.cell.tier]
     return sites
 
 
@@ -1036,7 +966,6 @@ MH_DESIGNS = [
     ("苯储罐", {"苯": 1.0}, "四级", 35),
 ]
 GRADE_RANGE = {"一级": (110, 180), "二级": (55, 95), "三级": (12, 45), "四级": (1.5, 8)}
-GRADE_LEVEL = {"一级": "red", "二级": "red", "三级": "orange", "四级": "yellow"}
 
 
 def make_major_hazards(rng, world: World, enterprises: list[Site]) -> list[Site]:
@@ -1044,8 +973,10 @@ def make_major_hazards(rng, world: World, enterprises: list[Site]) -> list[Site]
 
     Ten belong to enterprises in the chemical park; the last two (三级 and 四级,
     so that their orange cells stay orange) to the legacy chemical plants in
-    the development zone. R值 and 等级 stay empty: the app computes them.
+    the development zone. R值 and 等级 stay empty: the app computes them, as
+    here, from the 危险物质及数量 text (GB 18218-2018, layers/substances.toml).
     """
+    table = RULES.substances
     in_park = [s for s in enterprises if s.group == "chem" and s.zone == "chem"
                and s.attrs["industry"] != "2710"]
     legacy = [s for s in enterprises if s.group == "chem" and s.zone != "chem"
@@ -1054,18 +985,20 @@ def make_major_hazards(rng, world: World, enterprises: list[Site]) -> list[Site]
     sites, used = [], set()
     for n, (title, shares, grade, people) in enumerate(MH_DESIGNS, start=1):
         pool = legacy if title in legacy_designs else in_park
-        pool = [s for s in pool if RANK[GRADE_LEVEL[grade]] <= RANK[s.cell.tier]
+        level = inherent_level({"grade": grade}, RULES.layers["major_hazard"].risk)
+        pool = [s for s in pool if LEVEL_RANK[level] <= LEVEL_RANK[s.cell.tier]
                 and s.key not in used]
         owner = pool[int(rng.integers(len(pool)))]
         used.add(owner.key)
         lo, hi = GRADE_RANGE[grade]
-        while True:
+        while True:  # R = α·Σβq/Q: scale the shares to a target R in the grade's band
             r_target = rng.uniform(lo, hi)
-            weighted = sum(SUBSTANCES[k][1] * w for k, w in shares.items())
-            s_total = r_target / (alpha_for(people) * weighted)
-            qty = {k: round(s_total * w * SUBSTANCES[k][0], 1) for k, w in shares.items()}
-            s, r, got = assess(qty, people)
-            if s >= 1 and got == grade:
+            weighted = sum(table[k].beta * w for k, w in shares.items())
+            s_total = r_target / (alpha_for_people(people) * weighted)
+            substances = ";".join(f"{k}:{fmt_num(round(s_total * w * table[k].threshold_t, 1))}"
+                                  for k, w in shares.items())
+            result = assess(parse_substances(substances), people, table)
+            if result.grade == grade:  # None unless S ≥ 1
                 break
         x, y = place_near(rng, world, owner, 30, 150)
         code = f"SF-WXY-{n:02d}"
@@ -1073,10 +1006,10 @@ def make_major_hazards(rng, world: World, enterprises: list[Site]) -> list[Site]
         row = {"编号": code, "名称": name,
                "所属企业统一社会信用代码": owner.row["统一社会信用代码"],
                "所属企业": owner.name,
-               "危险物质及数量": ";".join(f"{k}:{fmt_num(q)}" for k, q in qty.items()),
+               "危险物质及数量": substances,
                "500米内人数": people, "R值": None, "等级": None}
         sites.append(Site("major_hazard", code, name, x, y, owner.cell, owner.zone, row,
-                          {"grade": grade, "s": s, "r": r},
+                          {"grade": result.grade, "s": result.s, "r": result.r},
                           unit=owner.name, person=owner.person, group="mh"))
     return sites
 
@@ -1085,11 +1018,7 @@ def make_major_hazards(rng, world: World, enterprises: list[Site]) -> list[Site]
 # risk top-up: every zone cell reaches its planned colour
 # =====================================================================
 
-def point_level(rules, site: Site) -> str:
-    return inherent_level(rules[site.layer], site.attrs)
-
-
-def top_up(rng, world: World, sites: list[Site], rules) -> list[Site]:
+def top_up(rng, world: World, sites: list[Site]) -> list[Site]:
     """Make sure red and orange cells exist outside the chemical park too.
 
     Red-tier cells without a red point get an LEC score in the red band on one
@@ -1108,15 +1037,10 @@ def top_up(rng, world: World, sites: list[Site], rules) -> list[Site]:
     for c in red_by_hazard:
         c.tier = "red"
 
-    level = {c.code: "blue" for c in world.cells}
-    for s in sites:
-        if s.cell is not None:
-            lv = point_level(rules, s)
-            if RANK[lv] > RANK[level[s.cell.code]]:
-                level[s.cell.code] = lv
+    level = {c.code: highest(s.level for s in sites if s.cell is c) for c in world.cells}
     for c in world.cells:
         wanted = c in to_orange or (c.tier == "red" and c not in red_by_hazard)
-        if not wanted or RANK[level[c.code]] >= RANK[c.tier]:
+        if not wanted or LEVEL_RANK[level[c.code]] >= LEVEL_RANK[c.tier]:
             continue
         candidates = [s for s in sites if s.cell is c and s.layer == "enterprise"
                       and s.attrs["lec_d"] is None]
@@ -1168,8 +1092,6 @@ DESCRIPTIONS = {
 }
 HAZARD_WEIGHT = {"chem": 3.0, "mfg": 2.0, "build": 1.5, "service": 0.5, "cs": 1.0,
                  "mh": 2.5, "idle": 1.2}
-LAYER_LABEL = {"enterprise": "企业", "idle_site": "闲置场所", "confined_space": "有限空间",
-               "major_hazard": "重大危险源"}
 
 
 def random_found(rng) -> dt.date:
@@ -1201,7 +1123,8 @@ def hazard_row(rng, site: Site, level: str, found: dt.date, state: str | None = 
         listed = level == "重大" and rng.random() < 0.45
     source = pick(rng, ["企业自查", "督导检查", "群众举报"],
                   [0.2, 0.4, 0.4] if site.group == "idle" else [0.5, 0.42, 0.08])
-    return {"隐患编号": None, "点位类型": LAYER_LABEL[site.layer], "点位编号": site.key,
+    point_type, point_key = site.ref
+    return {"隐患编号": None, "点位类型": point_type, "点位编号": point_key,
             "隐患等级": level, "隐患来源": source,
             "隐患描述": pick(rng, DESCRIPTIONS[(group, level)]),
             "发现日期": found, "整改期限": deadline, "责任单位": site.unit,
@@ -1385,9 +1308,10 @@ def write_idle_csv(path: Path, headers: list[str], sites: list[Site]) -> None:
     path.write_bytes(buf.getvalue().encode("gbk"))
 
 
-def labels_of(layer: str) -> list[str]:
-    with (LAYERS / f"{layer}.toml").open("rb") as fh:
-        return [f["label"] for f in tomllib.load(fh)["fields"]]
+def labels_of(name: str) -> list[str]:
+    """The column labels of a point layer or table, in the order of its layers/ file."""
+    spec = RULES.layers.get(name) or RULES.tables[name]
+    return [f.label for f in spec.fields]
 
 
 def point_rows(sites: list[Site], headers: list[str]) -> list[dict]:
@@ -1464,15 +1388,15 @@ def write_all(world, enterprises, idle, spaces, majors, hazards) -> None:
 # self-check
 # =====================================================================
 
-def self_check(world: World, sites: list[Site], hazards: list[dict], rules) -> None:
-    """Each cell's highest inherent level (layers/*.toml rules, an open 重大 hazard
-    makes its point red), found by point-in-polygon on the written coordinates."""
+def self_check(world: World, sites: list[Site], hazards: list[dict]) -> None:
+    """Each cell's level as the app computes it (its points' levels by the layer
+    rules, escalated by an open 重大 hazard, then the area rule), each point
+    found by point-in-polygon on the written coordinates."""
     open_major = {(h["点位类型"], h["点位编号"]) for h in hazards
                   if h["隐患等级"] == "重大" and h["整改状态"] != "已销号"}
     geoms = np.array([c.wgs for c in world.cells])
     tree = shapely.STRtree(geoms)
-    level = {c.code: "blue" for c in world.cells}
-    count = {c.code: 0 for c in world.cells}
+    counts = {c.code: dict.fromkeys(LEVEL_ORDER, 0) for c in world.cells}
     outside = []
     for s in sites:
         lon, lat = s.lonlat
@@ -1483,21 +1407,17 @@ def self_check(world: World, sites: list[Site], hazards: list[dict], rules) -> N
             continue
         cell = world.cells[int(hits[0])]
         assert cell is s.cell, (s.key, cell.code, s.cell and s.cell.code)
-        lv = point_level(rules, s)
-        if (LAYER_LABEL[s.layer], s.key) in open_major:
-            lv = "red"
-        count[cell.code] += 1
-        if RANK[lv] > RANK[level[cell.code]]:
-            level[cell.code] = lv
-    per_colour = {lv: sum(1 for v in level.values() if v == lv) for lv in LEVELS[::-1]}
+        counts[cell.code][escalated_level(s.level, s.ref in open_major, RULES.risk)] += 1
+    level = {code: area_level(n, RULES.risk.area) for code, n in counts.items()}
+    per_colour = {lv: sum(1 for v in level.values() if v == lv) for lv in LEVEL_ORDER}
     print("cells per colour (self-check):", per_colour)
-    print("cells with no points:", sum(1 for v in count.values() if v == 0))
+    print("cells with no points:", sum(1 for n in counts.values() if not any(n.values())))
     print("points outside every cell:", len(outside),
           sorted({s.layer for s in outside}))
-    assert all(per_colour[lv] > 0 for lv in LEVELS), per_colour
+    assert all(per_colour.values()), per_colour
     assert per_colour["blue"] >= 8
     assert len(outside) >= 6
-    keys = {(LAYER_LABEL[s.layer], s.key) for s in sites}
+    keys = {s.ref for s in sites}
     assert all((h["点位类型"], h["点位编号"]) in keys for h in hazards)
 
 
@@ -1537,7 +1457,7 @@ def check_hazards(hazards: list[dict]) -> None:
         assert (closed is not None) == (h["整改状态"] == "已销号")
         assert closed is None or h["发现日期"] < closed < AS_OF
     open_ = [h for h in hazards if h["整改状态"] != "已销号"]
-    assert {h["整改状态"] for h in hazards} == {"待整改", "整改中", "待验收", "已销号"}
+    assert {h["整改状态"] for h in hazards} == set(STATE_LABELS.values())
     assert any(h["整改期限"] < AS_OF for h in open_), "no overdue hazard"
     assert any(h["挂牌督办"] == "是" for h in open_), "no listed open hazard"
 
@@ -1546,22 +1466,21 @@ def check_hazards(hazards: list[dict]) -> None:
 
 def main() -> None:
     rng = np.random.default_rng(SEED)
-    rules = load_rules()
     names = Names(rng)
     world = make_world(rng)
     assign_tiers(world)
     cell_properties(rng, world, names)
-    enterprises = make_enterprises(rng, world, names, rules)
-    idle = make_idle_sites(rng, world, names, rules)
-    spaces = make_confined_spaces(rng, world, enterprises, rules)
+    enterprises = make_enterprises(rng, world, names)
+    idle = make_idle_sites(rng, world, names)
+    spaces = make_confined_spaces(rng, world, enterprises)
     majors = make_major_hazards(rng, world, enterprises)
     sites = enterprises + idle + spaces + majors
-    triggers = top_up(rng, world, sites, rules)
+    triggers = top_up(rng, world, sites)
     hazards = make_hazards(rng, sites, triggers)
     check_hazards(hazards)
     write_all(world, enterprises, idle, spaces, majors, hazards)
     report(world, enterprises, idle, spaces, majors, hazards)
-    self_check(world, sites, hazards, rules)
+    self_check(world, sites, hazards)
 
 
 if __name__ == "__main__":

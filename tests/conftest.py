@@ -58,6 +58,8 @@ def _fresh(url: str) -> Database:
     from geoapp import models  # noqa: F401
 
     Base.metadata.drop_all(database.engine)
+    with database.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     database.create_all()
     return database
 

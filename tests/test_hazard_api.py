@@ -1,0 +1,124 @@
+"""Moving a hazard over HTTP: optimistic locking with ETag / If-Match, on both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import shapely
+import sqlalchemy as sa
+
+from geoapp import create_app, rectification
+from geoapp.models import Cell, Hazard, HazardEvent, Point, Town, Village
+
+
+@pytest.fixture
+def hazard_id(database, rules):
+    from geoapp import assignment
+
+    with database.transaction() as s:
+        village = Village(town=Town(name="示范镇"), name="东湖村")
+        s.add(Cell(code="A", name="一网格", village=village,
+                   geom=shapely.MultiPolygon([shapely.box(120, 31, 120.01, 31.01)])))
+        point = Point(layer="enterprise", key="K1", name="商店（虚构）",
+                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"})
+        h = Hazard(code="H1", point=point, level="major", source="public_report",
+                   description="液化气钢瓶违规存放", found_on=dt.date(2026, 3, 1),
+                   deadline=dt.date(2026, 3, 31), state="open")
+        s.add(h)
+        rectification.record(h, "测试", "create")
+        s.flush()
+        assignment.reassign(s)
+        assignment.refresh_levels(s, rules)
+        return h.id
+
+
+@pytest.fixture
+def client(database):
+    return create_app({"TESTING": True, "DATABASE_URL": database.url}).test_client()
+
+
+def post(client, hazard_id, body, etag=None):
+    headers = {"If-Match": f'"{etag}"'} if etag is not None else {}
+    return client.post(f"/api/hazards/{hazard_id}/transitions", json=body, headers=headers)
+
+
+def levels(database):
+    with database.sessions() as s:
+        return (s.scalar(sa.select(Point.risk_level)),
+                s.scalar(sa.select(Cell.risk_level)))
+
+
+def test_get_gives_version_as_etag(client, hazard_id):
+    r = client.get(f"/api/hazards/{hazard_id}")
+    assert r.status_code == 200 and r.headers["ETag"] == '"1"'
+    assert r.get_json()["state"] == "open" and r.get_json()["actions"] == ["start"]
+
+
+def test_full_path_with_etags_and_deescalation(client, database, hazard_id):
+    assert levels(database) == ("red", "red")  # open major hazard escalates a blue shop
+    etag = "1"
+    for action, state in [("start", "rectifying"), ("submit", "awaiting_acceptance"),
+                          ("reject", "rectifying"), ("submit", "awaiting_acceptance"),
+                          ("accept", "closed")]:
+        r = post(client, hazard_id, {"action": action, "actor": "网格员甲", "note": action}, etag)
+        assert r.status_code == 200, r.get_json()
+        assert r.get_json()["state"] == state
+        assert r.headers["ETag"] == f'"{int(etag) + 1}"'
+        etag = str(int(etag) + 1)
+    events = client.get(f"/api/hazards/{hazard_id}").get_json()["events"]
+    assert [(e["from_state"], e["to_state"]) for e in events][1:] == [
+        ("open", "rectifying"), ("rectifying", "awaiting_acceptance"),
+        ("awaiting_acceptance", "rectifying"), ("rectifying", "awaiting_acceptance"),
+        ("awaiting_acceptance", "closed")]
+    assert all(e["actor"] == "网格员甲" for e in events[1:])
+    assert levels(database) == ("blue", "blue")  # closed: back to the shop's own level
+
+
+def test_stale_etag_is_412_and_changes_nothing(client, database, hazard_id):
+    assert post(client, hazard_id, {"action": "start", "actor": "甲"}, "1").status_code == 200
+    r = post(client, hazard_id, {"action": "submit", "actor": "乙"}, "1")
+    assert r.status_code == 412
+    assert r.get_json()["current_version"] == 2
+    with database.sessions() as s:
+        assert s.scalar(sa.select(Hazard.state)) == "rectifying"
+        assert s.scalar(sa.select(sa.func.count()).select_from(HazardEvent)) == 2
+
+
+def test_missing_if_match_is_428(client, hazard_id):
+    r = post(client, hazard_id, {"action": "start", "actor": "甲"})
+    assert r.status_code == 428 and "If-Match" in r.get_json()["message"]
+
+
+@pytest.mark.parametrize("body, status, field", [
+    ({"action": "accept", "actor": "甲"}, 409, None),      # not allowed from 待整改
+    ({"action": "delete", "actor": "甲"}, 400, "action"),
+    ({"action": "start"}, 400, "actor"),
+    ({"action": "start", "actor": "甲", "note": 5}, 400, "note"),
+])
+def test_bad_requests(client, database, hazard_id, body, status, field):
+    r = post(client, hazard_id, body, "1")
+    assert r.status_code == status
+    assert r.get_json().get("field") == field
+    with database.sessions() as s:
+        assert s.scalar(sa.select(Hazard.version)) == 1
+
+
+def test_unknown_hazard_is_404(client):
+    assert client.get("/api/hazards/999").status_code == 404
+    assert post(client, 999, {"action": "start", "actor": "甲"}, "1").status_code == 404
+
+
+def test_two_writers_who_both_read_the_same_version(database, rules, hazard_id):
+    # both pass the If-Match check; the database-level version guard stops the second
+    first, second = database.sessions(), database.sessions()
+    assert first.get(Hazard, hazard_id).version == second.get(Hazard, hazard_id).version == 1
+    rectification.move(first, rules, hazard_id, "start", "甲", "", expected_version=1)
+    first.commit()
+    with pytest.raises(rectification.VersionConflict) as info:
+        rectification.move(second, rules, hazard_id, "start", "乙", "", expected_version=1)
+    assert info.value.current_version == 2
+    first.close()
+    second.close()
+    with database.sessions() as s:
+        assert [e.actor for e in s.get(Hazard, hazard_id).events] == ["测试", "甲"]

@@ -1,0 +1,152 @@
+"""Real processes against the real databases: SIGKILL during an import, and two
+web servers (gunicorn) sharing one database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+
+import shapely
+import sqlalchemy as sa
+from conftest import snapshot, write_csv, write_geojson
+from shapely import box
+
+from geoapp import importer, rectification
+from geoapp.identifiers import uscc_check_char
+from geoapp.models import Hazard, Point
+
+CLI = [sys.executable, "-c", "from geoapp.cli import main; main()"]
+
+
+def _env(database):
+    return {**os.environ, "GEOAPP_DATABASE_URL": database.url}
+
+
+def _cells(tmp_path):
+    props = [{"网格编码": f"C{i}", "网格名称": f"{i}号网格", "村社区": "东湖村", "镇街道": "示范镇"}
+             for i in range(4)]
+    geoms = [box(120 + 0.01 * i, 31, 120.01 + 0.01 * i, 31.01) for i in range(4)]
+    return write_geojson(tmp_path / "cells.geojson", list(zip(props, geoms, strict=True)))
+
+
+def _writer_is_active(database) -> bool:
+    """True while another connection holds an open write transaction."""
+    url = sa.engine.make_url(database.url)
+    if url.get_backend_name() == "sqlite":
+        conn = sqlite3.connect(url.database, timeout=0)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError as exc:
+            return "locked" in str(exc)
+        finally:
+            conn.close()
+    with database.engine.connect() as conn:
+        return bool(conn.scalar(sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL")))
+
+
+def test_sigkill_during_import_leaves_database_as_before(database, rules, tmp_path):
+    importer.import_cells(database, rules, _cells(tmp_path))
+    before = snapshot(database)
+    rows = []
+    for i in range(30000):
+        body = f"91320205MA{i:07d}"[:17]
+        rows.append([f"企业{i}（虚构）", body + uscc_check_char(body), "2614", "小微",
+                     120.0005 + (i % 400) * 0.0001, 31.0005 + (i // 400) * 0.0001])
+    header = ["企业名称", "统一社会信用代码", "行业代码", "企业规模", "经度", "纬度"]
+    ledger = write_csv(tmp_path / "big.csv", header, rows)
+    proc = subprocess.Popen([*CLI, "import", "points", "--layer", "enterprise", str(ledger)],
+                            env=_env(database), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    caught = False
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if _writer_is_active(database):
+            caught = True
+            break
+        time.sleep(0.01)
+    assert caught, "the import finished before its transaction could be caught open"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    time.sleep(0.2)  # PostgreSQL notices the dropped connection and aborts the transaction
+    assert snapshot(database) == before
+    with database.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            assert conn.scalar(sa.text("PRAGMA integrity_check")) == "ok"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(database, workers: int):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "geoapp:create_app()"],
+        env=_env(database), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/api/summary", timeout=1)
+            return proc, base
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode()) from None
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _get(url):
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.load(r), r.headers["ETag"]
+
+
+def test_write_through_one_server_is_seen_by_another_at_once(database, rules, tmp_path):
+    importer.import_cells(database, rules, _cells(tmp_path))
+    with database.transaction() as s:
+        point = Point(layer="enterprise", key="K1", name="甲（虚构）",
+                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"},
+                      cell_code="C0")
+        h = Hazard(code="H1", point=point, level="general", source="inspection",
+                   description="消防通道堵塞", found_on=dt.date(2026, 3, 1),
+                   deadline=dt.date(2026, 3, 31), state="open")
+        s.add(h)
+        rectification.record(h, "测试", "create")
+        s.flush()
+        hazard_id = h.id
+    a, base_a = _serve(database, workers=2)
+    b, base_b = _serve(database, workers=1)
+    try:
+        before, etag = _get(f"{base_b}/api/hazards/{hazard_id}")
+        assert before["state"] == "open"
+        request = urllib.request.Request(
+            f"{base_a}/api/hazards/{hazard_id}/transitions", method="POST",
+            data=json.dumps({"action": "start", "actor": "网格员甲", "note": "已整改"}).encode(),
+            headers={"Content-Type": "application/json", "If-Match": etag})
+        with urllib.request.urlopen(request, timeout=5) as r:
+            assert r.status == 200
+        for base in (base_b, base_a, base_a, base_b):  # every process, every worker
+            after, etag_after = _get(f"{base}/api/hazards/{hazard_id}")
+            assert after["state"] == "rectifying" and etag_after == '"2"'
+            assert after["events"][-1]["note"] == "已整改"
+            cell = _get(f"{base}/api/cells/C0")[0]
+            assert cell["properties"]["hazards"]["by_state"]["rectifying"] == 1
+    finally:
+        for proc in (a, b):
+            proc.terminate()
+            proc.wait(timeout=10)
