@@ -56,19 +56,39 @@ def timed(fn):
     return time.perf_counter() - t0, out
 
 
+def _load_duckdb_spatial(con) -> str | None:
+    """Load DuckDB's spatial extension offline; None when loaded, else why not.
+
+    The extension is normally downloaded on first use; the duckdb-ext-spatial
+    package on PyPI ships the binary for one DuckDB release instead.
+    """
+    import glob
+    import os
+
+    import duckdb
+
+    try:
+        import duckdb_ext  # noqa: F401  (namespace of the duckdb-ext-* packages)
+    except ImportError:
+        return "pip install 'geoapp[bench]' (duckdb-ext-spatial ships the extension)"
+    pattern = os.path.join(os.path.dirname(duckdb_ext.__path__[0]), "duckdb_ext", "extensions",
+                           f"v{duckdb.__version__}", "*", "spatial.duckdb_extension")
+    found = glob.glob(pattern)
+    if not found:
+        return f"no spatial extension for DuckDB {duckdb.__version__} in duckdb-ext-spatial"
+    con.execute(f"LOAD '{found[0]}'")
+    return None
+
+
 def run_duckdb(cells, points):
     try:
         import duckdb
     except ImportError:
-        return None, "duckdb not installed (pip install geoapp[bench])"
+        return None, "duckdb not installed (pip install 'geoapp[bench]')"
     con = duckdb.connect()
-    try:
-        con.execute("LOAD spatial")
-    except Exception:
-        try:
-            con.execute("INSTALL spatial; LOAD spatial")
-        except Exception as exc:  # offline: the extension is a download
-            return None, f"DuckDB spatial extension unavailable offline ({type(exc).__name__})"
+    why = _load_duckdb_spatial(con)
+    if why:
+        return None, why
     wkb = shapely.to_wkb(cells.geometry.values)
     con.register("c_wkb", pd.DataFrame({"code": cells["code"], "wkb": wkb}))
     xy = shapely.get_coordinates(points.values)

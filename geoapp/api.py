@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from geoapp import db, queries, rectification
+from geoapp import auth, db, queries, rectification
 from geoapp.models import Hazard
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -60,19 +60,27 @@ def hazard(hazard_id: int):
 
 @bp.post("/hazards/<int:hazard_id>/transitions")
 def move_hazard(hazard_id: int):
-    """Move a hazard one step along its path: JSON {action, note, actor}, header If-Match."""
+    """Move a hazard one step along its path: JSON {action, note}, header If-Match.
+
+    The actor is the logged-in user, who must be allowed to change hazards in
+    the hazard's cell (geoapp.auth.require_cell_write); an ``actor`` in the
+    body is ignored.
+    """
+    actor = auth.actor_name()  # 401 before anything about the hazard is revealed
+    found = db.session().get(Hazard, hazard_id)
+    if found is None:
+        abort(404, description=f"no hazard {hazard_id}")
+    auth.require_cell_write(found.point.cell_code)
     if not request.if_match:
         return _error(428, "precondition_required",
                       'send If-Match with the ETag of the hazard you read (e.g. If-Match: "3")')
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _error(400, "bad_request", "body must be a JSON object")
-    action, actor = body.get("action"), (body.get("actor") or "").strip()
+    action = body.get("action")
     if action not in rectification.TRANSITIONS:
         return _error(400, "bad_request", f"action must be one of "
                       f"{', '.join(rectification.TRANSITIONS)}", field="action")
-    if not actor:
-        return _error(400, "bad_request", "actor is required", field="actor")
     note = body.get("note") or ""
     if not isinstance(note, str) or len(note) > 2000:
         return _error(400, "bad_request", "note must be text of at most 2000 characters",

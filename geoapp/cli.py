@@ -1,4 +1,4 @@
-"""The ``geoapp`` command: demo, import, assign, db, layers.
+"""The ``geoapp`` command: demo, import, assign, db, layers, users.
 
 Each command parses its options, calls one core function and prints the
 result; bad input exits non-zero with the report of what is wrong.
@@ -6,6 +6,7 @@ result; bad input exits non-zero with the report of what is wrong.
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 
@@ -38,10 +39,18 @@ def main():
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def demo(host, port):
-    """Create the embedded database if missing, load the synthetic demo data, serve."""
-    from geoapp.demo import load_demo
+@click.option("--demo-password", default=None, metavar="PW",
+              help="password of the demo accounts leader, grid, planner, admin "
+                   "(default: a new random one, printed)")
+def demo(host, port, demo_password):
+    """Create the embedded database if missing, load the synthetic demo data, serve.
 
+    The demo accounts (leader, grid, planner, admin) are created, or have
+    their password reset, on every start.
+    """
+    from geoapp.demo import ensure_demo_accounts, load_demo
+
+    password = demo_password or secrets.token_urlsafe(12)
     app, database, rules = _context()
     click.echo(f"database: {database.engine.url.render_as_string(hide_password=True)}")
     try:
@@ -50,6 +59,9 @@ def demo(host, port):
         _fail(exc)
     if not loaded:
         click.echo("database already has data; demo files not loaded again")
+    names = ensure_demo_accounts(database, password)
+    shown = "as given by --demo-password" if demo_password else password
+    click.echo(f"demo accounts {', '.join(names)}; password: {shown}")
     app.run(host=host, port=port)
 
 
@@ -167,3 +179,108 @@ def check(folder):
     click.echo(f"area rule: {rules.risk.area.rule}; escalation open major hazard → red: "
                f"{rules.risk.escalation.open_major_hazard_is_red}; "
                f"{len(rules.substances)} substance names")
+
+
+@main.group()
+def users():
+    """Accounts: leader, grid (grid member, works cells), planner, admin."""
+
+
+def _account_session():
+    from geoapp import migrate
+
+    _, database, _ = _context()
+    migrate.upgrade(database)
+    return database
+
+
+@users.command(name="add")
+@click.argument("username")
+@click.option("--role", required=True, metavar="leader|grid|planner|admin")
+@click.option("--cell", "cells", multiple=True, metavar="CODE",
+              help="a cell the grid member works (repeat for several)")
+@click.option("--name", "display_name", default=None, help="name shown in the page header")
+@click.option("--password", default=None, help="(default: asked for, not echoed)")
+def users_add(username, role, cells, display_name, password):
+    """Create an account."""
+    from geoapp import accounts
+
+    database = _account_session()
+    if password is None:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        with database.transaction() as s:
+            user = accounts.create_user(s, username, role, password, cells, display_name)
+            codes = user.cell_codes
+    except accounts.AccountError as exc:
+        _fail(exc)
+    click.echo(f"user {username.strip()!r} added: {role}"
+               + (f", cells {', '.join(codes)}" if codes else ""))
+
+
+@users.command(name="list")
+def users_list():
+    """List the accounts: username, role, active, cells."""
+    import sqlalchemy as sa
+
+    from geoapp.models import User
+
+    database = _account_session()
+    with database.sessions() as s:
+        for user in s.scalars(sa.select(User).order_by(User.username)):
+            state = "active" if user.active else "inactive"
+            click.echo(f"{user.username}\t{user.role}\t{state}\t{','.join(user.cell_codes)}")
+
+
+@users.command(name="set-password")
+@click.argument("username")
+@click.option("--password", default=None, help="(default: asked for, not echoed)")
+def users_set_password(username, password):
+    """Replace a user's password (their open sessions end)."""
+    from geoapp import accounts
+
+    database = _account_session()
+    if password is None:
+        password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.validate_password(password)
+        with database.transaction() as s:
+            accounts.set_password(_existing_user(s, username), password)
+    except accounts.AccountError as exc:
+        _fail(exc)
+    click.echo(f"password of {username!r} changed")
+
+
+@users.command(name="deactivate")
+@click.argument("username")
+def users_deactivate(username):
+    """Stop a user from logging in (their open sessions end); history keeps their name."""
+    _set_active(username, False)
+
+
+@users.command(name="activate")
+@click.argument("username")
+def users_activate(username):
+    """Let a deactivated user log in again."""
+    _set_active(username, True)
+
+
+def _existing_user(session, username):
+    from geoapp import accounts
+
+    user = accounts.find_user(session, username)
+    if user is None:
+        raise accounts.AccountError(f"no user {username!r}")
+    return user
+
+
+def _set_active(username: str, active: bool) -> None:
+    from geoapp import accounts
+
+    database = _account_session()
+    try:
+        with database.transaction() as s:
+            _existing_user(s, username).active = active
+    except accounts.AccountError as exc:
+        _fail(exc)
+    click.echo(f"{username!r} {'activated' if active else 'deactivated'}")

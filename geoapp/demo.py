@@ -1,4 +1,4 @@
-"""The bundled synthetic demo: load data/demo.toml's files into an empty database."""
+"""The bundled synthetic demo: data/demo.toml's files into an empty database; its accounts."""
 
 from __future__ import annotations
 
@@ -42,3 +42,34 @@ def load_demo(database: Database, rules: Rules, data_dir: Path | None = None, ec
             raise ValueError(f"{data_dir / 'demo.toml'}: unknown kind {kind!r}")
         echo(str(result))
     return True
+
+
+# The demo's accounts (DESIGN.md contract): one per role, the grid member on two demo cells.
+DEMO_ACCOUNTS = {
+    "leader": ("leader", "领导（演示）", ()),
+    "grid": ("grid", "网格员（演示）", ("SF-05-01", "SF-06-02")),
+    "planner": ("planner", "规划审批（演示）", ()),
+    "admin": ("admin", "管理员（演示）", ()),
+}
+
+
+def ensure_demo_accounts(database: Database, password: str) -> list[str]:
+    """Create the demo accounts, or reset them: role, cells, active, and ``password``.
+
+    Running it again is safe; it is how a forgotten demo password is replaced.
+    Returns the usernames.
+    """
+    from geoapp import accounts
+    from geoapp.models import User
+
+    migrate.upgrade(database)
+    with database.transaction() as s:
+        for username, (role, display_name, cells) in DEMO_ACCOUNTS.items():
+            user = accounts.find_user(s, username)
+            if user is None:
+                user = User(username=username)
+                s.add(user)
+            user.role, user.display_name, user.active = role, display_name, True
+            accounts.set_password(user, password)
+            accounts.set_cells(user, cells)
+    return list(DEMO_ACCOUNTS)

@@ -9,6 +9,7 @@ common ones live in ``attrs``, so a fifth layer needs no migration.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -137,3 +138,63 @@ append_only(HazardEvent.__table__)
 def _history_is_append_only(_mapper, _conn, target):
     # DOMAIN.md: "history is never rewritten"
     raise PermissionError(f"hazard event {target.id} is history and cannot be changed")
+
+
+# ---------------------------------------------------------------- accounts (geoapp.accounts)
+
+ROLES = ("leader", "grid", "planner", "admin")
+
+
+class User(Base):
+    """An account with one role; a grid member works the cells listed in ``user_cell``.
+
+    Flask-Login needs ``is_authenticated``, ``is_active``, ``is_anonymous`` and
+    ``get_id``; they are plain attributes here, so the model does not import Flask.
+    """
+
+    # "user" is a reserved word in PostgreSQL
+    __tablename__ = "app_user"
+    __table_args__ = (
+        sa.CheckConstraint(f"role IN ({', '.join(map(repr, ROLES))})", name="ck_app_user_role"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))  # argon2id, PHC string
+    role: Mapped[str] = mapped_column(sa.String(10))
+    display_name: Mapped[str | None] = mapped_column(sa.String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=lambda: dt.datetime.now(dt.UTC))
+    cell_links: Mapped[list[UserCell]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserCell.cell_code")
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def cell_codes(self) -> list[str]:
+        return [link.cell_code for link in self.cell_links]
+
+    def get_id(self) -> str:
+        """The session's user id: id plus a fingerprint of the password hash.
+
+        Changing the password (or a rehash) changes the fingerprint, which
+        ends every session opened with the old one (Flask-Login "alternative
+        tokens").
+        """
+        fingerprint = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        return f"{self.id}:{fingerprint}"
+
+
+class UserCell(Base):
+    """A cell a grid member works, by code: cells are replaced by boundary
+    imports but their codes are stable, so there is no foreign key to ``cell``."""
+
+    __tablename__ = "user_cell"
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    cell_code: Mapped[str] = mapped_column(sa.String(50), primary_key=True, index=True)

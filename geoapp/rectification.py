@@ -207,3 +207,164 @@ def move(session, rules, hazard_id: int, action: str, actor: str, note: str = ""
         raise VersionConflict(session.get(Hazard, hazard_id).version) from None
     assignment.refresh_levels(session, rules, [hazard.point_id])
     return hazard
+
+
+# ------------------------------------------------------------------ recording a hazard
+
+# Lengths of the stored columns (geoapp.models.Hazard) and of free text.
+_TEXT_MAX = 2000
+_UNIT_MAX, _PERSON_MAX = 200, 100
+
+# A major hazard's treatment plan ("五到位", 原安监总局令第16号 第十五条): goal and tasks,
+# methods and measures, funds and materials, responsible unit and people, time limit,
+# safety measures and emergency plan. Unit, people and time limit are the hazard's own
+# responsible_unit, responsible_person and deadline; the other four are these.
+PLAN_FIELDS = {"goal": "治理目标和任务", "measures": "治理方法和措施", "funds": "经费和物资落实",
+               "emergency_plan": "安全措施和应急预案"}
+
+_FIELDS = {"level", "source", "description", "found_on", "deadline", "responsible_unit",
+           "responsible_person", "listed", "plan"}
+
+
+class HazardInputError(ValueError):
+    """A field of a new hazard is missing or invalid; ``field`` names it (e.g. ``plan.goal``)."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def create_hazard(session, rules, point_id: int, fields: dict, actor: str,
+                  today: dt.date, at: dt.datetime | None = None) -> Hazard:
+    """Record a new hazard at a point, open, with a "create" event; levels are recomputed.
+
+    ``fields`` (e.g. a JSON body): ``level`` (general|major), ``source``
+    (self_check|inspection|public_report), ``description`` (1–2000 characters),
+    ``found_on`` (ISO date, not after ``today``), ``deadline`` (ISO date, not
+    before ``found_on``), optional ``responsible_unit``, ``responsible_person``,
+    ``listed`` (bool) and, for a major hazard, ``plan`` {goal, measures, funds,
+    emergency_plan}. The first bad field raises HazardInputError naming it;
+    an unknown point raises LookupError; nothing is written then.
+
+    The code is ``YH`` + today's date + a sequence (``YH20260415-001``). Two
+    writers taking the same code meet the unique constraint on flush
+    (IntegrityError): the caller rolls back and tries again. An open major
+    hazard escalates its point (and so its cell) to red.
+
+    Examples
+    --------
+    >>> _check_fields({"level": "serious"}, dt.date(2026, 4, 15))
+    Traceback (most recent call last):
+    ...
+    geoapp.rectification.HazardInputError: level: 隐患等级须为 general（一般）或 major（重大）
+    """
+    from geoapp import assignment
+    from geoapp.models import Point
+
+    if not actor:
+        raise ValueError("every change needs an actor")
+    values = _check_fields(fields, today)
+    plan = values.pop("plan")
+    point = session.get(Point, point_id)
+    if point is None:
+        raise LookupError(f"no point {point_id}")
+    hazard = Hazard(code=_next_code(session, today), point_id=point.id, state="open", **values)
+    session.add(hazard)
+    record(hazard, actor, "create", _plan_note(plan), at=at)
+    session.flush()
+    assignment.refresh_levels(session, rules, [point.id])
+    return hazard
+
+
+def _check_fields(fields: dict, today: dt.date) -> dict:
+    """Validated column values from raw input; raises HazardInputError on the first bad field."""
+    if not isinstance(fields, dict):
+        raise HazardInputError("body", "须为 JSON 对象")
+    unknown = sorted(set(fields) - _FIELDS)
+    if unknown:
+        raise HazardInputError(unknown[0], "未知字段")
+    level = fields.get("level")
+    if level not in LEVEL_LABELS:
+        raise HazardInputError("level", "隐患等级须为 general（一般）或 major（重大）")
+    source = fields.get("source")
+    if source not in SOURCE_LABELS:
+        allowed = "、".join(f"{k}（{v}）" for k, v in SOURCE_LABELS.items())
+        raise HazardInputError("source", f"隐患来源须为 {allowed}")
+    description = _text(fields, "description", _TEXT_MAX, required=True)
+    found_on = _date(fields, "found_on")
+    if found_on > today:
+        raise HazardInputError("found_on", f"发现日期不能晚于今天（{today.isoformat()}）")
+    deadline = _date(fields, "deadline")
+    if deadline < found_on:
+        raise HazardInputError("deadline", "整改期限不能早于发现日期")
+    listed = fields.get("listed", False)
+    if listed is None:
+        listed = False
+    if not isinstance(listed, bool):
+        raise HazardInputError("listed", "挂牌督办须为 true 或 false")
+    plan = fields.get("plan") or None
+    if plan is not None:
+        if level != "major":
+            raise HazardInputError("plan", "只有重大事故隐患填写治理方案")
+        if not isinstance(plan, dict):
+            raise HazardInputError("plan", "治理方案须为 JSON 对象")
+        extra = sorted(set(plan) - set(PLAN_FIELDS))
+        if extra:
+            raise HazardInputError(f"plan.{extra[0]}", "未知字段")
+        plan = {k: _text(plan, k, _TEXT_MAX, field=f"plan.{k}") for k in PLAN_FIELDS}
+        plan = {k: v for k, v in plan.items() if v} or None
+    return {
+        "level": level, "source": source, "description": description, "found_on": found_on,
+        "deadline": deadline, "listed": listed, "plan": plan,
+        "responsible_unit": _text(fields, "responsible_unit", _UNIT_MAX),
+        "responsible_person": _text(fields, "responsible_person", _PERSON_MAX),
+    }
+
+
+def _text(fields: dict, key: str, limit: int, required: bool = False,
+          field: str | None = None) -> str | None:
+    field = field or key
+    value = fields.get(key)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise HazardInputError(field, "须为文本")
+    value = value.strip()
+    if required and not value:
+        raise HazardInputError(field, "不能为空")
+    if len(value) > limit:
+        raise HazardInputError(field, f"不能超过 {limit} 个字符")
+    return value or None
+
+
+def _date(fields: dict, key: str) -> dt.date:
+    value = fields.get(key)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if value is None or value == "":
+        raise HazardInputError(key, "不能为空")
+    if isinstance(value, str) and len(value) == 10:  # YYYY-MM-DD only, not 20260415 etc.
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise HazardInputError(key, "日期须为 YYYY-MM-DD 格式的有效日期")
+
+
+def _next_code(session, today: dt.date) -> str:
+    """``YH`` + yyyymmdd + ``-`` + the next three-digit sequence of that day."""
+    import sqlalchemy as sa
+
+    prefix = f"YH{today:%Y%m%d}-"
+    codes = session.scalars(sa.select(Hazard.code).where(Hazard.code.startswith(prefix)))
+    taken = [int(c[len(prefix):]) for c in codes if c[len(prefix):].isdigit()]
+    return f"{prefix}{max(taken, default=0) + 1:03d}"
+
+
+def _plan_note(plan: dict | None) -> str:
+    """The treatment plan, kept in the creation event's note (no column for it yet)."""
+    if not plan:
+        return ""
+    return "治理方案（五到位）\n" + "\n".join(
+        f"{PLAN_FIELDS[k]}：{plan[k]}" for k in PLAN_FIELDS if k in plan)

@@ -1,4 +1,4 @@
-"""The JSON API and home page over the bundled demo, on both backends."""
+"""The JSON API over the bundled demo, on both backends (the map page: test_map.py)."""
 
 from __future__ import annotations
 
@@ -106,10 +106,3 @@ def test_zones(demo_client):
     assert all({"code", "name", "kind", "risk_level"} <= set(p) for p in props)
     assert "化工园区" in {p["kind"] for p in props}
     assert {p["risk_level"] for p in props} <= LEVELS
-
-
-def test_home_page_renders(demo_client):
-    response = demo_client.get("/")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "安全风险网格化监管" in html and "/api/cells" in html

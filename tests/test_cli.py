@@ -113,3 +113,134 @@ def test_layers_check():
     result = CliRunner().invoke(main, ["layers", "check"])
     assert result.exit_code == 0, result.output
     assert "enterprise: 企业" in result.output and "area rule: max" in result.output
+
+
+# ---- accounts: `geoapp users …` and the demo's accounts
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    """An embedded database for the CLI, with cells A and B."""
+    from geoapp import create_app
+
+    monkeypatch.setenv("GEOAPP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("GEOAPP_SECRET_KEY", "cli-test-key")
+    cells = write_geojson(tmp_path / "cells.geojson", [
+        ({"网格编码": code, "网格名称": f"{code}网格", "村社区": "东湖村", "镇街道": "示范镇"},
+         box(120 + i * 0.01, 31, 120.01 + i * 0.01, 31.01)) for i, code in enumerate("AB")])
+    assert CliRunner().invoke(main, ["import", "cells", str(cells)]).exit_code == 0
+    return create_app().extensions["geoapp.db"]
+
+
+def _users(database):
+    import sqlalchemy as sa
+
+    from geoapp.models import User
+
+    with database.sessions() as s:
+        return {u.username: (u.role, u.active, u.cell_codes, u.password_hash)
+                for u in s.scalars(sa.select(User))}
+
+
+def test_users_add_and_list(cli_db):
+    runner = CliRunner()
+    r = runner.invoke(main, ["users", "add", "zhang", "--role", "grid", "--cell", "A",
+                             "--cell", "B", "--password", "grid-pass-1", "--name", "张三"])
+    assert r.exit_code == 0, r.output
+    assert "zhang" in r.output and "A, B" in r.output
+    # no --password: asked for twice, not echoed
+    r = runner.invoke(main, ["users", "add", "boss", "--role", "leader"],
+                      input="leader-pass-1\nleader-pass-1\n")
+    assert r.exit_code == 0, r.output
+    assert "leader-pass-1" not in r.output
+    users = _users(cli_db)
+    assert users["zhang"][:3] == ("grid", True, ["A", "B"])
+    assert users["boss"][:3] == ("leader", True, [])
+    assert all(u[3].startswith("$argon2id$") for u in users.values())
+    listed = runner.invoke(main, ["users", "list"])
+    assert listed.exit_code == 0
+    assert listed.output.splitlines() == ["boss\tleader\tactive\t", "zhang\tgrid\tactive\tA,B"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["zhang", "--role", "grid", "--cell", "A"], "already exists"),
+    (["Zhang", "--role", "leader"], "user 'zhang' already exists"),
+    (["li", "--role", "boss"], "role 'boss'"),
+    (["li", "--role", "grid"], "at least one cell"),
+    (["li", "--role", "grid", "--cell", "A", "--cell", "Z9"], "no cell with code 'Z9'"),
+    (["li", "--role", "leader", "--cell", "A"], "only grid members"),
+    (["li", "--role", "leader", "--password", "short"], "at least 8 characters"),
+    (["bad name", "--role", "leader"], "username 'bad name'"),
+])
+def test_users_add_refuses_with_a_clear_message(cli_db, args, message):
+    runner = CliRunner()
+    ok = runner.invoke(main, ["users", "add", "zhang", "--role", "grid", "--cell", "A",
+                              "--password", "grid-pass-1"])
+    assert ok.exit_code == 0, ok.output
+    before = _users(cli_db)
+    if "--password" not in args:
+        args = [*args, "--password", "good-pass-1"]
+    r = runner.invoke(main, ["users", "add", *args])
+    assert r.exit_code == 1 and message in r.output, r.output
+    assert _users(cli_db) == before
+
+
+def test_users_deactivate_and_set_password(cli_db):
+    runner = CliRunner()
+    runner.invoke(main, ["users", "add", "boss", "--role", "leader", "--password", "first-pass"])
+    old_hash = _users(cli_db)["boss"][3]
+    assert runner.invoke(main, ["users", "set-password", "boss", "--password",
+                                "second-pass"]).exit_code == 0
+    assert _users(cli_db)["boss"][3] != old_hash
+    assert runner.invoke(main, ["users", "deactivate", "boss"]).exit_code == 0
+    assert _users(cli_db)["boss"][1] is False
+    r = runner.invoke(main, ["users", "deactivate", "nobody"])
+    assert r.exit_code == 1 and "no user 'nobody'" in r.output
+
+
+def test_demo_creates_one_account_per_role(tmp_path, monkeypatch):
+    import flask
+    import sqlalchemy as sa
+
+    from geoapp import create_app
+    from geoapp.models import Cell
+
+    monkeypatch.setenv("GEOAPP_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    monkeypatch.setenv("GEOAPP_SECRET_KEY", "cli-test-key")
+    served = []
+    monkeypatch.setattr(flask.Flask, "run", lambda app, host, port: served.append((host, port)))
+    runner = CliRunner()
+    r = runner.invoke(main, ["demo", "--demo-password", "demo-pw"])
+    assert r.exit_code == 0, r.output
+    assert served == [("127.0.0.1", 5000)]
+    assert "demo-pw" not in r.output and "leader, grid, planner, admin" in r.output
+    app = create_app()
+    users = _users(app.extensions["geoapp.db"])
+    assert {name: u[:3] for name, u in users.items()} == {
+        "leader": ("leader", True, []), "grid": ("grid", True, ["SF-05-01", "SF-06-02"]),
+        "planner": ("planner", True, []), "admin": ("admin", True, [])}
+    _assert_logs_in(app, "grid", "demo-pw")
+    with app.extensions["geoapp.db"].sessions() as s:  # the grid member's cells are demo cells
+        assert s.scalars(sa.select(Cell.code).where(
+            Cell.code.in_(["SF-05-01", "SF-06-02"]))).all() == ["SF-05-01", "SF-06-02"]
+    # again without the option: a new random password, printed, replaces the old one
+    r = runner.invoke(main, ["demo"])
+    assert r.exit_code == 0, r.output
+    password = r.output.split("password: ")[1].split()[0]
+    assert len(password) >= 12
+    for name in ("leader", "grid", "planner", "admin"):
+        _assert_logs_in(app, name, password)
+    assert not _logs_in(app, "admin", "demo-pw")
+
+
+def _logs_in(app, username, password) -> bool:
+    from conftest import csrf_token_from
+
+    client = app.test_client()
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    r = client.post("/login", data={"username": username, "password": password,
+                                    "csrf_token": token})
+    return r.status_code == 302 and client.get("/api/cells").status_code == 200
+
+
+def _assert_logs_in(app, username, password):
+    assert _logs_in(app, username, password), f"{username} cannot log in"

@@ -1,5 +1,5 @@
 """Real processes against the real databases: SIGKILL during an import, and two
-web servers (gunicorn) sharing one database."""
+web servers (gunicorn) sharing one database (and one session key)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+from http.cookiejar import CookieJar
 
 import shapely
 import sqlalchemy as sa
-from conftest import snapshot, write_csv, write_geojson
+from conftest import PASSWORD, csrf_token_from, make_user, snapshot, write_csv, write_geojson
 from shapely import box
 
 from geoapp import importer, rectification
@@ -101,7 +104,7 @@ def _serve(database, workers: int):
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
-            urllib.request.urlopen(base + "/api/summary", timeout=1)
+            urllib.request.urlopen(base + "/login", timeout=1)
             return proc, base
         except OSError:
             if proc.poll() is not None:
@@ -111,8 +114,24 @@ def _serve(database, workers: int):
     raise RuntimeError("gunicorn did not start")
 
 
-def _get(url):
-    with urllib.request.urlopen(url, timeout=5) as r:
+def _browser():
+    """A urllib opener that keeps cookies, like a browser (127.0.0.1 cookies go to every port)."""
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+
+def _login(browser, base, username) -> str:
+    """Log in through the form; returns the CSRF token for the X-CSRFToken header."""
+    with browser.open(f"{base}/login", timeout=5) as r:
+        token = csrf_token_from(r.read().decode())
+    form = urllib.parse.urlencode({"username": username, "password": PASSWORD,
+                                   "csrf_token": token}).encode()
+    with browser.open(f"{base}/login?next=/api/summary", data=form, timeout=5) as r:
+        assert r.url.endswith("/api/summary") and r.status == 200  # logged in
+    return token
+
+
+def _get(url, browser):
+    with browser.open(url, timeout=5) as r:
         return json.load(r), r.headers["ETag"]
 
 
@@ -129,22 +148,33 @@ def test_write_through_one_server_is_seen_by_another_at_once(database, rules, tm
         rectification.record(h, "测试", "create")
         s.flush()
         hazard_id = h.id
+    make_user(database, "网格员甲", "grid", cells=["C0"])
     a, base_a = _serve(database, workers=2)
     b, base_b = _serve(database, workers=1)
+    browser = _browser()
     try:
-        before, etag = _get(f"{base_b}/api/hazards/{hazard_id}")
+        try:  # accounts exist: reads need a session
+            urllib.request.urlopen(f"{base_b}/api/hazards/{hazard_id}", timeout=5)
+            raise AssertionError("anonymous read allowed")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 401 and json.load(exc)["error"] == "unauthorized"
+        # log in on one server; the session cookie works on the other (one instance/secret_key)
+        token = _login(browser, base_a, "网格员甲")
+        before, etag = _get(f"{base_b}/api/hazards/{hazard_id}", browser)
         assert before["state"] == "open"
         request = urllib.request.Request(
             f"{base_a}/api/hazards/{hazard_id}/transitions", method="POST",
-            data=json.dumps({"action": "start", "actor": "网格员甲", "note": "已整改"}).encode(),
-            headers={"Content-Type": "application/json", "If-Match": etag})
-        with urllib.request.urlopen(request, timeout=5) as r:
+            data=json.dumps({"action": "start", "note": "已整改"}).encode(),
+            headers={"Content-Type": "application/json", "If-Match": etag,
+                     "X-CSRFToken": token})
+        with browser.open(request, timeout=5) as r:
             assert r.status == 200
         for base in (base_b, base_a, base_a, base_b):  # every process, every worker
-            after, etag_after = _get(f"{base}/api/hazards/{hazard_id}")
+            after, etag_after = _get(f"{base}/api/hazards/{hazard_id}", browser)
             assert after["state"] == "rectifying" and etag_after == '"2"'
             assert after["events"][-1]["note"] == "已整改"
-            cell = _get(f"{base}/api/cells/C0")[0]
+            assert after["events"][-1]["actor"] == "网格员甲"
+            cell = _get(f"{base}/api/cells/C0", browser)[0]
             assert cell["properties"]["hazards"]["by_state"]["rectifying"] == 1
     finally:
         for proc in (a, b):

@@ -1,0 +1,441 @@
+"""Compact map data for the leader's map: cells, points and clusters (no Flask).
+
+The leader's map draws every cell and, at county scale (10⁴ cells, 10⁵
+points), cannot take the full GeoJSON of ``/api/cells`` on every load (see
+bench/bench_map.py). This module turns the read side (``geoapp.queries``)
+into what the map needs and no more:
+
+* cells: geometry simplified as one coverage (``shapely.coverage_simplify``
+  keeps shared edges shared: no gaps or slivers between neighbours), quantised
+  to integers and delta-encoded per ring, with columns of the properties the
+  map draws. The tolerance follows the territory's extent, and the map fetches
+  exact geometry by tile once zoomed in past ``detail.from_zoom``;
+* points: kept in numpy columns; a request for a bounding box returns the
+  points themselves when few enough, else counts per screen-grid square and
+  layer (server-side clustering, so 10⁶ points cost the browser no more than
+  10³).
+
+Everything is computed once per data snapshot (``MapCache``) and reused until
+the data changes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from geoapp.layers import LEVEL_ORDER
+
+FLAG_OPEN, FLAG_OVERDUE, FLAG_MAJOR_OPEN, FLAG_LISTED = 1, 2, 4, 8
+HAZARD_FILTERS = {"open": FLAG_OPEN, "overdue": FLAG_OVERDUE, "major_open": FLAG_MAJOR_OPEN,
+                  "listed": FLAG_LISTED}
+OVERVIEW_QUANTUM = 1e-5  # degrees, about 1 m
+DETAIL_QUANTUM = 1e-6  # about 10 cm
+TILE_ZOOM = 12  # exact geometry is served in Web-Mercator tiles of this zoom
+MAX_POINTS = 2500  # more points than this in a view are sent as clusters
+CLUSTER_PX = 80  # size of a clustering square on screen
+
+
+def dumps(doc) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass
+class Payload:
+    """A JSON body with its gzip form and an ETag, built once and served many times."""
+
+    body: bytes
+    gz: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, doc) -> Payload:
+        return cls.of_bytes(dumps(doc))
+
+    @classmethod
+    def of_bytes(cls, body: bytes) -> Payload:
+        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        return cls(body=body, gz=gzip.compress(body, 6, mtime=0), etag=etag)
+
+
+# ---- geometry ------------------------------------------------------------------------
+
+
+def overview_tolerance(bounds) -> float:
+    """Simplification tolerance (degrees) for drawing the whole territory at once.
+
+    About 1/3000 of the territory's larger side: well under a pixel when the
+    whole territory fills a screen, so the overview looks exact until the map
+    is zoomed in past ``detail_zoom``, where exact tiles take over.
+
+    Examples
+    --------
+    >>> overview_tolerance((120.0, 31.0, 121.0, 32.0))
+    0.0003333333333333333
+    >>> overview_tolerance((120.0, 31.0, 120.01, 31.01))  # never below the quantum
+    1e-05
+    """
+    w, s, e, n = bounds
+    return max(max(e - w, n - s) / 3000, OVERVIEW_QUANTUM)
+
+
+def detail_zoom(tolerance: float) -> int:
+    """The first zoom at which ``tolerance`` degrees exceed about one pixel.
+
+    Examples
+    --------
+    >>> detail_zoom(0.00033), detail_zoom(5e-5)
+    (13, 15)
+    """
+    return max(0, math.ceil(math.log2(360 / (256 * tolerance))))
+
+
+def encode_geometries(geoms, quantum: float, origin) -> list[list[list[list[int]]]]:
+    """Polygons as integer rings: per geometry, per polygon, per ring ``[x0, y0, dx1, dy1, …]``.
+
+    Coordinates become integers in units of ``quantum`` from ``origin``; the
+    first vertex is absolute, the others are differences from the previous
+    one; the closing vertex and repeated vertices are dropped, and rings left
+    with fewer than 3 vertices (holes smaller than the quantum) vanish.
+    Decoding: running sums times ``quantum`` plus ``origin`` (geoapp/static/map.js).
+
+    Examples
+    --------
+    >>> sq = shapely.box(0, 0, 2, 1)
+    >>> encode_geometries([sq], 0.5, (0, 0))
+    [[[[4, 0, 0, 2, -4, 0, 0, -2]]]]
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    rings_ext = shapely.get_exterior_ring(parts)
+    n_int = shapely.get_num_interior_rings(parts)
+    # rings in order: for each part, its exterior then its interiors
+    ring_list, ring_part, ring_is_ext = [], [], []
+    for i, (ext, k) in enumerate(zip(rings_ext, n_int, strict=True)):
+        ring_list.append(ext)
+        ring_part.append(i)
+        ring_is_ext.append(True)
+        for j in range(k):
+            ring_list.append(shapely.get_interior_ring(parts[i], j))
+            ring_part.append(i)
+            ring_is_ext.append(False)
+    coords, ring_idx = shapely.get_coordinates(np.array(ring_list, dtype=object),
+                                               return_index=True)
+    q = np.round((coords - np.asarray(origin, dtype=float)) / quantum).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, ring_idx[1:] != ring_idx[:-1]])
+    ends = np.r_[starts[1:], len(ring_idx)]
+    out: list = [[] for _ in range(len(geoms))]
+    part_rings: dict[int, list] = {}
+    for r, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        ring = q[a:b - 1]  # drop the closing vertex
+        keep = np.r_[True, np.any(ring[1:] != ring[:-1], axis=1)]
+        ring = ring[keep]
+        if len(ring) > 1 and (ring[-1] == ring[0]).all():
+            ring = ring[:-1]
+        part = ring_part[r]
+        if len(ring) < 3:
+            if ring_is_ext[r]:
+                part_rings[part] = None  # a polygon smaller than the quantum
+            continue
+        delta = np.diff(ring, axis=0, prepend=[[0, 0]])
+        if part_rings.get(part, []) is not None:
+            part_rings.setdefault(part, []).append(delta.ravel().tolist())
+    for part, owner in enumerate(part_owner):
+        rings = part_rings.get(part)
+        if rings:
+            out[owner].append(rings)
+    return out
+
+
+def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """A Web-Mercator (XYZ) tile's lon/lat bounds.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in tile_bounds(1, 1, 0)]
+    [0.0, 0.0, 180.0, 85.0511]
+    """
+    n = 2**z
+
+    def lat(yy):
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * yy / n))))
+
+    return (x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y))
+
+
+def _mercator_px(lon, lat, zoom: int):
+    size = 256 * 2.0**zoom
+    lat = np.clip(lat, -85.0511, 85.0511)
+    x = (lon + 180) / 360 * size
+    y = (1 - np.log(np.tan(np.radians(lat)) + 1 / np.cos(np.radians(lat))) / math.pi) / 2 * size
+    return x, y
+
+
+# ---- the snapshot --------------------------------------------------------------------
+
+
+@dataclass
+class CellGeometry:
+    """Everything derived from the cells' shapes alone (kept while the shapes don't change)."""
+
+    digest: str
+    geoms: np.ndarray
+    bounds: np.ndarray  # (n, 4)
+    origin: tuple[float, float]
+    tolerance: float
+    overview: list
+    badge_at: np.ndarray  # (n, 2) a point inside each cell, for badges
+    tiles: dict = field(default_factory=dict)
+    _overview_json: bytes | None = None
+
+    def overview_json(self) -> bytes:
+        if self._overview_json is None:
+            self._overview_json = dumps(self.overview)
+        return self._overview_json
+
+
+def cell_geometry(geoms, digest: str) -> CellGeometry:
+    geoms = np.asarray(geoms, dtype=object)
+    total = shapely.total_bounds(geoms) if len(geoms) else np.array([0.0, 0.0, 0.0, 0.0])
+    origin = (math.floor(total[0] * 100) / 100, math.floor(total[1] * 100) / 100)
+    tol = overview_tolerance(total)
+    simple = shapely.coverage_simplify(geoms, tol) if len(geoms) else geoms
+    inside = shapely.point_on_surface(geoms) if len(geoms) else geoms
+    return CellGeometry(
+        digest=digest, geoms=geoms, origin=origin, tolerance=tol,
+        bounds=shapely.bounds(geoms) if len(geoms) else np.zeros((0, 4)),
+        overview=encode_geometries(simple, OVERVIEW_QUANTUM, origin) if len(geoms) else [],
+        badge_at=shapely.get_coordinates(inside) if len(geoms) else np.zeros((0, 2)),
+    )
+
+
+class Snapshot:
+    """The map's data at one moment: cells payload, point columns, lookups."""
+
+    def __init__(self, cells: list[dict], points: dict, layers: list[str],
+                 geometry: CellGeometry):
+        self.layers = layers
+        self.geometry = geometry
+        self.built_at = time.monotonic()
+        levels = {code: i for i, code in enumerate(LEVEL_ORDER)}
+        self.cell_codes = [c["code"] for c in cells]
+        self.cell_index = {code: i for i, code in enumerate(self.cell_codes)}
+        towns: dict[str, int] = {}
+        villages: dict[tuple[str, str], int] = {}
+        for c in cells:
+            towns.setdefault(c["town"], len(towns))
+            villages.setdefault((c["town"], c["village"]), len(villages))
+        self.towns = towns
+        self.villages = villages
+        self.cell_village = np.array([villages[c["town"], c["village"]] for c in cells],
+                                     dtype=np.int32)
+        self.village_town = np.array([towns[t] for t, _v in villages], dtype=np.int32)
+        listed = [c["hazards"]["listed_open"] > 0 for c in cells]
+        badge = {str(i): [round(float(x), 6), round(float(y), 6)]
+                 for i, ((x, y), on) in enumerate(zip(geometry.badge_at, listed, strict=True))
+                 if on}
+        doc = {
+            "format": "geoapp-cells/1",
+            "levels": list(LEVEL_ORDER),
+            "layers": layers,
+            "towns": list(towns),
+            "villages": [[v, towns[t]] for t, v in villages],
+            "bounds": [round(float(v), 6) for v in shapely.total_bounds(geometry.geoms)]
+            if cells else None,
+            "quantum": OVERVIEW_QUANTUM,
+            "origin": list(geometry.origin),
+            "detail": {"from_zoom": detail_zoom(geometry.tolerance), "tile_zoom": TILE_ZOOM,
+                       "quantum": DETAIL_QUANTUM},
+            "hazard_fields": ["open", "overdue", "major_open", "listed_open", "closed"],
+            "code": self.cell_codes,
+            "name": [c["name"] for c in cells],
+            "village": self.cell_village.tolist(),
+            "level": [levels[c["risk_level"]] for c in cells],
+            "counts": [[c["counts"].get(layer, 0) for layer in layers] for c in cells],
+            "hazards": [[c["hazards"][k] for k in
+                         ("open", "overdue", "major_open", "listed_open", "closed")]
+                        for c in cells],
+            "badge": badge,
+        }
+        # the geometry's JSON is kept with the shapes: only the properties are dumped again
+        self.cells_payload = Payload.of_bytes(dumps(doc)[:-1] + b',"geom":' +
+                                              geometry.overview_json() + b"}")
+        # points as numpy columns
+        layer_index = {code: i for i, code in enumerate(layers)}
+        self.p_id = np.asarray(points["id"], dtype=np.int64)
+        self.p_lon = np.asarray(points["lon"], dtype=float)
+        self.p_lat = np.asarray(points["lat"], dtype=float)
+        self.p_layer = np.array([layer_index.get(x, -1) for x in points["layer"]], dtype=np.int16)
+        self.p_level = np.array([levels.get(x, 3) for x in points["risk_level"]], dtype=np.int8)
+        self.p_flags = np.asarray(points["flags"], dtype=np.int8)
+        self.p_outside = np.asarray(points["outside"], dtype=bool)
+        self.p_name = points["name"]
+        # an outside point belongs, for area filters, to its nearest cell
+        area = [c if c is not None else n
+                for c, n in zip(points["cell_code"], points["nearest_cell_code"], strict=True)]
+        self.p_cell = np.array([self.cell_index.get(a, -1) if a else -1 for a in area],
+                               dtype=np.int32)
+
+    # -- cells ----------------------------------------------------------------------
+
+    def tile(self, z: int, x: int, y: int) -> Payload:
+        """Exact (quantised, unsimplified) geometry of the cells meeting one tile."""
+        key = (z, x, y)
+        hit = self.geometry.tiles.get(key)
+        if hit is not None:
+            return hit
+        w, s, e, n = tile_bounds(z, x, y)
+        b = self.geometry.bounds
+        idx = np.flatnonzero((b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n) & (b[:, 3] >= s))
+        if len(idx):
+            hits = shapely.intersects(self.geometry.geoms[idx], shapely.box(w, s, e, n))
+            idx = idx[hits]
+        doc = {"format": "geoapp-cells-tile/1", "tile": [z, x, y], "quantum": DETAIL_QUANTUM,
+               "origin": list(self.geometry.origin),
+               "code": [self.cell_codes[i] for i in idx],
+               "geom": encode_geometries(self.geometry.geoms[idx], DETAIL_QUANTUM,
+                                         self.geometry.origin) if len(idx) else []}
+        payload = Payload.of(doc)
+        if len(self.geometry.tiles) > 2000:
+            self.geometry.tiles.clear()
+        self.geometry.tiles[key] = payload
+        return payload
+
+    # -- points ---------------------------------------------------------------------
+
+    def area_cells(self, town: str | None, village: str | None,
+                   cell: str | None) -> np.ndarray | None:
+        """Indices of the cells in an area filter (None: no filter). Raises KeyError naming it."""
+        mask = None
+        if town:
+            if town not in self.towns:
+                raise KeyError("town")
+            mask = self.village_town[self.cell_village] == self.towns[town]
+        if village:
+            ids = [i for (t, v), i in self.villages.items()
+                   if v == village and (not town or t == town)]
+            if not ids:
+                raise KeyError("village")
+            m = np.isin(self.cell_village, ids)
+            mask = m if mask is None else mask & m
+        if cell:
+            if cell not in self.cell_index:
+                raise KeyError("cell")
+            m = np.zeros(len(self.cell_codes), dtype=bool)
+            m[self.cell_index[cell]] = True
+            mask = m if mask is None else mask & m
+        return None if mask is None else np.flatnonzero(mask)
+
+    def select(self, bbox=None, layers=None, levels=None, hazard: str | None = None,
+               cells: np.ndarray | None = None, outside: str | None = None) -> np.ndarray:
+        """Indices of the points passing every filter."""
+        m = np.ones(len(self.p_id), dtype=bool)
+        if bbox is not None:
+            w, s, e, n = bbox
+            m &= (self.p_lon >= w) & (self.p_lon <= e) & (self.p_lat >= s) & (self.p_lat <= n)
+        if layers is not None:
+            m &= np.isin(self.p_layer, [self.layers.index(x) for x in layers])
+        if levels is not None:
+            m &= np.isin(self.p_level, [LEVEL_ORDER.index(x) for x in levels])
+        if hazard:
+            m &= (self.p_flags & HAZARD_FILTERS[hazard]) != 0
+        if cells is not None:
+            m &= np.isin(self.p_cell, cells)
+        if outside == "only":
+            m &= self.p_outside
+        elif outside == "exclude":
+            m &= ~self.p_outside
+        return np.flatnonzero(m)
+
+    def _point_rows(self, idx) -> list[list]:
+        return [[int(self.p_id[i]), int(self.p_layer[i]), int(self.p_level[i]),
+                 round(float(self.p_lon[i]), 6), round(float(self.p_lat[i]), 6),
+                 int(self.p_flags[i]), int(self.p_outside[i]), self.p_name[i]] for i in idx]
+
+    def points_doc(self, idx: np.ndarray, zoom: int, max_points: int = MAX_POINTS) -> dict:
+        """The points at ``idx`` as rows when few enough, else clusters per layer and square."""
+        fields = ["id", "layer", "level", "lon", "lat", "flags", "outside", "name"]
+        base = {"format": "geoapp-points/1", "total": int(len(idx)),
+                "outside": int(self.p_outside[idx].sum()), "point_fields": fields}
+        if len(idx) <= max_points:
+            return {**base, "mode": "points", "points": self._point_rows(idx), "clusters": []}
+        px, py = _mercator_px(self.p_lon[idx], self.p_lat[idx], zoom)
+        gx = np.floor(px / CLUSTER_PX).astype(np.int64)
+        gy = np.floor(py / CLUSTER_PX).astype(np.int64)
+        layer = self.p_layer[idx].astype(np.int64)
+        key = (gx * (1 << 24) + gy) * 64 + layer
+        uniq, inverse, count = np.unique(key, return_inverse=True, return_counts=True)
+        k = len(uniq)
+        lon = np.bincount(inverse, self.p_lon[idx], k) / count
+        lat = np.bincount(inverse, self.p_lat[idx], k) / count
+        level = np.full(k, 3, dtype=np.int8)
+        np.minimum.at(level, inverse, self.p_level[idx])  # red is 0: the worst level wins
+        flags = np.zeros(k, dtype=np.int8)
+        np.bitwise_or.at(flags, inverse, self.p_flags[idx])
+        outside = np.bincount(inverse, self.p_outside[idx].astype(float), k).astype(int)
+        ulayer = uniq % 64
+        single = count == 1
+        first = np.zeros(k, dtype=np.int64)
+        first[inverse] = idx  # any member; for singletons, the point itself
+        clusters = [[int(ulayer[j]), round(float(lon[j]), 6), round(float(lat[j]), 6),
+                     int(count[j]), int(level[j]), int(flags[j]), int(outside[j])]
+                    for j in np.flatnonzero(~single)]
+        return {**base, "mode": "clusters",
+                "cluster_fields": ["layer", "lon", "lat", "count", "level", "flags", "outside"],
+                "clusters": clusters, "points": self._point_rows(first[single])}
+
+
+def geometry_digest(geoms) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for wkb in shapely.to_wkb(np.asarray(geoms, dtype=object)):
+        h.update(wkb)
+    return h.hexdigest()
+
+
+class MapCache:
+    """One snapshot per process, rebuilt when the data's fingerprint changes or it grows old.
+
+    ``load(session, rules, today)`` returns the current snapshot. The cheap
+    fingerprint (``queries.data_fingerprint``) is checked on every call; a
+    snapshot older than ``max_age`` seconds is rebuilt too (for in-place
+    corrections the fingerprint cannot see). Cell shapes are re-simplified
+    only when they changed.
+    """
+
+    def __init__(self, max_age: float = 60.0):
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._key = None
+        self._geometry: CellGeometry | None = None
+
+    def load(self, session, rules, today) -> Snapshot:
+        from geoapp import queries
+
+        key = (queries.data_fingerprint(session), today)
+        snap = self._snapshot
+        if snap is not None and self._key == key and \
+                time.monotonic() - snap.built_at < self.max_age:
+            return snap
+        with self._lock:
+            snap = self._snapshot
+            if snap is not None and self._key == key and \
+                    time.monotonic() - snap.built_at < self.max_age:
+                return snap
+            cells = queries.map_cells(session, rules, today)
+            points = queries.map_points(session, rules, today)
+            geoms = [c["geom"] for c in cells]
+            digest = geometry_digest(geoms) if geoms else "empty"
+            if self._geometry is None or self._geometry.digest != digest:
+                self._geometry = cell_geometry(geoms, digest)
+            snap = Snapshot(cells, points, list(rules.layers), self._geometry)
+            self._snapshot, self._key = snap, key
+            return snap

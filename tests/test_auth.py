@@ -1,0 +1,433 @@
+"""Accounts on the web, on both backends: log-in, CSRF, rate limit, the read policy,
+and who may write what (every role × every write endpoint).
+
+CSRF protection and the rate limit are ON in every test here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+import threading
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+import shapely
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from conftest import PASSWORD, AuthActions, csrf_token_from, make_app, make_user, snapshot
+
+from geoapp import accounts, assignment, rectification
+from geoapp.auth import instance_secret_key
+from geoapp.models import Cell, Hazard, Point, Town, User, Village
+
+
+@pytest.fixture
+def world(database, rules):
+    """Cells A and B side by side, a shop in each and one outside both, each with an open hazard.
+
+    Returns {"A" | "B" | "outside": (point_id, hazard_id)}.
+    """
+    ids = {}
+    with database.transaction() as s:
+        village = Village(town=Town(name="示范镇"), name="东湖村")
+        for code, x in (("A", 120.0), ("B", 120.01)):
+            s.add(Cell(code=code, name=f"{code}网格", village=village,
+                       geom=shapely.MultiPolygon([shapely.box(x, 31, x + 0.01, 31.01)])))
+        for key, lon in (("A", 120.005), ("B", 120.015), ("outside", 120.05)):
+            point = Point(layer="enterprise", key=f"K-{key}", name=f"商店{key}（虚构）",
+                          geom=shapely.Point(lon, 31.005), attrs={"industry": "5261"})
+            hazard = Hazard(code=f"H-{key}", point=point, level="general", source="inspection",
+                            description="消防通道堵塞", found_on=dt.date(2026, 3, 1),
+                            deadline=dt.date(2026, 3, 31), state="open")
+            s.add(hazard)
+            rectification.record(hazard, "测试", "create")
+            s.flush()
+            ids[key] = (point.id, hazard.id)
+        assignment.reassign(s)
+        assignment.refresh_levels(s, rules)
+    with database.sessions() as s:
+        assert dict(s.execute(sa.select(Point.key, Point.cell_code)).all()) == {
+            "K-A": "A", "K-B": "B", "K-outside": None}
+    return ids
+
+
+def _login(client, username, password=PASSWORD, next_=None, **environ):
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    url = "/login" if next_ is None else "/login?" + urlencode({"next": next_})
+    return client.post(url, data={"username": username, "password": password,
+                                  "csrf_token": token}, environ_base=environ)
+
+
+# ------------------------------------------------------------------ log-in
+
+def test_login_form_has_the_contract_fields(client):
+    page = client.get("/login")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for field in ('name="username"', 'name="password"', 'name="csrf_token"'):
+        assert field in html
+    assert "用户名" in html and "密码" in html and 'name="viewport"' in html
+
+
+def test_login_success_and_logout(client, database, world):
+    make_user(database, "leader")
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    r = client.post("/login", data={"username": "leader", "password": PASSWORD,
+                                    "csrf_token": token})
+    assert r.status_code == 302 and urlsplit(r.headers["Location"]).path == "/"
+    assert client.get("/api/cells").status_code == 200
+    assert client.get("/login").status_code == 302  # already logged in
+    r = client.post("/logout", data={"csrf_token": token})
+    assert r.status_code == 302 and urlsplit(r.headers["Location"]).path == "/login"
+    assert client.get("/api/cells").status_code == 401
+
+
+@pytest.mark.parametrize("username, password", [
+    ("leader", "wrong password"),      # wrong password
+    ("nobody", PASSWORD),              # no such user
+    ("retired", PASSWORD),             # inactive
+])
+def test_login_failure_is_one_generic_message(client, database, world, username, password):
+    make_user(database, "leader")
+    make_user(database, "retired", "leader", active=False)
+    r = _login(client, username, password)
+    assert r.status_code == 200
+    assert "用户名或密码错误" in r.get_data(as_text=True)
+    assert client.get("/api/cells").status_code == 401
+
+
+def test_deactivated_or_repassworded_user_loses_their_session(client, database, world):
+    make_user(database, "leader")
+    assert _login(client, "leader").status_code == 302
+    with database.transaction() as s:
+        accounts.set_password(accounts.find_user(s, "leader"), "a new password")
+    assert client.get("/api/cells").status_code == 401
+    assert _login(client, "leader", "a new password").status_code == 302
+    with database.transaction() as s:
+        accounts.find_user(s, "leader").active = False
+    assert client.get("/api/cells").status_code == 401
+
+
+def test_passwords_are_argon2id_hashes_never_plaintext(client, database, world):
+    with database.transaction() as s:
+        accounts.create_user(s, "planner1", "planner", "plain-text-secret")
+    with database.sessions() as s:
+        stored = s.scalar(sa.select(User.password_hash).where(User.username == "planner1"))
+    assert stored.startswith("$argon2id$")
+    assert "plain-text-secret" not in repr(snapshot(database))
+    assert _login(client, "planner1", "plain-text-secret").status_code == 302
+
+
+def test_old_hash_parameters_are_rehashed_at_login(client, database, world):
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    with database.transaction() as s:
+        s.add(User(username="leader", role="leader", password_hash=weak.hash(PASSWORD)))
+    assert _login(client, "leader").status_code == 302
+    with database.sessions() as s:
+        new_hash = s.scalar(sa.select(User.password_hash))
+    assert new_hash.startswith("$argon2id$") and "m=8192" not in new_hash
+    assert not PasswordHasher().check_needs_rehash(new_hash)
+    assert client.get("/api/cells").status_code == 200  # the session survived the rehash
+
+
+# ------------------------------------------------------------------ rate limit
+
+def test_failed_logins_are_limited_per_ip(client, database):
+    make_user(database, "leader")
+    for i in range(10):
+        assert _login(client, f"guess{i}", "x").status_code == 200
+    r = _login(client, "leader")  # even the right password, from this address
+    assert r.status_code == 429 and "登录失败次数过多" in r.get_data(as_text=True)
+    assert "Retry-After" in r.headers
+    assert _login(client, "leader", REMOTE_ADDR="10.0.0.9").status_code == 302
+
+
+@pytest.fixture
+def strict_client(database):
+    """A client of an app allowing 3 failed log-ins a minute."""
+    app = make_app(database, GEOAPP_LOGIN_RATE_LIMIT="3/minute")
+    yield app.test_client()
+    app.extensions["geoapp.db"].dispose()
+
+
+def test_failed_logins_are_limited_per_username(strict_client, database):
+    client = strict_client
+    make_user(database, "leader")
+    make_user(database, "admin")
+    for i in range(3):
+        assert _login(client, "Leader ", "x", REMOTE_ADDR=f"10.0.1.{i}").status_code == 200
+    assert _login(client, "leader", REMOTE_ADDR="10.0.2.1").status_code == 429
+    assert _login(client, "admin", REMOTE_ADDR="10.0.2.1").status_code == 302
+
+
+def test_successful_logins_do_not_count(strict_client, database):
+    make_user(database, "leader")
+    auth = AuthActions(strict_client)
+    for _ in range(5):
+        assert auth.login("leader").status_code == 302
+
+
+# ------------------------------------------------------------------ CSRF (WTF_CSRF_ENABLED on)
+
+def test_login_post_without_csrf_token_is_refused(client, database):
+    make_user(database, "leader")
+    r = client.post("/login", data={"username": "leader", "password": PASSWORD})
+    assert r.status_code == 400 and "页面已过期" in r.get_data(as_text=True)
+    assert client.get("/api/cells").status_code == 401
+
+
+def test_api_post_without_or_with_a_bad_csrf_token_is_refused(client, auth, database, world):
+    _, hazard_id = world["A"]
+    auth.login("admin")
+    token = client.environ_base.pop("HTTP_X_CSRFTOKEN")
+    before = snapshot(database)
+    for headers in ({}, {"X-CSRFToken": "forged"}, {"X-CSRFToken": token[:-2] + "xx"}):
+        r = client.post(f"/api/hazards/{hazard_id}/transitions", json={"action": "start"},
+                        headers={"If-Match": '"1"', **headers})
+        assert r.status_code == 400 and r.get_json()["error"] == "csrf_failed"
+    assert snapshot(database) == before
+    r = client.post(f"/api/hazards/{hazard_id}/transitions", json={"action": "start"},
+                    headers={"If-Match": '"1"', "X-CSRFToken": token})
+    assert r.status_code == 200
+
+
+def test_logout_without_csrf_token_is_refused(client, auth, world):
+    auth.login("admin")
+    del client.environ_base["HTTP_X_CSRFTOKEN"]
+    assert client.post("/logout").status_code == 400
+    assert client.get("/api/cells").status_code == 200  # still logged in
+
+
+# ------------------------------------------------------------------ reads
+
+def test_reads_are_open_until_the_first_account_exists(client, database, world):
+    assert client.get("/api/cells").status_code == 200
+    assert client.get("/").status_code == 200
+    make_user(database, "admin")
+    r = client.get("/api/cells")
+    assert r.status_code == 401
+    assert r.get_json()["error"] == "unauthorized" and r.get_json()["message"]
+    r = client.get("/")
+    assert r.status_code == 302
+    location = urlsplit(r.headers["Location"])
+    assert location.path == "/login" and parse_qs(location.query)["next"] == ["/"]
+    r = client.get("/api/cells/A?x=1")
+    assert r.status_code == 401
+    r = client.get("/cells/A?tab=hazards")
+    assert parse_qs(urlsplit(r.headers["Location"]).query)["next"] == ["/cells/A?tab=hazards"]
+    # the log-in page and the assets it needs stay public
+    for url in ("/login", "/static/geoapp.css", "/static/login.css",
+                "/vendor/leaflet/leaflet.js"):
+        with client.get(url) as r:
+            assert r.status_code == 200, url
+    assert client.get("/no/such/page").status_code == 302  # nothing about what exists
+
+
+@pytest.mark.parametrize("role, cells", [("leader", ()), ("grid", ("A",)), ("planner", ()),
+                                         ("admin", ())])
+def test_after_login_every_role_reads(client, auth, world, role, cells):
+    auth.login(role, cells=cells)
+    for url in ("/api/cells", "/api/cells/B", "/api/zones", "/api/summary",
+                f"/api/hazards/{world['B'][1]}", "/"):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)",
+    "http:/evil.example", "/\r\nLocation: https://evil.example", "evil.example",
+])
+def test_next_must_be_a_local_path(client, database, world, target):
+    make_user(database, "leader")
+    r = _login(client, "leader", next_=target)
+    assert r.status_code == 302
+    location = urlsplit(r.headers["Location"])
+    assert location.netloc in ("", "localhost") and location.path == "/"
+
+
+def test_next_brings_the_user_back(client, database, world):
+    make_user(database, "leader")
+    r = _login(client, "leader", next_="/api/cells/A?x=1")
+    assert r.status_code == 302 and r.headers["Location"] == "/api/cells/A?x=1"
+
+
+def test_grid_member_lands_on_their_cell(client, database, world):
+    make_user(database, "grid", cells=["B", "A"])
+    r = _login(client, "grid")
+    if "grid.cell_page" in client.application.view_functions:
+        assert r.headers["Location"] == "/cells/A"
+    else:
+        assert r.headers["Location"] == "/"
+
+
+# ------------------------------------------------------------------ writes: role × endpoint
+
+def _today(rules):
+    return rectification.today_in(rules.risk.hazards.timezone)
+
+
+def _move(client, world, where, rules):
+    return client.post(f"/api/hazards/{world[where][1]}/transitions",
+                       json={"action": "start", "note": "已安排"}, headers={"If-Match": '"1"'})
+
+
+def _new_hazard(client, world, where, rules):
+    today = _today(rules)
+    return client.post(f"/api/points/{world[where][0]}/hazards", json={
+        "level": "general", "source": "inspection", "description": "灭火器过期",
+        "found_on": today.isoformat(), "deadline": (today + dt.timedelta(days=30)).isoformat()})
+
+
+# endpoint → (request, status when allowed); test_every_write_endpoint_is_in_the_matrix
+# fails when an endpoint is added without being put here
+WRITES = {"api.move_hazard": (_move, 200), "grid.new_hazard": (_new_hazard, 201)}
+
+# who → (login arguments, or None for nobody); each writes in cell A
+ACTORS = {
+    "leader": {"username": "leader"},
+    "planner": {"username": "planner"},
+    "grid-own-cell": {"username": "grid", "cells": ["A"]},
+    "grid-other-cell": {"username": "grid_b", "role": "grid", "cells": ["B"]},
+    "admin": {"username": "admin"},
+    "anonymous": None,
+}
+EXPECTED = {"leader": 403, "planner": 403, "grid-own-cell": "ok", "grid-other-cell": 403,
+            "admin": "ok", "anonymous": 401}
+
+
+def test_every_write_endpoint_is_in_the_matrix(app):
+    writes = {rule.endpoint for rule in app.url_map.iter_rules()
+              if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+              and not rule.endpoint.startswith("auth.")}
+    assert writes == set(WRITES)
+
+
+def _as(client, auth, database, actor):
+    if ACTORS[actor] is None:
+        make_user(database, "someone", "admin")  # accounts exist; this client is not logged in
+        # a valid CSRF token, so that the refusal is about the log-in alone
+        token = csrf_token_from(client.get("/login").get_data(as_text=True))
+        client.environ_base["HTTP_X_CSRFTOKEN"] = token
+    else:
+        assert auth.login(**ACTORS[actor]).status_code == 302
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+@pytest.mark.parametrize("endpoint", list(WRITES))
+def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint, actor):
+    request, ok = WRITES[endpoint]
+    _as(client, auth, database, actor)
+    before = snapshot(database)
+    r = request(client, world, "A", rules)
+    expected = ok if EXPECTED[actor] == "ok" else EXPECTED[actor]
+    assert r.status_code == expected, r.get_data(as_text=True)
+    if expected == ok:
+        event = r.get_json()["events"][-1]
+        assert event["actor"] == ACTORS[actor]["username"]
+    else:
+        body = r.get_json()
+        assert body["error"] in ("unauthorized", "forbidden") and body["message"]
+        assert snapshot(database) == before
+
+
+@pytest.mark.parametrize("endpoint", list(WRITES))
+def test_outside_every_cell_only_admin_writes(client, auth, database, world, rules, endpoint):
+    request, ok = WRITES[endpoint]
+    auth.login("grid", cells=["A", "B"])
+    assert request(client, world, "outside", rules).status_code == 403
+    auth.login("admin")
+    assert request(client, world, "outside", rules).status_code == ok
+
+
+@pytest.mark.parametrize("endpoint", list(WRITES))
+def test_writes_need_a_login_even_without_accounts(client, world, rules, endpoint):
+    request, _ = WRITES[endpoint]
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    client.environ_base["HTTP_X_CSRFTOKEN"] = token
+    assert client.get("/api/cells").status_code == 200  # reads are open: no accounts yet
+    r = request(client, world, "A", rules)
+    assert r.status_code == 401 and r.get_json()["error"] == "unauthorized"
+
+
+# ------------------------------------------------------------------ the secret key
+
+def test_secret_key_is_made_once_with_mode_0600_and_shared(tmp_path):
+    keys, barrier = [], threading.Barrier(8)
+
+    def worker():
+        barrier.wait()
+        keys.append(instance_secret_key(str(tmp_path / "instance")))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    path = tmp_path / "instance" / "secret_key"
+    assert len(set(keys)) == 1 and len(keys[0]) == 64
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert os.listdir(path.parent) == ["secret_key"]  # no temporary files left
+    assert instance_secret_key(str(tmp_path / "instance")) == keys[0]  # survives a restart
+
+
+def test_secret_key_from_the_environment(database, monkeypatch):
+    monkeypatch.setenv("GEOAPP_SECRET_KEY", "k" * 40)
+    app = make_app(database, SECRET_KEY=None)
+    assert app.secret_key == "k" * 40
+    app.extensions["geoapp.db"].dispose()
+
+
+# ------------------------------------------------------------------ the page, in a browser
+
+@pytest.fixture
+def live_url(app):
+    """The app served on a free local port for a browser (werkzeug, in a thread)."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def test_login_page_on_a_360px_phone(database, world, live_url):
+    from playwright.sync_api import sync_playwright
+
+    make_user(database, "leader")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+        try:
+            page = browser.new_page(viewport={"width": 360, "height": 640}, is_mobile=True)
+            page.goto(f"{live_url}/api/summary")
+            assert "unauthorized" in page.content()
+            page.goto(f"{live_url}/")
+            assert urlsplit(page.url).path == "/login"  # sent to log in, next=/
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            for selector in ("#username", "#password", "button[type=submit]"):
+                box = page.locator(selector).bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 360, selector
+                assert box["height"] >= 36, selector  # big enough to tap
+            page.fill("#username", "leader")
+            page.fill("#password", "wrong")
+            page.click("button[type=submit]")
+            assert page.locator("[role=alert]").inner_text() == "用户名或密码错误"
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live_url}/")
+            page.goto(f"{live_url}/api/summary")
+            assert "unauthorized" not in page.content()
+        finally:
+            browser.close()
+
+
+def test_every_auth_setting_is_documented():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    settings = set(re.findall(r"GEOAPP_[A-Z_]+", (root / "geoapp" / "auth.py").read_text()))
+    readme = (root / "README.md").read_text()
+    assert settings and not {s for s in settings if s not in readme}

@@ -1,0 +1,458 @@
+"""The leader's map (GET /) and its data (/api/map/...), on both backends.
+
+The page must load nothing from another host, and draw from the JSON API what
+/api/cells says; the compact encodings (geoapp.mapdata) are checked against
+hand-drawn geometry. The browser side (drawing, popups, escaping in Chromium)
+is tests/test_browser*.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from html.parser import HTMLParser
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+import shapely
+
+from geoapp import mapdata, queries
+
+LAYERS = ["enterprise", "idle_site", "confined_space", "major_hazard"]
+LEVELS = ["red", "orange", "yellow", "blue"]
+
+
+# ---- helpers ------------------------------------------------------------------------
+
+
+class _Assets(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script" and a.get("src"):
+            self.urls.append(a["src"])
+        if tag == "link" and a.get("href"):
+            self.urls.append(a["href"])
+        if tag in ("img", "iframe", "source") and a.get("src"):
+            self.urls.append(a["src"])
+
+
+def decode(polys, quantum, origin):
+    """Python twin of map.js's decodeGeometry: integer delta rings → shapely."""
+    out = []
+    for rings in polys:
+        shells = []
+        for ring in rings:
+            xy = np.cumsum(np.array(ring, dtype=np.int64).reshape(-1, 2), axis=0)
+            shells.append(xy * quantum + np.asarray(origin))
+        out.append(shapely.Polygon(shells[0], shells[1:]))
+    return shapely.MultiPolygon(out)
+
+
+@pytest.fixture
+def api_cells(demo_client):
+    features = demo_client.get("/api/cells").get_json()["features"]
+    return {f["properties"]["code"]: f for f in features}
+
+
+@pytest.fixture
+def map_cells(demo_client):
+    response = demo_client.get("/api/map/cells")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+# ---- the page -----------------------------------------------------------------------
+
+
+def test_page_has_legend_layers_and_headline(demo_client):
+    response = demo_client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for marker in ('id="map-legend"', 'id="headline"', 'id="map-filters"', 'id="geoapp-map"',
+                   'id="f-town"', 'id="f-village"', 'id="f-cell"', 'id="f-hazard"',
+                   'id="f-levels"', 'id="f-layers"', 'id="search-form"', 'id="hl-outside"'):
+        assert marker in html, marker
+    for label in ("网格", "企业", "闲置场所", "有限空间", "重大危险源",
+                  "重大风险", "较大风险", "一般风险", "低风险", "动态清零", "网格有逾期隐患"):
+        assert label in html, label
+    # the skeleton is folium's, with an overlay per layer handed to map.js
+    assert "window.geoappFolium" in html and "L.control.layers" in html
+    # the headline strip shows /api/summary's figures
+    summary = demo_client.get("/api/summary").get_json()
+    for code in LEVELS:
+        assert f'id="hl-cells-{code}"' in html
+    strip = html[html.index('id="headline"'):html.index('class="map-wrap"')]
+    assert f"<b>{summary['major']['open']}</b>" in strip
+    assert f"<b>{summary['major']['overdue']}</b>" in strip
+    assert f"<b>{summary['zeroing']['major']['stock_open']}</b>" in strip
+    assert f"<b>{summary['points_outside_cells']}</b>" in strip
+
+
+def test_page_embeds_no_data(demo_client, api_cells):
+    html = demo_client.get("/").get_data(as_text=True)
+    # cells and points come from /api/map/...; no cell name or point is in the page
+    assert not any(f["properties"]["name"] in html for f in api_cells.values())
+    assert len(html.encode()) < 40_000
+
+
+def test_page_and_its_assets_come_from_the_app(demo_client):
+    html = demo_client.get("/").get_data(as_text=True)
+    parser = _Assets()
+    parser.feed(html)
+    assert any(u.endswith("leaflet.js") for u in parser.urls)
+    assert any(u.endswith("leaflet.markercluster.js") for u in parser.urls)
+    assert any(u.endswith("map.js") for u in parser.urls)
+    for url in parser.urls:
+        parts = urlsplit(url)
+        assert not parts.scheme and not parts.netloc, f"{url} is on another host"
+        assert demo_client.get(url).status_code == 200, url
+    # folium's CDN defaults (Bootstrap, jQuery, awesome-markers, Font Awesome) are gone,
+    # and with no 天地图 key there is no basemap at all
+    for host in ("cdn.", "bootstrap", "jquery", "awesome", "fontawesome", "tianditu", "//"):
+        assert all(host not in u for u in parser.urls), host
+    assert "tianditu" not in html
+    assert "L.tileLayer" not in html
+
+
+def test_tianditu_base_layers_when_a_key_is_configured(demo_database):
+    from conftest import make_app
+
+    html = make_app(demo_database, TIANDITU_KEY="abc123").test_client().get("/") \
+        .get_data(as_text=True)
+    for layer in ("vec", "cva", "img", "cia"):
+        assert f"/{layer}_w/wmts" in html and f"LAYER={layer}" in html
+    assert "tk=abc123" in html and "tianditu.gov.cn" in html
+    for name in ("天地图矢量", "天地图影像"):  # base layers in the layer control (JSON-escaped)
+        assert json.dumps(name)[1:-1] in html
+
+
+def test_page_in_english(demo_client):
+    html = demo_client.get("/?lang=en").get_data(as_text=True)
+    assert response_ok(html)
+    config = json.loads(html.split('id="geoapp-map-config" type="application/json">')[1]
+                        .split("</script>")[0])
+    assert config["t"]["layers"]["enterprise"] == "Enterprise"
+    assert config["t"]["levels"]["red"] == "Major"
+
+
+def response_ok(html: str) -> bool:
+    return 'id="map-legend"' in html
+
+
+# ---- cells --------------------------------------------------------------------------
+
+
+def test_map_cells_match_api_cells(map_cells, api_cells):
+    m = map_cells
+    assert m["format"] == "geoapp-cells/1" and m["levels"] == LEVELS and m["layers"] == LAYERS
+    assert sorted(m["code"]) == sorted(api_cells)
+    for i, code in enumerate(m["code"]):
+        p = api_cells[code]["properties"]
+        assert m["name"][i] == p["name"]
+        assert m["levels"][m["level"][i]] == p["risk_level"], code
+        assert dict(zip(m["layers"], m["counts"][i], strict=True)) == p["counts"], code
+        h = dict(zip(m["hazard_fields"], m["hazards"][i], strict=True))
+        assert {k: p["hazards"][k] for k in h} == h, code
+        village, town = m["villages"][m["village"][i]]
+        assert village == p["village"] and m["towns"][town] == p["town"]
+        assert (str(i) in m["badge"]) == (p["hazards"]["listed_open"] > 0)
+
+
+def test_map_cells_geometry_is_close_to_the_stored_one(map_cells, api_cells):
+    from shapely.geometry import shape
+
+    tol = mapdata.overview_tolerance(map_cells["bounds"])
+    for i, code in enumerate(map_cells["code"]):
+        drawn = decode(map_cells["geom"][i], map_cells["quantum"], map_cells["origin"])
+        stored = shape(api_cells[code]["geometry"])
+        assert drawn.is_valid, code
+        assert shapely.hausdorff_distance(drawn, stored) <= tol * 2 + map_cells["quantum"], code
+        assert abs(drawn.area - stored.area) / stored.area < 0.05, code
+
+
+def test_map_cells_gzip_etag_and_revalidation(demo_client):
+    first = demo_client.get("/api/map/cells", headers={"Accept-Encoding": "gzip"})
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in first.headers["Vary"]
+    assert "no-cache" in first.headers["Cache-Control"]
+    body = json.loads(gzip.decompress(first.data))
+    assert body == demo_client.get("/api/map/cells").get_json()
+    again = demo_client.get("/api/map/cells", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+
+
+def test_exact_cell_tiles(demo_client, map_cells, api_cells):
+    from shapely.geometry import shape
+
+    z = map_cells["detail"]["tile_zoom"]
+    code = map_cells["code"][0]
+    stored = shape(api_cells[code]["geometry"])
+    c = shapely.point_on_surface(stored)
+    n = 2**z
+    x = int((c.x + 180) / 360 * n)
+    lat = np.radians(c.y)
+    y = int((1 - np.log(np.tan(lat) + 1 / np.cos(lat)) / np.pi) / 2 * n)
+    tile = demo_client.get(f"/api/map/cells/tile/{z}/{x}/{y}").get_json()
+    assert code in tile["code"]
+    drawn = decode(tile["geom"][tile["code"].index(code)], tile["quantum"], tile["origin"])
+    assert shapely.hausdorff_distance(drawn, stored) < 3 * tile["quantum"]
+    assert demo_client.get("/api/map/cells/tile/3/0/0").status_code == 400
+
+
+# ---- points -------------------------------------------------------------------------
+
+
+def _points(client, **params):
+    response = client.get("/api/map/points", query_string={"zoom": 12, **params})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def test_points_match_counts(demo_client, api_cells):
+    summary = demo_client.get("/api/summary").get_json()
+    data = _points(demo_client)
+    assert data["mode"] == "points"  # the demo is small enough to send every point
+    assert data["total"] == sum(summary["points"].values()) == len(data["points"])
+    assert data["outside"] == summary["points_outside_cells"]
+    fields = data["point_fields"]
+    per_layer = {code: 0 for code in LAYERS}
+    for row in data["points"]:
+        per_layer[LAYERS[row[fields.index("layer")]]] += 1
+    assert per_layer == summary["points"]
+    for code in list(api_cells)[:12]:
+        inside = _points(demo_client, cell=code, outside="exclude")
+        assert inside["total"] == sum(api_cells[code]["properties"]["counts"].values()), code
+
+
+def test_points_filters(demo_client):
+    data = _points(demo_client, levels="red,orange", layers="enterprise,major_hazard")
+    f = data["point_fields"]
+    assert data["points"]
+    assert all(r[f.index("level")] in (0, 1) for r in data["points"])
+    assert all(LAYERS[r[f.index("layer")]] in ("enterprise", "major_hazard")
+               for r in data["points"])
+    overdue = _points(demo_client, hazard="overdue")
+    assert overdue["points"] and all(r[f.index("flags")] & 2 for r in overdue["points"])
+    outside = _points(demo_client, outside="only")
+    assert outside["total"] == outside["outside"] > 0
+    assert _points(demo_client, layers="")["total"] == 0
+    # a bounding box around one point finds it
+    one = data["points"][0]
+    lon, lat = one[f.index("lon")], one[f.index("lat")]
+    near = _points(demo_client, bbox=f"{lon - 1e-5},{lat - 1e-5},{lon + 1e-5},{lat + 1e-5}")
+    assert one[0] in [r[0] for r in near["points"]]
+
+
+def test_points_by_area(demo_client, map_cells):
+    town = map_cells["towns"][0]
+    village = map_cells["villages"][0][0]
+    assert _points(demo_client, town=town)["total"] > 0
+    by_village = _points(demo_client, village=village)
+    assert 0 < by_village["total"] < _points(demo_client)["total"]
+
+
+@pytest.mark.parametrize("query, field", [
+    ("bbox=1,2,3", "bbox"), ("bbox=a,b,c,d", "bbox"), ("bbox=1,2,3,nan", "bbox"),
+    ("bbox=5,0,1,1", "bbox"), ("layers=enterprise,pipeline", "layers"),
+    ("levels=purple", "levels"), ("hazard=lost", "hazard"), ("zoom=x", "zoom"),
+    ("zoom=40", "zoom"), ("outside=maybe", "outside"), ("town=nowhere", "town"),
+    ("village=nowhere", "village"), ("cell=NO-SUCH", "cell"),
+])
+def test_bad_parameters_are_400_naming_the_parameter(demo_client, query, field):
+    response = demo_client.get(f"/api/map/points?{query}")
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "bad_request" and body["field"] == field
+    assert field in body["message"]
+
+
+def test_search_finds_an_enterprise_by_part_of_its_name(demo_client, api_cells):
+    code = next(c for c, f in api_cells.items() if f["properties"]["counts"]["enterprise"])
+    detail = demo_client.get(f"/api/cells/{code}").get_json()
+    target = next(p for p in detail["points"]["features"]
+                  if p["properties"]["layer"] == "enterprise")
+    name = target["properties"]["name"]
+    part = name[1:4]
+    results = demo_client.get("/api/map/search", query_string={"q": part}).get_json()["results"]
+    assert target["id"] in [r["id"] for r in results]
+    assert all(part in r["name"] and r["layer"] == "enterprise" for r in results)
+    # LIKE wildcards are literal
+    assert demo_client.get("/api/map/search?q=%25").get_json()["results"] == []
+    assert demo_client.get("/api/map/search?q=_").get_json()["results"] == []
+    bad = demo_client.get("/api/map/search?q=")
+    assert bad.status_code == 400 and bad.get_json()["field"] == "q"
+    assert demo_client.get("/api/map/search?q=a&layer=pipeline").get_json()["field"] == "layer"
+
+
+def test_point_detail_has_fields_and_open_hazards(demo_client):
+    data = _points(demo_client, hazard="open")
+    pid = data["points"][0][0]
+    detail = demo_client.get(f"/api/map/points/{pid}").get_json()
+    p = detail["properties"]
+    assert p["open_hazards"] and all(h["state"] != "closed" for h in p["open_hazards"])
+    assert p["fields"] and all({"label", "value"} <= set(f) for f in p["fields"])
+    assert p["cell"] is None or p["cell"]["code"] in (p["cell_code"], p["nearest_cell_code"])
+    assert demo_client.get("/api/map/points/999999").status_code == 404
+
+
+# ---- the data follow writes ----------------------------------------------------------
+
+
+@pytest.fixture
+def small(database, rules):
+    """Two hand-drawn cells, three points (one outside, one with a hostile name), a hazard."""
+    from geoapp import assignment, rectification
+    from geoapp.models import Cell, Hazard, Point, Town, Village
+
+    with database.transaction() as s:
+        village = Village(town=Town(name="示范镇"), name="东湖村")
+        s.add_all([
+            Cell(code="A", name="一网格", village=village,
+                 geom=shapely.MultiPolygon([shapely.box(120, 31, 120.01, 31.01)])),
+            Cell(code="B", name="二网格", village=village,
+                 geom=shapely.MultiPolygon([shapely.box(120.01, 31, 120.02, 31.01)])),
+        ])
+        hostile = Point(layer="enterprise", key="K1", name="<img src=x onerror=alert(1)>",
+                        geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"})
+        s.add(Point(layer="enterprise", key="K2", name="五金店（虚构）",
+                    geom=shapely.Point(120.015, 31.005), attrs={"industry": "5261"}))
+        s.add(Point(layer="idle_site", key="I1", name="闲置厂房（虚构）",
+                    geom=shapely.Point(120.03, 31.005), attrs={}))
+        h = Hazard(code="H1", point=hostile, level="major", source="public_report",
+                   description="液化气钢瓶违规存放", found_on=dt.date(2026, 3, 1),
+                   deadline=dt.date(2026, 3, 31), state="open", listed=True)
+        s.add(h)
+        rectification.record(h, "测试", "create")
+        s.flush()
+        assignment.reassign(s)
+        assignment.refresh_levels(s, rules)
+        hazard_id = h.id
+    return SimpleNamespace(database=database, hazard_id=hazard_id)
+
+
+def test_map_data_follow_a_hazard_move(small, rules):
+    from conftest import make_app
+
+    from geoapp import rectification
+
+    client = make_app(small.database).test_client()
+    before = client.get("/api/map/cells").get_json()
+    a = before["code"].index("A")
+    assert before["levels"][before["level"][a]] == "red"
+    assert dict(zip(before["hazard_fields"], before["hazards"][a], strict=True))["listed_open"] == 1
+    assert str(a) in before["badge"]
+    for action in ("start", "submit", "accept"):
+        with small.database.transaction() as s:
+            rectification.move(s, rules, small.hazard_id, action, "测试")
+    after = client.get("/api/map/cells").get_json()
+    assert after["levels"][after["level"][a]] != "red"
+    assert after["hazards"][a][0] == 0 and str(a) not in after["badge"]
+    points = client.get("/api/map/points?hazard=open").get_json()
+    assert points["total"] == 0
+
+
+def test_hostile_names_travel_as_data(small):
+    from conftest import make_app
+
+    client = make_app(small.database).test_client()
+    html = client.get("/").get_data(as_text=True)
+    assert "onerror" not in html  # names never reach the page's HTML
+    data = client.get("/api/map/points").get_json()
+    names = [r[-1] for r in data["points"]]
+    assert "<img src=x onerror=alert(1)>" in names  # JSON strings; map.js uses textContent
+    found = client.get("/api/map/search?q=onerror").get_json()["results"]
+    assert [r["name"] for r in found] == ["<img src=x onerror=alert(1)>"]
+    outside = client.get("/api/map/points?outside=only").get_json()
+    assert outside["total"] == 1 and outside["points"][0][-1] == "闲置厂房（虚构）"
+
+
+# ---- the encodings, on hand-drawn shapes (no database) -------------------------------
+
+
+def test_encode_geometries_round_trip_with_hole_and_parts():
+    outer = shapely.Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (2, 1), (2, 2), (1, 2)]])
+    second = shapely.box(5, 0, 6, 1)
+    tiny = shapely.box(10, 10, 10.0001, 10.0001)  # smaller than the quantum: dropped
+    geom = shapely.MultiPolygon([outer, second, tiny])
+    enc = mapdata.encode_geometries([geom], 0.5, (0, 0))[0]
+    assert len(enc) == 2 and len(enc[0]) == 2
+    back = decode(enc, 0.5, (0, 0))
+    assert back.equals(shapely.MultiPolygon([outer, second]))
+
+
+def test_coverage_overview_keeps_shared_edges_shared():
+    # two cells sharing a wiggly edge: simplified together, they still meet exactly
+    wiggle = [(1, y / 10 + 0.001 * (-1) ** y) for y in range(11)]
+    left = shapely.Polygon([(0, 0), *wiggle, (0, 1)])
+    right = shapely.Polygon([(2, 0), (2, 1), *wiggle[::-1]])
+    geometry = mapdata.cell_geometry([left, right], "t")
+    a, b = (decode(g, mapdata.OVERVIEW_QUANTUM, geometry.origin) for g in geometry.overview)
+    assert a.intersection(b).area < 1e-12  # no overlap
+    assert abs(a.union(b).area - 2.0) < 1e-6  # no gap
+
+
+def _snapshot(points):
+    cells = [
+        {"code": "A", "name": "一", "risk_level": "red", "village": "村", "town": "镇",
+         "geom": shapely.box(0, 0, 1, 1), "counts": {}, "hazards": {
+             "open": 1, "overdue": 1, "major_open": 1, "listed_open": 1, "closed": 0}},
+    ]
+    cols = {k: [p[k] for p in points] for k in points[0]}
+    geometry = mapdata.cell_geometry([c["geom"] for c in cells], "t")
+    return mapdata.Snapshot(cells, cols, LAYERS, geometry)
+
+
+def test_server_side_clusters_sum_up_and_keep_the_worst():
+    rng = np.random.default_rng(7)
+    pts = [{"id": i, "layer": "enterprise" if i % 3 else "idle_site", "name": f"P{i}",
+            "lon": float(rng.uniform(0, 1)), "lat": float(rng.uniform(0, 1)),
+            "risk_level": "blue", "cell_code": "A", "nearest_cell_code": None,
+            "outside": False, "flags": 0} for i in range(300)]
+    pts[5].update(risk_level="red", flags=2)
+    snap = _snapshot(pts)
+    idx = snap.select()
+    doc = snap.points_doc(idx, zoom=6, max_points=50)
+    assert doc["mode"] == "clusters" and doc["total"] == 300
+    f = doc["cluster_fields"]
+    assert sum(c[f.index("count")] for c in doc["clusters"]) + len(doc["points"]) == 300
+    worst = [c for c in doc["clusters"] if c[f.index("level")] == 0]
+    assert len(worst) == 1 and worst[0][f.index("flags")] & 2 and worst[0][0] == 0
+    assert {c[0] for c in doc["clusters"]} == {0, 1}  # one set of clusters per layer
+    assert snap.points_doc(idx, zoom=6, max_points=500)["mode"] == "points"
+
+
+def test_zeroing_position():
+    d = dt.date
+    hs = [SimpleNamespace(state="open", found_on=d(2023, 5, 1)),      # stock, left
+          SimpleNamespace(state="closed", found_on=d(2023, 6, 1)),    # stock, cleared
+          SimpleNamespace(state="closed", found_on=d(2025, 6, 1)),    # last year
+          SimpleNamespace(state="closed", found_on=d(2026, 2, 1)),    # this year, closed
+          SimpleNamespace(state="rectifying", found_on=d(2026, 3, 1))]
+    z = queries._zeroing(hs, d(2026, 11, 22), d(2024, 1, 1))
+    assert z == {"stock_open": 1, "increment_year": {"found": 2, "closed": 1}}
+
+
+def test_summary_has_major_and_zeroing(demo_client):
+    s = demo_client.get("/api/summary").get_json()
+    assert s["major"]["open"] == s["hazards"]["major_open"]
+    assert 0 <= s["major"]["overdue"] <= s["major"]["open"]
+    for part in ("major", "all"):
+        z = s["zeroing"][part]
+        assert z["increment_year"]["closed"] <= z["increment_year"]["found"]
+    assert s["zeroing"]["all"]["stock_open"] == s["hazards"]["stock"]["open"]
+    assert s["zeroing"]["year"] == int(s["today"][:4])
+
+
+def test_empty_territory_still_renders(client):
+    """A fresh install: no cells, no points; the map and its data still answer."""
+    assert client.get("/").status_code == 200
+    cells = client.get("/api/map/cells").get_json()
+    assert cells["code"] == [] and cells["bounds"] is None
+    assert client.get("/api/map/points?bbox=0,0,1,1").get_json()["total"] == 0
