@@ -45,7 +45,8 @@ from geoapp import accounts, db
 from geoapp.accounts import can_write_cell
 from geoapp.models import ROLES, User
 
-__all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "require_cell_write"]
+__all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "require_cell_write",
+           "require_role"]
 
 bp = Blueprint("auth", __name__)
 
@@ -173,6 +174,19 @@ def require_cell_write(cell_code: str | None) -> None:
         _abort(401, "unauthorized", _("请先登录"))
     if not can_write_cell(current_user, cell_code):
         _abort(403, "forbidden", _("您的账号无权修改该网格的隐患"))
+
+
+def require_role(*roles: str) -> None:
+    """Abort unless the logged-in user has one of ``roles`` (views limited to some roles).
+
+    Follows the read policy: while no account exists (a fresh install) the
+    view is open; afterwards 401 without a session, 403 for another role.
+    """
+    if current_user.is_authenticated:
+        if current_user.role not in roles:
+            _abort(403, "forbidden", _("您的账号无权查看此页面"))
+    elif _accounts_exist():
+        _abort(401, "unauthorized", _("请先登录"))
 
 
 def actor_name() -> str:

@@ -289,3 +289,47 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"PostGIS backend: {t['postgis_passed']} passed, {t['postgis_skipped']} skipped"
             + ("" if ok else "  -> FAIL: the PostGIS suite did not fully run"))
+
+
+# ---- a real browser against a real server
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; never `playwright install`
+
+
+def serve(app):
+    """Serve ``app`` on a free local port in a thread; returns (url, stop)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        thread.join(timeout=10)
+
+    return f"http://127.0.0.1:{server.server_port}", stop
+
+
+@pytest.fixture
+def live_url(app):
+    """The ``app`` fixture served on a free local port for a browser."""
+    url, stop = serve(app)
+    yield url
+    stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright for Python, one per test run."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
+                  "--disable-component-update", "--no-first-run"])
+        yield chromium
+        chromium.close()

@@ -380,47 +380,30 @@ def test_secret_key_from_the_environment(database, monkeypatch):
 
 # ------------------------------------------------------------------ the page, in a browser
 
-@pytest.fixture
-def live_url(app):
-    """The app served on a free local port for a browser (werkzeug, in a thread)."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-def test_login_page_on_a_360px_phone(database, world, live_url):
-    from playwright.sync_api import sync_playwright
-
+def test_login_page_on_a_360px_phone(database, world, live_url, browser):
     make_user(database, "leader")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
-        try:
-            page = browser.new_page(viewport={"width": 360, "height": 640}, is_mobile=True)
-            page.goto(f"{live_url}/api/summary")
-            assert "unauthorized" in page.content()
-            page.goto(f"{live_url}/")
-            assert urlsplit(page.url).path == "/login"  # sent to log in, next=/
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360
-            for selector in ("#username", "#password", "button[type=submit]"):
-                box = page.locator(selector).bounding_box()
-                assert box["x"] >= 0 and box["x"] + box["width"] <= 360, selector
-                assert box["height"] >= 36, selector  # big enough to tap
-            page.fill("#username", "leader")
-            page.fill("#password", "wrong")
-            page.click("button[type=submit]")
-            assert page.locator("[role=alert]").inner_text() == "用户名或密码错误"
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_url}/")
-            page.goto(f"{live_url}/api/summary")
-            assert "unauthorized" not in page.content()
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 360, "height": 640}, is_mobile=True)
+    try:
+        page.goto(f"{live_url}/api/summary")
+        assert "unauthorized" in page.content()
+        page.goto(f"{live_url}/")
+        assert urlsplit(page.url).path == "/login"  # sent to log in, next=/
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        for selector in ("#username", "#password", "button[type=submit]"):
+            box = page.locator(selector).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360, selector
+            assert box["height"] >= 36, selector  # big enough to tap
+        page.fill("#username", "leader")
+        page.fill("#password", "wrong")
+        page.click("button[type=submit]")
+        assert page.locator("[role=alert]").inner_text() == "用户名或密码错误"
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_url}/")
+        page.goto(f"{live_url}/api/summary")
+        assert "unauthorized" not in page.content()
+    finally:
+        page.close()
 
 
 def test_every_auth_setting_is_documented():
