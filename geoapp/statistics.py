@@ -1,0 +1,439 @@
+"""Leaders' statistics: periods, a hazard's state on a past day, figures, ranking.
+
+Pure functions over plain records (no database, no Flask); geoapp.reporting
+reads the rows and groups them by area and industry.
+
+**Days.** Periods are ranges of local dates in the configured time zone
+(layers/risk.toml ``hazards.timezone``, default Asia/Shanghai), like every
+date on a hazard. Event instants are stored timezone-aware (UTC) and turned
+into local dates here, so an acceptance at 23:59 Beijing time on 31 March
+(15:59 UTC) counts in March on both backends.
+
+**History.** A figure "at the end of a month" is the hazard's state at the
+end of that month's last day (or today, for the running month), rebuilt from
+its record and its append-only event log, not from a stored snapshot:
+
+* it exists from ``found_on``;
+* it is closed on day D when a close period covers D. The current close
+  starts on ``closed_on`` (the local date of acceptance, or the 销号日期 a
+  ledger states for an imported hazard, even if the import came later); an
+  earlier close that a later event undid (a re-imported ledger reopening it)
+  runs from the local date of the closing event to that of the reopening one;
+* otherwise its state is that of its last other event on or before D, and
+  待整改 (open) before any.
+
+Overdue on day D is rectification.is_overdue with D as "today"; the deadline
+is the one on record (extensions are not kept as history yet).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from geoapp import rectification, risk
+
+LEVELS = tuple(rectification.LEVEL_LABELS)
+SOURCES = tuple(rectification.SOURCE_LABELS)
+
+
+# ---- periods -------------------------------------------------------------------------
+
+
+class PeriodError(ValueError):
+    """A bad period parameter; ``param`` names it (``month``, ``from``, ``to``)."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates ``start`` … ``end``, both included."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def month(self) -> str | None:
+        """``YYYY-MM`` when the period is exactly one calendar month."""
+        if self.start.day == 1 and self == month_of(self.start):
+            return f"{self.start:%Y-%m}"
+        return None
+
+    def as_of(self, today: dt.date) -> dt.date:
+        """The day whose end the period's "at the end" figures describe."""
+        return min(self.end, today)
+
+    def contains(self, day: dt.date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
+
+    def to_dict(self) -> dict:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "month": self.month}
+
+
+def month_of(day: dt.date) -> Period:
+    """The calendar month containing ``day``.
+
+    Examples
+    --------
+    >>> month_of(dt.date(2024, 2, 10))
+    Period(start=datetime.date(2024, 2, 1), end=datetime.date(2024, 2, 29))
+    """
+    start = day.replace(day=1)
+    following = (start + dt.timedelta(days=32)).replace(day=1)
+    return Period(start, following - dt.timedelta(days=1))
+
+
+def parse_month(text: str | None, param: str = "month") -> Period:
+    """A ``YYYY-MM`` parameter as a Period; PeriodError naming ``param`` otherwise.
+
+    Examples
+    --------
+    >>> parse_month("2026-03").end
+    datetime.date(2026, 3, 31)
+    >>> parse_month("2026-13")
+    Traceback (most recent call last):
+    ...
+    geoapp.statistics.PeriodError: month: 月份须为 YYYY-MM 格式的有效月份（如 2026-03）
+    """
+    m = re.fullmatch(r"(\d{4})-(\d{2})", (text or "").strip())
+    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1900:
+        raise PeriodError(param, "月份须为 YYYY-MM 格式的有效月份（如 2026-03）")
+    return month_of(dt.date(int(m.group(1)), int(m.group(2)), 1))
+
+
+def parse_range(start: str | None, end: str | None) -> Period:
+    """``from`` and ``to`` (YYYY-MM-DD, both included) as a Period.
+
+    Examples
+    --------
+    >>> parse_range("2026-01-01", "2026-03-31").to_dict()["to"]
+    '2026-03-31'
+    >>> parse_range("2026-04-01", "2026-03-31")
+    Traceback (most recent call last):
+    ...
+    geoapp.statistics.PeriodError: to: 结束日期不能早于开始日期
+    """
+    days = []
+    for param, text in (("from", start), ("to", end)):
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", (text or "").strip()):
+                raise ValueError
+            days.append(dt.date.fromisoformat(text.strip()))
+        except ValueError:
+            raise PeriodError(param, "日期须为 YYYY-MM-DD 格式的有效日期") from None
+    if days[1] < days[0]:
+        raise PeriodError("to", "结束日期不能早于开始日期")
+    return Period(days[0], days[1])
+
+
+def previous_month(period: Period) -> Period:
+    """The calendar month before the one ``period`` starts in."""
+    return month_of(period.start.replace(day=1) - dt.timedelta(days=1))
+
+
+def months_ending(period: Period, count: int) -> list[Period]:
+    """``count`` calendar months, oldest first, the last one containing ``period.end``.
+
+    Examples
+    --------
+    >>> [p.month for p in months_ending(parse_month("2026-02"), 3)]
+    ['2025-12', '2026-01', '2026-02']
+    """
+    months = [month_of(period.end)]
+    while len(months) < count:
+        months.insert(0, previous_month(months[0]))
+    return months
+
+
+# ---- a hazard's history ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HazardRecord:
+    """One hazard as the reports see it: its fields, its history, where it is.
+
+    ``closes``: close periods (first closed day, first day open again or None);
+    ``steps``: (local date, state) of its events that are not closes, in order.
+    """
+
+    id: int
+    level: str
+    source: str
+    found_on: dt.date
+    deadline: dt.date
+    listed: bool = False
+    state: str = "open"  # today's state
+    closes: tuple = ()
+    steps: tuple = ()
+    cell_code: str | None = None
+    division: str = ""
+    point_id: int | None = None
+    info: dict = field(default_factory=dict, compare=False)  # code, description, people…
+
+
+def local_day(at: dt.datetime, tz: str) -> dt.date:
+    """The local date of an aware instant.
+
+    Examples
+    --------
+    >>> local_day(dt.datetime(2026, 3, 31, 15, 59, tzinfo=dt.UTC), "Asia/Shanghai")
+    datetime.date(2026, 3, 31)
+    >>> local_day(dt.datetime(2026, 3, 31, 16, 0, tzinfo=dt.UTC), "Asia/Shanghai")
+    datetime.date(2026, 4, 1)
+    """
+    if at.tzinfo is None:
+        raise ValueError("naive datetime: event instants are timezone-aware")
+    return at.astimezone(ZoneInfo(tz)).date()
+
+
+def history(events: Iterable, state: str, closed_on: dt.date | None, found_on: dt.date,
+            tz: str) -> tuple[tuple, tuple]:
+    """Close periods and other steps of one hazard from its events (``at``, ``to_state``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as E
+    >>> utc = lambda *a: dt.datetime(*a, tzinfo=dt.UTC)
+    >>> evs = [E(at=utc(2026, 1, 5, 2), to_state="open"),
+    ...        E(at=utc(2026, 1, 6, 2), to_state="rectifying"),
+    ...        E(at=utc(2026, 3, 31, 15, 59), to_state="closed")]
+    >>> closes, steps = history(evs, "closed", dt.date(2026, 3, 31), dt.date(2026, 1, 5),
+    ...                         "Asia/Shanghai")
+    >>> closes
+    ((datetime.date(2026, 3, 31), None),)
+    >>> [s for _, s in steps]
+    ['open', 'rectifying']
+    """
+    closes, steps, start = [], [], None
+    for e in events:
+        day = local_day(e.at, tz)
+        if e.to_state == "closed":
+            start = start or day
+            continue
+        if start is not None:
+            if day > start:  # closed and reopened within one day: open at its end
+                closes.append((start, day))
+            start = None
+        steps.append((day, e.to_state))
+    if state == "closed":
+        closes.append((closed_on or start or found_on, None))
+    return tuple(closes), tuple(steps)
+
+
+def is_closed_on(record: HazardRecord, day: dt.date) -> bool:
+    return any(s <= day and (e is None or day < e) for s, e in record.closes)
+
+
+def state_on(record: HazardRecord, day: dt.date) -> str | None:
+    """The state at the end of ``day``; None if not yet found.
+
+    Examples
+    --------
+    >>> r = HazardRecord(1, "major", "inspection", dt.date(2026, 1, 5), dt.date(2026, 2, 28),
+    ...                  closes=((dt.date(2026, 3, 31), None),),
+    ...                  steps=((dt.date(2026, 1, 6), "rectifying"),))
+    >>> [state_on(r, dt.date(2026, m, d)) for m, d in ((1, 4), (1, 5), (3, 30), (3, 31))]
+    [None, 'open', 'rectifying', 'closed']
+    """
+    if day < record.found_on:
+        return None
+    if is_closed_on(record, day):
+        return "closed"
+    state = "open"
+    for when, to_state in record.steps:
+        if when > day:
+            break
+        state = to_state
+    return "open" if state == "closed" else state
+
+
+def close_day_in(record: HazardRecord, period: Period) -> dt.date | None:
+    """The last day in ``period`` on which the hazard was closed (销号), if any."""
+    days = [s for s, _e in record.closes if period.contains(s)]
+    return max(days) if days else None
+
+
+def snapshot(records: Iterable[HazardRecord], day: dt.date) -> list[SimpleNamespace]:
+    """The hazards that existed at the end of ``day``, each with its state then.
+
+    The items carry ``state``, ``level``, ``deadline``, ``found_on``,
+    ``listed`` and ``record``: what rectification.rollup reads.
+    """
+    out = []
+    for r in records:
+        state = state_on(r, day)
+        if state is not None:
+            out.append(SimpleNamespace(state=state, level=r.level, deadline=r.deadline,
+                                       found_on=r.found_on, listed=r.listed, record=r))
+    return out
+
+
+# ---- figures -----------------------------------------------------------------------------
+
+
+def _breakdown(keys, found, closed, open_, overdue, attr: str) -> dict:
+    out = {k: {"found": 0, "closed": 0, "open": 0, "overdue": 0} for k in keys}
+    for name, items in (("found", found), ("closed", closed), ("open", open_),
+                        ("overdue", overdue)):
+        for r in items:
+            out[getattr(r, attr)][name] += 1
+    return out
+
+
+def hazard_figures(records: Iterable[HazardRecord], period: Period, today: dt.date,
+                   cutoff: dt.date) -> dict:
+    """Every hazard figure of one area or industry for a period.
+
+    ``found``/``closed``: found or closed (销号) in the period; ``open``,
+    ``overdue``, ``total``, ``closed_total``, ``rectification_rate``
+    (closed / found so far), ``major_open``, ``by_state``: at the end of the
+    period (``as_of``: its last day, or today if earlier), by
+    rectification.rollup on the states then. ``avg_days_to_close``: mean days
+    from found to closed of those closed in the period. ``listed``: hazards
+    under 挂牌督办 found in the period (``listed``), closed in it while listed
+    (摘牌, ``delisted``), open at its end. ``zeroing``: 动态清零 at its end.
+
+    Examples
+    --------
+    >>> d = dt.date
+    >>> rs = [HazardRecord(1, "major", "inspection", d(2026, 3, 2), d(2026, 3, 20),
+    ...                    listed=True, closes=((d(2026, 3, 31), None),)),
+    ...       HazardRecord(2, "general", "self_check", d(2026, 2, 1), d(2026, 3, 1))]
+    >>> f = hazard_figures(rs, parse_month("2026-03"), d(2026, 6, 1), d(2024, 1, 1))
+    >>> f["found"], f["closed"], f["open"], f["overdue"], f["rectification_rate"]
+    (1, 1, 1, 1, 0.5)
+    >>> f["avg_days_to_close"], f["listed"]
+    (29.0, {'listed': 1, 'delisted': 1, 'open': 0})
+    """
+    from geoapp.queries import zeroing
+
+    records = list(records)
+    as_of = period.as_of(today)
+    snap = snapshot(records, as_of)
+    base = rectification.rollup(snap, as_of, cutoff)
+    found = [r for r in records if period.contains(r.found_on)]
+    closed = [(r, day) for r in records if (day := close_day_in(r, period)) is not None]
+    open_ = [s.record for s in snap if s.state != "closed"]
+    overdue = [s.record for s in snap
+               if rectification.is_overdue(s.state, s.deadline, as_of)]
+    closed_records = [r for r, _ in closed]
+    days = [(day - r.found_on).days for r, day in closed]
+    return {
+        "as_of": as_of.isoformat(),
+        "found": len(found), "closed": len(closed), "open": len(open_), "overdue": len(overdue),
+        "total": base["total"], "closed_total": base["closed"],
+        "rectification_rate": base["rectification_rate"],
+        "avg_days_to_close": round(sum(days) / len(days), 1) if days else None,
+        "major_open": base["major_open"],
+        "by_state": base["by_state"],
+        "by_level": _breakdown(LEVELS, found, closed_records, open_, overdue, "level"),
+        "by_source": _breakdown(SOURCES, found, closed_records, open_, overdue, "source"),
+        "listed": {"listed": sum(r.listed for r in found),
+                   "delisted": sum(r.listed for r in closed_records),
+                   "open": base["listed_open"]},
+        "zeroing": {"major": zeroing([s for s in snap if s.level == "major"], as_of, cutoff),
+                    "all": zeroing(snap, as_of, cutoff)},
+    }
+
+
+def point_counts(points: Iterable, layers: Iterable[str]) -> dict:
+    """Points per layer and level: {layer: {red, orange, yellow, blue, total}}.
+
+    ``points`` have ``layer`` and ``risk_level``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as P
+    >>> c = point_counts([P(layer="enterprise", risk_level="red")], ["enterprise"])
+    >>> c["enterprise"]["red"], c["enterprise"]["total"], c["total"]
+    (1, 1, 1)
+    """
+    out = {layer: {**dict.fromkeys(risk.LEVEL_ORDER, 0), "total": 0} for layer in layers}
+    for p in points:
+        row = out.setdefault(p.layer, {**dict.fromkeys(risk.LEVEL_ORDER, 0), "total": 0})
+        row[p.risk_level] += 1
+        row["total"] += 1
+    out["total"] = sum(row["total"] for row in out.values())
+    return out
+
+
+def cell_levels_on(points: Iterable, open_major_points: set, cell_codes: Iterable[str],
+                   risk_file) -> dict[str, str]:
+    """Each cell's level on a past day, by the risk engine, from today's points.
+
+    ``points`` have ``id``, ``cell_code`` and ``inherent_level``; a point in
+    ``open_major_points`` had an open 重大事故隐患 that day (escalation).
+    Point inventories and inherent levels are today's: they have no history.
+    """
+    per_cell: dict[str, Counter] = {code: Counter() for code in cell_codes}
+    for p in points:
+        if p.cell_code in per_cell:
+            level = risk.escalated_level(p.inherent_level, p.id in open_major_points, risk_file)
+            per_cell[p.cell_code][level] += 1
+    return {code: risk.area_level(c, risk_file.area) for code, c in per_cell.items()}
+
+
+# ---- ranking -----------------------------------------------------------------------------
+
+# The one tie rule, shown on the page and in the bulletin.
+TIE_RULE = ("按整改率从高到低排名；整改率相同的，逾期隐患少者在前；仍相同的，红色网格少者在前；"
+            "再相同的，按代码（无代码时按名称）升序。无隐患的按整改率100%计。名次不并列。")
+
+
+def rank_key(row: dict) -> tuple:
+    """Sort key of the tie rule: rate desc, overdue asc, red cells asc, code asc.
+
+    The rate is compared exactly (closed/total as a fraction, not rounded);
+    an area with no hazards counts as 100 % (nothing left to rectify).
+    """
+    rate = Fraction(row["closed_total"], row["total"]) if row["total"] else Fraction(1)
+    return (-rate, row["overdue"], row["red_cells"], row["code"] or "", row["name"])
+
+
+def rank(rows: Iterable[dict]) -> list[dict]:
+    """Rows sorted by the tie rule, each given ``rank`` 1…n (no shared ranks).
+
+    Rows need ``closed_total``, ``total``, ``overdue``, ``red_cells``, ``code``, ``name``.
+
+    Examples
+    --------
+    >>> row = lambda code, closed, total, overdue, red: {"code": code, "name": code,
+    ...     "closed_total": closed, "total": total, "overdue": overdue, "red_cells": red}
+    >>> ranked = rank([row("03", 1, 2, 0, 0), row("01", 2, 4, 0, 1), row("02", 2, 4, 0, 0),
+    ...                row("04", 0, 0, 0, 0)])
+    >>> [(r["code"], r["rank"]) for r in ranked]
+    [('04', 1), ('02', 2), ('03', 3), ('01', 4)]
+    """
+    ordered = sorted(rows, key=rank_key)
+    for i, row in enumerate(ordered, 1):
+        row["rank"] = i
+    return ordered
+
+
+def compare(current: list[dict], previous: list[dict], key: str = "code") -> list[dict]:
+    """Add last month's rank and rate to each ranked row, and the changes.
+
+    ``rank_change`` > 0 means the row moved up; ``rate_change`` is in
+    percentage points. Both are None for a row not ranked last month.
+    """
+    before = {r[key]: r for r in previous}
+    for row in current:
+        prev = before.get(row[key])
+        row["prev_rank"] = prev["rank"] if prev else None
+        row["rank_change"] = prev["rank"] - row["rank"] if prev else None
+        row["prev_rate"] = prev["rectification_rate"] if prev else None
+        row["rate_change"] = (
+            round((row["rectification_rate"] - prev["rectification_rate"]) * 100, 2)
+            if prev and row["rectification_rate"] is not None
+            and prev["rectification_rate"] is not None else None)
+    return current
