@@ -45,16 +45,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from geoapp import api, assets, auth, db, i18n, leader
+    from geoapp import api, assets, auth, db, i18n, leader, navigation
     from geoapp.layers import load_rules
 
     app.extensions["geoapp.rules"] = load_rules(Path(app.config["LAYERS_DIR"]))
     db.init_app(app)
     i18n.init_app(app)
+    navigation.init_app(app)
     auth.init_app(app)  # sessions, CSRF on every POST, log-in rate limit, read policy
     app.register_blueprint(assets.bp)
     app.register_blueprint(api.bp)
     from geoapp import grid  # the grid member's cell page
     app.register_blueprint(grid.bp)
     app.register_blueprint(leader.bp)  # the leader's map at / and its /api/map data
+    from geoapp import planner  # the planner's admission check (/admission, its API)
+    planner.init_app(app)
     return app

@@ -1,0 +1,36 @@
+"""The top bar's links: one entry per page, shown to the roles that may open it."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+# (endpoint, label, roles that see the link; None = every role)
+PAGES = (
+    ("leader.map_page", _l("风险地图"), None),
+    ("admission.page", _l("准入核查"), ("planner", "leader", "admin")),
+    ("reports.page", _l("统计报表"), None),
+)
+
+
+def links() -> list[dict]:
+    """The links for the current user; pages whose blueprint is not registered are left out."""
+    role = current_user.role if current_user.is_authenticated else None
+    out = []
+    for endpoint, label, roles in PAGES:
+        if endpoint not in current_app.view_functions:
+            continue
+        if roles is not None and role is not None and role not in roles:
+            continue
+        out.append({"url": url_for(endpoint), "label": str(label),
+                    "current": request.endpoint == endpoint})
+    if role == "grid" and current_user.cell_codes:
+        code = current_user.cell_codes[0]
+        out.append({"url": url_for("grid.cell_page", code=code), "label": str(_l("我的网格")),
+                    "current": request.view_args == {"code": code}})
+    return out
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(lambda: {"nav_links": links})
