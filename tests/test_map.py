@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geoapp import mapdata, queries
+from geoapp import mapdata, mapgeometry, queries
 
 LAYERS = ["enterprise", "idle_site", "confined_space", "major_hazard"]
 LEVELS = ["red", "orange", "yellow", "blue"]
@@ -168,7 +168,7 @@ def test_map_cells_match_api_cells(map_cells, api_cells):
 def test_map_cells_geometry_is_close_to_the_stored_one(map_cells, api_cells):
     from shapely.geometry import shape
 
-    tol = mapdata.overview_tolerance(map_cells["bounds"])
+    tol = mapgeometry.overview_tolerance(map_cells["bounds"])
     for i, code in enumerate(map_cells["code"]):
         drawn = decode(map_cells["geom"][i], map_cells["quantum"], map_cells["origin"])
         stored = shape(api_cells[code]["geometry"])
@@ -381,7 +381,7 @@ def test_encode_geometries_round_trip_with_hole_and_parts():
     second = shapely.box(5, 0, 6, 1)
     tiny = shapely.box(10, 10, 10.0001, 10.0001)  # smaller than the quantum: dropped
     geom = shapely.MultiPolygon([outer, second, tiny])
-    enc = mapdata.encode_geometries([geom], 0.5, (0, 0))[0]
+    enc = mapgeometry.encode_geometries([geom], 0.5, (0, 0))[0]
     assert len(enc) == 2 and len(enc[0]) == 2
     back = decode(enc, 0.5, (0, 0))
     assert back.equals(shapely.MultiPolygon([outer, second]))
@@ -393,7 +393,7 @@ def test_coverage_overview_keeps_shared_edges_shared():
     left = shapely.Polygon([(0, 0), *wiggle, (0, 1)])
     right = shapely.Polygon([(2, 0), (2, 1), *wiggle[::-1]])
     geometry = mapdata.cell_geometry([left, right], "t")
-    a, b = (decode(g, mapdata.OVERVIEW_QUANTUM, geometry.origin) for g in geometry.overview)
+    a, b = (decode(g, mapgeometry.OVERVIEW_QUANTUM, geometry.origin) for g in geometry.overview)
     assert a.intersection(b).area < 1e-12  # no overlap
     assert abs(a.union(b).area - 2.0) < 1e-6  # no gap
 
