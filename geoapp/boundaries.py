@@ -17,6 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import pyproj
 import shapely
@@ -112,9 +113,9 @@ def read_boundaries(
     if problems:
         raise ImportRejected(path, problems)
 
-    out = gpd.GeoDataFrame(
-        [{k: v for k, v in r.items()} for r in records], geometry=fixed, crs=4326
-    )
+    # object columns: a missing number stays None (a float column would turn it into NaN,
+    # which PostgreSQL stores as NaN where SQLite stores NULL)
+    out = gpd.GeoDataFrame(pd.DataFrame(records, dtype=object), geometry=fixed, crs=4326)
     return out, notes
 
 

@@ -29,7 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from geoapp.industry import normalise_industry
 
@@ -63,11 +70,13 @@ class Entry(_Strict):
     def _normalise(cls, codes):
         return tuple(normalise_industry(c) for c in codes)
 
-    def model_post_init(self, _context) -> None:
+    @model_validator(mode="after")
+    def _conditions_match_list(self):
         if self.list == "restricted" and not self.conditions:
             raise ValueError("a restricted entry needs its conditions (conditions = [...])")
         if self.list == "prohibited" and self.conditions:
             raise ValueError("conditions only go with list = 'restricted'")
+        return self
 
 
 class CatalogueFile(_Strict):
@@ -114,7 +123,8 @@ class Industries:
 
         Examples
         --------
-        >>> inds = Industries({"26": "化学原料和化学制品制造业", "2614": "有机化学原料制造"}, Path())
+        >>> inds = Industries({"26": "化学原料和化学制品制造业", "2614": "有机化学原料制造"},
+        ...                   Path())
         >>> [i["code"] for i in inds.search("有机")], [i["code"] for i in inds.search("C26")]
         (['2614'], ['26', '2614'])
         """
@@ -280,6 +290,17 @@ def check_zones(admission: Admission, zone_codes) -> None:
 
     Run after zones are (re-)imported and before every check: a catalogue
     for a zone that no longer exists would otherwise silently apply to nothing.
+
+    Examples
+    --------
+    >>> from geoapp.resources import bundled
+    >>> adm = load_admission(bundled("layers") / "admission")
+    >>> check_zones(adm, ["GNQ-01", "GNQ-02", "GNQ-03", "GNQ-04", "GNQ-05"])
+    >>> try:
+    ...     check_zones(adm, ["GNQ-01", "GNQ-02", "GNQ-03"])
+    ... except CatalogueError as exc:
+    ...     print(str(exc).split("catalogues/")[1])
+    GNQ-04.toml:6: zone 'GNQ-04' 不是已导入的功能区（现有：GNQ-01, GNQ-02, GNQ-03）
     """
     known = set(zone_codes)
     bad = [c for code, c in admission.catalogues.items() if code != OUTSIDE and code not in known]

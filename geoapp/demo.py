@@ -41,7 +41,22 @@ def load_demo(database: Database, rules: Rules, data_dir: Path | None = None, ec
         else:
             raise ValueError(f"{data_dir / 'demo.toml'}: unknown kind {kind!r}")
         echo(str(result))
+    _check_catalogues(database, rules, echo)
     return True
+
+
+def _check_catalogues(database: Database, rules: Rules, echo) -> None:
+    """The bundled admission catalogues must name the demo's zones (raises CatalogueError)."""
+    from geoapp.catalogue import check_zones, load_admission
+    from geoapp.models import Zone
+
+    folder = rules.folder / "admission"
+    if not folder.is_dir():
+        return
+    admission = load_admission(folder)
+    with database.sessions() as s:
+        check_zones(admission, s.scalars(sa.select(Zone.code)).all())
+    echo(f"准入目录：{len(admission.catalogues)} 个（{folder}）")
 
 
 # The demo's accounts (DESIGN.md contract): one per role, the grid member on two demo cells.

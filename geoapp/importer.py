@@ -92,9 +92,20 @@ def import_cells(db: Database, rules: Rules, path, crs: str | None = None) -> Im
     return summary
 
 
-def import_zones(db: Database, rules: Rules, path, crs: str | None = None) -> ImportSummary:
-    """Replace all functional zones with those of a boundary file; reassign every point."""
+def import_zones(db: Database, rules: Rules, path, crs: str | None = None,
+                 check_codes=None) -> ImportSummary:
+    """Replace all functional zones with those of a boundary file; reassign every point.
+
+    ``check_codes(codes)``, when given, vets the new zone codes before anything is
+    written (the admission catalogues must still name existing zones: see
+    ``geoapp.catalogue.check_zones``); a ValueError from it rejects the file.
+    """
     frame, notes = read_boundaries(path, rules.tables["zone"], crs)
+    if check_codes is not None:
+        try:
+            check_codes([str(code) for code in frame["code"]])
+        except ValueError as exc:
+            raise ImportRejected(path, [Problem(None, "功能区编码", str(exc))]) from exc
     summary = ImportSummary("功能区", str(path), notes=notes)
     with db.transaction() as s:
         rows = [(rec["code"], dict(name=rec["name"], kind=rec["kind"],

@@ -296,11 +296,15 @@ EXPECTED = {"leader": 403, "planner": 403, "grid-own-cell": "ok", "grid-other-ce
             "admin": "ok", "anonymous": 401}
 
 
+# POSTs that change nothing (a query too large for a URL); their roles are tested with them
+READ_ONLY_POSTS = {"admission.api_check"}  # tests/test_admission_web.py
+
+
 def test_every_write_endpoint_is_in_the_matrix(app):
     writes = {rule.endpoint for rule in app.url_map.iter_rules()
               if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
               and not rule.endpoint.startswith("auth.")}
-    assert writes == set(WRITES)
+    assert writes - READ_ONLY_POSTS == set(WRITES)
 
 
 def _as(client, auth, database, actor):

@@ -244,3 +244,33 @@ def _logs_in(app, username, password) -> bool:
 
 def _assert_logs_in(app, username, password):
     assert _logs_in(app, username, password), f"{username} cannot log in"
+
+
+def test_import_zones_keeps_every_zone_an_admission_catalogue_names(
+        database, rules, tmp_path, monkeypatch):
+    from conftest import snapshot
+
+    from geoapp.demo import load_demo
+
+    load_demo(database, rules, echo=lambda _msg: None)
+    monkeypatch.setenv("GEOAPP_DATABASE_URL", database.url)
+    monkeypatch.setenv("GEOAPP_SECRET_KEY", "cli-test-key")
+
+    def zones(codes):
+        return write_geojson(tmp_path / "zones.geojson", [
+            ({"功能区编码": c, "功能区名称": f"{c}（虚构）", "功能区类型": "工业园区"},
+             box(120.2 + k * 0.01, 31.5, 120.205 + k * 0.01, 31.505))
+            for k, c in enumerate(codes)])
+
+    before = snapshot(database)
+    result = CliRunner().invoke(main, ["import", "zones", str(zones(["GNQ-01", "GNQ-05"]))])
+    assert result.exit_code != 0
+    # each catalogue whose zone would be gone is named with its file and line
+    for code in ("GNQ-02", "GNQ-03", "GNQ-04"):
+        assert f"catalogues/{code}.toml:" in result.output, result.output
+    assert snapshot(database) == before
+
+    keep = [f"GNQ-0{n}" for n in range(1, 6)]
+    result = CliRunner().invoke(main, ["import", "zones", str(zones(keep))])
+    assert result.exit_code == 0, result.output
+    assert snapshot(database) != before

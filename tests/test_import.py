@@ -343,3 +343,18 @@ def test_hazards_escalate_and_reimport_logs_state_change(loaded, rules, tmp_path
                                                                   ("rectifying", "closed")]
         assert s.scalar(sa.select(Point.risk_level)) == "blue"
         assert s.scalar(sa.select(Cell.risk_level).where(Cell.code == "D")) == "blue"
+
+
+def test_zone_without_park_score_stores_null_not_nan(database, rules, tmp_path):
+    # one zone with a score and one without: pandas would make the column float and the
+    # missing score NaN, which PostgreSQL keeps as NaN (invalid JSON, wrong level)
+    path = write_geojson(tmp_path / "zones.geojson", [
+        ({"功能区编码": "Z1", "功能区名称": "化工园区（虚构）", "功能区类型": "化工园区",
+          "园区安全风险评分": 65.0}, box(120.0, 31.0, 120.01, 31.01)),
+        ({"功能区编码": "Z2", "功能区名称": "工业园区（虚构）", "功能区类型": "工业园区"},
+         box(120.02, 31.0, 120.03, 31.01)),
+    ])
+    importer.import_zones(database, rules, path)
+    with database.sessions() as s:
+        scores = dict(s.execute(sa.select(Zone.code, Zone.park_score)).all())
+    assert scores == {"Z1": 65.0, "Z2": None}

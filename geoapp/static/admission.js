@@ -1,0 +1,344 @@
+/* The planner's admission check: pick a site on the map (click a point, or click the
+ * vertices of a polygon) or type it, choose an industry, POST /api/admission-check,
+ * show the verdict, its reasons and what the site touches.
+ *
+ * Every text from the data or the user reaches the DOM through textContent or
+ * attribute setters, never innerHTML (Leaflet tooltips get DOM nodes, not strings).
+ * UI strings come translated from the page (config.t).
+ * For drivers (tests): window.admMap is the Leaflet map, window.admZonesReady resolves
+ * when the zones are drawn, window.admLastResult is the last result.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("adm-config").textContent);
+  var T = config.t;
+  var $ = function (id) { return document.getElementById(id); };
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "className") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined) return;
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  // ---- the map ------------------------------------------------------------------------
+
+  var map = L.map("adm-map", { zoomSnap: 0.25, doubleClickZoom: false, maxZoom: 19 });
+  window.admMap = map;
+  L.control.scale({ imperial: false }).addTo(map);
+  if (config.bounds) {
+    var b = config.bounds;
+    map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [10, 10] });
+  } else {
+    map.setView([35, 105], 4);
+  }
+  var zoneLayer = L.geoJSON(null, {
+    style: { color: "#6a3d9a", weight: 1.5, fillColor: "#6a3d9a", fillOpacity: 0.08 },
+    onEachFeature: function (f, layer) {
+      layer.bindTooltip(el("span", { text: f.properties.name + "（" + f.properties.code + "）" }),
+        { sticky: true, className: "adm-tip" });
+    },
+  }).addTo(map);
+  window.admZonesReady = fetch(config.urls.zones, { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : { features: [] }; })
+    .then(function (doc) {
+      zoneLayer.addData(doc);
+      zoneLayer.bringToBack();
+    });
+
+  var draft = L.layerGroup().addTo(map);
+  var result = L.layerGroup().addTo(map);
+  var state = { mode: "point", vertices: [], industry: null, suggestions: [], active: -1 };
+
+  function fmt(v) { return (Math.round(v * 1e6) / 1e6).toFixed(6); }
+
+  function drawDraft() {
+    draft.clearLayers();
+    var v = state.vertices;
+    if (!v.length) return;
+    if (state.mode === "point" || v.length === 1) {
+      L.circleMarker(v[0], { radius: 7, color: "#fff", weight: 2, fillColor: "#1565c0", fillOpacity: 1 }).addTo(draft);
+    } else {
+      L.polygon(v, { color: "#1565c0", weight: 2, dashArray: state.closed ? null : "4 4", fillOpacity: 0.15 }).addTo(draft);
+      v.forEach(function (p) { L.circleMarker(p, { radius: 4, color: "#1565c0", fillOpacity: 1 }).addTo(draft); });
+    }
+  }
+
+  function syncText() {
+    $("adm-coords").value = state.vertices.map(function (p) { return fmt(p.lng) + "," + fmt(p.lat); }).join("\n");
+    $("adm-crs").value = "wgs84"; // the map is WGS84: clicked coordinates are too
+    $("adm-vertices").textContent = T.vertices.replace("{n}", state.vertices.length);
+  }
+
+  map.on("click", function (e) {
+    if (state.mode === "point") {
+      state.vertices = [e.latlng];
+    } else {
+      if (state.closed) { state.vertices = []; state.closed = false; }
+      state.vertices.push(e.latlng);
+    }
+    syncText();
+    drawDraft();
+  });
+  map.on("dblclick", function () { finishPolygon(); });
+
+  function finishPolygon() {
+    if (state.mode === "polygon" && state.vertices.length >= 3) {
+      state.closed = true;
+      drawDraft();
+    }
+  }
+
+  function setMode(mode) {
+    state.mode = mode;
+    state.vertices = [];
+    state.closed = false;
+    draft.clearLayers();
+    $("adm-draw-tools").hidden = mode !== "polygon";
+    $("adm-mode-hint").textContent = mode === "polygon" ? $("adm-mode-hint").dataset.polygon : $("adm-mode-hint").dataset.point;
+  }
+  $("adm-mode-hint").dataset.point = $("adm-mode-hint").textContent;
+  $("adm-mode-hint").dataset.polygon = T.polygon_hint;
+  Array.prototype.forEach.call(document.querySelectorAll("input[name=mode]"), function (r) {
+    r.addEventListener("change", function () { if (r.checked) setMode(r.value); });
+  });
+  $("adm-undo").addEventListener("click", function () {
+    state.vertices.pop(); state.closed = false; syncText(); drawDraft();
+  });
+  $("adm-finish").addEventListener("click", finishPolygon);
+  $("adm-clear").addEventListener("click", function () {
+    state.vertices = []; state.closed = false; draft.clearLayers(); result.clearLayers();
+    $("adm-coords").value = "";
+  });
+
+  // ---- the industry -------------------------------------------------------------------
+
+  function searchIndustries(q) {
+    q = q.trim().toUpperCase();
+    if (!q) return [];
+    var digits = q.replace(/^[A-T](?=\d)/, "");
+    var isCode = /^\d+$/.test(digits);
+    var out = [];
+    for (var i = 0; i < config.industries.length && out.length < 12; i++) {
+      var it = config.industries[i];
+      if ((isCode && it[0].indexOf(digits) === 0) || it[1].indexOf(q) >= 0) out.push(it);
+    }
+    return out;
+  }
+
+  function showSuggestions() {
+    var list = $("adm-industry-list");
+    list.textContent = "";
+    state.suggestions.forEach(function (it, i) {
+      var li = el("li", { role: "option", "data-code": it[0], "aria-selected": i === state.active ? "true" : "false" },
+        [el("code", { text: it[0] }), it[1]]);
+      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); pickIndustry(it); });
+      list.appendChild(li);
+    });
+  }
+
+  function pickIndustry(it) {
+    state.industry = it[0];
+    $("adm-industry").value = it[0] + " " + it[1];
+    var picked = $("adm-industry-picked");
+    picked.textContent = "";
+    picked.appendChild(el("code", { text: it[0] }));
+    picked.appendChild(document.createTextNode(it[1]));
+    state.suggestions = []; state.active = -1;
+    showSuggestions();
+  }
+
+  $("adm-industry").addEventListener("input", function () {
+    state.industry = null;
+    $("adm-industry-picked").textContent = "";
+    state.suggestions = searchIndustries(this.value);
+    state.active = -1;
+    showSuggestions();
+  });
+  $("adm-industry").addEventListener("keydown", function (e) {
+    var n = state.suggestions.length;
+    if (e.key === "ArrowDown" && n) { state.active = (state.active + 1) % n; showSuggestions(); e.preventDefault(); }
+    else if (e.key === "ArrowUp" && n) { state.active = (state.active + n - 1) % n; showSuggestions(); e.preventDefault(); }
+    else if (e.key === "Enter" && state.active >= 0) { pickIndustry(state.suggestions[state.active]); e.preventDefault(); }
+  });
+
+  // ---- the check ----------------------------------------------------------------------
+
+  function siteFromText() {
+    var lines = $("adm-coords").value.split(/\n+/).map(function (s) { return s.trim(); }).filter(Boolean);
+    var pts = [];
+    for (var i = 0; i < lines.length; i++) {
+      var parts = lines[i].split(/[\s,，;；]+/).filter(Boolean).map(Number);
+      if (parts.length !== 2 || !isFinite(parts[0]) || !isFinite(parts[1])) return null;
+      pts.push(parts);
+    }
+    if (pts.length === 1) return { type: "Point", coordinates: pts[0] };
+    if (pts.length >= 3) {
+      var ring = pts.slice();
+      var a = ring[0], z = ring[ring.length - 1];
+      if (a[0] !== z[0] || a[1] !== z[1]) ring.push(a);
+      return { type: "Polygon", coordinates: [ring] };
+    }
+    return null;
+  }
+
+  function industryCode() {
+    if (state.industry) return state.industry;
+    var typed = $("adm-industry").value.trim().split(/\s+/)[0] || "";
+    return /^[A-Ta-t]?\d{2,4}$/.test(typed) ? typed : "";
+  }
+
+  $("adm-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var err = $("adm-error");
+    err.textContent = "";
+    if (!$("adm-coords").value.trim()) { err.textContent = T.pick_site; return; }
+    var site = siteFromText();
+    if (!site) { err.textContent = T.bad_coords; return; }
+    var industry = industryCode();
+    if (!industry) { err.textContent = T.pick_industry; return; }
+    var body = { site: site, crs: $("adm-crs").value, industry: industry };
+    var token = document.querySelector('meta[name="csrf-token"]');
+    $("adm-check").disabled = true;
+    err.textContent = T.checking;
+    fetch(config.urls.check, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+                 "X-CSRFToken": token ? token.content : "" },
+      body: JSON.stringify(body),
+    }).then(function (r) {
+      return r.json().catch(function () { return { message: r.status + " " + r.statusText }; })
+        .then(function (doc) { return { ok: r.ok, doc: doc }; });
+    }).then(function (res) {
+      $("adm-check").disabled = false;
+      if (!res.ok) { err.textContent = T.failed + "：" + (res.doc.message || ""); return; }
+      err.textContent = "";
+      render(res.doc, body);
+    }).catch(function (ex) {
+      $("adm-check").disabled = false;
+      err.textContent = T.failed + "：" + ex;
+    });
+  });
+
+  function tag(verdict) {
+    return el("span", { className: "adm-tag v-" + verdict, text: T.verdicts[verdict] });
+  }
+
+  function reasonNode(r) {
+    var head = el("div", null, [
+      el("b", { text: "【" + T.lists[r.list] + "】" }),
+      (r.clause ? r.clause + "：" : "") + r.text,
+    ]);
+    var node = el("div", { className: "adm-reason" }, [head]);
+    node.appendChild(el("div", { className: "note", text: r.code + " " + (r.industry_name || "") }));
+    if (r.conditions && r.conditions.length) {
+      node.appendChild(el("div", { text: T.conditions + "：" }));
+      node.appendChild(el("ol", null, r.conditions.map(function (c) { return el("li", { text: c }); })));
+    }
+    if (r.match === "partial") node.appendChild(el("div", { className: "note", text: T.match_partial }));
+    node.appendChild(el("div", { className: "src", text: T.source + "：" + r.source }));
+    return node;
+  }
+
+  function zoneBox(title, verdict, reasons, catalogue, emptyText) {
+    var h = el("h3", null, [title, tag(verdict)]);
+    if (catalogue && catalogue.synthetic) h.appendChild(el("span", { className: "adm-tag synthetic", text: T.synthetic }));
+    var box = el("div", { className: "adm-zone" }, [h]);
+    if (reasons.length) reasons.forEach(function (r) { box.appendChild(reasonNode(r)); });
+    else box.appendChild(el("div", { className: "adm-reason", text: catalogue ? emptyText : T.no_catalogue }));
+    return box;
+  }
+
+  function render(doc, body) {
+    window.admLastResult = doc;
+    $("adm-result").hidden = false;
+    var v = $("adm-verdict");
+    v.className = "adm-verdict v-" + doc.verdict;
+    v.textContent = T.verdicts[doc.verdict];
+    $("adm-meta").textContent = doc.industry.code + " " + doc.industry.name + " · " + doc.crs_label +
+      " · " + doc.checked_at.replace("T", " ").slice(0, 19) + " (UTC" + doc.checked_at.slice(19) + ")";
+    var zones = $("adm-zones");
+    zones.textContent = "";
+    if (doc.outside_zones) {
+      var near = doc.nearest_zone;
+      var title = T.outside + (near ? "；" + T.nearest_zone + "：" + near.name + "（" + near.code + "），" +
+        T.distance + " " + Math.round(near.distance_m) + " " + T.metres : "");
+      zones.appendChild(zoneBox(title, doc.verdict, doc.reasons, doc.outside_catalogue, T.no_reasons));
+    }
+    doc.zones.forEach(function (z) {
+      zones.appendChild(zoneBox(z.name + "（" + z.code + "）", z.verdict, z.reasons, z.catalogue, T.no_reasons));
+    });
+    var cells = $("adm-cells");
+    cells.textContent = "";
+    if (!doc.cells.length) cells.appendChild(el("li", { className: "empty", text: T.no_cells }));
+    doc.cells.forEach(function (c) {
+      cells.appendChild(el("li", null, [
+        el("span", { className: "swatch level-" + c.risk_level }),
+        el("span", null, [el("b", { text: c.code }), " " + c.name]), el("span"),
+        el("span", { className: "dist", text: T.levels[c.risk_level] || c.risk_level }),
+      ]));
+    });
+    var hz = $("adm-hazards");
+    hz.textContent = "";
+    if (!doc.nearby_major_hazards.length) hz.appendChild(el("li", { className: "empty", text: T.no_hazards }));
+    doc.nearby_major_hazards.forEach(function (h, i) {
+      hz.appendChild(el("li", null, [
+        el("span", { className: "adm-hz-n", text: String(i + 1) }), el("span", { text: h.name }),
+        el("span", { className: "grade", text: h.grade || "—" }),
+        el("span", { className: "dist", text: h.distance_m.toFixed(1) + " " + T.metres }),
+      ]));
+    });
+    var q = "?site=" + encodeURIComponent(JSON.stringify(body.site)) + "&crs=" +
+      encodeURIComponent(body.crs) + "&industry=" + encodeURIComponent(body.industry);
+    $("adm-print").href = config.urls.print + q;
+    drawResult(doc);
+    // on a phone the result sits below the form: bring it into view
+    if (window.matchMedia("(max-width: 720px)").matches) $("adm-result").scrollIntoView({ behavior: "smooth" });
+  }
+
+  function drawResult(doc) {
+    result.clearLayers();
+    draft.clearLayers();
+    doc.buffers.forEach(function (b) {
+      L.geoJSON(b.geometry, { interactive: false, style: { color: "#1565c0", weight: 1.5, dashArray: "6 5", fill: false } }).addTo(result);
+    });
+    doc.cells.forEach(function (c) {
+      L.geoJSON(c.geometry, { interactive: false, style: { color: "#222", weight: 2, fillColor: config.colours[c.risk_level], fillOpacity: 0.25 } }).addTo(result);
+    });
+    var site = L.geoJSON(doc.site, {
+      style: function (f) {
+        return f.geometry.type === "Point" ? { color: "#fff", weight: 2, fillColor: "#1565c0", fillOpacity: 1 }
+          : { color: "#1565c0", weight: 3, fillOpacity: 0.25 };
+      },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, { radius: 7, color: "#fff", weight: 2, fillColor: "#1565c0", fillOpacity: 1 });
+      },
+    }).addTo(result);
+    site.bindTooltip(el("span", { text: T.site }));
+    doc.nearby_major_hazards.forEach(function (h, i) {
+      // numbered as in the list (and the print sheet); the icon's only HTML is that number
+      var icon = L.divIcon({ className: "adm-hz adm-hz-" + (h.risk_level || "red"), html: String(i + 1),
+                             iconSize: [20, 20], iconAnchor: [10, 10] });
+      L.marker([h.lat, h.lon], { icon: icon, keyboard: false })
+        .bindTooltip(el("span", { text: (i + 1) + ". " + h.name + " · " + (h.grade || "") + " · " + h.distance_m.toFixed(1) + " " + T.metres }))
+        .addTo(result);
+    });
+    var touched = {};
+    doc.zones.forEach(function (z) { touched[z.code] = true; });
+    zoneLayer.setStyle(function (f) {
+      return touched[f.properties.code]
+        ? { color: "#6a3d9a", weight: 3, fillColor: "#6a3d9a", fillOpacity: 0.12 }
+        : { color: "#6a3d9a", weight: 1.5, fillColor: "#6a3d9a", fillOpacity: 0.08 };
+    });
+    var bounds = L.geoJSON(doc.buffers.length ? doc.buffers[doc.buffers.length - 1].geometry : doc.site).getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17 });
+  }
+})();

@@ -1,0 +1,116 @@
+"""The planner's page in headless Chromium: click a site in the demo chemical park, pick
+an industry by searching its name, see the verdict, open the print view.
+
+The chemical park's name carries markup that must show as text and never run, and
+every request the browser makes must stay on 127.0.0.1 (the page works offline).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from conftest import PASSWORD, make_user
+
+from geoapp.demo import load_demo
+from geoapp.models import Zone
+
+XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
+IN_CHEM_PARK = (31.5805, 120.3405)  # lat, lon: inside GNQ-02 only
+
+
+def click_at(page, lat: float, lon: float) -> None:
+    """Click the map at a WGS84 position (through Leaflet's own projection)."""
+    xy = page.evaluate("([lat, lon]) => { const p = window.admMap.latLngToContainerPoint("
+                       "[lat, lon]); return [p.x, p.y]; }", [lat, lon])
+    box = page.locator("#adm-map").bounding_box()
+    page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+
+
+def test_planner_checks_a_site_in_the_chemical_park(database, rules, live_url, browser):
+    load_demo(database, rules, echo=lambda _msg: None)
+    with database.transaction() as s:
+        s.scalar(sa.select(Zone).where(Zone.code == "GNQ-02")).name = "示范化工园区" + XSS
+    make_user(database, "planner")
+    requests = []
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{live_url}/login?next=/admission")
+        page.fill("#username", "planner")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_url}/admission")
+        page.evaluate("window.admZonesReady")
+        assert page.locator("#adm-map path.leaflet-interactive").count() == 4  # the zones
+
+        click_at(page, *IN_CHEM_PARK)
+        lon, lat = (float(v) for v in page.input_value("#adm-coords").split(","))
+        assert abs(lon - IN_CHEM_PARK[1]) < 2e-4 and abs(lat - IN_CHEM_PARK[0]) < 2e-4
+        assert page.input_value("#adm-crs") == "wgs84"
+
+        page.fill("#adm-industry", "有机化学")
+        page.click("#adm-industry-list li[data-code='2614']")
+        assert "2614" in page.inner_text("#adm-industry-picked")
+        page.click("#adm-check")
+        page.wait_for_selector("#adm-result:not([hidden])")
+        assert page.inner_text("#adm-verdict") == "限制"
+        zones = page.inner_text("#adm-zones")
+        assert "示范化工园区" + XSS in zones and "GNQ-02" in zones  # markup shown as text
+        assert "第四条第（一）项" in zones and "HAZOP" in zones and "演示目录（虚构）" in zones
+        assert "重大风险" in page.inner_text("#adm-cells")
+        hazards = page.inner_text("#adm-hazards")
+        assert "一级" in hazards and "米" in hazards
+        # on the map: the site, the 500 m search area, the touched cell, the installations
+        assert page.evaluate("window.admLastResult.buffers.length") == 1
+        assert page.locator("#adm-map path").count() >= 7
+        n = page.evaluate("window.admLastResult.nearby_major_hazards.length")
+        assert n >= 1 and page.locator("#adm-map .adm-hz").count() == n  # numbered as listed
+        assert page.locator("#adm-hazards .adm-hz-n").count() == n
+
+        href = page.get_attribute("#adm-print", "href")
+        sheet = context.new_page()
+        sheet.goto(live_url + href)
+        text = sheet.inner_text("body")
+        assert "核查结论：限制" in text and "2614 有机化学原料制造" in text
+        assert "示范化工园区" + XSS in text
+        assert page.evaluate("window.__xss") is None and sheet.evaluate("window.__xss") is None
+    finally:
+        context.close()
+    assert not errors, errors
+    hosts = {urlsplit(u).hostname for u in requests if not u.startswith("data:")}
+    assert hosts == {"127.0.0.1"}, hosts
+
+
+def test_planner_draws_a_polygon_and_types_gcj02(database, rules, live_url, browser):
+    load_demo(database, rules, echo=lambda _msg: None)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_url}/admission")  # no accounts yet: open, as every page
+        page.evaluate("window.admZonesReady")
+        page.check("input[name=mode][value=polygon]")
+        lat, lon = IN_CHEM_PARK
+        for dlat, dlon in ((0, 0), (0, 0.002), (0.0015, 0.002)):
+            click_at(page, lat + dlat, lon + dlon)
+        page.click("#adm-finish")
+        assert len(page.input_value("#adm-coords").splitlines()) == 3
+        page.fill("#adm-industry", "C2672")
+        page.click("#adm-check")
+        page.wait_for_selector("#adm-result:not([hidden])")
+        assert page.inner_text("#adm-verdict") == "禁止"
+        assert page.evaluate("window.admLastResult.site.type") == "Polygon"
+        # typed GCJ-02 coordinates (as copied from 高德) are converted and said so
+        page.fill("#adm-coords", "120.345050,31.578000")
+        page.select_option("#adm-crs", "gcj02")
+        page.click("#adm-check")
+        page.wait_for_function("window.admLastResult.crs_used === 'gcj02'")
+        assert "GCJ-02" in page.inner_text("#adm-meta")
+        # the map, the form and the result all fit the 360 px screen
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, width
+    finally:
+        context.close()
