@@ -58,6 +58,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from geoapp import grid  # the grid member's cell page
     app.register_blueprint(grid.bp)
     app.register_blueprint(leader.bp)  # the leader's map at / and its /api/map data
+    from geoapp import reports  # the leaders' statistics, ranking and monthly bulletin
+    app.register_blueprint(reports.bp)
     from geoapp import planner  # the planner's admission check (/admission, its API)
     planner.init_app(app)
     return app

@@ -77,10 +77,11 @@ def _run_import(run) -> None:
     """Open the configured database, run one importer call, print its summary or report."""
     from geoapp import importer, migrate
 
-    _, database, rules = _context()
+    app, database, rules = _context()
     migrate.upgrade(database)
     try:
-        click.echo(str(run(importer, database, rules)))
+        with app.app_context():
+            click.echo(str(run(importer, database, rules)))
     except ImportRejected as exc:
         _fail(exc)
 
@@ -98,7 +99,17 @@ def import_cells(file, crs):
 @click.option("--crs", default=None, help=CRS_HELP + " (default: the file's own)")
 def import_zones(file, crs):
     """Replace the functional zones with those in FILE."""
-    _run_import(lambda imp, database, rules: imp.import_zones(database, rules, file, crs))
+    from flask import current_app
+
+    from geoapp.catalogue import check_zones
+
+    def run(imp, database, rules):
+        # every zone an admission catalogue names must still exist after the import
+        admission = current_app.extensions["geoapp.admission"]
+        return imp.import_zones(database, rules, file, crs,
+                                check_codes=lambda codes: check_zones(admission, codes))
+
+    _run_import(run)
 
 
 @import_.command(name="points")
@@ -166,12 +177,15 @@ def layers():
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
 def check(folder):
     """Validate a layers folder (default: the configured one) and list what it declares."""
+    from geoapp.catalogue import CatalogueError, load_admission
     from geoapp.layers import LayerFileError, load_rules
     from geoapp.resources import bundled
 
+    root = Path(folder) if folder else bundled("layers")
     try:
-        rules = load_rules(Path(folder) if folder else bundled("layers"))
-    except LayerFileError as exc:
+        rules = load_rules(root)
+        admission = load_admission(root / "admission") if (root / "admission").is_dir() else None
+    except (LayerFileError, CatalogueError) as exc:
         _fail(exc)
     for name, spec in rules.layers.items():
         click.echo(f"{name}: {spec.label}, {len(spec.fields)} fields, "
@@ -179,6 +193,9 @@ def check(folder):
     click.echo(f"area rule: {rules.risk.area.rule}; escalation open major hazard → red: "
                f"{rules.risk.escalation.open_major_hazard_is_red}; "
                f"{len(rules.substances)} substance names")
+    if admission is not None:
+        click.echo(f"admission: {len(admission.catalogues)} catalogues, "
+                   f"{len(admission.industries.names)} industries")
 
 
 @main.group()
@@ -284,3 +301,42 @@ def _set_active(username: str, active: bool) -> None:
     except accounts.AccountError as exc:
         _fail(exc)
     click.echo(f"{username!r} {'activated' if active else 'deactivated'}")
+
+
+@main.group()
+def report():
+    """Leaders' reports."""
+
+
+@report.command(name="bulletin")
+@click.option("--month", required=True, metavar="YYYY-MM", help="the month to report")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False),
+              help="the workbook to write (.xlsx)")
+def report_bulletin(month, out_file):
+    """Write the monthly bulletin (月通报) of MONTH as an XLSX workbook, for scheduled runs."""
+    import os
+
+    import sqlalchemy as sa
+
+    from geoapp import bulletin, reporting, statistics
+
+    _, database, rules = _context()
+    try:  # read only: a report never migrates the schema
+        with database.sessions() as s:
+            data = reporting.load(s, rules)
+    except sa.exc.SQLAlchemyError as exc:
+        _fail(RuntimeError(f"cannot read the database (run `geoapp db upgrade`?): "
+                           f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
+    try:
+        period = statistics.not_future(statistics.parse_month(month), data.today())
+    except statistics.PeriodError as exc:
+        _fail(exc)
+    out = Path(out_file)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # no half-written file on failure
+    try:
+        bulletin.write(reporting.bulletin(data, period), tmp)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        _fail(exc)
+    click.echo(f"bulletin {period.month} → {out}")

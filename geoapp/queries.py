@@ -237,13 +237,13 @@ def summary(session: Session, rules: Rules, today: dt.date | None = None) -> dic
             "listed_open": sum(h.state != "closed" and bool(h.listed) for h in major),
         },
         "zeroing": {"cutoff": cutoff.isoformat(), "year": today.year,
-                    "major": zeroing(major, today, cutoff),
-                    "all": zeroing(hazards, today, cutoff)},
+                    "major": _zeroing(major, today, cutoff),
+                    "all": _zeroing(hazards, today, cutoff)},
         "today": today.isoformat(),
     }
 
 
-def zeroing(hazards, today: dt.date, cutoff: dt.date) -> dict:
+def _zeroing(hazards, today: dt.date, cutoff: dt.date) -> dict:
     """动态清零 position: stock left (found before the cutoff, still open), this year's increment.
 
     ``increment_year`` counts hazards found since 1 January of ``today``'s year
@@ -256,7 +256,7 @@ def zeroing(hazards, today: dt.date, cutoff: dt.date) -> dict:
     >>> from types import SimpleNamespace as H
     >>> hs = [H(found_on=dt.date(2023, 5, 1), state="open"),
     ...       H(found_on=dt.date(2026, 2, 1), state="closed")]
-    >>> zeroing(hs, dt.date(2026, 3, 31), dt.date(2024, 1, 1))
+    >>> _zeroing(hs, dt.date(2026, 3, 31), dt.date(2024, 1, 1))
     {'stock_open': 1, 'increment_year': {'found': 1, 'closed': 1}}
     """
     year_start = dt.date(today.year, 1, 1)

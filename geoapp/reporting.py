@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geoapp import rectification
+from geoapp import ranks, rectification
 from geoapp import statistics as st
 from geoapp.divisions import division_label, division_of
 from geoapp.layers import Rules
@@ -112,6 +112,14 @@ def _village_of(ds: Dataset) -> dict[str | None, int | None]:
     return {code: c["village_id"] for code, c in ds.cells.items()}
 
 
+def _cells_of(ds: Dataset) -> dict[int, list[str]]:
+    """Village id → its cell codes (one pass: counties have 10⁴ cells)."""
+    out = defaultdict(list)
+    for code, c in ds.cells.items():
+        out[c["village_id"]].append(code)
+    return out
+
+
 def _open_major_points(ds: Dataset, day: dt.date) -> set[int]:
     return {r.point_id for r in ds.records
             if r.level == "major" and st.state_on(r, day) not in (None, "closed")}
@@ -140,10 +148,11 @@ def areas(ds: Dataset, period: st.Period, today: dt.date | None = None) -> dict:
         pts_cell[p.cell_code].append(p)
         pts_village[village_of.get(p.cell_code)].append(p)
     levels = cell_levels(ds, period.as_of(today))
+    cells_of = _cells_of(ds)
     vmeta = {v["id"]: v for v in ds.villages}
     villages = []
     for v in ds.villages:
-        codes = [c for c, cell in ds.cells.items() if cell["village_id"] == v["id"]]
+        codes = cells_of[v["id"]]
         villages.append(_row(ds, by_village[v["id"]], pts_village[v["id"]], period, today,
                              code=v["code"], name=v["name"], town=v["town"], cells=len(codes),
                              red_cells=sum(levels[c] == "red" for c in codes)))
@@ -154,8 +163,7 @@ def areas(ds: Dataset, period: st.Period, today: dt.date | None = None) -> dict:
         ids = {v["id"] for v in ds.villages if v["town"] == town}
         towns.append(_row(ds, [r for i in ids for r in by_village[i]],
                           [p for i in ids for p in pts_village[i]], period, today, name=town,
-                          red_cells=sum(levels[c] == "red" for c, cell in ds.cells.items()
-                                        if cell["village_id"] in ids)))
+                          red_cells=sum(levels[c] == "red" for i in ids for c in cells_of[i])))
     cells = [_row(ds, by_cell[code], pts_cell[code], period, today, code=code,
                   name=cell["name"], village=vmeta[cell["village_id"]]["name"],
                   risk_level=levels[code])
@@ -188,7 +196,7 @@ def industries(ds: Dataset, period: st.Period, today: dt.date | None = None) -> 
 def _rank_rows(ds: Dataset, month: st.Period, today: dt.date, village: dict | None) -> list:
     day = month.as_of(today)
     levels = cell_levels(ds, day)
-    village_of = _village_of(ds)
+    village_of, cells_of = _village_of(ds), _cells_of(ds)
     groups = defaultdict(list)
     for r in ds.records:
         key = r.cell_code if village else village_of.get(r.cell_code)
@@ -196,11 +204,10 @@ def _rank_rows(ds: Dataset, month: st.Period, today: dt.date, village: dict | No
     if village:
         units = [{"code": code, "name": c["name"], "red_cells": int(levels[code] == "red"),
                   "risk_level": levels[code]}
-                 for code, c in ds.cells.items() if c["village_id"] == village["id"]]
+                 for code, c in ((k, ds.cells[k]) for k in cells_of[village["id"]])]
     else:
         units = [{"code": v["code"], "name": v["name"], "town": v["town"], "id": v["id"],
-                  "red_cells": sum(levels[c] == "red" for c, cell in ds.cells.items()
-                                   if cell["village_id"] == v["id"])}
+                  "red_cells": sum(levels[c] == "red" for c in cells_of[v["id"]])}
                  for v in ds.villages]
     rows = []
     for unit in units:
@@ -210,7 +217,7 @@ def _rank_rows(ds: Dataset, month: st.Period, today: dt.date, village: dict | No
                      "open": roll["open"], "overdue": roll["overdue"],
                      "major_open": roll["major_open"],
                      "rectification_rate": roll["rectification_rate"]})
-    return st.rank(rows)
+    return ranks.rank(rows)
 
 
 def find_village(ds: Dataset, text: str) -> dict | None:
@@ -224,11 +231,11 @@ def ranking(ds: Dataset, month: st.Period, today: dt.date | None = None,
     today = today or ds.today()
     previous = st.previous_month(month)
     key = "code" if village else "id"
-    rows = st.compare(_rank_rows(ds, month, today, village),
+    rows = ranks.compare(_rank_rows(ds, month, today, village),
                       _rank_rows(ds, previous, today, village), key=key)
     return {"month": month.month, "previous_month": previous.month,
             "as_of": month.as_of(today).isoformat(), "unit": "cell" if village else "village",
-            "village": village["name"] if village else None, "tie_rule": st.TIE_RULE,
+            "village": village["name"] if village else None, "tie_rule": ranks.TIE_RULE,
             "rows": rows}
 
 
@@ -289,6 +296,7 @@ def bulletin(ds: Dataset, month: st.Period, today: dt.date | None = None) -> dic
     for row in inds:
         row["hazard_list"] = per_division[row["division"]]
     return {
+        "place": "、".join(dict.fromkeys(v["town"] for v in ds.villages)),
         "month": month.month, "previous_month": previous.month, "as_of": day.isoformat(),
         "timezone": ds.tz, "stock_cutoff": ds.cutoff.isoformat(),
         "total": areas_total(ds, month, today),

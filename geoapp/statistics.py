@@ -1,4 +1,4 @@
-"""Leaders' statistics: periods, a hazard's state on a past day, figures, ranking.
+"""Leaders' statistics: periods, a hazard's state on a past day, figures (ranking: geoapp.ranks).
 
 Pure functions over plain records (no database, no Flask); geoapp.reporting
 reads the rows and groups them by area and industry.
@@ -33,7 +33,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -134,6 +133,22 @@ def parse_range(start: str | None, end: str | None) -> Period:
     if days[1] < days[0]:
         raise PeriodError("to", "结束日期不能早于开始日期")
     return Period(days[0], days[1])
+
+
+def not_future(period: Period, today: dt.date, param: str = "month") -> Period:
+    """``period`` unless it starts after ``today`` (nothing to report yet).
+
+    Examples
+    --------
+    >>> not_future(parse_month("2026-05"), dt.date(2026, 4, 30))
+    Traceback (most recent call last):
+    ...
+    geoapp.statistics.PeriodError: month: 不能晚于今天（2026-04-30）所在的月份
+    """
+    if period.start > today:
+        what = "月份" if param == "month" else "日期"
+        raise PeriodError(param, f"不能晚于今天（{today.isoformat()}）所在的{what}")
+    return period
 
 
 def previous_month(period: Period) -> Period:
@@ -315,7 +330,8 @@ def hazard_figures(records: Iterable[HazardRecord], period: Period, today: dt.da
     >>> f["avg_days_to_close"], f["listed"]
     (29.0, {'listed': 1, 'delisted': 1, 'open': 0})
     """
-    from geoapp.queries import zeroing
+    # the 动态清零 rule of the headline strip (queries.summary), on the states at ``as_of``
+    from geoapp.queries import _zeroing as zeroing
 
     records = list(records)
     as_of = period.as_of(today)
@@ -381,59 +397,3 @@ def cell_levels_on(points: Iterable, open_major_points: set, cell_codes: Iterabl
             level = risk.escalated_level(p.inherent_level, p.id in open_major_points, risk_file)
             per_cell[p.cell_code][level] += 1
     return {code: risk.area_level(c, risk_file.area) for code, c in per_cell.items()}
-
-
-# ---- ranking -----------------------------------------------------------------------------
-
-# The one tie rule, shown on the page and in the bulletin.
-TIE_RULE = ("按整改率从高到低排名；整改率相同的，逾期隐患少者在前；仍相同的，红色网格少者在前；"
-            "再相同的，按代码（无代码时按名称）升序。无隐患的按整改率100%计。名次不并列。")
-
-
-def rank_key(row: dict) -> tuple:
-    """Sort key of the tie rule: rate desc, overdue asc, red cells asc, code asc.
-
-    The rate is compared exactly (closed/total as a fraction, not rounded);
-    an area with no hazards counts as 100 % (nothing left to rectify).
-    """
-    rate = Fraction(row["closed_total"], row["total"]) if row["total"] else Fraction(1)
-    return (-rate, row["overdue"], row["red_cells"], row["code"] or "", row["name"])
-
-
-def rank(rows: Iterable[dict]) -> list[dict]:
-    """Rows sorted by the tie rule, each given ``rank`` 1…n (no shared ranks).
-
-    Rows need ``closed_total``, ``total``, ``overdue``, ``red_cells``, ``code``, ``name``.
-
-    Examples
-    --------
-    >>> row = lambda code, closed, total, overdue, red: {"code": code, "name": code,
-    ...     "closed_total": closed, "total": total, "overdue": overdue, "red_cells": red}
-    >>> ranked = rank([row("03", 1, 2, 0, 0), row("01", 2, 4, 0, 1), row("02", 2, 4, 0, 0),
-    ...                row("04", 0, 0, 0, 0)])
-    >>> [(r["code"], r["rank"]) for r in ranked]
-    [('04', 1), ('02', 2), ('03', 3), ('01', 4)]
-    """
-    ordered = sorted(rows, key=rank_key)
-    for i, row in enumerate(ordered, 1):
-        row["rank"] = i
-    return ordered
-
-
-def compare(current: list[dict], previous: list[dict], key: str = "code") -> list[dict]:
-    """Add last month's rank and rate to each ranked row, and the changes.
-
-    ``rank_change`` > 0 means the row moved up; ``rate_change`` is in
-    percentage points. Both are None for a row not ranked last month.
-    """
-    before = {r[key]: r for r in previous}
-    for row in current:
-        prev = before.get(row[key])
-        row["prev_rank"] = prev["rank"] if prev else None
-        row["rank_change"] = prev["rank"] - row["rank"] if prev else None
-        row["prev_rate"] = prev["rectification_rate"] if prev else None
-        row["rate_change"] = (
-            round((row["rectification_rate"] - prev["rectification_rate"]) * 100, 2)
-            if prev and row["rectification_rate"] is not None
-            and prev["rectification_rate"] is not None else None)
-    return current

@@ -13,7 +13,7 @@ PYTHON="${PYTHON:-python3}"
 if [ -z "${GEOAPP_TEST_POSTGIS_URL:-}" ]; then
   bash scripts/ensure-postgis.sh
 fi
-bash scripts/ensure-browser.sh
+bash scripts/ensure-test-packages.sh
 
 # conftest.py fails the run if no PostGIS test ran or any was skipped
 export GEOAPP_REQUIRE_POSTGIS=1

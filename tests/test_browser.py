@@ -27,11 +27,12 @@ def _poison(database):
     with database.transaction() as s:
         cell = s.scalar(sa.select(Cell).where(Cell.code == CELL))
         cell.members = [{"name": "网格员" + XSS, "phone": "13800000000"}]
-        point = s.scalar(sa.select(Point).where(Point.cell_code == CELL, Point.layer == "enterprise")
-                         .order_by(Point.id).limit(1))
+        point = s.scalar(sa.select(Point).where(
+            Point.cell_code == CELL, Point.layer == "enterprise").order_by(Point.id).limit(1))
         point.name = "企业" + XSS
         hazard = s.scalar(sa.select(Hazard).join(Point).where(
-            Point.cell_code == CELL, Hazard.state == "awaiting_acceptance").order_by(Hazard.id).limit(1))
+            Point.cell_code == CELL, Hazard.state == "awaiting_acceptance")
+            .order_by(Hazard.id).limit(1))
         assert hazard is not None, f"the demo has no hazard awaiting acceptance in {CELL}"
         hazard.description = "隐患" + XSS
         return hazard.id

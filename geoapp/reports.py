@@ -1,0 +1,214 @@
+"""The leaders' reports: ``/reports`` (tables and charts), the printable bulletin, the XLSX.
+
+Thin views over geoapp.reporting; every page has a JSON twin under
+``/api/reports``. Periods: ``month=YYYY-MM`` or ``from=YYYY-MM-DD&to=…``
+(default: this month, in the configured time zone); a bad one is a 400
+naming the parameter (JSON under /api/, a message page otherwise). Reading
+follows the app's read policy (every logged-in role).
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+
+from geoapp import bulletin, charts, db, ranks, rectification, reporting
+from geoapp import statistics as st
+
+bp = Blueprint("reports", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _dataset() -> reporting.Dataset:
+    return reporting.load(db.session(), current_app.extensions["geoapp.rules"])
+
+
+def _period(ds: reporting.Dataset, month_only: bool = False) -> st.Period:
+    """The request's period: ``month``, or ``from`` and ``to``, else this month."""
+    args = request.args
+    month, start, end = args.get("month"), args.get("from"), args.get("to")
+    today = ds.today()
+    if start is not None or end is not None:
+        if month_only:
+            raise st.PeriodError("from" if start is not None else "to",
+                                 "此处只接受 month=YYYY-MM")
+        if month is not None:
+            raise st.PeriodError("month", "month 与 from/to 只能给出其一")
+        return st.not_future(st.parse_range(start, end), today, "from")
+    if month is None:
+        return st.month_of(today)
+    return st.not_future(st.parse_month(month), today)
+
+
+def _village(ds: reporting.Dataset) -> dict | None:
+    text = request.args.get("village")
+    if text is None or text == "":
+        return None
+    found = reporting.find_village(ds, text)
+    if found is None:
+        raise st.PeriodError("village", f"没有代码或名称为“{text}”的村/社区")
+    return found
+
+
+def _months() -> int:
+    raw = request.args.get("months", "12")
+    if not raw.isdigit() or not 1 <= int(raw) <= 36:
+        raise st.PeriodError("months", "months 须为 1–36 的整数")
+    return int(raw)
+
+
+@bp.errorhandler(st.PeriodError)
+def _bad_parameter(exc: st.PeriodError):
+    if request.path.startswith("/api/"):
+        return jsonify(error="bad_request", message=str(exc), field=exc.param), 400
+    return render_template("report_error.html", param=exc.param, message=exc.message), 400
+
+
+def page_data(ds: reporting.Dataset, period: st.Period, village: dict | None) -> dict:
+    """Everything /reports shows (and /api/reports returns)."""
+    today = ds.today()
+    month = st.month_of(period.end)
+    previous = st.previous_month(period) if period.month else None
+    return {
+        "period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
+        "timezone": ds.tz, "stock_cutoff": ds.cutoff.isoformat(),
+        "total": reporting.areas_total(ds, period, today),
+        "previous_total": reporting.areas_total(ds, previous, today) if previous else None,
+        "areas": reporting.areas(ds, period, today),
+        "industries": reporting.industries(ds, period, today)["industries"],
+        "ranking": reporting.ranking(ds, month, today, village),
+        "trend": reporting.trend(ds, month, today),
+        "overdue": reporting.overdue_list(ds, period.as_of(today)),
+    }
+
+
+def _charts(data: dict) -> dict:
+    villages = data["areas"]["villages"]
+    vlabels = [v["name"] for v in villages]
+    by_village = charts.bars(_("各村/社区隐患"), vlabels, {
+        _("期内发现"): [v["hazards"]["found"] for v in villages],
+        _("期内销号"): [v["hazards"]["closed"] for v in villages],
+        _("期末未销号"): [v["hazards"]["open"] for v in villages],
+        _("期末逾期"): [v["hazards"]["overdue"] for v in villages]},
+        colours=("#1f3a5f", "#4caf50", "#f39800", "#e60012"))
+    inds = [i for i in data["industries"] if i["hazards"]["total"]]
+    # division codes on the axis (names are long); the table below names them
+    codes = [i["name"].split(" ")[0] if i["division"] else _("未分类") for i in inds]
+    by_industry = charts.bars(_("各行业隐患（行业代码见分行业统计表）"), codes, {
+        _("期内发现"): [i["hazards"]["found"] for i in inds],
+        _("期内销号"): [i["hazards"]["closed"] for i in inds],
+        _("期末未销号"): [i["hazards"]["open"] for i in inds],
+        _("期末逾期"): [i["hazards"]["overdue"] for i in inds]},
+        colours=("#1f3a5f", "#4caf50", "#f39800", "#e60012"))
+    t = data["trend"]
+    trend = charts.line(_("重大事故隐患月末未销号数"), t["months"], {
+        _("重大隐患未销号"): t["major_open"], _("其中逾期"): t["major_overdue"]},
+        colours=("#e60012", "#222222"))
+    return {"villages": by_village, "industries": by_industry, "trend": trend}
+
+
+def _labels() -> dict:
+    return {"levels": {k: _(v) for k, v in rectification.LEVEL_LABELS.items()},
+            "sources": {k: _(v) for k, v in rectification.SOURCE_LABELS.items()},
+            "states": {**{k: _(v) for k, v in rectification.STATE_LABELS.items()}, None: ""}}
+
+
+@bp.get("/reports")
+def page():
+    """Statistics by area and industry, ranking, trend, overdue list (twin: /api/reports)."""
+    rules = current_app.extensions["geoapp.rules"]
+    ds = _dataset()
+    period = _period(ds)
+    village = _village(ds)
+    data = page_data(ds, period, village)
+    query = {k: v for k, v in request.args.items() if k in ("month", "from", "to")}
+    return render_template(
+        "reports.html", data=data, charts=_charts(data), labels=_labels(), query=query,
+        layers={c: t.label for c, t in rules.layers.items()},
+        level_labels={lv.code: lv.label for lv in rules.risk.levels},
+        villages=ds.villages, village=village, tie_rule=ranks.TIE_RULE,
+        month=st.month_of(period.end).month,
+        json_url=url_for("reports.api_page", **request.args))
+
+
+@bp.get("/api/reports")
+def api_page():
+    """The JSON twin of /reports."""
+    ds = _dataset()
+    period = _period(ds)
+    return jsonify({**page_data(ds, period, _village(ds)), "tie_rule": ranks.TIE_RULE})
+
+
+@bp.get("/api/reports/areas")
+def api_areas():
+    """Figures for the territory, towns, villages (and 网格外) and cells for a period."""
+    ds = _dataset()
+    return jsonify(reporting.areas(ds, _period(ds)))
+
+
+@bp.get("/api/reports/industries")
+def api_industries():
+    """Figures per GB/T 4754 division for a period."""
+    ds = _dataset()
+    return jsonify(reporting.industries(ds, _period(ds)))
+
+
+@bp.get("/api/reports/ranking")
+def api_ranking():
+    """Villages (or with ``village``, its cells) ranked for a month, with last month's ranks."""
+    ds = _dataset()
+    return jsonify(reporting.ranking(ds, _period(ds, month_only=True), village=_village(ds)))
+
+
+@bp.get("/api/reports/trend")
+def api_trend():
+    """Open (and overdue) major hazards at the end of each month up to ``month``."""
+    ds = _dataset()
+    return jsonify(reporting.trend(ds, _period(ds, month_only=True), count=_months()))
+
+
+@bp.get("/api/reports/overdue")
+def api_overdue():
+    """Hazards overdue at the end of the period, with the people responsible."""
+    ds = _dataset()
+    period = _period(ds)
+    return jsonify({"as_of": period.as_of(ds.today()).isoformat(),
+                    "hazards": reporting.overdue_list(ds, period.as_of(ds.today()))})
+
+
+@bp.get("/api/reports/bulletin")
+def api_bulletin():
+    """The monthly bulletin's data (twin of /reports/print and bulletin.xlsx)."""
+    ds = _dataset()
+    return jsonify({**reporting.bulletin(ds, _period(ds, month_only=True)),
+                    "tie_rule": ranks.TIE_RULE})
+
+
+@bp.get("/reports/print")
+def print_page():
+    """The monthly bulletin as one printable A4 page set (twin: /api/reports/bulletin)."""
+    ds = _dataset()
+    month = _period(ds, month_only=True)
+    data = reporting.bulletin(ds, month)
+    trend = data["trend"]
+    chart = charts.line(_("重大事故隐患月末未销号数"), trend["months"], {
+        _("重大隐患未销号"): trend["major_open"], _("其中逾期"): trend["major_overdue"]},
+        width=900, height=260, colours=("#e60012", "#222222"))
+    return render_template("report_print.html", data=data, labels=_labels(),
+                           tie_rule=ranks.TIE_RULE, chart=chart, month=month.month)
+
+
+@bp.get("/reports/bulletin.xlsx")
+def bulletin_xlsx():
+    """The monthly bulletin as an XLSX workbook (``month=YYYY-MM``, default this month)."""
+    ds = _dataset()
+    month = _period(ds, month_only=True)
+    buffer = io.BytesIO()
+    bulletin.write(reporting.bulletin(ds, month), buffer)
+    response = Response(buffer.getvalue(), mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="bulletin-{month.month}.xlsx"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,270 @@
+"""The leaders' reports on real databases (SQLite and PostGIS): figures, ranking, bulletin.
+
+A hand-made township whose hazards move through the workflow at known
+instants; March 2026 is the month under test. Every expected figure is
+worked out by hand in the comments of ``township``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from geoapp import ranks, reporting
+from geoapp import statistics as st
+from geoapp.cli import main
+from geoapp.models import Cell, Hazard, Point, Town, Village
+from geoapp.rectification import record, transition
+
+D = dt.date
+MARCH = st.parse_month("2026-03")
+EVIL_NAME = '=HYPERLINK("http://example.invalid","点我")'
+
+
+def utc(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def _hazard(s, point, code, level, source, found, deadline, created, moves=(), **extra):
+    """A hazard created at ``created`` and moved through ``moves`` [(action, instant)]."""
+    extra.setdefault("description", f"隐患{code}")
+    h = Hazard(code=code, point=point, level=level, source=source, found_on=found,
+               deadline=deadline, state="open", **extra)
+    s.add(h)
+    record(h, "tester", "create", at=created)
+    for action, at in moves:
+        transition(h, action, "tester", at=at)
+    return h
+
+
+CLOSE = ("start", "submit", "accept")
+
+
+def _closed_at(at):
+    return [(a, at - dt.timedelta(hours=2 - i)) for i, a in enumerate(CLOSE)]  # accept at `at`
+
+
+@pytest.fixture
+def township(database):
+    """Three villages, four cells' worth of points, ten hazards.
+
+    East 东村 (V01, cell C11): enterprise E (C26, yellow; named like a formula)
+      H1 major, listed, found 2 Mar, due 20 Mar, accepted 31 Mar 23:59 Beijing → closed March
+      H4 major, found 2023 (stock), imported closed on 2024-05-10 (import event in March 2026)
+      H8 major, found 25 Mar, due 1 May, open → C11 red at March's end
+    West 西村 (V02, cell C21): confined space of E (C26 via its owner), idle site (no industry)
+      H2 general, found 10 Mar, due 31 Mar, accepted 1 Apr 00:00 Beijing → closed April
+      H3 general, found 1 Feb, due 28 Feb, open → overdue at March's end (31 days)
+    South 南村 (V03, cell C31): restaurant R (H62)
+      H6 found 10 Feb, closed 20 Feb; H6b found 12 Feb, closed 5 Mar; H7 found 20 Mar, open
+    Outside every cell: shop S (F52): H5 found 15 Mar, due 30 Apr, open
+
+    March's end: 东村 2/3, 0 overdue, 1 red cell; 南村 2/3, 0 overdue, 0 red; 西村 0/2, 1
+    overdue → 南村 1, 东村 2, 西村 3. February's end: 东村 1/1, 南村 1/2, 西村 0/1 →
+    东村 1, 南村 2, 西村 3.
+    """
+    with database.transaction() as s:
+        town = Town(name="城关镇")
+        east = Village(town=town, name="东村", code="V01")
+        west = Village(town=town, name="西村", code="V02")
+        south = Village(town=town, name="南村", code="V03")
+        box = lambda x: shapely.MultiPolygon([shapely.box(x, 0, x + 1, 1)])  # noqa: E731
+        s.add_all([
+            Cell(code="C11", name="东村一网格", village=east, geom=box(0),
+                 members=[{"name": "张三", "phone": "13800000001"}], supervisor="李四"),
+            Cell(code="C21", name="西村一网格", village=west, geom=box(1),
+                 members=[{"name": "王五"}, {"name": "钱七"}], supervisor="赵六"),
+            Cell(code="C31", name="南村一网格", village=south, geom=box(2), risk_level="blue"),
+        ])
+        pt = lambda **kw: Point(geom=shapely.Point(0.5, 0.5), **kw)  # noqa: E731
+        ent = pt(layer="enterprise", key="91320205MA00000010", name=EVIL_NAME,
+                 cell_code="C11", industry="2614", inherent_level="yellow", risk_level="red")
+        space = pt(layer="confined_space", key="YX-1", name="污水池", cell_code="C21",
+                   inherent_level="orange", risk_level="orange",
+                   attrs={"enterprise_uscc": "91320205MA00000010"})
+        idle = pt(layer="idle_site", key="XZ-1", name="闲置厂房", cell_code="C21",
+                  inherent_level="blue", risk_level="blue")
+        rest = pt(layer="enterprise", key="SF-QY-1", name="饭店", cell_code="C31",
+                  industry="6210", inherent_level="blue", risk_level="blue")
+        shop = pt(layer="enterprise", key="SF-QY-2", name="小超市", cell_code=None, outside=True,
+                  nearest_cell_code="C31", industry="5261", inherent_level="blue",
+                  risk_level="blue")
+        s.add_all([ent, space, idle, rest, shop])
+        _hazard(s, ent, "H1", "major", "inspection", D(2026, 3, 2), D(2026, 3, 20),
+                utc(2026, 3, 2, 1), _closed_at(utc(2026, 3, 31, 15, 59)), listed=True,
+                responsible_person="孙八")
+        stock = Hazard(code="H4", point=ent, level="major", source="inspection",
+                       description="存量", found_on=D(2023, 6, 1), deadline=D(2023, 12, 31),
+                       state="closed", closed_on=D(2024, 5, 10))
+        s.add(stock)
+        record(stock, "台账导入", "import", "台账导入", at=utc(2026, 3, 1, 0))
+        _hazard(s, ent, "H8", "major", "self_check", D(2026, 3, 25), D(2026, 5, 1),
+                utc(2026, 3, 25, 1))
+        _hazard(s, space, "H2", "general", "self_check", D(2026, 3, 10), D(2026, 3, 31),
+                utc(2026, 3, 10, 1), _closed_at(utc(2026, 3, 31, 16, 0)))
+        _hazard(s, idle, "H3", "general", "public_report", D(2026, 2, 1), D(2026, 2, 28),
+                utc(2026, 2, 1, 1), responsible_unit="某物业", responsible_person="+86 王",
+                description="@SUM(A1)")
+        _hazard(s, rest, "H6", "general", "inspection", D(2026, 2, 10), D(2026, 2, 28),
+                utc(2026, 2, 10, 1), _closed_at(utc(2026, 2, 20, 6)))
+        _hazard(s, rest, "H6b", "general", "inspection", D(2026, 2, 12), D(2026, 3, 31),
+                utc(2026, 2, 12, 1), _closed_at(utc(2026, 3, 5, 6)))
+        _hazard(s, rest, "H7", "general", "self_check", D(2026, 3, 20), D(2026, 4, 30),
+                utc(2026, 3, 20, 1))
+        _hazard(s, shop, "H5", "general", "public_report", D(2026, 3, 15), D(2026, 4, 30),
+                utc(2026, 3, 15, 1))
+    return database
+
+
+@pytest.fixture
+def ds(township, rules):
+    with township.sessions() as s:
+        return reporting.load(s, rules)
+
+
+def test_close_instants_read_back_as_local_dates(township):
+    with township.sessions() as s:
+        closed = {h.code: h.closed_on for h in s.query(Hazard).filter(Hazard.state == "closed")}
+    assert closed["H1"] == D(2026, 3, 31)     # 23:59 Beijing on the last day: March
+    assert closed["H2"] == D(2026, 4, 1)      # one minute later: April
+
+
+def test_territory_figures_for_march(ds):
+    f = reporting.areas_total(ds, MARCH, D(2026, 12, 1))["hazards"]
+    assert (f["found"], f["closed"], f["open"], f["overdue"]) == (5, 2, 5, 1)
+    assert (f["total"], f["closed_total"], f["rectification_rate"]) == (9, 4, 0.4444)
+    assert f["avg_days_to_close"] == 25.0      # H1 29 days, H6b 21 days
+    assert f["major_open"] == 1
+    assert f["by_level"]["major"] == {"found": 2, "closed": 1, "open": 1, "overdue": 0}
+    assert f["by_source"]["public_report"] == {"found": 1, "closed": 0, "open": 2, "overdue": 1}
+    assert f["listed"] == {"listed": 1, "delisted": 1, "open": 0}
+    assert f["zeroing"]["major"] == {"stock_open": 0, "increment_year": {"found": 2, "closed": 1}}
+
+
+def test_month_boundaries_in_the_configured_time_zone(ds):
+    today = D(2026, 12, 1)
+    march = reporting.areas_total(ds, MARCH, today)["hazards"]
+    april = reporting.areas_total(ds, st.parse_month("2026-04"), today)["hazards"]
+    closed_in = {m: [r.info["code"] for r in ds.records if st.close_day_in(r, p)]
+                 for m, p in (("3", MARCH), ("4", st.parse_month("2026-04")))}
+    assert sorted(closed_in["3"]) == ["H1", "H6b"] and closed_in["4"] == ["H2"]
+    assert (march["closed"], april["closed"]) == (2, 1)
+
+
+def test_areas_by_village_with_the_outside_row(ds):
+    a = reporting.areas(ds, MARCH, D(2026, 12, 1))
+    v = {row["name"]: row for row in a["villages"]}
+    assert [row["name"] for row in a["villages"]] == ["东村", "西村", "南村"]
+    east, west, south = v["东村"]["hazards"], v["西村"]["hazards"], v["南村"]["hazards"]
+    assert (east["found"], east["closed"], east["open"], east["total"]) == (2, 1, 1, 3)
+    assert (west["found"], west["open"], west["overdue"], west["rectification_rate"]) == \
+        (1, 2, 1, 0.0)
+    assert (south["closed"], south["open"], south["rectification_rate"]) == (1, 1, 0.6667)
+    assert v["东村"]["red_cells"] == 1 and v["西村"]["red_cells"] == 0
+    assert v["西村"]["points"]["confined_space"]["orange"] == 1
+    assert a["outside"]["hazards"]["open"] == 1 and a["outside"]["points"]["total"] == 1
+    assert a["towns"][0]["hazards"]["total"] == 8           # the outside hazard is not in a town
+    assert a["total"]["hazards"]["total"] == 9 and a["total"]["points"]["total"] == 5
+    assert {c["code"]: c["risk_level"] for c in a["cells"]} == \
+        {"C11": "red", "C21": "orange", "C31": "blue"}
+
+
+def test_cell_levels_follow_history(ds):
+    assert reporting.cell_levels(ds, D(2026, 3, 1))["C11"] == "yellow"   # no major found yet
+    assert reporting.cell_levels(ds, D(2026, 3, 2))["C11"] == "red"      # H1 open
+    assert reporting.cell_levels(ds, D(2026, 3, 2))["C21"] == "orange"
+
+
+def test_industries(ds):
+    rows = reporting.industries(ds, MARCH, D(2026, 12, 1))["industries"]
+    assert [r["name"] for r in rows] == ["C26 化学原料和化学制品制造业", "F52 零售业",
+                                         "H62 餐饮业", "未分类"]
+    c26 = rows[0]["hazards"]   # H1, H4, H8 at E and H2 at E's confined space
+    assert (c26["total"], c26["found"], c26["closed"], c26["open"]) == (4, 3, 1, 2)
+    assert rows[0]["points"]["total"] == 2 and rows[3]["hazards"]["overdue"] == 1
+
+
+def test_ranking_with_the_tie_rule_and_last_month(ds):
+    r = reporting.ranking(ds, MARCH, D(2026, 12, 1))
+    got = [(x["name"], x["rank"], x["prev_rank"], x["rank_change"]) for x in r["rows"]]
+    # 东村 and 南村 tie on 2/3 and 0 overdue: 南村 has no red cell
+    assert got == [("南村", 1, 2, 1), ("东村", 2, 1, -1), ("西村", 3, 3, 0)]
+    assert r["rows"][0]["rate_change"] == 16.67      # 南村 1/2 → 2/3
+    assert r["tie_rule"] == ranks.TIE_RULE and r["previous_month"] == "2026-02"
+    cells = reporting.ranking(ds, MARCH, D(2026, 12, 1), reporting.find_village(ds, "V01"))
+    assert [(x["code"], x["risk_level"]) for x in cells["rows"]] == [("C11", "red")]
+
+
+def test_trend_and_overdue_list(ds):
+    t = reporting.trend(ds, MARCH, D(2026, 12, 1), count=3)
+    assert t == {"months": ["2026-01", "2026-02", "2026-03"], "major_open": [0, 0, 1],
+                 "major_overdue": [0, 0, 0], "open": [0, 2, 5]}
+    overdue = reporting.overdue_list(ds, D(2026, 3, 31))
+    assert [(o["code"], o["days_overdue"], o["village"], o["members"], o["supervisor"],
+             o["responsible_person"]) for o in overdue] == \
+        [("H3", 31, "西村", "王五、钱七", "赵六", "+86 王")]
+
+
+# ---- the bulletin workbook -----------------------------------------------------------------
+
+
+def _workbook(ds, month=MARCH):
+    from geoapp import bulletin
+
+    buffer = io.BytesIO()
+    bulletin.write(reporting.bulletin(ds, month, D(2026, 12, 1)), buffer)
+    buffer.seek(0)
+    return openpyxl.load_workbook(buffer)
+
+
+def test_bulletin_sheets_headers_and_widths(ds):
+    wb = _workbook(ds)
+    assert wb.sheetnames == ["概况", "排名", "逾期清单", "分行业", "C26 化学原料和化学制品制造业",
+                             "F52 零售业", "H62 餐饮业", "未分类"]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A3", ws.title
+        assert ws["A2"].font.b, ws.title
+        widths = [d.width for d in ws.column_dimensions.values() if d.width]
+        assert len(widths) >= 5 and min(widths) >= 6 and max(widths) > 10, ws.title
+    rank = wb["排名"]
+    assert [rank.cell(row=r, column=4).value for r in (3, 4, 5)] == ["南村", "东村", "西村"]
+    assert "排名规则" in rank.cell(row=7, column=1).value
+    summary = wb["概况"]
+    values = {summary.cell(row=r, column=1).value: summary.cell(row=r, column=2).value
+              for r in range(3, 20)}
+    assert values["本月发现隐患"] == 5 and values["月末逾期"] == 1
+    assert values["整改率"] == 0.4444
+    assert summary["B11"].number_format == "0.0%"
+    overdue = wb["逾期清单"]
+    assert [c.value for c in overdue[3]][:3] == ["H3", "西村", "西村一网格"]
+
+
+def test_bulletin_strings_never_become_formulas(ds):
+    wb = _workbook(ds)
+    found = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                    found[cell.value] = cell
+    for text in (EVIL_NAME, "+86 王", "@SUM(A1)"):
+        assert found[text].data_type == "s" and found[text].quotePrefix, text
+
+
+def test_cli_writes_the_bulletin_and_refuses_bad_months(township, tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOAPP_DATABASE_URL", township.url)
+    out = tmp_path / "月通报.xlsx"
+    ok = CliRunner().invoke(main, ["report", "bulletin", "--month", "2026-03", "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert openpyxl.load_workbook(out).sheetnames[:3] == ["概况", "排名", "逾期清单"]
+    for bad in ("2026-13", "03-2026", "2999-01"):
+        result = CliRunner().invoke(main, ["report", "bulletin", "--month", bad,
+                                           "--out", str(tmp_path / "x.xlsx")])
+        assert result.exit_code != 0 and "month" in result.output, bad
+        assert not (tmp_path / "x.xlsx").exists()

@@ -1,0 +1,169 @@
+"""The reports over HTTP: /reports and its JSON twins, the print page, the XLSX, bad input.
+
+Uses the hand-made township of test_reports.py (both backends) and the demo.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from test_reports import EVIL_NAME, township  # noqa: F401  (the fixture)
+
+from geoapp import bulletin, ranks, reporting
+from geoapp import statistics as st
+
+
+def test_page_shows_every_section_and_the_tie_rule(client, township):  # noqa: F811
+    html = client.get("/reports?month=2026-03").get_data(as_text=True)
+    for marker in ('id="ranking"', 'id="tie-rule"', 'id="chart-trend"', 'id="chart-villages"',
+                   'id="chart-industries"', 'id="areas"', 'id="industries"', 'id="overdue"',
+                   'id="c-rate"', "bulletin.xlsx?month=2026-03", "/reports/print?month=2026-03"):
+        assert marker in html, marker
+    assert ranks.TIE_RULE in html
+    assert html.count("<svg") == 3 and "<script" not in html.split("<main>")[1]
+    assert re.search(r"南村.*东村.*西村", html.split('id="ranking"')[1], re.S)
+
+
+def test_default_period_is_this_month(client, township):  # noqa: F811
+    assert client.get("/reports").status_code == 200
+    data = client.get("/api/reports").get_json()
+    assert data["period"]["month"] is not None and data["tie_rule"] == ranks.TIE_RULE
+
+
+def test_json_twins(client, township):  # noqa: F811
+    page = client.get("/api/reports?month=2026-03").get_json()
+    assert page["total"]["hazards"]["found"] == 5
+    assert [r["name"] for r in page["ranking"]["rows"]] == ["南村", "东村", "西村"]
+    assert page["previous_total"]["hazards"]["found"] == 3       # H3, H6, H6b in February
+    areas = client.get("/api/reports/areas?from=2026-03-10&to=2026-03-31").get_json()
+    assert areas["total"]["hazards"]["found"] == 4               # H1 (2 March) left out
+    inds = client.get("/api/reports/industries?month=2026-03").get_json()["industries"]
+    assert inds[0]["name"].startswith("C26")
+    cells = client.get("/api/reports/ranking?month=2026-03&village=东村").get_json()
+    assert cells["unit"] == "cell" and cells["rows"][0]["code"] == "C11"
+    trend = client.get("/api/reports/trend?month=2026-03&months=2").get_json()
+    assert trend["major_open"] == [0, 1]
+    overdue = client.get("/api/reports/overdue?month=2026-03").get_json()
+    assert [h["code"] for h in overdue["hazards"]] == ["H3"]
+    b = client.get("/api/reports/bulletin?month=2026-03").get_json()
+    assert b["month"] == "2026-03" and b["overdue"][0]["days_overdue"] == 31
+
+
+@pytest.mark.parametrize("query,field", [
+    ("month=2026-13", "month"), ("month=", "month"), ("month=2999-01", "month"),
+    ("from=", "from"), ("from=2026-03-01", "to"), ("from=2026-03-31&to=2026-03-01", "to"),
+    ("month=2026-03&from=2026-03-01&to=2026-03-02", "month"), ("village=无此村", "village"),
+])
+def test_bad_parameters_are_400_naming_them(client, township, query, field):  # noqa: F811
+    response = client.get(f"/api/reports?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["field"] == field and response.get_json()["error"] == "bad_request"
+    page = client.get(f"/reports?{query}")
+    assert page.status_code == 400
+    assert f"参数 {field}" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/api/reports/ranking?from=2026-03-01&to=2026-03-31",
+                                 "/api/reports/trend?month=2026-03&months=99",
+                                 "/api/reports/trend?month=2026-03&months=x"])
+def test_month_only_and_bounded_parameters(client, township, url):  # noqa: F811
+    assert client.get(url).status_code == 400
+
+
+def test_print_page_and_xlsx_download(client, township):  # noqa: F811
+    html = client.get("/reports/print?month=2026-03").get_data(as_text=True)
+    assert "城关镇安全生产隐患排查治理月通报" in html and 'id="print-ranking"' in html
+    assert "@page" in client.get("/static/reports.css").get_data(as_text=True)
+    response = client.get("/reports/bulletin.xlsx?month=2026-03")
+    assert response.status_code == 200 and response.mimetype == bulletin_mimetype()
+    assert "bulletin-2026-03.xlsx" in response.headers["Content-Disposition"]
+    wb = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert wb.sheetnames[:4] == ["概况", "排名", "逾期清单", "分行业"]
+    assert client.get("/reports/bulletin.xlsx?month=2026-3").status_code == 400
+
+
+def bulletin_mimetype():
+    from geoapp.reports import XLSX
+
+    return XLSX
+
+
+def test_data_strings_are_escaped_in_pages_and_charts(client, township):  # noqa: F811
+    from geoapp.models import Village
+
+    with township.transaction() as s:
+        s.query(Village).filter_by(code="V02").one().name = "<img src=x onerror=alert(1)>"
+    for url in ("/reports?month=2026-03", "/reports/print?month=2026-03"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html, url
+        assert EVIL_NAME not in html or "&#34;" in html or "&quot;" in html
+
+
+def test_every_role_reads_reports_and_anonymous_cannot(client, auth, township):  # noqa: F811
+    auth.login("leader")
+    assert client.get("/reports?month=2026-03").status_code == 200
+    auth.logout()
+    assert client.get("/api/reports?month=2026-03").status_code == 401
+    assert client.get("/reports").status_code == 302
+    assert client.get("/reports/bulletin.xlsx").status_code == 302
+    for role in ("grid", "planner", "admin"):
+        auth.login(role, cells=["C21"] if role == "grid" else ())
+        assert client.get("/api/reports/ranking?month=2026-03").status_code == 200, role
+        assert client.get("/reports/print?month=2026-03").status_code == 200, role
+
+
+# ---- the demo ------------------------------------------------------------------------------
+
+
+def test_demo_history_today_matches_the_stored_cell_levels(demo_database, rules):
+    import sqlalchemy as sa
+
+    from geoapp.models import Cell
+
+    with demo_database.sessions() as s:
+        ds = reporting.load(s, rules)
+        stored = dict(s.execute(sa.select(Cell.code, Cell.risk_level)).all())
+    assert reporting.cell_levels(ds, ds.today()) == stored
+    assert len(reporting.ranking(ds, st.parse_month("2026-10"))["rows"]) == 16
+
+
+def test_demo_bulletin_opens_in_openpyxl_and_libreoffice(demo_database, rules, tmp_path):
+    with demo_database.sessions() as s:
+        ds = reporting.load(s, rules)
+    path = tmp_path / "bulletin.xlsx"
+    bulletin.write(reporting.bulletin(ds, st.parse_month("2026-10")), path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:4] == ["概况", "排名", "逾期清单", "分行业"] and len(wb.sheetnames) > 6
+    assert wb["逾期清单"].max_row == 2 + 23                      # 23 overdue at October's end
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    # a skipped check is not a passing one: scripts/test.sh installs LibreOffice
+    assert office, "LibreOffice is missing: scripts/ensure-test-packages.sh installs it"
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=240)
+    pdf = (tmp_path / "bulletin.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") + pdf.count(b"/Type/Page") > 4
+
+
+def test_reports_in_chromium_load_nothing_from_elsewhere_and_fit_a_phone(
+        township, live_url, browser):  # noqa: F811
+    requests = []
+    page = browser.new_page(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(f"{live_url}/reports?month=2026-03")
+        assert page.locator("#chart-trend svg").count() == 1
+        assert page.locator("#ranking tbody tr").count() == 3
+        # the page itself never scrolls sideways: wide tables and charts scroll in their box
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.goto(f"{live_url}/reports/print?month=2026-03")
+        page.emulate_media(media="print")
+        assert page.locator(".topbar").is_hidden() and page.locator(".print-bar").is_hidden()
+    finally:
+        page.close()
+    assert requests and all(u.startswith(live_url) for u in requests), requests
