@@ -27,6 +27,7 @@ import json
 import math
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,8 +70,11 @@ class Payload:
 
     @classmethod
     def of_bytes(cls, body: bytes) -> Payload:
-        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-        return cls(body=body, gz=gzip.compress(body, 6, mtime=0), etag=etag)
+        return cls.of_parts(body, gzip.compress(body, 6, mtime=0))
+
+    @classmethod
+    def of_parts(cls, body: bytes, gz: bytes) -> Payload:
+        return cls(body=body, gz=gz, etag=hashlib.blake2b(body, digest_size=12).hexdigest())
 
 
 # ---- the snapshot --------------------------------------------------------------------
@@ -81,6 +85,7 @@ class CellGeometry:
     """Everything derived from the cells' shapes alone (kept while the shapes don't change)."""
 
     digest: str
+    codes: list[str]  # the cells, in the order of every array here
     geoms: np.ndarray
     bounds: np.ndarray  # (n, 4)
     origin: tuple[float, float]
@@ -88,15 +93,26 @@ class CellGeometry:
     overview: list
     badge_at: np.ndarray  # (n, 2) a point inside each cell, for badges
     tiles: dict = field(default_factory=dict)
-    _overview_json: bytes | None = None
+    _gzip_head: tuple | None = None
 
-    def overview_json(self) -> bytes:
-        if self._overview_json is None:
-            self._overview_json = dumps(self.overview)
-        return self._overview_json
+    def cells_payload(self, properties: dict) -> Payload:
+        """``{"geom": <overview>, ...properties}`` with its gzip form.
+
+        The overview is most of the bytes and changes only with the shapes, so its
+        JSON and its compressed form are made once; for each new set of properties
+        a copy of the compressor (zlib keeps its window) goes on from there.
+        """
+        if self._gzip_head is None:
+            head = b'{"geom":' + dumps(self.overview)
+            compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: the gzip container
+            self._gzip_head = (head, compressor.compress(head), compressor)
+        head, head_gz, compressor = self._gzip_head
+        rest = b"," + dumps(properties)[1:]
+        tail = compressor.copy()
+        return Payload.of_parts(head + rest, head_gz + tail.compress(rest) + tail.flush())
 
 
-def cell_geometry(geoms, digest: str) -> CellGeometry:
+def cell_geometry(codes: list[str], geoms, digest: str) -> CellGeometry:
     geoms = np.asarray(geoms, dtype=object)
     total = shapely.total_bounds(geoms) if len(geoms) else np.array([0.0, 0.0, 0.0, 0.0])
     origin = (math.floor(total[0] * 100) / 100, math.floor(total[1] * 100) / 100)
@@ -104,24 +120,55 @@ def cell_geometry(geoms, digest: str) -> CellGeometry:
     simple = shapely.coverage_simplify(geoms, tol) if len(geoms) else geoms
     inside = shapely.point_on_surface(geoms) if len(geoms) else geoms
     return CellGeometry(
-        digest=digest, geoms=geoms, origin=origin, tolerance=tol,
+        digest=digest, codes=list(codes), geoms=geoms, origin=origin, tolerance=tol,
         bounds=shapely.bounds(geoms) if len(geoms) else np.zeros((0, 4)),
         overview=encode_geometries(simple, OVERVIEW_QUANTUM, origin) if len(geoms) else [],
         badge_at=shapely.get_coordinates(inside) if len(geoms) else np.zeros((0, 2)),
     )
 
 
-class Snapshot:
-    """The map's data at one moment: cells payload, point columns, lookups."""
+class PointPlaces:
+    """The points' places as numpy columns (id order): what a hazard move cannot change."""
 
-    def __init__(self, cells: list[dict], points: dict, layers: list[str],
+    def __init__(self, points: dict, layers: list[str], cell_index: dict[str, int]):
+        layer_index = {code: i for i, code in enumerate(layers)}
+        self.id = np.asarray(points["id"], dtype=np.int64)
+        self.lon = np.asarray(points["lon"], dtype=float)
+        self.lat = np.asarray(points["lat"], dtype=float)
+        self.layer = np.array([layer_index.get(x, -1) for x in points["layer"]], dtype=np.int16)
+        self.outside = np.asarray(points["outside"], dtype=bool)
+        self.name = points["name"]
+        cell = np.array([cell_index.get(c, -1) if c else -1 for c in points["cell_code"]],
+                        dtype=np.int32)
+        # an outside point belongs, for area filters, to its nearest cell
+        nearest = np.array([cell_index.get(c, -1) if c else -1
+                            for c in points["nearest_cell_code"]], dtype=np.int32)
+        self.area = np.where(cell >= 0, cell, nearest)
+        # points per cell and layer (the popup's counts): those inside the cell only
+        self.counts = np.zeros((len(cell_index), len(layers)), dtype=np.int64)
+        inside = (cell >= 0) & (self.layer >= 0)
+        np.add.at(self.counts, (cell[inside], self.layer[inside]), 1)
+
+
+class Snapshot:
+    """The map's data at one moment: cells payload, point columns, lookups.
+
+    ``cells`` (``queries.map_cells``) and ``states`` (``queries.map_point_states``)
+    are read for every snapshot; ``geometry`` and ``places`` are reused while
+    the shapes and the points stay where they are. Rows are matched by cell
+    code and point id, so a row added between two reads cannot shift others.
+    """
+
+    def __init__(self, cells: list[dict], places: PointPlaces, states: dict, layers: list[str],
                  geometry: CellGeometry):
         self.layers = layers
         self.geometry = geometry
         self.built_at = time.monotonic()
         levels = {code: i for i, code in enumerate(LEVEL_ORDER)}
-        self.cell_codes = [c["code"] for c in cells]
+        self.cell_codes = geometry.codes
         self.cell_index = {code: i for i, code in enumerate(self.cell_codes)}
+        by_code = {c["code"]: c for c in cells}
+        cells = [by_code.get(code) or _NO_CELL for code in self.cell_codes]
         towns: dict[str, int] = {}
         villages: dict[tuple[str, str], int] = {}
         for c in cells:
@@ -132,11 +179,12 @@ class Snapshot:
         self.cell_village = np.array([villages[c["town"], c["village"]] for c in cells],
                                      dtype=np.int32)
         self.village_town = np.array([towns[t] for t, _v in villages], dtype=np.int32)
-        listed = [c["hazards"]["listed_open"] > 0 for c in cells]
+        listed = [c["hazards"].get("listed_open", 0) > 0 for c in cells]
         badge = {str(i): [round(float(x), 6), round(float(y), 6)]
                  for i, ((x, y), on) in enumerate(zip(geometry.badge_at, listed, strict=True))
                  if on}
-        doc = {
+        figures = ("open", "overdue", "major_open", "listed_open", "closed")
+        self.cells_payload = geometry.cells_payload({
             "format": "geoapp-cells/1",
             "levels": list(LEVEL_ORDER),
             "layers": layers,
@@ -148,35 +196,26 @@ class Snapshot:
             "origin": list(geometry.origin),
             "detail": {"from_zoom": detail_zoom(geometry.tolerance), "tile_zoom": TILE_ZOOM,
                        "quantum": DETAIL_QUANTUM},
-            "hazard_fields": ["open", "overdue", "major_open", "listed_open", "closed"],
+            "hazard_fields": list(figures),
             "code": self.cell_codes,
             "name": [c["name"] for c in cells],
             "village": self.cell_village.tolist(),
             "level": [levels[c["risk_level"]] for c in cells],
-            "counts": [[c["counts"].get(layer, 0) for layer in layers] for c in cells],
-            "hazards": [[c["hazards"][k] for k in
-                         ("open", "overdue", "major_open", "listed_open", "closed")]
-                        for c in cells],
+            "counts": places.counts.tolist(),
+            "hazards": [[c["hazards"].get(k, 0) for k in figures] for c in cells],
             "badge": badge,
-        }
-        # the geometry's JSON is kept with the shapes: only the properties are dumped again
-        self.cells_payload = Payload.of_bytes(dumps(doc)[:-1] + b',"geom":' +
-                                              geometry.overview_json() + b"}")
-        # points as numpy columns
-        layer_index = {code: i for i, code in enumerate(layers)}
-        self.p_id = np.asarray(points["id"], dtype=np.int64)
-        self.p_lon = np.asarray(points["lon"], dtype=float)
-        self.p_lat = np.asarray(points["lat"], dtype=float)
-        self.p_layer = np.array([layer_index.get(x, -1) for x in points["layer"]], dtype=np.int16)
-        self.p_level = np.array([levels.get(x, 3) for x in points["risk_level"]], dtype=np.int8)
-        self.p_flags = np.asarray(points["flags"], dtype=np.int8)
-        self.p_outside = np.asarray(points["outside"], dtype=bool)
-        self.p_name = points["name"]
-        # an outside point belongs, for area filters, to its nearest cell
-        area = [c if c is not None else n
-                for c, n in zip(points["cell_code"], points["nearest_cell_code"], strict=True)]
-        self.p_cell = np.array([self.cell_index.get(a, -1) if a else -1 for a in area],
-                               dtype=np.int32)
+        })
+        # points as numpy columns: places kept, level and flags matched to them by id
+        self.p_id, self.p_lon, self.p_lat = places.id, places.lon, places.lat
+        self.p_layer, self.p_outside, self.p_name = places.layer, places.outside, places.name
+        self.p_cell = places.area
+        state_id = np.asarray(states["id"], dtype=np.int64)
+        state_level = np.array([levels.get(x, 3) for x in states["risk_level"]], dtype=np.int8)
+        state_flags = np.asarray(states["flags"], dtype=np.int8)
+        at = np.minimum(np.searchsorted(state_id, places.id), max(len(state_id) - 1, 0))
+        known = (state_id[at] == places.id) if len(state_id) else np.zeros(len(places.id), bool)
+        self.p_level = np.where(known, state_level[at] if len(state_id) else 3, 3).astype(np.int8)
+        self.p_flags = np.where(known, state_flags[at] if len(state_id) else 0, 0).astype(np.int8)
 
     # -- cells ----------------------------------------------------------------------
 
@@ -287,21 +326,28 @@ class Snapshot:
                 "clusters": clusters, "points": self._point_rows(first[single])}
 
 
-def geometry_digest(geoms) -> str:
+def shapes_digest(raw) -> str:
+    """A digest of the cells' raw stored geometry: it changes when any shape does."""
     h = hashlib.blake2b(digest_size=16)
-    for wkb in shapely.to_wkb(np.asarray(geoms, dtype=object)):
-        h.update(wkb)
+    for value in raw:
+        h.update(value.encode() if isinstance(value, str) else value)
     return h.hexdigest()
+
+
+# a cell the figures query did not return (read between two statements of an import)
+_NO_CELL = {"name": "", "risk_level": "blue", "village": "", "town": "", "hazards": {}}
 
 
 class MapCache:
     """One snapshot per process, rebuilt when the data's fingerprint changes or it grows old.
 
     ``load(session, rules, today)`` returns the current snapshot. The cheap
-    fingerprint (``queries.data_fingerprint``) is checked on every call; a
-    snapshot older than ``max_age`` seconds is rebuilt too (for in-place
-    corrections the fingerprint cannot see). Cell shapes are re-simplified
-    only when they changed.
+    fingerprint (``queries.data_fingerprint``) is checked on every call. When
+    it changes, the figures, levels and hazard flags are read again; the
+    points' places and the cells' shapes only when their own rows were added
+    or removed, and their simplification only when the shapes really changed.
+    Everything is read again once it is ``max_age`` seconds old (for in-place
+    corrections the fingerprint cannot see).
     """
 
     def __init__(self, max_age: float = 60.0):
@@ -310,26 +356,41 @@ class MapCache:
         self._snapshot: Snapshot | None = None
         self._key = None
         self._geometry: CellGeometry | None = None
+        self._shapes: tuple | None = None  # (fingerprint of cells, time read)
+        self._places: tuple | None = None  # (key, time read, PointPlaces)
+
+    def _young(self, at: float) -> bool:
+        return time.monotonic() - at < self.max_age
 
     def load(self, session, rules, today) -> Snapshot:
         from geoapp import queries
 
-        key = (queries.data_fingerprint(session), today)
+        fingerprint = queries.data_fingerprint(session)
+        key = (fingerprint, today)
         snap = self._snapshot
-        if snap is not None and self._key == key and \
-                time.monotonic() - snap.built_at < self.max_age:
+        if snap is not None and self._key == key and self._young(snap.built_at):
             return snap
         with self._lock:
             snap = self._snapshot
-            if snap is not None and self._key == key and \
-                    time.monotonic() - snap.built_at < self.max_age:
+            if snap is not None and self._key == key and self._young(snap.built_at):
                 return snap
-            cells = queries.map_cells(session, rules, today)
-            points = queries.map_points(session, rules, today)
-            geoms = [c["geom"] for c in cells]
-            digest = geometry_digest(geoms) if geoms else "empty"
-            if self._geometry is None or self._geometry.digest != digest:
-                self._geometry = cell_geometry(geoms, digest)
-            snap = Snapshot(cells, points, list(rules.layers), self._geometry)
+            cells_key, places_key = fingerprint[:2], fingerprint[:4]  # (count, max id) of each
+            if self._shapes is None or self._shapes[0] != cells_key or \
+                    not self._young(self._shapes[1]):
+                codes, raw = queries.map_cell_shapes(session)
+                digest = shapes_digest(raw)
+                if self._geometry is None or self._geometry.digest != digest or \
+                        self._geometry.codes != codes:
+                    self._geometry = cell_geometry(codes, shapely.from_wkb(raw), digest)
+                self._shapes = (cells_key, time.monotonic())
+            geometry, layers = self._geometry, list(rules.layers)
+            places_key = (places_key, geometry.digest, tuple(layers))
+            if self._places is None or self._places[0] != places_key or \
+                    not self._young(self._places[1]):
+                places = PointPlaces(queries.map_points(session), layers,
+                                     {code: i for i, code in enumerate(geometry.codes)})
+                self._places = (places_key, time.monotonic(), places)
+            snap = Snapshot(queries.map_cells(session, rules, today), self._places[2],
+                            queries.map_point_states(session, rules, today), layers, geometry)
             self._snapshot, self._key = snap, key
             return snap

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+import numpy as np
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -290,35 +291,73 @@ def data_fingerprint(session: Session) -> tuple:
 
 
 def map_cells(session: Session, rules: Rules, today: dt.date | None = None) -> list[dict]:
-    """Every cell with what the leader's map draws: geometry, names, level, figures.
+    """Every cell with what the leader's map draws but its shape: names, level, figures.
 
-    Like ``cells_collection`` but as plain records with shapely geometry, for
-    re-encoding (simplified, quantised) by ``geoapp.mapdata``.
+    Like ``cells_collection`` but as plain records in code order; the shapes
+    come from ``map_cell_shapes`` and the point counts from ``map_points``, so
+    that ``geoapp.mapdata`` re-reads after a hazard move only what it can change.
     """
     today = _today(rules, today)
-    counts = _layer_counts(session, rules)
     hazards = _hazard_rollups(session, rules, today)
-    empty_counts = dict.fromkeys(rules.layers, 0)
     empty = rectification.rollup([], today, rules.risk.hazards.stock_cutoff)
     rows = session.execute(
-        sa.select(Cell.code, Cell.name, Cell.risk_level, Cell.geom, Village.name, Town.name)
+        sa.select(Cell.code, Cell.name, Cell.risk_level, Village.name, Town.name)
         .join(Village, Cell.village_id == Village.id).join(Town, Village.town_id == Town.id)
         .order_by(Cell.code)
     ).all()
     return [
-        {"code": code, "name": name, "risk_level": level, "geom": geom, "village": village,
-         "town": town, "counts": counts.get(code, empty_counts),
+        {"code": code, "name": name, "risk_level": level, "village": village, "town": town,
          "hazards": hazards.get(code, empty)}
-        for code, name, level, geom, village, town in rows
+        for code, name, level, village, town in rows
     ]
 
 
-def map_points(session: Session, rules: Rules, today: dt.date | None = None) -> dict:
-    """Every point as columns (lists) for the map: position, layer, level, cell, hazard flags.
+def _raw_geometry(column):
+    # the geometry column's raw value (WKB bytes, or hex EWKB from PostGIS), decoded later
+    # in one vectorised call: ten times faster than a shapely object per row
+    return sa.type_coerce(column, sa.types.NullType())
+
+
+def _bytes(values) -> list:
+    return [bytes(v) if isinstance(v, memoryview) else v for v in values]
+
+
+def map_cell_shapes(session: Session) -> tuple[list[str], list]:
+    """Every cell's code and raw geometry (WKB, or hex EWKB on PostGIS), in code order.
+
+    ``shapely.from_wkb`` decodes the list in one call; ``geoapp.mapdata``
+    hashes the raw values first and decodes only when the shapes changed.
+    """
+    t = Cell.__table__.c
+    rows = session.connection().execute(
+        sa.select(t.code, _raw_geometry(t.geom)).order_by(t.code)).all()
+    return [r[0] for r in rows], _bytes(r[1] for r in rows)
+
+
+def map_points(session: Session) -> dict:
+    """Every point's place as columns (lists), in id order: what a hazard move cannot change.
+
+    id, layer, name, lon, lat, cell_code (None outside every cell),
+    nearest_cell_code and outside. Levels and hazard flags: ``map_point_states``.
+    """
+    t = Point.__table__.c  # Core rows: no ORM bookkeeping for 10⁵ rows
+    rows = session.connection().execute(
+        sa.select(t.id, t.layer, t.name, _raw_geometry(t.geom), t.cell_code,
+                  t.nearest_cell_code, t.outside).order_by(t.id)
+    ).all()
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(7)]
+    ids, layers, names, wkb, cells, nearest, outside = columns
+    xy = shapely.get_coordinates(shapely.from_wkb(_bytes(wkb))) if wkb else np.zeros((0, 2))
+    return {"id": ids, "layer": layers, "name": names, "lon": xy[:, 0], "lat": xy[:, 1],
+            "cell_code": cells, "nearest_cell_code": nearest,
+            "outside": [bool(o) for o in outside]}
+
+
+def map_point_states(session: Session, rules: Rules, today: dt.date | None = None) -> dict:
+    """Every point's risk level and hazard flags as columns, in id order.
 
     ``flags`` per point: bit 1 open hazard, 2 overdue, 4 open major, 8 open
-    listed (挂牌督办). Outside points carry ``cell_code`` None and their
-    ``nearest_cell_code``.
+    listed (挂牌督办).
     """
     today = _today(rules, today)
     flags: dict[int, int] = defaultdict(int)
@@ -334,24 +373,10 @@ def map_points(session: Session, rules: Rules, today: dt.date | None = None) -> 
         if listed:
             f |= 8
         flags[point_id] |= f
-    # the geometry column's raw value (WKB bytes, or hex EWKB from PostGIS), decoded in one
-    # vectorised call: ten times faster than a shapely object per row at 10⁵ points
-    t = Point.__table__.c  # Core rows: no ORM bookkeeping for 10⁵ rows
-    rows = session.connection().execute(
-        sa.select(t.id, t.layer, t.name, sa.type_coerce(t.geom, sa.types.NullType()),
-                  t.risk_level, t.cell_code, t.nearest_cell_code, t.outside).order_by(t.id)
-    ).all()
-    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(8)]
-    ids, layers, names, wkb, levels, cells, nearest, outside = columns
-    wkb = [bytes(w) if isinstance(w, memoryview) else w for w in wkb]
-    xy = shapely.get_coordinates(shapely.from_wkb(wkb)) if wkb else []
-    return {
-        "id": ids, "layer": layers, "name": names,
-        "lon": [float(x) for x in xy[:, 0]] if len(xy) else [],
-        "lat": [float(y) for y in xy[:, 1]] if len(xy) else [],
-        "risk_level": levels, "cell_code": cells, "nearest_cell_code": nearest,
-        "outside": [bool(o) for o in outside], "flags": [flags.get(i, 0) for i in ids],
-    }
+    t = Point.__table__.c
+    rows = session.connection().execute(sa.select(t.id, t.risk_level).order_by(t.id)).all()
+    return {"id": [r[0] for r in rows], "risk_level": [r[1] for r in rows],
+            "flags": [flags.get(r[0], 0) for r in rows]}
 
 
 def point_detail(session: Session, rules: Rules, point_id: int,

@@ -129,7 +129,7 @@ def page():
         "reports.html", data=data, charts=_charts(data), labels=_labels(), query=query,
         layers={c: t.label for c, t in rules.layers.items()},
         level_labels={lv.code: lv.label for lv in rules.risk.levels},
-        villages=ds.villages, village=village, tie_rule=ranks.TIE_RULE,
+        villages=ds.villages, village=village, tie_rule=_(ranks.TIE_RULE),
         month=st.month_of(period.end).month,
         json_url=url_for("reports.api_page", **request.args))
 
@@ -198,7 +198,7 @@ def print_page():
         _("重大隐患未销号"): trend["major_open"], _("其中逾期"): trend["major_overdue"]},
         width=900, height=260, colours=("#e60012", "#222222"))
     return render_template("report_print.html", data=data, labels=_labels(),
-                           tie_rule=ranks.TIE_RULE, chart=chart, month=month.month)
+                           tie_rule=_(ranks.TIE_RULE), chart=chart, month=month.month)
 
 
 @bp.get("/reports/bulletin.xlsx")

@@ -16,7 +16,7 @@ METHODS = [("geoapp/**.py", "python"), ("templates/**.html", "jinja2")]
 def _source_ids() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-            str(ROOT), METHODS, keywords={"_": None, "_l": None, "gettext": None,
+            str(ROOT), METHODS, keywords={"_": None, "_l": None, "N_": None, "gettext": None,
                                           "lazy_gettext": None, "ngettext": (1, 2)}):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
@@ -45,3 +45,11 @@ def test_pages_switch_to_english_and_back(client):
     assert client.get("/login").get_data(as_text=True).count("Username") == 1  # cookie kept
     chinese = client.get("/login?lang=zh").get_data(as_text=True)
     assert "用户名" in chinese and "Username" not in chinese
+
+
+def test_core_texts_marked_for_the_catalogue_show_translated(client):
+    from geoapp import ranks
+
+    english = client.get("/reports?lang=en").get_data(as_text=True)
+    assert "Ranked by rectification rate" in english
+    assert ranks.TIE_RULE in client.get("/reports?lang=zh").get_data(as_text=True)

@@ -351,11 +351,45 @@ def test_map_data_follow_a_hazard_move(small, rules):
     for action in ("start", "submit", "accept"):
         with small.database.transaction() as s:
             rectification.move(s, rules, small.hazard_id, action, "测试")
-    after = client.get("/api/map/cells").get_json()
+    cache = client.application.extensions["geoapp.mapcache"]
+    shapes, places = cache._geometry, cache._places[2]
+    response = client.get("/api/map/cells", headers={"Accept-Encoding": "gzip"})
+    after = json.loads(gzip.decompress(response.data))  # the gzip form is the new one too
+    assert after == client.get("/api/map/cells").get_json()
     assert after["levels"][after["level"][a]] != "red"
     assert after["hazards"][a][0] == 0 and str(a) not in after["badge"]
     points = client.get("/api/map/points?hazard=open").get_json()
     assert points["total"] == 0
+    # a hazard move re-reads figures, levels and flags; shapes and places are kept
+    assert cache._geometry is shapes and cache._places[2] is places
+
+
+def test_map_data_follow_new_points_and_new_shapes(small, rules):
+    from conftest import make_app
+
+    from geoapp import assignment
+    from geoapp.models import Cell, Point
+
+    client = make_app(small.database).test_client()
+    assert client.get("/api/map/points").get_json()["total"] == 3
+    before = client.get("/api/map/cells").get_json()
+    with small.database.transaction() as s:
+        s.add(Point(layer="idle_site", key="I2", name="新闲置厂房（虚构）",
+                    geom=shapely.Point(120.012, 31.002), attrs={}))
+        s.flush()
+        assignment.reassign(s)
+        assignment.refresh_levels(s, rules)
+    assert client.get("/api/map/points").get_json()["total"] == 4
+    b = before["code"].index("B")
+    counts = client.get("/api/map/cells").get_json()["counts"][b]
+    assert counts[before["layers"].index("idle_site")] == 1
+    with small.database.transaction() as s:  # a new cell: shapes and places are read again
+        village_id = s.query(Cell).filter_by(code="B").one().village_id
+        s.add(Cell(code="C", name="三网格", village_id=village_id,
+                   geom=shapely.MultiPolygon([shapely.box(120.02, 31, 120.03, 31.01)])))
+    after = client.get("/api/map/cells").get_json()
+    assert after["code"] == ["A", "B", "C"] and len(after["geom"]) == 3
+    assert after["bounds"][2] == pytest.approx(120.03) and before["bounds"][2] < 120.03
 
 
 def test_hostile_names_travel_as_data(small):
@@ -392,7 +426,7 @@ def test_coverage_overview_keeps_shared_edges_shared():
     wiggle = [(1, y / 10 + 0.001 * (-1) ** y) for y in range(11)]
     left = shapely.Polygon([(0, 0), *wiggle, (0, 1)])
     right = shapely.Polygon([(2, 0), (2, 1), *wiggle[::-1]])
-    geometry = mapdata.cell_geometry([left, right], "t")
+    geometry = mapdata.cell_geometry(["L", "R"], [left, right], "t")
     a, b = (decode(g, mapgeometry.OVERVIEW_QUANTUM, geometry.origin) for g in geometry.overview)
     assert a.intersection(b).area < 1e-12  # no overlap
     assert abs(a.union(b).area - 2.0) < 1e-6  # no gap
@@ -405,8 +439,9 @@ def _snapshot(points):
              "open": 1, "overdue": 1, "major_open": 1, "listed_open": 1, "closed": 0}},
     ]
     cols = {k: [p[k] for p in points] for k in points[0]}
-    geometry = mapdata.cell_geometry([c["geom"] for c in cells], "t")
-    return mapdata.Snapshot(cells, cols, LAYERS, geometry)
+    geometry = mapdata.cell_geometry([c["code"] for c in cells], [c["geom"] for c in cells], "t")
+    places = mapdata.PointPlaces(cols, LAYERS, {"A": 0})
+    return mapdata.Snapshot(cells, places, cols, LAYERS, geometry)
 
 
 def test_server_side_clusters_sum_up_and_keep_the_worst():
