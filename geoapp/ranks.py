@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 
-
 def N_(text: str) -> str:
     """Marks a core text for the UI catalogue (babel.cfg); pages translate it when shown."""
     return text
