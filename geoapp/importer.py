@@ -38,7 +38,7 @@ from geoapp.ledger import (
     parse_records,
     read_table,
 )
-from geoapp.models import Cell, Hazard, Point, Town, Village, Zone
+from geoapp.models import Cell, Hazard, Point, Town, Village, Zone, bump_data_version
 
 
 @dataclass
@@ -70,6 +70,7 @@ def import_cells(db: Database, rules: Rules, path, crs: str | None = None) -> Im
     frame, notes = read_boundaries(path, rules.tables["cell"], crs)
     summary = ImportSummary("网格", str(path), notes=notes)
     with db.transaction() as s:
+        bump_data_version(s)  # every import: the map's cache sees in-place corrections
         towns = {t.name: t for t in s.scalars(sa.select(Town))}
         villages = {(v.town.name, v.name): v for v in s.scalars(sa.select(Village))}
         rows = []
@@ -108,6 +109,7 @@ def import_zones(db: Database, rules: Rules, path, crs: str | None = None,
             raise ImportRejected(path, [Problem(None, "功能区编码", str(exc))]) from exc
     summary = ImportSummary("功能区", str(path), notes=notes)
     with db.transaction() as s:
+        bump_data_version(s)  # every import: the map's cache sees in-place corrections
         rows = [(rec["code"], dict(name=rec["name"], kind=rec["kind"],
                                    park_score=rec.get("park_score"), geom=geom))
                 for rec, geom in zip(frame.to_dict("records"), frame.geometry, strict=True)]
@@ -173,6 +175,7 @@ def import_points(db: Database, rules: Rules, path, layer: str,
 
     summary = ImportSummary(spec.label, str(path), notes=[f"坐标系：{chosen.label}"])
     with db.transaction() as s:
+        bump_data_version(s)  # every import: the map's cache sees in-place corrections
         existing = {p.key: p for p in s.scalars(sa.select(Point).where(Point.layer == layer))}
         moved, changed = [], []
         new_points = []
@@ -310,6 +313,7 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
     now = dt.datetime.now(dt.UTC)
     touched = set()
     with db.transaction() as s:
+        bump_data_version(s)  # every import: the map's cache sees in-place corrections
         existing = {h.code: h for h in s.scalars(sa.select(Hazard))}
         for rec in records:
             values = dict(

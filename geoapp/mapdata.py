@@ -345,9 +345,9 @@ class MapCache:
     fingerprint (``queries.data_fingerprint``) is checked on every call. When
     it changes, the figures, levels and hazard flags are read again; the
     points' places and the cells' shapes only when their own rows were added
-    or removed, and their simplification only when the shapes really changed.
-    Everything is read again once it is ``max_age`` seconds old (for in-place
-    corrections the fingerprint cannot see).
+    or removed or an import ran, and their simplification only when the shapes
+    really changed. Everything is read again once it is ``max_age`` seconds
+    old (for changes made outside geoapp, which the fingerprint cannot see).
     """
 
     def __init__(self, max_age: float = 60.0):
@@ -374,7 +374,9 @@ class MapCache:
             snap = self._snapshot
             if snap is not None and self._key == key and self._young(snap.built_at):
                 return snap
-            cells_key, places_key = fingerprint[:2], fingerprint[:4]  # (count, max id) of each
+            # (count, max id) of cells, of points, and the import counter
+            imports = fingerprint[-1:]
+            cells_key, places_key = fingerprint[:2] + imports, fingerprint[:4] + imports
             if self._shapes is None or self._shapes[0] != cells_key or \
                     not self._young(self._shapes[1]):
                 codes, raw = queries.map_cell_shapes(session)

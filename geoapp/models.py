@@ -140,6 +140,27 @@ def _history_is_append_only(_mapper, _conn, target):
     raise PermissionError(f"hazard event {target.id} is history and cannot be changed")
 
 
+class DataVersion(Base):
+    """One row counting the imports: the map's cache sees in-place corrections by it.
+
+    Row counts and highest ids (``queries.data_fingerprint``) show rows added or
+    removed; an import that corrects rows in place (a moved point, a redrawn
+    cell) changes neither, so every import also bumps this counter.
+    """
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
+def bump_data_version(session) -> None:
+    """Count one more import (in the importer's transaction)."""
+    done = session.execute(sa.update(DataVersion).where(DataVersion.id == 1)
+                           .values(version=DataVersion.version + 1))
+    if done.rowcount == 0:  # a database made by create_all has no row yet
+        session.add(DataVersion(id=1, version=1))
+
+
 # ---------------------------------------------------------------- accounts (geoapp.accounts)
 
 ROLES = ("leader", "grid", "planner", "admin")

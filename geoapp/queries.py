@@ -273,20 +273,22 @@ def _zeroing(hazards, today: dt.date, cutoff: dt.date) -> dict:
 
 
 def data_fingerprint(session: Session) -> tuple:
-    """A cheap tuple that changes when rows are added to or removed from the map's tables.
+    """A cheap tuple that changes when the map's data change.
 
-    Row counts and highest ids of cells, points, hazards and hazard events: a
-    hazard's every move appends an event, every import of new rows adds ids.
-    In-place corrections of existing rows are not seen here; the map's cache
-    also expires after a while for those (``MAP_CACHE_SECONDS``).
+    Row counts and highest ids of cells, points, hazards and hazard events (a
+    hazard's every move appends an event, every import of new rows adds ids),
+    and last the import counter (``models.DataVersion``: imports that correct
+    rows in place). Changes made outside geoapp are not seen here; the map's
+    cache also expires after a while for those (``MAP_CACHE_SECONDS``).
     """
-    from geoapp.models import HazardEvent
+    from geoapp.models import DataVersion, HazardEvent
 
     # one round trip; each subquery alone, so the database answers it from an index
     parts = []
     for model in (Cell, Point, Hazard, HazardEvent):
         parts.append(sa.select(sa.func.count()).select_from(model).scalar_subquery())
         parts.append(sa.select(sa.func.max(model.id)).scalar_subquery())
+    parts.append(sa.select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery())
     return tuple(session.execute(sa.select(*parts)).one())
 
 

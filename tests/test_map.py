@@ -392,6 +392,35 @@ def test_map_data_follow_new_points_and_new_shapes(small, rules):
     assert after["bounds"][2] == pytest.approx(120.03) and before["bounds"][2] < 120.03
 
 
+def test_map_follows_a_point_moved_by_a_re_import_at_once(small, rules, tmp_path):
+    # an in-place correction keeps row counts and ids: the import counter tells the cache
+    from conftest import make_app, write_csv
+
+    from geoapp import importer
+    from geoapp.identifiers import uscc_check_char
+
+    body = "91320205MA0000001"
+    header = ["企业名称", "统一社会信用代码", "行业代码", "企业规模", "经度", "纬度"]
+    client = make_app(small.database).test_client()
+
+    def ledger(lon):
+        path = write_csv(tmp_path / "ent.csv", header,
+                         [["迁址企业（虚构）", body + uscc_check_char(body), "C2614", "小微",
+                           lon, 31.005]])
+        importer.import_points(small.database, rules, path, "enterprise")
+
+    def where():
+        doc = client.get("/api/map/points?layers=enterprise").get_json()
+        f = doc["point_fields"]
+        return [(p[f.index("lon")], p[f.index("lat")]) for p in doc["points"]
+                if p[f.index("name")] == "迁址企业（虚构）"]
+
+    ledger(120.004)
+    assert where() == [(120.004, 31.005)]
+    ledger(120.016)  # the corrected ledger: same key, another place (cell B)
+    assert where() == [(120.016, 31.005)]
+
+
 def test_hostile_names_travel_as_data(small):
     from conftest import make_app
 

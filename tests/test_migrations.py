@@ -29,8 +29,10 @@ def _diff(database: Database) -> list:
 
 def test_upgrade_from_empty_matches_models(database):
     _empty(database)
-    assert migrate.upgrade(database) == "0002"
+    assert migrate.upgrade(database) == "0003"
     assert _diff(database) == []
+    with database.engine.connect() as conn:  # the import counter starts with its one row
+        assert conn.execute(sa.text("SELECT id, version FROM data_version")).all() == [(1, 0)]
     inspector = sa.inspect(database.engine)
     assert {"town", "village", "cell", "zone", "point", "hazard", "hazard_event", "app_user",
             "user_cell"} <= set(inspector.get_table_names())
@@ -49,7 +51,7 @@ def test_upgrade_from_empty_matches_models(database):
 def test_upgrade_is_idempotent_and_history_stays_append_only(database):
     _empty(database)
     migrate.upgrade(database)
-    assert migrate.upgrade(database) == "0002"
+    assert migrate.upgrade(database) == "0003"
     with database.engine.connect() as conn:
         triggers = (
             "SELECT name FROM sqlite_master WHERE type = 'trigger'"
@@ -62,7 +64,7 @@ def test_upgrade_is_idempotent_and_history_stays_append_only(database):
 def test_database_made_by_create_all_is_stamped_and_upgraded(database):
     # the fixture built the schema with create_all, as databases from before migrations were
     assert migrate.current(database) is None
-    assert migrate.upgrade(database) == "0002"
+    assert migrate.upgrade(database) == "0003"
     assert _diff(database) == []
 
 
@@ -70,5 +72,5 @@ def test_accounts_migration_upgrades_a_0001_database(database):
     _empty(database)
     assert migrate.upgrade(database, "0001") == "0001"
     assert "app_user" not in sa.inspect(database.engine).get_table_names()
-    assert migrate.upgrade(database) == "0002"
+    assert migrate.upgrade(database) == "0003"
     assert _diff(database) == []
