@@ -278,14 +278,14 @@ def naive_folium(app) -> dict:
     import folium
     from folium.plugins import MarkerCluster
 
-    from geoapp import db, queries
+    from geoapp import db, mapqueries, queries
 
     with app.app_context():
         t0 = time.perf_counter()
         rules = app.extensions["geoapp.rules"]
         session = db.session()
         cells = queries.cells_collection(session, rules)
-        points = queries.map_points(session)
+        points = mapqueries.map_points(session)
         colours = {lv.code: lv.colour for lv in rules.risk.levels}
         w, s, e, n = shapely.total_bounds(shapely.points(points["lon"], points["lat"]))
         m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=10)

@@ -153,7 +153,7 @@ class PointPlaces:
 class Snapshot:
     """The map's data at one moment: cells payload, point columns, lookups.
 
-    ``cells`` (``queries.map_cells``) and ``states`` (``queries.map_point_states``)
+    ``cells`` (``mapqueries.map_cells``) and ``states`` (``mapqueries.map_point_states``)
     are read for every snapshot; ``geometry`` and ``places`` are reused while
     the shapes and the points stay where they are. Rows are matched by cell
     code and point id, so a row added between two reads cannot shift others.
@@ -342,7 +342,7 @@ class MapCache:
     """One snapshot per process, rebuilt when the data's fingerprint changes or it grows old.
 
     ``load(session, rules, today)`` returns the current snapshot. The cheap
-    fingerprint (``queries.data_fingerprint``) is checked on every call. When
+    fingerprint (``mapqueries.data_fingerprint``) is checked on every call. When
     it changes, the figures, levels and hazard flags are read again; the
     points' places and the cells' shapes only when their own rows were added
     or removed or an import ran, and their simplification only when the shapes
@@ -363,9 +363,9 @@ class MapCache:
         return time.monotonic() - at < self.max_age
 
     def load(self, session, rules, today) -> Snapshot:
-        from geoapp import queries
+        from geoapp import mapqueries
 
-        fingerprint = queries.data_fingerprint(session)
+        fingerprint = mapqueries.data_fingerprint(session)
         key = (fingerprint, today)
         snap = self._snapshot
         if snap is not None and self._key == key and self._young(snap.built_at):
@@ -379,7 +379,7 @@ class MapCache:
             cells_key, places_key = fingerprint[:2] + imports, fingerprint[:4] + imports
             if self._shapes is None or self._shapes[0] != cells_key or \
                     not self._young(self._shapes[1]):
-                codes, raw = queries.map_cell_shapes(session)
+                codes, raw = mapqueries.map_cell_shapes(session)
                 digest = shapes_digest(raw)
                 if self._geometry is None or self._geometry.digest != digest or \
                         self._geometry.codes != codes:
@@ -389,10 +389,10 @@ class MapCache:
             places_key = (places_key, geometry.digest, tuple(layers))
             if self._places is None or self._places[0] != places_key or \
                     not self._young(self._places[1]):
-                places = PointPlaces(queries.map_points(session), layers,
+                places = PointPlaces(mapqueries.map_points(session), layers,
                                      {code: i for i, code in enumerate(geometry.codes)})
                 self._places = (places_key, time.monotonic(), places)
-            snap = Snapshot(queries.map_cells(session, rules, today), self._places[2],
-                            queries.map_point_states(session, rules, today), layers, geometry)
+            snap = Snapshot(mapqueries.map_cells(session, rules, today), self._places[2],
+                            mapqueries.map_point_states(session, rules, today), layers, geometry)
             self._snapshot, self._key = snap, key
             return snap

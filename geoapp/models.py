@@ -143,7 +143,7 @@ def _history_is_append_only(_mapper, _conn, target):
 class DataVersion(Base):
     """One row counting the imports: the map's cache sees in-place corrections by it.
 
-    Row counts and highest ids (``queries.data_fingerprint``) show rows added or
+    Row counts and highest ids (``mapqueries.data_fingerprint``) show rows added or
     removed; an import that corrects rows in place (a moved point, a redrawn
     cell) changes neither, so every import also bumps this counter.
     """
