@@ -385,6 +385,8 @@ def test_secret_key_from_the_environment(database, monkeypatch):
 # ------------------------------------------------------------------ the page, in a browser
 
 def test_login_page_on_a_360px_phone(database, world, live_url, browser):
+    from playwright.sync_api import expect
+
     make_user(database, "leader")
     page = browser.new_page(viewport={"width": 360, "height": 640}, is_mobile=True)
     try:
@@ -400,7 +402,7 @@ def test_login_page_on_a_360px_phone(database, world, live_url, browser):
         page.fill("#username", "leader")
         page.fill("#password", "wrong")
         page.click("button[type=submit]")
-        assert page.locator("[role=alert]").inner_text() == "用户名或密码错误"
+        expect(page.locator("[role=alert]")).to_have_text("用户名或密码错误")  # waits for it
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(f"{live_url}/")
