@@ -10,6 +10,11 @@ Every string from the data is written as a literal string: a name such as
 ``=HYPERLINK(...)`` or ``+1`` would otherwise become a formula (OWASP "CSV
 injection"). The cell is typed as a string and given Excel's quote prefix,
 so it also stays text when someone edits it or saves the sheet as CSV.
+
+XML 1.0 cannot hold most control characters, and openpyxl refuses them
+(IllegalCharacterError): one "\x0b" pasted into a hazard description would
+lose the whole bulletin. Every string written is cleaned of them first, each
+replaced by U+FFFD so that the reader sees something was there.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import unicodedata
 from typing import IO
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -31,6 +37,7 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _STATE = {**rectification.STATE_LABELS, None: ""}
+_REPLACEMENT = "\ufffd"
 
 RULES_NOTE = (
     "口径：日期均为 {tz} 当地日期；“本月销号”按销号日期计（23:59 验收的算当天）；"
@@ -42,20 +49,27 @@ RULES_NOTE = (
 
 
 def literal(value):
-    """A value as openpyxl should store it: strings never start a formula.
+    """A value as openpyxl should store it: None as "", strings without illegal characters.
+
+    (put() keeps strings from becoming formulas.)
 
     Examples
     --------
-    >>> literal("=1+1"), literal(3), literal(None)
-    ('=1+1', 3, '')
+    >>> literal("=1+1"), literal(3), literal(None), literal("管道\x0b锈蚀\x07")
+    ('=1+1', 3, '', '管道\ufffd锈蚀\ufffd')
     """
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(_REPLACEMENT, value)
+    return value
 
 
 def put(ws: Worksheet, row: int, col: int, value, fmt: str | None = None):
     """Write one cell; a string is stored as text whatever it starts with."""
     cell = ws.cell(row=row, column=col)
-    cell.value = literal(value)
+    value = literal(value)
+    cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl made it "f" if it starts with "="
         if value.startswith(_FORMULA_START):
@@ -149,9 +163,11 @@ def _summary(ws: Worksheet, data: dict, place: str) -> None:
         line("累计销号（截至月末）", now["closed_total"], prev["closed_total"]),
         line("整改率", now["rectification_rate"], prev["rectification_rate"], "0.0%"),
         line("本月销号平均整改天数", now["avg_days_to_close"], prev["avg_days_to_close"], "0.0"),
-        line("挂牌督办：本月新挂牌", now["listed"]["listed"], prev["listed"]["listed"]),
-        line("挂牌督办：本月摘牌销号", now["listed"]["delisted"], prev["listed"]["delisted"]),
-        line("挂牌督办：月末在督", now["listed"]["open"], prev["listed"]["open"]),
+        *(row for key, label in (("listed", "本月新挂牌"), ("delisted", "本月摘牌销号"),
+                                 ("open", "月末在督"))
+          for row in (line(f"挂牌督办：{label}", now["listed"][key], prev["listed"][key]),
+                      line("  其中重大事故隐患", now["listed"]["by_level"]["major"][key],
+                           prev["listed"]["by_level"]["major"][key]))),
         line("动态清零：重大隐患存量未清", zm["stock_open"], pzm["stock_open"]),
         line("动态清零：本年新增重大隐患", zm["increment_year"]["found"],
              pzm["increment_year"]["found"]),
@@ -283,6 +299,6 @@ def write(data: dict, out: str | IO[bytes]) -> None:
         if row["hazard_list"]:
             ws = wb.create_sheet(sheet_title(row["name"], taken))
             _industry_sheet(ws, row, data)
-    wb.properties.title = f"{place}月通报 {data['month']}"
+    wb.properties.title = literal(f"{place}月通报 {data['month']}")
     wb.properties.creator = "geoapp"
     wb.save(out)

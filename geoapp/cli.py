@@ -320,6 +320,10 @@ def report_bulletin(month, out_file):
 
     from geoapp import bulletin, reporting, statistics
 
+    try:  # a typo fails at once, before the whole database is read
+        period = statistics.parse_month(month)
+    except statistics.PeriodError as exc:
+        _fail(exc)
     _, database, rules = _context()
     try:  # read only: a report never migrates the schema
         with database.sessions() as s:
@@ -328,7 +332,7 @@ def report_bulletin(month, out_file):
         _fail(RuntimeError(f"cannot read the database (run `geoapp db upgrade`?): "
                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
     try:
-        period = statistics.not_future(statistics.parse_month(month), data.today())
+        statistics.not_future(period, data.today())
     except statistics.PeriodError as exc:
         _fail(exc)
     out = Path(out_file)

@@ -6,7 +6,7 @@ code, see geoapp.industry); the names make the tables readable.
 
 from __future__ import annotations
 
-from geoapp.industry import section_of
+from geoapp.industry import normalise_industry, section_of
 
 # GB/T 4754-2017 表1, 大类 01–97
 DIVISIONS = {
@@ -53,16 +53,23 @@ UNCLASSIFIED = ""
 
 
 def division_of(industry: str | None) -> str:
-    """The two-digit division of a stored industry code, or "" when there is none.
+    """The two-digit division of an industry code, or "" when there is none or it is invalid.
+
+    The code goes through geoapp.industry's rule first, so a stored code with
+    its section letter ("C2614") or spaces is classified like its digits.
 
     Examples
     --------
-    >>> division_of("2614"), division_of("59"), division_of(None)
-    ('26', '59', '')
+    >>> division_of("2614"), division_of("C2614"), division_of(" 59 "), division_of(None)
+    ('26', '26', '59', '')
+    >>> division_of("A2614"), division_of("98"), division_of("化工")
+    ('', '', '')
     """
-    if not industry or len(industry) < 2 or industry[:2] not in DIVISIONS:
+    try:
+        digits = normalise_industry(industry or "")
+    except ValueError:
         return UNCLASSIFIED
-    return industry[:2]
+    return digits[:2] if digits[:2] in DIVISIONS else UNCLASSIFIED
 
 
 def division_label(division: str) -> str:

@@ -237,34 +237,9 @@ def summary(session: Session, rules: Rules, today: dt.date | None = None) -> dic
             "listed_open": sum(h.state != "closed" and bool(h.listed) for h in major),
         },
         "zeroing": {"cutoff": cutoff.isoformat(), "year": today.year,
-                    "major": _zeroing(major, today, cutoff),
-                    "all": _zeroing(hazards, today, cutoff)},
+                    "major": rectification.zeroing(major, today, cutoff),
+                    "all": rectification.zeroing(hazards, today, cutoff)},
         "today": today.isoformat(),
-    }
-
-
-def _zeroing(hazards, today: dt.date, cutoff: dt.date) -> dict:
-    """动态清零 position: stock left (found before the cutoff, still open), this year's increment.
-
-    ``increment_year`` counts hazards found since 1 January of ``today``'s year
-    (a local date in the configured time zone) and how many of them are closed.
-    Shared with the leaders' reports (geoapp.statistics), which pass the states
-    hazards had at the end of a past month.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as H
-    >>> hs = [H(found_on=dt.date(2023, 5, 1), state="open"),
-    ...       H(found_on=dt.date(2026, 2, 1), state="closed")]
-    >>> _zeroing(hs, dt.date(2026, 3, 31), dt.date(2024, 1, 1))
-    {'stock_open': 1, 'increment_year': {'found': 1, 'closed': 1}}
-    """
-    year_start = dt.date(today.year, 1, 1)
-    this_year = [h for h in hazards if h.found_on >= max(year_start, cutoff)]
-    return {
-        "stock_open": sum(h.found_on < cutoff and h.state != "closed" for h in hazards),
-        "increment_year": {"found": len(this_year),
-                           "closed": sum(h.state == "closed" for h in this_year)},
     }
 
 

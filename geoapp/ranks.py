@@ -22,13 +22,25 @@ TIE_RULE = N_("按整改率从高到低排名；整改率相同的，逾期隐�
 
 
 def rank_key(row: dict) -> tuple:
-    """Sort key of the tie rule: rate desc, overdue asc, red cells asc, code asc.
+    """Sort key of the tie rule: rate desc, overdue asc, red cells asc, code (or name) asc.
 
     The rate is compared exactly (closed/total as a fraction, not rounded);
-    an area with no hazards counts as 100 % (nothing left to rectify).
+    an area with no hazards counts as 100 % (nothing left to rectify). A row
+    without a code is placed by its name among the codes, as the rule says
+    (not ahead of them all); name and town only make equal keys deterministic.
+
+    Examples
+    --------
+    >>> rows = [{"code": "V9", "name": "甲村"}, {"code": None, "name": "A村"},
+    ...         {"code": None, "name": "Z村"}]
+    >>> [r["code"] or r["name"] for r in sorted(
+    ...     ({**r, "closed_total": 0, "total": 0, "overdue": 0, "red_cells": 0} for r in rows),
+    ...     key=rank_key)]
+    ['A村', 'V9', 'Z村']
     """
     rate = Fraction(row["closed_total"], row["total"]) if row["total"] else Fraction(1)
-    return (-rate, row["overdue"], row["red_cells"], row["code"] or "", row["name"])
+    return (-rate, row["overdue"], row["red_cells"], row["code"] or row["name"], row["name"],
+            row.get("town") or "")
 
 
 def rank(rows: Iterable[dict]) -> list[dict]:

@@ -170,6 +170,35 @@ def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
     return out
 
 
+def zeroing(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
+    """动态清零 position: stock left (found before the cutoff, still open), this year's increment.
+
+    The one statement of the rule (DOMAIN.md "Stock vs increment"), read by the
+    map's headline strip (geoapp.queries.summary) and the leaders' reports
+    (geoapp.statistics, with the states hazards had at the end of a past
+    month). ``hazards`` have ``found_on`` and ``state``; ``increment_year``
+    counts those found since 1 January of ``today``'s year (a local date in
+    the configured time zone), and not before the cutoff, and how many of them
+    are closed.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as H
+    >>> hs = [H(found_on=dt.date(2023, 5, 1), state="open"),
+    ...       H(found_on=dt.date(2026, 2, 1), state="closed")]
+    >>> zeroing(hs, dt.date(2026, 3, 31), dt.date(2024, 1, 1))
+    {'stock_open': 1, 'increment_year': {'found': 1, 'closed': 1}}
+    """
+    hazards = list(hazards)
+    year_start = dt.date(today.year, 1, 1)
+    this_year = [h for h in hazards if h.found_on >= max(year_start, stock_cutoff)]
+    return {
+        "stock_open": sum(h.found_on < stock_cutoff and h.state != "closed" for h in hazards),
+        "increment_year": {"found": len(this_year),
+                           "closed": sum(h.state == "closed" for h in this_year)},
+    }
+
+
 class VersionConflict(Exception):
     """Someone else changed the hazard since the caller read it."""
 

@@ -3,8 +3,10 @@
 ``load`` is the one query layer (territory, points, hazards with their event
 logs); the other functions are pure over its ``Dataset`` and return plain
 dicts for the pages, the JSON API, the bulletin workbook and the CLI. The
-figures themselves are geoapp.statistics (history, tie rule) over
-geoapp.rectification (overdue, rate, stock/increment).
+hazard figures are geoapp.statistics (history) and geoapp.ranks (tie rule)
+over geoapp.rectification (overdue, rate, stock/increment); the four-colour
+levels of points and cells on a past day are the risk engine's
+(geoapp.risk) over that history.
 
 A hazard's area is its point's cell (then village, town); hazards at points
 outside every cell are counted in the territory's totals and shown as their
@@ -17,14 +19,15 @@ like are 未分类.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geoapp import ranks, rectification
+from geoapp import ranks, rectification, risk
 from geoapp import statistics as st
 from geoapp.divisions import division_label, division_of
 from geoapp.layers import Rules
@@ -39,7 +42,7 @@ class Dataset:
 
     villages: list[dict]  # id, name, code, town
     cells: dict[str, dict]  # code → code, name, village_id, members, supervisor, …
-    points: list[SimpleNamespace]  # id, layer, name, cell_code, levels, division
+    points: list[SimpleNamespace]  # id, layer, name, cell_code, inherent_level, division
     records: list[st.HazardRecord]
     rules: Rules
 
@@ -74,22 +77,24 @@ def load(session: Session, rules: Rules) -> Dataset:
     }
     rows = session.execute(
         sa.select(Point.id, Point.layer, Point.key, Point.name, Point.cell_code,
-                  Point.inherent_level, Point.risk_level, Point.industry, Point.attrs)
+                  Point.inherent_level, Point.industry, Point.attrs)
     ).all()
     # an enterprise's USCC (its key) → its industry, for the points it owns
     owner_industry = {r.key: r.industry for r in rows if r.layer == "enterprise"}
     points = [
         SimpleNamespace(
             id=r.id, layer=r.layer, name=r.name, cell_code=r.cell_code,
-            inherent_level=r.inherent_level, risk_level=r.risk_level,
+            inherent_level=r.inherent_level,
             division=division_of(r.industry or owner_industry.get(
                 (r.attrs or {}).get("enterprise_uscc") or "")))
         for r in rows
     ]
     by_id = {p.id: p for p in points}
     events = defaultdict(list)
+    # date order (statistics.history reads it so): a backdated event has a later id
     for e in session.execute(sa.select(HazardEvent.hazard_id, HazardEvent.at,
-                                       HazardEvent.to_state).order_by(HazardEvent.id)):
+                                       HazardEvent.to_state)
+                             .order_by(HazardEvent.at, HazardEvent.id)):
         events[e.hazard_id].append(e)
     records = []
     for h in session.scalars(sa.select(Hazard).order_by(Hazard.code)):
@@ -120,18 +125,64 @@ def _cells_of(ds: Dataset) -> dict[int, list[str]]:
     return out
 
 
+# ---- points and cells at the end of a day -------------------------------------------
+
+
 def _open_major_points(ds: Dataset, day: dt.date) -> set[int]:
     return {r.point_id for r in ds.records
             if r.level == "major" and st.state_on(r, day) not in (None, "closed")}
 
 
-def cell_levels(ds: Dataset, day: dt.date) -> dict[str, str]:
-    """Every cell's four-colour level at the end of ``day`` (history of hazards)."""
-    return st.cell_levels_on(ds.points, _open_major_points(ds, day), ds.cells, ds.rules.risk)
+def point_levels(ds: Dataset, day: dt.date) -> dict[int, str]:
+    """Every point's four-colour level at the end of ``day``: point id → level.
+
+    The risk engine's escalation of the point's inherent level by whether it
+    had an open 重大事故隐患 then, not the level stored today. Point
+    inventories and inherent levels are today's: they have no history.
+    """
+    open_major = _open_major_points(ds, day)
+    return {p.id: risk.escalated_level(p.inherent_level, p.id in open_major, ds.rules.risk)
+            for p in ds.points}
 
 
-def _row(ds: Dataset, records, points, period: st.Period, today: dt.date, **head) -> dict:
-    return {**head, "points": st.point_counts(points, ds.rules.layers),
+def cell_levels(ds: Dataset, day: dt.date, levels: Mapping[int, str] | None = None
+                ) -> dict[str, str]:
+    """Every cell's level at the end of ``day``: the area rule over its points' ``levels``.
+
+    ``levels`` are point_levels(ds, day), computed here when not given.
+    """
+    levels = point_levels(ds, day) if levels is None else levels
+    per_cell: dict[str, Counter] = {code: Counter() for code in ds.cells}
+    for p in ds.points:
+        if p.cell_code in per_cell:
+            per_cell[p.cell_code][levels[p.id]] += 1
+    return {code: risk.area_level(c, ds.rules.risk.area) for code, c in per_cell.items()}
+
+
+def point_counts(points: Iterable, levels: Mapping[int, str], layers: Iterable[str]) -> dict:
+    """Points per layer and level: {layer: {red, orange, yellow, blue, total}}.
+
+    ``points`` have ``id`` and ``layer``; ``levels`` are point_levels' (at
+    the end of the period).
+
+    Examples
+    --------
+    >>> c = point_counts([SimpleNamespace(id=1, layer="enterprise")], {1: "red"}, ["enterprise"])
+    >>> c["enterprise"]["red"], c["enterprise"]["total"], c["total"]
+    (1, 1, 1)
+    """
+    out = {layer: {**dict.fromkeys(risk.LEVEL_ORDER, 0), "total": 0} for layer in layers}
+    for p in points:
+        row = out.setdefault(p.layer, {**dict.fromkeys(risk.LEVEL_ORDER, 0), "total": 0})
+        row[levels[p.id]] += 1
+        row["total"] += 1
+    out["total"] = sum(row["total"] for row in out.values())
+    return out
+
+
+def _row(ds: Dataset, records, points, period: st.Period, today: dt.date,
+         levels: Mapping[int, str], **head) -> dict:
+    return {**head, "points": point_counts(points, levels, ds.rules.layers),
             "hazards": st.hazard_figures(records, period, today, ds.cutoff)}
 
 
@@ -147,28 +198,32 @@ def areas(ds: Dataset, period: st.Period, today: dt.date | None = None) -> dict:
     for p in ds.points:
         pts_cell[p.cell_code].append(p)
         pts_village[village_of.get(p.cell_code)].append(p)
-    levels = cell_levels(ds, period.as_of(today))
+    plevels = point_levels(ds, period.as_of(today))
+    levels = cell_levels(ds, period.as_of(today), plevels)
     cells_of = _cells_of(ds)
     vmeta = {v["id"]: v for v in ds.villages}
     villages = []
     for v in ds.villages:
         codes = cells_of[v["id"]]
         villages.append(_row(ds, by_village[v["id"]], pts_village[v["id"]], period, today,
-                             code=v["code"], name=v["name"], town=v["town"], cells=len(codes),
+                             plevels, code=v["code"], name=v["name"], town=v["town"],
+                             id=v["id"], cells=len(codes),
                              red_cells=sum(levels[c] == "red" for c in codes)))
-    outside = _row(ds, by_village[None], pts_village[None], period, today,
+    outside = _row(ds, by_village[None], pts_village[None], period, today, plevels,
                    code=None, name=OUTSIDE, town=None, cells=0, red_cells=0)
     towns = []
     for town in dict.fromkeys(v["town"] for v in ds.villages):
         ids = {v["id"] for v in ds.villages if v["town"] == town}
         towns.append(_row(ds, [r for i in ids for r in by_village[i]],
-                          [p for i in ids for p in pts_village[i]], period, today, name=town,
+                          [p for i in ids for p in pts_village[i]], period, today, plevels,
+                          name=town,
                           red_cells=sum(levels[c] == "red" for i in ids for c in cells_of[i])))
-    cells = [_row(ds, by_cell[code], pts_cell[code], period, today, code=code,
+    # village_id: two villages of one name (in different towns) keep their cells apart
+    cells = [_row(ds, by_cell[code], pts_cell[code], period, today, plevels, code=code,
                   name=cell["name"], village=vmeta[cell["village_id"]]["name"],
-                  risk_level=levels[code])
+                  village_id=cell["village_id"], risk_level=levels[code])
              for code, cell in ds.cells.items()]
-    total = _row(ds, ds.records, ds.points, period, today, name="合计",
+    total = _row(ds, ds.records, ds.points, period, today, plevels, name="合计",
                  red_cells=sum(lv == "red" for lv in levels.values()))
     return {"period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
             "total": total, "towns": towns, "villages": villages, "outside": outside,
@@ -184,7 +239,9 @@ def industries(ds: Dataset, period: st.Period, today: dt.date | None = None) -> 
     for p in ds.points:
         pts[p.division].append(p)
     divisions = sorted(set(recs) | set(pts), key=lambda d: (d == "", d))
-    rows = [_row(ds, recs[d], pts[d], period, today, division=d, name=division_label(d))
+    plevels = point_levels(ds, period.as_of(today))
+    rows = [_row(ds, recs[d], pts[d], period, today, plevels, division=d,
+                 name=division_label(d))
             for d in divisions]
     return {"period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
             "industries": rows}
@@ -220,9 +277,23 @@ def _rank_rows(ds: Dataset, month: st.Period, today: dt.date, village: dict | No
     return ranks.rank(rows)
 
 
+def village_key(village: dict) -> str:
+    """What names one village in a URL: its code, or ``id:N`` for one without a code."""
+    return village["code"] or f"id:{village['id']}"
+
+
 def find_village(ds: Dataset, text: str) -> dict | None:
-    """A village by its code or its name."""
-    return next((v for v in ds.villages if text in (v["code"], v["name"])), None)
+    """A village by its code, ``id:N`` or a name no other village has (else None).
+
+    Names repeat across towns (东村 in two towns): a shared name finds none,
+    rather than the first, so two villages' figures are never mixed.
+    """
+    for matches in (lambda v: v["code"] == text, lambda v: f"id:{v['id']}" == text,
+                    lambda v: v["name"] == text):
+        found = [v for v in ds.villages if matches(v)]
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None
 
 
 def ranking(ds: Dataset, month: st.Period, today: dt.date | None = None,
@@ -310,6 +381,7 @@ def bulletin(ds: Dataset, month: st.Period, today: dt.date | None = None) -> dic
 
 def areas_total(ds: Dataset, period: st.Period, today: dt.date) -> dict:
     """The territory's figures alone (hazards and points)."""
-    levels = cell_levels(ds, period.as_of(today))
-    return _row(ds, ds.records, ds.points, period, today, name="合计",
+    plevels = point_levels(ds, period.as_of(today))
+    levels = cell_levels(ds, period.as_of(today), plevels)
+    return _row(ds, ds.records, ds.points, period, today, plevels, name="合计",
                 red_cells=sum(lv == "red" for lv in levels.values()))

@@ -10,6 +10,7 @@ follows the app's read policy (every logged-in role).
 from __future__ import annotations
 
 import io
+import re
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -37,7 +38,7 @@ def _period(ds: reporting.Dataset, month_only: bool = False) -> st.Period:
                                  "此处只接受 month=YYYY-MM")
         if month is not None:
             raise st.PeriodError("month", "month 与 from/to 只能给出其一")
-        return st.not_future(st.parse_range(start, end), today, "from")
+        return st.range_not_future(st.parse_range(start, end), today)
     if month is None:
         return st.month_of(today)
     return st.not_future(st.parse_month(month), today)
@@ -49,13 +50,16 @@ def _village(ds: reporting.Dataset) -> dict | None:
         return None
     found = reporting.find_village(ds, text)
     if found is None:
+        if sum(v["name"] == text for v in ds.villages) > 1:
+            raise st.PeriodError("village", f"有多个名为“{text}”的村/社区，请用代码指定")
         raise st.PeriodError("village", f"没有代码或名称为“{text}”的村/社区")
     return found
 
 
 def _months() -> int:
     raw = request.args.get("months", "12")
-    if not raw.isdigit() or not 1 <= int(raw) <= 36:
+    # ASCII digits only: "²".isdigit() is True but int("²") raises
+    if not re.fullmatch(r"[0-9]{1,2}", raw) or not 1 <= int(raw) <= 36:
         raise st.PeriodError("months", "months 须为 1–36 的整数")
     return int(raw)
 
@@ -129,7 +133,8 @@ def page():
         "reports.html", data=data, charts=_charts(data), labels=_labels(), query=query,
         layers={c: t.label for c, t in rules.layers.items()},
         level_labels={lv.code: lv.label for lv in rules.risk.levels},
-        villages=ds.villages, village=village, tie_rule=_(ranks.TIE_RULE),
+        villages=[{**v, "key": reporting.village_key(v)} for v in ds.villages],
+        village=village, tie_rule=_(ranks.TIE_RULE),
         month=st.month_of(period.end).month,
         json_url=url_for("reports.api_page", **request.args))
 

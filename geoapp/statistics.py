@@ -28,18 +28,20 @@ is the one on record (extensions are not kept as history yet).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from geoapp import rectification, risk
+from geoapp import rectification
 
 LEVELS = tuple(rectification.LEVEL_LABELS)
 SOURCES = tuple(rectification.SOURCE_LABELS)
+# The earliest year a parameter may name: previous months of year 1 overflow (a 500)
+MIN_YEAR = 1900
 
 
 # ---- periods -------------------------------------------------------------------------
@@ -87,9 +89,9 @@ def month_of(day: dt.date) -> Period:
     >>> month_of(dt.date(2024, 2, 10))
     Period(start=datetime.date(2024, 2, 1), end=datetime.date(2024, 2, 29))
     """
-    start = day.replace(day=1)
-    following = (start + dt.timedelta(days=32)).replace(day=1)
-    return Period(start, following - dt.timedelta(days=1))
+    # monthrange, not "first of next month - 1 day": December 9999 has no next month
+    return Period(day.replace(day=1),
+                  day.replace(day=calendar.monthrange(day.year, day.month)[1]))
 
 
 def parse_month(text: str | None, param: str = "month") -> Period:
@@ -105,7 +107,7 @@ def parse_month(text: str | None, param: str = "month") -> Period:
     geoapp.statistics.PeriodError: month: 月份须为 YYYY-MM 格式的有效月份（如 2026-03）
     """
     m = re.fullmatch(r"(\d{4})-(\d{2})", (text or "").strip())
-    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1900:
+    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < MIN_YEAR:
         raise PeriodError(param, "月份须为 YYYY-MM 格式的有效月份（如 2026-03）")
     return month_of(dt.date(int(m.group(1)), int(m.group(2)), 1))
 
@@ -121,15 +123,22 @@ def parse_range(start: str | None, end: str | None) -> Period:
     Traceback (most recent call last):
     ...
     geoapp.statistics.PeriodError: to: 结束日期不能早于开始日期
+    >>> parse_range("0001-01-01", "0001-01-31")
+    Traceback (most recent call last):
+    ...
+    geoapp.statistics.PeriodError: from: 日期须为 YYYY-MM-DD 格式的有效日期（1900 年以后）
     """
     days = []
     for param, text in (("from", start), ("to", end)):
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", (text or "").strip()):
                 raise ValueError
-            days.append(dt.date.fromisoformat(text.strip()))
+            day = dt.date.fromisoformat(text.strip())
+            if day.year < MIN_YEAR:
+                raise ValueError
+            days.append(day)
         except ValueError:
-            raise PeriodError(param, "日期须为 YYYY-MM-DD 格式的有效日期") from None
+            raise PeriodError(param, "日期须为 YYYY-MM-DD 格式的有效日期（1900 年以后）") from None
     if days[1] < days[0]:
         raise PeriodError("to", "结束日期不能早于开始日期")
     return Period(days[0], days[1])
@@ -146,8 +155,27 @@ def not_future(period: Period, today: dt.date, param: str = "month") -> Period:
     geoapp.statistics.PeriodError: month: 不能晚于今天（2026-04-30）所在的月份
     """
     if period.start > today:
-        what = "月份" if param == "month" else "日期"
-        raise PeriodError(param, f"不能晚于今天（{today.isoformat()}）所在的{what}")
+        raise PeriodError(param, f"不能晚于今天（{today.isoformat()}）所在的月份")
+    return period
+
+
+def range_not_future(period: Period, today: dt.date) -> Period:
+    """A ``from``/``to`` period that ends by ``today``.
+
+    A later ``to`` is refused, not clamped: the ranking and the trend would be
+    labelled with months that have not happened (a month, by contrast, may be
+    the running one: its figures are at the end of today).
+
+    Examples
+    --------
+    >>> range_not_future(parse_range("2026-04-01", "2026-05-01"), dt.date(2026, 4, 30))
+    Traceback (most recent call last):
+    ...
+    geoapp.statistics.PeriodError: to: 结束日期不能晚于今天（2026-04-30）
+    """
+    for param, day, what in (("from", period.start, "开始"), ("to", period.end, "结束")):
+        if day > today:
+            raise PeriodError(param, f"{what}日期不能晚于今天（{today.isoformat()}）")
     return period
 
 
@@ -305,6 +333,18 @@ def _breakdown(keys, found, closed, open_, overdue, attr: str) -> dict:
     return out
 
 
+def _listed(found, closed, open_) -> dict:
+    """挂牌督办 listed in the period, de-listed (closed while listed) in it, open at its end.
+
+    Also ``by_level``: the campaign asks for major hazards listed and de-listed.
+    """
+    def counts(level=None):
+        return {name: sum(r.listed and level in (None, r.level) for r in items)
+                for name, items in (("listed", found), ("delisted", closed), ("open", open_))}
+
+    return {**counts(), "by_level": {level: counts(level) for level in LEVELS}}
+
+
 def hazard_figures(records: Iterable[HazardRecord], period: Period, today: dt.date,
                    cutoff: dt.date) -> dict:
     """Every hazard figure of one area or industry for a period.
@@ -316,7 +356,8 @@ def hazard_figures(records: Iterable[HazardRecord], period: Period, today: dt.da
     rectification.rollup on the states then. ``avg_days_to_close``: mean days
     from found to closed of those closed in the period. ``listed``: hazards
     under 挂牌督办 found in the period (``listed``), closed in it while listed
-    (摘牌, ``delisted``), open at its end. ``zeroing``: 动态清零 at its end.
+    (摘牌, ``delisted``), open at its end; the same ``by_level``.
+    ``zeroing``: 动态清零 at its end.
 
     Examples
     --------
@@ -327,12 +368,9 @@ def hazard_figures(records: Iterable[HazardRecord], period: Period, today: dt.da
     >>> f = hazard_figures(rs, parse_month("2026-03"), d(2026, 6, 1), d(2024, 1, 1))
     >>> f["found"], f["closed"], f["open"], f["overdue"], f["rectification_rate"]
     (1, 1, 1, 1, 0.5)
-    >>> f["avg_days_to_close"], f["listed"]
+    >>> f["avg_days_to_close"], f["listed"]["by_level"]["major"]
     (29.0, {'listed': 1, 'delisted': 1, 'open': 0})
     """
-    # the 动态清零 rule of the headline strip (queries.summary), on the states at ``as_of``
-    from geoapp.queries import _zeroing as zeroing
-
     records = list(records)
     as_of = period.as_of(today)
     snap = snapshot(records, as_of)
@@ -354,46 +392,9 @@ def hazard_figures(records: Iterable[HazardRecord], period: Period, today: dt.da
         "by_state": base["by_state"],
         "by_level": _breakdown(LEVELS, found, closed_records, open_, overdue, "level"),
         "by_source": _breakdown(SOURCES, found, closed_records, open_, overdue, "source"),
-        "listed": {"listed": sum(r.listed for r in found),
-                   "delisted": sum(r.listed for r in closed_records),
-                   "open": base["listed_open"]},
-        "zeroing": {"major": zeroing([s for s in snap if s.level == "major"], as_of, cutoff),
-                    "all": zeroing(snap, as_of, cutoff)},
+        "listed": _listed(found, closed_records, open_),
+        # the map's 动态清零 rule, on the states at ``as_of``
+        "zeroing": {"major": rectification.zeroing([s for s in snap if s.level == "major"],
+                                                   as_of, cutoff),
+                    "all": rectification.zeroing(snap, as_of, cutoff)},
     }
-
-
-def point_counts(points: Iterable, layers: Iterable[str]) -> dict:
-    """Points per layer and level: {layer: {red, orange, yellow, blue, total}}.
-
-    ``points`` have ``layer`` and ``risk_level``.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as P
-    >>> c = point_counts([P(layer="enterprise", risk_level="red")], ["enterprise"])
-    >>> c["enterprise"]["red"], c["enterprise"]["total"], c["total"]
-    (1, 1, 1)
-    """
-    out = {layer: {**dict.fromkeys(risk.LEVEL_ORDER, 0), "total": 0} for layer in layers}
-    for p in points:
-        row = out.setdefault(p.layer, {**dict.fromkeys(risk.LEVEL_ORDER, 0), "total": 0})
-        row[p.risk_level] += 1
-        row["total"] += 1
-    out["total"] = sum(row["total"] for row in out.values())
-    return out
-
-
-def cell_levels_on(points: Iterable, open_major_points: set, cell_codes: Iterable[str],
-                   risk_file) -> dict[str, str]:
-    """Each cell's level on a past day, by the risk engine, from today's points.
-
-    ``points`` have ``id``, ``cell_code`` and ``inherent_level``; a point in
-    ``open_major_points`` had an open 重大事故隐患 that day (escalation).
-    Point inventories and inherent levels are today's: they have no history.
-    """
-    per_cell: dict[str, Counter] = {code: Counter() for code in cell_codes}
-    for p in points:
-        if p.cell_code in per_cell:
-            level = risk.escalated_level(p.inherent_level, p.id in open_major_points, risk_file)
-            per_cell[p.cell_code][level] += 1
-    return {code: risk.area_level(c, risk_file.area) for code, c in per_cell.items()}

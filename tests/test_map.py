@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geoapp import mapdata, mapgeometry, queries
+from geoapp import mapdata, mapgeometry, rectification
 
 LAYERS = ["enterprise", "idle_site", "confined_space", "major_hazard"]
 LEVELS = ["red", "orange", "yellow", "blue"]
@@ -499,7 +499,7 @@ def test_zeroing_position():
           SimpleNamespace(state="closed", found_on=d(2025, 6, 1)),    # last year
           SimpleNamespace(state="closed", found_on=d(2026, 2, 1)),    # this year, closed
           SimpleNamespace(state="rectifying", found_on=d(2026, 3, 1))]
-    z = queries._zeroing(hs, d(2026, 11, 22), d(2024, 1, 1))
+    z = rectification.zeroing(hs, d(2026, 11, 22), d(2024, 1, 1))
     assert z == {"stock_open": 1, "increment_year": {"found": 2, "closed": 1}}
 
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from geoapp import ranks, reporting
 from geoapp import statistics as st
 from geoapp.cli import main
-from geoapp.models import Cell, Hazard, Point, Town, Village
+from geoapp.models import Cell, Hazard, HazardEvent, Point, Town, Village
 from geoapp.rectification import record, transition
 
 D = dt.date
@@ -142,7 +142,8 @@ def test_territory_figures_for_march(ds):
     assert f["major_open"] == 1
     assert f["by_level"]["major"] == {"found": 2, "closed": 1, "open": 1, "overdue": 0}
     assert f["by_source"]["public_report"] == {"found": 1, "closed": 0, "open": 2, "overdue": 1}
-    assert f["listed"] == {"listed": 1, "delisted": 1, "open": 0}
+    assert {k: f["listed"][k] for k in ("listed", "delisted", "open")} == \
+        f["listed"]["by_level"]["major"] == {"listed": 1, "delisted": 1, "open": 0}
     assert f["zeroing"]["major"] == {"stock_open": 0, "increment_year": {"found": 2, "closed": 1}}
 
 
@@ -178,6 +179,73 @@ def test_cell_levels_follow_history(ds):
     assert reporting.cell_levels(ds, D(2026, 3, 1))["C11"] == "yellow"   # no major found yet
     assert reporting.cell_levels(ds, D(2026, 3, 2))["C11"] == "red"      # H1 open
     assert reporting.cell_levels(ds, D(2026, 3, 2))["C21"] == "orange"
+
+
+def test_points_per_level_are_those_at_the_period_end(township, rules):
+    # 饭店 (blue) had a major hazard open from 5 February to 3 March: red for February's
+    # end, blue today (its stored level is today's; February's must not be)
+    with township.transaction() as s:
+        rest = s.query(Point).filter_by(key="SF-QY-1").one()
+        _hazard(s, rest, "H9", "major", "inspection", D(2026, 2, 5), D(2026, 3, 31),
+                utc(2026, 2, 5, 1), _closed_at(utc(2026, 3, 3, 6)))
+    with township.sessions() as s:
+        ds = reporting.load(s, rules)
+    today = D(2026, 12, 1)
+    feb = reporting.areas(ds, st.parse_month("2026-02"), today)
+    now = reporting.areas(ds, st.parse_month("2026-12"), today)
+    south_feb = {v["name"]: v for v in feb["villages"]}["南村"]["points"]["enterprise"]
+    south_now = {v["name"]: v for v in now["villages"]}["南村"]["points"]["enterprise"]
+    assert (south_feb["red"], south_feb["blue"]) == (1, 0)
+    assert (south_now["red"], south_now["blue"]) == (0, 1)
+    # territory: E is yellow in February (H1 came in March), red today (H8 open)
+    assert feb["total"]["points"]["enterprise"] == {"red": 1, "orange": 0, "yellow": 1,
+                                                    "blue": 1, "total": 3}
+    assert now["total"]["points"]["enterprise"] == {"red": 1, "orange": 0, "yellow": 0,
+                                                    "blue": 2, "total": 3}
+    assert reporting.areas_total(ds, st.parse_month("2026-02"), today)["points"] == \
+        feb["total"]["points"]
+    assert {c["code"]: c["risk_level"] for c in feb["cells"]}["C31"] == "red"
+    inds = {r["name"]: r for r in reporting.industries(ds, st.parse_month("2026-02"), today)
+            ["industries"]}
+    assert inds["H62 餐饮业"]["points"]["enterprise"]["red"] == 1
+
+
+def test_backdated_events_are_read_in_date_order(township, rules):
+    # a step entered late (higher id) but dated earlier: the history goes by date
+    with township.transaction() as s:
+        h = s.query(Hazard).filter_by(code="H7").one()           # found 20 Mar, open
+        h.events.append(HazardEvent(at=utc(2026, 3, 28, 2), actor="t", action="submit",
+                                    from_state="rectifying", to_state="awaiting_acceptance"))
+        s.flush()
+        h.events.append(HazardEvent(at=utc(2026, 3, 22, 2), actor="t", action="start",
+                                    from_state="open", to_state="rectifying", note="补录"))
+        h.state = "awaiting_acceptance"
+    with township.sessions() as s:
+        ds = reporting.load(s, rules)
+    h7 = next(r for r in ds.records if r.info["code"] == "H7")
+    assert [st.state_on(h7, D(2026, 3, d)) for d in (21, 25, 30)] == \
+        ["open", "rectifying", "awaiting_acceptance"]
+
+
+def test_villages_of_one_name_in_two_towns_are_kept_apart(township, rules):
+    with township.transaction() as s:
+        other = Village(town=Town(name="新镇"), name="东村", code="W01")
+        nocode = Village(town=other.town, name="北村")
+        s.add_all([other, nocode, Cell(code="C41", name="新镇东村网格", village=other,
+                                       geom=shapely.MultiPolygon([shapely.box(5, 0, 6, 1)]))])
+    with township.sessions() as s:
+        ds = reporting.load(s, rules)
+    assert reporting.find_village(ds, "东村") is None            # two of them: neither
+    assert reporting.find_village(ds, "W01")["town"] == "新镇"
+    assert reporting.find_village(ds, "V01")["town"] == "城关镇"
+    north = reporting.find_village(ds, "北村")
+    assert reporting.village_key(north) == f"id:{north['id']}"
+    assert reporting.find_village(ds, f"id:{north['id']}") == north
+    cells = reporting.ranking(ds, MARCH, D(2026, 12, 1), reporting.find_village(ds, "W01"))
+    assert [x["code"] for x in cells["rows"]] == ["C41"]
+    a = reporting.areas(ds, MARCH, D(2026, 12, 1))
+    ids = {c["code"]: c["village_id"] for c in a["cells"]}
+    assert ids["C41"] != ids["C11"]
 
 
 def test_industries(ds):
@@ -240,6 +308,12 @@ def test_bulletin_sheets_headers_and_widths(ds):
     assert values["本月发现隐患"] == 5 and values["月末逾期"] == 1
     assert values["整改率"] == 0.4444
     assert summary["B11"].number_format == "0.0%"
+    labels = [summary.cell(row=r, column=1).value for r in range(3, 30)]
+    i = labels.index("挂牌督办：本月新挂牌")
+    assert [(summary.cell(row=r, column=1).value, summary.cell(row=r, column=2).value)
+            for r in range(i + 3, i + 9)] == [
+        ("挂牌督办：本月新挂牌", 1), ("  其中重大事故隐患", 1), ("挂牌督办：本月摘牌销号", 1),
+        ("  其中重大事故隐患", 1), ("挂牌督办：月末在督", 0), ("  其中重大事故隐患", 0)]
     overdue = wb["逾期清单"]
     assert [c.value for c in overdue[3]][:3] == ["H3", "西村", "西村一网格"]
 
@@ -255,6 +329,35 @@ def test_bulletin_strings_never_become_formulas(ds):
                     found[cell.value] = cell
     for text in (EVIL_NAME, "+86 王", "@SUM(A1)"):
         assert found[text].data_type == "s" and found[text].quotePrefix, text
+
+
+def test_control_characters_in_text_become_a_replacement_character(township, rules,
+                                                                   tmp_path, monkeypatch):
+    # XML cannot hold "\x0b": openpyxl raised IllegalCharacterError and the bulletin was lost
+    with township.transaction() as s:
+        s.query(Hazard).filter_by(code="H3").one().description = "管道\x0b锈蚀\x07"
+        s.query(Village).filter_by(code="V02").one().name = "西\x01村"
+    with township.sessions() as s:
+        ds = reporting.load(s, rules)
+    wb = _workbook(ds)
+    assert [c.value for c in wb["逾期清单"][3]][:5] == \
+        ["H3", "西\ufffd村", "西村一网格", "闲置厂房", "管道\ufffd锈蚀\ufffd"]
+    monkeypatch.setenv("GEOAPP_DATABASE_URL", township.url)
+    out = tmp_path / "b.xlsx"
+    ok = CliRunner().invoke(main, ["report", "bulletin", "--month", "2026-03", "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    texts = {c.value for ws in openpyxl.load_workbook(out).worksheets
+             for row in ws.iter_rows() for c in row}
+    assert "管道\ufffd锈蚀\ufffd" in texts
+
+
+def test_cli_checks_the_month_before_reading_the_database(tmp_path, monkeypatch):
+    db_file = tmp_path / "never.db"
+    monkeypatch.setenv("GEOAPP_DATABASE_URL", f"sqlite:///{db_file}")
+    result = CliRunner().invoke(main, ["report", "bulletin", "--month", "2026-13",
+                                       "--out", str(tmp_path / "x.xlsx")])
+    assert result.exit_code != 0 and "month" in result.output
+    assert "database" not in result.output and not db_file.exists()
 
 
 def test_cli_writes_the_bulletin_and_refuses_bad_months(township, tmp_path, monkeypatch):

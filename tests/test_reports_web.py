@@ -5,6 +5,7 @@ Uses the hand-made township of test_reports.py (both backends) and the demo.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -58,6 +59,8 @@ def test_json_twins(client, township):  # noqa: F811
     ("month=2026-13", "month"), ("month=", "month"), ("month=2999-01", "month"),
     ("from=", "from"), ("from=2026-03-01", "to"), ("from=2026-03-31&to=2026-03-01", "to"),
     ("month=2026-03&from=2026-03-01&to=2026-03-02", "month"), ("village=无此村", "village"),
+    ("from=2026-03-01&to=9999-12-31", "to"), ("from=0001-01-01&to=0001-01-31", "from"),
+    ("from=2026-03-01&to=0001-01-31", "to"), ("month=9999-12", "month"),
 ])
 def test_bad_parameters_are_400_naming_them(client, township, query, field):  # noqa: F811
     response = client.get(f"/api/reports?{query}")
@@ -66,6 +69,50 @@ def test_bad_parameters_are_400_naming_them(client, township, query, field):  # 
     page = client.get(f"/reports?{query}")
     assert page.status_code == 400
     assert f"参数 {field}" in page.get_data(as_text=True)
+
+
+def test_a_range_ending_after_today_is_refused(client, township):  # noqa: F811
+    from geoapp import rectification
+
+    today = rectification.today_in("Asia/Shanghai")
+    tomorrow = today + dt.timedelta(days=1)
+    query = f"from={today.replace(day=1)}&to={tomorrow}"
+    response = client.get(f"/api/reports?{query}")
+    assert response.status_code == 400 and response.get_json()["field"] == "to"
+    page = client.get(f"/reports?{query}")
+    assert page.status_code == 400 and "参数 to" in page.get_data(as_text=True)
+    assert client.get(f"/api/reports/areas?from={today.replace(day=1)}&to={today}"
+                      ).status_code == 200
+    # the range form's default end is the period's last day so far, never a future one
+    html = client.get("/reports").get_data(as_text=True)
+    assert f'name="to" value="{today}"' in html
+
+
+@pytest.mark.parametrize("months", ["²", "١٢", "0", "37", "+5", " 5", "5.0", "005"])
+def test_months_is_ascii_digits_1_to_36(client, township, months):  # noqa: F811
+    response = client.get("/api/reports/trend", query_string={"month": "2026-03",
+                                                               "months": months})
+    assert response.status_code == 400 and response.get_json()["field"] == "months"
+
+
+def test_village_selector_keeps_a_range_and_tells_namesakes_apart(client, township):  # noqa: F811
+    import shapely
+
+    from geoapp.models import Cell, Town, Village
+
+    html = client.get("/reports?from=2026-03-01&to=2026-03-20").get_data(as_text=True)
+    form = html.split('id="ranking"')[1].split("</form>")[0]
+    assert 'name="from" value="2026-03-01"' in form and 'name="to" value="2026-03-20"' in form
+    assert 'name="month"' not in form
+    with township.transaction() as s:
+        s.add(Cell(code="C41", name="新镇东村网格", geom=shapely.MultiPolygon(
+            [shapely.box(5, 0, 6, 1)]), village=Village(town=Town(name="新镇"), name="东村")))
+    html = client.get("/reports?month=2026-03&village=V01").get_data(as_text=True)
+    cells = html.split('id="areas"')[1].split("</section>")[0].split("<h3>")[1]
+    assert "C11" in cells and "C41" not in cells
+    assert client.get("/api/reports?month=2026-03&village=东村").get_json()["field"] == \
+        "village"                                          # ambiguous: refused, not guessed
+    assert re.search(r'<option value="id:\d+">新镇 东村</option>', html)
 
 
 @pytest.mark.parametrize("url", ["/api/reports/ranking?from=2026-03-01&to=2026-03-31",
@@ -85,6 +132,22 @@ def test_print_page_and_xlsx_download(client, township):  # noqa: F811
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
     assert wb.sheetnames[:4] == ["概况", "排名", "逾期清单", "分行业"]
     assert client.get("/reports/bulletin.xlsx?month=2026-3").status_code == 400
+
+
+def test_xlsx_with_a_control_character_in_a_description(client, township):  # noqa: F811
+    from geoapp.models import Hazard
+
+    with township.transaction() as s:
+        s.query(Hazard).filter_by(code="H3").one().description = "管道\x0b锈蚀"
+    response = client.get("/reports/bulletin.xlsx?month=2026-03")
+    assert response.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert wb["逾期清单"]["E3"].value == "管道\ufffd锈蚀"
+
+
+def test_points_table_is_labelled_as_the_period_end(client, township):  # noqa: F811
+    html = client.get("/reports?month=2026-02").get_data(as_text=True)
+    assert "点位（按图层、期末风险等级）" in html and "当前）" not in html
 
 
 def bulletin_mimetype():
