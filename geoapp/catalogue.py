@@ -10,8 +10,9 @@ catalogues are files an administrator edits, in the admission folder
 * ``settings.toml``: search radius around major hazard installations per
   grade, and how far outside the territory a site may lie.
 * ``catalogues/*.toml``: one file per functional zone (``zone = "GNQ-02"``),
-  or ``zone = "outside"`` for sites outside every zone, with ``[[entries]]``
-  of prohibited (禁止类) and restricted (限制类, with ``conditions``) codes.
+  or ``zone = "outside"`` for sites (and parts of sites) outside every zone,
+  with ``[[entries]]`` of prohibited (禁止类) and restricted (限制类, with
+  ``conditions``) codes.
 
 Everything is validated at start-up (pydantic, as geoapp.layers); an error
 names the file and line, e.g. ``catalogues/GNQ-02.toml:14: entries.1.codes:
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -55,20 +57,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Validated item by item (not as a whole tuple) so that an error's location carries the
+# item's index and _line_of can point at the line holding the bad code.
+IndustryCode = Annotated[str, AfterValidator(normalise_industry)]
+
+
 class Entry(_Strict):
     """One clause: the industries it lists, prohibited or restricted, and its text."""
 
     list: Literal["prohibited", "restricted"]
-    codes: tuple[str, ...] = Field(min_length=1)
+    codes: tuple[IndustryCode, ...] = Field(min_length=1)
     clause: str = ""  # clause number in the source document, e.g. 第三条第（一）项
     text: str = Field(min_length=1)
     conditions: tuple[str, ...] = ()
     source: str | None = None  # when it differs from the catalogue's
-
-    @field_validator("codes")
-    @classmethod
-    def _normalise(cls, codes):
-        return tuple(normalise_industry(c) for c in codes)
 
     @model_validator(mode="after")
     def _conditions_match_list(self):
@@ -85,6 +87,18 @@ class CatalogueFile(_Strict):
     source: str
     synthetic: bool = False
     entries: tuple[Entry, ...] = ()
+
+    @field_validator("zone")
+    @classmethod
+    def _zone_code(cls, zone: str) -> str:
+        # caught here, not by check_zones: such a zone matches no stored zone, so every
+        # check would fail with 500 until an administrator found the file
+        if not zone.strip() or zone != zone.strip():
+            raise ValueError(f"zone {zone!r}: 功能区代码不能为空或带首尾空格")
+        if zone.lower() == OUTSIDE and zone != OUTSIDE:
+            raise ValueError(f"zone {zone!r}: 功能区以外区域的目录应写 zone = \"{OUTSIDE}\""
+                             f"（小写）；{OUTSIDE!r} 为保留字，不能作为功能区代码")
+        return zone
 
 
 class Extent(_Strict):
@@ -215,10 +229,12 @@ def _validate(model, path: Path, data: dict, lines: list[str]):
 
 
 def load_industries(path: Path) -> Industries:
-    """Read ``code,name`` rows; every code well-formed, unique, and every division present."""
+    """Read ``code,name`` rows: every code well-formed and unique, every division present,
+    and the group and division of every listed class (the division of every group)."""
     if not path.is_file():
         raise CatalogueError(f"{path}: missing (the GB/T 4754-2017 industry list)")
     names: dict[str, str] = {}
+    lines: dict[str, int] = {}
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
@@ -237,6 +253,15 @@ def load_industries(path: Path) -> Industries:
             if code in names:
                 raise CatalogueError(f"{path}:{line}: 行业代码 {code} 重复")
             names[code] = row[1].strip()
+            lines[code] = line
+    # a class without its group (or a group without its division) breaks the cautious
+    # "partial" match: a planner who cannot find the group falls back to the division,
+    # which then meets every listed class of it and reads as prohibited
+    for code, line in lines.items():
+        for parent in (code[:n] for n in range(2, len(code))):
+            if parent not in names:
+                raise CatalogueError(f"{path}:{line}: 行业代码 {code} 的上级 {parent} 不在"
+                                     "行业目录中（须列出每个小类所属的中类和大类）")
     missing = [f"{d:02d}" for d in range(1, 98) if f"{d:02d}" not in names]
     if missing:
         raise CatalogueError(f"{path}: 缺少大类 {', '.join(missing)}（须含 01–97 全部大类）")

@@ -25,6 +25,7 @@ import shapely
 import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoapp import admission, auth, db
 from geoapp.assets import vendor_url
@@ -35,6 +36,8 @@ from geoapp.sketch import sketch
 bp = Blueprint("admission", __name__)
 ROLES = ("planner", "leader", "admin")
 MAJOR_HAZARD_LAYER = "major_hazard"
+# 10 000 vertices (admission.MAX_VERTICES) as GeoJSON take 0.3–0.5 MB: 1 MB leaves room
+MAX_BODY_BYTES = 1_000_000
 
 
 def init_app(app: Flask) -> None:
@@ -131,6 +134,15 @@ def _run(site, crs, industry) -> tuple[dict, admission.Territory]:
 def api_check():
     """Check a site: JSON {site: GeoJSON geometry, crs, industry} → verdict and reasons."""
     auth.require_role(*ROLES)
+    # refused before parsing: MAX_VERTICES is only checked once the whole body is
+    # decoded, and a JSON object of many megabytes costs memory and time first
+    request.max_content_length = MAX_BODY_BYTES
+    try:
+        request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return jsonify(error="too_large", field="site",
+                       message=f"请求体超过 {MAX_BODY_BYTES // 1_000_000} MB，场址过大或顶点过多 / "
+                               f"body over {MAX_BODY_BYTES} bytes: the site is too large"), 413
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(error="bad_request", field=None,
@@ -171,6 +183,8 @@ def _page_strings() -> dict:
         "no_reasons": _("未列入该功能区的禁止类和限制类目录"),
         "no_catalogue": _("该功能区尚未配置产业目录"),
         "outside": _("场址不在任何功能区内"), "nearest_zone": _("最近的功能区"),
+        "outside_part": _("功能区以外区域"), "square_metres": _("平方米"),
+        "adjacent_zones": _("与场址仅边界相接的功能区（不适用其目录）"),
         "metres": _("米"), "grade": _("等级"), "distance": _("距离"),
         "no_cells": _("场址不在任何网格内"), "no_hazards": _("范围内无重大危险源"),
         "checking": _("核查中…"), "failed": _("核查失败"), "pick_industry": _("请选择行业"),

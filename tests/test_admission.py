@@ -78,6 +78,17 @@ text = "紧邻居民区，禁止危险化学品生产。"
 """
 
 
+OUTSIDE_CATALOGUE = """
+zone = "outside"
+title = "功能区以外"
+source = "测试文件〔2025〕3号"
+[[entries]]
+list = "prohibited"
+codes = ["26"]
+text = "危险化学品生产须进入化工园区。"
+"""
+
+
 def write_admission(folder, catalogues: dict[str, str], settings: str = SETTINGS):
     (folder / "catalogues").mkdir(parents=True, exist_ok=True)
     shutil.copy(bundled("layers") / "admission" / "industries.csv", folder / "industries.csv")
@@ -215,27 +226,92 @@ def test_outside_every_zone_reports_the_nearest_and_its_distance(territory, adm)
 
 
 def test_outside_catalogue_applies_to_sites_outside_every_zone(tmp_path, territory):
-    outside = """
-    zone = "outside"
-    title = "功能区以外"
-    source = "测试文件〔2025〕3号"
-    [[entries]]
-    list = "prohibited"
-    codes = ["26"]
-    text = "危险化学品生产须进入化工园区。"
-    """
-    adm = load_admission(write_admission(tmp_path / "o", {"P.toml": PARK, "out.toml": outside}))
+    adm = load_admission(write_admission(
+        tmp_path / "o", {"P.toml": PARK, "out.toml": OUTSIDE_CATALOGUE}))
     out = check(point(120.025, 31.005), "wgs84", "2614", territory, adm)
     assert out["outside_zones"] and out["verdict"] == "prohibited"
     assert out["reasons"][0]["source"] == "测试文件〔2025〕3号"
     assert out["outside_catalogue"]["title"] == "功能区以外"
 
 
-def test_zone_without_catalogue_is_allowed_and_says_so(territory, tmp_path):
+def test_zone_without_catalogue_is_restricted_for_manual_review(territory, tmp_path):
     adm = load_admission(write_admission(tmp_path / "p", {"P.toml": PARK}))
-    out = check(point(120.015, 31.005), "wgs84", "2614", territory, adm)
-    assert out["zones"][0]["code"] == "H" and out["zones"][0]["catalogue"] is None
-    assert out["verdict"] == "allowed"
+    out = check(point(120.015, 31.005), "wgs84", "3491", territory, adm)
+    (zone,) = out["zones"]
+    assert zone["code"] == "H" and zone["catalogue"] is None
+    assert zone["verdict"] == out["verdict"] == "restricted"
+    (reason,) = zone["reasons"]
+    assert (reason["list"], reason["code"], reason["match"]) == (
+        "restricted", "3491", "no_catalogue")
+    assert "尚未配置" in reason["text"] and "人工审核" in reason["text"]
+    assert out["reasons"] == [dict(reason, zone="H")]
+
+
+# ---------------------------------------------------------------- boundaries and the outside
+
+def box_site(west, south, east, north):
+    return {"type": "Polygon", "coordinates": [[
+        [west, south], [east, south], [east, north], [west, north], [west, south]]]}
+
+
+def test_polygon_partly_outside_every_zone_also_gets_the_outside_catalogue(tmp_path, territory):
+    adm = load_admission(write_admission(
+        tmp_path / "o", {"P.toml": PARK, "H.toml": HOUSING, "outside.toml": OUTSIDE_CATALOGUE}))
+    # half in park P, half west of it, where no zone is
+    out = check(box_site(119.995, 31.004, 120.005, 31.006), "wgs84", "2614", territory, adm)
+    assert [(z["code"], z["verdict"]) for z in out["zones"]] == [
+        ("P", "restricted"), ("outside", "prohibited")]
+    assert out["verdict"] == "prohibited"  # alone, the park would say restricted
+    assert out["outside_zones"] is False and out["nearest_zone"] is None
+    outside = out["zones"][1]
+    assert outside["catalogue"]["title"] == out["outside_catalogue"]["title"] == "功能区以外"
+    assert outside["reasons"][0]["source"] == "测试文件〔2025〕3号"
+    assert {r["zone"] for r in out["reasons"]} == {"P", "outside"}
+    # by hand: 0.005° of longitude at 31.005° is 477.5 m, 0.002° of latitude 221.7 m
+    assert outside["area_m2"] == pytest.approx(477.5 * 221.7, rel=1e-3)
+    assert [c["code"] for c in out["cells"]] == ["A"]
+
+
+def test_polygon_partly_outside_without_an_outside_catalogue(territory, adm):
+    out = check(box_site(119.995, 31.004, 120.005, 31.006), "wgs84", "2614", territory, adm)
+    assert [(z["code"], z["verdict"], z["catalogue"]) for z in out["zones"]] == [
+        ("P", "restricted", out["zones"][0]["catalogue"]), ("outside", "allowed", None)]
+    assert out["verdict"] == "restricted" and out["outside_zones"] is False
+
+
+def test_polygon_inside_zones_or_a_point_gets_no_outside_entry(tmp_path, territory):
+    adm = load_admission(write_admission(
+        tmp_path / "o", {"P.toml": PARK, "H.toml": HOUSING, "outside.toml": OUTSIDE_CATALOGUE}))
+    inside = check(box_site(120.008, 31.004, 120.012, 31.006), "wgs84", "2614", territory, adm)
+    assert [z["code"] for z in inside["zones"]] == ["H", "P"]
+    # a point on the park's outer edge is in the park, not outside it
+    edge = check(point(120.0, 31.005), "wgs84", "2614", territory, adm)
+    assert [z["code"] for z in edge["zones"]] == ["P"] and edge["verdict"] == "restricted"
+
+
+def test_polygon_sharing_only_an_edge_gets_no_verdict_from_that_zone(territory, adm):
+    # inside P, its east edge on the P/H boundary (lon 120.01): H prohibits 26, P restricts
+    out = check(box_site(120.005, 31.004, 120.01, 31.006), "wgs84", "2614", territory, adm)
+    assert [(z["code"], z["verdict"]) for z in out["zones"]] == [("P", "restricted")]
+    assert out["verdict"] == "restricted"
+    assert out["adjacent_zones"] == [{"code": "H", "name": "近居民区园区"}]
+    assert [c["code"] for c in out["cells"]] == ["A"]
+    assert out["adjacent_cells"] == [{"code": "B", "name": "二网格", "risk_level": "blue"}]
+
+
+def test_polygon_touching_a_zone_only_along_its_edge_is_outside(territory, adm):
+    # east of H, sharing H's east edge (lon 120.02) and nothing else
+    out = check(box_site(120.02, 31.004, 120.025, 31.006), "wgs84", "2614", territory, adm)
+    assert out["zones"] == [] and out["outside_zones"] is True and out["cells"] == []
+    assert out["adjacent_zones"] == [{"code": "H", "name": "近居民区园区"}]
+    assert [c["code"] for c in out["adjacent_cells"]] == ["B"]
+    assert out["nearest_zone"] == {"code": "H", "name": "近居民区园区", "distance_m": 0.0}
+
+
+def test_polygon_overlapping_a_zone_by_a_sliver_is_in_it(territory, adm):
+    # 1e-5° (0.95 m) into H over 0.002° (221.7 m): about 211 m², well above the 1 m² tolerance
+    out = check(box_site(120.005, 31.004, 120.01001, 31.006), "wgs84", "2614", territory, adm)
+    assert [z["code"] for z in out["zones"]] == ["H", "P"] and out["adjacent_zones"] == []
 
 
 # ---------------------------------------------------------------- coordinates
@@ -432,3 +508,78 @@ def test_readme_documents_the_settings_and_their_defaults():
     for name in ("GEOAPP_ADMISSION_DIR", "industries.csv", "settings.toml", "outside",
                  "/api/admission-check", "/admission/print"):
         assert name in section, name
+
+
+def test_malformed_code_in_a_multi_line_list_names_its_own_line(tmp_path):
+    # "C26x" fails the code's shape (not just the list): line 10 holds it, line 8 the `codes =`
+    folder = write_admission(tmp_path / "bad", {"H.toml": HOUSING.replace('"C26"', '"C26x"')})
+    with pytest.raises(CatalogueError, match=r"H\.toml:10: entries\.0\.codes\.1: .*C26x"):
+        load_admission(folder)
+
+
+@pytest.mark.parametrize("zone", [" ", "", " P", "OUTSIDE", "Outside"])
+def test_blank_or_reserved_zone_is_refused_at_load(tmp_path, zone):
+    text = PARK.replace('zone = "P"', f'zone = "{zone}"')
+    folder = write_admission(tmp_path / "z", {"P.toml": text})
+    with pytest.raises(CatalogueError, match=r"P\.toml:2: zone"):
+        load_admission(folder)
+
+
+def test_outside_in_lower_case_is_the_outside_catalogue(tmp_path):
+    adm = load_admission(write_admission(tmp_path / "o", {"x.toml": OUTSIDE_CATALOGUE}))
+    assert list(adm.catalogues) == ["outside"]
+
+
+def test_class_without_its_group_is_refused_naming_the_line(tmp_path):
+    folder = write_admission(tmp_path / "ind", {})
+    path = folder / "industries.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    line = rows.index("352,化工、木材、非金属加工专用设备制造") + 1  # 1-based; 3521 moves up to it
+    path.write_text("\n".join(r for r in rows if not r.startswith("352,")) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(CatalogueError, match=rf"industries\.csv:{line}: 行业代码 3521 的上级 352"):
+        load_admission(folder)
+
+
+def test_divisions_33_and_35_have_every_group_and_class():
+    names = load_admission(bundled("layers") / "admission").industries.names
+    # GB/T 4754-2017, written out by hand
+    for division, groups in {
+        "33": {"331": ["3311", "3312"], "332": ["3321", "3322", "3323", "3324", "3329"],
+               "333": ["3331", "3332", "3333"], "334": ["3340"],
+               "335": ["3351", "3352", "3353", "3359"], "336": ["3360"],
+               "337": ["3371", "3372", "3373", "3379"], "338": ["3381", "3382", "3383", "3389"],
+               "339": ["3391", "3392", "3393", "3394", "3399"]},
+        "35": {"351": ["3511", "3512", "3513", "3514", "3515", "3516", "3517"],
+               "352": ["3521", "3522", "3523", "3524", "3525", "3529"],
+               "353": ["3531", "3532", "3533", "3534"],
+               "354": ["3541", "3542", "3543", "3544", "3545", "3546", "3549"],
+               "355": ["3551", "3552", "3553", "3554"], "356": ["3561", "3562", "3563", "3569"],
+               "357": ["3571", "3572", "3573", "3574", "3575", "3576", "3577", "3579"],
+               "358": ["3581", "3582", "3583", "3584", "3585", "3586", "3587", "3589"],
+               "359": ["3591", "3592", "3593", "3594", "3595", "3596", "3597", "3599"]},
+    }.items():
+        listed = sorted(c for c in names if c.startswith(division) and len(c) > 2)
+        assert listed == sorted([*groups, *(c for cs in groups.values() for c in cs)])
+    assert names["3311"] == "金属结构制造" and names["3517"] == "隧道施工专用机械制造"
+
+
+def test_every_division_a_catalogue_details_is_complete_down_to_its_groups():
+    """Where a bundled catalogue lists a group or class, the list has that division's groups."""
+    adm = load_admission(bundled("layers") / "admission")
+    names = adm.industries.names
+    detailed = {c[:2] for cat in adm.catalogues.values() for e in cat.entries for c in e.codes
+                if len(c) > 2}
+    assert detailed == {"25", "26", "27", "33"}
+    # the last group of each, per GB/T 4754-2017: all groups before it are numbered in order
+    last = {"25": "254", "26": "268", "27": "278", "33": "339"}
+    for d in detailed:
+        assert all(f"{d}{g}" in names for g in range(1, int(last[d][2]) + 1)), d
+
+
+def test_unknown_code_message_names_the_list_and_the_administrator(territory, adm):
+    with pytest.raises(AdmissionInputError) as info:
+        check(IN_PARK, "wgs84", "2699", territory, adm)
+    message = info.value.message
+    assert "industries.csv" in message and "管理员" in message and "administrator" in message
+    assert "大类" not in message  # no longer sends the planner to the division code

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import numpy as np
 import sqlalchemy as sa
 from conftest import PASSWORD, make_user
 
@@ -112,5 +113,45 @@ def test_planner_draws_a_polygon_and_types_gcj02(database, rules, live_url, brow
         # the map, the form and the result all fit the 360 px screen
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, width
+    finally:
+        context.close()
+
+
+def test_double_click_finish_and_crs_locked_while_clicked(database, rules, live_url, browser):
+    """A dblclick adds its vertex once; clicked (WGS84) points lock the CRS until edited."""
+    load_demo(database, rules, echo=lambda _msg: None)
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_url}/admission")
+        page.evaluate("window.admZonesReady")
+        page.check("input[name=mode][value=polygon]")
+        lat, lon = IN_CHEM_PARK
+        click_at(page, lat, lon)
+        click_at(page, lat, lon + 0.002)
+        # Leaflet sees click, click, dblclick here: the last vertex must be added once
+        xy = page.evaluate("([lat, lon]) => { const p = window.admMap.latLngToContainerPoint("
+                           "[lat, lon]); return [p.x, p.y]; }", [lat + 0.0015, lon + 0.002])
+        box = page.locator("#adm-map").bounding_box()
+        page.mouse.dblclick(box["x"] + xy[0], box["y"] + xy[1])
+        wgs = [tuple(map(float, ln.split(","))) for ln in
+               page.input_value("#adm-coords").splitlines()]
+        assert len(wgs) == 3 and page.input_value("#adm-crs") == "wgs84"
+        # clicked points are WGS84: the coordinate system stays locked to it, with a note
+        assert page.locator("#adm-crs").is_disabled()
+        assert page.locator("#adm-crs-note").is_visible()
+        page.fill("#adm-industry", "C2672")
+        page.click("#adm-check")
+        page.wait_for_function("window.admLastResult && window.admLastResult.crs_used === 'wgs84'")
+        ring = page.evaluate("window.admLastResult.site.coordinates[0]")
+        assert len(ring) == 4  # three vertices and the closing one
+        for v in wgs:  # where clicked (the ring may be re-oriented)
+            assert np.abs(np.array(ring[:3]) - v).max(axis=1).min() < 3e-6, (v, ring)
+        # typed coordinates are the planner's: typing unlocks the system, the text stays
+        page.fill("#adm-coords", "120.345050,31.578000")
+        assert page.locator("#adm-crs").is_enabled()
+        assert page.locator("#adm-crs-note").is_hidden()
+        page.select_option("#adm-crs", "gcj02")
+        assert page.input_value("#adm-coords") == "120.345050,31.578000"
     finally:
         context.close()

@@ -13,7 +13,14 @@ from urllib.parse import quote
 import pytest
 import shapely
 from conftest import make_app, make_user
-from test_admission import HAZARDS, HOUSING, PARK, write_admission
+from test_admission import (
+    HAZARDS,
+    HOUSING,
+    OUTSIDE_CATALOGUE,
+    PARK,
+    box_site,
+    write_admission,
+)
 
 from geoapp.catalogue import CatalogueError
 from geoapp.models import Cell, Point, Town, Village, Zone
@@ -82,6 +89,49 @@ def test_straddling_polygon_over_http(web):
     assert [(z["code"], z["verdict"]) for z in out["zones"]] == [
         ("H", "prohibited"), ("P", "restricted")]
     assert out["verdict"] == "prohibited"
+
+
+def test_stored_zones_boundaries_and_the_outside_over_http(database, seeded, tmp_path):
+    """The stored (MultiPolygon) zones on either backend: edge contact and the outside part."""
+    folder = write_admission(tmp_path / "o", {"P.toml": PARK, "H.toml": HOUSING,
+                                              "outside.toml": OUTSIDE_CATALOGUE})
+    app = make_app(database, ADMISSION_DIR=str(folder))
+    try:
+        client = app.test_client()
+
+        def post(site):
+            r = client.post(API, json={"site": site, "crs": "wgs84", "industry": "2614"})
+            assert r.status_code == 200, r.get_data(as_text=True)
+            return r.get_json()
+
+        # half in park P, half west of every zone: the outside catalogue prohibits 26
+        part = post(box_site(119.995, 31.004, 120.005, 31.006))
+        assert [(z["code"], z["verdict"]) for z in part["zones"]] == [
+            ("P", "restricted"), ("outside", "prohibited")]
+        assert part["verdict"] == "prohibited" and part["outside_zones"] is False
+        sheet = client.get("/admission/print?site=" + quote(json.dumps(
+            box_site(119.995, 31.004, 120.005, 31.006))) + "&crs=wgs84&industry=2614")
+        text = sheet.get_data(as_text=True)
+        assert sheet.status_code == 200 and "功能区以外区域（105" in text and "平方米" in text
+        # in P, its east edge on the P/H boundary: H's prohibition does not apply
+        edge = post(box_site(120.005, 31.004, 120.01, 31.006))
+        assert [(z["code"], z["verdict"]) for z in edge["zones"]] == [("P", "restricted")]
+        assert edge["verdict"] == "restricted"
+        assert [z["code"] for z in edge["adjacent_zones"]] == ["H"]
+        assert [c["code"] for c in edge["cells"]] == ["A"]
+        assert [c["code"] for c in edge["adjacent_cells"]] == ["B"]
+    finally:
+        app.extensions["geoapp.db"].dispose()
+
+
+def test_a_body_over_1_mb_is_refused_before_parsing(web):
+    big = {"type": "Polygon", "coordinates": [[[120.005, 31.005]] * 60_000]}
+    body = json.dumps({"site": big, "crs": "wgs84", "industry": "2614"})
+    assert len(body) > 1_000_000
+    r = web.post(API, data=body, content_type="application/json")
+    assert r.status_code == 413
+    out = r.get_json()
+    assert (out["error"], out["field"]) == ("too_large", "site") and "1 MB" in out["message"]
 
 
 @pytest.mark.parametrize(("body", "field", "error"), [

@@ -72,10 +72,33 @@
     }
   }
 
+  // Map clicks are WGS84. While the box holds what the map wrote, the coordinate system is
+  // locked to WGS84 (read as GCJ-02 they would land hundreds of metres away); typing in
+  // the box unlocks it. Conversions happen on the server only (geoapp/crs.py).
+  function writeCoords(points) {
+    $("adm-coords").value = points.map(function (p) { return fmt(p.lng) + "," + fmt(p.lat); })
+      .join("\n");
+    $("adm-crs").value = "wgs84";
+    state.mapText = $("adm-coords").value;  // what the map wrote
+    lockCrs();
+  }
+
+  function lockCrs() {
+    var fromMap = state.mapText !== undefined && state.mapText !== "" &&
+      $("adm-coords").value === state.mapText;
+    $("adm-crs").disabled = fromMap;
+    $("adm-crs-note").hidden = !fromMap;
+  }
+  $("adm-coords").addEventListener("input", lockCrs);
+
   function syncText() {
-    $("adm-coords").value = state.vertices.map(function (p) { return fmt(p.lng) + "," + fmt(p.lat); }).join("\n");
-    $("adm-crs").value = "wgs84"; // the map is WGS84: clicked coordinates are too
+    writeCoords(state.vertices);
     $("adm-vertices").textContent = T.vertices.replace("{n}", state.vertices.length);
+  }
+
+  function sameVertex(a, b) {
+    // Leaflet fires two clicks before a dblclick, a pixel or so apart at most
+    return a && b && map.latLngToContainerPoint(a).distanceTo(map.latLngToContainerPoint(b)) < 3;
   }
 
   map.on("click", function (e) {
@@ -83,6 +106,7 @@
       state.vertices = [e.latlng];
     } else {
       if (state.closed) { state.vertices = []; state.closed = false; }
+      if (sameVertex(state.vertices[state.vertices.length - 1], e.latlng)) return;
       state.vertices.push(e.latlng);
     }
     syncText();
@@ -117,6 +141,7 @@
   $("adm-clear").addEventListener("click", function () {
     state.vertices = []; state.closed = false; draft.clearLayers(); result.clearLayers();
     $("adm-coords").value = "";
+    lockCrs();
   });
 
   // ---- the industry -------------------------------------------------------------------
@@ -178,6 +203,8 @@
     for (var i = 0; i < lines.length; i++) {
       var parts = lines[i].split(/[\s,，;；]+/).filter(Boolean).map(Number);
       if (parts.length !== 2 || !isFinite(parts[0]) || !isFinite(parts[1])) return null;
+      var last = pts[pts.length - 1];
+      if (last && last[0] === parts[0] && last[1] === parts[1]) continue; // a repeated vertex
       pts.push(parts);
     }
     if (pts.length === 1) return { type: "Point", coordinates: pts[0] };
@@ -244,7 +271,8 @@
       node.appendChild(el("ol", null, r.conditions.map(function (c) { return el("li", { text: c }); })));
     }
     if (r.match === "partial") node.appendChild(el("div", { className: "note", text: T.match_partial }));
-    node.appendChild(el("div", { className: "src", text: T.source + "：" + r.source }));
+    // a zone without a catalogue gives a reason with no source document
+    if (r.source) node.appendChild(el("div", { className: "src", text: T.source + "：" + r.source }));
     return node;
   }
 
@@ -274,8 +302,16 @@
       zones.appendChild(zoneBox(title, doc.verdict, doc.reasons, doc.outside_catalogue, T.no_reasons));
     }
     doc.zones.forEach(function (z) {
-      zones.appendChild(zoneBox(z.name + "（" + z.code + "）", z.verdict, z.reasons, z.catalogue, T.no_reasons));
+      // the part of a polygon site outside every zone answers to the outside catalogue
+      var title = z.code === "outside"
+        ? T.outside_part + "（" + Math.round(z.area_m2) + " " + T.square_metres + "）"
+        : z.name + "（" + z.code + "）";
+      zones.appendChild(zoneBox(title, z.verdict, z.reasons, z.catalogue, T.no_reasons));
     });
+    if (doc.adjacent_zones && doc.adjacent_zones.length) {
+      zones.appendChild(el("p", { className: "note", text: T.adjacent_zones + "：" +
+        doc.adjacent_zones.map(function (z) { return z.name + "（" + z.code + "）"; }).join("、") }));
+    }
     var cells = $("adm-cells");
     cells.textContent = "";
     if (!doc.cells.length) cells.appendChild(el("li", { className: "empty", text: T.no_cells }));
