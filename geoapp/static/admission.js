@@ -15,19 +15,7 @@
   var T = config.t;
   var $ = function (id) { return document.getElementById(id); };
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "className") node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
-      if (c === null || c === undefined) return;
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
+  var el = window.geoappDom.el;  // static/dom.js: text only, never HTML
 
   // ---- the map ------------------------------------------------------------------------
 

@@ -31,26 +31,7 @@
 
   // ------------------------------------------------------------------ helpers
 
-  function el(tag, props) {
-    var node = document.createElement(tag);
-    if (props) {
-      Object.keys(props).forEach(function (k) {
-        var v = props[k];
-        if (v === undefined || v === null || v === false) return;
-        if (k === "text") node.textContent = v;
-        else if (k === "className") node.className = v;
-        else if (k === "dataset") Object.keys(v).forEach(function (d) { node.dataset[d] = v[d]; });
-        else node.setAttribute(k, v === true ? "" : v);
-      });
-    }
-    for (var i = 2; i < arguments.length; i++) {
-      var c = arguments[i];
-      if (c === undefined || c === null || c === false) continue;
-      node.appendChild(typeof c === "string" || typeof c === "number"
-        ? document.createTextNode(String(c)) : c);
-    }
-    return node;
-  }
+  var el = window.geoappDom.el;  // static/dom.js: text only, never HTML
 
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 

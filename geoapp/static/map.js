@@ -33,21 +33,7 @@
 
   // ---- small DOM helpers (textContent only) ------------------------------------------
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    if (attrs) {
-      Object.keys(attrs).forEach(function (k) {
-        if (k === "text") node.textContent = attrs[k];
-        else if (k === "className") node.className = attrs[k];
-        else node.setAttribute(k, attrs[k]);
-      });
-    }
-    (children || []).forEach(function (c) {
-      if (c === null || c === undefined) return;
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
+  var el = window.geoappDom.el;  // static/dom.js: text only, never HTML
 
   function row(label, value) {
     var v = value instanceof Node ? value : document.createTextNode(value === null || value === undefined ? "—" : String(value));
@@ -188,7 +174,8 @@
       el("div", { className: "section", text: T.hazards }), hz, link,
     ]);
     if (!latlng) latlng = state.polygons[i].getCenter();
-    L.popup({ maxWidth: 320, autoPanPaddingTopLeft: [10, 60] }).setLatLng(latlng).setContent(box).openOn(map);
+    // clear of the zoom buttons (left) and the filters button (top)
+    L.popup({ maxWidth: 320, autoPanPaddingTopLeft: [56, 60] }).setLatLng(latlng).setContent(box).openOn(map);
     fetchJSON(config.urls.cell + encodeURIComponent(code)).then(function (detail) {
       var ms = detail.properties.members || [];
       while (members.firstChild) members.removeChild(members.firstChild);
@@ -489,7 +476,7 @@
   function openPoint(id, latlng) {
     var box = el("div", { id: "point-popup", className: "gm-popup gm-point-popup", "data-id": String(id) },
       [el("p", { className: "muted", text: T.loading })]);
-    var popup = L.popup({ maxWidth: 320, autoPanPaddingTopLeft: [10, 60] }).setContent(box);
+    var popup = L.popup({ maxWidth: 320, autoPanPaddingTopLeft: [56, 60] }).setContent(box);
     if (latlng) popup.setLatLng(latlng).openOn(map);
     return fetchJSON(config.urls.point + id).then(function (f) {
       var p = f.properties;
