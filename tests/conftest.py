@@ -9,6 +9,7 @@ tested one. Set GEOAPP_TEST_BACKENDS=sqlite to run the embedded default alone.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -333,3 +334,25 @@ def browser():
                   "--disable-component-update", "--no-first-run"])
         yield chromium
         chromium.close()
+
+
+@contextlib.contextmanager
+def watched_page(browser, width: int = 1280, height: int = 800, **options):
+    """A page in a fresh browser context; yields (page, request URLs, script errors)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
+    requests, errors = [], []
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        yield page, requests, errors
+    finally:
+        context.close()
+
+
+def log_in(page, base: str, username: str, password: str = PASSWORD, next_path=None) -> None:
+    """Log in through the real form (the caller waits for where it lands)."""
+    page.goto(f"{base}/login" + (f"?next={next_path}" if next_path else ""))
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import sqlalchemy as sa
-from conftest import PASSWORD, make_user
+from conftest import log_in, make_user, watched_page
 
 from geoapp.demo import load_demo
 from geoapp.models import Zone
@@ -33,17 +33,8 @@ def test_planner_checks_a_site_in_the_chemical_park(database, rules, live_url, b
     with database.transaction() as s:
         s.scalar(sa.select(Zone).where(Zone.code == "GNQ-02")).name = "示范化工园区" + XSS
     make_user(database, "planner")
-    requests = []
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.on("request", lambda r: requests.append(r.url))
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        page.goto(f"{live_url}/login?next=/admission")
-        page.fill("#username", "planner")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+    with watched_page(browser, 1280, 800) as (page, requests, errors):
+        log_in(page, live_url, "planner", next_path="/admission")
         page.wait_for_url(f"{live_url}/admission")
         page.evaluate("window.admZonesReady")
         assert page.locator("#adm-map path.leaflet-interactive").count() == 4  # the zones
@@ -73,14 +64,12 @@ def test_planner_checks_a_site_in_the_chemical_park(database, rules, live_url, b
         assert page.locator("#adm-hazards .adm-hz-n").count() == n
 
         href = page.get_attribute("#adm-print", "href")
-        sheet = context.new_page()
+        sheet = page.context.new_page()
         sheet.goto(live_url + href)
         text = sheet.inner_text("body")
         assert "核查结论：限制" in text and "2614 有机化学原料制造" in text
         assert "示范化工园区" + XSS in text
         assert page.evaluate("window.__xss") is None and sheet.evaluate("window.__xss") is None
-    finally:
-        context.close()
     assert not errors, errors
     hosts = {urlsplit(u).hostname for u in requests if not u.startswith("data:")}
     assert hosts == {"127.0.0.1"}, hosts

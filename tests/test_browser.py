@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, make_user
+from conftest import log_in, make_user, watched_page
 
 from geoapp.demo import load_demo
 from geoapp.models import Cell, Hazard, Point
@@ -47,17 +47,8 @@ def walk(database, rules):
 
 def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, browser):
     hazard_id = walk
-    requests = []
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.on("request", lambda r: requests.append(r.url))
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        page.goto(f"{live_url}/login")
-        page.fill("#username", "grid")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+    with watched_page(browser, 1280, 800) as (page, requests, errors):
+        log_in(page, live_url, "grid")
         page.wait_for_url(f"{live_url}/cells/{CELL}")  # a grid member lands on their cell
 
         # the leader's view of the whole territory: every cell, four colours
@@ -127,8 +118,6 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
 
         assert page.evaluate("window.__xss") is None, "injected markup ran"
         assert not errors, errors
-    finally:
-        context.close()
     hosts = {urlsplit(u).hostname for u in requests if not u.startswith("data:")}
     assert hosts == {"127.0.0.1"}, hosts
     assert len(requests) > 10
