@@ -1,12 +1,13 @@
 """The leaders' reports: reads the rows once, then groups them by area, industry and month.
 
 ``load`` is the one query layer (territory, points, hazards with their event
-logs); the other functions are pure over its ``Dataset`` and return plain
+logs: geoapp.reportdata); the other functions are pure over its ``Dataset`` and return plain
 dicts for the pages, the JSON API, the bulletin workbook and the CLI. The
 hazard figures are geoapp.statistics (history) and geoapp.ranks (tie rule)
 over geoapp.rectification (overdue, rate, stock/increment); the four-colour
 levels of points and cells on a past day are the risk engine's
-(geoapp.risk) over that history.
+(geoapp.risk) over that history (geoapp.pastlevels). Each state, snapshot
+and level on a day is computed once per dataset (``Dataset.memo``).
 
 A hazard's area is its point's cell (then village, town); hazards at points
 outside every cell are counted in the territory's totals and shown as their
@@ -19,95 +20,24 @@ like are 未分类.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from types import SimpleNamespace
+from collections import defaultdict
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
+import numpy as np
 
-from geoapp import ranks, rectification, risk
+from geoapp import ranks, rectification
 from geoapp import statistics as st
-from geoapp.divisions import division_label, division_of
-from geoapp.layers import Rules
-from geoapp.models import Cell, Hazard, HazardEvent, Point, Town, Village
+from geoapp.divisions import division_label
+from geoapp.groupfigures import grouped_figures
+from geoapp.pastlevels import cell_levels, point_counts, point_levels, point_tables
+from geoapp.pastlevels import empty as empty_counts
+from geoapp.reportdata import Dataset, Places, load, load_hazards, load_places
+from geoapp.timeline import CLOSED, NOT_FOUND
+
+__all__ = ["Dataset", "Places", "load", "load_places", "load_hazards", "areas", "industries",
+           "areas_total", "ranking", "trend", "overdue_list", "bulletin", "find_village",
+           "village_key", "cell_levels", "point_levels", "point_counts"]
 
 OUTSIDE = "网格外"  # the row of hazards at points outside every cell
-
-
-@dataclass
-class Dataset:
-    """Everything the reports read, loaded once per request or bulletin."""
-
-    villages: list[dict]  # id, name, code, town
-    cells: dict[str, dict]  # code → code, name, village_id, members, supervisor, …
-    points: list[SimpleNamespace]  # id, layer, name, cell_code, inherent_level, division
-    records: list[st.HazardRecord]
-    rules: Rules
-
-    @property
-    def tz(self) -> str:
-        return self.rules.risk.hazards.timezone
-
-    @property
-    def cutoff(self) -> dt.date:
-        return self.rules.risk.hazards.stock_cutoff
-
-    def today(self) -> dt.date:
-        return rectification.today_in(self.tz)
-
-
-def load(session: Session, rules: Rules) -> Dataset:
-    """Read territory, points and hazards (with their events) for the reports."""
-    tz = rules.risk.hazards.timezone
-    villages = [
-        {"id": vid, "name": name, "code": code, "town": town}
-        for vid, name, code, town in session.execute(
-            sa.select(Village.id, Village.name, Village.code, Town.name)
-            .join(Town, Village.town_id == Town.id).order_by(Village.code, Village.name))
-    ]
-    cells = {
-        r.code: {"code": r.code, "name": r.name, "village_id": r.village_id,
-                 "members": r.members or [], "supervisor": r.supervisor,
-                 "supervising_unit": r.supervising_unit}
-        for r in session.execute(
-            sa.select(Cell.code, Cell.name, Cell.village_id, Cell.members, Cell.supervisor,
-                      Cell.supervising_unit).order_by(Cell.code))
-    }
-    rows = session.execute(
-        sa.select(Point.id, Point.layer, Point.key, Point.name, Point.cell_code,
-                  Point.inherent_level, Point.industry, Point.attrs)
-    ).all()
-    # an enterprise's USCC (its key) → its industry, for the points it owns
-    owner_industry = {r.key: r.industry for r in rows if r.layer == "enterprise"}
-    points = [
-        SimpleNamespace(
-            id=r.id, layer=r.layer, name=r.name, cell_code=r.cell_code,
-            inherent_level=r.inherent_level,
-            division=division_of(r.industry or owner_industry.get(
-                (r.attrs or {}).get("enterprise_uscc") or "")))
-        for r in rows
-    ]
-    by_id = {p.id: p for p in points}
-    events = defaultdict(list)
-    # date order (statistics.history reads it so): a backdated event has a later id
-    for e in session.execute(sa.select(HazardEvent.hazard_id, HazardEvent.at,
-                                       HazardEvent.to_state)
-                             .order_by(HazardEvent.at, HazardEvent.id)):
-        events[e.hazard_id].append(e)
-    records = []
-    for h in session.scalars(sa.select(Hazard).order_by(Hazard.code)):
-        closes, steps = st.history(events[h.id], h.state, h.closed_on, h.found_on, tz)
-        point = by_id[h.point_id]
-        records.append(st.HazardRecord(
-            id=h.id, level=h.level, source=h.source, found_on=h.found_on, deadline=h.deadline,
-            listed=bool(h.listed), state=h.state, closes=closes, steps=steps,
-            cell_code=point.cell_code, division=point.division, point_id=point.id,
-            info={"code": h.code, "description": h.description, "point": point.name,
-                  "responsible_unit": h.responsible_unit,
-                  "responsible_person": h.responsible_person}))
-    return Dataset(villages, cells, points, records, rules)
 
 
 # ---- grouping ------------------------------------------------------------------------
@@ -125,126 +55,94 @@ def _cells_of(ds: Dataset) -> dict[int, list[str]]:
     return out
 
 
-# ---- points and cells at the end of a day -------------------------------------------
+# ---- areas and industries -----------------------------------------------------------
 
 
-def _open_major_points(ds: Dataset, day: dt.date) -> set[int]:
-    return {r.point_id for r in ds.records
-            if r.level == "major" and st.state_on(r, day) not in (None, "closed")}
+def _figures(ds: Dataset, period: st.Period, today: dt.date, name: str, key,
+             groups: list) -> dict:
+    """statistics.hazard_figures of the hazards of each group (``key(record)``), at once.
 
-
-def point_levels(ds: Dataset, day: dt.date) -> dict[int, str]:
-    """Every point's four-colour level at the end of ``day``: point id → level.
-
-    The risk engine's escalation of the point's inherent level by whether it
-    had an open 重大事故隐患 then, not the level stored today. Point
-    inventories and inherent levels are today's: they have no history.
+    ``name`` names the grouping: each record's group is found once per dataset.
     """
-    open_major = _open_major_points(ds, day)
-    return {p.id: risk.escalated_level(p.inherent_level, p.id in open_major, ds.rules.risk)
-            for p in ds.points}
+    def compute():
+        index = {group: i for i, group in enumerate(groups)}
+        return np.fromiter((index.get(key(r), -1) for r in ds.records), np.int64,
+                           len(ds.records))
 
-
-def cell_levels(ds: Dataset, day: dt.date, levels: Mapping[int, str] | None = None
-                ) -> dict[str, str]:
-    """Every cell's level at the end of ``day``: the area rule over its points' ``levels``.
-
-    ``levels`` are point_levels(ds, day), computed here when not given.
-    """
-    levels = point_levels(ds, day) if levels is None else levels
-    per_cell: dict[str, Counter] = {code: Counter() for code in ds.cells}
-    for p in ds.points:
-        if p.cell_code in per_cell:
-            per_cell[p.cell_code][levels[p.id]] += 1
-    return {code: risk.area_level(c, ds.rules.risk.area) for code, c in per_cell.items()}
-
-
-def point_counts(points: Iterable, levels: Mapping[int, str], layers: Iterable[str]) -> dict:
-    """Points per layer and level: {layer: {red, orange, yellow, blue, total}}.
-
-    ``points`` have ``id`` and ``layer``; ``levels`` are point_levels' (at
-    the end of the period).
-
-    Examples
-    --------
-    >>> c = point_counts([SimpleNamespace(id=1, layer="enterprise")], {1: "red"}, ["enterprise"])
-    >>> c["enterprise"]["red"], c["enterprise"]["total"], c["total"]
-    (1, 1, 1)
-    """
-    out = {layer: {**dict.fromkeys(risk.LEVEL_ORDER, 0), "total": 0} for layer in layers}
-    for p in points:
-        row = out.setdefault(p.layer, {**dict.fromkeys(risk.LEVEL_ORDER, 0), "total": 0})
-        row[levels[p.id]] += 1
-        row["total"] += 1
-    out["total"] = sum(row["total"] for row in out.values())
-    return out
-
-
-def _row(ds: Dataset, records, points, period: st.Period, today: dt.date,
-         levels: Mapping[int, str], **head) -> dict:
-    return {**head, "points": point_counts(points, levels, ds.rules.layers),
-            "hazards": st.hazard_figures(records, period, today, ds.cutoff)}
+    group = ds.memo(("record_groups", name, tuple(groups)), compute)
+    return dict(zip(groups, grouped_figures(ds.timeline, ds.records, group, len(groups), period,
+                                            today, ds.cutoff), strict=True))
 
 
 def areas(ds: Dataset, period: st.Period, today: dt.date | None = None) -> dict:
     """Figures for the territory, each town, each village (and 网格外), each cell."""
     today = today or ds.today()
+    day = period.as_of(today)
     village_of = _village_of(ds)
-    by_village, by_cell = defaultdict(list), defaultdict(list)
-    for r in ds.records:
-        by_cell[r.cell_code].append(r)
-        by_village[village_of.get(r.cell_code)].append(r)
-    pts_village, pts_cell = defaultdict(list), defaultdict(list)
-    for p in ds.points:
-        pts_cell[p.cell_code].append(p)
-        pts_village[village_of.get(p.cell_code)].append(p)
-    plevels = point_levels(ds, period.as_of(today))
-    levels = cell_levels(ds, period.as_of(today), plevels)
-    cells_of = _cells_of(ds)
     vmeta = {v["id"]: v for v in ds.villages}
+    town_names = list(dict.fromkeys(v["town"] for v in ds.villages))
+
+    def town_of(code):
+        return vmeta[village_of[code]]["town"] if code in village_of else None
+
+    fig_cell = _figures(ds, period, today, "cell", lambda r: r.cell_code, list(ds.cells))
+    fig_village = _figures(ds, period, today, "village",
+                           lambda r: village_of.get(r.cell_code),
+                           [v["id"] for v in ds.villages] + [None])
+    fig_town = _figures(ds, period, today, "town", lambda r: town_of(r.cell_code),
+                        town_names)
+    pts_village = point_tables(ds, day, "village", lambda p: village_of.get(p.cell_code))
+    pts_cell = point_tables(ds, day, "cell", lambda p: p.cell_code)
+    pts_town = point_tables(ds, day, "town", lambda p: town_of(p.cell_code))
+    none = empty_counts(ds)
+    levels = cell_levels(ds, day)
+    cells_of = _cells_of(ds)
     villages = []
     for v in ds.villages:
         codes = cells_of[v["id"]]
-        villages.append(_row(ds, by_village[v["id"]], pts_village[v["id"]], period, today,
-                             plevels, code=v["code"], name=v["name"], town=v["town"],
-                             id=v["id"], cells=len(codes),
-                             red_cells=sum(levels[c] == "red" for c in codes)))
-    outside = _row(ds, by_village[None], pts_village[None], period, today, plevels,
-                   code=None, name=OUTSIDE, town=None, cells=0, red_cells=0)
+        villages.append({"code": v["code"], "name": v["name"], "town": v["town"], "id": v["id"],
+                         "cells": len(codes), "red_cells": sum(levels[c] == "red" for c in codes),
+                         "points": pts_village.get(v["id"], none), "hazards": fig_village[v["id"]]})
+    outside = {"code": None, "name": OUTSIDE, "town": None, "cells": 0, "red_cells": 0,
+               "points": pts_village.get(None, none), "hazards": fig_village[None]}
     towns = []
-    for town in dict.fromkeys(v["town"] for v in ds.villages):
+    for town in town_names:
         ids = {v["id"] for v in ds.villages if v["town"] == town}
-        towns.append(_row(ds, [r for i in ids for r in by_village[i]],
-                          [p for i in ids for p in pts_village[i]], period, today, plevels,
-                          name=town,
-                          red_cells=sum(levels[c] == "red" for i in ids for c in cells_of[i])))
+        towns.append({"name": town,
+                      "red_cells": sum(levels[c] == "red" for i in ids for c in cells_of[i]),
+                      "points": pts_town.get(town, none), "hazards": fig_town[town]})
     # village_id: two villages of one name (in different towns) keep their cells apart
-    cells = [_row(ds, by_cell[code], pts_cell[code], period, today, plevels, code=code,
-                  name=cell["name"], village=vmeta[cell["village_id"]]["name"],
-                  village_id=cell["village_id"], risk_level=levels[code])
+    cells = [{"code": code, "name": cell["name"], "village": vmeta[cell["village_id"]]["name"],
+              "village_id": cell["village_id"], "risk_level": levels[code],
+              "points": pts_cell.get(code, none), "hazards": fig_cell[code]}
              for code, cell in ds.cells.items()]
-    total = _row(ds, ds.records, ds.points, period, today, plevels, name="合计",
-                 red_cells=sum(lv == "red" for lv in levels.values()))
-    return {"period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
-            "total": total, "towns": towns, "villages": villages, "outside": outside,
-            "cells": cells}
+    return {"period": period.to_dict(), "as_of": day.isoformat(),
+            "total": areas_total(ds, period, today), "towns": towns, "villages": villages,
+            "outside": outside, "cells": cells}
 
 
 def industries(ds: Dataset, period: st.Period, today: dt.date | None = None) -> dict:
     """Figures per GB/T 4754 division (those with points or hazards), 未分类 last."""
     today = today or ds.today()
-    recs, pts = defaultdict(list), defaultdict(list)
-    for r in ds.records:
-        recs[r.division].append(r)
-    for p in ds.points:
-        pts[p.division].append(p)
-    divisions = sorted(set(recs) | set(pts), key=lambda d: (d == "", d))
-    plevels = point_levels(ds, period.as_of(today))
-    rows = [_row(ds, recs[d], pts[d], period, today, plevels, division=d,
-                 name=division_label(d))
+    day = period.as_of(today)
+    pts = point_tables(ds, day, "division", lambda p: p.division)
+    divisions = sorted({r.division for r in ds.records} | set(pts), key=lambda d: (d == "", d))
+    figures = _figures(ds, period, today, "division", lambda r: r.division, divisions)
+    none = empty_counts(ds)
+    rows = [{"division": d, "name": division_label(d), "points": pts.get(d, none),
+             "hazards": figures[d]}
             for d in divisions]
-    return {"period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
-            "industries": rows}
+    return {"period": period.to_dict(), "as_of": day.isoformat(), "industries": rows}
+
+
+def areas_total(ds: Dataset, period: st.Period, today: dt.date) -> dict:
+    """The territory's figures alone (hazards and points)."""
+    day = period.as_of(today)
+    points = point_tables(ds, day, "all", lambda p: None).get(None, empty_counts(ds))
+    return {"name": "合计",
+            "red_cells": sum(lv == "red" for lv in cell_levels(ds, day).values()),
+            "points": points,
+            "hazards": _figures(ds, period, today, "all", lambda r: None, [None])[None]}
 
 
 # ---- ranking and trend --------------------------------------------------------------
@@ -253,6 +151,7 @@ def industries(ds: Dataset, period: st.Period, today: dt.date | None = None) -> 
 def _rank_rows(ds: Dataset, month: st.Period, today: dt.date, village: dict | None) -> list:
     day = month.as_of(today)
     levels = cell_levels(ds, day)
+    items = ds.snapshot(day)
     village_of, cells_of = _village_of(ds), _cells_of(ds)
     groups = defaultdict(list)
     for r in ds.records:
@@ -268,7 +167,7 @@ def _rank_rows(ds: Dataset, month: st.Period, today: dt.date, village: dict | No
                  for v in ds.villages]
     rows = []
     for unit in units:
-        snap = st.snapshot(groups[unit["code"] if village else unit["id"]], day)
+        snap = st.snapshot(groups[unit["code"] if village else unit["id"]], day, items)
         roll = rectification.rollup(snap, day, ds.cutoff)
         rows.append({**unit, "total": roll["total"], "closed_total": roll["closed"],
                      "open": roll["open"], "overdue": roll["overdue"],
@@ -314,15 +213,16 @@ def trend(ds: Dataset, month: st.Period, today: dt.date | None = None, count: in
     """Open and overdue major hazards (and all open) at the end of each of ``count`` months."""
     today = today or ds.today()
     out = {"months": [], "major_open": [], "major_overdue": [], "open": []}
+    timeline = ds.timeline
+    major = ds.memo("major", lambda: np.array([r.level == "major" for r in ds.records], bool))
     for m in st.months_ending(month, count):
         day = m.as_of(today)
-        snap = st.snapshot(ds.records, day)
+        codes = timeline.codes(day)
+        open_ = (codes != NOT_FOUND) & (codes != CLOSED)
         out["months"].append(m.month)
-        out["major_open"].append(sum(s.level == "major" and s.state != "closed" for s in snap))
-        out["major_overdue"].append(sum(
-            s.level == "major" and rectification.is_overdue(s.state, s.deadline, day)
-            for s in snap))
-        out["open"].append(sum(s.state != "closed" for s in snap))
+        out["major_open"].append(int((open_ & major).sum()))
+        out["major_overdue"].append(int((timeline.overdue(day) & major).sum()))
+        out["open"].append(int(open_.sum()))
     return out
 
 
@@ -330,10 +230,10 @@ def overdue_list(ds: Dataset, day: dt.date) -> list[dict]:
     """Hazards overdue at the end of ``day``, longest overdue first, with the people on them."""
     vnames = {v["id"]: v for v in ds.villages}
     out = []
-    for r in ds.records:
-        state = st.state_on(r, day)
-        if state is None or not rectification.is_overdue(state, r.deadline, day):
-            continue
+    states = ds.states(day)
+    for i in np.flatnonzero(ds.timeline.overdue(day)).tolist():
+        r = ds.records[i]
+        state = states[r.id]
         cell = ds.cells.get(r.cell_code)
         village = vnames[cell["village_id"]] if cell else None
         out.append({
@@ -355,8 +255,9 @@ def bulletin(ds: Dataset, month: st.Period, today: dt.date | None = None) -> dic
     inds = industries(ds, month, today)["industries"]
     day = month.as_of(today)
     per_division = defaultdict(list)
+    states = ds.states(day)
     for r in ds.records:
-        state = st.state_on(r, day)
+        state = states[r.id]
         closed_day = st.close_day_in(r, month)
         if state not in (None, "closed") or closed_day is not None:
             per_division[r.division].append(
@@ -378,10 +279,3 @@ def bulletin(ds: Dataset, month: st.Period, today: dt.date | None = None) -> dic
         "trend": trend(ds, month, today),
     }
 
-
-def areas_total(ds: Dataset, period: st.Period, today: dt.date) -> dict:
-    """The territory's figures alone (hazards and points)."""
-    plevels = point_levels(ds, period.as_of(today))
-    levels = cell_levels(ds, period.as_of(today), plevels)
-    return _row(ds, ds.records, ds.points, period, today, plevels, name="合计",
-                red_cells=sum(lv == "red" for lv in levels.values()))

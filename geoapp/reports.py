@@ -5,17 +5,25 @@ Thin views over geoapp.reporting; every page has a JSON twin under
 (default: this month, in the configured time zone); a bad one is a 400
 naming the parameter (JSON under /api/, a message page otherwise). Reading
 follows the app's read policy (every logged-in role).
+
+The dataset and the last few computed reports are kept per process
+(``ReportCache``) until the data's fingerprint changes: a hazard move shows
+in the next request, and a page and its JSON twin are computed once.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import threading
+import time
+from collections import OrderedDict
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geoapp import bulletin, charts, db, ranks, rectification, reporting
+from geoapp import bulletin, charts, db, mapqueries, ranks, rectification, reportdata, reporting
 from geoapp import statistics as st
 
 bp = Blueprint("reports", __name__)
@@ -23,8 +31,88 @@ bp = Blueprint("reports", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+class ReportCache:
+    """Per process: the loaded dataset and the last few computed reports.
+
+    Keyed like the leader's map (geoapp.mapdata.MapCache) by the data's
+    fingerprint (``mapqueries.data_fingerprint``: it changes on every hazard
+    move, new hazard and import), checked on every request; a report also by
+    what it is for (period, village, today's date). At most ``size`` reports
+    are kept, and nothing older than ``max_age`` seconds (for changes made
+    outside geoapp, which the fingerprint cannot see).
+    """
+
+    def __init__(self, max_age: float = 60.0, size: int = 6):
+        self.max_age, self.size = max_age, size
+        self._lock = threading.Lock()
+        self._dataset: tuple | None = None  # (fingerprint, time loaded, Dataset)
+        self._places: tuple | None = None  # (its part of the fingerprint, time read, Places)
+        self._reports: OrderedDict = OrderedDict()  # key → (time computed, report)
+
+    def _young(self, at: float) -> bool:
+        return time.monotonic() - at < self.max_age
+
+    def dataset(self, session, rules) -> tuple[tuple, reporting.Dataset]:
+        """The data's fingerprint and the dataset loaded at it."""
+        fingerprint = mapqueries.data_fingerprint(session)
+        with self._lock:
+            got = self._dataset
+            if got is None or got[0] != fingerprint or not self._young(got[1]):
+                self._reports.clear()
+                # (count, max id) of cells and of points, and the import counter: when
+                # they are unchanged (a hazard moved or was recorded) only hazards are read
+                places_key = fingerprint[:4] + fingerprint[-1:]
+                keep = self._places is not None and self._places[0] == places_key and \
+                    self._young(self._places[1])
+                ds = reporting.load(session, rules, self._places[2] if keep else None)
+                if not keep or ds.places is not self._places[2]:
+                    self._places = (places_key, time.monotonic(), ds.places)
+                got = self._dataset = (fingerprint, time.monotonic(), ds)
+        return fingerprint, got[2]
+
+    def report(self, key: tuple, compute):
+        """``compute()``, or the result kept for ``key`` (which starts with the fingerprint)."""
+        with self._lock:
+            got = self._reports.get(key)
+            if got is not None and self._young(got[0]):
+                self._reports.move_to_end(key)
+                return got[1]
+        with reportdata.no_gc_pauses():
+            value = compute()
+        with self._lock:
+            if self._dataset is not None and self._dataset[0] == key[0]:
+                self._reports[key] = (time.monotonic(), value)
+                self._reports.move_to_end(key)
+                while len(self._reports) > self.size:
+                    self._reports.popitem(last=False)
+        return value
+
+
+@bp.record_once
+def _configure(state) -> None:
+    app = state.app
+    app.extensions["geoapp.reportcache"] = ReportCache(
+        max_age=float(app.config.get("MAP_CACHE_SECONDS", 60)))
+
+
 def _dataset() -> reporting.Dataset:
-    return reporting.load(db.session(), current_app.extensions["geoapp.rules"])
+    cache: ReportCache = current_app.extensions["geoapp.reportcache"]
+    fingerprint, ds = cache.dataset(db.session(), current_app.extensions["geoapp.rules"])
+    g.report_fingerprint = fingerprint
+    return ds
+
+
+def _cached(ds: reporting.Dataset, what: str, compute, *params):
+    """The report ``what`` for ``params`` from the cache, computed by ``compute()`` if not there.
+
+    Reports are shared between requests: views never change them.
+    """
+    key = (g.report_fingerprint, ds.today(), what, *params)
+    return current_app.extensions["geoapp.reportcache"].report(key, compute)
+
+
+def _village_id(village: dict | None):
+    return village["id"] if village else None
 
 
 def _period(ds: reporting.Dataset, month_only: bool = False) -> st.Period:
@@ -76,12 +164,13 @@ def page_data(ds: reporting.Dataset, period: st.Period, village: dict | None) ->
     today = ds.today()
     month = st.month_of(period.end)
     previous = st.previous_month(period) if period.month else None
+    areas = reporting.areas(ds, period, today)
     return {
         "period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
         "timezone": ds.tz, "stock_cutoff": ds.cutoff.isoformat(),
-        "total": reporting.areas_total(ds, period, today),
+        "total": areas["total"],  # reporting.areas_total's
         "previous_total": reporting.areas_total(ds, previous, today) if previous else None,
-        "areas": reporting.areas(ds, period, today),
+        "areas": areas,
         "industries": reporting.industries(ds, period, today)["industries"],
         "ranking": reporting.ranking(ds, month, today, village),
         "trend": reporting.trend(ds, month, today),
@@ -127,10 +216,13 @@ def page():
     ds = _dataset()
     period = _period(ds)
     village = _village(ds)
-    data = page_data(ds, period, village)
+    data = _cached(ds, "page", lambda: page_data(ds, period, village), period,
+                   _village_id(village))
     query = {k: v for k, v in request.args.items() if k in ("month", "from", "to")}
     return render_template(
-        "reports.html", data=data, charts=_charts(data), labels=_labels(), query=query,
+        "reports.html", data=data, labels=_labels(), query=query,
+        charts=_cached(ds, "charts", lambda: _charts(data), period, _village_id(village),
+                       str(get_locale())),
         layers={c: t.label for c, t in rules.layers.items()},
         level_labels={lv.code: lv.label for lv in rules.risk.levels},
         villages=[{**v, "key": reporting.village_key(v)} for v in ds.villages],
@@ -144,35 +236,44 @@ def api_page():
     """The JSON twin of /reports."""
     ds = _dataset()
     period = _period(ds)
-    return jsonify({**page_data(ds, period, _village(ds)), "tie_rule": ranks.TIE_RULE})
+    village = _village(ds)
+    data = _cached(ds, "page", lambda: page_data(ds, period, village), period,
+                   _village_id(village))
+    return jsonify({**data, "tie_rule": ranks.TIE_RULE})
 
 
 @bp.get("/api/reports/areas")
 def api_areas():
     """Figures for the territory, towns, villages (and 网格外) and cells for a period."""
     ds = _dataset()
-    return jsonify(reporting.areas(ds, _period(ds)))
+    period = _period(ds)
+    return jsonify(_cached(ds, "areas", lambda: reporting.areas(ds, period), period))
 
 
 @bp.get("/api/reports/industries")
 def api_industries():
     """Figures per GB/T 4754 division for a period."""
     ds = _dataset()
-    return jsonify(reporting.industries(ds, _period(ds)))
+    period = _period(ds)
+    return jsonify(_cached(ds, "industries", lambda: reporting.industries(ds, period), period))
 
 
 @bp.get("/api/reports/ranking")
 def api_ranking():
     """Villages (or with ``village``, its cells) ranked for a month, with last month's ranks."""
     ds = _dataset()
-    return jsonify(reporting.ranking(ds, _period(ds, month_only=True), village=_village(ds)))
+    month, village = _period(ds, month_only=True), _village(ds)
+    return jsonify(_cached(ds, "ranking", lambda: reporting.ranking(ds, month, village=village),
+                           month, _village_id(village)))
 
 
 @bp.get("/api/reports/trend")
 def api_trend():
     """Open (and overdue) major hazards at the end of each month up to ``month``."""
     ds = _dataset()
-    return jsonify(reporting.trend(ds, _period(ds, month_only=True), count=_months()))
+    month, count = _period(ds, month_only=True), _months()
+    return jsonify(_cached(ds, "trend", lambda: reporting.trend(ds, month, count=count),
+                           month, count))
 
 
 @bp.get("/api/reports/overdue")
@@ -188,8 +289,11 @@ def api_overdue():
 def api_bulletin():
     """The monthly bulletin's data (twin of /reports/print and bulletin.xlsx)."""
     ds = _dataset()
-    return jsonify({**reporting.bulletin(ds, _period(ds, month_only=True)),
-                    "tie_rule": ranks.TIE_RULE})
+    return jsonify({**_bulletin(ds, _period(ds, month_only=True)), "tie_rule": ranks.TIE_RULE})
+
+
+def _bulletin(ds: reporting.Dataset, month: st.Period) -> dict:
+    return _cached(ds, "bulletin", lambda: reporting.bulletin(ds, month), month)
 
 
 @bp.get("/reports/print")
@@ -197,7 +301,7 @@ def print_page():
     """The monthly bulletin as one printable A4 page set (twin: /api/reports/bulletin)."""
     ds = _dataset()
     month = _period(ds, month_only=True)
-    data = reporting.bulletin(ds, month)
+    data = _bulletin(ds, month)
     trend = data["trend"]
     chart = charts.line(_("重大事故隐患月末未销号数"), trend["months"], {
         _("重大隐患未销号"): trend["major_open"], _("其中逾期"): trend["major_overdue"]},
@@ -212,7 +316,7 @@ def bulletin_xlsx():
     ds = _dataset()
     month = _period(ds, month_only=True)
     buffer = io.BytesIO()
-    bulletin.write(reporting.bulletin(ds, month), buffer)
+    bulletin.write(_bulletin(ds, month), buffer)
     response = Response(buffer.getvalue(), mimetype=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="bulletin-{month.month}.xlsx"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -23,7 +23,8 @@ its record and its append-only event log, not from a stored snapshot:
   待整改 (open) before any.
 
 Overdue on day D is rectification.is_overdue with D as "today"; the deadline
-is the one on record (extensions are not kept as history yet).
+is the one on record (extensions are not kept as history yet). The history
+functions live in geoapp.timeline, with their vectorised form for many days.
 """
 
 from __future__ import annotations
@@ -31,12 +32,20 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from types import SimpleNamespace
-from zoneinfo import ZoneInfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from geoapp import rectification
+from geoapp.timeline import (  # noqa: F401  (a hazard's history, part of this module's API)
+    HazardRecord,
+    close_day_in,
+    history,
+    is_closed_on,
+    local_day,
+    snapshot,
+    snapshot_item,
+    state_on,
+)
 
 LEVELS = tuple(rectification.LEVEL_LABELS)
 SOURCES = tuple(rectification.SOURCE_LABELS)
@@ -198,128 +207,7 @@ def months_ending(period: Period, count: int) -> list[Period]:
     return months
 
 
-# ---- a hazard's history ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HazardRecord:
-    """One hazard as the reports see it: its fields, its history, where it is.
-
-    ``closes``: close periods (first closed day, first day open again or None);
-    ``steps``: (local date, state) of its events that are not closes, in order.
-    """
-
-    id: int
-    level: str
-    source: str
-    found_on: dt.date
-    deadline: dt.date
-    listed: bool = False
-    state: str = "open"  # today's state
-    closes: tuple = ()
-    steps: tuple = ()
-    cell_code: str | None = None
-    division: str = ""
-    point_id: int | None = None
-    info: dict = field(default_factory=dict, compare=False)  # code, description, people…
-
-
-def local_day(at: dt.datetime, tz: str) -> dt.date:
-    """The local date of an aware instant.
-
-    Examples
-    --------
-    >>> local_day(dt.datetime(2026, 3, 31, 15, 59, tzinfo=dt.UTC), "Asia/Shanghai")
-    datetime.date(2026, 3, 31)
-    >>> local_day(dt.datetime(2026, 3, 31, 16, 0, tzinfo=dt.UTC), "Asia/Shanghai")
-    datetime.date(2026, 4, 1)
-    """
-    if at.tzinfo is None:
-        raise ValueError("naive datetime: event instants are timezone-aware")
-    return at.astimezone(ZoneInfo(tz)).date()
-
-
-def history(events: Iterable, state: str, closed_on: dt.date | None, found_on: dt.date,
-            tz: str) -> tuple[tuple, tuple]:
-    """Close periods and other steps of one hazard from its events (``at``, ``to_state``).
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as E
-    >>> utc = lambda *a: dt.datetime(*a, tzinfo=dt.UTC)
-    >>> evs = [E(at=utc(2026, 1, 5, 2), to_state="open"),
-    ...        E(at=utc(2026, 1, 6, 2), to_state="rectifying"),
-    ...        E(at=utc(2026, 3, 31, 15, 59), to_state="closed")]
-    >>> closes, steps = history(evs, "closed", dt.date(2026, 3, 31), dt.date(2026, 1, 5),
-    ...                         "Asia/Shanghai")
-    >>> closes
-    ((datetime.date(2026, 3, 31), None),)
-    >>> [s for _, s in steps]
-    ['open', 'rectifying']
-    """
-    closes, steps, start = [], [], None
-    for e in events:
-        day = local_day(e.at, tz)
-        if e.to_state == "closed":
-            start = start or day
-            continue
-        if start is not None:
-            if day > start:  # closed and reopened within one day: open at its end
-                closes.append((start, day))
-            start = None
-        steps.append((day, e.to_state))
-    if state == "closed":
-        closes.append((closed_on or start or found_on, None))
-    return tuple(closes), tuple(steps)
-
-
-def is_closed_on(record: HazardRecord, day: dt.date) -> bool:
-    return any(s <= day and (e is None or day < e) for s, e in record.closes)
-
-
-def state_on(record: HazardRecord, day: dt.date) -> str | None:
-    """The state at the end of ``day``; None if not yet found.
-
-    Examples
-    --------
-    >>> r = HazardRecord(1, "major", "inspection", dt.date(2026, 1, 5), dt.date(2026, 2, 28),
-    ...                  closes=((dt.date(2026, 3, 31), None),),
-    ...                  steps=((dt.date(2026, 1, 6), "rectifying"),))
-    >>> [state_on(r, dt.date(2026, m, d)) for m, d in ((1, 4), (1, 5), (3, 30), (3, 31))]
-    [None, 'open', 'rectifying', 'closed']
-    """
-    if day < record.found_on:
-        return None
-    if is_closed_on(record, day):
-        return "closed"
-    state = "open"
-    for when, to_state in record.steps:
-        if when > day:
-            break
-        state = to_state
-    return "open" if state == "closed" else state
-
-
-def close_day_in(record: HazardRecord, period: Period) -> dt.date | None:
-    """The last day in ``period`` on which the hazard was closed (销号), if any."""
-    days = [s for s, _e in record.closes if period.contains(s)]
-    return max(days) if days else None
-
-
-def snapshot(records: Iterable[HazardRecord], day: dt.date) -> list[SimpleNamespace]:
-    """The hazards that existed at the end of ``day``, each with its state then.
-
-    The items carry ``state``, ``level``, ``deadline``, ``found_on``,
-    ``listed`` and ``record``: what rectification.rollup reads.
-    """
-    out = []
-    for r in records:
-        state = state_on(r, day)
-        if state is not None:
-            out.append(SimpleNamespace(state=state, level=r.level, deadline=r.deadline,
-                                       found_on=r.found_on, listed=r.listed, record=r))
-    return out
-
+# ---- a hazard's history: geoapp.timeline (re-exported here) ------------------------------
 
 # ---- figures -----------------------------------------------------------------------------
 
@@ -338,15 +226,19 @@ def _listed(found, closed, open_) -> dict:
 
     Also ``by_level``: the campaign asks for major hazards listed and de-listed.
     """
-    def counts(level=None):
-        return {name: sum(r.listed and level in (None, r.level) for r in items)
-                for name, items in (("listed", found), ("delisted", closed), ("open", open_))}
-
-    return {**counts(), "by_level": {level: counts(level) for level in LEVELS}}
+    out = {"listed": 0, "delisted": 0, "open": 0}
+    by_level = {level: dict(out) for level in LEVELS}
+    for name, items in (("listed", found), ("delisted", closed), ("open", open_)):
+        for r in items:
+            if r.listed:
+                out[name] += 1
+                if r.level in by_level:
+                    by_level[r.level][name] += 1
+    return {**out, "by_level": by_level}
 
 
 def hazard_figures(records: Iterable[HazardRecord], period: Period, today: dt.date,
-                   cutoff: dt.date) -> dict:
+                   cutoff: dt.date, items: Mapping | None = None) -> dict:
     """Every hazard figure of one area or industry for a period.
 
     ``found``/``closed``: found or closed (销号) in the period; ``open``,
@@ -357,7 +249,7 @@ def hazard_figures(records: Iterable[HazardRecord], period: Period, today: dt.da
     from found to closed of those closed in the period. ``listed``: hazards
     under 挂牌督办 found in the period (``listed``), closed in it while listed
     (摘牌, ``delisted``), open at its end; the same ``by_level``.
-    ``zeroing``: 动态清零 at its end.
+    ``zeroing``: 动态清零 at its end. ``items``: snapshot's, on the ``as_of`` day.
 
     Examples
     --------
@@ -373,7 +265,7 @@ def hazard_figures(records: Iterable[HazardRecord], period: Period, today: dt.da
     """
     records = list(records)
     as_of = period.as_of(today)
-    snap = snapshot(records, as_of)
+    snap = snapshot(records, as_of, items)
     base = rectification.rollup(snap, as_of, cutoff)
     found = [r for r in records if period.contains(r.found_on)]
     closed = [(r, day) for r in records if (day := close_day_in(r, period)) is not None]

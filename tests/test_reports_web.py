@@ -180,6 +180,71 @@ def test_every_role_reads_reports_and_anonymous_cannot(client, auth, township): 
         assert client.get("/reports/print?month=2026-03").status_code == 200, role
 
 
+# ---- the per-process cache ---------------------------------------------------------------
+
+
+def _count_loads(monkeypatch) -> dict:
+    from geoapp import reportdata
+
+    calls = {"places": 0, "hazards": 0}
+    for name in ("places", "hazards"):
+        real = getattr(reportdata, f"load_{name}")
+
+        def counted(*args, _real=real, _name=name):
+            calls[_name] += 1
+            return _real(*args)
+
+        monkeypatch.setattr(reportdata, f"load_{name}", counted)
+    return calls
+
+
+def test_a_hazard_move_shows_in_the_reports_at_once(client, township, rules, monkeypatch):  # noqa: F811
+    from geoapp import rectification
+    from geoapp.models import Hazard
+
+    calls = _count_loads(monkeypatch)
+    before = client.get("/api/reports").get_json()
+    assert client.get("/api/reports").get_json() == before          # kept: not read again
+    assert client.get("/reports").status_code == 200
+    assert calls == {"places": 1, "hazards": 1}
+    with township.transaction() as s:
+        h7 = s.query(Hazard).filter_by(code="H7").one()               # open
+        rectification.move(s, rules, h7.id, "start", actor="test")
+    after = client.get("/api/reports").get_json()
+    by_state, was = after["total"]["hazards"]["by_state"], before["total"]["hazards"]["by_state"]
+    assert (by_state["open"], by_state["rectifying"]) == (was["open"] - 1, was["rectifying"] + 1)
+    assert after["areas"]["cells"] != before["areas"]["cells"]
+    assert calls == {"places": 1, "hazards": 2}                       # points and cells kept
+    march = client.get("/api/reports/areas?month=2026-03").get_json()
+    assert march["total"]["hazards"]["found"] == 5                    # other periods: own keys
+
+
+def test_reports_of_an_empty_database(client):
+    for url in ("/api/reports", "/api/reports/areas", "/api/reports/industries",
+                "/api/reports/ranking", "/api/reports/trend", "/api/reports/bulletin",
+                "/reports", "/reports/print", "/reports/bulletin.xlsx"):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/api/reports").get_json()["total"]["hazards"]["total"] == 0
+
+
+def test_an_import_reads_points_again_and_old_data_expire(app, client, township,  # noqa: F811
+                                                          monkeypatch):
+    import shapely
+
+    from geoapp.models import Point
+
+    calls = _count_loads(monkeypatch)
+    client.get("/api/reports/ranking?month=2026-03")
+    with township.transaction() as s:
+        s.add(Point(layer="idle_site", key="IDLE-NEW", name="新闲置厂房", attrs={},
+                    geom=shapely.Point(0.5, 0.5), zone_codes=[], source_crs="wgs84"))
+    client.get("/api/reports/ranking?month=2026-03")
+    assert calls == {"places": 2, "hazards": 2}
+    app.extensions["geoapp.reportcache"].max_age = 0                  # changes made elsewhere
+    client.get("/api/reports/ranking?month=2026-03")
+    assert calls == {"places": 3, "hazards": 3}
+
+
 # ---- the demo ------------------------------------------------------------------------------
 
 

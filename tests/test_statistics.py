@@ -270,3 +270,82 @@ def test_month_on_month_change():
     assert (by["B"]["rank"], by["B"]["prev_rank"], by["B"]["rank_change"]) == (3, 1, -2)
     assert by["A"]["rate_change"] == 40.0 and by["B"]["rate_change"] == -40.0
     assert by["C"]["prev_rank"] is None and by["C"]["rank_change"] is None
+
+
+# ---- every hazard on a day at once (geoapp.timeline) -----------------------------------
+
+
+def test_timeline_agrees_with_state_on_every_day():
+
+    from geoapp import rectification
+    from geoapp.timeline import Timeline
+
+    events = [E(at=utc(2026, 1, 10, 2), to_state="open"),
+              E(at=utc(2026, 1, 20, 2), to_state="closed"),
+              E(at=utc(2026, 2, 3, 2), to_state="rectifying"),
+              E(at=utc(2026, 2, 5, 2), to_state="awaiting_acceptance"),
+              E(at=utc(2026, 2, 27, 17), to_state="closed")]
+    closes, steps = st.history(events, "closed", D(2026, 2, 28), D(2026, 1, 10), TZ)
+    rs = [*records(), HazardRecord(9, "general", "inspection", D(2026, 1, 10), D(2026, 3, 1),
+                                   closes=closes, steps=steps)]
+    # made by hand, not from the database: steps out of date order, a "closed" step
+    rs.append(HazardRecord(10, "major", "inspection", D(2026, 1, 5), D(2026, 2, 1),
+                           steps=((D(2026, 2, 10), "awaiting_acceptance"),
+                                  (D(2026, 1, 20), "rectifying"))))
+    rs.append(HazardRecord(11, "major", "inspection", D(2026, 1, 5), D(2026, 2, 1),
+                           steps=((D(2026, 1, 6), "closed"), (D(2026, 1, 9), "rectifying"))))
+    rs += random_records(200)
+    timeline = Timeline(rs)
+    day = D(2025, 11, 25)
+    while day <= D(2026, 7, 1):
+        assert timeline.states(day) == [st.state_on(r, day) for r in rs], day
+        overdue = [s is not None and rectification.is_overdue(s, r.deadline, day)
+                   for r, s in zip(rs, timeline.states(day), strict=True)]
+        assert timeline.overdue(day).tolist() == overdue, day
+        day += dt.timedelta(days=1)
+
+
+def random_records(n: int, seed: int = 7) -> list[HazardRecord]:
+    """Random histories: steps, closes (some reopened, some twice), none; both levels."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        found = D(2023, 11, 1) + dt.timedelta(days=rng.randrange(900))
+        days = sorted(found + dt.timedelta(days=rng.randrange(90))
+                      for _ in range(rng.randrange(5)))
+        steps = tuple((d, rng.choice(["open", "rectifying", "awaiting_acceptance"]))
+                      for d in days)
+        start = found + dt.timedelta(days=rng.randrange(100))
+        again = start + dt.timedelta(days=rng.randrange(1, 20))
+        closes = rng.choice([(), ((start, None),), ((start, again),),
+                             ((start, again), (again + dt.timedelta(days=3), None))])
+        out.append(HazardRecord(100 + i, rng.choice(["general", "major"]),
+                                rng.choice(["self_check", "inspection", "public_report"]),
+                                found, found + dt.timedelta(days=rng.randrange(-5, 60)),
+                                listed=rng.random() < 0.3, closes=closes, steps=steps))
+    return out
+
+
+def test_grouped_figures_are_hazard_figures_of_each_group():
+    import random
+
+    import numpy as np
+
+    from geoapp.groupfigures import grouped_figures
+    from geoapp.timeline import Timeline
+
+    rs = [*records(), *random_records(400)]
+    timeline = Timeline(rs)
+    rng = random.Random(3)
+    group = np.array([rng.randrange(-1, 12) for _ in rs])           # -1: in no group
+    for period, today in ((st.parse_month("2026-03"), D(2026, 6, 1)),
+                          (st.parse_month("2026-01"), D(2026, 1, 15)),   # the running month
+                          (st.parse_range("2024-02-10", "2025-07-01"), D(2026, 6, 1)),
+                          (st.parse_month("2023-10"), D(2026, 6, 1))):
+        got = grouped_figures(timeline, rs, group, 13, period, today, CUTOFF)
+        for k in range(13):
+            mine = [r for r, g in zip(rs, group.tolist(), strict=True) if g == k]
+            want = st.hazard_figures(mine, period, today, CUTOFF)
+            assert got[k] == want and list(got[k]) == list(want), (period, k)
