@@ -17,8 +17,10 @@ from geoapp.ledger import ImportRejected
 
 def _app():
     from geoapp import create_app
+    from geoapp.db import CLI_BUSY_TIMEOUT
 
-    return create_app()
+    # a command may wait for a running import to finish writing
+    return create_app(SQLITE_BUSY_TIMEOUT=CLI_BUSY_TIMEOUT)
 
 
 def _context():

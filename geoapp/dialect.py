@@ -110,16 +110,74 @@ JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 def configure_engine(engine: sa.Engine) -> None:
-    """Per-dialect connection settings."""
+    """Per-dialect connection settings.
+
+    SQLite: WAL lets readers (the web app) go on while an import writes, and
+    transactions are begun by us, not by the driver (SQLAlchemy's pysqlite
+    recipe), so that a writer can say so up front: a connection that is to
+    write begins ``BEGIN IMMEDIATE`` (execution option ``sqlite_write``) and
+    takes the write lock before it reads. A deferred transaction that read
+    first and writes later fails at once with "database is locked" when
+    another writer committed in between; an immediate one waits its turn
+    (the busy timeout) instead.
+    """
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # the driver no longer begins on its own
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            # WAL lets readers (the web app) go on while an import writes.
             cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            write = conn.get_execution_options().get("sqlite_write")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def take_number(session, table: sa.Table, key_column: str, key: str, value_column: str,
+                floor: int, *, bump: bool = True) -> int:
+    """Raise a counter row to ``max(value + 1, floor)`` (``bump``) or ``max(value, floor)``,
+    creating it at ``floor`` if missing, and return the new value.
+
+    One INSERT … ON CONFLICT DO UPDATE … RETURNING statement on both backends:
+    the row stays locked until the caller's transaction ends, so two callers
+    never get the same number.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+        greatest = sa.func.greatest
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+        greatest = sa.func.max  # SQLite's two-argument max() is a scalar
+    column = table.c[value_column]
+    stmt = insert(table).values({key_column: key, value_column: floor})
+    current = column + 1 if bump else column
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[key_column]],
+        set_={value_column: greatest(current, stmt.excluded[value_column])},
+    ).returning(column)
+    return session.execute(stmt).scalar_one()
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    """Whether a database error means "busy, try again": SQLite's write lock was not free
+    within the busy timeout, or PostgreSQL gave up waiting for a lock.
+
+    >>> import sqlite3
+    >>> is_locked_error(sa.exc.OperationalError("UPDATE", {}, sqlite3.OperationalError(
+    ...     "database is locked")))
+    True
+    >>> is_locked_error(sa.exc.OperationalError("x", {}, sqlite3.OperationalError("no such table")))
+    False
+    """
+    if not isinstance(exc, sa.exc.OperationalError):
+        return False
+    text = str(exc.orig)
+    return ("database is locked" in text or "database is busy" in text
+            or "lock timeout" in text or getattr(exc.orig, "sqlstate", None) == "55P03")
 
 
 def is_embedded(url: str) -> bool:

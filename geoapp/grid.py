@@ -13,17 +13,12 @@ import re
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
-from sqlalchemy.exc import IntegrityError
 
 from geoapp import auth, db, queries, rectification
 from geoapp.assets import vendor_url
 from geoapp.models import Cell, Point, Town, Village
 
 bp = Blueprint("grid", __name__)
-
-# Two writers may take the same new hazard code at once; the unique constraint
-# refuses the second, which then takes the next number.
-_CODE_ATTEMPTS = 3
 
 
 def _rules():
@@ -95,18 +90,12 @@ def new_hazard(point_id: int):
     body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
     rules = _rules()
     today = rectification.today_in(rules.risk.hazards.timezone)
-    for attempt in range(_CODE_ATTEMPTS):
-        try:
-            hazard = rectification.create_hazard(session, rules, point_id, body, actor, today)
-            session.commit()
-            break
-        except rectification.HazardInputError as exc:
-            session.rollback()
-            return _error(400, "invalid", exc.message, field=exc.field)
-        except IntegrityError:
-            session.rollback()
-            if attempt == _CODE_ATTEMPTS - 1:
-                return _error(409, "conflict", "隐患编号冲突，请重试")
+    try:
+        hazard = rectification.create_hazard(session, rules, point_id, body, actor, today)
+        session.commit()
+    except rectification.HazardInputError as exc:
+        session.rollback()
+        return _error(400, "invalid", exc.message, field=exc.field)
     response = jsonify(queries.hazard_dict(hazard, today, events=True))
     response.status_code = 201
     response.set_etag(str(hazard.version))

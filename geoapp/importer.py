@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 import sqlalchemy as sa
 
-from geoapp import assignment, major_hazard, rectification
+from geoapp import assignment, hazardcodes, major_hazard, rectification
 from geoapp import crs as crs_mod
 from geoapp.boundaries import read_boundaries
 from geoapp.db import Database
@@ -314,6 +314,7 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
     touched = set()
     with db.transaction() as s:
         bump_data_version(s)  # every import: the map's cache sees in-place corrections
+        hazardcodes.reserve_codes(s, (rec["code"] for rec in records))
         existing = {h.code: h for h in s.scalars(sa.select(Hazard))}
         for rec in records:
             values = dict(

@@ -140,6 +140,19 @@ def _history_is_append_only(_mapper, _conn, target):
     raise PermissionError(f"hazard event {target.id} is history and cannot be changed")
 
 
+class HazardCodeCounter(Base):
+    """The last sequence number handed out per day for hazard codes (YH20260415-001).
+
+    Taking a number is one upsert of this row (``dialect.take_number``), which
+    locks the row until the taker commits: concurrent writers queue instead of
+    colliding on the same code.
+    """
+
+    __tablename__ = "hazard_code_counter"
+    day: Mapped[str] = mapped_column(sa.String(8), primary_key=True)  # yyyymmdd
+    last: Mapped[int] = mapped_column(default=0)
+
+
 class DataVersion(Base):
     """One row counting the imports: the map's cache sees in-place corrections by it.
 

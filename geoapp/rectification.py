@@ -276,9 +276,9 @@ def create_hazard(session, rules, point_id: int, fields: dict, actor: str,
     emergency_plan}. The first bad field raises HazardInputError naming it;
     an unknown point raises LookupError; nothing is written then.
 
-    The code is ``YH`` + today's date + a sequence (``YH20260415-001``). Two
-    writers taking the same code meet the unique constraint on flush
-    (IntegrityError): the caller rolls back and tries again. An open major
+    The code is ``YH`` + today's date + a sequence (``YH20260415-001``), taken
+    from the day's counter row, which stays locked until the caller commits:
+    concurrent writers wait for each other instead of colliding. An open major
     hazard escalates its point (and so its cell) to red.
 
     Examples
@@ -288,7 +288,7 @@ def create_hazard(session, rules, point_id: int, fields: dict, actor: str,
     ...
     geoapp.rectification.HazardInputError: level: 隐患等级须为 general（一般）或 major（重大）
     """
-    from geoapp import assignment
+    from geoapp import assignment, hazardcodes
     from geoapp.models import Point
 
     if not actor:
@@ -298,7 +298,8 @@ def create_hazard(session, rules, point_id: int, fields: dict, actor: str,
     point = session.get(Point, point_id)
     if point is None:
         raise LookupError(f"no point {point_id}")
-    hazard = Hazard(code=_next_code(session, today), point_id=point.id, state="open", **values)
+    hazard = Hazard(code=hazardcodes.next_code(session, today), point_id=point.id,
+                    state="open", **values)
     session.add(hazard)
     record(hazard, actor, "create", _plan_note(plan), at=at)
     session.flush()
@@ -379,16 +380,6 @@ def _date(fields: dict, key: str) -> dt.date:
         except ValueError:
             pass
     raise HazardInputError(key, "日期须为 YYYY-MM-DD 格式的有效日期")
-
-
-def _next_code(session, today: dt.date) -> str:
-    """``YH`` + yyyymmdd + ``-`` + the next three-digit sequence of that day."""
-    import sqlalchemy as sa
-
-    prefix = f"YH{today:%Y%m%d}-"
-    codes = session.scalars(sa.select(Hazard.code).where(Hazard.code.startswith(prefix)))
-    taken = [int(c[len(prefix):]) for c in codes if c[len(prefix):].isdigit()]
-    return f"{prefix}{max(taken, default=0) + 1:03d}"
 
 
 def _plan_note(plan: dict | None) -> str:

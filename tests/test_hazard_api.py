@@ -133,6 +133,7 @@ def test_two_writers_who_both_read_the_same_version(database, rules, hazard_id):
     # both pass the If-Match check; the database-level version guard stops the second
     first, second = database.sessions(), database.sessions()
     assert first.get(Hazard, hazard_id).version == second.get(Hazard, hazard_id).version == 1
+    second.commit()  # each read was its own request (a GET); the write comes in a new one
     rectification.move(first, rules, hazard_id, "start", "甲", "", expected_version=1)
     first.commit()
     with pytest.raises(rectification.VersionConflict) as info:

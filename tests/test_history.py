@@ -56,6 +56,7 @@ def test_stale_write_is_refused(database, hazard_id):
 
     first, second = database.sessions(), database.sessions()
     h1, h2 = first.get(Hazard, hazard_id), second.get(Hazard, hazard_id)
+    second.commit()  # the second writer's read was its own request; its write comes in a new one
     rectification.transition(h1, "submit", "网格员甲", "整改完成")
     first.commit()
     rectification.transition(h2, "submit", "网格员乙", "我也提交")

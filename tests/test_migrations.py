@@ -29,7 +29,7 @@ def _diff(database: Database) -> list:
 
 def test_upgrade_from_empty_matches_models(database):
     _empty(database)
-    assert migrate.upgrade(database) == "0003"
+    assert migrate.upgrade(database) == "0005"
     assert _diff(database) == []
     with database.engine.connect() as conn:  # the import counter starts with its one row
         assert conn.execute(sa.text("SELECT id, version FROM data_version")).all() == [(1, 0)]
@@ -51,7 +51,7 @@ def test_upgrade_from_empty_matches_models(database):
 def test_upgrade_is_idempotent_and_history_stays_append_only(database):
     _empty(database)
     migrate.upgrade(database)
-    assert migrate.upgrade(database) == "0003"
+    assert migrate.upgrade(database) == "0005"
     with database.engine.connect() as conn:
         triggers = (
             "SELECT name FROM sqlite_master WHERE type = 'trigger'"
@@ -64,7 +64,7 @@ def test_upgrade_is_idempotent_and_history_stays_append_only(database):
 def test_database_made_by_create_all_is_stamped_and_upgraded(database):
     # the fixture built the schema with create_all, as databases from before migrations were
     assert migrate.current(database) is None
-    assert migrate.upgrade(database) == "0003"
+    assert migrate.upgrade(database) == "0005"
     assert _diff(database) == []
 
 
@@ -72,5 +72,36 @@ def test_accounts_migration_upgrades_a_0001_database(database):
     _empty(database)
     assert migrate.upgrade(database, "0001") == "0001"
     assert "app_user" not in sa.inspect(database.engine).get_table_names()
-    assert migrate.upgrade(database) == "0003"
+    assert migrate.upgrade(database) == "0005"
     assert _diff(database) == []
+
+
+def test_code_counters_are_seeded_from_the_stored_codes(database):
+    """Upgrading a database that has hazards: the next code of a day follows its highest."""
+    import datetime as dt
+
+    from geoapp import hazardcodes
+
+    _empty(database)
+    migrate.upgrade(database, "0003")
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO point (id, layer, key, name, geom, attrs, source_crs, zone_codes, "
+            "outside, inherent_level, risk_level) VALUES (1, 'enterprise', 'K1', '商店（虚构）', "
+            + ("X'0101000000000000000000F03F000000000000F03F'"
+               if conn.dialect.name == "sqlite" else "ST_GeomFromText('POINT(1 1)', 4326)")
+            + ", '{}', 'wgs84', '[]', false, 'blue', 'blue')"))
+        for n, code in enumerate(["YH20260415-012", "YH20260415-004", "YH20260416-001",
+                                  "台账-7"], start=1):
+            conn.execute(sa.text(
+                "INSERT INTO hazard (id, code, point_id, level, source, description, found_on, "
+                "deadline, listed, state, version) VALUES (:id, :code, 1, 'general', "
+                "'inspection', '测试', '2026-04-15', '2026-05-15', false, 'open', 1)"),
+                {"id": n, "code": code})
+    assert migrate.upgrade(database) == "0005"
+    with database.engine.connect() as conn:
+        assert dict(conn.execute(sa.text(
+            "SELECT day, last FROM hazard_code_counter")).all()) == {"20260415": 12,
+                                                                      "20260416": 1}
+    with database.transaction() as s:
+        assert hazardcodes.next_code(s, dt.date(2026, 4, 15)) == "YH20260415-013"

@@ -95,11 +95,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(database, workers: int):
+def _serve(database, workers: int, threads: int = 1):
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "geoapp:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
+         "-b", f"127.0.0.1:{port}", "geoapp:create_app()"],
         env=_env(database), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):

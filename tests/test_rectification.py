@@ -253,6 +253,7 @@ def test_concurrent_change_is_stale(db, hazard_id):
         mine = first.get(Hazard, hazard_id)
         theirs = second.get(Hazard, hazard_id)
         assert mine.version == theirs.version == 1
+        second.commit()  # their read was its own request; their write comes in a new one
 
         transition(mine, "start", "甲", note="first", at=T0)
         first.commit()
