@@ -26,6 +26,12 @@ FieldType = Literal[
 ]
 
 
+# A text field that declares no max_length (a layer file written before it existed)
+# still has a bound: its value lands in a JSON column, where nothing else stops a
+# pasted page.
+TEXT_LIMIT = 500
+
+
 class LayerFileError(ValueError):
     """A layer or rule file is missing, unreadable or invalid."""
 
@@ -42,6 +48,12 @@ class FieldSpec(_Strict):
     type: FieldType
     required: bool = False
     choices: tuple[str, ...] = ()
+    # Longest text accepted on import, in characters. PostgreSQL refuses what
+    # exceeds a VARCHAR(n) column and SQLite silently stores it, so this check
+    # on import is the one place both backends agree; the bundled files declare
+    # it for every text field (tests/test_import_hardening.py checks each fits
+    # the column it lands in). Text without one gets TEXT_LIMIT.
+    max_length: Annotated[int, Field(gt=0)] | None = None
 
     @model_validator(mode="after")
     def _choices_match_type(self):
@@ -50,6 +62,13 @@ class FieldSpec(_Strict):
         if self.type not in ("choice", "choices") and self.choices:
             raise ValueError(f"field {self.name!r}: choices only go with choice/choices")
         return self
+
+    @property
+    def length_limit(self) -> int | None:
+        """The longest text a ledger cell may hold for this field (None: not text)."""
+        if self.max_length is not None:
+            return self.max_length
+        return TEXT_LIMIT if self.type in ("str", "substances") else None
 
     def headers(self) -> tuple[str, ...]:
         """Every column header that names this field in a ledger."""

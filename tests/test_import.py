@@ -133,7 +133,7 @@ def test_replacing_cells_recomputes_every_point(loaded, rules, tmp_path):
     # new boundaries: one cell E covering all of A and B
     path = write_geojson(tmp_path / "cells2.geojson",
                          [(cell_props("E"), box(120, 31, 120.02, 31.01))])
-    summary = importer.import_cells(loaded, rules, path)
+    summary = importer.import_cells(loaded, rules, path, allow_delete=True)
     assert summary.created == 1
     with loaded.sessions() as s:
         assert sorted(s.scalars(sa.select(Cell.code))) == ["E"]
@@ -317,7 +317,7 @@ def test_hazard_ledger_problems(loaded, rules, tmp_path):
          "待整改", ""],
     ])
     msg = rejected(loaded, importer.import_hazards, rules, path)
-    for expect in ("第 3 行，列“点位编号”", "第 4 行，列“整改期限”：整改期限早于发现日期",
+    for expect in ("第 3 行，列“点位编号”", "第 4 行，列“整改期限”：不能早于发现日期",
                    "第 5 行，列“销号日期”", "第 6 行，列“隐患等级”"):
         assert expect in msg, msg
     assert not any(ln.lstrip().startswith("第 2 行") for ln in msg.splitlines())
