@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 import shapely
 import sqlalchemy as sa
-from conftest import snapshot, write_csv, write_geojson, write_xlsx
+from conftest import rejected, write_csv, write_geojson, write_xlsx
 from shapely import box
 
 from geoapp import crs as crs_mod
 from geoapp import importer
 from geoapp.identifiers import uscc_check_char
-from geoapp.ledger import ImportRejected
 from geoapp.models import Cell, Hazard, Point, Town, Village, Zone
 
 # The hand-drawn territory of test_spatial: A B below, C D above, C holed, A owns the hole.
@@ -208,14 +207,6 @@ def test_xlsx_ledger_with_chinese_headers(loaded, rules, tmp_path):
 
 
 # ------------------------------------------------------------------ bad input
-
-def rejected(database, fn, *args, **kwargs) -> str:
-    before = snapshot(database)
-    with pytest.raises(ImportRejected) as info:
-        fn(database, *args, **kwargs)
-    assert snapshot(database) == before, "a rejected import changed the database"
-    return str(info.value)
-
 
 def test_missing_required_column(loaded, rules, tmp_path):
     path = enterprises(tmp_path, [[uscc(1), "2614", "小微", 120.002, 31.002]],

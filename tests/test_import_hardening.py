@@ -16,7 +16,7 @@ import zipfile
 import geopandas as gpd
 import pytest
 import sqlalchemy as sa
-from conftest import snapshot, write_csv, write_geojson, write_xlsx
+from conftest import rejected, snapshot, write_csv, write_geojson, write_xlsx
 from shapely import box
 
 from geoapp import importer
@@ -59,14 +59,6 @@ def grid(database, rules, tmp_path):
                        [["甲（虚构）", uscc(1), "2614", "小微", 120.002, 31.002]])
     importer.import_points(database, rules, ledger, "enterprise")
     return database
-
-
-def rejected(database, fn, *args, **kwargs) -> str:
-    before = snapshot(database)
-    with pytest.raises(ImportRejected) as info:
-        fn(database, *args, **kwargs)
-    assert snapshot(database) == before, "a rejected import changed the database"
-    return str(info.value)
 
 
 def cell_codes(database) -> list[str]:
