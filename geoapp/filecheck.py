@@ -100,33 +100,43 @@ def dbf_encoding(head: bytes, truncated: bool) -> str:
 def decode_text(raw: bytes, path: Path) -> str:
     """A CSV's text: UTF-8 (with or without BOM), else GB18030 (Chinese Excel's CSV).
 
-    A file whose lines are partly UTF-8 and partly not (rows pasted from two
-    exports) is refused naming the first line that differs: decoding it either
-    way would garble one half, headers included.
+    Rows pasted from two exports mix UTF-8 and GBK; decoding such a file
+    either way garbles one half, headers included. The header decides what
+    the file meant to be: a header of Chinese labels that is valid UTF-8 makes
+    every line that is not UTF-8 an error (short GBK text passes as UTF-8 by
+    chance, about one line in five for a single character, so single rows
+    cannot decide). Otherwise the file is read as GB18030, and a line that
+    cannot be is named, saying whether it is UTF-8.
     """
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    first_utf8 = first_other = None
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-            first_utf8 = first_utf8 or number
-        except UnicodeDecodeError:
-            first_other = first_other or number
-        if first_utf8 and first_other:
-            utf8_first = first_utf8 < first_other
-            why = (f"文件编码混杂：第 {min(first_utf8, first_other)} 行是 "
-                   f"{'UTF-8' if utf8_first else 'GBK'}，第 {max(first_utf8, first_other)} 行"
-                   f"{'不是 UTF-8（疑似 GBK）' if utf8_first else '是 UTF-8'}；"
-                   "请统一另存为 UTF-8 后再导入")
-            raise ImportRejected(path, [Problem(max(first_utf8, first_other), None, why)])
+    lines = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    if _utf8_chinese(lines[0]) >= HEADER_EVIDENCE:
+        for number, line in enumerate(lines[1:], start=2):
+            if _utf8_chinese(line) < 0:
+                why = ("文件编码混杂：表头是 UTF-8，本行不是（疑似 GBK）；"
+                       "请将整个文件统一另存为 UTF-8 后再导入")
+                raise ImportRejected(path, [Problem(number, None, why)])
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError as exc:
         row = raw[:exc.start].count(b"\n") + 1
-        why = "无法识别文件编码（应为 UTF-8 或 GBK）：本行有无法解码的字节，可能不是文本文件"
+        if _utf8_chinese(lines[row - 1]) > 0:
+            why = ("文件编码混杂：前面的行是 GBK，本行是 UTF-8；"
+                   "请将整个文件统一另存为 UTF-8 后再导入")
+        else:
+            why = "无法识别文件编码（应为 UTF-8 或 GBK）：本行有无法解码的字节，可能不是文本文件"
         raise ImportRejected(path, [Problem(row, None, why)]) from None
+
+
+HEADER_EVIDENCE = 4  # non-ASCII characters: GBK text this long passes as UTF-8 < 0.2 %
+
+
+def _utf8_chinese(line: bytes) -> int:
+    """How many non-ASCII characters a line holds as UTF-8; -1 if it is not UTF-8."""
+    try:
+        return sum(ord(c) > 127 for c in line.decode("utf-8"))
+    except UnicodeDecodeError:
+        return -1

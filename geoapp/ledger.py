@@ -270,7 +270,7 @@ def _headers_for(columns: list[str], names) -> list[str]:
 
 def _conflict(headers: list[str], label: str) -> Problem:
     # taking the first would silently drop the other column's values
-    return Problem(1, "、".join(headers), f"这几列都表示“{label}”，请只保留一列")
+    return Problem(None, "、".join(headers), f"这几列都表示“{label}”，请只保留一列")
 
 
 def coordinate_columns(columns: list[str]) -> tuple[str | None, str | None]:

@@ -279,6 +279,16 @@ def test_mixed_utf8_and_gbk_rows_are_named(grid, rules, tmp_path):
     assert "缺少坐标列" not in msg
 
 
+def test_gbk_ledger_whose_short_rows_pass_as_utf8_is_read_as_gbk(grid, rules, tmp_path):
+    """"小微" in GBK (D0 A1 CE A2) happens to be valid UTF-8: the header decides, not a row."""
+    assert "小微".encode("gbk").decode("utf-8")
+    path = write_csv(tmp_path / "gbk.csv", ENT_HEADER,
+                     [["Acme (fictitious)", uscc(2), "2614", "小微", 120.012, 31.002]], "gbk")
+    assert importer.import_points(grid, rules, path, "enterprise").created == 1
+    with grid.sessions() as s:
+        assert s.scalar(sa.select(Point.attrs).where(Point.key == uscc(2)))["scale"] == "小微"
+
+
 # ------------------------------------------------------------------- 10. the date window
 
 def hazard_rows(**dates):
