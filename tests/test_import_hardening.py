@@ -275,8 +275,15 @@ def test_mixed_utf8_and_gbk_rows_are_named(grid, rules, tmp_path):
                      + f"乙（虚构）,{uscc(2)},2614,小微,120.012,31.002\n".encode()
                      + f"丙（虚构）,{uscc(3)},2614,小微,120.012,31.003\n".encode("gbk"))
     msg = rejected(grid, importer.import_points, rules, path, "enterprise")
-    assert "第 3 行" in msg and "GBK" in msg and "UTF-8" in msg, msg
+    assert "第 3 行：文件编码混杂：表头是 UTF-8，本行不是（疑似 GBK）" in msg, msg
     assert "缺少坐标列" not in msg
+    # and the other way round: a GBK export with a row pasted from a UTF-8 one
+    path.write_bytes(",".join(ENT_HEADER).encode("gbk") + b"\n"
+                     + f"乙（虚构）,{uscc(2)},2614,小微,120.012,31.002\n".encode("gbk")
+                     + f"丙商贸有限公司（虚构），滨湖路,{uscc(3)},2614,小微,120.012,31.003\n"
+                     .encode())
+    msg = rejected(grid, importer.import_points, rules, path, "enterprise")
+    assert "第 3 行：文件编码混杂：表头是 GBK，本行是 UTF-8" in msg, msg
 
 
 def test_gbk_ledger_whose_short_rows_pass_as_utf8_is_read_as_gbk(grid, rules, tmp_path):
