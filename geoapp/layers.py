@@ -26,9 +26,9 @@ FieldType = Literal[
 ]
 
 
-# A text field that declares no max_length (a layer file written before it existed)
-# still has a bound: its value lands in a JSON column, where nothing else stops a
-# pasted page.
+# The bound of a field that declares no max_length (a number, a date, or text in
+# a layer file written before max_length existed): its value lands in a JSON
+# column, where nothing else stops a pasted page.
 TEXT_LIMIT = 500
 
 
@@ -52,7 +52,7 @@ class FieldSpec(_Strict):
     # exceeds a VARCHAR(n) column and SQLite silently stores it, so this check
     # on import is the one place both backends agree; the bundled files declare
     # it for every text field (tests/test_import_hardening.py checks each fits
-    # the column it lands in). Text without one gets TEXT_LIMIT.
+    # the column it lands in). A field without one gets TEXT_LIMIT.
     max_length: Annotated[int, Field(gt=0)] | None = None
 
     @model_validator(mode="after")
@@ -64,11 +64,13 @@ class FieldSpec(_Strict):
         return self
 
     @property
-    def length_limit(self) -> int | None:
-        """The longest text a ledger cell may hold for this field (None: not text)."""
-        if self.max_length is not None:
-            return self.max_length
-        return TEXT_LIMIT if self.type in ("str", "substances") else None
+    def length_limit(self) -> int:
+        """The longest text a ledger cell may hold for this field.
+
+        Numbers, dates and choices are bounded too, so that a pasted page is
+        refused by its length before a report quotes it back whole.
+        """
+        return self.max_length if self.max_length is not None else TEXT_LIMIT
 
     def headers(self) -> tuple[str, ...]:
         """Every column header that names this field in a ledger."""

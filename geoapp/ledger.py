@@ -44,7 +44,13 @@ class Problem:
             where.append(f"第 {self.row} 行")
         if self.column:
             where.append(f"列“{self.column}”")
-        return f"{'，'.join(where)}：{self.reason}" if where else self.reason
+        # a reason quoting a pasted page (“应为数字，而不是 '…'”) stays one readable line
+        reason = self.reason if len(self.reason) <= REASON_MAX else (
+            self.reason[:REASON_MAX] + f"…（共 {len(self.reason)} 字）")
+        return f"{'，'.join(where)}：{reason}" if where else reason
+
+
+REASON_MAX = 1000
 
 
 class ImportRejected(Exception):
@@ -240,7 +246,7 @@ def parse_records(
                     problems.append(Problem(rownum, header or f.label, "必填项为空"))
                 continue
             limit = f.length_limit
-            if limit is not None and len(text) > limit:
+            if len(text) > limit:
                 problems.append(Problem(rownum, header, f"长度 {len(text)} 超过上限 {limit}"))
                 rec[f.name] = None
                 continue

@@ -210,6 +210,11 @@ def test_overlong_values_are_reported_on_both_backends(grid, rules, tmp_path):
         ["企" * 2_000_000, uscc(3), "2614", "小微", 120.012, 31.003]])
     msg = rejected(grid, importer.import_points, rules, path, "enterprise")
     assert "第 3 行，列“企业名称”：长度 2000000 超过上限 300" in msg, msg
+    assert len(msg) < 1000  # the value itself is not quoted back
+    path = write_csv(tmp_path / "ent.csv", ENT_HEADER, [  # nor in a number column
+        ["乙（虚构）", uscc(2), "2614", "小微", "9" * 100_000, 31.002]])
+    msg = rejected(grid, importer.import_points, rules, path, "enterprise")
+    assert "第 2 行，列“经度”" in msg and len(msg) < 2000, msg[:3000]
     path = write_csv(tmp_path / "hz.csv", HZ_HEADER, [
         ["H1", "企业", uscc(1), "一般", "企业自查", "消防通道堵塞", "2025-01-02", "2025-01-30",
          "单" * 201, "待整改", ""]])
