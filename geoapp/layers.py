@@ -238,6 +238,53 @@ def _validate(model: type[BaseModel], path: Path, data: dict):
         raise LayerFileError("\n".join(lines)) from None
 
 
+def _column_lengths() -> dict[tuple[str, str], int]:
+    """(table, field) → the length of the VARCHAR column the field's value is stored in.
+
+    ``point`` stands for every point layer: its ``name`` and its key fields;
+    other fields of a point layer live in a JSON column (no length).
+    """
+    from geoapp.models import Cell, Hazard, Point, Town, Village, Zone
+
+    columns = {
+        ("cell", "code"): Cell.code, ("cell", "name"): Cell.name,
+        ("cell", "village"): Village.name, ("cell", "village_code"): Village.code,
+        ("cell", "town"): Town.name, ("cell", "supervising_unit"): Cell.supervising_unit,
+        ("cell", "supervisor"): Cell.supervisor, ("zone", "code"): Zone.code,
+        ("zone", "name"): Zone.name, ("hazard", "code"): Hazard.code,
+        ("hazard", "point_key"): Point.key, ("hazard", "responsible_unit"):
+        Hazard.responsible_unit, ("hazard", "responsible_person"): Hazard.responsible_person,
+        ("point", "name"): Point.name, ("point", "key"): Point.key,
+    }
+    return {k: column.type.length for k, column in columns.items()}
+
+
+def _fit_columns(path: Path, spec: TableFile) -> TableFile:
+    """The spec with every stored text field bounded by its column.
+
+    A field without ``max_length`` takes the column's length; one declaring
+    more than the column holds is an error here, at start-up, rather than a
+    truncation error from PostgreSQL in the middle of an import.
+    """
+    lengths = _column_lengths()
+    fields = []
+    for i, f in enumerate(spec.fields):
+        if spec.layer is None:
+            column = lengths.get((spec.table, f.name))
+        elif f.name in spec.key:
+            column = lengths["point", "key"]
+        else:
+            column = lengths.get(("point", f.name))
+        if column is not None and f.type in ("str", "substances"):
+            if f.max_length is None:
+                f = f.model_copy(update={"max_length": column})
+            elif f.max_length > column:
+                raise LayerFileError(f"{path}: fields.{i}.max_length: {f.max_length} is more than "
+                                     f"the database column of {f.name!r} holds ({column})")
+        fields.append(f)
+    return spec.model_copy(update={"fields": tuple(fields)})
+
+
 def load_rules(folder: Path) -> Rules:
     """Read and validate every file in a layers folder.
 
@@ -267,6 +314,7 @@ def load_rules(folder: Path) -> Rules:
             raise LayerFileError(
                 f"{path}: {kind} {name!r} is already declared in {declared_in[kind, name]}")
         declared_in[kind, name] = path
+        spec = _fit_columns(path, spec)
         if spec.layer is not None:
             layers[spec.layer] = spec
         else:

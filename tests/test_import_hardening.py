@@ -22,7 +22,7 @@ from shapely import box
 from geoapp import importer
 from geoapp.identifiers import uscc_check_char
 from geoapp.ledger import ImportRejected
-from geoapp.models import Cell, Hazard, Point, Zone
+from geoapp.models import Cell, Point, Zone
 
 ENT_HEADER = ["企业名称", "统一社会信用代码", "行业代码", "企业规模", "经度", "纬度"]
 HZ_HEADER = ["隐患编号", "点位类型", "点位编号", "隐患等级", "隐患来源", "隐患描述", "发现日期",
@@ -176,29 +176,26 @@ def test_unzipped_size_limit_is_configurable_and_covers_xlsx(grid, rules, tmp_pa
 
 # ---------------------------------------------------- 8. lengths, headers, broken files
 
-def test_lengths_come_from_the_layer_files_and_fit_the_columns(rules):
-    """Every declared limit fits the column it is stored in, so PostGIS never truncates."""
-    from geoapp.models import Town, Village
+def test_lengths_come_from_the_layer_files_and_fit_the_columns(rules, tmp_path):
+    """Bundled text fields declare a length; a stored one never exceeds its column."""
+    import shutil
 
-    stored = {("cell", "code"): Cell.code, ("cell", "name"): Cell.name,
-              ("cell", "village"): Village.name, ("cell", "village_code"): Village.code,
-              ("cell", "town"): Town.name, ("cell", "supervising_unit"): Cell.supervising_unit,
-              ("cell", "supervisor"): Cell.supervisor, ("zone", "code"): Zone.code,
-              ("zone", "name"): Zone.name, ("hazard", "code"): Hazard.code,
-              ("hazard", "point_key"): Point.key,
-              ("hazard", "responsible_unit"): Hazard.responsible_unit,
-              ("hazard", "responsible_person"): Hazard.responsible_person}
-    for (table, name), column in stored.items():
-        limit = rules.tables[table].field(name).max_length
-        assert limit is not None and limit <= column.type.length, (table, name)
-    for spec in rules.layers.values():
-        assert spec.field("name").max_length <= Point.name.type.length
-        for key in spec.key:
-            f = spec.field(key)  # a USCC is 18 characters by its own check
-            assert (18 if f.type == "uscc" else f.max_length) <= Point.key.type.length, key
+    from geoapp.layers import LayerFileError, load_rules
+    from geoapp.resources import bundled
+
     for spec in [*rules.layers.values(), *rules.tables.values()]:
-        for f in spec.fields:  # free text everywhere has a bound
+        for f in spec.fields:
             assert f.type not in ("str", "substances") or f.max_length, (spec.label, f.name)
+    folder = shutil.copytree(bundled("layers"), tmp_path / "layers")
+    cell_toml = folder / "cell.toml"
+    text = cell_toml.read_text(encoding="utf-8")
+    assert text.count("max_length = 200\n") == 2  # 网格名称, 监管单位
+    cell_toml.write_text(text.replace("max_length = 200\n", "", 1), encoding="utf-8")
+    assert load_rules(folder).tables["cell"].field("name").max_length == 200  # Cell.name
+    cell_toml.write_text(text.replace("max_length = 200\n", "max_length = 300\n", 1),
+                         encoding="utf-8")
+    with pytest.raises(LayerFileError, match=r"cell.toml: fields.1.max_length: 300 .*\(200\)"):
+        load_rules(folder)
 
 
 def test_overlong_values_are_reported_on_both_backends(grid, rules, tmp_path):
