@@ -67,7 +67,19 @@ def _read_points(path: Path, chosen) -> tuple[pd.Series, np.ndarray, np.ndarray]
 
 def assign_files(cells_file, points_file, out_file, zones_file=None,
                  points_crs: str = "wgs84", cells_crs: str | None = None) -> dict:
-    """Run the batch assignment; returns counts for the command's summary line."""
+    """Run the batch assignment; returns counts for the command's summary line.
+
+    Bad input raises ImportRejected saying no output was written (there is no
+    database here to leave unchanged).
+    """
+    try:
+        return _assign_files(cells_file, points_file, out_file, zones_file, points_crs,
+                             cells_crs)
+    except ImportRejected as exc:
+        raise ImportRejected(exc.path, exc.problems, outcome=f"未写出 {out_file}") from None
+
+
+def _assign_files(cells_file, points_file, out_file, zones_file, points_crs, cells_crs) -> dict:
     try:
         chosen = crs_mod.parse_crs(points_crs)
     except ValueError as exc:

@@ -6,13 +6,14 @@ comes in CGCS2000 Gauss-Krüger zones (read from the file's .prj) and
 coordinates copied from web maps in GCJ-02/BD-09 (named with ``--crs``).
 
 Shapefiles from Chinese offices often carry a GBK attribute table and no .cpg;
-GDAL would then decode it as Latin-1. We look at the raw .dbf bytes: if they
-are not valid UTF-8 they are read as GB18030 (a superset of GBK).
+GDAL would then decode it as Latin-1. We look at the .dbf's first records
+(a sample, never the whole table): if they are not valid UTF-8 they are read
+as GB18030 (a superset of GBK). Zips are checked against bombs first
+(geoapp.filecheck).
 """
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,27 +24,31 @@ import pyproj
 import shapely
 
 from geoapp import crs as crs_mod
+from geoapp import filecheck
 from geoapp.layers import TableFile
 from geoapp.ledger import CHINA_LAT, CHINA_LON, ImportRejected, Problem, parse_records
 
 POLYGONAL = {3, 6}  # shapely type ids: Polygon, MultiPolygon
 
 
-def _dbf_encoding(dbf_bytes: bytes) -> str:
-    # header (32 bytes + 32 per field + terminator) is ASCII; records follow
-    header_len = int.from_bytes(dbf_bytes[8:10], "little")
-    try:
-        dbf_bytes[header_len:].decode("utf-8")
-        return "UTF-8"
-    except UnicodeDecodeError:
-        return "GB18030"
+def _dbf_encoding(read_head) -> str:
+    """The encoding of a .dbf without a .cpg, from its header and a sample of records.
+
+    ``read_head(n)`` returns up to n bytes: only those are read (never the
+    whole table, which may inflate to gigabytes from a small zip).
+    """
+    head = read_head(32)
+    header_len = int.from_bytes(head[8:10], "little")  # at most 65535
+    head += read_head(max(header_len - 32, 0) + filecheck.ENCODING_SAMPLE)
+    return filecheck.dbf_encoding(head, truncated=len(head) >= header_len
+                                  + filecheck.ENCODING_SAMPLE)
 
 
 def _open(path: Path) -> tuple[str, dict]:
     """The GDAL path and read options for a boundary file."""
     suffix = path.suffix.lower()
     if suffix == ".zip":
-        with zipfile.ZipFile(path) as zf:
+        with filecheck.check_zip(path) as zf:
             names = zf.namelist()
             shps = [n for n in names if n.lower().endswith(".shp")]
             if len(shps) != 1:
@@ -54,14 +59,16 @@ def _open(path: Path) -> tuple[str, dict]:
             dbf = next((n for n in names if n.lower() == f"{stem}.dbf".lower()), None)
             options = {}
             if dbf and not has_cpg:
-                options["encoding"] = _dbf_encoding(zf.read(dbf))
+                with zf.open(dbf) as fh:
+                    options["encoding"] = _dbf_encoding(fh.read)
         return f"/vsizip/{path.resolve()}/{shps[0]}", options
     if suffix == ".shp":
         cpg = path.with_suffix(".cpg")
         dbf = path.with_suffix(".dbf")
         options = {}
         if dbf.exists() and not cpg.exists():
-            options["encoding"] = _dbf_encoding(dbf.read_bytes())
+            with dbf.open("rb") as fh:
+                options["encoding"] = _dbf_encoding(fh.read)
         return str(path), options
     if suffix in (".geojson", ".json", ".gpkg"):
         return str(path), {}
@@ -69,24 +76,52 @@ def _open(path: Path) -> tuple[str, dict]:
     raise ImportRejected(path, [Problem(None, None, why)])
 
 
+def _choose_layer(path: Path, source: str, layer: str | None) -> str | None:
+    """The layer to read: the one named, or the file's only one.
+
+    A GeoPackage may hold several layers (a draft and the full grid); reading
+    the first one silently would replace the grid with the draft.
+    """
+    try:
+        names = [str(n) for n in pyogrio.list_layers(source)[:, 0]]
+    except Exception as exc:  # GDAL says why: truncated file, not a dataset…
+        raise ImportRejected(path, [Problem(None, None, f"无法读取：{exc}")]) from None
+    listed = "、".join(names)
+    if layer is not None:
+        if layer not in names:
+            why = f"文件中没有图层“{layer}”（有：{listed}）"
+            raise ImportRejected(path, [Problem(None, "--layer", why)])
+        return layer
+    if len(names) > 1:
+        why = (f"文件中有 {len(names)} 个图层（{listed}），请指定要导入的一个"
+               "（命令行：--layer 图层名）")
+        raise ImportRejected(path, [Problem(None, "--layer", why)])
+    return None
+
+
 def read_boundaries(
-    path: str | Path, spec: TableFile, crs: str | None = None
+    path: str | Path, spec: TableFile, crs: str | None = None, layer: str | None = None
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Validated boundaries in WGS84 with typed attributes, and notes for the user.
 
-    Raises ImportRejected listing every problem (feature number, column, reason).
-    Returned columns: the spec's field names, ``_key``, ``_row`` and ``geometry``
-    (always MultiPolygon).
+    ``layer`` names the layer of a file holding several (a GeoPackage); such a
+    file without it is refused. Raises ImportRejected listing every problem
+    (feature number, column, reason). Returned columns: the spec's field names,
+    ``_key``, ``_row`` and ``geometry`` (always MultiPolygon).
     """
     path = Path(path)
-    if not path.exists():
-        raise ImportRejected(path, [Problem(None, None, "文件不存在")])
+    filecheck.require_file(path)
     source, options = _open(path)
+    layer = _choose_layer(path, source, layer)
     try:
-        frame = pyogrio.read_dataframe(source, **options)
+        frame = pyogrio.read_dataframe(source, layer=layer, **options)
     except Exception as exc:  # GDAL says why: truncated file, not a dataset…
         raise ImportRejected(path, [Problem(None, None, f"无法读取：{exc}")]) from None
+    if frame.empty:
+        raise ImportRejected(path, [Problem(None, None, "文件中没有任何要素")])
     notes = []
+    if layer is not None:
+        notes.append(f"图层：{layer}")
     if "encoding" in options:
         notes.append(f"属性表无 .cpg，按 {options['encoding']} 解码")
 

@@ -8,8 +8,13 @@ header row, sized columns, and prints on A4 landscape, one page wide.
 
 Every string from the data is written as a literal string: a name such as
 ``=HYPERLINK(...)`` or ``+1`` would otherwise become a formula (OWASP "CSV
-injection"). The cell is typed as a string and given Excel's quote prefix,
-so it also stays text when someone edits it or saves the sheet as CSV.
+injection"). The cell is typed as a string and, when it starts like a
+formula, given the quote prefix, so it stays text in the workbook, also when
+someone edits it in Excel or LibreOffice. Neither survives a CSV: CSV holds no
+types and no prefix, so saving a sheet as CSV (LibreOffice's export, say)
+writes the bare ``=HYPERLINK(...)``, and a spreadsheet opening that CSV may
+treat it as a formula again. The bulletin is an XLSX to be read as one;
+whoever converts it to CSV must import that CSV with its columns as text.
 
 XML 1.0 cannot hold most control characters, and openpyxl refuses them
 (IllegalCharacterError): one "\x0b" pasted into a hazard description would

@@ -88,19 +88,35 @@ def _run_import(run) -> None:
         _fail(exc)
 
 
+def _boundary_options(command):
+    """--crs, --layer (the file's layer) and --replace, shared by cells and zones."""
+    command = click.option(
+        "--replace", is_flag=True,
+        help="delete the stored ones the file does not hold (refused without it)")(command)
+    command = click.option(
+        "--layer", default=None, metavar="NAME",
+        help="the layer to read, in a GeoPackage holding several (refused without it)")(command)
+    return click.option("--crs", default=None,
+                        help=CRS_HELP + " (default: the file's own)")(command)
+
+
 @import_.command(name="cells")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--crs", default=None, help=CRS_HELP + " (default: the file's own)")
-def import_cells(file, crs):
-    """Replace the grid cells with those in FILE (GeoJSON, Shapefile .zip, GeoPackage)."""
-    _run_import(lambda imp, database, rules: imp.import_cells(database, rules, file, crs))
+@_boundary_options
+def import_cells(file, crs, layer, replace):
+    """Replace the grid cells with those in FILE (GeoJSON, Shapefile .zip, GeoPackage).
+
+    Cells not in FILE are deleted only with --replace.
+    """
+    _run_import(lambda imp, database, rules: imp.import_cells(
+        database, rules, file, crs, layer=layer, allow_delete=replace))
 
 
 @import_.command(name="zones")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--crs", default=None, help=CRS_HELP + " (default: the file's own)")
-def import_zones(file, crs):
-    """Replace the functional zones with those in FILE."""
+@_boundary_options
+def import_zones(file, crs, layer, replace):
+    """Replace the functional zones with those in FILE (zones not in it: --replace)."""
     from flask import current_app
 
     from geoapp.catalogue import check_zones
@@ -109,7 +125,8 @@ def import_zones(file, crs):
         # every zone an admission catalogue names must still exist after the import
         admission = current_app.extensions["geoapp.admission"]
         return imp.import_zones(database, rules, file, crs,
-                                check_codes=lambda codes: check_zones(admission, codes))
+                                check_codes=lambda codes: check_zones(admission, codes),
+                                layer=layer, allow_delete=replace)
 
     _run_import(run)
 

@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 import sqlalchemy as sa
 
-from geoapp import assignment, hazardcodes, major_hazard, rectification
+from geoapp import assignment, hazardcodes, hazarddates, major_hazard, rectification
 from geoapp import crs as crs_mod
 from geoapp.boundaries import read_boundaries
 from geoapp.db import Database
@@ -65,9 +65,30 @@ _SPLIT_NAMES = re.compile(r"[、,，;；/\s]+")
 
 # ---------------------------------------------------------------- boundaries
 
-def import_cells(db: Database, rules: Rules, path, crs: str | None = None) -> ImportSummary:
-    """Replace all grid cells with those of a boundary file; reassign every point."""
-    frame, notes = read_boundaries(path, rules.tables["cell"], crs)
+class DeletionNotConfirmed(ImportRejected):
+    """A boundary import would delete cells (or zones) and was not told it may.
+
+    ``codes`` lists them all, for a page that asks before importing again with
+    ``allow_delete=True``.
+    """
+
+    def __init__(self, path, kind: str, codes: list[str]):
+        self.codes = codes
+        shown = "、".join(codes[:10]) + (f" 等 {len(codes)} 个" if len(codes) > 10 else "")
+        why = (f"导入将删除 {len(codes)} 个{kind}（文件中没有：{shown}）；边界文件替换全部{kind}，"
+               f"确认删除请加 --replace（管理页面：确认删除）")
+        super().__init__(path, [Problem(None, None, why)])
+
+
+def import_cells(db: Database, rules: Rules, path, crs: str | None = None,
+                 layer: str | None = None, allow_delete: bool = False) -> ImportSummary:
+    """Replace all grid cells with those of a boundary file; reassign every point.
+
+    Cells missing from the file are deleted only with ``allow_delete``; else
+    DeletionNotConfirmed names them and nothing is written. ``layer`` names
+    the layer of a GeoPackage holding several.
+    """
+    frame, notes = read_boundaries(path, rules.tables["cell"], crs, layer)
     summary = ImportSummary("网格", str(path), notes=notes)
     with db.transaction() as s:
         bump_data_version(s)  # every import: the map's cache sees in-place corrections
@@ -89,19 +110,22 @@ def import_cells(db: Database, rules: Rules, path, crs: str | None = None) -> Im
                 members=_members(rec.get("members"), rec.get("member_phones")),
                 supervising_unit=rec.get("supervising_unit"), supervisor=rec.get("supervisor"),
             )))
-        _replace_all(s, rules, Cell, rows, summary)
+        _replace_all(s, rules, Cell, rows, summary, allow_delete)
     return summary
 
 
 def import_zones(db: Database, rules: Rules, path, crs: str | None = None,
-                 check_codes=None) -> ImportSummary:
+                 check_codes=None, layer: str | None = None,
+                 allow_delete: bool = False) -> ImportSummary:
     """Replace all functional zones with those of a boundary file; reassign every point.
+
+    ``layer`` and ``allow_delete`` as for ``import_cells``.
 
     ``check_codes(codes)``, when given, vets the new zone codes before anything is
     written (the admission catalogues must still name existing zones: see
     ``geoapp.catalogue.check_zones``); a ValueError from it rejects the file.
     """
-    frame, notes = read_boundaries(path, rules.tables["zone"], crs)
+    frame, notes = read_boundaries(path, rules.tables["zone"], crs, layer)
     if check_codes is not None:
         try:
             check_codes([str(code) for code in frame["code"]])
@@ -113,14 +137,17 @@ def import_zones(db: Database, rules: Rules, path, crs: str | None = None,
         rows = [(rec["code"], dict(name=rec["name"], kind=rec["kind"],
                                    park_score=rec.get("park_score"), geom=geom))
                 for rec, geom in zip(frame.to_dict("records"), frame.geometry, strict=True)]
-        _replace_all(s, rules, Zone, rows, summary)
+        _replace_all(s, rules, Zone, rows, summary, allow_delete)
     return summary
 
 
 def _replace_all(s, rules: Rules, model, rows: list[tuple[str, dict]],
-                 summary: ImportSummary) -> None:
+                 summary: ImportSummary, allow_delete: bool) -> None:
     """Make the stored cells (or zones) exactly ``rows``, matched by code; reassign all points."""
     old = {row.code: row for row in s.scalars(sa.select(model))}
+    gone = sorted(set(old) - {code for code, _ in rows})
+    if gone and not allow_delete:  # raised in the transaction: it rolls back
+        raise DeletionNotConfirmed(summary.path, summary.kind, gone)
     for code, values in rows:
         row = old.pop(code, None)
         if row is None:
@@ -286,6 +313,7 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
     records, problems = parse_records(frame, spec)
     label = {f.name: f.label for f in spec.fields}
     actor = actor or f"台账导入:{Path(path).name}"
+    today = rectification.today_in(rules.risk.hazards.timezone)
     with db.sessions() as s:
         point_ids = {(layer, key): pid for pid, layer, key in
                      s.execute(sa.select(Point.id, Point.layer, Point.key))}
@@ -298,14 +326,12 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
                 problems.append(Problem(row, label["point_key"],
                                         f"{layer.label}“{rec['point_key']}”不存在（请先导入其台账）"))
         found, deadline, closed = (_date(rec, k) for k in ("found_on", "deadline", "closed_on"))
-        if found and deadline and deadline < found:
-            problems.append(Problem(row, label["deadline"], "整改期限早于发现日期"))
+        problems += [Problem(row, label[field], why)
+                     for field, why in hazarddates.problems(found, deadline, closed, today)]
         if rec["state"] == "已销号" and closed is None:
             problems.append(Problem(row, label["closed_on"], "已销号的隐患须填写销号日期"))
         if rec["state"] and rec["state"] != "已销号" and closed is not None:
             problems.append(Problem(row, label["closed_on"], "未销号的隐患不应有销号日期"))
-        if closed and found and closed < found:
-            problems.append(Problem(row, label["closed_on"], "销号日期早于发现日期"))
     if problems:
         raise ImportRejected(path, sorted(problems, key=lambda p: (p.row or 0)))
 

@@ -26,6 +26,12 @@ FieldType = Literal[
 ]
 
 
+# The bound of a field that declares no max_length (a number, a date, or text in
+# a layer file written before max_length existed): its value lands in a JSON
+# column, where nothing else stops a pasted page.
+TEXT_LIMIT = 500
+
+
 class LayerFileError(ValueError):
     """A layer or rule file is missing, unreadable or invalid."""
 
@@ -42,6 +48,12 @@ class FieldSpec(_Strict):
     type: FieldType
     required: bool = False
     choices: tuple[str, ...] = ()
+    # Longest text accepted on import, in characters. PostgreSQL refuses what
+    # exceeds a VARCHAR(n) column and SQLite silently stores it, so this check
+    # on import is the one place both backends agree; the bundled files declare
+    # it for every text field (tests/test_import_hardening.py checks each fits
+    # the column it lands in). A field without one gets TEXT_LIMIT.
+    max_length: Annotated[int, Field(gt=0)] | None = None
 
     @model_validator(mode="after")
     def _choices_match_type(self):
@@ -50,6 +62,15 @@ class FieldSpec(_Strict):
         if self.type not in ("choice", "choices") and self.choices:
             raise ValueError(f"field {self.name!r}: choices only go with choice/choices")
         return self
+
+    @property
+    def length_limit(self) -> int:
+        """The longest text a ledger cell may hold for this field.
+
+        Numbers, dates and choices are bounded too, so that a pasted page is
+        refused by its length before a report quotes it back whole.
+        """
+        return self.max_length if self.max_length is not None else TEXT_LIMIT
 
     def headers(self) -> tuple[str, ...]:
         """Every column header that names this field in a ledger."""
@@ -217,6 +238,53 @@ def _validate(model: type[BaseModel], path: Path, data: dict):
         raise LayerFileError("\n".join(lines)) from None
 
 
+def _column_lengths() -> dict[tuple[str, str], int]:
+    """(table, field) → the length of the VARCHAR column the field's value is stored in.
+
+    ``point`` stands for every point layer: its ``name`` and its key fields;
+    other fields of a point layer live in a JSON column (no length).
+    """
+    from geoapp.models import Cell, Hazard, Point, Town, Village, Zone
+
+    columns = {
+        ("cell", "code"): Cell.code, ("cell", "name"): Cell.name,
+        ("cell", "village"): Village.name, ("cell", "village_code"): Village.code,
+        ("cell", "town"): Town.name, ("cell", "supervising_unit"): Cell.supervising_unit,
+        ("cell", "supervisor"): Cell.supervisor, ("zone", "code"): Zone.code,
+        ("zone", "name"): Zone.name, ("hazard", "code"): Hazard.code,
+        ("hazard", "point_key"): Point.key, ("hazard", "responsible_unit"):
+        Hazard.responsible_unit, ("hazard", "responsible_person"): Hazard.responsible_person,
+        ("point", "name"): Point.name, ("point", "key"): Point.key,
+    }
+    return {k: column.type.length for k, column in columns.items()}
+
+
+def _fit_columns(path: Path, spec: TableFile) -> TableFile:
+    """The spec with every stored text field bounded by its column.
+
+    A field without ``max_length`` takes the column's length; one declaring
+    more than the column holds is an error here, at start-up, rather than a
+    truncation error from PostgreSQL in the middle of an import.
+    """
+    lengths = _column_lengths()
+    fields = []
+    for i, f in enumerate(spec.fields):
+        if spec.layer is None:
+            column = lengths.get((spec.table, f.name))
+        elif f.name in spec.key:
+            column = lengths["point", "key"]
+        else:
+            column = lengths.get(("point", f.name))
+        if column is not None and f.type in ("str", "substances"):
+            if f.max_length is None:
+                f = f.model_copy(update={"max_length": column})
+            elif f.max_length > column:
+                raise LayerFileError(f"{path}: fields.{i}.max_length: {f.max_length} is more than "
+                                     f"the database column of {f.name!r} holds ({column})")
+        fields.append(f)
+    return spec.model_copy(update={"fields": tuple(fields)})
+
+
 def load_rules(folder: Path) -> Rules:
     """Read and validate every file in a layers folder.
 
@@ -246,6 +314,7 @@ def load_rules(folder: Path) -> Rules:
             raise LayerFileError(
                 f"{path}: {kind} {name!r} is already declared in {declared_in[kind, name]}")
         declared_in[kind, name] = path
+        spec = _fit_columns(path, spec)
         if spec.layer is not None:
             layers[spec.layer] = spec
         else:

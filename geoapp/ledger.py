@@ -13,6 +13,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
@@ -43,19 +44,27 @@ class Problem:
             where.append(f"第 {self.row} 行")
         if self.column:
             where.append(f"列“{self.column}”")
-        return f"{'，'.join(where)}：{self.reason}" if where else self.reason
+        # a reason quoting a pasted page (“应为数字，而不是 '…'”) stays one readable line
+        reason = self.reason if len(self.reason) <= REASON_MAX else (
+            self.reason[:REASON_MAX] + f"…（共 {len(self.reason)} 字）")
+        return f"{'，'.join(where)}：{reason}" if where else reason
+
+
+REASON_MAX = 1000
 
 
 class ImportRejected(Exception):
     """The file has problems; nothing was written."""
 
-    def __init__(self, path, problems: list[Problem]):
+    def __init__(self, path, problems: list[Problem],
+                 outcome: str = "未导入任何数据（数据库未改动）"):
         self.path = str(path)
         self.problems = problems
+        self.outcome = outcome  # what did not happen, for the reader
         super().__init__(self.report())
 
     def report(self, limit: int = 200) -> str:
-        lines = [f"{self.path}: {len(self.problems)} 处错误，未导入任何数据（数据库未改动）"]
+        lines = [f"{self.path}: {len(self.problems)} 处错误，{self.outcome}"]
         lines += [f"  {p}" for p in self.problems[:limit]]
         if len(self.problems) > limit:
             lines.append(f"  ……另有 {len(self.problems) - limit} 处")
@@ -65,31 +74,52 @@ class ImportRejected(Exception):
 def read_table(path: str | Path) -> pd.DataFrame:
     """A ledger as text cells: first sheet of an XLSX, or a CSV in UTF-8 or GB18030.
 
-    Row numbers in problems are spreadsheet rows: the header is row 1.
+    Row numbers in problems are spreadsheet rows: the header is row 1. A
+    header given twice (``企业名称,企业名称``) is refused here: pandas would
+    rename the second ``企业名称.1`` and the value read would depend on order.
     """
+    from geoapp import filecheck  # it reports with this module's ImportRejected
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+        filecheck.check_zip(path, "XLSX 文件").close()
+        try:
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl", header=None)
+        except Exception as exc:  # openpyxl: not a workbook, a broken part, no sheet…
+            why = f"不是有效的 XLSX 文件（{exc.__class__.__name__}: {exc}）"
+            raise ImportRejected(path, [Problem(None, None, why)]) from None
     elif suffix in (".csv", ".txt"):
-        raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            why = "无法识别文件编码（应为 UTF-8 或 GBK）"
-            raise ImportRejected(path, [Problem(None, None, why)])
-        from io import StringIO
-
-        frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+        filecheck.require_file(path)
+        text = filecheck.decode_text(path.read_bytes(), path)
+        try:
+            frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, header=None)
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame()
+        except pd.errors.ParserError as exc:
+            raise ImportRejected(path, [_parser_problem(exc)]) from None
     else:
         why = f"不支持的台账格式 {suffix}（CSV 或 XLSX）"
         raise ImportRejected(path, [Problem(None, None, why)])
-    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise ImportRejected(path, [Problem(None, None, "文件为空（没有表头行）")])
+    header = [_cell_text(c) or f"Unnamed: {i}" for i, c in enumerate(frame.iloc[0])]
+    problems = [Problem(1, h, f"列名“{h}”出现 {header.count(h)} 次，请只保留一列")
+                for h in dict.fromkeys(header) if header.count(h) > 1]
+    if problems:
+        raise ImportRejected(path, problems)
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = header
     return frame.map(_cell_text)
+
+
+def _parser_problem(exc: Exception) -> Problem:
+    """pandas' tokenizer error ("Expected 4 fields in line 2, saw 6") as a row problem."""
+    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if match:
+        want, line, got = map(int, match.groups())
+        return Problem(line, None, f"有 {got} 个字段，而表头只有 {want} 列（多余的逗号？）")
+    return Problem(None, None, f"无法解析 CSV：{exc}")
 
 
 def _cell_text(value) -> str:
@@ -108,13 +138,14 @@ def match_columns(
     columns: list[str], fields: tuple[FieldSpec, ...]
 ) -> tuple[dict[str, str], list[Problem]]:
     """Field name → the header that holds it; problems for required fields not found."""
-    lower = {c.lower(): c for c in columns}
     found: dict[str, str] = {}
     problems = []
     for f in fields:
-        header = next((lower[h.lower()] for h in f.headers() if h.lower() in lower), None)
-        if header is not None:
-            found[f.name] = header
+        headers = _headers_for(columns, f.headers())
+        if len(headers) > 1:
+            problems.append(_conflict(headers, f.label))
+        elif headers:
+            found[f.name] = headers[0]
         elif f.required:
             names = "、".join(dict.fromkeys((f.label, *f.aliases)))
             problems.append(Problem(None, f.label, f"缺少必填列（可用列名：{names}）"))
@@ -214,6 +245,11 @@ def parse_records(
                 if f.required:
                     problems.append(Problem(rownum, header or f.label, "必填项为空"))
                 continue
+            limit = f.length_limit
+            if len(text) > limit:
+                problems.append(Problem(rownum, header, f"长度 {len(text)} 超过上限 {limit}"))
+                rec[f.name] = None
+                continue
             try:
                 rec[f.name] = parse_value(text, f)
             except ValueError as exc:
@@ -232,11 +268,30 @@ def parse_records(
     return records, problems
 
 
+def _headers_for(columns: list[str], names) -> list[str]:
+    """Every column whose header is one of ``names`` (case-insensitive), in file order."""
+    wanted = {n.lower() for n in names}
+    return [c for c in columns if c.lower() in wanted]
+
+
+def _conflict(headers: list[str], label: str) -> Problem:
+    # taking the first would silently drop the other column's values
+    return Problem(None, "、".join(headers), f"这几列都表示“{label}”，请只保留一列")
+
+
 def coordinate_columns(columns: list[str]) -> tuple[str | None, str | None]:
-    lower = {c.lower(): c for c in columns}
-    lon = next((lower[h.lower()] for h in LON_HEADERS if h.lower() in lower), None)
-    lat = next((lower[h.lower()] for h in LAT_HEADERS if h.lower() in lower), None)
+    """The longitude and latitude headers (the first of each, when several: see
+    ``coordinate_conflicts``)."""
+    lon = next(iter(_headers_for(columns, LON_HEADERS)), None)
+    lat = next(iter(_headers_for(columns, LAT_HEADERS)), None)
     return lon, lat
+
+
+def coordinate_conflicts(columns: list[str]) -> list[Problem]:
+    """Problems for a ledger giving longitude (or latitude) in two columns."""
+    return [_conflict(found, label) for names, label in ((LON_HEADERS, "经度"),
+                                                          (LAT_HEADERS, "纬度"))
+            if len(found := _headers_for(columns, names)) > 1]
 
 
 def parse_coordinates(
@@ -250,7 +305,7 @@ def parse_coordinates(
     for being numbers here and for landing in China after conversion.
     """
     lon_col, lat_col = coordinate_columns(list(frame.columns))
-    problems = []
+    problems = coordinate_conflicts(list(frame.columns))
     for col, label in ((lon_col, "经度"), (lat_col, "纬度")):
         if col is None:
             problems.append(Problem(None, label, "缺少坐标列（经度/纬度 或 lon/lat）"))

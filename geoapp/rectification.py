@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from geoapp import hazarddates
 from geoapp.models import Hazard, HazardEvent
 
 STATES = ("open", "rectifying", "awaiting_acceptance", "closed")
@@ -322,12 +323,9 @@ def _check_fields(fields: dict, today: dt.date) -> dict:
         allowed = "、".join(f"{k}（{v}）" for k, v in SOURCE_LABELS.items())
         raise HazardInputError("source", f"隐患来源须为 {allowed}")
     description = _text(fields, "description", _TEXT_MAX, required=True)
-    found_on = _date(fields, "found_on")
-    if found_on > today:
-        raise HazardInputError("found_on", f"发现日期不能晚于今天（{today.isoformat()}）")
-    deadline = _date(fields, "deadline")
-    if deadline < found_on:
-        raise HazardInputError("deadline", "整改期限不能早于发现日期")
+    found_on, deadline = _date(fields, "found_on"), _date(fields, "deadline")
+    for field, why in hazarddates.problems(found_on, deadline, None, today)[:1]:
+        raise HazardInputError(field, hazarddates.LABELS[field] + why)
     listed = fields.get("listed", False)
     if listed is None:
         listed = False

@@ -224,6 +224,17 @@ def snapshot(database: Database) -> dict:
     return out
 
 
+def rejected(database: Database, fn, *args, **kwargs) -> str:
+    """The report of an import that must be refused, after checking it changed nothing."""
+    from geoapp.ledger import ImportRejected
+
+    before = snapshot(database)
+    with pytest.raises(ImportRejected) as info:
+        fn(database, *args, **kwargs)
+    assert snapshot(database) == before, "a rejected import changed the database"
+    return str(info.value)
+
+
 def write_geojson(path, features: list[tuple[dict, object]], crs_name: str | None = None):
     """features: (properties, shapely geometry) pairs."""
     import shapely

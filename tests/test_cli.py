@@ -90,6 +90,7 @@ def test_assign_bad_points_exit_nonzero_with_row(files):
                                        "--out", str(out)])
     assert result.exit_code != 0
     assert "第 3 行" in result.output and "lon" in result.output
+    assert "数据库" not in result.output and "未写出" in result.output  # assign has no database
     assert not out.exists()
 
 
@@ -274,3 +275,29 @@ def test_import_zones_keeps_every_zone_an_admission_catalogue_names(
     result = CliRunner().invoke(main, ["import", "zones", str(zones(keep))])
     assert result.exit_code == 0, result.output
     assert snapshot(database) != before
+
+
+def test_import_cells_names_the_layer_and_deletes_only_with_replace(cli_db, tmp_path):
+    """A GeoPackage with a one-cell layer before the full grid: nothing is deleted unasked."""
+    import geopandas as gpd
+    from conftest import snapshot
+
+    path = tmp_path / "two.gpkg"
+    for layer, codes in (("first", "A"), ("full", "AB")):
+        gpd.GeoDataFrame(
+            [{"网格编码": c, "网格名称": f"{c}网格", "村社区": "东湖村", "镇街道": "示范镇"}
+             for c in codes],
+            geometry=[box(120 + i * 0.01, 31, 120.01 + i * 0.01, 31.01)
+                      for i in range(len(codes))], crs=4326).to_file(path, layer=layer)
+    before = snapshot(cli_db)
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", "cells", str(path)])
+    assert result.exit_code == 1 and "first" in result.output and "full" in result.output
+    result = runner.invoke(main, ["import", "cells", "--layer", "first", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "删除 1 个网格（文件中没有：B）" in result.output and "--replace" in result.output
+    assert snapshot(cli_db) == before
+    result = runner.invoke(main, ["import", "cells", "--layer", "full", str(path)])
+    assert result.exit_code == 0 and "未变 2" in result.output, result.output
+    result = runner.invoke(main, ["import", "cells", "--layer", "first", "--replace", str(path)])
+    assert result.exit_code == 0 and "删除了文件中没有的网格 B" in result.output, result.output

@@ -252,6 +252,9 @@ def test_post_creates_major_hazard_that_escalates_and_shows_in_the_cell(
     ({"level": "critical"}, "level"),
     ({"deadline": "2000-01-01"}, "deadline"),
     ({"listed": "否"}, "listed"),
+    # the date window shared with the ledger import (geoapp.hazarddates)
+    ({"found_on": "0001-01-01", "deadline": "0001-01-02"}, "found_on"),
+    ({"deadline": (today() + dt.timedelta(days=366 * 10 + 3)).isoformat()}, "deadline"),
 ])
 def test_post_bad_field_is_400_naming_it(client, database, territory, grid_a, changes, field):
     r = client.post(f"/api/points/{territory['K1']}/hazards", json=body(**changes))

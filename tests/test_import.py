@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 import shapely
 import sqlalchemy as sa
-from conftest import snapshot, write_csv, write_geojson, write_xlsx
+from conftest import rejected, write_csv, write_geojson, write_xlsx
 from shapely import box
 
 from geoapp import crs as crs_mod
 from geoapp import importer
 from geoapp.identifiers import uscc_check_char
-from geoapp.ledger import ImportRejected
 from geoapp.models import Cell, Hazard, Point, Town, Village, Zone
 
 # The hand-drawn territory of test_spatial: A B below, C D above, C holed, A owns the hole.
@@ -133,7 +132,7 @@ def test_replacing_cells_recomputes_every_point(loaded, rules, tmp_path):
     # new boundaries: one cell E covering all of A and B
     path = write_geojson(tmp_path / "cells2.geojson",
                          [(cell_props("E"), box(120, 31, 120.02, 31.01))])
-    summary = importer.import_cells(loaded, rules, path)
+    summary = importer.import_cells(loaded, rules, path, allow_delete=True)
     assert summary.created == 1
     with loaded.sessions() as s:
         assert sorted(s.scalars(sa.select(Cell.code))) == ["E"]
@@ -208,14 +207,6 @@ def test_xlsx_ledger_with_chinese_headers(loaded, rules, tmp_path):
 
 
 # ------------------------------------------------------------------ bad input
-
-def rejected(database, fn, *args, **kwargs) -> str:
-    before = snapshot(database)
-    with pytest.raises(ImportRejected) as info:
-        fn(database, *args, **kwargs)
-    assert snapshot(database) == before, "a rejected import changed the database"
-    return str(info.value)
-
 
 def test_missing_required_column(loaded, rules, tmp_path):
     path = enterprises(tmp_path, [[uscc(1), "2614", "小微", 120.002, 31.002]],
@@ -317,7 +308,7 @@ def test_hazard_ledger_problems(loaded, rules, tmp_path):
          "待整改", ""],
     ])
     msg = rejected(loaded, importer.import_hazards, rules, path)
-    for expect in ("第 3 行，列“点位编号”", "第 4 行，列“整改期限”：整改期限早于发现日期",
+    for expect in ("第 3 行，列“点位编号”", "第 4 行，列“整改期限”：不能早于发现日期",
                    "第 5 行，列“销号日期”", "第 6 行，列“隐患等级”"):
         assert expect in msg, msg
     assert not any(ln.lstrip().startswith("第 2 行") for ln in msg.splitlines())
