@@ -63,11 +63,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("GEOAPP_RATELIMIT_STORAGE_URI",
                           os.environ.get("GEOAPP_RATELIMIT_STORAGE_URI") or "memory://")
     app.config.setdefault("GEOAPP_LOGIN_RATE_LIMIT", "10/minute")
+    app.config.setdefault("GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT", "30/hour")
     # a page left open on a phone all day can still post: the token lives as long as the session
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    if os.environ.get("GEOAPP_SECURE_COOKIES") == "1":
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = (app.config.get("GEOAPP_SECRET_KEY")
                                     or os.environ.get("GEOAPP_SECRET_KEY")
@@ -88,8 +86,12 @@ def init_app(app: Flask) -> None:
 
 
 def _limit_login(app: Flask) -> None:
-    """Failed log-ins: at most GEOAPP_LOGIN_RATE_LIMIT per client IP and per username.
+    """Failed log-ins: at most GEOAPP_LOGIN_RATE_LIMIT per client IP, and
+    GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT per username *at one IP*.
 
+    The second counts name and address together, so a stranger who knows a
+    username locks out only his own address, never the owner elsewhere; its
+    longer window slows patient guessing at one account from one address.
     The storage is per app (memory:// is per process: point
     GEOAPP_RATELIMIT_STORAGE_URI at redis when several workers serve).
     """
@@ -97,19 +99,22 @@ def _limit_login(app: Flask) -> None:
                       key_prefix="geoapp", headers_enabled=True)
     limiter.init_app(app)
     rate = app.config["GEOAPP_LOGIN_RATE_LIMIT"]
+    account_rate = app.config["GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT"]
 
     def failed(response) -> bool:
         return response.status_code != 302  # success redirects
 
     view = app.view_functions["auth.login"]
     view = limiter.limit(rate, methods=["POST"], deduct_when=failed)(view)
-    view = limiter.limit(rate, key_func=_username_key, methods=["POST"], deduct_when=failed)(view)
+    view = limiter.limit(account_rate, key_func=_account_key, methods=["POST"],
+                         deduct_when=failed)(view)
     app.view_functions["auth.login"] = view
     app.extensions["geoapp.limiter"] = limiter
 
 
-def _username_key() -> str:
-    return "user:" + (request.form.get("username") or "").strip().casefold()
+def _account_key() -> str:
+    name = (request.form.get("username") or "").strip().casefold()
+    return f"user:{name}@{get_remote_address()}"
 
 
 # ------------------------------------------------------------------ sessions and policy
@@ -235,7 +240,14 @@ def _too_many_attempts(_exc):
 
 @bp.post("/logout")
 def logout():
-    """End the session."""
+    """End the session, and with it every session of this account (accounts.end_sessions).
+
+    Clearing the cookie alone would leave a copied cookie valid: the server
+    keeps no list of sessions, so it ends them all by raising the generation.
+    """
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user._get_current_object())  # loaded by db.session()
+        db.session().commit()
     logout_user()
     return redirect(url_for("auth.login"))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 from html.parser import HTMLParser
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -83,7 +84,12 @@ def test_page_has_legend_layers_and_headline(demo_client):
                   "重大风险", "较大风险", "一般风险", "低风险", "动态清零", "网格有逾期隐患"):
         assert label in html, label
     # the skeleton is folium's, with an overlay per layer handed to map.js
-    assert "window.geoappFolium" in html and "L.control.layers" in html
+    # (as a script file: the Content-Security-Policy runs no inline script)
+    script_url = re.search(r'<script src="(/map/skeleton\.js\?[^"]+)"', html).group(1)
+    script = demo_client.get(script_url).get_data(as_text=True)
+    assert "window.geoappFolium" in script and "L.control.layers" in script
+    map_div = re.search(r'class="folium-map" id="(map_\w+)"', html).group(1)
+    assert f'L.map(\n                "{map_div}"' in script  # the same names in both
     # the headline strip shows /api/summary's figures
     summary = demo_client.get("/api/summary").get_json()
     for code in LEVELS:
