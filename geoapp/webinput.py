@@ -137,8 +137,8 @@ def check_tree(value, field: str = "") -> None:
                     raise BadInput(_BAD_CHARS.sub("", name) or "body",
                                    _("字段名含有空字符（NUL）或无效的 Unicode 字符"))
                 stack.append((child, name, depth + 1))
-        elif isinstance(item, list):
-            stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
+        elif isinstance(item, list):  # items are named by their list: "site.coordinates"
+            stack.extend((child, path, depth + 1) for child in item)
 
 
 def _bad_input(exc: BadInput):
