@@ -26,6 +26,7 @@ import re
 
 from flask import Flask, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -39,7 +40,8 @@ _BAD_CHARS = re.compile(r"[\x00\ud800-\udfff]")
 
 # JSON types by the names used in messages
 TEXT, OBJECT, LIST, BOOL = str, dict, list, bool
-_TYPE_NAMES = {str: "文本", dict: "JSON 对象", list: "JSON 数组", bool: "true 或 false"}
+_TYPE_NAMES = {str: _l("文本"), dict: _l("JSON 对象"), list: _l("JSON 数组"),
+               bool: _l("true 或 false")}
 
 
 class IdConverter(IntegerConverter):
@@ -105,8 +107,8 @@ def json_body(types: dict[str, type | tuple[type, ...]] | None = None) -> dict:
         # bool is an int in Python, and True must not pass where text is wanted
         if value is not None and (not isinstance(value, kinds)
                                   or (isinstance(value, bool) and bool not in kinds)):
-            raise BadInput(name, _("须为%(kind)s", kind="或".join(
-                _(_TYPE_NAMES.get(k, k.__name__)) for k in kinds)))
+            raise BadInput(name, _("须为%(kind)s", kind=" / ".join(
+                str(_TYPE_NAMES.get(k, k.__name__)) for k in kinds)))
     return body
 
 

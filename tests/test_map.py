@@ -130,8 +130,13 @@ def test_page_and_its_assets_come_from_the_app(demo_client):
 def test_tianditu_base_layers_when_a_key_is_configured(demo_database):
     from conftest import make_app
 
-    html = make_app(demo_database, TIANDITU_KEY="abc123").test_client().get("/") \
-        .get_data(as_text=True)
+    client = make_app(demo_database, TIANDITU_KEY="abc123").test_client()
+    page = client.get("/")
+    script_url = re.search(r'<script src="(/map/skeleton\.js\?[^"]+)"', page.get_data(as_text=True))
+    html = client.get(script_url.group(1)).get_data(as_text=True)  # the skeleton's script
+    # the tiles are the one thing the Content-Security-Policy lets come from elsewhere
+    assert "img-src 'self' data: blob: https://*.tianditu.gov.cn;" in \
+        page.headers["Content-Security-Policy"]
     for layer in ("vec", "cva", "img", "cia"):
         assert f"/{layer}_w/wmts" in html and f"LAYER={layer}" in html
     assert "tk=abc123" in html and "tianditu.gov.cn" in html

@@ -29,7 +29,7 @@ def _diff(database: Database) -> list:
 
 def test_upgrade_from_empty_matches_models(database):
     _empty(database)
-    assert migrate.upgrade(database) == "0003"
+    assert migrate.upgrade(database) == "0004"
     assert _diff(database) == []
     with database.engine.connect() as conn:  # the import counter starts with its one row
         assert conn.execute(sa.text("SELECT id, version FROM data_version")).all() == [(1, 0)]
@@ -51,7 +51,7 @@ def test_upgrade_from_empty_matches_models(database):
 def test_upgrade_is_idempotent_and_history_stays_append_only(database):
     _empty(database)
     migrate.upgrade(database)
-    assert migrate.upgrade(database) == "0003"
+    assert migrate.upgrade(database) == "0004"
     with database.engine.connect() as conn:
         triggers = (
             "SELECT name FROM sqlite_master WHERE type = 'trigger'"
@@ -64,7 +64,7 @@ def test_upgrade_is_idempotent_and_history_stays_append_only(database):
 def test_database_made_by_create_all_is_stamped_and_upgraded(database):
     # the fixture built the schema with create_all, as databases from before migrations were
     assert migrate.current(database) is None
-    assert migrate.upgrade(database) == "0003"
+    assert migrate.upgrade(database) == "0004"
     assert _diff(database) == []
 
 
@@ -72,5 +72,19 @@ def test_accounts_migration_upgrades_a_0001_database(database):
     _empty(database)
     assert migrate.upgrade(database, "0001") == "0001"
     assert "app_user" not in sa.inspect(database.engine).get_table_names()
-    assert migrate.upgrade(database) == "0003"
+    assert migrate.upgrade(database) == "0004"
     assert _diff(database) == []
+
+
+def test_session_generation_migration_keeps_accounts(database):
+    _empty(database)
+    assert migrate.upgrade(database, "0003") == "0003"
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO app_user (username, password_hash, role, active, created_at) "
+            "VALUES ('wang', 'h', 'leader', true, '2026-12-01 00:00:00')"))
+    assert migrate.upgrade(database) == "0004"
+    assert _diff(database) == []
+    with database.engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "SELECT username, session_generation FROM app_user")).all() == [("wang", 0)]
