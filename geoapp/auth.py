@@ -44,6 +44,7 @@ from wtforms.validators import DataRequired, Length
 from geoapp import accounts, db
 from geoapp.accounts import can_write_cell
 from geoapp.models import ROLES, User
+from geoapp.webinput import is_api
 
 __all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "require_cell_write",
            "require_role"]
@@ -147,7 +148,7 @@ def _read_policy():
         _abort(403, "forbidden", _("您的账号无权查看此页面"))
     if not _accounts_exist():
         return None
-    if _is_api():
+    if is_api():
         _abort(401, "unauthorized", _("请先登录"))
     target = None
     if request.method == "GET":
@@ -157,13 +158,9 @@ def _read_policy():
     return redirect(url_for("auth.login", next=target))
 
 
-def _is_api() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
-
-
 def _abort(status: int, code: str, message: str):
     """Stop the request: JSON {error, message} under /api/, the plain error page elsewhere."""
-    if _is_api():
+    if is_api():
         abort(make_response(jsonify(error=code, message=message), status))
     abort(status, description=message)
 
@@ -202,7 +199,7 @@ def actor_name() -> str:
 
 
 def _csrf_failed(exc: CSRFError):
-    if _is_api():
+    if is_api():
         return jsonify(error="csrf_failed", message=_("页面已过期，请刷新后重试")), 400
     if request.endpoint == "auth.login":
         return render_template("login.html", form=LoginForm(),
