@@ -169,9 +169,11 @@ def set_active(user: User, active: bool) -> None:
 def end_sessions(user: User) -> None:
     """End every session of ``user`` (the caller commits): all devices, not only one.
 
-    Done in SQL (generation + 1), so two log-outs at once both count.
+    Done in SQL (generation + 1), so two log-outs at once both count. An
+    account not yet stored has no sessions (and no row the SQL could read).
     """
-    user.session_generation = User.session_generation + 1
+    if sa.inspect(user).has_identity:
+        user.session_generation = User.session_generation + 1
 
 
 def set_cells(user: User, cells: Iterable[str]) -> None:

@@ -2,7 +2,7 @@
 
 ``init_app(app)`` attaches Flask-Login (sessions), Flask-WTF's CSRFProtect
 (every POST: form field ``csrf_token`` or header ``X-CSRFToken``) and
-Flask-Limiter (failed POST /login, per IP and per username), and registers
+Flask-Limiter (failed POST /login, per IP and per username at an IP), and registers
 the read policy: with no account at all (a fresh install) reads are open;
 once one exists, every page and API read needs a logged-in user — API paths
 (/api/…) answer 401 JSON, pages redirect to /login?next=…. Writes always need
@@ -93,6 +93,7 @@ def _limit_login(app: Flask) -> None:
     The second counts name and address together, so a stranger who knows a
     username locks out only his own address, never the owner elsewhere; its
     longer window slows patient guessing at one account from one address.
+
     The storage is per app (memory:// is per process: point
     GEOAPP_RATELIMIT_STORAGE_URI at redis when several workers serve).
     """

@@ -106,7 +106,7 @@ def new_hazard(point_id: int):
             break
         except rectification.HazardInputError as exc:
             session.rollback()
-            return _error(400, "invalid", exc.message, field=exc.field)
+            return _error(400, "bad_request", exc.message, field=exc.field)
         except IntegrityError:
             session.rollback()
             if attempt == _CODE_ATTEMPTS - 1:

@@ -225,6 +225,9 @@ def test_security_headers_and_cookie_flags_from_a_real_server(database):
         cookie = responses["/login"][1]["Set-Cookie"]  # the CSRF token lives in the session
         assert cookie.startswith("session=") and "SameSite=Lax" in cookie and "Secure" in cookie
         assert "HttpOnly" in cookie
+        cookies = _headers(base + "/login?lang=en")[1].get_all("Set-Cookie")
+        lang = next(c for c in cookies if c.startswith("geoapp_lang="))
+        assert "SameSite=Lax" in lang and "Secure" in lang
     finally:
         proc.terminate()
         proc.wait(timeout=10)
