@@ -104,9 +104,7 @@ def json_body(types: dict[str, type | tuple[type, ...]] | None = None) -> dict:
     for name, kinds in (types or {}).items():
         value = body.get(name)
         kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-        # bool is an int in Python, and True must not pass where text is wanted
-        if value is not None and (not isinstance(value, kinds)
-                                  or (isinstance(value, bool) and bool not in kinds)):
+        if value is not None and not isinstance(value, kinds):
             raise BadInput(name, _("须为%(kind)s", kind=" / ".join(
                 str(_TYPE_NAMES.get(k, k.__name__)) for k in kinds)))
     return body
