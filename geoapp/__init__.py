@@ -57,10 +57,12 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from geoapp import api, assets, auth, db, i18n, leader, navigation
+    from geoapp import api, assets, auth, db, headers, i18n, leader, navigation, webinput
     from geoapp.layers import load_rules
 
     app.extensions["geoapp.rules"] = load_rules(Path(app.config["LAYERS_DIR"]))
+    webinput.init_app(app)  # before any route: ids in URLs are range-checked (404)
+    headers.init_app(app)  # cookie flags, CSP and the other headers on every response
     db.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from geoapp.models import ROLES, Cell, User, UserCell
 
 __all__ = ["ROLES", "AccountError", "authenticate", "can_write_cell", "create_user",
-           "hash_password", "set_cells", "set_password"]
+           "end_sessions", "hash_password", "set_active", "set_cells", "set_password"]
 
 ROLE_LABELS = {"leader": "领导", "grid": "网格员", "planner": "规划审批", "admin": "管理员"}
 MIN_PASSWORD = 8
@@ -153,6 +153,27 @@ def create_user(session: Session, username: str, role: str, password: str,
 def set_password(user: User, password: str) -> None:
     """Replace the password; this ends the user's open sessions (see User.get_id)."""
     user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate or activate; either ends every session opened before.
+
+    Without the bump, a cookie kept from before a deactivation would work
+    again once the account is activated.
+    """
+    user.active = active
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` (the caller commits): all devices, not only one.
+
+    Done in SQL (generation + 1), so two log-outs at once both count. An
+    account not yet stored has no sessions (and no row the SQL could read).
+    """
+    if sa.inspect(user).has_identity:
+        user.session_generation = User.session_generation + 1
 
 
 def set_cells(user: User, cells: Iterable[str]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from geoapp import auth, db, queries, rectification
+from geoapp import auth, db, queries, rectification, webinput
 from geoapp.models import Hazard
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -74,9 +74,7 @@ def move_hazard(hazard_id: int):
     if not request.if_match:
         return _error(428, "precondition_required",
                       'send If-Match with the ETag of the hazard you read (e.g. If-Match: "3")')
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return _error(400, "bad_request", "body must be a JSON object")
+    body = webinput.json_body({"action": webinput.TEXT, "note": webinput.TEXT})
     action = body.get("action")
     if action not in rectification.TRANSITIONS:
         return _error(400, "bad_request", f"action must be one of "

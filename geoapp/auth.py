@@ -2,7 +2,7 @@
 
 ``init_app(app)`` attaches Flask-Login (sessions), Flask-WTF's CSRFProtect
 (every POST: form field ``csrf_token`` or header ``X-CSRFToken``) and
-Flask-Limiter (failed POST /login, per IP and per username), and registers
+Flask-Limiter (failed POST /login, per IP and per username at an IP), and registers
 the read policy: with no account at all (a fresh install) reads are open;
 once one exists, every page and API read needs a logged-in user — API paths
 (/api/…) answer 401 JSON, pages redirect to /login?next=…. Writes always need
@@ -44,6 +44,7 @@ from wtforms.validators import DataRequired, Length
 from geoapp import accounts, db
 from geoapp.accounts import can_write_cell
 from geoapp.models import ROLES, User
+from geoapp.webinput import is_api
 
 __all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "require_cell_write",
            "require_role"]
@@ -63,11 +64,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("GEOAPP_RATELIMIT_STORAGE_URI",
                           os.environ.get("GEOAPP_RATELIMIT_STORAGE_URI") or "memory://")
     app.config.setdefault("GEOAPP_LOGIN_RATE_LIMIT", "10/minute")
+    app.config.setdefault("GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT", "30/hour")
     # a page left open on a phone all day can still post: the token lives as long as the session
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    if os.environ.get("GEOAPP_SECURE_COOKIES") == "1":
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = (app.config.get("GEOAPP_SECRET_KEY")
                                     or os.environ.get("GEOAPP_SECRET_KEY")
@@ -88,7 +87,12 @@ def init_app(app: Flask) -> None:
 
 
 def _limit_login(app: Flask) -> None:
-    """Failed log-ins: at most GEOAPP_LOGIN_RATE_LIMIT per client IP and per username.
+    """Failed log-ins: at most GEOAPP_LOGIN_RATE_LIMIT per client IP, and
+    GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT per username *at one IP*.
+
+    The second counts name and address together, so a stranger who knows a
+    username locks out only his own address, never the owner elsewhere; its
+    longer window slows patient guessing at one account from one address.
 
     The storage is per app (memory:// is per process: point
     GEOAPP_RATELIMIT_STORAGE_URI at redis when several workers serve).
@@ -97,19 +101,22 @@ def _limit_login(app: Flask) -> None:
                       key_prefix="geoapp", headers_enabled=True)
     limiter.init_app(app)
     rate = app.config["GEOAPP_LOGIN_RATE_LIMIT"]
+    account_rate = app.config["GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT"]
 
     def failed(response) -> bool:
         return response.status_code != 302  # success redirects
 
     view = app.view_functions["auth.login"]
     view = limiter.limit(rate, methods=["POST"], deduct_when=failed)(view)
-    view = limiter.limit(rate, key_func=_username_key, methods=["POST"], deduct_when=failed)(view)
+    view = limiter.limit(account_rate, key_func=_account_key, methods=["POST"],
+                         deduct_when=failed)(view)
     app.view_functions["auth.login"] = view
     app.extensions["geoapp.limiter"] = limiter
 
 
-def _username_key() -> str:
-    return "user:" + (request.form.get("username") or "").strip().casefold()
+def _account_key() -> str:
+    name = (request.form.get("username") or "").strip().casefold()
+    return f"user:{name}@{get_remote_address()}"
 
 
 # ------------------------------------------------------------------ sessions and policy
@@ -142,7 +149,7 @@ def _read_policy():
         _abort(403, "forbidden", _("您的账号无权查看此页面"))
     if not _accounts_exist():
         return None
-    if _is_api():
+    if is_api():
         _abort(401, "unauthorized", _("请先登录"))
     target = None
     if request.method == "GET":
@@ -152,13 +159,9 @@ def _read_policy():
     return redirect(url_for("auth.login", next=target))
 
 
-def _is_api() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
-
-
 def _abort(status: int, code: str, message: str):
     """Stop the request: JSON {error, message} under /api/, the plain error page elsewhere."""
-    if _is_api():
+    if is_api():
         abort(make_response(jsonify(error=code, message=message), status))
     abort(status, description=message)
 
@@ -197,7 +200,7 @@ def actor_name() -> str:
 
 
 def _csrf_failed(exc: CSRFError):
-    if _is_api():
+    if is_api():
         return jsonify(error="csrf_failed", message=_("页面已过期，请刷新后重试")), 400
     if request.endpoint == "auth.login":
         return render_template("login.html", form=LoginForm(),
@@ -235,7 +238,14 @@ def _too_many_attempts(_exc):
 
 @bp.post("/logout")
 def logout():
-    """End the session."""
+    """End the session, and with it every session of this account (accounts.end_sessions).
+
+    Clearing the cookie alone would leave a copied cookie valid: the server
+    keeps no list of sessions, so it ends them all by raising the generation.
+    """
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user._get_current_object())  # loaded by db.session()
+        db.session().commit()
     logout_user()
     return redirect(url_for("auth.login"))
 

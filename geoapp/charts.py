@@ -30,7 +30,10 @@ def _config(**extra) -> dict:
 
 
 def _svg(chart) -> str:
-    return re.sub(r"<script\b.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
+    svg = re.sub(r"<script\b.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
+    # the hidden tooltip's inline style= would need CSP 'unsafe-inline' (geoapp.headers);
+    # the tooltip is pygal.js's, which is not loaded
+    return svg.replace(' style="opacity: 0"', "")
 
 
 def bars(title: str, labels: list[str], series: dict[str, list], width: int = 960,

@@ -297,7 +297,7 @@ def users_deactivate(username):
 @users.command(name="activate")
 @click.argument("username")
 def users_activate(username):
-    """Let a deactivated user log in again."""
+    """Let a deactivated user log in again (sessions from before stay ended)."""
     _set_active(username, True)
 
 
@@ -316,7 +316,7 @@ def _set_active(username: str, active: bool) -> None:
     database = _account_session()
     try:
         with database.transaction() as s:
-            _existing_user(s, username).active = active
+            accounts.set_active(_existing_user(s, username), active)
     except accounts.AccountError as exc:
         _fail(exc)
     click.echo(f"{username!r} {'activated' if active else 'deactivated'}")

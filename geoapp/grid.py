@@ -11,14 +11,20 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, url_for
 from flask_babel import get_locale
 
-from geoapp import auth, db, queries, rectification
+from geoapp import auth, db, queries, rectification, webinput
 from geoapp.assets import vendor_url
 from geoapp.models import Cell, Point, Town, Village
 
 bp = Blueprint("grid", __name__)
+
+
+# JSON types of a new hazard's fields; rectification.create_hazard checks their values
+_HAZARD_FIELDS = {**dict.fromkeys(("level", "source", "description", "found_on", "deadline",
+                                   "responsible_unit", "responsible_person"), webinput.TEXT),
+                  "listed": webinput.BOOL, "plan": webinput.OBJECT}
 
 
 def _rules():
@@ -78,15 +84,13 @@ def _page_data(code: str, rules) -> dict:
 @bp.post("/api/points/<int:point_id>/hazards")
 def new_hazard(point_id: int):
     """Record a new hazard at a point: JSON in, 201 with the hazard (ETag = version)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return _error(400, "invalid", "请求体须为 JSON 对象", field="body")
+    actor = auth.actor_name()  # 401 before anything about the point is revealed
     session = db.session()
     point = session.get(Point, point_id)
     if point is None:
         return _error(404, "not_found", f"no point {point_id}")
     auth.require_cell_write(point.cell_code)  # 401 / 403 as JSON
-    actor = auth.actor_name()
+    body = webinput.json_body(_HAZARD_FIELDS)  # only now, once the user may write here
     body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
     rules = _rules()
     today = rectification.today_in(rules.risk.hazards.timezone)
@@ -95,7 +99,7 @@ def new_hazard(point_id: int):
         session.commit()
     except rectification.HazardInputError as exc:
         session.rollback()
-        return _error(400, "invalid", exc.message, field=exc.field)
+        return _error(400, "bad_request", exc.message, field=exc.field)
     response = jsonify(queries.hazard_dict(hazard, today, events=True))
     response.status_code = 201
     response.set_etag(str(hazard.version))

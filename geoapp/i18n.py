@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import Babel
 
 LANGUAGES = {"zh": "中文", "en": "English"}
@@ -30,7 +30,8 @@ def select_locale() -> str:
 def _remember(response):
     lang = g.pop("set_lang_cookie", None)
     if lang:
-        response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax")
+        response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
     return response
 
 

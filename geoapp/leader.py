@@ -12,6 +12,7 @@ ETag).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import math
 import os
 
@@ -106,6 +107,7 @@ def _skeleton(bounds, layer_labels: dict[str, str], key: str | None) -> dict:
               for code, label in layer_labels.items()}
     control = folium.LayerControl(collapsed=True, position="topright").add_to(m)
     m.add_child(_Handoff(m, cells, groups, control))
+    _fixed_names(m)
     figure = m.get_root()
     figure.render()
     children = list(figure.header._children.values())
@@ -113,8 +115,19 @@ def _skeleton(bounds, layer_labels: dict[str, str], key: str | None) -> dict:
         "js": [c.url for c in children if isinstance(c, JavascriptLink)],
         "css": [c.url for c in children if isinstance(c, CssLink)],
         "html": figure.html.render(),
-        "script": figure.script.render(),
+        "script": (script := figure.script.render()),
+        # in the script's URL, so that a browser never keeps a script of another map
+        "version": hashlib.sha256(script.encode()).hexdigest()[:16],
     }
+
+
+def _fixed_names(element, counter=None) -> None:
+    """Replace folium's random element ids by their order: the same map gets the same
+    variable and div names in the page and in /map/skeleton.js (two separate renders)."""
+    counter = counter if counter is not None else iter(range(10**6))
+    element._id = str(next(counter))
+    for child in element._children.values():
+        _fixed_names(child, counter)
 
 
 def _strings(rules) -> dict:
@@ -148,9 +161,8 @@ def _cell_page_prefix() -> str:
         return "/cells/"
 
 
-@bp.get("/")
-def map_page():
-    """The leader's map: cells in four colours, point layers, filters, headline strip."""
+def _map_skeleton() -> tuple[dict, dict[str, str]]:
+    """This request's folium skeleton and layer labels (the page and its script share it)."""
     rules = _rules()
     snapshot = _snapshot()
     bounds = None
@@ -159,7 +171,24 @@ def map_page():
                  [float(v) for v in snapshot.geometry.bounds.max(axis=0)[2:]]
     en = _english()
     layers = {c: t.label_en if en else t.label for c, t in rules.layers.items()}
-    skeleton = _skeleton(bounds, layers, current_app.config.get("TIANDITU_KEY"))
+    return _skeleton(bounds, layers, current_app.config.get("TIANDITU_KEY")), layers
+
+
+@bp.get("/map/skeleton.js")
+def skeleton_script():
+    """folium's script for the map, as a file: the Content-Security-Policy runs no inline
+    script. Its names are fixed (_skeleton), so it fits the page's div whenever loaded."""
+    response = Response(_map_skeleton()[0]["script"], mimetype="text/javascript")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/")
+def map_page():
+    """The leader's map: cells in four colours, point layers, filters, headline strip."""
+    rules = _rules()
+    en = _english()
+    skeleton, layers = _map_skeleton()
     levels = [{"code": lv.code, "label": lv.label_en if en else lv.label, "colour": lv.colour}
               for lv in rules.risk.levels]
     summary = queries.summary(db.session(), rules)

@@ -197,6 +197,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(sa.String(10))
     display_name: Mapped[str | None] = mapped_column(sa.String(100))
     active: Mapped[bool] = mapped_column(default=True)
+    # part of every session's id (get_id): raising it ends all of the account's sessions
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=lambda: dt.datetime.now(dt.UTC))
     cell_links: Mapped[list[UserCell]] = relationship(
@@ -214,14 +216,16 @@ class User(Base):
         return [link.cell_code for link in self.cell_links]
 
     def get_id(self) -> str:
-        """The session's user id: id plus a fingerprint of the password hash.
+        """The session's user id: id, session generation and a fingerprint of the password hash.
 
-        Changing the password (or a rehash) changes the fingerprint, which
-        ends every session opened with the old one (Flask-Login "alternative
-        tokens").
+        Log-out, deactivation, activation and a password change raise the
+        generation (geoapp.accounts.end_sessions); a changed hash changes the
+        fingerprint. Either makes every session opened before unequal to this
+        id, so it ends for good on the server (Flask-Login "alternative
+        tokens"), even for a copy of the old cookie.
         """
         fingerprint = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-        return f"{self.id}:{fingerprint}"
+        return f"{self.id}:{self.session_generation or 0}:{fingerprint}"
 
 
 class UserCell(Base):

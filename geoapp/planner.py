@@ -25,9 +25,8 @@ import shapely
 import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from geoapp import admission, auth, db
+from geoapp import admission, auth, db, webinput
 from geoapp.assets import vendor_url
 from geoapp.catalogue import CatalogueError, check_zones, load_admission
 from geoapp.models import Cell, Point, Zone
@@ -36,8 +35,6 @@ from geoapp.sketch import sketch
 bp = Blueprint("admission", __name__)
 ROLES = ("planner", "leader", "admin")
 MAJOR_HAZARD_LAYER = "major_hazard"
-# 10 000 vertices (admission.MAX_VERTICES) as GeoJSON take 0.3–0.5 MB: 1 MB leaves room
-MAX_BODY_BYTES = 1_000_000
 
 
 def init_app(app: Flask) -> None:
@@ -134,20 +131,10 @@ def _run(site, crs, industry) -> tuple[dict, admission.Territory]:
 def api_check():
     """Check a site: JSON {site: GeoJSON geometry, crs, industry} → verdict and reasons."""
     auth.require_role(*ROLES)
-    # refused before parsing: MAX_VERTICES is only checked once the whole body is
-    # decoded, and a JSON object of many megabytes costs memory and time first
-    request.max_content_length = MAX_BODY_BYTES
-    try:
-        request.get_data(cache=True)
-    except RequestEntityTooLarge:
-        return jsonify(error="too_large", field="site",
-                       message=f"请求体超过 {MAX_BODY_BYTES // 1_000_000} MB，场址过大或顶点过多 / "
-                               f"body over {MAX_BODY_BYTES} bytes: the site is too large"), 413
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify(error="bad_request", field=None,
-                       message="请求体应为 JSON 对象（Content-Type: application/json） / "
-                               "body must be a JSON object"), 400
+    # the body only after the role check; MAX_CONTENT_LENGTH (geoapp.webinput) refuses
+    # an oversized one with 413 before it is read
+    body = webinput.json_body({"site": webinput.OBJECT, "crs": webinput.TEXT,
+                               "industry": webinput.TEXT})
     for field in ("site", "crs", "industry"):
         if body.get(field) in (None, ""):
             return jsonify(error="missing_field", field=field,

@@ -23,7 +23,17 @@ from flask import Blueprint, Response, current_app, g, jsonify, render_template,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geoapp import bulletin, charts, db, mapqueries, ranks, rectification, reportdata, reporting
+from geoapp import (
+    bulletin,
+    charts,
+    db,
+    mapqueries,
+    ranks,
+    rectification,
+    reportdata,
+    reporting,
+    webinput,
+)
 from geoapp import statistics as st
 
 bp = Blueprint("reports", __name__)
@@ -154,7 +164,7 @@ def _months() -> int:
 
 @bp.errorhandler(st.PeriodError)
 def _bad_parameter(exc: st.PeriodError):
-    if request.path.startswith("/api/"):
+    if webinput.is_api():
         return jsonify(error="bad_request", message=str(exc), field=exc.param), 400
     return render_template("report_error.html", param=exc.param, message=exc.message), 400
 

@@ -349,14 +349,21 @@ def browser():
 
 @contextlib.contextmanager
 def watched_page(browser, width: int = 1280, height: int = 800, **options):
-    """A page in a fresh browser context; yields (page, request URLs, script errors)."""
+    """A page in a fresh browser context; yields (page, request URLs, script errors).
+
+    Every page checks itself: a Content-Security-Policy violation (Chromium
+    logs each as a console error) fails the test when the block ends.
+    """
     context = browser.new_context(viewport={"width": width, "height": height}, **options)
-    requests, errors = [], []
+    requests, errors, refused = [], [], []
     context.on("request", lambda r: requests.append(r.url))
     page = context.new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))
+    context.on("console", lambda m: refused.append(m.text) if m.type == "error"
+            and "Content Security Policy" in m.text else None)
     try:
         yield page, requests, errors
+        assert not refused, f"Content-Security-Policy violations: {refused}"
     finally:
         context.close()
 

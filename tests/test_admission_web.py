@@ -131,7 +131,7 @@ def test_a_body_over_1_mb_is_refused_before_parsing(web):
     r = web.post(API, data=body, content_type="application/json")
     assert r.status_code == 413
     out = r.get_json()
-    assert (out["error"], out["field"]) == ("too_large", "site") and "1 MB" in out["message"]
+    assert (out["error"], out["field"]) == ("too_large", "body") and "1,000,000" in out["message"]
 
 
 @pytest.mark.parametrize(("body", "field", "error"), [

@@ -16,7 +16,15 @@ import pytest
 import shapely
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from conftest import PASSWORD, AuthActions, csrf_token_from, make_app, make_user, snapshot
+from conftest import (
+    PASSWORD,
+    AuthActions,
+    csrf_token_from,
+    make_app,
+    make_user,
+    snapshot,
+    watched_page,
+)
 
 from geoapp import accounts, assignment, rectification
 from geoapp.auth import instance_secret_key
@@ -110,6 +118,50 @@ def test_deactivated_or_repassworded_user_loses_their_session(client, database, 
     assert client.get("/api/cells").status_code == 401
 
 
+def _session_copy(client, app):
+    """A second client holding a copy of ``client``'s session cookie and CSRF token."""
+    copy = app.test_client()
+    cookie = client.get_cookie("session")
+    copy.set_cookie("session", cookie.value)
+    copy.environ_base["HTTP_X_CSRFTOKEN"] = client.environ_base.get("HTTP_X_CSRFTOKEN", "")
+    return copy
+
+
+def _reads_and_writes(copy, world):
+    read = copy.get("/api/cells/A").status_code
+    write = copy.post(f"/api/hazards/{world['A'][1]}/transitions",
+                      json={"action": "start", "note": "x"}, headers={"If-Match": '"1"'})
+    return read, write.status_code
+
+
+def test_logout_ends_the_session_on_the_server(client, app, auth, database, world):
+    auth.login("admin")
+    copy = _session_copy(client, app)
+    assert copy.get("/api/cells/A").status_code == 200  # the copy works while logged in
+    auth.logout()
+    assert _reads_and_writes(copy, world) == (401, 401)
+    assert auth.login("admin").status_code == 302  # logging in again makes a new session
+    assert _reads_and_writes(copy, world) == (401, 401)  # the old one stays ended
+
+
+@pytest.mark.parametrize("change", ["deactivate-activate", "set-password"])
+def test_account_changes_end_old_sessions_for_good(client, app, auth, database, world, change):
+    from geoapp.cli import main
+
+    auth.login("admin")
+    copy = _session_copy(client, app)
+    assert copy.get("/api/cells/A").status_code == 200
+    runner = app.test_cli_runner()
+    commands = ([["users", "deactivate", "admin"], ["users", "activate", "admin"]]
+                if change == "deactivate-activate"
+                else [["users", "set-password", "admin", "--password", PASSWORD]])
+    for args in commands:  # the CLI on the same database (GEOAPP_DATABASE_URL)
+        result = runner.invoke(main, args, env={"GEOAPP_DATABASE_URL": database.url})
+        assert result.exit_code == 0, result.output
+    assert _reads_and_writes(copy, world) == (401, 401)
+    assert auth.login("admin").status_code == 302  # the account itself works again
+
+
 def test_passwords_are_argon2id_hashes_never_plaintext(client, database, world):
     with database.transaction() as s:
         accounts.create_user(s, "planner1", "planner", "plain-text-secret")
@@ -152,14 +204,26 @@ def strict_client(database):
     app.extensions["geoapp.db"].dispose()
 
 
-def test_failed_logins_are_limited_per_username(strict_client, database):
-    client = strict_client
+def test_failed_logins_are_limited_per_username_at_one_address(database):
+    app = make_app(database, GEOAPP_LOGIN_RATE_LIMIT="100/minute",
+                   GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT="3/hour")
+    client = app.test_client()
     make_user(database, "leader")
     make_user(database, "admin")
-    for i in range(3):
-        assert _login(client, "Leader ", "x", REMOTE_ADDR=f"10.0.1.{i}").status_code == 200
-    assert _login(client, "leader", REMOTE_ADDR="10.0.2.1").status_code == 429
-    assert _login(client, "admin", REMOTE_ADDR="10.0.2.1").status_code == 302
+    for _ in range(3):
+        assert _login(client, "Leader ", "x", REMOTE_ADDR="10.0.1.1").status_code == 200
+    assert _login(client, "leader", REMOTE_ADDR="10.0.1.1").status_code == 429
+    assert _login(client, "admin", REMOTE_ADDR="10.0.1.1").status_code == 302
+    app.extensions["geoapp.db"].dispose()
+
+
+def test_a_stranger_cannot_lock_an_account_out(client, database):
+    # 10 wrong passwords for planner from A lock out A, not the planner at B
+    make_user(database, "planner")
+    for _ in range(10):
+        assert _login(client, "planner", "wrong", REMOTE_ADDR="10.0.3.1").status_code == 200
+    assert _login(client, "planner", REMOTE_ADDR="10.0.3.1").status_code == 429
+    assert _login(client, "planner", REMOTE_ADDR="10.0.3.2").status_code == 302
 
 
 def test_successful_logins_do_not_count(strict_client, database):
@@ -391,8 +455,7 @@ def test_login_page_on_a_360px_phone(database, world, live_url, browser):
     from playwright.sync_api import expect
 
     make_user(database, "leader")
-    page = browser.new_page(viewport={"width": 360, "height": 640}, is_mobile=True)
-    try:
+    with watched_page(browser, 360, 640, is_mobile=True) as (page, _requests, errors):
         page.goto(f"{live_url}/api/summary")
         assert "unauthorized" in page.content()
         page.goto(f"{live_url}/")
@@ -411,8 +474,7 @@ def test_login_page_on_a_360px_phone(database, world, live_url, browser):
         page.wait_for_url(f"{live_url}/")
         page.goto(f"{live_url}/api/summary")
         assert "unauthorized" not in page.content()
-    finally:
-        page.close()
+        assert not errors, errors
 
 
 def test_every_auth_setting_is_documented():

@@ -53,7 +53,7 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
 
         # the leader's view of the whole territory: every cell, four colours
         page.goto(f"{live_url}/")
-        page.wait_for_function("window.geoappReady !== undefined")
+        page.wait_for_function("() => window.geoappReady !== undefined")
         page.evaluate("window.geoappReady")
         fills = page.evaluate("""() => {
             const out = {};
@@ -90,7 +90,7 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
         popup = page.locator("#cell-popup")
         popup.wait_for()
         assert popup.get_attribute("data-code") == CELL
-        page.wait_for_function("!document.querySelector('#cell-popup .members')"
+        page.wait_for_function("() => !document.querySelector('#cell-popup .members')"
                                ".textContent.includes('…')")
         assert XSS in popup.inner_text()  # the member's name shows as text
         popup.locator("a.link").click()

@@ -260,7 +260,7 @@ def test_post_bad_field_is_400_naming_it(client, database, territory, grid_a, ch
     r = client.post(f"/api/points/{territory['K1']}/hazards", json=body(**changes))
     assert r.status_code == 400
     j = r.get_json()
-    assert j["error"] == "invalid" and j["field"] == field and j["message"]
+    assert j["error"] == "bad_request" and j["field"] == field and j["message"]
     assert counts(database) == (0, 0)
 
 

@@ -102,7 +102,7 @@ def test_missing_if_match_is_428(client, hazard_id, writer):
     ({"action": "accept"}, 409, None),      # not allowed from 待整改
     ({"action": "delete"}, 400, "action"),
     ({"action": "start", "note": 5}, 400, "note"),
-    (["start"], 400, None),
+    (["start"], 400, "body"),
 ])
 def test_bad_requests(client, database, hazard_id, writer, body, status, field):
     r = post(client, hazard_id, body, "1")

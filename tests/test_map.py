@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 from html.parser import HTMLParser
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -83,7 +84,12 @@ def test_page_has_legend_layers_and_headline(demo_client):
                   "重大风险", "较大风险", "一般风险", "低风险", "动态清零", "网格有逾期隐患"):
         assert label in html, label
     # the skeleton is folium's, with an overlay per layer handed to map.js
-    assert "window.geoappFolium" in html and "L.control.layers" in html
+    # (as a script file: the Content-Security-Policy runs no inline script)
+    script_url = re.search(r'<script src="(/map/skeleton\.js\?[^"]+)"', html).group(1)
+    script = demo_client.get(script_url).get_data(as_text=True)
+    assert "window.geoappFolium" in script and "L.control.layers" in script
+    map_div = re.search(r'class="folium-map" id="(map_\w+)"', html).group(1)
+    assert f'L.map(\n                "{map_div}"' in script  # the same names in both
     # the headline strip shows /api/summary's figures
     summary = demo_client.get("/api/summary").get_json()
     for code in LEVELS:
@@ -124,8 +130,13 @@ def test_page_and_its_assets_come_from_the_app(demo_client):
 def test_tianditu_base_layers_when_a_key_is_configured(demo_database):
     from conftest import make_app
 
-    html = make_app(demo_database, TIANDITU_KEY="abc123").test_client().get("/") \
-        .get_data(as_text=True)
+    client = make_app(demo_database, TIANDITU_KEY="abc123").test_client()
+    page = client.get("/")
+    script_url = re.search(r'<script src="(/map/skeleton\.js\?[^"]+)"', page.get_data(as_text=True))
+    html = client.get(script_url.group(1)).get_data(as_text=True)  # the skeleton's script
+    # the tiles are the one thing the Content-Security-Policy lets come from elsewhere
+    assert "img-src 'self' data: blob: https://*.tianditu.gov.cn;" in \
+        page.headers["Content-Security-Policy"]
     for layer in ("vec", "cva", "img", "cia"):
         assert f"/{layer}_w/wmts" in html and f"LAYER={layer}" in html
     assert "tk=abc123" in html and "tianditu.gov.cn" in html

@@ -105,3 +105,17 @@ def test_code_counters_are_seeded_from_the_stored_codes(database):
                                                                       "20260416": 1}
     with database.transaction() as s:
         assert hazardcodes.next_code(s, dt.date(2026, 4, 15)) == "YH20260415-013"
+
+
+def test_session_generation_migration_keeps_accounts(database):
+    _empty(database)
+    assert migrate.upgrade(database, "0003") == "0003"
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO app_user (username, password_hash, role, active, created_at) "
+            "VALUES ('wang', 'h', 'leader', true, '2026-12-01 00:00:00')"))
+    assert migrate.upgrade(database) == "0005"
+    assert _diff(database) == []
+    with database.engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "SELECT username, session_generation FROM app_user")).all() == [("wang", 0)]

@@ -95,12 +95,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(database, workers: int, threads: int = 1):
+def _serve(database, workers: int, threads: int = 1, **env):
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
          "-b", f"127.0.0.1:{port}", "geoapp:create_app()"],
-        env=_env(database), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env={**_env(database), **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -180,3 +180,54 @@ def test_write_through_one_server_is_seen_by_another_at_once(database, rules, tm
         for proc in (a, b):
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def _headers(url: str, data: bytes | None = None, headers: dict | None = None):
+    """Status and headers of one request, errors included (no redirects followed)."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(urllib.request.Request(url, data=data, headers=headers or {}),
+                         timeout=5) as r:
+            return r.status, r.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers
+
+
+def test_security_headers_and_cookie_flags_from_a_real_server(database):
+    """Every response of a gunicorn server: pages, static files, errors, the API."""
+    make_user(database, "leader")
+    proc, base = _serve(database, workers=1, GEOAPP_SECURE_COOKIES="1")
+    try:
+        responses = {path: _headers(base + path) for path in (
+            "/login", "/static/geoapp.css", "/vendor/leaflet/leaflet.js", "/static/none.css",
+            "/no-such-page",
+            "/api/no-such-thing", "/api/cells", "/")}
+        responses["POST /api"] = _headers(
+            base + "/api/hazards/1/transitions", data=b"x" * 2_000_000,
+            headers={"Content-Type": "application/json"})
+        statuses = {k: status for k, (status, _h) in responses.items()}
+        assert statuses == {"/login": 200, "/static/geoapp.css": 200,
+                            "/vendor/leaflet/leaflet.js": 200, "/static/none.css": 404,
+                            "/no-such-page": 302, "/api/no-such-thing": 401, "/api/cells": 401,
+                            "/": 302, "POST /api": 401}
+        for what, (_status, headers) in responses.items():
+            csp = headers["Content-Security-Policy"]
+            assert "default-src 'self'" in csp and "script-src 'self';" in csp, what
+            assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp, what
+            assert "img-src 'self' data: blob:" in csp, what
+            assert headers["X-Content-Type-Options"] == "nosniff", what
+            assert headers["X-Frame-Options"] == "DENY", what
+            assert headers["Referrer-Policy"] == "same-origin", what
+        cookie = responses["/login"][1]["Set-Cookie"]  # the CSRF token lives in the session
+        assert cookie.startswith("session=") and "SameSite=Lax" in cookie and "Secure" in cookie
+        assert "HttpOnly" in cookie
+        cookies = _headers(base + "/login?lang=en")[1].get_all("Set-Cookie")
+        lang = next(c for c in cookies if c.startswith("geoapp_lang="))
+        assert "SameSite=Lax" in lang and "Secure" in lang
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

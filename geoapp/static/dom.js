@@ -30,5 +30,14 @@
     return node;
   }
 
-  window.geoappDom = { el: el };
+  // Legend swatches coloured from data (data-swatch="#e60012"): set through element.style,
+  // which the Content-Security-Policy allows, where an inline style= attribute is refused.
+  function paintSwatches(root) {
+    (root || document).querySelectorAll("[data-swatch]").forEach(function (node) {
+      node.style.background = node.dataset.swatch;
+    });
+  }
+  paintSwatches();
+
+  window.geoappDom = { el: el, paintSwatches: paintSwatches };
 })();

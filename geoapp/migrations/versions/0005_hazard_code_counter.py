@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"  # 0004 comes with the session generation
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

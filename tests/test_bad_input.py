@@ -1,0 +1,242 @@
+"""Bad input on every JSON route, on both backends: 4xx naming the field, never a 500.
+
+One table: the routes are discovered from ``app.url_map`` (every rule under
+/api, plus the pages that take a POST), and each payload goes to every path
+parameter, query parameter and body field of each: ids beyond the integer
+range, NUL in path and query, JSON nested 10 000 deep, lists / objects /
+numbers where text is expected, lone surrogates (``"\\udc80"``) and NUL in
+text. Logged in as admin, so that authorisation does not hide a crash.
+The body-size limit and authorisation-before-parsing (413 / 403) follow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import tracemalloc
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter
+
+from geoapp.models import Cell, Hazard, Point
+
+HUGE_IDS = ("2147483648", "9223372036854775807", "99999999999999999999999")
+NUL, SURROGATE = "\u0000", "\udc80"
+
+# query parameters each endpoint reads ("lang" is read on every request)
+QUERY = {
+    "leader.points": ("bbox", "zoom", "layers", "levels", "hazard", "town", "village", "cell",
+                      "outside"),
+    "leader.search": ("q", "layer", "limit"),
+    "admission.industries": ("q",),
+    **{f"reports.{name}": ("month", "from", "to") for name in (
+        "api_areas", "api_industries", "api_overdue")},
+    "reports.api_page": ("month", "from", "to", "village"),
+    "reports.api_ranking": ("month", "village"),
+    "reports.api_trend": ("month", "months"),
+    "reports.api_bulletin": ("month",),
+}
+NUMERIC_QUERY = {"zoom", "limit", "months", "month", "from", "to"}
+# what a route needs to reach the parameter under test ("to" alone is a missing "from")
+BASE_QUERY = {"leader.search": {"q": "公司"},
+              **{f"reports.{name}": {"from": "2026-01-01"} for name in (
+                  "api_areas", "api_industries", "api_overdue", "api_page")}}
+
+TEXT_VALUES = (["x"], {"a": 1}, 7, True, SURROGATE, f"a{NUL}b")
+PLAN = {"goal": "消除隐患", "measures": "更换", "funds": "1万元", "emergency_plan": "预案"}
+
+
+def _bodies(today: dt.date, hazard_code: str) -> dict:
+    """endpoint -> (a valid body, {field: values that must be refused})."""
+    found, deadline = today.isoformat(), (today + dt.timedelta(days=30)).isoformat()
+    hazard = {"level": "major", "source": "inspection", "description": "灭火器过期",
+              "found_on": found, "deadline": deadline, "responsible_unit": "某公司",
+              "responsible_person": "张三", "listed": False, "plan": PLAN}
+    site = {"type": "Point", "coordinates": [120.35, 31.58]}
+    return {
+        "api.move_hazard": ({"action": "start", "note": "已安排"},
+                            dict.fromkeys(("action", "note"), TEXT_VALUES)),
+        "grid.new_hazard": (hazard, {
+            **dict.fromkeys(("level", "source", "description", "found_on", "deadline",
+                             "responsible_unit", "responsible_person"), TEXT_VALUES),
+            "listed": ("yes", ["x"], {"a": 1}, SURROGATE),
+            "plan": ("x", ["x"], 7, {"goal": SURROGATE}),
+            **{f"plan.{k}": TEXT_VALUES for k in PLAN}}),
+        "admission.api_check": ({"site": site, "crs": "wgs84", "industry": "2614"}, {
+            "site": ("x", ["x"], 7, {"type": SURROGATE, "coordinates": [1, 2]},
+                     {"type": "Point", "coordinates": [[[NUL]]]}),
+            "crs": TEXT_VALUES, "industry": TEXT_VALUES}),
+    }
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _with(body: dict, field: str, value) -> dict:
+    body = json.loads(json.dumps(body))
+    if "." in field:
+        outer, inner = field.split(".")
+        body[outer][inner] = value
+    else:
+        body[field] = value
+    return body
+
+
+def _json(body) -> dict:
+    """Client arguments for a JSON body, with \\u escapes: a lone surrogate cannot be UTF-8."""
+    return {"data": json.dumps(body), "content_type": "application/json"}
+
+
+def _url(rule, args: dict) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?(\w+)>", lambda m: str(args[m.group(1)]), rule.rule)
+
+
+def _cases(app, ids: dict, today: dt.date):
+    """(label, method, url, keyword arguments, expected status, expected field) for each."""
+    bodies = _bodies(today, ids["hazard_code"])
+    rules = [r for r in app.url_map.iter_rules()
+             if r.rule.startswith("/api/") or "POST" in r.methods]
+    posted = {r.endpoint for r in rules if "POST" in r.methods and r.rule.startswith("/api/")}
+    assert posted == set(bodies), "a JSON write route without its row in _bodies"
+    for rule in sorted(rules, key=lambda r: r.rule):
+        method = "POST" if "POST" in rule.methods else "GET"
+        base = {"hazard_id": ids["hazard"], "point_id": ids["point"], "code": ids["cell"],
+                "z": 12, "x": 3418, "y": 1660}
+        headers = {"If-Match": '"1"'} if rule.endpoint == "api.move_hazard" else {}
+        good = bodies.get(rule.endpoint, (None, {}))[0]
+        send = {"headers": headers, **(_json(good) if good is not None else {})}
+        if rule.endpoint == "auth.login":
+            send = {"data": {"username": "admin", "password": "x", "csrf_token": "t"}}
+        for arg in rule.arguments:
+            if isinstance(rule._converters[arg], IntegerConverter):
+                for huge in HUGE_IDS:
+                    yield (f"{arg}={huge}", method, _url(rule, {**base, arg: huge}), send,
+                           404, None)
+            else:
+                yield f"{arg}=%00", method, _url(rule, {**base, arg: "%00"}), send, 400, "path"
+        url = _url(rule, base)
+        for param in (*QUERY.get(rule.endpoint, ()), "lang"):
+            for value in ("a%00", *((HUGE_IDS[-1],) if param in NUMERIC_QUERY else ())):
+                query = {**BASE_QUERY.get(rule.endpoint, {}), param: value}
+                yield (f"?{param}={value}", method,
+                       url + "?" + "&".join(f"{k}={v}" for k, v in query.items()),
+                       send, 400, param)
+        if rule.endpoint == "auth.login":
+            for field in ("username", "password"):
+                data = {**send["data"], field: f"a{NUL}"}
+                yield f"form {field}=NUL", method, url, {"data": data}, 400, field
+        if rule.endpoint not in bodies:
+            continue
+        for label, raw in (("depth 10000", _nested(10000)), ("depth 40", _nested(40)),
+                           ("a list", "[1]"), ("not JSON", "{")):
+            yield (f"body {label}", method, url,
+                   {"data": raw, "content_type": "application/json", "headers": headers},
+                   400, "body")
+        deep = json.loads(json.dumps(good))
+        deep[next(iter(good))] = json.loads(_nested(100))
+        yield ("field depth 100", method, url, {**_json(deep), "headers": headers}, 400,
+               next(iter(good)))
+        for field, values in bodies[rule.endpoint][1].items():
+            for value in values:
+                yield (f"{field}={value!r}"[:60], method, url,
+                       {**_json(_with(good, field, value)), "headers": headers}, 400, field)
+
+
+@pytest.fixture
+def ids(demo_database):
+    with demo_database.sessions() as s:
+        hazard = s.scalars(sa.select(Hazard).where(Hazard.state == "open")
+                           .order_by(Hazard.id)).first()
+        point = s.scalar(sa.select(Point.id).where(Point.cell_code.is_not(None))
+                         .order_by(Point.id))
+        cell = s.scalar(sa.select(Cell.code).order_by(Cell.code))
+        return {"hazard": hazard.id, "hazard_code": hazard.code, "point": point, "cell": cell}
+
+
+def test_every_json_route_refuses_bad_input_with_4xx_naming_the_field(
+        demo_client, demo_auth, ids, rules):
+    from geoapp import rectification
+
+    client = demo_client
+    assert demo_auth.login("admin").status_code == 302
+    today = rectification.today_in(rules.risk.hazards.timezone)
+    cases = list(_cases(client.application, ids, today))
+    wrong, crashed = [], 0
+    for label, method, url, send, status, field in cases:
+        try:
+            r = client.open(url, method=method, **send)
+        except Exception as exc:  # TESTING propagates what would be a 500
+            crashed += 1
+            wrong.append((url, label, f"500 {type(exc).__name__}"))
+            continue
+        body = r.get_json(silent=True) or {}
+        crashed += r.status_code >= 500
+        named = body.get("field") or ""
+        if r.status_code != status or (field and not (named == field
+                                                      or named.startswith(field + "."))):
+            wrong.append((url, label, r.status_code, body.get("field"), body.get("message")))
+    print(f"\n{len(cases)} (route, payload) cases, {crashed} answered 500")
+    assert not wrong, f"{len(wrong)} of {len(cases)} cases wrong:\n" + "\n".join(map(str, wrong))
+
+
+# ---- the size of a body, and who may make the server read it
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(demo_client, demo_auth, ids):
+    assert demo_auth.login("admin").status_code == 302
+    big = b'{"action": "start", "note": "' + b"x" * 150_000_000 + b'"}'
+    tracemalloc.start()
+    try:
+        r = demo_client.post(f"/api/hazards/{ids['hazard']}/transitions", data=big,
+                             content_type="application/json", headers={"If-Match": '"1"'})
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert r.status_code == 413
+    assert r.get_json()["error"] == "too_large" and r.get_json()["field"] == "body"
+    assert "1,000,000" in r.get_json()["message"]
+    assert peak < 20_000_000  # the 150 MB body was never read into memory
+
+
+def test_the_limit_admits_the_largest_admission_site(demo_client, demo_auth):
+    from geoapp.admission import MAX_VERTICES
+
+    assert demo_auth.login("admin").status_code == 302
+    ring = [[120.30 + 0.05 * i / MAX_VERTICES, 31.55 + 0.00001 * (i % 2)]
+            for i in range(MAX_VERTICES - 1)]
+    site = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    body = json.dumps({"site": site, "crs": "wgs84", "industry": "2614"})
+    r = demo_client.post("/api/admission-check", data=body, content_type="application/json")
+    assert r.status_code != 413, r.get_json()
+
+
+@pytest.mark.parametrize("role", ["leader", "planner"])
+def test_writes_check_the_role_before_reading_the_body(demo_client, demo_auth, ids, role):
+    assert demo_auth.login(role).status_code == 302
+    for url in (f"/api/points/{ids['point']}/hazards", f"/api/hazards/{ids['hazard']}/transitions"):
+        r = demo_client.post(url, data=_nested(10000), content_type="application/json",
+                             headers={"If-Match": '"1"'})
+        assert r.status_code == 403 and r.get_json()["error"] == "forbidden", url
+
+
+def test_grid_member_cannot_make_the_admission_check_read_a_body(demo_client, demo_auth, ids):
+    assert demo_auth.login("grid", cells=[ids["cell"]]).status_code == 302
+    r = demo_client.post("/api/admission-check", data=_nested(10000),
+                         content_type="application/json")
+    assert r.status_code == 403
+
+
+def test_an_unknown_api_path_and_method_answer_json(demo_client, demo_auth):
+    assert demo_auth.login("admin").status_code == 302
+    r = demo_client.get("/api/no-such-thing")
+    assert r.status_code == 404 and r.is_json and r.get_json()["message"]
+    r = demo_client.delete("/api/cells")
+    assert r.status_code == 405 and r.is_json and r.get_json()["error"]
+
+
+def test_nul_in_a_page_address_is_a_plain_400(demo_client, demo_auth, ids):
+    assert demo_auth.login("admin").status_code == 302
+    r = demo_client.get(f"/cells/{ids['cell']}%00")  # PostgreSQL refuses NUL in a query
+    assert r.status_code == 400 and "path" in r.get_data(as_text=True)
