@@ -45,8 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from geoapp import api, assets, auth, db, i18n, leader, navigation
+    from geoapp import api, assets, auth, clock, db, i18n, leader, navigation
     from geoapp.layers import load_rules
+
+    clock.init_app(app)  # a pinned "today" (TODAY / GEOAPP_TODAY), checked at start-up
 
     app.extensions["geoapp.rules"] = load_rules(Path(app.config["LAYERS_DIR"]))
     db.init_app(app)

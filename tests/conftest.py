@@ -10,6 +10,7 @@ tested one. Set GEOAPP_TEST_BACKENDS=sqlite to run the embedded default alone.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import json
 import os
@@ -94,12 +95,16 @@ def demo_database(request, tmp_path_factory, rules):
 
 
 TEST_SECRET_KEY = "test-only-secret-key"
+# The apps' "today" (geoapp.clock): pinned, so no test depends on the hour it runs at
+# (a Shanghai midnight mid-run). Later than any real event the tests record, which
+# carry the real time of the run.
+TODAY = dt.date(2030, 6, 14)
 
 
 def make_app(database: Database, **config):
     """An app over ``database``; CSRF protection and the log-in rate limit stay ON."""
     return create_app({"TESTING": True, "DATABASE_URL": database.url,
-                       "SECRET_KEY": TEST_SECRET_KEY, **config})
+                       "SECRET_KEY": TEST_SECRET_KEY, "TODAY": TODAY, **config})
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 import shapely
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from conftest import PASSWORD, AuthActions, csrf_token_from, make_app, make_user, snapshot
+from conftest import PASSWORD, TODAY, AuthActions, csrf_token_from, make_app, make_user, snapshot
 
 from geoapp import accounts, assignment, rectification
 from geoapp.auth import instance_secret_key
@@ -267,7 +267,7 @@ def test_grid_member_lands_on_their_cell(client, database, world):
 # ------------------------------------------------------------------ writes: role × endpoint
 
 def _today(rules):
-    return rectification.today_in(rules.risk.hazards.timezone)
+    return TODAY  # the apps' pinned date (conftest)
 
 
 def _move(client, world, where, rules):

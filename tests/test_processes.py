@@ -19,7 +19,15 @@ from http.cookiejar import CookieJar
 
 import shapely
 import sqlalchemy as sa
-from conftest import PASSWORD, csrf_token_from, make_user, snapshot, write_csv, write_geojson
+from conftest import (
+    PASSWORD,
+    TODAY,
+    csrf_token_from,
+    make_user,
+    snapshot,
+    write_csv,
+    write_geojson,
+)
 from shapely import box
 
 from geoapp import importer, rectification
@@ -30,7 +38,7 @@ CLI = [sys.executable, "-c", "from geoapp.cli import main; main()"]
 
 
 def _env(database):
-    return {**os.environ, "GEOAPP_DATABASE_URL": database.url}
+    return {**os.environ, "GEOAPP_DATABASE_URL": database.url, "GEOAPP_TODAY": TODAY.isoformat()}
 
 
 def _cells(tmp_path):

@@ -13,6 +13,7 @@ import subprocess
 
 import openpyxl
 import pytest
+from conftest import TODAY
 from test_reports import EVIL_NAME, township  # noqa: F401  (the fixture)
 
 from geoapp import bulletin, ranks, reporting
@@ -72,9 +73,7 @@ def test_bad_parameters_are_400_naming_them(client, township, query, field):  # 
 
 
 def test_a_range_ending_after_today_is_refused(client, township):  # noqa: F811
-    from geoapp import rectification
-
-    today = rectification.today_in("Asia/Shanghai")
+    today = TODAY  # the app's pinned date (conftest)
     tomorrow = today + dt.timedelta(days=1)
     query = f"from={today.replace(day=1)}&to={tomorrow}"
     response = client.get(f"/api/reports?{query}")
