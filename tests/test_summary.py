@@ -3,16 +3,14 @@
 Today is the apps' pinned date (conftest.TODAY = 2030-06-14); the stock cutoff is
 layers/risk.toml's 2024-01-01. Four cells side by side, A–D; points and hazards:
 
-    P1 enterprise, retail 5261 (blue), in A    H1 major   open        listed  found 2023-05-01  due 2023-06-01
-                                               H4 general open        listed  found 2029-05-01  due 2029-06-01
-    P2 enterprise, chemicals 2614 (orange), B  H2 major   rectifying          found 2030-02-01  due 2030-07-01
-                                               H3 major   closed      listed  found 2030-03-01  due 2030-03-31
-                                               H6 general closed              found 2030-01-01  due 2030-01-31
-    P3 enterprise, chemicals 2614, in C        H5 general awaiting_acceptance found 2023-12-31  due 2030-06-14
+    P1 enterprise, retail 5261 (blue), in A:   H1 major open, listed; H4 general open, listed
+    P2 enterprise, chemicals 2614 (orange), B:  H2 major rectifying; H3 major closed, listed;
+                                                H6 general closed
+    P3 enterprise, chemicals 2614, in C:        H5 general awaiting_acceptance
     P4 idle site, outside every cell
 
 P1 and P2 are red (an open or rectifying major hazard escalates), P3 stays orange,
-D has no point: cells red 2 (A, B), orange 1 (C), blue 1 (D).
+Found on / due: see HAZARDS. D has no point: cells red 2 (A, B), orange 1 (C), blue 1 (D).
 """
 
 from __future__ import annotations
