@@ -19,11 +19,20 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 
 from geoapp import create_app
 from geoapp.db import Base, Database
 from geoapp.layers import load_rules
 from geoapp.resources import bundled
+
+# Property tests (test_properties.py): "ci" — the default — draws a fixed, bounded set of
+# examples (derandomize: the same ones every run, so CI is reproducible and fast);
+# HYPOTHESIS_PROFILE=explore searches longer and at random.
+settings.register_profile("ci", max_examples=60, derandomize=True, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 BACKENDS = [b.strip() for b in os.environ.get("GEOAPP_TEST_BACKENDS", "sqlite,postgis").split(",")]
 POSTGIS_ADMIN = os.environ.get(
