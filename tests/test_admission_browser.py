@@ -77,9 +77,7 @@ def test_planner_checks_a_site_in_the_chemical_park(database, rules, live_url, b
 
 def test_planner_draws_a_polygon_and_types_gcj02(database, rules, live_url, browser):
     load_demo(database, rules, echo=lambda _msg: None)
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
-    page = context.new_page()
-    try:
+    with watched_page(browser, 360, 740, is_mobile=True) as (page, _requests, errors):
         page.goto(f"{live_url}/admission")  # no accounts yet: open, as every page
         page.evaluate("window.admZonesReady")
         page.check("input[name=mode][value=polygon]")
@@ -102,16 +100,13 @@ def test_planner_draws_a_polygon_and_types_gcj02(database, rules, live_url, brow
         # the map, the form and the result all fit the 360 px screen
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, width
-    finally:
-        context.close()
+    assert not errors, errors
 
 
 def test_double_click_finish_and_crs_locked_while_clicked(database, rules, live_url, browser):
     """A dblclick adds its vertex once; clicked (WGS84) points lock the CRS until edited."""
     load_demo(database, rules, echo=lambda _msg: None)
-    context = browser.new_context(viewport={"width": 1000, "height": 800})
-    page = context.new_page()
-    try:
+    with watched_page(browser, 1000, 800) as (page, _requests, errors):
         page.goto(f"{live_url}/admission")
         page.evaluate("window.admZonesReady")
         page.check("input[name=mode][value=polygon]")
@@ -142,5 +137,4 @@ def test_double_click_finish_and_crs_locked_while_clicked(database, rules, live_
         assert page.locator("#adm-crs-note").is_hidden()
         page.select_option("#adm-crs", "gcj02")
         assert page.input_value("#adm-coords") == "120.345050,31.578000"
-    finally:
-        context.close()
+    assert not errors, errors

@@ -16,7 +16,16 @@ import pytest
 import shapely
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from conftest import PASSWORD, TODAY, AuthActions, csrf_token_from, make_app, make_user, snapshot
+from conftest import (
+    PASSWORD,
+    TODAY,
+    AuthActions,
+    csrf_token_from,
+    make_app,
+    make_user,
+    snapshot,
+    watched_page,
+)
 
 from geoapp import accounts, assignment, rectification
 from geoapp.auth import instance_secret_key
@@ -388,8 +397,7 @@ def test_login_page_on_a_360px_phone(database, world, live_url, browser):
     from playwright.sync_api import expect
 
     make_user(database, "leader")
-    page = browser.new_page(viewport={"width": 360, "height": 640}, is_mobile=True)
-    try:
+    with watched_page(browser, 360, 640, is_mobile=True) as (page, _requests, errors):
         page.goto(f"{live_url}/api/summary")
         assert "unauthorized" in page.content()
         page.goto(f"{live_url}/")
@@ -408,8 +416,7 @@ def test_login_page_on_a_360px_phone(database, world, live_url, browser):
         page.wait_for_url(f"{live_url}/")
         page.goto(f"{live_url}/api/summary")
         assert "unauthorized" not in page.content()
-    finally:
-        page.close()
+    assert not errors, errors
 
 
 def test_every_auth_setting_is_documented():

@@ -13,7 +13,7 @@ import subprocess
 
 import openpyxl
 import pytest
-from conftest import TODAY
+from conftest import TODAY, watched_page
 from test_reports import township  # noqa: F401  (the fixture)
 
 from geoapp import bulletin, ranks, reporting
@@ -281,10 +281,7 @@ def test_demo_bulletin_opens_in_openpyxl_and_libreoffice(demo_database, rules, t
 
 def test_reports_in_chromium_load_nothing_from_elsewhere_and_fit_a_phone(
         township, live_url, browser):  # noqa: F811
-    requests = []
-    page = browser.new_page(viewport={"width": 360, "height": 740}, is_mobile=True)
-    page.on("request", lambda r: requests.append(r.url))
-    try:
+    with watched_page(browser, 360, 740, is_mobile=True) as (page, requests, errors):
         page.goto(f"{live_url}/reports?month=2026-03")
         assert page.locator("#chart-trend svg").count() == 1
         assert page.locator("#ranking tbody tr").count() == 3
@@ -293,6 +290,5 @@ def test_reports_in_chromium_load_nothing_from_elsewhere_and_fit_a_phone(
         page.goto(f"{live_url}/reports/print?month=2026-03")
         page.emulate_media(media="print")
         assert page.locator(".topbar").is_hidden() and page.locator(".print-bar").is_hidden()
-    finally:
-        page.close()
+    assert not errors, errors
     assert requests and all(u.startswith(live_url) for u in requests), requests
