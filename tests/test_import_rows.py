@@ -1,4 +1,5 @@
-"""Ledger rows the importer refuses, one reason each, with the row and column named.
+"""Ledger rows the importer refuses, one reason each, with the row and column named;
+boundary files read with an explicit --crs.
 
 Major hazard installations (importer._derived_fields): worked by hand with
 layers/substances.toml's 氨 Q 10 t β 2, α 2.0 for 100 or more people within 500 m
@@ -8,8 +9,11 @@ layers/substances.toml's 氨 Q 10 t β 2, α 2.0 for 100 or more people within 5
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+import shapely
 import sqlalchemy as sa
-from conftest import write_csv
+from conftest import write_csv, write_geojson
 from test_import import cells_file, loaded, rejected, zones_file  # noqa: F401  (fixtures)
 
 from geoapp import importer
@@ -115,3 +119,54 @@ def test_bad_yes_no_cells(loaded, rules, tmp_path):  # noqa: F811
                                 "confined_space"))
     assert by_row == {"第 3 行": "第 3 行，列“上锁管理”：应为 是/否，而不是 '也许'",
                       "第 4 行": "第 4 行，列“赋码管理”：应为 是/否，而不是 '2'"}
+
+
+# ---------------------------------------------------------------- boundary files
+
+
+def test_bare_gbk_shapefile_without_cpg_or_prj_read_with_explicit_crs(database, monkeypatch,
+                                                                      tmp_path):
+    """`geoapp import cells --crs EPSG:4549 cells.shp`: no .cpg (GBK names), no .prj."""
+    import geopandas as gpd
+    from click.testing import CliRunner
+    from shapely import box
+
+    from geoapp.cli import main
+    from geoapp.models import Cell
+
+    frame = gpd.GeoDataFrame(
+        {"WGBM": ["A", "B"], "WGMC": ["东湖村一网格", "东湖村二网格"], "CSQ": ["东湖村", "东湖村"],
+         "XZJD": ["示范镇", "示范镇"]},
+        geometry=[box(120, 31, 120.01, 31.01), box(120.01, 31, 120.02, 31.01)],
+        crs=4326).to_crs(4549)  # CGCS2000 / 3-degree Gauss-Kruger CM 120E
+    frame.to_file(tmp_path / "cells.shp", encoding="GBK")
+    for part in ("cells.cpg", "cells.prj"):
+        (tmp_path / part).unlink(missing_ok=True)
+    monkeypatch.setenv("GEOAPP_DATABASE_URL", database.url)
+    result = CliRunner().invoke(main, ["import", "cells", "--crs", "EPSG:4549",
+                                       str(tmp_path / "cells.shp")])
+    assert result.exit_code == 0, result.output
+    assert "按 --crs 指定" in result.output and "GB18030" in result.output, result.output
+    with database.sessions() as s:
+        cells = {c.code: c for c in s.scalars(sa.select(Cell))}
+        assert sorted(c.name for c in cells.values()) == ["东湖村一网格", "东湖村二网格"]
+        assert cells["B"].geom.bounds == pytest.approx((120.01, 31.0, 120.02, 31.01), abs=1e-7)
+
+
+def test_offset_boundaries_with_explicit_crs(database, rules, tmp_path):
+    """--crs gcj02 on a GeoJSON of cells drawn on a 高德 map: converted to WGS84."""
+    from shapely import box
+
+    from geoapp import crs as crs_mod
+    from geoapp.models import Cell
+
+    wgs = box(120.01, 31, 120.02, 31.01)
+    gcj = shapely.transform(wgs, lambda xy: np.column_stack(
+        crs_mod.wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+    path = write_geojson(tmp_path / "cells.geojson", [(
+        {"网格编码": "B", "网格名称": "二网格", "村社区": "东湖村", "镇街道": "示范镇"}, gcj)])
+    summary = importer.import_cells(database, rules, path, crs="gcj02")
+    assert any("GCJ-02" in n and "--crs" in n for n in summary.notes), summary.notes
+    with database.sessions() as s:
+        b = s.scalar(sa.select(Cell.geom))
+    assert b.bounds == pytest.approx(wgs.bounds, abs=1e-7)
