@@ -20,6 +20,7 @@ import datetime as dt
 import pytest
 import shapely
 import sqlalchemy as sa
+from conftest import make_app
 
 from geoapp import assignment, rectification
 from geoapp.models import Cell, Hazard, Point, Town, Village
@@ -122,3 +123,16 @@ def test_a_major_hazard_in_every_open_state_makes_its_point_red(territory, rules
         s.execute(sa.update(Hazard).where(Hazard.code == "H9").values(state="closed"))
         assignment.refresh_levels(s, rules, [p3.id] if some else None)
     assert _levels(territory)["P3"] == ("orange", "orange")
+
+
+def test_today_is_pinned_by_geoapp_today(database, monkeypatch):
+    monkeypatch.setenv("GEOAPP_TODAY", "2031-01-02")
+    app = make_app(database, TODAY=None)
+    try:
+        summary = app.test_client().get("/api/summary").get_json()
+        assert (summary["today"], summary["zeroing"]["year"]) == ("2031-01-02", 2031)
+    finally:
+        app.extensions["geoapp.db"].dispose()
+    monkeypatch.setenv("GEOAPP_TODAY", "2031-13-01")
+    with pytest.raises(ValueError, match="GEOAPP_TODAY 应为 YYYY-MM-DD 日期，而不是 '2031-13-01'"):
+        make_app(database, TODAY=None)
