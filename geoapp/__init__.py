@@ -57,8 +57,10 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from geoapp import api, assets, auth, db, headers, i18n, leader, navigation, webinput
+    from geoapp import api, assets, auth, clock, db, headers, i18n, leader, navigation, webinput
     from geoapp.layers import load_rules
+
+    clock.init_app(app)  # a pinned "today" (TODAY / GEOAPP_TODAY), checked at start-up
 
     app.extensions["geoapp.rules"] = load_rules(Path(app.config["LAYERS_DIR"]))
     webinput.init_app(app)  # before any route: ids in URLs are range-checked (404)

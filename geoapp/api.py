@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from geoapp import auth, db, queries, rectification, webinput
+from geoapp import auth, clock, db, queries, rectification, webinput
 from geoapp.models import Hazard
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -42,7 +42,7 @@ def summary():
 
 
 def _hazard_response(hazard: Hazard, status: int = 200):
-    today = rectification.today_in(rules().risk.hazards.timezone)
+    today = clock.today(rules().risk.hazards.timezone)
     response = jsonify(queries.hazard_dict(hazard, today, events=True))
     response.status_code = status
     response.set_etag(str(hazard.version))

@@ -165,7 +165,8 @@ def _to_wgs84(frame: gpd.GeoDataFrame, crs: str | None):
         except ValueError as exc:
             return geoms, notes, [Problem(None, "--crs", str(exc))]
         if chosen.code.startswith("EPSG:"):
-            geoms = np.asarray(gpd.GeoSeries(geoms, crs=file_crs, allow_override=True)
+            # --crs overrides whatever the file declares
+            geoms = np.asarray(gpd.GeoSeries(geoms, crs=file_crs)
                                .set_crs(chosen.code, allow_override=True).to_crs(4326).values)
         else:
             geoms = crs_mod.geometries_to_wgs84(geoms, chosen)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, render_template, url_for
 from flask_babel import get_locale
 
-from geoapp import auth, db, queries, rectification, webinput
+from geoapp import auth, clock, db, queries, rectification, webinput
 from geoapp.assets import vendor_url
 from geoapp.models import Cell, Point, Town, Village
 
@@ -71,7 +71,7 @@ def _page_data(code: str, rules) -> dict:
         "hazard_url": url_for("api.hazard", hazard_id=0).removesuffix("0"),
         "new_hazard_url": url_for("grid.new_hazard", point_id=0).removesuffix("0/hazards"),
         "timezone": rules.risk.hazards.timezone,
-        "today": rectification.today_in(rules.risk.hazards.timezone).isoformat(),
+        "today": clock.today(rules.risk.hazards.timezone).isoformat(),
         "levels": {lv.code: {"label": label(lv), "colour": lv.colour}
                    for lv in rules.risk.levels},
         "layers": [{"code": c, "label": label(layer),
@@ -93,7 +93,7 @@ def new_hazard(point_id: int):
     body = webinput.json_body(_HAZARD_FIELDS)  # only now, once the user may write here
     body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
     rules = _rules()
-    today = rectification.today_in(rules.risk.hazards.timezone)
+    today = clock.today(rules.risk.hazards.timezone)
     try:
         hazard = rectification.create_hazard(session, rules, point_id, body, actor, today)
         session.commit()

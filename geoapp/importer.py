@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 import sqlalchemy as sa
 
-from geoapp import assignment, hazardcodes, hazarddates, major_hazard, rectification
+from geoapp import assignment, hazardcodes, hazarddates, major_hazard, pausepoints, rectification
 from geoapp import crs as crs_mod
 from geoapp.boundaries import read_boundaries
 from geoapp.db import Database
@@ -236,6 +236,7 @@ def import_points(db: Database, rules: Rules, path, layer: str,
         assignment.refresh_levels(s, rules, [p.id for p in new_points + changed])
         summary.outside = s.scalar(sa.select(sa.func.count()).where(
             Point.layer == layer, Point.outside))
+        pausepoints.reach("import-points-before-commit")  # every row written, not committed
     return summary
 
 

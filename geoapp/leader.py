@@ -25,7 +25,7 @@ from folium.template import Template
 from markupsafe import escape
 from werkzeug.routing import BuildError
 
-from geoapp import db, mapdata, queries, rectification
+from geoapp import clock, db, mapdata, queries, rectification
 from geoapp.assets import vendor_url
 from geoapp.layers import LEVEL_ORDER
 
@@ -56,7 +56,7 @@ def _english() -> bool:
 
 def _snapshot() -> mapdata.Snapshot:
     rules = _rules()
-    today = rectification.today_in(rules.risk.hazards.timezone)
+    today = clock.today(rules.risk.hazards.timezone)
     return current_app.extensions["geoapp.mapcache"].load(db.session(), rules, today)
 
 

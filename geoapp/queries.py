@@ -15,7 +15,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from geoapp import rectification
+from geoapp import clock, rectification
 from geoapp.layers import Rules
 from geoapp.models import Cell, Hazard, Point, Town, Village, Zone
 
@@ -69,7 +69,7 @@ def _cell_properties(cell, village, town, counts, hazards, rules: Rules, today) 
 
 
 def _today(rules: Rules, today: dt.date | None) -> dt.date:
-    return today or rectification.today_in(rules.risk.hazards.timezone)
+    return today or clock.today(rules.risk.hazards.timezone)
 
 
 def cells_collection(session: Session, rules: Rules, today: dt.date | None = None) -> dict:

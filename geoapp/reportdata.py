@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geoapp import rectification
+from geoapp import clock
 from geoapp import statistics as st
 from geoapp.divisions import division_of
 from geoapp.layers import Rules
@@ -78,7 +78,7 @@ class Dataset:
         return self.rules.risk.hazards.stock_cutoff
 
     def today(self) -> dt.date:
-        return rectification.today_in(self.tz)
+        return clock.today(self.tz)
 
 
 @dataclass(frozen=True)

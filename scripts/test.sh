@@ -17,4 +17,12 @@ bash scripts/ensure-test-packages.sh
 
 # conftest.py fails the run if no PostGIS test ran or any was skipped
 export GEOAPP_REQUIRE_POSTGIS=1
-exec .venv/bin/python -m pytest "$@"
+# Coverage of the whole run, both backends and every subprocess (CLI runs,
+# gunicorn and its workers: pyproject.toml [tool.coverage.run]); the table is
+# printed even when a test fails, and the run's status is pytest's.
+rm -f .coverage .coverage.*
+status=0
+.venv/bin/python -m coverage run -m pytest "$@" || status=$?
+.venv/bin/python -m coverage combine -q
+.venv/bin/python -m coverage report
+exit "$status"

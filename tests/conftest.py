@@ -10,6 +10,7 @@ tested one. Set GEOAPP_TEST_BACKENDS=sqlite to run the embedded default alone.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import json
 import os
@@ -18,11 +19,20 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 
 from geoapp import create_app
 from geoapp.db import Base, Database
 from geoapp.layers import load_rules
 from geoapp.resources import bundled
+
+# Property tests (test_properties.py): "ci" — the default — draws a fixed, bounded set of
+# examples (derandomize: the same ones every run, so CI is reproducible and fast);
+# HYPOTHESIS_PROFILE=explore searches longer and at random.
+settings.register_profile("ci", max_examples=60, derandomize=True, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 BACKENDS = [b.strip() for b in os.environ.get("GEOAPP_TEST_BACKENDS", "sqlite,postgis").split(",")]
 POSTGIS_ADMIN = os.environ.get(
@@ -94,12 +104,16 @@ def demo_database(request, tmp_path_factory, rules):
 
 
 TEST_SECRET_KEY = "test-only-secret-key"
+# The apps' "today" (geoapp.clock): pinned, so no test depends on the hour it runs at
+# (a Shanghai midnight mid-run). Later than any real event the tests record, which
+# carry the real time of the run.
+TODAY = dt.date(2030, 6, 14)
 
 
 def make_app(database: Database, **config):
     """An app over ``database``; CSRF protection and the log-in rate limit stay ON."""
     return create_app({"TESTING": True, "DATABASE_URL": database.url,
-                       "SECRET_KEY": TEST_SECRET_KEY, **config})
+                       "SECRET_KEY": TEST_SECRET_KEY, "TODAY": TODAY, **config})
 
 
 @pytest.fixture

@@ -274,8 +274,10 @@ def test_polygon_partly_outside_every_zone_also_gets_the_outside_catalogue(tmp_p
 
 def test_polygon_partly_outside_without_an_outside_catalogue(territory, adm):
     out = check(box_site(119.995, 31.004, 120.005, 31.006), "wgs84", "2614", territory, adm)
-    assert [(z["code"], z["verdict"], z["catalogue"]) for z in out["zones"]] == [
-        ("P", "restricted", out["zones"][0]["catalogue"]), ("outside", "allowed", None)]
+    assert [(z["code"], z["verdict"], (z["catalogue"] or {}).get("title"))
+            for z in out["zones"]] == [
+        ("P", "restricted", "测试化工园区目录"), ("outside", "allowed", None)]
+    assert out["zones"][1]["catalogue"] is None  # no outside catalogue: none, not an empty one
     assert out["verdict"] == "restricted" and out["outside_zones"] is False
 
 
@@ -583,3 +585,39 @@ def test_unknown_code_message_names_the_list_and_the_administrator(territory, ad
     message = info.value.message
     assert "industries.csv" in message and "管理员" in message and "administrator" in message
     assert "大类" not in message  # no longer sends the planner to the division code
+
+
+def test_whole_zone_entries_without_and_with_a_catalogue(territory, tmp_path):
+    """Every key of a zone's entry, by hand: a zone with no catalogue (H) and one with (P)."""
+    adm = load_admission(write_admission(tmp_path / "p", {"P.toml": PARK}))
+    out = check(point(120.015, 31.005), "wgs84", "3491", territory, adm)
+    assert out["zones"] == [{
+        "code": "H", "name": "近居民区园区", "kind": "高新区", "risk_level": "orange",
+        "verdict": "restricted", "verdict_label": "限制", "catalogue": None,
+        "reasons": [{
+            "list": "restricted", "code": "3491", "industry_name": "工业机器人制造",
+            "match": "no_catalogue", "clause": "",
+            "text": "该功能区尚未配置安全生产禁止和限制类产业目录，无法自动判定，项目须人工审核。",
+            "conditions": ["经功能区管理机构和应急管理部门人工审核同意"],
+            "source": None, "catalogue": None}]}]
+    park = check(point(120.005, 31.005), "wgs84", "2614", territory, adm)["zones"][0]
+    assert {k: park[k] for k in ("code", "name", "kind", "risk_level", "verdict",
+                                 "verdict_label", "catalogue")} == {
+        "code": "P", "name": "测试化工园区", "kind": "化工园区", "risk_level": "red",
+        "verdict": "restricted", "verdict_label": "限制",
+        "catalogue": {"title": "测试化工园区目录", "source": "测试文件〔2025〕1号",
+                      "synthetic": True, "file": "P.toml"}}
+
+
+def test_outside_entry_keys(territory, tmp_path):
+    adm = load_admission(write_admission(
+        tmp_path / "o", {"P.toml": PARK, "out.toml": OUTSIDE_CATALOGUE}))
+    # half in park P, half west of every zone
+    out = check(box_site(119.995, 31.004, 120.005, 31.006), "wgs84", "2614", territory, adm)
+    entry = out["zones"][1]
+    assert {k: entry[k] for k in ("code", "name", "kind", "risk_level", "verdict",
+                                  "verdict_label")} == {
+        "code": "outside", "name": "功能区以外区域", "kind": None, "risk_level": None,
+        "verdict": "prohibited", "verdict_label": "禁止"}
+    assert entry["area_m2"] == pytest.approx(477.5 * 221.7, rel=1e-3)  # worked above
+    assert entry["catalogue"]["file"] == "out.toml"

@@ -100,13 +100,13 @@ def test_planner_draws_a_polygon_and_types_gcj02(database, rules, live_url, brow
         # the map, the form and the result all fit the 360 px screen
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, width
-        assert not errors, errors
+    assert not errors, errors
 
 
 def test_double_click_finish_and_crs_locked_while_clicked(database, rules, live_url, browser):
     """A dblclick adds its vertex once; clicked (WGS84) points lock the CRS until edited."""
     load_demo(database, rules, echo=lambda _msg: None)
-    with watched_page(browser, 1000, 800) as (page, _requests, _errors):
+    with watched_page(browser, 1000, 800) as (page, _requests, errors):
         page.goto(f"{live_url}/admission")
         page.evaluate("window.admZonesReady")
         page.check("input[name=mode][value=polygon]")
@@ -138,3 +138,4 @@ def test_double_click_finish_and_crs_locked_while_clicked(database, rules, live_
         assert page.locator("#adm-crs-note").is_hidden()
         page.select_option("#adm-crs", "gcj02")
         assert page.input_value("#adm-coords") == "120.345050,31.578000"
+    assert not errors, errors

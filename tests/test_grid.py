@@ -18,8 +18,9 @@ import re
 import pytest
 import shapely
 import sqlalchemy as sa
+from conftest import TODAY as APP_TODAY
 
-from geoapp import assignment, rectification
+from geoapp import assignment
 from geoapp.models import Cell, Hazard, HazardEvent, Point, Town, Village
 from geoapp.rectification import HazardInputError, create_hazard
 
@@ -209,7 +210,7 @@ def test_page_escapes_members_and_cleans_phone_links(client, territory):
 # ------------------------------------------------------------------ POST /api/points/<id>/hazards
 
 def today() -> dt.date:
-    return rectification.today_in("Asia/Shanghai")
+    return APP_TODAY  # the apps' pinned date (conftest)
 
 
 def body(**changes) -> dict:

@@ -33,11 +33,22 @@ def test_known_valid_uscc():
         # N22·1 + 2·3 + 1·9 + 1·27 + 1·26 + 1·17 + M21·20 + A10·29 + 1·13 + A10·8 + B11·24
         # + C12·10 + 7·30 + D13·28 = 1868; 1868 mod 31 = 8; 31 − 8 = 23 → P
         ("N2110101MA01ABC7D", "P"),
+        # Σ mod 31 = 0: the check value 31 is written 0 (not Y, the character of 30):
+        # 9·1 + 1·3 + 3·9 + 2·27 + 2·26 + 5·17 + M21·20 + A10·29 + Q24·28 = 1612 = 52 · 31
+        ("91320205MA000000Q", "0"),
+        # Σ mod 31 = 1: check 30 → Y, the largest value:
+        # 9·1 + 1·3 + 3·9 + 2·27 + 2·26 + 5·17 + M21·20 + A10·29 + 3·28 = 1024 = 33·31 + 1
+        ("91320205MA0000003", "Y"),
     ],
 )
 def test_constructed_uscc(first17, check):
     assert uscc_check_char(first17) == check
     assert uscc_problem(first17 + check) is None
+
+
+def test_check_value_31_is_written_0():
+    assert uscc_problem("91320205MA000000Q0") is None
+    assert uscc_problem("91320205MA000000QY") == "统一社会信用代码校验位错误（应为 0）"
 
 
 def test_wrong_check_char_names_the_expected_one():

@@ -408,15 +408,15 @@ def test_map_follows_a_point_moved_by_a_re_import_at_once(small, rules, tmp_path
     from conftest import make_app, write_csv
 
     from geoapp import importer
-    from geoapp.identifiers import uscc_check_char
-
-    body = "91320205MA0000001"
+    # 9·1 + 1·3 + 3·9 + 2·27 + 2·26 + 5·17 + M21·20 + A10·29 + 1·28 = 968; 968 mod 31 = 7;
+    # 31 − 7 = 24 → Q
+    code = "91320205MA0000001Q"
     header = ["企业名称", "统一社会信用代码", "行业代码", "企业规模", "经度", "纬度"]
     client = make_app(small.database).test_client()
 
     def ledger(lon):
         path = write_csv(tmp_path / "ent.csv", header,
-                         [["迁址企业（虚构）", body + uscc_check_char(body), "C2614", "小微",
+                         [["迁址企业（虚构）", code, "C2614", "小微",
                            lon, 31.005]])
         importer.import_points(small.database, rules, path, "enterprise")
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+import shapely
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
 
-from geoapp import migrate
+from geoapp import migrate, rectification
+from geoapp.cli import main
 from geoapp.db import Base, Database
+from geoapp.models import Hazard, Point
 
 
 def _empty(database: Database) -> Database:
@@ -48,17 +55,31 @@ def test_upgrade_from_empty_matches_models(database):
         assert types == {"cell": "MULTIPOLYGON", "zone": "MULTIPOLYGON", "point": "POINT"}
 
 
-def test_upgrade_is_idempotent_and_history_stays_append_only(database):
+def test_geoapp_db_upgrade_migrates_and_history_refuses_update_and_delete(database,
+                                                                         monkeypatch):
+    """`geoapp db upgrade` on an empty database, twice; then its hazard history is append-only."""
     _empty(database)
-    migrate.upgrade(database)
-    assert migrate.upgrade(database) == "0005"
+    monkeypatch.setenv("GEOAPP_DATABASE_URL", database.url)
+    runner = CliRunner()
+    first = runner.invoke(main, ["db", "upgrade"])
+    assert first.exit_code == 0 and first.output.endswith("schema empty → 0005\n"), first.output
+    again = runner.invoke(main, ["db", "upgrade"])
+    assert again.exit_code == 0 and again.output.endswith("schema 0005 → 0005\n"), again.output
+
+    with database.transaction() as s:
+        h = Hazard(code="H1", level="general", source="inspection", description="测试",
+                   found_on=dt.date(2026, 3, 1), deadline=dt.date(2026, 3, 31), state="open",
+                   point=Point(layer="enterprise", key="K1", name="甲（虚构）",
+                               geom=shapely.Point(120, 31), attrs={}))
+        s.add(h)
+        rectification.record(h, "测试", "create")
+    for statement in ("UPDATE hazard_event SET note = '改写'", "DELETE FROM hazard_event"):
+        with pytest.raises(sa.exc.DBAPIError, match="hazard_event is append-only"):
+            with database.engine.begin() as conn:
+                conn.execute(sa.text(statement))
     with database.engine.connect() as conn:
-        triggers = (
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-            if conn.dialect.name == "sqlite"
-            else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
-        )
-        assert conn.execute(sa.text(triggers)).all()
+        assert conn.execute(sa.text("SELECT action, note FROM hazard_event")).all() == [
+            ("create", "")]
 
 
 def test_database_made_by_create_all_is_stamped_and_upgraded(database):

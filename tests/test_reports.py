@@ -181,6 +181,25 @@ def test_cell_levels_follow_history(ds):
     assert reporting.cell_levels(ds, D(2026, 3, 2))["C21"] == "orange"
 
 
+def test_cell_levels_from_given_point_levels(ds):
+    """The per-point path (levels given) agrees with the vectorised one and the area rule."""
+    from geoapp import pastlevels
+
+    for day in (D(2026, 3, 1), D(2026, 3, 2)):
+        given = pastlevels.cell_levels(ds, day, pastlevels.point_levels(ds, day))
+        assert given == pastlevels.cell_levels(ds, day)
+    assert given["C11"] == "red" and given["C21"] == "orange"
+    # levels by hand ("max" area rule, layers/risk.toml): every point blue but one
+    # point of C31 red, one of C21 yellow; a point outside every cell counts nowhere
+    in_c31 = next(p.id for p in ds.points if p.cell_code == "C31")
+    in_c21 = next(p.id for p in ds.points if p.cell_code == "C21")
+    levels = {p.id: "blue" for p in ds.points} | {in_c31: "red", in_c21: "yellow"}
+    outside = [p.id for p in ds.points if p.cell_code is None]
+    levels |= dict.fromkeys(outside, "red")
+    assert pastlevels.cell_levels(ds, D(2026, 3, 2), levels) == {
+        "C11": "blue", "C21": "yellow", "C31": "red"}
+
+
 def test_points_per_level_are_those_at_the_period_end(township, rules):
     # 饭店 (blue) had a major hazard open from 5 February to 3 March: red for February's
     # end, blue today (its stored level is today's; February's must not be)

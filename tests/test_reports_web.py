@@ -13,7 +13,7 @@ import subprocess
 
 import openpyxl
 import pytest
-from conftest import watched_page
+from conftest import TODAY, watched_page
 from test_reports import EVIL_NAME, township  # noqa: F401  (the fixture)
 
 from geoapp import bulletin, ranks, reporting
@@ -34,7 +34,7 @@ def test_page_shows_every_section_and_the_tie_rule(client, township):  # noqa: F
 def test_default_period_is_this_month(client, township):  # noqa: F811
     assert client.get("/reports").status_code == 200
     data = client.get("/api/reports").get_json()
-    assert data["period"]["month"] is not None and data["tie_rule"] == ranks.TIE_RULE
+    assert data["period"]["month"] == "2030-06" and data["tie_rule"] == ranks.TIE_RULE  # TODAY
 
 
 def test_json_twins(client, township):  # noqa: F811
@@ -73,9 +73,7 @@ def test_bad_parameters_are_400_naming_them(client, township, query, field):  # 
 
 
 def test_a_range_ending_after_today_is_refused(client, township):  # noqa: F811
-    from geoapp import rectification
-
-    today = rectification.today_in("Asia/Shanghai")
+    today = TODAY  # the app's pinned date (conftest)
     tomorrow = today + dt.timedelta(days=1)
     query = f"from={today.replace(day=1)}&to={tomorrow}"
     response = client.get(f"/api/reports?{query}")
@@ -158,14 +156,16 @@ def bulletin_mimetype():
 
 
 def test_data_strings_are_escaped_in_pages_and_charts(client, township):  # noqa: F811
-    from geoapp.models import Village
+    from geoapp.models import Hazard, Village
 
+    hostile = '"><b>甲</b>'  # on the page as the overdue hazard H3's place
     with township.transaction() as s:
         s.query(Village).filter_by(code="V02").one().name = "<img src=x onerror=alert(1)>"
+        s.query(Hazard).filter_by(code="H3").one().point.name = hostile
     for url in ("/reports?month=2026-03", "/reports/print?month=2026-03"):
         html = client.get(url).get_data(as_text=True)
         assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html, url
-        assert EVIL_NAME not in html or "&#34;" in html or "&quot;" in html
+        assert hostile not in html and "&#34;&gt;&lt;b&gt;甲&lt;/b&gt;" in html, url
 
 
 def test_every_role_reads_reports_and_anonymous_cannot(client, auth, township):  # noqa: F811
@@ -290,5 +290,5 @@ def test_reports_in_chromium_load_nothing_from_elsewhere_and_fit_a_phone(
         page.goto(f"{live_url}/reports/print?month=2026-03")
         page.emulate_media(media="print")
         assert page.locator(".topbar").is_hidden() and page.locator(".print-bar").is_hidden()
-        assert not errors, errors
+    assert not errors, errors
     assert requests and all(u.startswith(live_url) for u in requests), requests

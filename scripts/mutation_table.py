@@ -1,0 +1,33 @@
+"""Print mutmut's results per module as a Markdown table (scripts/mutation.sh).
+
+Reads mutants/<module>.py.meta, mutmut's record of each mutant's exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
+
+rows = []
+total = Counter()
+for meta in sorted(Path("mutants/geoapp").glob("*.py.meta")):
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    if not codes:
+        continue
+    c = Counter(status_by_exit_code[v] for v in codes.values())
+    total += c
+    rows.append((meta.name.removesuffix(".meta"), c))
+
+print("| module | mutants | killed | survived | timeout | other | killed % |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for name, c in [*rows, ("**all**", total)]:
+    n = sum(c.values())
+    dead = c["killed"] + c["timeout"]  # a mutant that hangs the tests is caught too
+    other = n - c["killed"] - c["survived"] - c["timeout"]
+    print(f"| {name} | {n} | {c['killed']} | {c['survived']} | {c['timeout']} | {other} "
+          f"| {100 * dead / n:.1f} |" if n else f"| {name} | 0 | | | | | |")
+sys.exit(0)
