@@ -18,14 +18,6 @@ def default_database_url(instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / 'geoapp.sqlite3'}"
 
 
-def make_private_dir(path: str) -> None:
-    """Create the instance folder for its owner only (0700): it holds the embedded
-    database and the secret key. An existing folder is left as its owner set it."""
-    if not os.path.isdir(path):
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        os.chmod(path, 0o700)  # makedirs' mode is filtered by the umask
-
-
 def create_app(test_config: dict | None = None, **overrides) -> Flask:
     """Application factory. Reads config and layer files; opens no connection.
 
@@ -48,7 +40,9 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
         app.config.from_mapping(test_config)
     app.config.update(overrides)
     if not app.config["DATABASE_URL"]:
-        make_private_dir(app.instance_path)
+        from geoapp.db import make_private_dir
+
+        make_private_dir(app.instance_path)  # it holds the embedded database and the key
         app.config["DATABASE_URL"] = default_database_url(app.instance_path)
     app.json.ensure_ascii = False
     if app.config.get("BEHIND_PROXY") or os.environ.get("GEOAPP_BEHIND_PROXY") == "1":

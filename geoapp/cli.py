@@ -15,16 +15,18 @@ import click
 from geoapp.ledger import ImportRejected
 
 
-def _app():
+def _app(serving: bool = False):
     from geoapp import create_app
     from geoapp.db import CLI_BUSY_TIMEOUT
 
+    if serving:  # web requests: the app's own (shorter) wait, then 503
+        return create_app()
     # a command may wait for a running import to finish writing
     return create_app(SQLITE_BUSY_TIMEOUT=CLI_BUSY_TIMEOUT)
 
 
-def _context():
-    app = _app()
+def _context(serving: bool = False):
+    app = _app(serving)
     return app, app.extensions["geoapp.db"], app.extensions["geoapp.rules"]
 
 
@@ -53,7 +55,7 @@ def demo(host, port, demo_password):
     from geoapp.demo import ensure_demo_accounts, load_demo
 
     password = demo_password or secrets.token_urlsafe(12)
-    app, database, rules = _context()
+    app, database, rules = _context(serving=True)
     click.echo(f"database: {database.engine.url.render_as_string(hide_password=True)}")
     try:
         loaded = load_demo(database, rules, echo=click.echo)

@@ -42,6 +42,7 @@ class Base(DeclarativeBase):
 class Database:
     def __init__(self, url: str, busy_timeout: float = WEB_BUSY_TIMEOUT):
         self.url = url
+        self.busy_timeout = busy_timeout
         connect_args = {}
         if dialect.is_embedded(url):
             _create_private_file(sa.engine.make_url(url).database)
@@ -83,11 +84,27 @@ def _create_private_file(database: str | None) -> None:
     path = Path(database)
     if path.exists():
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
         pass  # another process was first
+
+
+def make_private_dir(path) -> None:
+    """Create a folder, and each missing folder above it, for its owner only (0700).
+
+    Folders that exist already are left as their owner set them.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return
+    make_private_dir(path.parent)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        return  # another process was first
+    os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
 
 
 def init_app(app: Flask) -> None:

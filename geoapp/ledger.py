@@ -245,6 +245,10 @@ def parse_records(
                 if f.required:
                     problems.append(Problem(rownum, header or f.label, "必填项为空"))
                 continue
+            if "\x00" in text:  # PostgreSQL refuses it in text, SQLite would keep it silently
+                problems.append(Problem(rownum, header, "含有空字符（NUL）"))
+                rec[f.name] = None
+                continue
             limit = f.length_limit
             if len(text) > limit:
                 problems.append(Problem(rownum, header, f"长度 {len(text)} 超过上限 {limit}"))

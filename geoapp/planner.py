@@ -219,7 +219,8 @@ def print_view():
     error, result, drawing, status = None, None, None, 200
     try:
         site = json.loads(raw_site) if raw_site else None
-    except ValueError:
+        webinput.check_tree(site, "site")  # nesting depth, NUL, lone surrogates
+    except (ValueError, RecursionError, webinput.BadInput):
         site = raw_site  # the core reports it as a bad geometry
     try:
         result, territory = _run(site, crs, industry)

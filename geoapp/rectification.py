@@ -372,7 +372,9 @@ def _date(fields: dict, key: str) -> dt.date:
         return value
     if value is None or value == "":
         raise HazardInputError(key, "不能为空")
-    if isinstance(value, str) and len(value) == 10:  # YYYY-MM-DD only, not 20260415 etc.
+    # YYYY-MM-DD only: fromisoformat also takes 20260415 and week dates (2026-W01-1)
+    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-" \
+            and value.replace("-", "").isascii() and value.replace("-", "").isdigit():
         try:
             return dt.date.fromisoformat(value)
         except ValueError:

@@ -238,7 +238,8 @@ def page():
         villages=[{**v, "key": reporting.village_key(v)} for v in ds.villages],
         village=village, tie_rule=_(ranks.TIE_RULE),
         month=st.month_of(period.end).month,
-        json_url=url_for("reports.api_page", **request.args))
+        json_url=url_for("reports.api_page", **{k: v for k, v in request.args.items()
+                                                 if k in ("month", "from", "to", "village")}))
 
 
 @bp.get("/api/reports")

@@ -36,6 +36,8 @@ DEFAULT_MAX_BODY_BYTES = 1_000_000
 # A GeoJSON MultiPolygon inside the body is 6 levels deep; nothing legitimate nears 32.
 MAX_DEPTH = 32
 ID_MAX = 2**31 - 1  # INTEGER on both backends
+# Endpoints that take file uploads (none yet; the admin's import page will).
+UPLOAD_ENDPOINTS: frozenset[str] = frozenset()
 _BAD_CHARS = re.compile(r"[\x00\ud800-\udfff]")
 
 # JSON types by the names used in messages
@@ -77,9 +79,17 @@ def is_api() -> bool:
 
 
 def _check_url() -> None:
-    """Path, query string and form fields (CSRFProtect reads every POST form anyway)."""
+    """Path, query string and form fields (CSRFProtect reads every POST form anyway).
+
+    No view takes a file yet: a form field sent as a file upload (a text field
+    posted as multipart file) is refused here instead of reaching a view that
+    expects text.
+    """
     if "\x00" in request.path:
         raise BadInput("path", _("地址中含有空字符（NUL）"))
+    if request.mimetype == "multipart/form-data" and request.files \
+            and request.endpoint not in UPLOAD_ENDPOINTS:
+        raise BadInput(next(iter(request.files)), _("此处不接受文件上传"))
     fields = request.args.items(multi=True)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         fields = [*fields, *request.form.items(multi=True)]

@@ -240,3 +240,57 @@ def test_nul_in_a_page_address_is_a_plain_400(demo_client, demo_auth, ids):
     assert demo_auth.login("admin").status_code == 302
     r = demo_client.get(f"/cells/{ids['cell']}%00")  # PostgreSQL refuses NUL in a query
     assert r.status_code == 400 and "path" in r.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------ found by a probe of the fixes
+
+def test_a_text_field_sent_as_a_file_upload_is_a_400(demo_client):
+    """The log-in form posted as multipart with its fields as files (wtforms expects text)."""
+    from io import BytesIO
+
+    from conftest import csrf_token_from
+
+    token = csrf_token_from(demo_client.get("/login").get_data(as_text=True))
+    r = demo_client.post("/login", content_type="multipart/form-data", data={
+        "csrf_token": token, "username": (BytesIO(b"planner"), "f"),
+        "password": (BytesIO(b"x"), "g")})
+    assert r.status_code == 400 and "username" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["endpoint=x", "_method=x", "_external=1&_scheme=https",
+                                   "_anchor=x&month=2026-03"])
+def test_reports_page_ignores_unknown_query_keys(demo_client, demo_auth, query):
+    """Unknown keys never reach url_for: no 500, and no absolute link (which would carry
+    whatever Host header the request came with)."""
+    assert demo_auth.login("leader").status_code == 302
+    r = demo_client.get(f"/reports?{query}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "http://localhost" not in html
+    assert re.search(r'href="/api/reports(\?month=2026-03)?"', html), html[:2000]
+
+
+def test_admission_print_with_a_deeply_nested_site_is_a_page_not_a_500(demo_client, demo_auth):
+    assert demo_auth.login("planner").status_code == 302
+    r = demo_client.get("/admission/print", query_string={
+        "site": "[" * 5000, "crs": "wgs84", "industry": "2614"})
+    assert r.status_code == 400 and "site" in r.get_data(as_text=True)
+    nested = json.dumps({"type": "Point", "coordinates": _deep_list(100)})
+    r = demo_client.get("/admission/print", query_string={
+        "site": nested, "crs": "wgs84", "industry": "2614"})
+    assert r.status_code == 400
+
+
+def _deep_list(depth: int):
+    value: list = [1.0]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_a_week_date_is_not_a_date(demo_client, demo_auth, ids):
+    """"2026-W01-1" is ISO 8601 too, and Python reads it; the form says YYYY-MM-DD."""
+    assert demo_auth.login("admin").status_code == 302
+    r = demo_client.post(f"/api/points/{ids['point']}/hazards", json={
+        "level": "general", "source": "inspection", "description": "灭火器过期",
+        "found_on": "2026-W01-1", "deadline": "2026-12-31"})
+    assert r.status_code == 400 and r.get_json()["field"] == "found_on", r.get_json()

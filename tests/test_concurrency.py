@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from conftest import TODAY, AuthActions, make_app, make_user, write_csv
 from test_processes import CLI, _browser, _cells, _env, _login, _serve, _writer_is_active
 
-from geoapp import hazardcodes, importer, make_private_dir
-from geoapp.db import Database
+from geoapp import hazardcodes, importer
+from geoapp.db import Database, make_private_dir
 from geoapp.identifiers import uscc_check_char
 from geoapp.models import Hazard, HazardCodeCounter, HazardEvent, Point
 
@@ -241,3 +241,26 @@ def test_the_embedded_database_and_its_folder_are_private(tmp_path):
     assert stat.S_IMODE(instance.stat().st_mode) == 0o700
     assert modes["geoapp.sqlite3"] == 0o600
     assert all(mode == 0o600 for mode in modes.values()), modes  # -wal and -shm too
+
+
+def test_folders_made_for_a_configured_database_path_are_private(tmp_path):
+    old = os.umask(0o022)
+    try:
+        Database(f"sqlite:///{tmp_path / 'new' / 'sub' / 'x.sqlite3'}").dispose()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "new" / "sub").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "new" / "sub" / "x.sqlite3").stat().st_mode) == 0o600
+
+
+def test_the_demo_server_waits_like_a_web_app_and_commands_wait_longer(tmp_path, monkeypatch):
+    """`geoapp demo` serves web requests: a busy database answers 503 after the web wait
+    (15 s), not after the command line's (120 s)."""
+    from geoapp import cli
+    from geoapp.db import CLI_BUSY_TIMEOUT, WEB_BUSY_TIMEOUT
+
+    monkeypatch.setenv("GEOAPP_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    served, command = cli._app(serving=True), cli._app()
+    assert served.extensions["geoapp.db"].busy_timeout == WEB_BUSY_TIMEOUT == 15
+    assert command.extensions["geoapp.db"].busy_timeout == CLI_BUSY_TIMEOUT == 120

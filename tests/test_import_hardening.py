@@ -330,3 +330,12 @@ def test_the_window_is_one_rule():
     assert check(dt.date(1949, 10, 1), dt.date(2036, 4, 15), None, today) == []
     assert [f for f, _ in check(dt.date(1949, 9, 30), dt.date(2036, 4, 16), None, today)] == [
         "found_on", "deadline"]
+
+
+def test_nul_in_a_ledger_cell_is_reported(grid, rules, tmp_path):
+    """PostgreSQL refuses NUL in text and SQLite would keep it: a report, on both backends."""
+    path = write_csv(tmp_path / "nul.csv", ENT_HEADER, [
+        ["乙（虚构）", uscc(2), "2614", "小微", 120.012, 31.002],
+        ["丙\x00（虚构）", uscc(3), "2614", "小微", 120.012, 31.003]])
+    msg = rejected(grid, importer.import_points, rules, path, "enterprise")
+    assert "第 3 行，列“企业名称”：含有空字符（NUL）" in msg, msg
