@@ -276,3 +276,32 @@ def test_plan_note_lists_the_plan_in_its_fixed_order():
     assert rectification._plan_note({}) == ""
     assert rectification._plan_note({"emergency_plan": "预案", "goal": "清理通道"}) == (
         "治理方案（五到位）\n治理目标和任务：清理通道\n安全措施和应急预案：预案")
+
+
+def test_move_keeps_the_note_and_names_what_is_wrong(database, rules):
+    import shapely
+
+    from geoapp.models import Point
+
+    with database.transaction() as s:
+        point = Point(layer="enterprise", key="K1", name="商店（虚构）",
+                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"},
+                      cell_code="C0")
+        s.add(point)
+        s.flush()
+        hazard = rectification.create_hazard(s, rules, point.id, dict(GOOD), "甲", TODAY)
+        assert hazard.code == "YH20260415-001"
+        hazard_id = hazard.id
+    with database.transaction() as s:
+        rectification.move(s, rules, hazard_id, "start", "乙")
+        hazard = rectification.move(s, rules, hazard_id, "submit", "乙", "已清理")
+        assert [(e.action, e.note) for e in hazard.events] == [
+            ("create", ""), ("start", ""), ("submit", "已清理")]
+        version = hazard.version
+    with database.transaction() as s:
+        with pytest.raises(rectification.VersionConflict) as err:
+            rectification.move(s, rules, hazard_id, "accept", "丙", expected_version=version - 1)
+        assert str(err.value) == f"hazard changed meanwhile (now version {version})"
+        with pytest.raises(LookupError) as missing:
+            rectification.move(s, rules, hazard_id + 1000, "accept", "丙")
+        assert str(missing.value) == f"no hazard {hazard_id + 1000}"
