@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of the pure rule modules ([tool.mutmut] in pyproject.toml):
 # every mutant of spatial, risk, rectification, identifiers, major_hazard,
-# admission, ranks, timeline and statistics is run against the fast tests that
+# admission, ranks, timeline, statistics, hazardcodes and hazarddates is run
+# against the tests that
 # exercise them; prints killed / survived / timeout per module. Results and the
 # survivors' reasons: docs/quality.md. Takes a while on two cores.
 set -euo pipefail

@@ -123,9 +123,13 @@ def test_a_new_code_follows_the_codes_already_taken(database, rules):
         assert hazardcodes.next_code(s, dt.date(2026, 4, 16)) == "YH20260416-003"
         assert hazardcodes.next_code(s, dt.date(2026, 4, 17)) == "YH20260417-001"
         assert hazardcodes.next_code(s, dt.date(2026, 4, 18)) == "YH20260418-042"
+        # reserving a code below a day's counter leaves it; a -000 code takes no number
+        hazardcodes.reserve_codes(s, ["YH20260415-003", "YH20260419-000"])
+        assert hazardcodes.next_code(s, day) == "YH20260415-010"
+        assert hazardcodes.next_code(s, dt.date(2026, 4, 19)) == "YH20260419-001"
     with database.sessions() as s:
         assert dict(s.execute(sa.select(HazardCodeCounter.day, HazardCodeCounter.last)).all()) == {
-            "20260415": 9, "20260416": 3, "20260417": 1, "20260418": 42}
+            "20260415": 10, "20260416": 3, "20260417": 1, "20260418": 42, "20260419": 1}
 
 
 # ------------------------------------------------------------------ the embedded database

@@ -134,3 +134,174 @@ def test_major_hazard_messages(table, call, message):
     with pytest.raises(ValueError) as error:
         call(table)
     assert str(error.value) == message
+
+
+# ---------------------------------------------------------------- hazard dates and codes
+
+
+def test_hazard_date_window_edges_and_messages():
+    from geoapp.hazarddates import latest_deadline, problems
+
+    today = D(2026, 4, 15)
+    assert latest_deadline(today) == D(2036, 4, 15)
+    assert latest_deadline(D(2028, 2, 29)) == D(2038, 2, 28)
+    # every edge of the window is inside it
+    assert problems(D(1949, 10, 1), D(1949, 10, 1), D(1949, 10, 1), today) == []
+    assert problems(D(2026, 4, 15), D(2036, 4, 15), D(2026, 4, 15), today) == []
+    assert problems(None, None, None, today) == []
+    # one day past each edge, with the message the user reads
+    assert problems(D(1949, 9, 30), None, None, today) == [("found_on", "不能早于 1949-10-01")]
+    assert problems(None, None, D(1949, 9, 30), today) == [("closed_on", "不能早于 1949-10-01")]
+    assert problems(D(2026, 4, 16), None, D(2026, 4, 16), today) == [
+        ("found_on", "不能晚于今天（2026-04-15）"), ("closed_on", "不能晚于今天（2026-04-15）")]
+    # a deadline may lie in the future (up to ten years), only not before the found date
+    assert problems(None, D(2030, 1, 1), None, today) == []
+    assert problems(None, D(2036, 4, 16), None, today) == [
+        ("deadline", "不能晚于 2036-04-15（今天起 10 年内）")]
+    assert problems(D(2026, 4, 10), D(2026, 4, 9), D(2026, 4, 9), today) == [
+        ("deadline", "不能早于发现日期"), ("closed_on", "不能早于发现日期")]
+    assert problems(D(2026, 4, 10), D(2026, 4, 10), D(2026, 4, 10), today) == []
+    # with no found date, nothing is compared with it
+    assert problems(None, D(2000, 1, 1), D(2000, 1, 1), today) == []
+
+
+@pytest.mark.parametrize("code, parts", [
+    ("YH20260415-012", ("20260415", 12)),
+    ("YH20260415-7", ("20260415", 7)),
+    ("XC20260415-012", (None, 0)),
+    ("20260415-012", (None, 0)),
+    ("YH20260415012", (None, 0)),
+    ("YH2026041-012", (None, 0)),
+    ("YH202604150-012", (None, 0)),
+    ("YH2026041x-012", (None, 0)),
+    ("YH20260415-01a", (None, 0)),
+    ("YH20260415-", (None, 0)),
+    ("YH２０２６０４１５-012", (None, 0)),  # full-width digits are digits to Python, not to us
+    ("YH20260415-０１２", (None, 0)),
+])
+def test_generated_code_parts(code, parts):
+    from geoapp.hazardcodes import _code_parts
+
+    assert _code_parts(code) == parts
+
+
+# ---------------------------------------------------------------- a new hazard's fields
+
+TODAY = D(2026, 4, 15)
+GOOD = {"level": "general", "source": "inspection", "description": "  消防通道堵塞  ",
+        "found_on": "2026-04-10", "deadline": "2026-05-10"}
+
+
+def test_check_fields_returns_the_columns():
+    assert rectification._check_fields(dict(GOOD), TODAY) == {
+        "level": "general", "source": "inspection", "description": "消防通道堵塞",
+        "found_on": D(2026, 4, 10), "deadline": D(2026, 5, 10), "listed": False,
+        "plan": None, "responsible_unit": None, "responsible_person": None}
+    full = {**GOOD, "level": "major", "listed": True, "found_on": D(2026, 4, 15),
+            "deadline": D(2026, 4, 15), "responsible_unit": " 某化工厂 ",
+            "responsible_person": "张三",
+            "plan": {"goal": " 清理通道 ", "measures": "", "funds": None,
+                     "emergency_plan": "预案"}}
+    assert rectification._check_fields(full, TODAY) == {
+        "level": "major", "source": "inspection", "description": "消防通道堵塞",
+        "found_on": D(2026, 4, 15), "deadline": D(2026, 4, 15), "listed": True,
+        "plan": {"goal": "清理通道", "emergency_plan": "预案"},
+        "responsible_unit": "某化工厂", "responsible_person": "张三"}
+    # listed: null means not listed; an empty plan means none
+    assert rectification._check_fields({**GOOD, "listed": None, "plan": {}}, TODAY)[
+        "listed"] is False
+    blank_plan = {**GOOD, "level": "major", "plan": {"goal": " ", "funds": ""}}
+    assert rectification._check_fields(blank_plan, TODAY)["plan"] is None
+    for source in ("self_check", "public_report"):
+        assert rectification._check_fields({**GOOD, "source": source}, TODAY)["source"] == source
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"colour": "red"}, "colour", "未知字段"),
+    ({"aaa": 1, "zzz": 2}, "aaa", "未知字段"),
+    ({"level": None}, "level", "隐患等级须为 general（一般）或 major（重大）"),
+    ({"level": "一般"}, "level", "隐患等级须为 general（一般）或 major（重大）"),
+    ({"source": "rumour"}, "source",
+     "隐患来源须为 self_check（企业自查）、inspection（督导检查）、public_report（群众举报）"),
+    ({"description": "   "}, "description", "不能为空"),
+    ({"description": None}, "description", "不能为空"),
+    ({"description": 5}, "description", "须为文本"),
+    ({"description": "字" * 2001}, "description", "不能超过 2000 个字符"),
+    ({"responsible_unit": "单" * 201}, "responsible_unit", "不能超过 200 个字符"),
+    ({"responsible_person": "人" * 101}, "responsible_person", "不能超过 100 个字符"),
+    ({"responsible_person": ["张三"]}, "responsible_person", "须为文本"),
+    ({"found_on": None}, "found_on", "不能为空"),
+    ({"found_on": ""}, "found_on", "不能为空"),
+    ({"deadline": "20260510"}, "deadline", "日期须为 YYYY-MM-DD 格式的有效日期"),
+    ({"deadline": "2026-02-30"}, "deadline", "日期须为 YYYY-MM-DD 格式的有效日期"),
+    ({"deadline": "2026-05-10T00:00"}, "deadline", "日期须为 YYYY-MM-DD 格式的有效日期"),
+    ({"deadline": dt.datetime(2026, 5, 10)}, "deadline", "日期须为 YYYY-MM-DD 格式的有效日期"),
+    ({"deadline": 20260510}, "deadline", "日期须为 YYYY-MM-DD 格式的有效日期"),
+    ({"found_on": "2026-04-16"}, "found_on", "发现日期不能晚于今天（2026-04-15）"),
+    ({"found_on": "2026-04-16", "deadline": "2026-04-01"}, "found_on",
+     "发现日期不能晚于今天（2026-04-15）"),
+    ({"deadline": "2026-04-09"}, "deadline", "整改期限不能早于发现日期"),
+    ({"listed": "yes"}, "listed", "挂牌督办须为 true 或 false"),
+    ({"listed": 1}, "listed", "挂牌督办须为 true 或 false"),
+    ({"plan": {"goal": "x"}}, "plan", "只有重大事故隐患填写治理方案"),
+    ({"level": "major", "plan": ["x"]}, "plan", "治理方案须为 JSON 对象"),
+    ({"level": "major", "plan": {"goal": "x", "budget": 1, "aim": 2}}, "plan.aim", "未知字段"),
+    ({"level": "major", "plan": {"funds": 100}}, "plan.funds", "须为文本"),
+    ({"level": "major", "plan": {"measures": "措" * 2001}}, "plan.measures",
+     "不能超过 2000 个字符"),
+])
+def test_check_fields_names_the_first_bad_field(change, field, message):
+    with pytest.raises(rectification.HazardInputError) as err:
+        rectification._check_fields({**GOOD, **change}, TODAY)
+    assert (err.value.field, err.value.message) == (field, message)
+    assert str(err.value) == f"{field}: {message}"
+
+
+def test_check_fields_refuses_a_body_that_is_not_an_object():
+    with pytest.raises(rectification.HazardInputError) as err:
+        rectification._check_fields(["level"], TODAY)
+    assert (err.value.field, err.value.message) == ("body", "须为 JSON 对象")
+
+
+def test_the_longest_texts_are_accepted():
+    values = rectification._check_fields(
+        {**GOOD, "description": "字" * 2000, "responsible_unit": "单" * 200,
+         "responsible_person": "人" * 100}, TODAY)
+    assert (len(values["description"]), len(values["responsible_unit"]),
+            len(values["responsible_person"])) == (2000, 200, 100)
+
+
+def test_plan_note_lists_the_plan_in_its_fixed_order():
+    assert rectification._plan_note(None) == ""
+    assert rectification._plan_note({}) == ""
+    assert rectification._plan_note({"emergency_plan": "预案", "goal": "清理通道"}) == (
+        "治理方案（五到位）\n治理目标和任务：清理通道\n安全措施和应急预案：预案")
+
+
+def test_move_keeps_the_note_and_names_what_is_wrong(database, rules):
+    import shapely
+
+    from geoapp.models import Point
+
+    with database.transaction() as s:
+        point = Point(layer="enterprise", key="K1", name="商店（虚构）",
+                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"},
+                      cell_code="C0")
+        s.add(point)
+        s.flush()
+        hazard = rectification.create_hazard(s, rules, point.id, dict(GOOD), "甲", TODAY)
+        assert hazard.code == "YH20260415-001"
+        hazard_id = hazard.id
+    with database.transaction() as s:
+        rectification.move(s, rules, hazard_id, "start", "乙")
+        hazard = rectification.move(s, rules, hazard_id, "submit", "乙", "已清理")
+        assert [(e.action, e.note) for e in hazard.events] == [
+            ("create", ""), ("start", ""), ("submit", "已清理")]
+        version = hazard.version
+    with database.transaction() as s:
+        with pytest.raises(rectification.VersionConflict) as err:
+            rectification.move(s, rules, hazard_id, "accept", "丙", expected_version=version - 1)
+        assert str(err.value) == f"hazard changed meanwhile (now version {version})"
+        with pytest.raises(LookupError) as missing:
+            rectification.move(s, rules, hazard_id + 1000, "accept", "丙")
+        assert str(missing.value) == f"no hazard {hazard_id + 1000}"
