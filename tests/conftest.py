@@ -160,6 +160,21 @@ def make_user(database: Database, username: str, role: str | None = None, cells=
     return username
 
 
+def add_shop(database: Database) -> int:
+    """One retail shop (synthetic) in cell C0 at (120.005, 31.005); returns its point id."""
+    import shapely
+
+    from geoapp.models import Point
+
+    with database.transaction() as s:
+        point = Point(layer="enterprise", key="K1", name="商店（虚构）",
+                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"},
+                      cell_code="C0")
+        s.add(point)
+        s.flush()
+        return point.id
+
+
 def csrf_token_from(html: str) -> str:
     """The CSRF token of a page: the log-in form's hidden field or base.html's meta tag."""
     found = (re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)

@@ -16,9 +16,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-import shapely
 import sqlalchemy as sa
-from conftest import TODAY, AuthActions, make_app, make_user, write_csv
+from conftest import TODAY, AuthActions, add_shop, make_app, make_user, write_csv
 from test_processes import CLI, _browser, _cells, _env, _login, _serve, _writer_is_active
 
 from geoapp import hazardcodes, importer
@@ -28,16 +27,6 @@ from geoapp.models import Hazard, HazardCodeCounter, HazardEvent, Point
 
 WRITERS = 16
 HAZARDS_EACH = 25
-
-
-def _shop(database) -> int:
-    with database.transaction() as s:
-        point = Point(layer="enterprise", key="K1", name="商店（虚构）",
-                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"},
-                      cell_code="C0")
-        s.add(point)
-        s.flush()
-        return point.id
 
 
 def _body(today: dt.date, n: int) -> bytes:
@@ -60,7 +49,7 @@ def test_sixteen_concurrent_writers_never_collide_on_a_hazard_code(database, rul
     """16 clients × 25 new hazards through gunicorn (4 workers × 4 threads): all 400 stored,
     codes YH<day>-001 … -400 each taken once."""
     importer.import_cells(database, rules, _cells(tmp_path))
-    point_id = _shop(database)
+    point_id = add_shop(database)
     make_user(database, "网格员甲", "grid", cells=["C0"])
     proc, base = _serve(database, workers=4, threads=4)
     today = TODAY  # the apps' pinned date (conftest)
@@ -110,7 +99,7 @@ def test_a_new_code_follows_the_codes_already_taken(database, rules):
     """A ledger's YH<day>-n codes raise the day's counter (reserve_codes), and a code stored
     without the counter (a database from before it) is skipped too."""
     day = dt.date(2026, 4, 15)
-    point_id = _shop(database)
+    point_id = add_shop(database)
     with database.transaction() as s:
         hazardcodes.reserve_codes(s, ["YH20260415-007", "YH20260415-003", "XC-99",
                                       "YH20260416-002", "YH2026-1"])
@@ -154,7 +143,7 @@ def _hold_write_lock(database):
 def test_a_write_while_the_database_is_locked_gets_503_and_loses_nothing(embedded, rules,
                                                                         tmp_path):
     importer.import_cells(embedded, rules, _cells(tmp_path))
-    point_id = _shop(embedded)
+    point_id = add_shop(embedded)
     app = make_app(embedded, SQLITE_BUSY_TIMEOUT=0.3)
     client = app.test_client()
     AuthActions(client).login("网格员甲", role="grid", cells=["C0"])
@@ -183,7 +172,7 @@ def test_web_writes_during_a_large_import_succeed_or_get_503(embedded, rules, tm
     hazard moves sent meanwhile through gunicorn answer 200 or 503 + Retry-After, never 500,
     and every one answered 503 succeeds when sent again after the import."""
     importer.import_cells(embedded, rules, _cells(tmp_path))
-    point_id = _shop(embedded)
+    point_id = add_shop(embedded)
     make_user(embedded, "网格员甲", "grid", cells=["C0"])
     rows = []
     for i in range(30000):

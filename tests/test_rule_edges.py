@@ -279,17 +279,11 @@ def test_plan_note_lists_the_plan_in_its_fixed_order():
 
 
 def test_move_keeps_the_note_and_names_what_is_wrong(database, rules):
-    import shapely
+    from conftest import add_shop
 
-    from geoapp.models import Point
-
+    point_id = add_shop(database)
     with database.transaction() as s:
-        point = Point(layer="enterprise", key="K1", name="商店（虚构）",
-                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"},
-                      cell_code="C0")
-        s.add(point)
-        s.flush()
-        hazard = rectification.create_hazard(s, rules, point.id, dict(GOOD), "甲", TODAY)
+        hazard = rectification.create_hazard(s, rules, point_id, dict(GOOD), "甲", TODAY)
         assert hazard.code == "YH20260415-001"
         hazard_id = hazard.id
     with database.transaction() as s:
