@@ -1,6 +1,6 @@
 """Accounts: users, roles, passwords and who may change which cell (no Flask here).
 
-Four roles (DOMAIN.md "Users"): ``leader`` and ``planner`` read; ``grid``
+Four roles: ``leader`` and ``planner`` read; ``grid``
 members change hazards in the cells they work (``user_cell``); ``admin``
 changes anything. Passwords are stored as argon2id hashes (argon2-cffi's
 defaults, RFC 9106) and rehashed at log-in when those parameters change.

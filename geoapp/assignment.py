@@ -1,6 +1,6 @@
 """Keeping the stored assignment and levels in step with their inputs.
 
-Points carry their cell, zones, and levels on the row (DESIGN.md "Storage"),
+Points carry their cell, zones, and levels on the row (computed on write, read as attributes),
 so every write path calls these after changing inputs:
 
 * new or moved points → ``reassign(session, point_ids)`` for those points only;

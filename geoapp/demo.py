@@ -59,7 +59,7 @@ def _check_catalogues(database: Database, rules: Rules, echo) -> None:
     echo(f"准入目录：{len(admission.catalogues)} 个（{folder}）")
 
 
-# The demo's accounts (DESIGN.md contract): one per role, the grid member on two demo cells.
+# The demo's accounts (README "Two commands"): one per role, the grid member on two demo cells.
 DEMO_ACCOUNTS = {
     "leader": ("leader", "领导（演示）", ()),
     "grid": ("grid", "网格员（演示）", ("SF-05-01", "SF-06-02")),

@@ -4,8 +4,8 @@ PostGIS stores geometry as ``geometry(<type>, 4326)`` with a GiST index
 (GeoAlchemy2); the embedded default is SQLite, which stores the same geometry
 as WKB in a BLOB so that it works after ``pip install`` alone, with no
 SpatiaLite system library. Spatial work (assignment, distances) runs in
-vectorised shapely on both (DESIGN.md: bulk assignment in shapely beats
-row-by-row SQL), so the database is only asked for attribute queries.
+vectorised shapely on both (bulk assignment in shapely beats row-by-row
+SQL), so the database is only asked for attribute queries.
 Application code sees shapely geometries either way.
 """
 

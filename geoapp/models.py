@@ -1,7 +1,7 @@
 """The stored domain: territory (town → village → cell), zones, points, hazards.
 
 Computed values (a point's cell and zones, every level) are stored on the rows
-and recomputed when inputs change, so reads are attribute queries (DESIGN.md).
+and recomputed when inputs change, so reads are attribute queries.
 Point layers share one table: the fields a layer file declares beyond the
 common ones live in ``attrs``, so a fifth layer needs no migration.
 """
@@ -136,7 +136,7 @@ append_only(HazardEvent.__table__)
 @sa.event.listens_for(HazardEvent, "before_update")
 @sa.event.listens_for(HazardEvent, "before_delete")
 def _history_is_append_only(_mapper, _conn, target):
-    # DOMAIN.md: "history is never rewritten"
+    # a hazard's history is evidence: it is never rewritten
     raise PermissionError(f"hazard event {target.id} is history and cannot be changed")
 
 

@@ -3,7 +3,7 @@
 * ``GET /admission``: the page (pick a site on the map or type it, choose an
   industry, see the verdict, its reasons, zones, cells and installations);
 * ``GET /admission/print?site=…&crs=…&industry=…``: the one-page result sheet;
-* ``POST /api/admission-check``: the JSON twin (DESIGN.md public contract).
+* ``POST /api/admission-check``: the JSON twin (public contract: README).
 
 All three for planner, leader and admin (grid members get 403). The API
 writes nothing, so it is exempt from CSRF for scripted clients; it still

@@ -1,8 +1,8 @@
 """Rectification (整改): a hazard's path to close-out, as one transition table.
 
 待整改 (open) → 整改中 (rectifying) → 待验收 (awaiting_acceptance) → 已销号
-(closed); acceptance can send it back to 整改中 (DOMAIN.md "Hazards and
-rectification"). Every change appends a ``HazardEvent`` (actor, time, from,
+(closed); acceptance can send it back to 整改中 (原安监总局令第16号: rectify,
+then acceptance). Every change appends a ``HazardEvent`` (actor, time, from,
 to, note); events are never edited (the model refuses it). Overdue is derived,
 never stored: not closed and past its deadline.
 
@@ -174,7 +174,7 @@ def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
 def zeroing(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
     """动态清零 position: stock left (found before the cutoff, still open), this year's increment.
 
-    The one statement of the rule (DOMAIN.md "Stock vs increment"), read by the
+    The one statement of the rule (stock: found before the cutoff), read by the
     map's headline strip (geoapp.queries.summary) and the leaders' reports
     (geoapp.statistics, with the states hazards had at the end of a past
     month). ``hazards`` have ``found_on`` and ``state``; ``increment_year``

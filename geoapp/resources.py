@@ -1,7 +1,7 @@
 """Where the bundled folders (layers/, templates/, data/) are.
 
 In a checkout (and an editable install) they sit at the top of the repository,
-as DESIGN.md lays out; a wheel carries them inside the package under
+as the README's "How it is built" shows; a wheel carries them inside the package under
 ``_bundled/`` (see pyproject.toml). One function finds either.
 """
 

@@ -3,7 +3,7 @@
 Pure functions over the rules of ``layers/`` (no database, no Flask):
 
 * inherent level: the highest level among a layer's matching rules, else the
-  layer's default (rules are local policy: DOMAIN.md "Four-colour levels");
+  layer's default (rules are local policy, set in layers/*.toml);
 * escalation: an open 重大事故隐患 makes its point red when
   ``escalation.open_major_hazard_is_red`` (a widespread provincial rule:
   "存在重大事故隐患的直接判定为重大风险"; switchable);

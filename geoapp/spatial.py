@@ -17,7 +17,7 @@ Rules (each has a hand-drawn test in tests/test_spatial.py):
 * A point outside every cell is kept, flagged ``outside``, and given its
   nearest cell and the distance in metres, computed in a metric CRS (UTM for
   geographic input), never in degrees. Points in boundary strips are exactly
-  the ones that get missed (DOMAIN.md "Idle premises").
+  the ones that get missed (idle factories in the strips between villages).
 * Points and polygons must share a CRS; a mismatch raises (unlike geopandas,
   which warns). Reproject explicitly before calling.
 """

@@ -15,7 +15,7 @@ Steps, each a function below, in the order they run:
 
 Geometry is built in metres in CGCS2000 / 3-degree Gauss-Krüger CM 120E
 (EPSG:4549, also the CRS of the zone shapefile) and converted to WGS84 at the
-end; CGCS2000 is taken as equal to WGS84 (DOMAIN.md "Coordinates").
+end; CGCS2000 is taken as equal to WGS84 (they differ by centimetres).
 
 Deterministic: one numpy Generator with a fixed seed and no wall clock, so a
 rerun gives byte-identical files; archives (XLSX, the zipped shapefile) get

@@ -29,7 +29,7 @@ def test_known_valid_uscc():
         # a government body (1…): 1·1 + 2·3 + 1·9 + 4·20 + 6·10 + 2·30 + 4·28 = 328;
         # 328 mod 31 = 18; 31 − 18 = 13 → D
         ("12100000400000624", "D"),
-        # a village collective economic organisation (N2…, DOMAIN.md "Identifiers"):
+        # a village collective economic organisation (N2…, GB 32100-2015):
         # N22·1 + 2·3 + 1·9 + 1·27 + 1·26 + 1·17 + M21·20 + A10·29 + 1·13 + A10·8 + B11·24
         # + C12·10 + 7·30 + D13·28 = 1868; 1868 mod 31 = 8; 31 − 8 = 23 → P
         ("N2110101MA01ABC7D", "P"),

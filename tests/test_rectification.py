@@ -1,6 +1,6 @@
 """Rectification on real ORM rows in a real SQLite file: transitions, history, locking, rollup.
 
-The path (DOMAIN.md "Hazards and rectification"):
+The path (原安监总局令第16号):
 
     open --start--> rectifying --submit--> awaiting_acceptance --accept--> closed
                          ^                         |

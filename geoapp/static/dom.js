@@ -1,6 +1,6 @@
 /* The pages' one DOM builder. Every text from the data reaches the page through
  * textContent or attribute setters here, never innerHTML (names, descriptions and notes
- * are user-entered: see DESIGN.md).
+ * are user-entered and may hold markup).
  *
  * geoappDom.el(tag, props, ...children): props.text → textContent, props.className,
  * props.dataset → data-*, anything else an attribute (true → present, false/null → left
