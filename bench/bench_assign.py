@@ -5,7 +5,7 @@ Not a timed test: run by hand, ``python bench/bench_assign.py [--points N]
 densified to ~100 vertices per cell) and uniform random points, then times,
 in the same run and on the same data:
 
-* ``geoapp.spatial.assign`` (cell + nearest cell for points outside);
+* ``geoapp.domain.spatial.assign`` (cell + nearest cell for points outside);
 * ``geopandas.sjoin(points, cells, predicate="within")`` — the peer;
 * DuckDB spatial ``ST_Contains`` join, when the duckdb package and its spatial
   extension are available offline (skipped with a note otherwise).
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoapp.spatial import assign
+from geoapp.domain.spatial import assign
 
 
 def make_cells(n_cells: int, vertices: int, rng) -> gpd.GeoDataFrame:

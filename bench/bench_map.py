@@ -78,11 +78,11 @@ def make_cells(n: int, vertices: int, rng, extent=(120.0, 31.0, 121.0, 32.0)) ->
 
 
 def build_database(url: str, n_cells: int, vertices: int, n_points: int, rng) -> dict:
-    from geoapp import assignment
-    from geoapp.db import Database
-    from geoapp.layers import load_rules
-    from geoapp.models import Cell, Hazard, Point, Town, Village
+    from geoapp.domain.layers import load_rules
     from geoapp.resources import bundled
+    from geoapp.store import assignment
+    from geoapp.store.database import Database
+    from geoapp.store.models import Cell, Hazard, Point, Town, Village
 
     rules = load_rules(bundled("layers"))
     database = Database(url)
@@ -249,13 +249,13 @@ def move_one_hazard(app) -> None:
     """One open hazard starts rectification, as a grid member would: the map must follow."""
     import sqlalchemy as sa
 
-    from geoapp import rectification
-    from geoapp.models import Hazard
+    from geoapp.store import hazards
+    from geoapp.store.models import Hazard
 
     database, rules = app.extensions["geoapp.db"], app.extensions["geoapp.rules"]
     with database.transaction() as s:
         hazard_id = s.scalar(sa.select(Hazard.id).where(Hazard.state == "open").limit(1))
-        rectification.move(s, rules, hazard_id, "start", actor="bench")
+        hazards.move(s, rules, hazard_id, "start", actor="bench")
 
 
 def serve(app):
@@ -278,14 +278,15 @@ def naive_folium(app) -> dict:
     import folium
     from folium.plugins import MarkerCluster
 
-    from geoapp import db, mapqueries, queries
+    from geoapp.store import database as db
+    from geoapp.store.reads import map_data, pages
 
     with app.app_context():
         t0 = time.perf_counter()
         rules = app.extensions["geoapp.rules"]
         session = db.session()
-        cells = queries.cells_collection(session, rules)
-        points = mapqueries.map_points(session)
+        cells = pages.cells_collection(session, rules, dt.date.today())
+        points = map_data.map_points(session)
         colours = {lv.code: lv.colour for lv in rules.risk.levels}
         w, s, e, n = shapely.total_bounds(shapely.points(points["lon"], points["lat"]))
         m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=10)

@@ -9,8 +9,8 @@ Not a timed test: run by hand, ``python bench/bench_reports.py [--cells N]
    its event log (found → rectifying → awaiting acceptance → closed, some
    rejected once, a few closed and reopened by a re-imported ledger, some
    accepted late in the evening so that the UTC date is not the local one);
-2. times geoapp: ``reporting.load``, ``reports.page_data`` for the last full
-   month and ``reporting.bulletin`` for it, each on its own dataset (no
+2. times geoapp: ``tables.load``, ``reports.page_data`` for the last full
+   month and ``tables.bulletin`` for it, each on its own dataset (no
    caching between them), then ``/reports`` and ``/api/reports`` through
    Flask's test client: cold, warm, and after one hazard moved;
 3. times the peer in the same run: the per-village figures of that month
@@ -54,8 +54,8 @@ TZ = "Asia/Shanghai"
 
 def add_hazards(url: str, n: int, rng, months: int = 18) -> dict:
     """Replace the hazards by ``n`` hazards found over ``months`` months, with event logs."""
-    from geoapp.db import Database
-    from geoapp.models import Hazard, HazardEvent, Point
+    from geoapp.store.database import Database
+    from geoapp.store.models import Hazard, HazardEvent, Point
 
     tz = ZoneInfo(TZ)
     now = dt.datetime.now(dt.UTC)
@@ -189,8 +189,9 @@ def main() -> None:
     ap.add_argument("--profile", help="write a cProfile of load + page_data to this file")
     args = ap.parse_args()
 
-    from geoapp import reporting, reports
-    from geoapp import statistics as st
+    from geoapp.domain import figures
+    from geoapp.reports import tables
+    from geoapp.web import reports
 
     rng = np.random.default_rng(args.seed)
     folder = tempfile.mkdtemp(prefix="geoapp-bench-reports-")
@@ -208,25 +209,25 @@ def main() -> None:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     database, rules = app.extensions["geoapp.db"], app.extensions["geoapp.rules"]
     today = dt.datetime.now(ZoneInfo(TZ)).date()
-    month = st.previous_month(st.month_of(today))
+    month = figures.previous_month(figures.month_of(today))
 
     with database.sessions() as s:
-        ds, t_load = timed(reporting.load, s, rules)
+        ds, t_load = timed(tables.load, s, rules)
     if args.profile:  # on a dataset of its own: a dataset keeps what it computed
         import cProfile
 
         with database.sessions() as s:
-            cProfile.runctx("reports.page_data(reporting.load(s, rules), month, None)",
-                            globals(), {**locals(), "reporting": reporting}, args.profile)
+            cProfile.runctx("reports.page_data(tables.load(s, rules), month, None, month.end)",
+                            globals(), {**locals(), "tables": tables}, args.profile)
     with app.test_request_context():
-        page, t_page = timed(reports.page_data, ds, month, None)
+        page, t_page = timed(reports.page_data, ds, month, None, ds.today())
     with database.sessions() as s:
-        ds2, t_load2 = timed(reporting.load, s, rules)
-    _, t_bulletin = timed(reporting.bulletin, ds2, month)
+        ds2, t_load2 = timed(tables.load, s, rules)
+    _, t_bulletin = timed(tables.bulletin, ds2, month)
 
-    figures, t_peer_read, t_peer = peer(database.engine, month.start, month.end)
+    peer_figures, t_peer_read, t_peer = peer(database.engine, month.start, month.end)
     ours = ours_by_village(page)
-    peer_rows = figures.loc[ours.index]
+    peer_rows = peer_figures.loc[ours.index]
     agree = True
     for col in ("found", "closed", "open", "overdue", "total", "closed_total"):
         if not (ours[col].to_numpy() == peer_rows[col].to_numpy()).all():
@@ -257,10 +258,10 @@ def main() -> None:
     ours_total = t_load + t_page
     print("\n| | seconds | ratio geoapp / peer |")
     print("|---|---|---|")
-    print(f"| geoapp `reporting.load` | {t_load:.2f} | |")
+    print(f"| geoapp `tables.load` | {t_load:.2f} | |")
     print(f"| geoapp `page_data` ({month.month}) | {t_page:.2f} | |")
     print(f"| geoapp load + page_data | {ours_total:.2f} | {ours_total / t_peer:.1f} |")
-    print(f"| geoapp load + `reporting.bulletin` | {t_load2 + t_bulletin:.2f} "
+    print(f"| geoapp load + `tables.bulletin` | {t_load2 + t_bulletin:.2f} "
           f"(bulletin {t_bulletin:.2f}) | {(t_load2 + t_bulletin) / t_peer:.1f} |")
     print(f"| pandas peer (read_sql {t_peer_read:.2f} + groupby) | {t_peer:.2f} | |")
     for name, seconds in web.items():

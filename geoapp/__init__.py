@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
         app.config.from_mapping(test_config)
     app.config.update(overrides)
     if not app.config["DATABASE_URL"]:
-        from geoapp.db import make_private_dir
+        from geoapp.store.database import make_private_dir
 
         make_private_dir(app.instance_path)  # it holds the embedded database and the key
         app.config["DATABASE_URL"] = default_database_url(app.instance_path)
@@ -51,13 +51,14 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from geoapp import api, assets, auth, clock, db, headers, i18n, leader, navigation, webinput
-    from geoapp.layers import load_rules
+    from geoapp.domain.layers import load_rules
+    from geoapp.web import api, assets, auth, clock, db, headers, i18n, inputs, navigation
+    from geoapp.web import map as leader
 
     clock.init_app(app)  # a pinned "today" (TODAY / GEOAPP_TODAY), checked at start-up
 
     app.extensions["geoapp.rules"] = load_rules(Path(app.config["LAYERS_DIR"]))
-    webinput.init_app(app)  # before any route: ids in URLs are range-checked (404)
+    inputs.init_app(app)  # before any route: ids in URLs are range-checked (404)
     headers.init_app(app)  # cookie flags, CSP and the other headers on every response
     db.init_app(app)
     i18n.init_app(app)
@@ -65,11 +66,13 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     auth.init_app(app)  # sessions, CSRF on every POST, log-in rate limit, read policy
     app.register_blueprint(assets.bp)
     app.register_blueprint(api.bp)
-    from geoapp import grid  # the grid member's cell page
+    from geoapp.web import cells as grid  # the grid member's cell page
     app.register_blueprint(grid.bp)
     app.register_blueprint(leader.bp)  # the leader's map at / and its /api/map data
-    from geoapp import reports  # the leaders' statistics, ranking and monthly bulletin
+    from geoapp.web import reports  # the leaders' statistics, ranking and monthly bulletin
     app.register_blueprint(reports.bp)
-    from geoapp import planner  # the planner's admission check (/admission, its API)
+    from geoapp.web import (
+        admission as planner,  # the planner's admission check (/admission, its API)
+    )
     planner.init_app(app)
     return app

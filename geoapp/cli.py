@@ -12,12 +12,12 @@ from pathlib import Path
 
 import click
 
-from geoapp.ledger import ImportRejected
+from geoapp.ingest.ledger import ImportRejected
 
 
 def _app(serving: bool = False):
     from geoapp import create_app
-    from geoapp.db import CLI_BUSY_TIMEOUT
+    from geoapp.store.database import CLI_BUSY_TIMEOUT
 
     if serving:  # web requests: the app's own (shorter) wait, then 503
         return create_app()
@@ -52,7 +52,7 @@ def demo(host, port, demo_password):
     The demo accounts (leader, grid, planner, admin) are created, or have
     their password reset, on every start.
     """
-    from geoapp.demo import ensure_demo_accounts, load_demo
+    from geoapp.store.demo import ensure_demo_accounts, load_demo
 
     password = demo_password or secrets.token_urlsafe(12)
     app, database, rules = _context(serving=True)
@@ -79,7 +79,7 @@ def import_():
 
 def _run_import(run) -> None:
     """Open the configured database, run one importer call, print its summary or report."""
-    from geoapp import importer, migrate
+    from geoapp.store import importer, migrate
 
     app, database, rules = _context()
     migrate.upgrade(database)
@@ -121,7 +121,7 @@ def import_zones(file, crs, layer, replace):
     """Replace the functional zones with those in FILE (zones not in it: --replace)."""
     from flask import current_app
 
-    from geoapp.catalogue import check_zones
+    from geoapp.domain.catalogue import check_zones
 
     def run(imp, database, rules):
         # every zone an admission catalogue names must still exist after the import
@@ -159,7 +159,7 @@ def import_hazards(file):
 @click.option("--cells-crs", default=None, help=CRS_HELP + " (default: the file's own)")
 def assign(cells_file, points_file, out_file, zones_file, points_crs, cells_crs):
     """Assign points to cells and zones, on files, without a database; write a CSV."""
-    from geoapp.batch import assign_files
+    from geoapp.ingest.batch import assign_files
 
     try:
         stats = assign_files(cells_file, points_file, out_file, zones_file, points_crs,
@@ -180,7 +180,7 @@ def db():
 @click.option("--revision", default="head", show_default=True)
 def upgrade(revision):
     """Create the schema in an empty database, or migrate an existing one."""
-    from geoapp import migrate
+    from geoapp.store import migrate
 
     _, database, _ = _context()
     before = migrate.current(database)
@@ -198,8 +198,8 @@ def layers():
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
 def check(folder):
     """Validate a layers folder (default: the configured one) and list what it declares."""
-    from geoapp.catalogue import CatalogueError, load_admission
-    from geoapp.layers import LayerFileError, load_rules
+    from geoapp.domain.catalogue import CatalogueError, load_admission
+    from geoapp.domain.layers import LayerFileError, load_rules
     from geoapp.resources import bundled
 
     root = Path(folder) if folder else bundled("layers")
@@ -225,7 +225,7 @@ def users():
 
 
 def _account_session():
-    from geoapp import migrate
+    from geoapp.store import migrate
 
     _, database, _ = _context()
     migrate.upgrade(database)
@@ -241,7 +241,7 @@ def _account_session():
 @click.option("--password", default=None, help="(default: asked for, not echoed)")
 def users_add(username, role, cells, display_name, password):
     """Create an account."""
-    from geoapp import accounts
+    from geoapp.store import accounts
 
     database = _account_session()
     if password is None:
@@ -261,7 +261,7 @@ def users_list():
     """List the accounts: username, role, active, cells."""
     import sqlalchemy as sa
 
-    from geoapp.models import User
+    from geoapp.store.models import User
 
     database = _account_session()
     with database.sessions() as s:
@@ -275,7 +275,7 @@ def users_list():
 @click.option("--password", default=None, help="(default: asked for, not echoed)")
 def users_set_password(username, password):
     """Replace a user's password (their open sessions end)."""
-    from geoapp import accounts
+    from geoapp.store import accounts
 
     database = _account_session()
     if password is None:
@@ -304,7 +304,7 @@ def users_activate(username):
 
 
 def _existing_user(session, username):
-    from geoapp import accounts
+    from geoapp.store import accounts
 
     user = accounts.find_user(session, username)
     if user is None:
@@ -313,7 +313,7 @@ def _existing_user(session, username):
 
 
 def _set_active(username: str, active: bool) -> None:
-    from geoapp import accounts
+    from geoapp.store import accounts
 
     database = _account_session()
     try:
@@ -339,27 +339,28 @@ def report_bulletin(month, out_file):
 
     import sqlalchemy as sa
 
-    from geoapp import bulletin, reporting, statistics
+    from geoapp.domain import figures
+    from geoapp.reports import bulletin, tables
 
     try:  # a typo fails at once, before the whole database is read
-        period = statistics.parse_month(month)
-    except statistics.PeriodError as exc:
+        period = figures.parse_month(month)
+    except figures.PeriodError as exc:
         _fail(exc)
     _, database, rules = _context()
     try:  # read only: a report never migrates the schema
         with database.sessions() as s:
-            data = reporting.load(s, rules)
+            data = tables.load(s, rules)
     except sa.exc.SQLAlchemyError as exc:
         _fail(RuntimeError(f"cannot read the database (run `geoapp db upgrade`?): "
                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
     try:
-        statistics.not_future(period, data.today())
-    except statistics.PeriodError as exc:
+        figures.not_future(period, data.today())
+    except figures.PeriodError as exc:
         _fail(exc)
     out = Path(out_file)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # no half-written file on failure
     try:
-        bulletin.write(reporting.bulletin(data, period), tmp)
+        bulletin.write(tables.bulletin(data, period), tmp)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -22,9 +22,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
 from geoapp import create_app
-from geoapp.db import Base, Database
-from geoapp.layers import load_rules
+from geoapp.domain.layers import load_rules
 from geoapp.resources import bundled
+from geoapp.store.database import Database
+from geoapp.store.models import Base
 
 # Property tests (test_properties.py): "ci" — the default — draws a fixed, bounded set of
 # examples (derandomize: the same ones every run, so CI is reproducible and fast);
@@ -68,7 +69,7 @@ def postgis_url():
 
 def _fresh(url: str) -> Database:
     database = Database(url)
-    from geoapp import models  # noqa: F401
+    from geoapp.store import models  # noqa: F401
 
     Base.metadata.drop_all(database.engine)
     with database.engine.begin() as conn:
@@ -91,7 +92,7 @@ def database(request, tmp_path):
 @pytest.fixture(scope="session", params=BACKENDS)
 def demo_database(request, tmp_path_factory, rules):
     """The bundled demo loaded once per backend (read-only tests only)."""
-    from geoapp.demo import load_demo
+    from geoapp.store.demo import load_demo
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
@@ -104,7 +105,7 @@ def demo_database(request, tmp_path_factory, rules):
 
 
 TEST_SECRET_KEY = "test-only-secret-key"
-# The apps' "today" (geoapp.clock): pinned, so no test depends on the hour it runs at
+# The apps' "today" (geoapp.web.clock): pinned, so no test depends on the hour it runs at
 # (a Shanghai midnight mid-run). Later than any real event the tests record, which
 # carry the real time of the run.
 TODAY = dt.date(2030, 6, 14)
@@ -143,7 +144,7 @@ ROLES = ("leader", "grid", "planner", "admin")
 
 @functools.cache
 def _password_hash(password: str) -> str:
-    from geoapp.accounts import hash_password
+    from geoapp.store.accounts import hash_password
 
     return hash_password(password)  # argon2 takes ~0.1 s: hash each test password once
 
@@ -151,7 +152,7 @@ def _password_hash(password: str) -> str:
 def make_user(database: Database, username: str, role: str | None = None, cells=(),
               password: str = PASSWORD, active: bool = True) -> str:
     """Create an account straight in the database; role defaults to the username."""
-    from geoapp.models import User, UserCell
+    from geoapp.store.models import User, UserCell
 
     with database.transaction() as s:
         s.add(User(username=username, role=role or username, active=active,
@@ -164,7 +165,7 @@ def add_shop(database: Database) -> int:
     """One retail shop (synthetic) in cell C0 at (120.005, 31.005); returns its point id."""
     import shapely
 
-    from geoapp.models import Point
+    from geoapp.store.models import Point
 
     with database.transaction() as s:
         point = Point(layer="enterprise", key="K1", name="商店（虚构）",
@@ -201,7 +202,7 @@ class AuthActions:
 
     def login(self, username: str = "admin", password: str = PASSWORD, *,
               role: str | None = None, cells=()):
-        from geoapp.accounts import find_user
+        from geoapp.store.accounts import find_user
 
         with self.database.sessions() as s:
             exists = find_user(s, username) is not None
@@ -220,7 +221,7 @@ class AuthActions:
             del self.client.environ_base["HTTP_X_CSRFTOKEN"]
 
     def cleanup(self):
-        from geoapp.accounts import find_user
+        from geoapp.store.accounts import find_user
 
         with self.database.transaction() as s:
             for username in self.created:
@@ -255,7 +256,7 @@ def snapshot(database: Database) -> dict:
 
 def rejected(database: Database, fn, *args, **kwargs) -> str:
     """The report of an import that must be refused, after checking it changed nothing."""
-    from geoapp.ledger import ImportRejected
+    from geoapp.ingest.ledger import ImportRejected
 
     before = snapshot(database)
     with pytest.raises(ImportRejected) as info:

@@ -1,4 +1,4 @@
-"""The admission check's core (geoapp.admission, geoapp.catalogue), without Flask.
+"""The admission check's core (geoapp.domain.admission, geoapp.domain.catalogue), without Flask.
 
 Hand-drawn territory around lon 120.0, lat 31.0 (WGS84):
 
@@ -23,9 +23,9 @@ import pyproj
 import pytest
 from shapely import Point, box
 
-from geoapp import crs as crs_mod
-from geoapp.admission import AdmissionInputError, NoTerritoryError, Territory, check
-from geoapp.catalogue import CatalogueError, check_zones, load_admission
+from geoapp.domain import crs as crs_mod
+from geoapp.domain.admission import AdmissionInputError, NoTerritoryError, Territory, check
+from geoapp.domain.catalogue import CatalogueError, check_zones, load_admission
 from geoapp.resources import bundled
 
 GEOD = pyproj.Geod(ellps="WGS84")

@@ -13,8 +13,8 @@ import numpy as np
 import sqlalchemy as sa
 from conftest import log_in, make_user, watched_page
 
-from geoapp.demo import load_demo
-from geoapp.models import Zone
+from geoapp.store.demo import load_demo
+from geoapp.store.models import Zone
 
 XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
 IN_CHEM_PARK = (31.5805, 120.3405)  # lat, lon: inside GNQ-02 only

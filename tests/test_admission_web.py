@@ -22,8 +22,8 @@ from test_admission import (
     write_admission,
 )
 
-from geoapp.catalogue import CatalogueError
-from geoapp.models import Cell, Point, Town, Village, Zone
+from geoapp.domain.catalogue import CatalogueError
+from geoapp.store.models import Cell, Point, Town, Village, Zone
 
 API = "/api/admission-check"
 SITE = {"type": "Point", "coordinates": [120.005, 31.005]}

@@ -27,9 +27,9 @@ from conftest import (
     watched_page,
 )
 
-from geoapp import accounts, assignment, rectification
-from geoapp.auth import instance_secret_key
-from geoapp.models import Cell, Hazard, Point, Town, User, Village
+from geoapp.store import accounts, assignment, hazards
+from geoapp.store.models import Cell, Hazard, Point, Town, User, Village
+from geoapp.web.auth import instance_secret_key
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def world(database, rules):
                             description="消防通道堵塞", found_on=dt.date(2026, 3, 1),
                             deadline=dt.date(2026, 3, 31), state="open")
             s.add(hazard)
-            rectification.record(hazard, "测试", "create")
+            hazards.record(hazard, "测试", "create")
             s.flush()
             ids[key] = (point.id, hazard.id)
         assignment.reassign(s)

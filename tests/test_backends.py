@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from conftest import BACKENDS, _fresh
 
-from geoapp.demo import load_demo
-from geoapp.models import Cell, Point, Zone
+from geoapp.store.demo import load_demo
+from geoapp.store.models import Cell, Point, Zone
 
 pytestmark = pytest.mark.skipif(
     set(BACKENDS) != {"sqlite", "postgis"},

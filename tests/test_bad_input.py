@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
 
-from geoapp.models import Cell, Hazard, Point
+from geoapp.store.models import Cell, Hazard, Point
 
 HUGE_IDS = ("2147483648", "9223372036854775807", "99999999999999999999999")
 NUL, SURROGATE = "\u0000", "\udc80"
@@ -158,11 +158,11 @@ def ids(demo_database):
 
 def test_every_json_route_refuses_bad_input_with_4xx_naming_the_field(
         demo_client, demo_auth, ids, rules):
-    from geoapp import rectification
+    from geoapp.domain import workflow
 
     client = demo_client
     assert demo_auth.login("admin").status_code == 302
-    today = rectification.today_in(rules.risk.hazards.timezone)
+    today = workflow.today_in(rules.risk.hazards.timezone)
     cases = list(_cases(client.application, ids, today))
     wrong, crashed = [], 0
     for label, method, url, send, status, field in cases:
@@ -201,7 +201,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(demo_client, demo_au
 
 
 def test_the_limit_admits_the_largest_admission_site(demo_client, demo_auth):
-    from geoapp.admission import MAX_VERTICES
+    from geoapp.domain.admission import MAX_VERTICES
 
     assert demo_auth.login("admin").status_code == 302
     ring = [[120.30 + 0.05 * i / MAX_VERTICES, 31.55 + 0.00001 * (i % 2)]

@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from conftest import log_in, make_user, watched_page
 
-from geoapp.demo import load_demo
-from geoapp.models import Cell, Hazard, Point
+from geoapp.store.demo import load_demo
+from geoapp.store.models import Cell, Hazard, Point
 
 XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
 CELL = "SF-05-01"  # worked by the demo's grid member

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from conftest import write_csv, write_geojson
 from shapely import box
 
-from geoapp import crs as crs_mod
 from geoapp.cli import main
+from geoapp.domain import crs as crs_mod
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def cli_db(tmp_path, monkeypatch):
 def _users(database):
     import sqlalchemy as sa
 
-    from geoapp.models import User
+    from geoapp.store.models import User
 
     with database.sessions() as s:
         return {u.username: (u.role, u.active, u.cell_codes, u.password_hash)
@@ -203,7 +203,7 @@ def test_demo_creates_one_account_per_role(tmp_path, monkeypatch):
     import sqlalchemy as sa
 
     from geoapp import create_app
-    from geoapp.models import Cell
+    from geoapp.store.models import Cell
 
     monkeypatch.setenv("GEOAPP_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite3'}")
     monkeypatch.setenv("GEOAPP_SECRET_KEY", "cli-test-key")
@@ -251,7 +251,7 @@ def test_import_zones_keeps_every_zone_an_admission_catalogue_names(
         database, rules, tmp_path, monkeypatch):
     from conftest import snapshot
 
-    from geoapp.demo import load_demo
+    from geoapp.store.demo import load_demo
 
     load_demo(database, rules, echo=lambda _msg: None)
     monkeypatch.setenv("GEOAPP_DATABASE_URL", database.url)

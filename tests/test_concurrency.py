@@ -20,10 +20,10 @@ import sqlalchemy as sa
 from conftest import TODAY, AuthActions, add_shop, make_app, make_user, write_csv
 from test_processes import CLI, _browser, _cells, _env, _login, _serve, _writer_is_active
 
-from geoapp import hazardcodes, importer
-from geoapp.db import Database, make_private_dir
-from geoapp.identifiers import uscc_check_char
-from geoapp.models import Hazard, HazardCodeCounter, HazardEvent, Point
+from geoapp.domain.identifiers import uscc_check_char
+from geoapp.store import hazardcodes, importer
+from geoapp.store.database import Database, make_private_dir
+from geoapp.store.models import Hazard, HazardCodeCounter, HazardEvent, Point
 
 WRITERS = 16
 HAZARDS_EACH = 25
@@ -251,7 +251,7 @@ def test_the_demo_server_waits_like_a_web_app_and_commands_wait_longer(tmp_path,
     """`geoapp demo` serves web requests: a busy database answers 503 after the web wait
     (15 s), not after the command line's (120 s)."""
     from geoapp import cli
-    from geoapp.db import CLI_BUSY_TIMEOUT, WEB_BUSY_TIMEOUT
+    from geoapp.store.database import CLI_BUSY_TIMEOUT, WEB_BUSY_TIMEOUT
 
     monkeypatch.setenv("GEOAPP_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     served, command = cli._app(serving=True), cli._app()

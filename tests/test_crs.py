@@ -1,4 +1,4 @@
-"""geoapp.crs: --crs parsing, GCJ-02/BD-09 offsets and their inverses, reprojection.
+"""geoapp.domain.crs: --crs parsing, GCJ-02/BD-09 offsets and their inverses, reprojection.
 
 Forward offsets are cross-checked against ``prcoords``, an independent
 implementation (its functions take and return (lat, lon)). Inverses are checked
@@ -19,8 +19,8 @@ import pytest
 import shapely
 from shapely import box
 
-from geoapp import crs
-from geoapp.crs import CoordinateSystem, parse_crs
+from geoapp.domain import crs
+from geoapp.domain.crs import CoordinateSystem, parse_crs
 
 # (lon, lat): Beijing, Shanghai, Urumqi, Haikou, Harbin, Lhasa
 CITIES = [(116.397, 39.908), (121.4737, 31.2304), (87.6168, 43.8256),

@@ -20,9 +20,10 @@ import shapely
 import sqlalchemy as sa
 from conftest import TODAY as APP_TODAY
 
-from geoapp import assignment
-from geoapp.models import Cell, Hazard, HazardEvent, Point, Town, Village
-from geoapp.rectification import HazardInputError, create_hazard
+from geoapp.domain.hazard_input import HazardInputError
+from geoapp.store import assignment
+from geoapp.store.hazards import create_hazard
+from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
 
 TODAY = dt.date(2026, 4, 15)
 XSS = "<img src=x onerror=alert(1)>"
@@ -253,7 +254,7 @@ def test_post_creates_major_hazard_that_escalates_and_shows_in_the_cell(
     ({"level": "critical"}, "level"),
     ({"deadline": "2000-01-01"}, "deadline"),
     ({"listed": "否"}, "listed"),
-    # the date window shared with the ledger import (geoapp.hazarddates)
+    # the date window shared with the ledger import (geoapp.domain.hazarddates)
     ({"found_on": "0001-01-01", "deadline": "0001-01-02"}, "found_on"),
     ({"deadline": (today() + dt.timedelta(days=366 * 10 + 3)).isoformat()}, "deadline"),
 ])

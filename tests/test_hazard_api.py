@@ -13,13 +13,13 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from geoapp import rectification
-from geoapp.models import Cell, Hazard, HazardEvent, Point, Town, Village
+from geoapp.store import hazards
+from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
 
 
 @pytest.fixture
 def hazard_id(database, rules):
-    from geoapp import assignment
+    from geoapp.store import assignment
 
     with database.transaction() as s:
         village = Village(town=Town(name="示范镇"), name="东湖村")
@@ -31,7 +31,7 @@ def hazard_id(database, rules):
                    description="液化气钢瓶违规存放", found_on=dt.date(2026, 3, 1),
                    deadline=dt.date(2026, 3, 31), state="open")
         s.add(h)
-        rectification.record(h, "测试", "create")
+        hazards.record(h, "测试", "create")
         s.flush()
         assignment.reassign(s)
         assignment.refresh_levels(s, rules)
@@ -134,10 +134,10 @@ def test_two_writers_who_both_read_the_same_version(database, rules, hazard_id):
     first, second = database.sessions(), database.sessions()
     assert first.get(Hazard, hazard_id).version == second.get(Hazard, hazard_id).version == 1
     second.commit()  # each read was its own request (a GET); the write comes in a new one
-    rectification.move(first, rules, hazard_id, "start", "甲", "", expected_version=1)
+    hazards.move(first, rules, hazard_id, "start", "甲", "", expected_version=1)
     first.commit()
-    with pytest.raises(rectification.VersionConflict) as info:
-        rectification.move(second, rules, hazard_id, "start", "乙", "", expected_version=1)
+    with pytest.raises(hazards.VersionConflict) as info:
+        hazards.move(second, rules, hazard_id, "start", "乙", "", expected_version=1)
     assert info.value.current_version == 2
     first.close()
     second.close()

@@ -1,4 +1,4 @@
-"""What the Content-Security-Policy (geoapp.headers) relies on in the templates.
+"""What the Content-Security-Policy (geoapp.web.headers) relies on in the templates.
 
 The policy runs no inline script and applies no inline style attribute; the
 browser tests (conftest.watched_page) fail on any violation in the pages they

@@ -8,8 +8,8 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from geoapp import rectification
-from geoapp.models import Cell, Hazard, HazardEvent, Point, Town, Village
+from geoapp.store import hazards
+from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def hazard_id(database):
                    description="消防通道堵塞", found_on=dt.date(2026, 3, 1),
                    deadline=dt.date(2026, 3, 31), state="open")
         s.add(h)
-        rectification.transition(h, "start", "网格员甲", "已安排整改",
+        hazards.transition(h, "start", "网格员甲", "已安排整改",
                                  at=dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC))
         s.flush()
         return h.id
@@ -57,9 +57,9 @@ def test_stale_write_is_refused(database, hazard_id):
     first, second = database.sessions(), database.sessions()
     h1, h2 = first.get(Hazard, hazard_id), second.get(Hazard, hazard_id)
     second.commit()  # the second writer's read was its own request; its write comes in a new one
-    rectification.transition(h1, "submit", "网格员甲", "整改完成")
+    hazards.transition(h1, "submit", "网格员甲", "整改完成")
     first.commit()
-    rectification.transition(h2, "submit", "网格员乙", "我也提交")
+    hazards.transition(h2, "submit", "网格员乙", "我也提交")
     with pytest.raises(StaleDataError):
         second.commit()
     second.rollback()

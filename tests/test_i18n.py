@@ -48,7 +48,7 @@ def test_pages_switch_to_english_and_back(client):
 
 
 def test_core_texts_marked_for_the_catalogue_show_translated(client):
-    from geoapp import ranks
+    from geoapp.domain import ranks
 
     english = client.get("/reports?lang=en").get_data(as_text=True)
     assert "Ranked by rectification rate" in english

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from geoapp.identifiers import uscc_check_char, uscc_problem
-from geoapp.industry import normalise_industry
+from geoapp.domain.identifiers import uscc_check_char, uscc_problem
+from geoapp.domain.industry import normalise_industry
 
 VALID = "91350100M000100Y43"
 

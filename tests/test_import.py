@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from conftest import rejected, write_csv, write_geojson, write_xlsx
 from shapely import box
 
-from geoapp import crs as crs_mod
-from geoapp import importer
-from geoapp.models import Cell, Hazard, Point, Town, Village, Zone
+from geoapp.domain import crs as crs_mod
+from geoapp.store import importer
+from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
 
 # The hand-drawn territory of test_spatial: A B below, C D above, C holed, A owns the hole.
 HOLE = box(120.003, 31.013, 120.007, 31.017)

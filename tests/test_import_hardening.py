@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from conftest import rejected, snapshot, write_csv, write_geojson, write_xlsx
 from shapely import box
 
-from geoapp import importer
-from geoapp.identifiers import uscc_check_char
-from geoapp.ledger import ImportRejected
-from geoapp.models import Cell, Point, Zone
+from geoapp.domain.identifiers import uscc_check_char
+from geoapp.ingest.ledger import ImportRejected
+from geoapp.store import importer
+from geoapp.store.models import Cell, Point, Zone
 
 ENT_HEADER = ["企业名称", "统一社会信用代码", "行业代码", "企业规模", "经度", "纬度"]
 HZ_HEADER = ["隐患编号", "点位类型", "点位编号", "隐患等级", "隐患来源", "隐患描述", "发现日期",
@@ -180,7 +180,7 @@ def test_lengths_come_from_the_layer_files_and_fit_the_columns(rules, tmp_path):
     """Bundled text fields declare a length; a stored one never exceeds its column."""
     import shutil
 
-    from geoapp.layers import LayerFileError, load_rules
+    from geoapp.domain.layers import LayerFileError, load_rules
     from geoapp.resources import bundled
 
     for spec in [*rules.layers.values(), *rules.tables.values()]:
@@ -323,7 +323,7 @@ def test_hazard_ledger_dates_outside_the_window_are_refused(grid, rules, tmp_pat
 
 
 def test_the_window_is_one_rule():
-    from geoapp import hazarddates
+    from geoapp.domain import hazarddates
 
     today = dt.date(2026, 4, 15)
     check = hazarddates.problems

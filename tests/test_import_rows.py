@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from conftest import write_csv, write_geojson
 from test_import import cells_file, loaded, rejected, zones_file  # noqa: F401  (fixtures)
 
-from geoapp import importer
-from geoapp.models import Point
+from geoapp.store import importer
+from geoapp.store.models import Point
 
 MH_HEADER = ["编号", "名称", "所属企业", "危险物质及数量", "500米内人数", "R值", "等级",
              "经度", "纬度"]
@@ -132,7 +132,7 @@ def test_bare_gbk_shapefile_without_cpg_or_prj_read_with_explicit_crs(database, 
     from shapely import box
 
     from geoapp.cli import main
-    from geoapp.models import Cell
+    from geoapp.store.models import Cell
 
     frame = gpd.GeoDataFrame(
         {"WGBM": ["A", "B"], "WGMC": ["东湖村一网格", "东湖村二网格"], "CSQ": ["东湖村", "东湖村"],
@@ -157,8 +157,8 @@ def test_offset_boundaries_with_explicit_crs(database, rules, tmp_path):
     """--crs gcj02 on a GeoJSON of cells drawn on a 高德 map: converted to WGS84."""
     from shapely import box
 
-    from geoapp import crs as crs_mod
-    from geoapp.models import Cell
+    from geoapp.domain import crs as crs_mod
+    from geoapp.store.models import Cell
 
     wgs = box(120.01, 31, 120.02, 31.01)
     gcj = shapely.transform(wgs, lambda xy: np.column_stack(

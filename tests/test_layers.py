@@ -14,9 +14,9 @@ import shutil
 
 import pytest
 
-from geoapp.layers import LayerFileError, load_rules
+from geoapp.domain.layers import LayerFileError, load_rules
+from geoapp.domain.risk import inherent_level
 from geoapp.resources import bundled
-from geoapp.risk import inherent_level
 
 
 @pytest.fixture

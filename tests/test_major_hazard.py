@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from geoapp.major_hazard import (
+from geoapp.domain.major_hazard import (
     Substance,
     alpha_for_people,
     assess,

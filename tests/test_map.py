@@ -1,7 +1,7 @@
 """The leader's map (GET /) and its data (/api/map/...), on both backends.
 
 The page must load nothing from another host, and draw from the JSON API what
-/api/cells says; the compact encodings (geoapp.mapdata) are checked against
+/api/cells says; the compact encodings (geoapp.map.snapshot) are checked against
 hand-drawn geometry. The browser side (drawing, popups, escaping in Chromium)
 is tests/test_browser*.py.
 """
@@ -20,7 +20,9 @@ import numpy as np
 import pytest
 import shapely
 
-from geoapp import mapdata, mapgeometry, rectification
+from geoapp.domain import workflow
+from geoapp.map import geometry, snapshot
+from geoapp.store import hazards
 
 LAYERS = ["enterprise", "idle_site", "confined_space", "major_hazard"]
 LEVELS = ["red", "orange", "yellow", "blue"]
@@ -179,7 +181,7 @@ def test_map_cells_match_api_cells(map_cells, api_cells):
 def test_map_cells_geometry_is_close_to_the_stored_one(map_cells, api_cells):
     from shapely.geometry import shape
 
-    tol = mapgeometry.overview_tolerance(map_cells["bounds"])
+    tol = geometry.overview_tolerance(map_cells["bounds"])
     for i, code in enumerate(map_cells["code"]):
         drawn = decode(map_cells["geom"][i], map_cells["quantum"], map_cells["origin"])
         stored = shape(api_cells[code]["geometry"])
@@ -319,8 +321,8 @@ def test_point_detail_has_fields_and_open_hazards(demo_client):
 @pytest.fixture
 def small(database, rules):
     """Two hand-drawn cells, three points (one outside, one with a hostile name), a hazard."""
-    from geoapp import assignment, rectification
-    from geoapp.models import Cell, Hazard, Point, Town, Village
+    from geoapp.store import assignment
+    from geoapp.store.models import Cell, Hazard, Point, Town, Village
 
     with database.transaction() as s:
         village = Village(town=Town(name="示范镇"), name="东湖村")
@@ -340,7 +342,7 @@ def small(database, rules):
                    description="液化气钢瓶违规存放", found_on=dt.date(2026, 3, 1),
                    deadline=dt.date(2026, 3, 31), state="open", listed=True)
         s.add(h)
-        rectification.record(h, "测试", "create")
+        hazards.record(h, "测试", "create")
         s.flush()
         assignment.reassign(s)
         assignment.refresh_levels(s, rules)
@@ -351,7 +353,6 @@ def small(database, rules):
 def test_map_data_follow_a_hazard_move(small, rules):
     from conftest import make_app
 
-    from geoapp import rectification
 
     client = make_app(small.database).test_client()
     before = client.get("/api/map/cells").get_json()
@@ -361,7 +362,7 @@ def test_map_data_follow_a_hazard_move(small, rules):
     assert str(a) in before["badge"]
     for action in ("start", "submit", "accept"):
         with small.database.transaction() as s:
-            rectification.move(s, rules, small.hazard_id, action, "测试")
+            hazards.move(s, rules, small.hazard_id, action, "测试")
     cache = client.application.extensions["geoapp.mapcache"]
     shapes, places = cache._geometry, cache._places[2]
     response = client.get("/api/map/cells", headers={"Accept-Encoding": "gzip"})
@@ -378,8 +379,8 @@ def test_map_data_follow_a_hazard_move(small, rules):
 def test_map_data_follow_new_points_and_new_shapes(small, rules):
     from conftest import make_app
 
-    from geoapp import assignment
-    from geoapp.models import Cell, Point
+    from geoapp.store import assignment
+    from geoapp.store.models import Cell, Point
 
     client = make_app(small.database).test_client()
     assert client.get("/api/map/points").get_json()["total"] == 3
@@ -407,7 +408,7 @@ def test_map_follows_a_point_moved_by_a_re_import_at_once(small, rules, tmp_path
     # an in-place correction keeps row counts and ids: the import counter tells the cache
     from conftest import make_app, write_csv
 
-    from geoapp import importer
+    from geoapp.store import importer
     # 9·1 + 1·3 + 3·9 + 2·27 + 2·26 + 5·17 + M21·20 + A10·29 + 1·28 = 968; 968 mod 31 = 7;
     # 31 − 7 = 24 → Q
     code = "91320205MA0000001Q"
@@ -455,7 +456,7 @@ def test_encode_geometries_round_trip_with_hole_and_parts():
     second = shapely.box(5, 0, 6, 1)
     tiny = shapely.box(10, 10, 10.0001, 10.0001)  # smaller than the quantum: dropped
     geom = shapely.MultiPolygon([outer, second, tiny])
-    enc = mapgeometry.encode_geometries([geom], 0.5, (0, 0))[0]
+    enc = geometry.encode_geometries([geom], 0.5, (0, 0))[0]
     assert len(enc) == 2 and len(enc[0]) == 2
     back = decode(enc, 0.5, (0, 0))
     assert back.equals(shapely.MultiPolygon([outer, second]))
@@ -466,8 +467,8 @@ def test_coverage_overview_keeps_shared_edges_shared():
     wiggle = [(1, y / 10 + 0.001 * (-1) ** y) for y in range(11)]
     left = shapely.Polygon([(0, 0), *wiggle, (0, 1)])
     right = shapely.Polygon([(2, 0), (2, 1), *wiggle[::-1]])
-    geometry = mapdata.cell_geometry(["L", "R"], [left, right], "t")
-    a, b = (decode(g, mapgeometry.OVERVIEW_QUANTUM, geometry.origin) for g in geometry.overview)
+    geom = snapshot.cell_geometry(["L", "R"], [left, right], "t")
+    a, b = (decode(g, geometry.OVERVIEW_QUANTUM, geom.origin) for g in geom.overview)
     assert a.intersection(b).area < 1e-12  # no overlap
     assert abs(a.union(b).area - 2.0) < 1e-6  # no gap
 
@@ -479,9 +480,9 @@ def _snapshot(points):
              "open": 1, "overdue": 1, "major_open": 1, "listed_open": 1, "closed": 0}},
     ]
     cols = {k: [p[k] for p in points] for k in points[0]}
-    geometry = mapdata.cell_geometry([c["code"] for c in cells], [c["geom"] for c in cells], "t")
-    places = mapdata.PointPlaces(cols, LAYERS, {"A": 0})
-    return mapdata.Snapshot(cells, places, cols, LAYERS, geometry)
+    geom = snapshot.cell_geometry([c["code"] for c in cells], [c["geom"] for c in cells], "t")
+    places = snapshot.PointPlaces(cols, LAYERS, {"A": 0})
+    return snapshot.Snapshot(cells, places, cols, LAYERS, geom)
 
 
 def test_server_side_clusters_sum_up_and_keep_the_worst():
@@ -510,7 +511,7 @@ def test_zeroing_position():
           SimpleNamespace(state="closed", found_on=d(2025, 6, 1)),    # last year
           SimpleNamespace(state="closed", found_on=d(2026, 2, 1)),    # this year, closed
           SimpleNamespace(state="rectifying", found_on=d(2026, 3, 1))]
-    z = rectification.zeroing(hs, d(2026, 11, 22), d(2024, 1, 1))
+    z = workflow.zeroing(hs, d(2026, 11, 22), d(2024, 1, 1))
     assert z == {"stock_open": 1, "increment_year": {"found": 2, "closed": 1}}
 
 

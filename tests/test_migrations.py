@@ -11,10 +11,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 
-from geoapp import migrate, rectification
 from geoapp.cli import main
-from geoapp.db import Base, Database
-from geoapp.models import Hazard, Point
+from geoapp.store import hazards, migrate
+from geoapp.store.database import Database
+from geoapp.store.models import Base, Hazard, Point
 
 
 def _empty(database: Database) -> Database:
@@ -27,7 +27,7 @@ def _empty(database: Database) -> Database:
 
 
 def _diff(database: Database) -> list:
-    from geoapp.migrations import env_options
+    from geoapp.store.migrations import env_options
 
     with database.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts=env_options())
@@ -72,7 +72,7 @@ def test_geoapp_db_upgrade_migrates_and_history_refuses_update_and_delete(databa
                    point=Point(layer="enterprise", key="K1", name="甲（虚构）",
                                geom=shapely.Point(120, 31), attrs={}))
         s.add(h)
-        rectification.record(h, "测试", "create")
+        hazards.record(h, "测试", "create")
     for statement in ("UPDATE hazard_event SET note = '改写'", "DELETE FROM hazard_event"):
         with pytest.raises(sa.exc.DBAPIError, match="hazard_event is append-only"):
             with database.engine.begin() as conn:
@@ -101,7 +101,7 @@ def test_code_counters_are_seeded_from_the_stored_codes(database):
     """Upgrading a database that has hazards: the next code of a day follows its highest."""
     import datetime as dt
 
-    from geoapp import hazardcodes
+    from geoapp.store import hazardcodes
 
     _empty(database)
     migrate.upgrade(database, "0003")

@@ -30,8 +30,8 @@ from conftest import (
 )
 from shapely import box
 
-from geoapp import importer, pausepoints, rectification
-from geoapp.models import Hazard, Point
+from geoapp.store import hazards, importer, pausepoints
+from geoapp.store.models import Hazard, Point
 
 CLI = [sys.executable, "-c", "from geoapp.cli import main; main()"]
 
@@ -174,7 +174,7 @@ def test_write_through_one_server_is_seen_by_another_at_once(database, rules, tm
                    description="消防通道堵塞", found_on=dt.date(2026, 3, 1),
                    deadline=dt.date(2026, 3, 31), state="open")
         s.add(h)
-        rectification.record(h, "测试", "create")
+        hazards.record(h, "测试", "create")
         s.flush()
         hazard_id = h.id
     make_user(database, "网格员甲", "grid", cells=["C0"])

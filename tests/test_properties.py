@@ -14,8 +14,9 @@ import shapely
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from geoapp import crs, rectification, spatial
-from geoapp.models import Hazard
+from geoapp.domain import crs, spatial, workflow
+from geoapp.store import hazards
+from geoapp.store.models import Hazard
 
 # ---------------------------------------------------------------- spatial join
 # A territory of rectangular cells on a grid (columns × rows of 0.01°), cells sharing
@@ -112,7 +113,7 @@ def test_a_point_on_a_shared_edge_goes_to_the_same_cell_whichever_is_listed_firs
 # ---------------------------------------------------------------- GCJ-02 / BD-09
 # Over China's extent (the box every reference implementation uses) the iterated
 # inverses bring a point back within 1e-9° (about 0.1 mm) — the docstrings in
-# geoapp.crs measure ~1e-13°; 1e-9° leaves room for platforms' libm.
+# geoapp.domain.crs measure ~1e-13°; 1e-9° leaves room for platforms' libm.
 
 TOLERANCE = 1e-9
 LON = st.floats(73.5, 135.0, allow_nan=False)
@@ -138,26 +139,26 @@ def test_bd09_round_trips(lon, lat):
 
 # ---------------------------------------------------------------- the rectification workflow
 
-ACTIONS = [*rectification.TRANSITIONS, "close", "reopen", ""]
+ACTIONS = [*workflow.TRANSITIONS, "close", "reopen", ""]
 
 
 @given(st.lists(st.sampled_from(ACTIONS), max_size=20))
 def test_the_workflow_stays_in_its_table_and_events_chain(actions):
     hazard = Hazard(code="H1", level="general", state="open", events=[])
-    rectification.record(hazard, "测试", "create")
+    hazards.record(hazard, "测试", "create")
     for action in actions:
         before = hazard.state
-        allowed = rectification.allowed_actions(before)
+        allowed = workflow.allowed_actions(before)
         if action in allowed:
-            event = rectification.transition(hazard, action, "测试")
-            t = rectification.TRANSITIONS[action]
+            event = hazards.transition(hazard, action, "测试")
+            t = workflow.TRANSITIONS[action]
             assert (event.from_state, event.to_state) == (t.source, t.target) == (before,
                                                                                    hazard.state)
         else:
-            with pytest.raises(rectification.IllegalTransition):
-                rectification.transition(hazard, action, "测试")
+            with pytest.raises(workflow.IllegalTransition):
+                hazards.transition(hazard, action, "测试")
             assert hazard.state == before
-        assert hazard.state in rectification.STATES
+        assert hazard.state in workflow.STATES
         assert (hazard.closed_on is not None) == (hazard.state == "closed")
     events = hazard.events
     assert events[0].from_state is None and events[0].to_state == "open"

@@ -17,16 +17,10 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from geoapp.db import Database
-from geoapp.models import Cell, Hazard, HazardEvent, Point, Town, Village
-from geoapp.rectification import (
-    STATES,
-    IllegalTransition,
-    allowed_actions,
-    is_overdue,
-    rollup,
-    transition,
-)
+from geoapp.domain.workflow import STATES, IllegalTransition, allowed_actions, is_overdue, rollup
+from geoapp.store.database import Database
+from geoapp.store.hazards import transition
+from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
 
 UTC = dt.UTC
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -15,14 +15,14 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from geoapp import ranks, reporting
-from geoapp import statistics as st
 from geoapp.cli import main
-from geoapp.models import Cell, Hazard, HazardEvent, Point, Town, Village
-from geoapp.rectification import record, transition
+from geoapp.domain import figures, ranks
+from geoapp.reports import tables
+from geoapp.store.hazards import record, transition
+from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
 
 D = dt.date
-MARCH = st.parse_month("2026-03")
+MARCH = figures.parse_month("2026-03")
 EVIL_NAME = '=HYPERLINK("http://example.invalid","点我")'
 
 
@@ -124,7 +124,7 @@ def township(database):
 @pytest.fixture
 def ds(township, rules):
     with township.sessions() as s:
-        return reporting.load(s, rules)
+        return tables.load(s, rules)
 
 
 def test_close_instants_read_back_as_local_dates(township):
@@ -135,7 +135,7 @@ def test_close_instants_read_back_as_local_dates(township):
 
 
 def test_territory_figures_for_march(ds):
-    f = reporting.areas_total(ds, MARCH, D(2026, 12, 1))["hazards"]
+    f = tables.areas_total(ds, MARCH, D(2026, 12, 1))["hazards"]
     assert (f["found"], f["closed"], f["open"], f["overdue"]) == (5, 2, 5, 1)
     assert (f["total"], f["closed_total"], f["rectification_rate"]) == (9, 4, 0.4444)
     assert f["avg_days_to_close"] == 25.0      # H1 29 days, H6b 21 days
@@ -149,16 +149,16 @@ def test_territory_figures_for_march(ds):
 
 def test_month_boundaries_in_the_configured_time_zone(ds):
     today = D(2026, 12, 1)
-    march = reporting.areas_total(ds, MARCH, today)["hazards"]
-    april = reporting.areas_total(ds, st.parse_month("2026-04"), today)["hazards"]
-    closed_in = {m: [r.info["code"] for r in ds.records if st.close_day_in(r, p)]
-                 for m, p in (("3", MARCH), ("4", st.parse_month("2026-04")))}
+    march = tables.areas_total(ds, MARCH, today)["hazards"]
+    april = tables.areas_total(ds, figures.parse_month("2026-04"), today)["hazards"]
+    closed_in = {m: [r.info["code"] for r in ds.records if figures.close_day_in(r, p)]
+                 for m, p in (("3", MARCH), ("4", figures.parse_month("2026-04")))}
     assert sorted(closed_in["3"]) == ["H1", "H6b"] and closed_in["4"] == ["H2"]
     assert (march["closed"], april["closed"]) == (2, 1)
 
 
 def test_areas_by_village_with_the_outside_row(ds):
-    a = reporting.areas(ds, MARCH, D(2026, 12, 1))
+    a = tables.areas(ds, MARCH, D(2026, 12, 1))
     v = {row["name"]: row for row in a["villages"]}
     assert [row["name"] for row in a["villages"]] == ["东村", "西村", "南村"]
     east, west, south = v["东村"]["hazards"], v["西村"]["hazards"], v["南村"]["hazards"]
@@ -176,14 +176,14 @@ def test_areas_by_village_with_the_outside_row(ds):
 
 
 def test_cell_levels_follow_history(ds):
-    assert reporting.cell_levels(ds, D(2026, 3, 1))["C11"] == "yellow"   # no major found yet
-    assert reporting.cell_levels(ds, D(2026, 3, 2))["C11"] == "red"      # H1 open
-    assert reporting.cell_levels(ds, D(2026, 3, 2))["C21"] == "orange"
+    assert tables.cell_levels(ds, D(2026, 3, 1))["C11"] == "yellow"   # no major found yet
+    assert tables.cell_levels(ds, D(2026, 3, 2))["C11"] == "red"      # H1 open
+    assert tables.cell_levels(ds, D(2026, 3, 2))["C21"] == "orange"
 
 
 def test_cell_levels_from_given_point_levels(ds):
     """The per-point path (levels given) agrees with the vectorised one and the area rule."""
-    from geoapp import pastlevels
+    from geoapp.reports import pastlevels
 
     for day in (D(2026, 3, 1), D(2026, 3, 2)):
         given = pastlevels.cell_levels(ds, day, pastlevels.point_levels(ds, day))
@@ -208,10 +208,10 @@ def test_points_per_level_are_those_at_the_period_end(township, rules):
         _hazard(s, rest, "H9", "major", "inspection", D(2026, 2, 5), D(2026, 3, 31),
                 utc(2026, 2, 5, 1), _closed_at(utc(2026, 3, 3, 6)))
     with township.sessions() as s:
-        ds = reporting.load(s, rules)
+        ds = tables.load(s, rules)
     today = D(2026, 12, 1)
-    feb = reporting.areas(ds, st.parse_month("2026-02"), today)
-    now = reporting.areas(ds, st.parse_month("2026-12"), today)
+    feb = tables.areas(ds, figures.parse_month("2026-02"), today)
+    now = tables.areas(ds, figures.parse_month("2026-12"), today)
     south_feb = {v["name"]: v for v in feb["villages"]}["南村"]["points"]["enterprise"]
     south_now = {v["name"]: v for v in now["villages"]}["南村"]["points"]["enterprise"]
     assert (south_feb["red"], south_feb["blue"]) == (1, 0)
@@ -221,10 +221,10 @@ def test_points_per_level_are_those_at_the_period_end(township, rules):
                                                     "blue": 1, "total": 3}
     assert now["total"]["points"]["enterprise"] == {"red": 1, "orange": 0, "yellow": 0,
                                                     "blue": 2, "total": 3}
-    assert reporting.areas_total(ds, st.parse_month("2026-02"), today)["points"] == \
+    assert tables.areas_total(ds, figures.parse_month("2026-02"), today)["points"] == \
         feb["total"]["points"]
     assert {c["code"]: c["risk_level"] for c in feb["cells"]}["C31"] == "red"
-    inds = {r["name"]: r for r in reporting.industries(ds, st.parse_month("2026-02"), today)
+    inds = {r["name"]: r for r in tables.industries(ds, figures.parse_month("2026-02"), today)
             ["industries"]}
     assert inds["H62 餐饮业"]["points"]["enterprise"]["red"] == 1
 
@@ -240,9 +240,9 @@ def test_backdated_events_are_read_in_date_order(township, rules):
                                     from_state="open", to_state="rectifying", note="补录"))
         h.state = "awaiting_acceptance"
     with township.sessions() as s:
-        ds = reporting.load(s, rules)
+        ds = tables.load(s, rules)
     h7 = next(r for r in ds.records if r.info["code"] == "H7")
-    assert [st.state_on(h7, D(2026, 3, d)) for d in (21, 25, 30)] == \
+    assert [figures.state_on(h7, D(2026, 3, d)) for d in (21, 25, 30)] == \
         ["open", "rectifying", "awaiting_acceptance"]
 
 
@@ -253,22 +253,22 @@ def test_villages_of_one_name_in_two_towns_are_kept_apart(township, rules):
         s.add_all([other, nocode, Cell(code="C41", name="新镇东村网格", village=other,
                                        geom=shapely.MultiPolygon([shapely.box(5, 0, 6, 1)]))])
     with township.sessions() as s:
-        ds = reporting.load(s, rules)
-    assert reporting.find_village(ds, "东村") is None            # two of them: neither
-    assert reporting.find_village(ds, "W01")["town"] == "新镇"
-    assert reporting.find_village(ds, "V01")["town"] == "城关镇"
-    north = reporting.find_village(ds, "北村")
-    assert reporting.village_key(north) == f"id:{north['id']}"
-    assert reporting.find_village(ds, f"id:{north['id']}") == north
-    cells = reporting.ranking(ds, MARCH, D(2026, 12, 1), reporting.find_village(ds, "W01"))
+        ds = tables.load(s, rules)
+    assert tables.find_village(ds, "东村") is None            # two of them: neither
+    assert tables.find_village(ds, "W01")["town"] == "新镇"
+    assert tables.find_village(ds, "V01")["town"] == "城关镇"
+    north = tables.find_village(ds, "北村")
+    assert tables.village_key(north) == f"id:{north['id']}"
+    assert tables.find_village(ds, f"id:{north['id']}") == north
+    cells = tables.ranking(ds, MARCH, D(2026, 12, 1), tables.find_village(ds, "W01"))
     assert [x["code"] for x in cells["rows"]] == ["C41"]
-    a = reporting.areas(ds, MARCH, D(2026, 12, 1))
+    a = tables.areas(ds, MARCH, D(2026, 12, 1))
     ids = {c["code"]: c["village_id"] for c in a["cells"]}
     assert ids["C41"] != ids["C11"]
 
 
 def test_industries(ds):
-    rows = reporting.industries(ds, MARCH, D(2026, 12, 1))["industries"]
+    rows = tables.industries(ds, MARCH, D(2026, 12, 1))["industries"]
     assert [r["name"] for r in rows] == ["C26 化学原料和化学制品制造业", "F52 零售业",
                                          "H62 餐饮业", "未分类"]
     c26 = rows[0]["hazards"]   # H1, H4, H8 at E and H2 at E's confined space
@@ -277,21 +277,21 @@ def test_industries(ds):
 
 
 def test_ranking_with_the_tie_rule_and_last_month(ds):
-    r = reporting.ranking(ds, MARCH, D(2026, 12, 1))
+    r = tables.ranking(ds, MARCH, D(2026, 12, 1))
     got = [(x["name"], x["rank"], x["prev_rank"], x["rank_change"]) for x in r["rows"]]
     # 东村 and 南村 tie on 2/3 and 0 overdue: 南村 has no red cell
     assert got == [("南村", 1, 2, 1), ("东村", 2, 1, -1), ("西村", 3, 3, 0)]
     assert r["rows"][0]["rate_change"] == 16.67      # 南村 1/2 → 2/3
     assert r["tie_rule"] == ranks.TIE_RULE and r["previous_month"] == "2026-02"
-    cells = reporting.ranking(ds, MARCH, D(2026, 12, 1), reporting.find_village(ds, "V01"))
+    cells = tables.ranking(ds, MARCH, D(2026, 12, 1), tables.find_village(ds, "V01"))
     assert [(x["code"], x["risk_level"]) for x in cells["rows"]] == [("C11", "red")]
 
 
 def test_trend_and_overdue_list(ds):
-    t = reporting.trend(ds, MARCH, D(2026, 12, 1), count=3)
+    t = tables.trend(ds, MARCH, D(2026, 12, 1), count=3)
     assert t == {"months": ["2026-01", "2026-02", "2026-03"], "major_open": [0, 0, 1],
                  "major_overdue": [0, 0, 0], "open": [0, 2, 5]}
-    overdue = reporting.overdue_list(ds, D(2026, 3, 31))
+    overdue = tables.overdue_list(ds, D(2026, 3, 31))
     assert [(o["code"], o["days_overdue"], o["village"], o["members"], o["supervisor"],
              o["responsible_person"]) for o in overdue] == \
         [("H3", 31, "西村", "王五、钱七", "赵六", "+86 王")]
@@ -301,10 +301,10 @@ def test_trend_and_overdue_list(ds):
 
 
 def _workbook(ds, month=MARCH):
-    from geoapp import bulletin
+    from geoapp.reports import bulletin
 
     buffer = io.BytesIO()
-    bulletin.write(reporting.bulletin(ds, month, D(2026, 12, 1)), buffer)
+    bulletin.write(tables.bulletin(ds, month, D(2026, 12, 1)), buffer)
     buffer.seek(0)
     return openpyxl.load_workbook(buffer)
 
@@ -357,7 +357,7 @@ def test_control_characters_in_text_become_a_replacement_character(township, rul
         s.query(Hazard).filter_by(code="H3").one().description = "管道\x0b锈蚀\x07"
         s.query(Village).filter_by(code="V02").one().name = "西\x01村"
     with township.sessions() as s:
-        ds = reporting.load(s, rules)
+        ds = tables.load(s, rules)
     wb = _workbook(ds)
     assert [c.value for c in wb["逾期清单"][3]][:5] == \
         ["H3", "西\ufffd村", "西村一网格", "闲置厂房", "管道\ufffd锈蚀\ufffd"]

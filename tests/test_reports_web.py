@@ -16,8 +16,8 @@ import pytest
 from conftest import TODAY, watched_page
 from test_reports import EVIL_NAME, township  # noqa: F401  (the fixture)
 
-from geoapp import bulletin, ranks, reporting
-from geoapp import statistics as st
+from geoapp.domain import figures, ranks
+from geoapp.reports import bulletin, tables
 
 
 def test_page_shows_every_section_and_the_tie_rule(client, township):  # noqa: F811
@@ -97,7 +97,7 @@ def test_months_is_ascii_digits_1_to_36(client, township, months):  # noqa: F811
 def test_village_selector_keeps_a_range_and_tells_namesakes_apart(client, township):  # noqa: F811
     import shapely
 
-    from geoapp.models import Cell, Town, Village
+    from geoapp.store.models import Cell, Town, Village
 
     html = client.get("/reports?from=2026-03-01&to=2026-03-20").get_data(as_text=True)
     form = html.split('id="ranking"')[1].split("</form>")[0]
@@ -134,7 +134,7 @@ def test_print_page_and_xlsx_download(client, township):  # noqa: F811
 
 
 def test_xlsx_with_a_control_character_in_a_description(client, township):  # noqa: F811
-    from geoapp.models import Hazard
+    from geoapp.store.models import Hazard
 
     with township.transaction() as s:
         s.query(Hazard).filter_by(code="H3").one().description = "管道\x0b锈蚀"
@@ -150,13 +150,13 @@ def test_points_table_is_labelled_as_the_period_end(client, township):  # noqa: 
 
 
 def bulletin_mimetype():
-    from geoapp.reports import XLSX
+    from geoapp.web.reports import XLSX
 
     return XLSX
 
 
 def test_data_strings_are_escaped_in_pages_and_charts(client, township):  # noqa: F811
-    from geoapp.models import Hazard, Village
+    from geoapp.store.models import Hazard, Village
 
     hostile = '"><b>甲</b>'  # on the page as the overdue hazard H3's place
     with township.transaction() as s:
@@ -185,23 +185,23 @@ def test_every_role_reads_reports_and_anonymous_cannot(client, auth, township): 
 
 
 def _count_loads(monkeypatch) -> dict:
-    from geoapp import reportdata
+    from geoapp.store.reads import report_data
 
     calls = {"places": 0, "hazards": 0}
     for name in ("places", "hazards"):
-        real = getattr(reportdata, f"load_{name}")
+        real = getattr(report_data, f"load_{name}")
 
         def counted(*args, _real=real, _name=name):
             calls[_name] += 1
             return _real(*args)
 
-        monkeypatch.setattr(reportdata, f"load_{name}", counted)
+        monkeypatch.setattr(report_data, f"load_{name}", counted)
     return calls
 
 
 def test_a_hazard_move_shows_in_the_reports_at_once(client, township, rules, monkeypatch):  # noqa: F811
-    from geoapp import rectification
-    from geoapp.models import Hazard
+    from geoapp.store import hazards
+    from geoapp.store.models import Hazard
 
     calls = _count_loads(monkeypatch)
     before = client.get("/api/reports").get_json()
@@ -210,7 +210,7 @@ def test_a_hazard_move_shows_in_the_reports_at_once(client, township, rules, mon
     assert calls == {"places": 1, "hazards": 1}
     with township.transaction() as s:
         h7 = s.query(Hazard).filter_by(code="H7").one()               # open
-        rectification.move(s, rules, h7.id, "start", actor="test")
+        hazards.move(s, rules, h7.id, "start", actor="test")
     after = client.get("/api/reports").get_json()
     by_state, was = after["total"]["hazards"]["by_state"], before["total"]["hazards"]["by_state"]
     assert (by_state["open"], by_state["rectifying"]) == (was["open"] - 1, was["rectifying"] + 1)
@@ -232,7 +232,7 @@ def test_an_import_reads_points_again_and_old_data_expire(app, client, township,
                                                           monkeypatch):
     import shapely
 
-    from geoapp.models import Point
+    from geoapp.store.models import Point
 
     calls = _count_loads(monkeypatch)
     client.get("/api/reports/ranking?month=2026-03")
@@ -252,20 +252,20 @@ def test_an_import_reads_points_again_and_old_data_expire(app, client, township,
 def test_demo_history_today_matches_the_stored_cell_levels(demo_database, rules):
     import sqlalchemy as sa
 
-    from geoapp.models import Cell
+    from geoapp.store.models import Cell
 
     with demo_database.sessions() as s:
-        ds = reporting.load(s, rules)
+        ds = tables.load(s, rules)
         stored = dict(s.execute(sa.select(Cell.code, Cell.risk_level)).all())
-    assert reporting.cell_levels(ds, ds.today()) == stored
-    assert len(reporting.ranking(ds, st.parse_month("2026-10"))["rows"]) == 16
+    assert tables.cell_levels(ds, ds.today()) == stored
+    assert len(tables.ranking(ds, figures.parse_month("2026-10"))["rows"]) == 16
 
 
 def test_demo_bulletin_opens_in_openpyxl_and_libreoffice(demo_database, rules, tmp_path):
     with demo_database.sessions() as s:
-        ds = reporting.load(s, rules)
+        ds = tables.load(s, rules)
     path = tmp_path / "bulletin.xlsx"
-    bulletin.write(reporting.bulletin(ds, st.parse_month("2026-10")), path)
+    bulletin.write(tables.bulletin(ds, figures.parse_month("2026-10")), path)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:4] == ["概况", "排名", "逾期清单", "分行业"] and len(wb.sheetnames) > 6
     assert wb["逾期清单"].max_row == 2 + 23                      # 23 overdue at October's end

@@ -12,9 +12,16 @@ import shutil
 
 import pytest
 
-from geoapp.layers import Escalation, load_rules
+from geoapp.domain.layers import Escalation, load_rules
+from geoapp.domain.risk import (
+    area_level,
+    escalated_level,
+    highest,
+    inherent_level,
+    park_grade,
+    zone_level,
+)
 from geoapp.resources import bundled
-from geoapp.risk import area_level, escalated_level, highest, inherent_level, park_grade, zone_level
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from geoapp import rectification, risk
-from geoapp import statistics as st
-from geoapp.identifiers import uscc_check_char, uscc_problem
-from geoapp.layers import RiskSpec, Rule
-from geoapp.major_hazard import (
+from geoapp.domain import figures, hazard_input, risk, workflow
+from geoapp.domain.identifiers import uscc_check_char, uscc_problem
+from geoapp.domain.layers import RiskSpec, Rule
+from geoapp.domain.major_hazard import (
     _exact,
     _split_items,
     alpha_for_people,
@@ -25,6 +24,7 @@ from geoapp.major_hazard import (
     parse_substances,
 )
 from geoapp.resources import bundled
+from geoapp.store import hazards
 
 D = dt.date
 
@@ -60,7 +60,7 @@ def test_a_hazard_found_on_the_cutoff_day_is_increment_not_stock():
     cutoff = D(2024, 1, 1)
     hs = [SimpleNamespace(found_on=cutoff, state="open"),
           SimpleNamespace(found_on=D(2023, 12, 31), state="open")]
-    assert rectification.zeroing(hs, D(2024, 6, 1), cutoff) == {
+    assert workflow.zeroing(hs, D(2024, 6, 1), cutoff) == {
         "stock_open": 1, "increment_year": {"found": 1, "closed": 0}}
 
 
@@ -68,20 +68,20 @@ def test_a_hazard_found_on_the_cutoff_day_is_increment_not_stock():
 
 
 def test_period_messages_and_a_one_day_range():
-    assert st.parse_range("2026-03-05", "2026-03-05").to_dict()["to"] == "2026-03-05"
-    with pytest.raises(st.PeriodError) as bad:
-        st.parse_range(None, "2026-03-05")
+    assert figures.parse_range("2026-03-05", "2026-03-05").to_dict()["to"] == "2026-03-05"
+    with pytest.raises(figures.PeriodError) as bad:
+        figures.parse_range(None, "2026-03-05")
     assert (bad.value.param, bad.value.message) == (
         "from", "日期须为 YYYY-MM-DD 格式的有效日期（1900 年以后）")
-    with pytest.raises(st.PeriodError) as bad:
-        st.parse_range("2026-03-06", "2026-03-05")
+    with pytest.raises(figures.PeriodError) as bad:
+        figures.parse_range("2026-03-06", "2026-03-05")
     assert (bad.value.param, bad.value.message) == ("to", "结束日期不能早于开始日期")
     for start, end, param, message in [
         ("2026-05-01", "2026-05-02", "from", "开始日期不能晚于今天（2026-04-30）"),
         ("2026-04-01", "2026-05-01", "to", "结束日期不能晚于今天（2026-04-30）"),
     ]:
-        with pytest.raises(st.PeriodError) as bad:
-            st.range_not_future(st.parse_range(start, end), D(2026, 4, 30))
+        with pytest.raises(figures.PeriodError) as bad:
+            figures.range_not_future(figures.parse_range(start, end), D(2026, 4, 30))
         assert (bad.value.param, bad.value.message) == (param, message)
 
 
@@ -140,7 +140,7 @@ def test_major_hazard_messages(table, call, message):
 
 
 def test_hazard_date_window_edges_and_messages():
-    from geoapp.hazarddates import latest_deadline, problems
+    from geoapp.domain.hazarddates import latest_deadline, problems
 
     today = D(2026, 4, 15)
     assert latest_deadline(today) == D(2036, 4, 15)
@@ -180,7 +180,7 @@ def test_hazard_date_window_edges_and_messages():
     ("YH20260415-０１２", (None, 0)),
 ])
 def test_generated_code_parts(code, parts):
-    from geoapp.hazardcodes import _code_parts
+    from geoapp.store.hazardcodes import _code_parts
 
     assert _code_parts(code) == parts
 
@@ -193,7 +193,7 @@ GOOD = {"level": "general", "source": "inspection", "description": "  消防通�
 
 
 def test_check_fields_returns_the_columns():
-    assert rectification._check_fields(dict(GOOD), TODAY) == {
+    assert hazard_input.check_fields(dict(GOOD), TODAY) == {
         "level": "general", "source": "inspection", "description": "消防通道堵塞",
         "found_on": D(2026, 4, 10), "deadline": D(2026, 5, 10), "listed": False,
         "plan": None, "responsible_unit": None, "responsible_person": None}
@@ -202,18 +202,18 @@ def test_check_fields_returns_the_columns():
             "responsible_person": "张三",
             "plan": {"goal": " 清理通道 ", "measures": "", "funds": None,
                      "emergency_plan": "预案"}}
-    assert rectification._check_fields(full, TODAY) == {
+    assert hazard_input.check_fields(full, TODAY) == {
         "level": "major", "source": "inspection", "description": "消防通道堵塞",
         "found_on": D(2026, 4, 15), "deadline": D(2026, 4, 15), "listed": True,
         "plan": {"goal": "清理通道", "emergency_plan": "预案"},
         "responsible_unit": "某化工厂", "responsible_person": "张三"}
     # listed: null means not listed; an empty plan means none
-    assert rectification._check_fields({**GOOD, "listed": None, "plan": {}}, TODAY)[
+    assert hazard_input.check_fields({**GOOD, "listed": None, "plan": {}}, TODAY)[
         "listed"] is False
     blank_plan = {**GOOD, "level": "major", "plan": {"goal": " ", "funds": ""}}
-    assert rectification._check_fields(blank_plan, TODAY)["plan"] is None
+    assert hazard_input.check_fields(blank_plan, TODAY)["plan"] is None
     for source in ("self_check", "public_report"):
-        assert rectification._check_fields({**GOOD, "source": source}, TODAY)["source"] == source
+        assert hazard_input.check_fields({**GOOD, "source": source}, TODAY)["source"] == source
 
 
 @pytest.mark.parametrize("change, field, message", [
@@ -251,20 +251,20 @@ def test_check_fields_returns_the_columns():
      "不能超过 2000 个字符"),
 ])
 def test_check_fields_names_the_first_bad_field(change, field, message):
-    with pytest.raises(rectification.HazardInputError) as err:
-        rectification._check_fields({**GOOD, **change}, TODAY)
+    with pytest.raises(hazard_input.HazardInputError) as err:
+        hazard_input.check_fields({**GOOD, **change}, TODAY)
     assert (err.value.field, err.value.message) == (field, message)
     assert str(err.value) == f"{field}: {message}"
 
 
 def test_check_fields_refuses_a_body_that_is_not_an_object():
-    with pytest.raises(rectification.HazardInputError) as err:
-        rectification._check_fields(["level"], TODAY)
+    with pytest.raises(hazard_input.HazardInputError) as err:
+        hazard_input.check_fields(["level"], TODAY)
     assert (err.value.field, err.value.message) == ("body", "须为 JSON 对象")
 
 
 def test_the_longest_texts_are_accepted():
-    values = rectification._check_fields(
+    values = hazard_input.check_fields(
         {**GOOD, "description": "字" * 2000, "responsible_unit": "单" * 200,
          "responsible_person": "人" * 100}, TODAY)
     assert (len(values["description"]), len(values["responsible_unit"]),
@@ -272,9 +272,9 @@ def test_the_longest_texts_are_accepted():
 
 
 def test_plan_note_lists_the_plan_in_its_fixed_order():
-    assert rectification._plan_note(None) == ""
-    assert rectification._plan_note({}) == ""
-    assert rectification._plan_note({"emergency_plan": "预案", "goal": "清理通道"}) == (
+    assert hazard_input.plan_note(None) == ""
+    assert hazard_input.plan_note({}) == ""
+    assert hazard_input.plan_note({"emergency_plan": "预案", "goal": "清理通道"}) == (
         "治理方案（五到位）\n治理目标和任务：清理通道\n安全措施和应急预案：预案")
 
 
@@ -283,19 +283,19 @@ def test_move_keeps_the_note_and_names_what_is_wrong(database, rules):
 
     point_id = add_shop(database)
     with database.transaction() as s:
-        hazard = rectification.create_hazard(s, rules, point_id, dict(GOOD), "甲", TODAY)
+        hazard = hazards.create_hazard(s, rules, point_id, dict(GOOD), "甲", TODAY)
         assert hazard.code == "YH20260415-001"
         hazard_id = hazard.id
     with database.transaction() as s:
-        rectification.move(s, rules, hazard_id, "start", "乙")
-        hazard = rectification.move(s, rules, hazard_id, "submit", "乙", "已清理")
+        hazards.move(s, rules, hazard_id, "start", "乙")
+        hazard = hazards.move(s, rules, hazard_id, "submit", "乙", "已清理")
         assert [(e.action, e.note) for e in hazard.events] == [
             ("create", ""), ("start", ""), ("submit", "已清理")]
         version = hazard.version
     with database.transaction() as s:
-        with pytest.raises(rectification.VersionConflict) as err:
-            rectification.move(s, rules, hazard_id, "accept", "丙", expected_version=version - 1)
+        with pytest.raises(hazards.VersionConflict) as err:
+            hazards.move(s, rules, hazard_id, "accept", "丙", expected_version=version - 1)
         assert str(err.value) == f"hazard changed meanwhile (now version {version})"
         with pytest.raises(LookupError) as missing:
-            rectification.move(s, rules, hazard_id + 1000, "accept", "丙")
+            hazards.move(s, rules, hazard_id + 1000, "accept", "丙")
         assert str(missing.value) == f"no hazard {hazard_id + 1000}"

@@ -19,7 +19,7 @@ import shapely
 from pyproj import Geod
 from shapely import Point, box
 
-from geoapp.spatial import CRSMismatchError, assign
+from geoapp.domain.spatial import CRSMismatchError, assign
 
 D = 0.01
 HOLE = box(120.003, 31.013, 120.007, 31.017)

@@ -22,8 +22,8 @@ import shapely
 import sqlalchemy as sa
 from conftest import make_app
 
-from geoapp import assignment, rectification
-from geoapp.models import Cell, Hazard, Point, Town, Village
+from geoapp.store import assignment, hazards
+from geoapp.store.models import Cell, Hazard, Point, Town, Village
 
 D = dt.date
 HAZARDS = [  # code, point, level, state, listed, found_on, deadline
@@ -62,7 +62,7 @@ def territory(database, rules):
                        description="测试", found_on=found, deadline=deadline, state=state,
                        listed=listed)
             s.add(h)
-            rectification.record(h, "测试", "create")
+            hazards.record(h, "测试", "create")
         s.flush()
         assignment.reassign(s)
         assignment.refresh_levels(s, rules)

@@ -1,0 +1,127 @@
+"""A new hazard's fields as a grid member sends them, checked: one rule for every channel.
+
+The first bad field raises :class:`HazardInputError` naming it (``plan.goal``
+for a field of a major hazard's treatment plan), so the page can point at it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geoapp.domain import hazarddates
+from geoapp.domain.layers import STORED_LENGTHS
+from geoapp.domain.workflow import LEVEL_LABELS, SOURCE_LABELS
+
+# Free text, and the stored columns' lengths.
+_TEXT_MAX = 2000
+_UNIT_MAX = STORED_LENGTHS["hazard", "responsible_unit"]
+_PERSON_MAX = STORED_LENGTHS["hazard", "responsible_person"]
+
+# A major hazard's treatment plan ("五到位", 原安监总局令第16号 第十五条): goal and tasks,
+# methods and measures, funds and materials, responsible unit and people, time limit,
+# safety measures and emergency plan. Unit, people and time limit are the hazard's own
+# responsible_unit, responsible_person and deadline; the other four are these.
+PLAN_FIELDS = {"goal": "治理目标和任务", "measures": "治理方法和措施", "funds": "经费和物资落实",
+               "emergency_plan": "安全措施和应急预案"}
+
+_FIELDS = {"level", "source", "description", "found_on", "deadline", "responsible_unit",
+           "responsible_person", "listed", "plan"}
+
+
+class HazardInputError(ValueError):
+    """A field of a new hazard is missing or invalid; ``field`` names it (e.g. ``plan.goal``)."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def check_fields(fields: dict, today: dt.date) -> dict:
+    """Validated column values from raw input; raises HazardInputError on the first bad field.
+
+    Examples
+    --------
+    >>> check_fields({"level": "serious"}, dt.date(2026, 4, 15))
+    Traceback (most recent call last):
+    ...
+    geoapp.domain.hazard_input.HazardInputError: level: 隐患等级须为 general（一般）或 major（重大）
+    """
+    if not isinstance(fields, dict):
+        raise HazardInputError("body", "须为 JSON 对象")
+    unknown = sorted(set(fields) - _FIELDS)
+    if unknown:
+        raise HazardInputError(unknown[0], "未知字段")
+    level = fields.get("level")
+    if level not in LEVEL_LABELS:
+        raise HazardInputError("level", "隐患等级须为 general（一般）或 major（重大）")
+    source = fields.get("source")
+    if source not in SOURCE_LABELS:
+        allowed = "、".join(f"{k}（{v}）" for k, v in SOURCE_LABELS.items())
+        raise HazardInputError("source", f"隐患来源须为 {allowed}")
+    description = _text(fields, "description", _TEXT_MAX, required=True)
+    found_on, deadline = _date(fields, "found_on"), _date(fields, "deadline")
+    for field, why in hazarddates.problems(found_on, deadline, None, today)[:1]:
+        raise HazardInputError(field, hazarddates.LABELS[field] + why)
+    listed = fields.get("listed", False)
+    if listed is None:
+        listed = False
+    if not isinstance(listed, bool):
+        raise HazardInputError("listed", "挂牌督办须为 true 或 false")
+    plan = fields.get("plan") or None
+    if plan is not None:
+        if level != "major":
+            raise HazardInputError("plan", "只有重大事故隐患填写治理方案")
+        if not isinstance(plan, dict):
+            raise HazardInputError("plan", "治理方案须为 JSON 对象")
+        extra = sorted(set(plan) - set(PLAN_FIELDS))
+        if extra:
+            raise HazardInputError(f"plan.{extra[0]}", "未知字段")
+        plan = {k: _text(plan, k, _TEXT_MAX, field=f"plan.{k}") for k in PLAN_FIELDS}
+        plan = {k: v for k, v in plan.items() if v} or None
+    return {
+        "level": level, "source": source, "description": description, "found_on": found_on,
+        "deadline": deadline, "listed": listed, "plan": plan,
+        "responsible_unit": _text(fields, "responsible_unit", _UNIT_MAX),
+        "responsible_person": _text(fields, "responsible_person", _PERSON_MAX),
+    }
+
+
+def _text(fields: dict, key: str, limit: int, required: bool = False,
+          field: str | None = None) -> str | None:
+    field = field or key
+    value = fields.get(key)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise HazardInputError(field, "须为文本")
+    value = value.strip()
+    if required and not value:
+        raise HazardInputError(field, "不能为空")
+    if len(value) > limit:
+        raise HazardInputError(field, f"不能超过 {limit} 个字符")
+    return value or None
+
+
+def _date(fields: dict, key: str) -> dt.date:
+    value = fields.get(key)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if value is None or value == "":
+        raise HazardInputError(key, "不能为空")
+    # YYYY-MM-DD only: fromisoformat also takes 20260415 and week dates (2026-W01-1)
+    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-" \
+            and value.replace("-", "").isascii() and value.replace("-", "").isdigit():
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise HazardInputError(key, "日期须为 YYYY-MM-DD 格式的有效日期")
+
+
+def plan_note(plan: dict | None) -> str:
+    """The treatment plan, kept in the creation event's note (no column for it yet)."""
+    if not plan:
+        return ""
+    return "治理方案（五到位）\n" + "\n".join(
+        f"{PLAN_FIELDS[k]}：{plan[k]}" for k in PLAN_FIELDS if k in plan)

@@ -1,0 +1,326 @@
+"""Layer and rule files: ``layers/*.toml`` read and validated at start-up.
+
+Each point layer (enterprise, idle_site, …) is one file declaring its ledger
+fields with Chinese labels, its stable key and its risk rules; ``cell``,
+``zone`` and ``hazard`` files declare the attribute fields of boundaries and of
+the hazard ledger; ``risk.toml`` holds the four levels, escalation and the area
+rule. A fifth point layer is a new file here, not new code.
+
+Validation uses pydantic; an error names the file and the key path, e.g.
+``layers/enterprise.toml: risk.rules.2.level: Input should be 'red', …``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+LevelCode = Literal["red", "orange", "yellow", "blue"]
+FieldType = Literal[
+    "str", "int", "float", "date", "bool", "choice", "choices", "uscc", "industry", "substances"
+]
+
+
+# The bound of a field that declares no max_length (a number, a date, or text in
+# a layer file written before max_length existed): its value lands in a JSON
+# column, where nothing else stops a pasted page.
+TEXT_LIMIT = 500
+
+
+class LayerFileError(ValueError):
+    """A layer or rule file is missing, unreadable or invalid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldSpec(_Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: str
+    label_en: str | None = None
+    aliases: tuple[str, ...] = ()
+    type: FieldType
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    # Longest text accepted on import, in characters. PostgreSQL refuses what
+    # exceeds a VARCHAR(n) column and SQLite silently stores it, so this check
+    # on import is the one place both backends agree; the bundled files declare
+    # it for every text field (tests/test_import_hardening.py checks each fits
+    # the column it lands in). A field without one gets TEXT_LIMIT.
+    max_length: Annotated[int, Field(gt=0)] | None = None
+
+    @model_validator(mode="after")
+    def _choices_match_type(self):
+        if self.type in ("choice", "choices") and not self.choices:
+            raise ValueError(f"field {self.name!r} of type {self.type} needs choices")
+        if self.type not in ("choice", "choices") and self.choices:
+            raise ValueError(f"field {self.name!r}: choices only go with choice/choices")
+        return self
+
+    @property
+    def length_limit(self) -> int:
+        """The longest text a ledger cell may hold for this field.
+
+        Numbers, dates and choices are bounded too, so that a pasted page is
+        refused by its length before a report quotes it back whole.
+        """
+        return self.max_length if self.max_length is not None else TEXT_LIMIT
+
+    def headers(self) -> tuple[str, ...]:
+        """Every column header that names this field in a ledger."""
+        return (self.label, self.name, *self.aliases)
+
+
+class Rule(_Strict):
+    """One risk rule: if the point's ``field`` matches, its level is at least ``level``.
+
+    Exactly one test per rule: ``in`` (value is one of), ``prefix`` (value
+    starts with one of, e.g. GB/T 4754 divisions), ``gte`` (number ≥),
+    ``contains_any`` (a multi-choice field holds one of), ``equals`` (bool or
+    text equal), ``missing`` (the field is empty).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    field: str
+    level: LevelCode
+    in_: tuple[str, ...] | None = Field(default=None, alias="in")
+    prefix: tuple[str, ...] | None = None
+    gte: float | None = None
+    contains_any: tuple[str, ...] | None = None
+    equals: bool | str | None = None
+    missing: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self):
+        tests = [self.in_, self.prefix, self.gte, self.contains_any, self.equals, self.missing]
+        if sum(t is not None for t in tests) != 1:
+            raise ValueError(
+                "a rule needs exactly one of: in, prefix, gte, contains_any, equals, missing"
+            )
+        return self
+
+
+class RiskSpec(_Strict):
+    default: LevelCode
+    rules: tuple[Rule, ...] = ()
+
+
+class TableFile(_Strict):
+    """A file declaring ledger fields: a point layer (``layer``) or a table (``table``)."""
+
+    layer: str | None = None
+    table: Literal["cell", "zone", "hazard"] | None = None
+    order: int = 100  # position of a point layer in lists, legends and tables
+    label: str
+    label_en: str
+    key: tuple[str, ...] = Field(min_length=1)
+    fields: tuple[FieldSpec, ...] = Field(min_length=1)
+    risk: RiskSpec | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if (self.layer is None) == (self.table is None):
+            raise ValueError("give exactly one of `layer` (a point layer) or `table`")
+        names = [f.name for f in self.fields]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"duplicate field names: {sorted(dupes)}")
+        for k in self.key:
+            if k not in names:
+                raise ValueError(f"key field {k!r} is not among the fields")
+        if self.layer is not None:
+            if self.risk is None:
+                raise ValueError("a point layer needs a [risk] table")
+            if "name" not in names:
+                raise ValueError("a point layer needs a `name` field")
+            for i, rule in enumerate(self.risk.rules):
+                if rule.field not in names:
+                    raise ValueError(f"risk.rules.{i}.field {rule.field!r} is not a field")
+        return self
+
+    def field(self, name: str) -> FieldSpec:
+        return next(f for f in self.fields if f.name == name)
+
+
+class Level(_Strict):
+    code: LevelCode
+    label: str
+    label_en: str
+    colour: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class Escalation(_Strict):
+    open_major_hazard_is_red: bool = True
+
+
+class AreaScore(_Strict):
+    weights: dict[LevelCode, float]
+    thresholds: dict[Literal["red", "orange", "yellow"], float]
+
+
+class AreaRule(_Strict):
+    rule: Literal["max", "score"] = "max"
+    empty_level: LevelCode = "blue"
+    score: AreaScore | None = None
+
+    @model_validator(mode="after")
+    def _score_given(self):
+        if self.rule == "score" and self.score is None:
+            raise ValueError("rule = 'score' needs an [area.score] table")
+        return self
+
+
+class ZoneRule(_Strict):
+    grade_levels: dict[Literal["A", "B", "C", "D"], LevelCode]
+
+
+class HazardRule(_Strict):
+    stock_cutoff: dt.date = dt.date(2024, 1, 1)
+    timezone: str = "Asia/Shanghai"
+
+
+class RiskFile(_Strict):
+    levels: tuple[Level, ...]
+    escalation: Escalation = Escalation()
+    area: AreaRule = AreaRule()
+    zones: ZoneRule
+    hazards: HazardRule = HazardRule()
+
+    @model_validator(mode="after")
+    def _four_levels(self):
+        codes = [lv.code for lv in self.levels]
+        if sorted(codes) != sorted(["red", "orange", "yellow", "blue"]):
+            raise ValueError("levels must list red, orange, yellow and blue once each")
+        return self
+
+
+# Severity order, highest first; fixed by the four-colour scheme itself.
+LEVEL_ORDER: tuple[str, ...] = ("red", "orange", "yellow", "blue")
+LEVEL_RANK = {code: len(LEVEL_ORDER) - i for i, code in enumerate(LEVEL_ORDER)}  # red 4 … blue 1
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything read from a layers folder."""
+
+    folder: Path
+    layers: dict[str, TableFile]  # point layers by code, by their `order`
+    tables: dict[str, TableFile]  # cell, zone, hazard
+    risk: RiskFile
+    substances: dict = field(default_factory=dict)  # name/alias → major_hazard.Substance
+
+    def layer_by_label(self, label: str) -> TableFile | None:
+        return next((t for t in self.layers.values() if label in (t.label, t.layer)), None)
+
+
+def _read(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise LayerFileError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _validate(model: type[BaseModel], path: Path, data: dict):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = [
+            f"{path}: {'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise LayerFileError("\n".join(lines)) from None
+
+
+# The length of the VARCHAR column each field's value is stored in (the store's
+# models declare their columns with these). ``point`` stands for every point
+# layer: its ``name`` and its key; other fields of a point layer live in a JSON
+# column (no length).
+STORED_LENGTHS: dict[tuple[str, str], int] = {
+    ("cell", "code"): 50, ("cell", "name"): 200, ("cell", "village"): 100,
+    ("cell", "village_code"): 50, ("cell", "town"): 100, ("cell", "supervising_unit"): 200,
+    ("cell", "supervisor"): 100, ("zone", "code"): 50, ("zone", "name"): 200,
+    ("hazard", "code"): 60, ("hazard", "point_key"): 100, ("hazard", "responsible_unit"): 200,
+    ("hazard", "responsible_person"): 100, ("point", "name"): 300, ("point", "key"): 100,
+}
+
+
+def _fit_columns(path: Path, spec: TableFile) -> TableFile:
+    """The spec with every stored text field bounded by its column.
+
+    A field without ``max_length`` takes the column's length; one declaring
+    more than the column holds is an error here, at start-up, rather than a
+    truncation error from PostgreSQL in the middle of an import.
+    """
+    lengths = STORED_LENGTHS
+    fields = []
+    for i, f in enumerate(spec.fields):
+        if spec.layer is None:
+            column = lengths.get((spec.table, f.name))
+        elif f.name in spec.key:
+            column = lengths["point", "key"]
+        else:
+            column = lengths.get(("point", f.name))
+        if column is not None and f.type in ("str", "substances"):
+            if f.max_length is None:
+                f = f.model_copy(update={"max_length": column})
+            elif f.max_length > column:
+                raise LayerFileError(f"{path}: fields.{i}.max_length: {f.max_length} is more than "
+                                     f"the database column of {f.name!r} holds ({column})")
+        fields.append(f)
+    return spec.model_copy(update={"fields": tuple(fields)})
+
+
+def load_rules(folder: Path) -> Rules:
+    """Read and validate every file in a layers folder.
+
+    Examples
+    --------
+    >>> from geoapp.resources import bundled
+    >>> rules = load_rules(bundled("layers"))
+    >>> list(rules.layers)
+    ['enterprise', 'idle_site', 'confined_space', 'major_hazard']
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise LayerFileError(f"{folder}: layers folder not found")
+    risk_path = folder / "risk.toml"
+    if not risk_path.is_file():
+        raise LayerFileError(f"{risk_path}: missing (the four levels and area rule live here)")
+    risk = _validate(RiskFile, risk_path, _read(risk_path))
+    layers: dict[str, TableFile] = {}
+    tables: dict[str, TableFile] = {}
+    declared_in: dict[tuple[str, str], Path] = {}
+    for path in sorted(folder.glob("*.toml")):
+        if path.name in ("risk.toml", "substances.toml"):
+            continue
+        spec = _validate(TableFile, path, _read(path))
+        kind, name = ("layer", spec.layer) if spec.layer is not None else ("table", spec.table)
+        if (kind, name) in declared_in:
+            raise LayerFileError(
+                f"{path}: {kind} {name!r} is already declared in {declared_in[kind, name]}")
+        declared_in[kind, name] = path
+        spec = _fit_columns(path, spec)
+        if spec.layer is not None:
+            layers[spec.layer] = spec
+        else:
+            tables[spec.table] = spec
+    for needed in ("cell", "zone", "hazard"):
+        if needed not in tables:
+            raise LayerFileError(f"{folder}: no file declares table = {needed!r}")
+    substances = {}
+    if (folder / "substances.toml").is_file():
+        from geoapp.domain.major_hazard import load_substances
+
+        try:
+            substances = load_substances(folder / "substances.toml")
+        except ValueError as exc:
+            raise LayerFileError(str(exc)) from None
+    layers = dict(sorted(layers.items(), key=lambda kv: (kv[1].order, kv[0])))
+    return Rules(folder=folder, layers=layers, tables=tables, risk=risk, substances=substances)

@@ -1,0 +1,82 @@
+"""Ranking (晾晒): the one tie rule, and the change against last month.
+
+The rule is stated once here and shown as ``TIE_RULE`` on the page, in the
+JSON and in the bulletin. Rows come from geoapp.reports.tables (villages, or the
+cells of one village) with their figures at the end of a month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fractions import Fraction
+
+
+def N_(text: str) -> str:
+    """Marks a core text for the UI catalogue (babel.cfg); pages translate it when shown."""
+    return text
+
+
+# The one tie rule, shown on the page and in the bulletin (the bulletin stays in Chinese).
+TIE_RULE = N_("按整改率从高到低排名；整改率相同的，逾期隐患少者在前；仍相同的，红色网格少者在前；"
+              "再相同的，按代码（无代码时按名称）升序。无隐患的按整改率100%计。名次不并列。")
+
+
+def rank_key(row: dict) -> tuple:
+    """Sort key of the tie rule: rate desc, overdue asc, red cells asc, code (or name) asc.
+
+    The rate is compared exactly (closed/total as a fraction, not rounded);
+    an area with no hazards counts as 100 % (nothing left to rectify). A row
+    without a code is placed by its name among the codes, as the rule says
+    (not ahead of them all); name and town only make equal keys deterministic.
+
+    Examples
+    --------
+    >>> rows = [{"code": "V9", "name": "甲村"}, {"code": None, "name": "A村"},
+    ...         {"code": None, "name": "Z村"}]
+    >>> [r["code"] or r["name"] for r in sorted(
+    ...     ({**r, "closed_total": 0, "total": 0, "overdue": 0, "red_cells": 0} for r in rows),
+    ...     key=rank_key)]
+    ['A村', 'V9', 'Z村']
+    """
+    rate = Fraction(row["closed_total"], row["total"]) if row["total"] else Fraction(1)
+    return (-rate, row["overdue"], row["red_cells"], row["code"] or row["name"], row["name"],
+            row.get("town") or "")
+
+
+def rank(rows: Iterable[dict]) -> list[dict]:
+    """Rows sorted by the tie rule, each given ``rank`` 1…n (no shared ranks).
+
+    Rows need ``closed_total``, ``total``, ``overdue``, ``red_cells``, ``code``, ``name``.
+
+    Examples
+    --------
+    >>> row = lambda code, closed, total, overdue, red: {"code": code, "name": code,
+    ...     "closed_total": closed, "total": total, "overdue": overdue, "red_cells": red}
+    >>> ranked = rank([row("03", 1, 2, 0, 0), row("01", 2, 4, 0, 1), row("02", 2, 4, 0, 0),
+    ...                row("04", 0, 0, 0, 0)])
+    >>> [(r["code"], r["rank"]) for r in ranked]
+    [('04', 1), ('02', 2), ('03', 3), ('01', 4)]
+    """
+    ordered = sorted(rows, key=rank_key)
+    for i, row in enumerate(ordered, 1):
+        row["rank"] = i
+    return ordered
+
+
+def compare(current: list[dict], previous: list[dict], key: str = "code") -> list[dict]:
+    """Add last month's rank and rate to each ranked row, and the changes.
+
+    ``rank_change`` > 0 means the row moved up; ``rate_change`` is in
+    percentage points. Both are None for a row not ranked last month.
+    """
+    before = {r[key]: r for r in previous}
+    for row in current:
+        prev = before.get(row[key])
+        row["prev_rank"] = prev["rank"] if prev else None
+        row["rank_change"] = prev["rank"] - row["rank"] if prev else None
+        row["prev_rate"] = prev["rectification_rate"] if prev else None
+        row["rate_change"] = (
+            round((row["rectification_rate"] - prev["rectification_rate"]) * 100, 2)
+            if prev and row["rectification_rate"] is not None
+            and prev["rectification_rate"] is not None else None)
+    return current

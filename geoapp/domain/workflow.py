@@ -1,0 +1,175 @@
+"""Rectification (整改): a hazard's path to close-out, as one transition table.
+
+待整改 (open) → 整改中 (rectifying) → 待验收 (awaiting_acceptance) → 已销号
+(closed); acceptance can send it back to 整改中 (原安监总局令第16号: rectify,
+then acceptance). Every change appends a ``HazardEvent`` (actor, time, from,
+to, note); events are never edited (the model refuses it). Overdue is derived,
+never stored: not closed and past its deadline.
+
+Pure: states, the transition table, labels, overdue and the roll-ups. The
+commands that apply a step to a stored hazard are ``geoapp.store.hazards``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+STATES = ("open", "rectifying", "awaiting_acceptance", "closed")
+STATE_LABELS = {"open": "待整改", "rectifying": "整改中", "awaiting_acceptance": "待验收",
+                "closed": "已销号"}
+# Every state but the last is open: the hazard still counts, escalates and can be overdue.
+OPEN_STATES = STATES[:-1]
+LEVEL_LABELS = {"general": "一般", "major": "重大"}  # 原安监总局令第16号 第三条
+SOURCE_LABELS = {"self_check": "企业自查", "inspection": "督导检查", "public_report": "群众举报"}
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    target: str
+    label: str
+
+
+# The whole workflow. An action not listed from a state is illegal.
+TRANSITIONS: dict[str, Transition] = {
+    "start": Transition("open", "rectifying", "开始整改"),
+    "submit": Transition("rectifying", "awaiting_acceptance", "提请验收"),
+    "accept": Transition("awaiting_acceptance", "closed", "验收通过，销号"),
+    "reject": Transition("awaiting_acceptance", "rectifying", "验收不通过，退回整改"),
+}
+
+
+class IllegalTransition(ValueError):
+    """The action is not allowed from the hazard's current state."""
+
+
+def allowed_actions(state: str) -> list[str]:
+    """Actions possible from a state, in workflow order.
+
+    Examples
+    --------
+    >>> allowed_actions("awaiting_acceptance")
+    ['accept', 'reject']
+    >>> allowed_actions("closed")
+    []
+    """
+    return [name for name, t in TRANSITIONS.items() if t.source == state]
+
+
+def next_state(state: str, action: str) -> str:
+    """The state an action leads to; raises IllegalTransition if it cannot be taken.
+
+    Examples
+    --------
+    >>> next_state("open", "start")
+    'rectifying'
+    >>> next_state("open", "accept")
+    Traceback (most recent call last):
+    ...
+    geoapp.domain.workflow.IllegalTransition: 不能从“待整改”执行“accept”（可执行：start）
+    """
+    t = TRANSITIONS.get(action)
+    if t is None or t.source != state:
+        allowed = ", ".join(allowed_actions(state)) or "无"
+        raise IllegalTransition(f"不能从“{STATE_LABELS[state]}”执行“{action}”（可执行：{allowed}）")
+    return t.target
+
+
+def is_open(state: str) -> bool:
+    """Not yet closed (销号): 待整改, 整改中 or 待验收.
+
+    >>> [is_open(s) for s in STATES]
+    [True, True, True, False]
+    """
+    return state in OPEN_STATES
+
+
+def is_overdue(state: str, deadline: dt.date, today: dt.date) -> bool:
+    """Not closed and past its deadline (the deadline day itself is still in time).
+
+    Examples
+    --------
+    >>> d = dt.date(2026, 3, 31)
+    >>> is_overdue("rectifying", d, dt.date(2026, 3, 31))
+    False
+    >>> is_overdue("open", d, dt.date(2026, 4, 1))
+    True
+    >>> is_overdue("closed", d, dt.date(2027, 1, 1))
+    False
+    """
+    return is_open(state) and deadline < today
+
+
+def today_in(tz: str) -> dt.date:
+    return dt.datetime.now(ZoneInfo(tz)).date()
+
+
+def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
+    """Hazard figures for an area: by state, overdue, major open, rate, stock/increment.
+
+    ``hazards`` are objects with ``state``, ``level``, ``deadline``,
+    ``found_on`` and ``listed`` (ORM rows or plain records).
+    ``rectification_rate`` is closed / total (None when there are none).
+    Stock (存量) are hazards found before ``stock_cutoff``; increment (增量) the rest.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as H
+    >>> hs = [H(state="closed", level="general", deadline=dt.date(2024, 2, 1),
+    ...         found_on=dt.date(2023, 12, 1), listed=False),
+    ...       H(state="open", level="major", deadline=dt.date(2026, 1, 1),
+    ...         found_on=dt.date(2025, 12, 1), listed=True)]
+    >>> r = rollup(hs, dt.date(2026, 2, 1), dt.date(2024, 1, 1))
+    >>> r["total"], r["open"], r["overdue"], r["closed"], r["major_open"], r["rectification_rate"]
+    (2, 1, 1, 1, 1, 0.5)
+    >>> r["stock"], r["increment"]
+    ({'total': 1, 'open': 0}, {'total': 1, 'open': 1})
+    """
+    out = {"total": 0, "open": 0, "overdue": 0, "closed": 0, "major_open": 0, "listed_open": 0,
+           "by_state": dict.fromkeys(STATES, 0), "stock": {"total": 0, "open": 0},
+           "increment": {"total": 0, "open": 0}}
+    for h in hazards:
+        closed = h.state == "closed"
+        out["total"] += 1
+        out["by_state"][h.state] += 1
+        out["closed" if closed else "open"] += 1
+        out["overdue"] += is_overdue(h.state, h.deadline, today)
+        out["major_open"] += (not closed) and h.level == "major"
+        out["listed_open"] += (not closed) and bool(h.listed)
+        part = out["stock" if h.found_on < stock_cutoff else "increment"]
+        part["total"] += 1
+        part["open"] += not closed
+    out["rectification_rate"] = round(out["closed"] / out["total"], 4) if out["total"] else None
+    return out
+
+
+def zeroing(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
+    """动态清零 position: stock left (found before the cutoff, still open), this year's increment.
+
+    The one statement of the rule (stock: found before the cutoff), read by the
+    map's headline strip (geoapp.store.reads.pages.summary) and the leaders' reports
+    (geoapp.domain.figures, with the states hazards had at the end of a past
+    month). ``hazards`` have ``found_on`` and ``state``; ``increment_year``
+    counts those found since 1 January of ``today``'s year (a local date in
+    the configured time zone), and not before the cutoff, and how many of them
+    are closed.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as H
+    >>> hs = [H(found_on=dt.date(2023, 5, 1), state="open"),
+    ...       H(found_on=dt.date(2026, 2, 1), state="closed")]
+    >>> zeroing(hs, dt.date(2026, 3, 31), dt.date(2024, 1, 1))
+    {'stock_open': 1, 'increment_year': {'found': 1, 'closed': 1}}
+    """
+    hazards = list(hazards)
+    year_start = dt.date(today.year, 1, 1)
+    this_year = [h for h in hazards if h.found_on >= max(year_start, stock_cutoff)]
+    return {
+        "stock_open": sum(h.found_on < stock_cutoff and h.state != "closed" for h in hazards),
+        "increment_year": {"found": len(this_year),
+                           "closed": sum(h.state == "closed" for h in this_year)},
+    }

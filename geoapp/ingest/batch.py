@@ -1,0 +1,106 @@
+"""``geoapp assign`` on files: boundaries and points in, one CSV row per point out.
+
+No database: reads with the same validators as the importer, joins with
+geoapp.domain.spatial.assign, writes ``point_id, cell_code, zone_codes, outside,
+nearest_cell_code, distance_m, lon, lat`` (UTF-8, zone codes joined by ';',
+lon/lat in WGS84).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geoapp.domain import crs as crs_mod
+from geoapp.domain.layers import TableFile
+from geoapp.domain.spatial import assign
+from geoapp.ingest.boundaries import read_boundaries
+from geoapp.ingest.ledger import ImportRejected, Problem, parse_coordinates, read_table
+
+# Enough of a boundary spec to read any file whose features carry a code.
+_CODE_ONLY = TableFile(
+    table="cell", label="边界", label_en="Boundary", key=("code",),
+    fields=({"name": "code", "label": "code",
+             "aliases": ("网格编码", "功能区编码", "GNQBM", "WGBM", "编码"), "type": "str",
+             "required": True},),
+)
+ID_HEADERS = ("id", "point_id", "编号", "统一社会信用代码", "code", "ID")
+
+
+def _read_points(path: Path, chosen) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Point ids and WGS84 lon/lat from GeoJSON/GeoPackage or CSV/XLSX."""
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json", ".gpkg"):
+        frame = pyogrio.read_dataframe(path)
+        types = set(shapely.get_type_id(np.asarray(frame.geometry.values)))
+        if types != {0}:
+            raise ImportRejected(path, [Problem(None, "几何", "点文件中应只有点（Point）")])
+        id_col = next((c for c in ID_HEADERS if c in frame.columns), None)
+        ids = frame[id_col].astype(str) if id_col else pd.Series(np.arange(1, len(frame) + 1))
+        if frame.crs is not None and not frame.crs.is_geographic:
+            # projected file: its own .prj/crs member says how to get to WGS84
+            xy = shapely.get_coordinates(np.asarray(frame.geometry.to_crs(4326).values))
+            return ids, xy[:, 0], xy[:, 1]
+        xy = shapely.get_coordinates(np.asarray(frame.geometry.values))
+    else:
+        frame = read_table(path)
+        id_col = next((c for c in ID_HEADERS if c in frame.columns), None)
+        coords, problems = parse_coordinates(frame, crs_mod.is_lonlat(chosen))
+        if id_col is None:
+            problems.insert(0, Problem(None, "id", "缺少点编号列（id / 编号 / 统一社会信用代码）"))
+        if problems:
+            raise ImportRejected(path, problems)
+        ids = frame[id_col].astype(str)
+        dupes = ids[ids.duplicated()]
+        if len(dupes):
+            raise ImportRejected(path, [Problem(int(i) + 2, id_col, f"编号 {v} 重复")
+                                        for i, v in dupes.items()])
+        xy = np.array(coords, dtype=float)
+    lon, lat = crs_mod.to_wgs84_xy(xy[:, 0], xy[:, 1], chosen)
+    return ids, lon, lat
+
+
+def assign_files(cells_file, points_file, out_file, zones_file=None,
+                 points_crs: str = "wgs84", cells_crs: str | None = None) -> dict:
+    """Run the batch assignment; returns counts for the command's summary line.
+
+    Bad input raises ImportRejected saying no output was written (there is no
+    database here to leave unchanged).
+    """
+    try:
+        return _assign_files(cells_file, points_file, out_file, zones_file, points_crs,
+                             cells_crs)
+    except ImportRejected as exc:
+        raise ImportRejected(exc.path, exc.problems, outcome=f"未写出 {out_file}") from None
+
+
+def _assign_files(cells_file, points_file, out_file, zones_file, points_crs, cells_crs) -> dict:
+    try:
+        chosen = crs_mod.parse_crs(points_crs)
+    except ValueError as exc:
+        raise ImportRejected(points_file, [Problem(None, "--points-crs", str(exc))]) from None
+    cells, _ = read_boundaries(cells_file, _CODE_ONLY, cells_crs)
+    zones = read_boundaries(zones_file, _CODE_ONLY)[0] if zones_file else None
+    ids, lon, lat = _read_points(Path(points_file), chosen)
+    points = gpd.GeoSeries(shapely.points(lon, lat), crs=4326)
+    result = assign(points, cells[["code", "geometry"]],
+                    zones[["code", "geometry"]] if zones is not None else None)
+    out = pd.DataFrame({
+        "point_id": ids.to_numpy(),
+        "cell_code": result["cell_code"].to_numpy(),
+        "zone_codes": [";".join(z) for z in result["zone_codes"]],
+        "outside": result["outside"].to_numpy(),
+        "nearest_cell_code": result["nearest_cell_code"].to_numpy(),
+        "distance_m": result["distance_m"].round(1).to_numpy(),
+        "lon": np.round(lon, 7),
+        "lat": np.round(lat, 7),
+    })
+    out.to_csv(out_file, index=False, encoding="utf-8")
+    return {"points": len(out), "inside": int((~result["outside"]).sum()),
+            "outside": int(result["outside"].sum()),
+            "in_zones": int(sum(bool(z) for z in result["zone_codes"])), "crs": chosen.label}

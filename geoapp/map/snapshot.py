@@ -1,0 +1,398 @@
+"""Compact map data for the leader's map: cells, points and clusters (no Flask).
+
+The leader's map draws every cell and, at county scale (10⁴ cells, 10⁵
+points), cannot take the full GeoJSON of ``/api/cells`` on every load (see
+bench/bench_map.py). This module turns the read side (``geoapp.store.reads.pages``)
+into what the map needs and no more:
+
+* cells: geometry simplified as one coverage (``shapely.coverage_simplify``
+  keeps shared edges shared: no gaps or slivers between neighbours), quantised
+  to integers and delta-encoded per ring, with columns of the properties the
+  map draws. The tolerance follows the territory's extent, and the map fetches
+  exact geometry by tile once zoomed in past ``detail.from_zoom``;
+* points: kept in numpy columns; a request for a bounding box returns the
+  points themselves when few enough, else counts per screen-grid square and
+  layer (server-side clustering, so 10⁶ points cost the browser no more than
+  10³).
+
+Everything is computed once per data snapshot (``MapCache``) and reused until
+the data changes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import math
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from geoapp.domain.layers import LEVEL_ORDER
+from geoapp.map.geometry import (
+    DETAIL_QUANTUM,
+    OVERVIEW_QUANTUM,
+    TILE_ZOOM,
+    detail_zoom,
+    encode_geometries,
+    mercator_px,
+    overview_tolerance,
+    tile_bounds,
+)
+
+FLAG_OPEN, FLAG_OVERDUE, FLAG_MAJOR_OPEN, FLAG_LISTED = 1, 2, 4, 8
+HAZARD_FILTERS = {"open": FLAG_OPEN, "overdue": FLAG_OVERDUE, "major_open": FLAG_MAJOR_OPEN,
+                  "listed": FLAG_LISTED}
+MAX_POINTS = 2500  # more points than this in a view are sent as clusters
+CLUSTER_PX = 80  # size of a clustering square on screen
+
+
+def dumps(doc) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass
+class Payload:
+    """A JSON body with its gzip form and an ETag, built once and served many times."""
+
+    body: bytes
+    gz: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, doc) -> Payload:
+        return cls.of_bytes(dumps(doc))
+
+    @classmethod
+    def of_bytes(cls, body: bytes) -> Payload:
+        return cls.of_parts(body, gzip.compress(body, 6, mtime=0))
+
+    @classmethod
+    def of_parts(cls, body: bytes, gz: bytes) -> Payload:
+        return cls(body=body, gz=gz, etag=hashlib.blake2b(body, digest_size=12).hexdigest())
+
+
+# ---- the snapshot --------------------------------------------------------------------
+
+
+@dataclass
+class CellGeometry:
+    """Everything derived from the cells' shapes alone (kept while the shapes don't change)."""
+
+    digest: str
+    codes: list[str]  # the cells, in the order of every array here
+    geoms: np.ndarray
+    bounds: np.ndarray  # (n, 4)
+    origin: tuple[float, float]
+    tolerance: float
+    overview: list
+    badge_at: np.ndarray  # (n, 2) a point inside each cell, for badges
+    tiles: dict = field(default_factory=dict)
+    _gzip_head: tuple | None = None
+
+    def cells_payload(self, properties: dict) -> Payload:
+        """``{"geom": <overview>, ...properties}`` with its gzip form.
+
+        The overview is most of the bytes and changes only with the shapes, so its
+        JSON and its compressed form are made once; for each new set of properties
+        a copy of the compressor (zlib keeps its window) goes on from there.
+        """
+        if self._gzip_head is None:
+            head = b'{"geom":' + dumps(self.overview)
+            compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: the gzip container
+            self._gzip_head = (head, compressor.compress(head), compressor)
+        head, head_gz, compressor = self._gzip_head
+        rest = b"," + dumps(properties)[1:]
+        tail = compressor.copy()
+        return Payload.of_parts(head + rest, head_gz + tail.compress(rest) + tail.flush())
+
+
+def cell_geometry(codes: list[str], geoms, digest: str) -> CellGeometry:
+    geoms = np.asarray(geoms, dtype=object)
+    total = shapely.total_bounds(geoms) if len(geoms) else np.array([0.0, 0.0, 0.0, 0.0])
+    origin = (math.floor(total[0] * 100) / 100, math.floor(total[1] * 100) / 100)
+    tol = overview_tolerance(total)
+    simple = shapely.coverage_simplify(geoms, tol) if len(geoms) else geoms
+    inside = shapely.point_on_surface(geoms) if len(geoms) else geoms
+    return CellGeometry(
+        digest=digest, codes=list(codes), geoms=geoms, origin=origin, tolerance=tol,
+        bounds=shapely.bounds(geoms) if len(geoms) else np.zeros((0, 4)),
+        overview=encode_geometries(simple, OVERVIEW_QUANTUM, origin) if len(geoms) else [],
+        badge_at=shapely.get_coordinates(inside) if len(geoms) else np.zeros((0, 2)),
+    )
+
+
+class PointPlaces:
+    """The points' places as numpy columns (id order): what a hazard move cannot change."""
+
+    def __init__(self, points: dict, layers: list[str], cell_index: dict[str, int]):
+        layer_index = {code: i for i, code in enumerate(layers)}
+        self.id = np.asarray(points["id"], dtype=np.int64)
+        self.lon = np.asarray(points["lon"], dtype=float)
+        self.lat = np.asarray(points["lat"], dtype=float)
+        self.layer = np.array([layer_index.get(x, -1) for x in points["layer"]], dtype=np.int16)
+        self.outside = np.asarray(points["outside"], dtype=bool)
+        self.name = points["name"]
+        cell = np.array([cell_index.get(c, -1) if c else -1 for c in points["cell_code"]],
+                        dtype=np.int32)
+        # an outside point belongs, for area filters, to its nearest cell
+        nearest = np.array([cell_index.get(c, -1) if c else -1
+                            for c in points["nearest_cell_code"]], dtype=np.int32)
+        self.area = np.where(cell >= 0, cell, nearest)
+        # points per cell and layer (the popup's counts): those inside the cell only
+        self.counts = np.zeros((len(cell_index), len(layers)), dtype=np.int64)
+        inside = (cell >= 0) & (self.layer >= 0)
+        np.add.at(self.counts, (cell[inside], self.layer[inside]), 1)
+
+
+class Snapshot:
+    """The map's data at one moment: cells payload, point columns, lookups.
+
+    ``cells`` (``map_data.map_cells``) and ``states`` (``map_data.map_point_states``)
+    are read for every snapshot; ``geometry`` and ``places`` are reused while
+    the shapes and the points stay where they are. Rows are matched by cell
+    code and point id, so a row added between two reads cannot shift others.
+    """
+
+    def __init__(self, cells: list[dict], places: PointPlaces, states: dict, layers: list[str],
+                 geometry: CellGeometry):
+        self.layers = layers
+        self.geometry = geometry
+        self.built_at = time.monotonic()
+        levels = {code: i for i, code in enumerate(LEVEL_ORDER)}
+        self.cell_codes = geometry.codes
+        self.cell_index = {code: i for i, code in enumerate(self.cell_codes)}
+        by_code = {c["code"]: c for c in cells}
+        cells = [by_code.get(code) or _NO_CELL for code in self.cell_codes]
+        towns: dict[str, int] = {}
+        villages: dict[tuple[str, str], int] = {}
+        for c in cells:
+            towns.setdefault(c["town"], len(towns))
+            villages.setdefault((c["town"], c["village"]), len(villages))
+        self.towns = towns
+        self.villages = villages
+        self.cell_village = np.array([villages[c["town"], c["village"]] for c in cells],
+                                     dtype=np.int32)
+        self.village_town = np.array([towns[t] for t, _v in villages], dtype=np.int32)
+        listed = [c["hazards"].get("listed_open", 0) > 0 for c in cells]
+        badge = {str(i): [round(float(x), 6), round(float(y), 6)]
+                 for i, ((x, y), on) in enumerate(zip(geometry.badge_at, listed, strict=True))
+                 if on}
+        figures = ("open", "overdue", "major_open", "listed_open", "closed")
+        self.cells_payload = geometry.cells_payload({
+            "format": "geoapp-cells/1",
+            "levels": list(LEVEL_ORDER),
+            "layers": layers,
+            "towns": list(towns),
+            "villages": [[v, towns[t]] for t, v in villages],
+            "bounds": [round(float(v), 6) for v in shapely.total_bounds(geometry.geoms)]
+            if cells else None,
+            "quantum": OVERVIEW_QUANTUM,
+            "origin": list(geometry.origin),
+            "detail": {"from_zoom": detail_zoom(geometry.tolerance), "tile_zoom": TILE_ZOOM,
+                       "quantum": DETAIL_QUANTUM},
+            "hazard_fields": list(figures),
+            "code": self.cell_codes,
+            "name": [c["name"] for c in cells],
+            "village": self.cell_village.tolist(),
+            "level": [levels[c["risk_level"]] for c in cells],
+            "counts": places.counts.tolist(),
+            "hazards": [[c["hazards"].get(k, 0) for k in figures] for c in cells],
+            "badge": badge,
+        })
+        # points as numpy columns: places kept, level and flags matched to them by id
+        self.p_id, self.p_lon, self.p_lat = places.id, places.lon, places.lat
+        self.p_layer, self.p_outside, self.p_name = places.layer, places.outside, places.name
+        self.p_cell = places.area
+        state_id = np.asarray(states["id"], dtype=np.int64)
+        state_level = np.array([levels.get(x, 3) for x in states["risk_level"]], dtype=np.int8)
+        state_flags = np.asarray(states["flags"], dtype=np.int8)
+        at = np.minimum(np.searchsorted(state_id, places.id), max(len(state_id) - 1, 0))
+        known = (state_id[at] == places.id) if len(state_id) else np.zeros(len(places.id), bool)
+        self.p_level = np.where(known, state_level[at] if len(state_id) else 3, 3).astype(np.int8)
+        self.p_flags = np.where(known, state_flags[at] if len(state_id) else 0, 0).astype(np.int8)
+
+    # -- cells ----------------------------------------------------------------------
+
+    def tile(self, z: int, x: int, y: int) -> Payload:
+        """Exact (quantised, unsimplified) geometry of the cells meeting one tile."""
+        key = (z, x, y)
+        hit = self.geometry.tiles.get(key)
+        if hit is not None:
+            return hit
+        w, s, e, n = tile_bounds(z, x, y)
+        b = self.geometry.bounds
+        idx = np.flatnonzero((b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n) & (b[:, 3] >= s))
+        if len(idx):
+            hits = shapely.intersects(self.geometry.geoms[idx], shapely.box(w, s, e, n))
+            idx = idx[hits]
+        doc = {"format": "geoapp-cells-tile/1", "tile": [z, x, y], "quantum": DETAIL_QUANTUM,
+               "origin": list(self.geometry.origin),
+               "code": [self.cell_codes[i] for i in idx],
+               "geom": encode_geometries(self.geometry.geoms[idx], DETAIL_QUANTUM,
+                                         self.geometry.origin) if len(idx) else []}
+        payload = Payload.of(doc)
+        if len(self.geometry.tiles) > 2000:
+            self.geometry.tiles.clear()
+        self.geometry.tiles[key] = payload
+        return payload
+
+    # -- points ---------------------------------------------------------------------
+
+    def area_cells(self, town: str | None, village: str | None,
+                   cell: str | None) -> np.ndarray | None:
+        """Indices of the cells in an area filter (None: no filter). Raises KeyError naming it."""
+        mask = None
+        if town:
+            if town not in self.towns:
+                raise KeyError("town")
+            mask = self.village_town[self.cell_village] == self.towns[town]
+        if village:
+            ids = [i for (t, v), i in self.villages.items()
+                   if v == village and (not town or t == town)]
+            if not ids:
+                raise KeyError("village")
+            m = np.isin(self.cell_village, ids)
+            mask = m if mask is None else mask & m
+        if cell:
+            if cell not in self.cell_index:
+                raise KeyError("cell")
+            m = np.zeros(len(self.cell_codes), dtype=bool)
+            m[self.cell_index[cell]] = True
+            mask = m if mask is None else mask & m
+        return None if mask is None else np.flatnonzero(mask)
+
+    def select(self, bbox=None, layers=None, levels=None, hazard: str | None = None,
+               cells: np.ndarray | None = None, outside: str | None = None) -> np.ndarray:
+        """Indices of the points passing every filter."""
+        m = np.ones(len(self.p_id), dtype=bool)
+        if bbox is not None:
+            w, s, e, n = bbox
+            m &= (self.p_lon >= w) & (self.p_lon <= e) & (self.p_lat >= s) & (self.p_lat <= n)
+        if layers is not None:
+            m &= np.isin(self.p_layer, [self.layers.index(x) for x in layers])
+        if levels is not None:
+            m &= np.isin(self.p_level, [LEVEL_ORDER.index(x) for x in levels])
+        if hazard:
+            m &= (self.p_flags & HAZARD_FILTERS[hazard]) != 0
+        if cells is not None:
+            m &= np.isin(self.p_cell, cells)
+        if outside == "only":
+            m &= self.p_outside
+        elif outside == "exclude":
+            m &= ~self.p_outside
+        return np.flatnonzero(m)
+
+    def _point_rows(self, idx) -> list[list]:
+        return [[int(self.p_id[i]), int(self.p_layer[i]), int(self.p_level[i]),
+                 round(float(self.p_lon[i]), 6), round(float(self.p_lat[i]), 6),
+                 int(self.p_flags[i]), int(self.p_outside[i]), self.p_name[i]] for i in idx]
+
+    def points_doc(self, idx: np.ndarray, zoom: int, max_points: int = MAX_POINTS) -> dict:
+        """The points at ``idx`` as rows when few enough, else clusters per layer and square."""
+        fields = ["id", "layer", "level", "lon", "lat", "flags", "outside", "name"]
+        base = {"format": "geoapp-points/1", "total": int(len(idx)),
+                "outside": int(self.p_outside[idx].sum()), "point_fields": fields}
+        if len(idx) <= max_points:
+            return {**base, "mode": "points", "points": self._point_rows(idx), "clusters": []}
+        px, py = mercator_px(self.p_lon[idx], self.p_lat[idx], zoom)
+        gx = np.floor(px / CLUSTER_PX).astype(np.int64)
+        gy = np.floor(py / CLUSTER_PX).astype(np.int64)
+        layer = self.p_layer[idx].astype(np.int64)
+        key = (gx * (1 << 24) + gy) * 64 + layer
+        uniq, inverse, count = np.unique(key, return_inverse=True, return_counts=True)
+        k = len(uniq)
+        lon = np.bincount(inverse, self.p_lon[idx], k) / count
+        lat = np.bincount(inverse, self.p_lat[idx], k) / count
+        level = np.full(k, 3, dtype=np.int8)
+        np.minimum.at(level, inverse, self.p_level[idx])  # red is 0: the worst level wins
+        flags = np.zeros(k, dtype=np.int8)
+        np.bitwise_or.at(flags, inverse, self.p_flags[idx])
+        outside = np.bincount(inverse, self.p_outside[idx].astype(float), k).astype(int)
+        ulayer = uniq % 64
+        single = count == 1
+        first = np.zeros(k, dtype=np.int64)
+        first[inverse] = idx  # any member; for singletons, the point itself
+        clusters = [[int(ulayer[j]), round(float(lon[j]), 6), round(float(lat[j]), 6),
+                     int(count[j]), int(level[j]), int(flags[j]), int(outside[j])]
+                    for j in np.flatnonzero(~single)]
+        return {**base, "mode": "clusters",
+                "cluster_fields": ["layer", "lon", "lat", "count", "level", "flags", "outside"],
+                "clusters": clusters, "points": self._point_rows(first[single])}
+
+
+def shapes_digest(raw) -> str:
+    """A digest of the cells' raw stored geometry: it changes when any shape does."""
+    h = hashlib.blake2b(digest_size=16)
+    for value in raw:
+        h.update(value.encode() if isinstance(value, str) else value)
+    return h.hexdigest()
+
+
+# a cell the figures query did not return (read between two statements of an import)
+_NO_CELL = {"name": "", "risk_level": "blue", "village": "", "town": "", "hazards": {}}
+
+
+class MapCache:
+    """One snapshot per process, rebuilt when the data's fingerprint changes or it grows old.
+
+    ``load(session, rules, today)`` returns the current snapshot. The cheap
+    fingerprint (``map_data.data_fingerprint``) is checked on every call. When
+    it changes, the figures, levels and hazard flags are read again; the
+    points' places and the cells' shapes only when their own rows were added
+    or removed or an import ran, and their simplification only when the shapes
+    really changed. Everything is read again once it is ``max_age`` seconds
+    old (for changes made outside geoapp, which the fingerprint cannot see).
+    """
+
+    def __init__(self, max_age: float = 60.0):
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._key = None
+        self._geometry: CellGeometry | None = None
+        self._shapes: tuple | None = None  # (fingerprint of cells, time read)
+        self._places: tuple | None = None  # (key, time read, PointPlaces)
+
+    def _young(self, at: float) -> bool:
+        return time.monotonic() - at < self.max_age
+
+    def load(self, session, rules, today) -> Snapshot:
+        from geoapp.store.reads import map_data
+
+        fingerprint = map_data.data_fingerprint(session)
+        key = (fingerprint, today)
+        snap = self._snapshot
+        if snap is not None and self._key == key and self._young(snap.built_at):
+            return snap
+        with self._lock:
+            snap = self._snapshot
+            if snap is not None and self._key == key and self._young(snap.built_at):
+                return snap
+            # (count, max id) of cells, of points, and the import counter
+            imports = fingerprint[-1:]
+            cells_key, places_key = fingerprint[:2] + imports, fingerprint[:4] + imports
+            if self._shapes is None or self._shapes[0] != cells_key or \
+                    not self._young(self._shapes[1]):
+                codes, raw = map_data.map_cell_shapes(session)
+                digest = shapes_digest(raw)
+                if self._geometry is None or self._geometry.digest != digest or \
+                        self._geometry.codes != codes:
+                    self._geometry = cell_geometry(codes, shapely.from_wkb(raw), digest)
+                self._shapes = (cells_key, time.monotonic())
+            geometry, layers = self._geometry, list(rules.layers)
+            places_key = (places_key, geometry.digest, tuple(layers))
+            if self._places is None or self._places[0] != places_key or \
+                    not self._young(self._places[1]):
+                places = PointPlaces(map_data.map_points(session), layers,
+                                     {code: i for i, code in enumerate(geometry.codes)})
+                self._places = (places_key, time.monotonic(), places)
+            snap = Snapshot(map_data.map_cells(session, rules, today), self._places[2],
+                            map_data.map_point_states(session, rules, today), layers, geometry)
+            self._snapshot, self._key = snap, key
+            return snap

@@ -1,0 +1,185 @@
+"""Points and cells on a past day for the reports: four-colour levels, counts per group.
+
+Over geoapp.reports.tables's ``Dataset``: each day's levels are computed once per
+dataset (``Dataset.memo``), and the points of every group (cell, village,
+town, industry) are counted in one numpy pass rather than one loop per group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping
+
+import numpy as np
+
+from geoapp.domain import risk
+from geoapp.domain.timeline import CLOSED, NOT_FOUND
+
+
+def _static(ds, key, compute):
+    """Memoised with the dataset's places when it has them (kept across hazard moves)."""
+    places = getattr(ds, "places", None)
+    return places.memo(key, compute) if places is not None else ds.memo(key, compute)
+
+
+def _levels(ds, day: dt.date) -> tuple[list, np.ndarray]:
+    """Every point's level at the end of ``day``: (the levels, each point's index in them)."""
+    def compute():
+        values, inherent = _static(ds, "inherent", lambda: _index(
+            p.inherent_level for p in ds.points))
+        major = ds.memo("major", lambda: np.array([r.level == "major" for r in ds.records],
+                                                   bool))
+        record_point = ds.memo("record_point", lambda: np.array(
+            [r.point_id for r in ds.records], np.int64))
+        codes = ds.timeline.codes(day)
+        open_major = np.unique(record_point[major & (codes != NOT_FOUND) & (codes != CLOSED)])
+        point_ids = _static(ds, "point_ids", lambda: np.array([p.id for p in ds.points],
+                                                                np.int64))
+        has = np.isin(point_ids, open_major)
+        # the risk engine's rule on each (inherent level, has an open major hazard) once
+        levels = list(risk.LEVEL_ORDER)
+        table = np.empty((len(values), 2), np.int64)
+        for i, value in enumerate(values):
+            for flag in (0, 1):
+                level = risk.escalated_level(value, bool(flag), ds.rules.risk)
+                if level not in levels:
+                    levels.append(level)
+                table[i, flag] = levels.index(level)
+        return levels, table[inherent, has.astype(np.int64)]
+    return ds.memo(("levels", day), compute)
+
+
+def _index(values: Iterable[Hashable]) -> tuple[list, np.ndarray]:
+    """The distinct values in first-seen order, and each value's index in them."""
+    seen: dict = {}
+    index = np.fromiter((seen.setdefault(v, len(seen)) for v in values), np.int64)
+    return list(seen), index
+
+
+def point_levels(ds, day: dt.date) -> dict[int, str]:
+    """Every point's four-colour level at the end of ``day``: point id → level.
+
+    The risk engine's escalation of the point's inherent level by whether it
+    had an open 重大事故隐患 then, not the level stored today. Point
+    inventories and inherent levels are today's: they have no history.
+    Computed once per dataset and day: do not change the result.
+    """
+    def compute():
+        levels, index = _levels(ds, day)
+        return dict(zip((p.id for p in ds.points), (levels[i] for i in index.tolist()),
+                        strict=True))
+
+    return ds.memo(("point_levels", day), compute)
+
+
+def cell_levels(ds, day: dt.date, levels: Mapping[int, str] | None = None) -> dict[str, str]:
+    """Every cell's level at the end of ``day``: the area rule over its points' ``levels``.
+
+    ``levels`` are point_levels(ds, day), used when not given (then the
+    result is computed once per dataset and day: do not change it).
+    """
+    def compute(levels):
+        per_cell: dict[str, Counter] = {code: Counter() for code in ds.cells}
+        for p in ds.points:
+            if p.cell_code in per_cell:
+                per_cell[p.cell_code][levels[p.id]] += 1
+        return {code: risk.area_level(c, ds.rules.risk.area) for code, c in per_cell.items()}
+
+    def vectorised():
+        names, index = _levels(ds, day)
+        groups, group_of = _groups(ds, "cell", lambda p: p.cell_code)
+        counts = np.bincount(group_of * len(names) + index,
+                             minlength=len(groups) * len(names)).reshape(len(groups), len(names))
+        per_group = dict(zip(groups, counts.tolist(), strict=True))
+        rule, out = ds.rules.risk.area, {}
+        empty = [0] * len(names)
+        for code in ds.cells:
+            row = per_group.get(code, empty)
+            out[code] = risk.area_level({lv: n for lv, n in zip(names, row, strict=True) if n},
+                                        rule)
+        return out
+
+    if levels is not None:
+        return compute(levels)
+    return ds.memo(("cell_levels", day), vectorised)
+
+
+def point_counts(points: Iterable, levels: Mapping[int, str], layers: Iterable[str]) -> dict:
+    """Points per layer and level: {layer: {red, orange, yellow, blue, total}}.
+
+    ``points`` have ``id`` and ``layer``; ``levels`` are point_levels' (at
+    the end of the period).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> c = point_counts([SimpleNamespace(id=1, layer="enterprise")], {1: "red"}, ["enterprise"])
+    >>> c["enterprise"]["red"], c["enterprise"]["total"], c["total"]
+    (1, 1, 1)
+    """
+    out = {layer: {**dict.fromkeys(risk.LEVEL_ORDER, 0), "total": 0} for layer in layers}
+    for p in points:
+        row = out.setdefault(p.layer, {**dict.fromkeys(risk.LEVEL_ORDER, 0), "total": 0})
+        row[levels[p.id]] += 1
+        row["total"] += 1
+    out["total"] = sum(row["total"] for row in out.values())
+    return out
+
+
+def _layers(ds) -> tuple[list[str], np.ndarray]:
+    """The layers (the rules' first, then any other a point has) and each point's index."""
+    def compute():
+        layers = list(ds.rules.layers)
+        index = {layer: i for i, layer in enumerate(layers)}
+        for p in ds.points:
+            if p.layer not in index:
+                index[p.layer] = len(layers)
+                layers.append(p.layer)
+        return layers, np.fromiter((index[p.layer] for p in ds.points), np.int64,
+                                   len(ds.points))
+    return _static(ds, "point_layers", compute)
+
+
+def _groups(ds, name: str, key: Callable) -> tuple[list, np.ndarray]:
+    """The groups ``key(point)`` puts the points in, and each point's group index."""
+    def compute():
+        groups: dict[Hashable, int] = {}
+        index = np.fromiter((groups.setdefault(key(p), len(groups)) for p in ds.points),
+                            np.int64, len(ds.points))
+        return list(groups), index
+    return _static(ds, ("point_groups", name), compute)
+
+
+def point_tables(ds, day: dt.date, name: str, key: Callable) -> dict:
+    """point_counts of every group at once: group → counts, at the end of ``day``.
+
+    ``key(point)`` is the point's group; ``name`` names the grouping for the
+    dataset's memo. A group without points is not in the result (see ``empty``).
+    """
+    layers, layer_of = _layers(ds)
+    groups, group_of = _groups(ds, name, key)
+    names, level_of = _levels(ds, day)
+    if names != list(risk.LEVEL_ORDER):  # a level point_counts has no column for
+        raise KeyError(names[len(risk.LEVEL_ORDER)])
+    nl, nv = len(layers), len(names)
+    flat = (group_of * nl + layer_of) * nv + level_of
+    table = np.bincount(flat, minlength=len(groups) * nl * nv).reshape(len(groups), nl, nv)
+    base = len(ds.rules.layers)
+    out = {}
+    for group, counts in zip(groups, table.tolist(), strict=True):
+        row, total = {}, 0
+        for i, (layer, per_level) in enumerate(zip(layers, counts, strict=True)):
+            n = sum(per_level)
+            if i < base or n:  # other layers only where a point has them (point_counts)
+                row[layer] = {**dict(zip(risk.LEVEL_ORDER, per_level, strict=True)),
+                              "total": n}
+                total += n
+        row["total"] = total
+        out[group] = row
+    return out
+
+
+def empty(ds) -> dict:
+    """point_counts of no points."""
+    return point_counts([], {}, ds.rules.layers)

@@ -1,0 +1,280 @@
+"""The leaders' reports: reads the rows once, then groups them by area, industry and month.
+
+``load`` is the one query layer (territory, points, hazards with their event
+logs: geoapp.store.reads.report_data); the other functions are pure over its ``Dataset`` and return plain
+dicts for the pages, the JSON API, the bulletin workbook and the CLI. The
+hazard figures are geoapp.domain.figures (history) and geoapp.domain.ranks (tie rule)
+over geoapp.domain.workflow (overdue, rate, stock/increment); the four-colour
+levels of points and cells on a past day are the risk engine's
+(geoapp.domain.risk) over that history (geoapp.reports.pastlevels). Each state, snapshot
+and level on a day is computed once per dataset (``Dataset.memo``).
+
+A hazard's area is its point's cell (then village, town); hazards at points
+outside every cell are counted in the territory's totals and shown as their
+own row, never dropped. Its industry is the GB/T 4754 division of its
+point's code, or of the enterprise the point belongs to (``enterprise_uscc``
+of confined spaces and major hazard installations); idle premises and the
+like are 未分类.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import numpy as np
+
+from geoapp.domain import figures, ranks, workflow
+from geoapp.domain.divisions import division_label
+from geoapp.domain.timeline import CLOSED, NOT_FOUND
+from geoapp.reports.groupfigures import grouped_figures
+from geoapp.reports.pastlevels import cell_levels, point_counts, point_levels, point_tables
+from geoapp.reports.pastlevels import empty as empty_counts
+from geoapp.store.reads.report_data import Dataset, Places, load, load_hazards, load_places
+
+__all__ = ["Dataset", "Places", "load", "load_places", "load_hazards", "areas", "industries",
+           "areas_total", "ranking", "trend", "overdue_list", "bulletin", "find_village",
+           "village_key", "cell_levels", "point_levels", "point_counts"]
+
+OUTSIDE = "网格外"  # the row of hazards at points outside every cell
+
+
+# ---- grouping ------------------------------------------------------------------------
+
+
+def _village_of(ds: Dataset) -> dict[str | None, int | None]:
+    return {code: c["village_id"] for code, c in ds.cells.items()}
+
+
+def _cells_of(ds: Dataset) -> dict[int, list[str]]:
+    """Village id → its cell codes (one pass: counties have 10⁴ cells)."""
+    out = defaultdict(list)
+    for code, c in ds.cells.items():
+        out[c["village_id"]].append(code)
+    return out
+
+
+# ---- areas and industries -----------------------------------------------------------
+
+
+def _figures(ds: Dataset, period: figures.Period, today: dt.date, name: str, key,
+             groups: list) -> dict:
+    """statistics.hazard_figures of the hazards of each group (``key(record)``), at once.
+
+    ``name`` names the grouping: each record's group is found once per dataset.
+    """
+    def compute():
+        index = {group: i for i, group in enumerate(groups)}
+        return np.fromiter((index.get(key(r), -1) for r in ds.records), np.int64,
+                           len(ds.records))
+
+    group = ds.memo(("record_groups", name, tuple(groups)), compute)
+    return dict(zip(groups, grouped_figures(ds.timeline, ds.records, group, len(groups), period,
+                                            today, ds.cutoff), strict=True))
+
+
+def areas(ds: Dataset, period: figures.Period, today: dt.date | None = None) -> dict:
+    """Figures for the territory, each town, each village (and 网格外), each cell."""
+    today = today or ds.today()
+    day = period.as_of(today)
+    village_of = _village_of(ds)
+    vmeta = {v["id"]: v for v in ds.villages}
+    town_names = list(dict.fromkeys(v["town"] for v in ds.villages))
+
+    def town_of(code):
+        return vmeta[village_of[code]]["town"] if code in village_of else None
+
+    fig_cell = _figures(ds, period, today, "cell", lambda r: r.cell_code, list(ds.cells))
+    fig_village = _figures(ds, period, today, "village",
+                           lambda r: village_of.get(r.cell_code),
+                           [v["id"] for v in ds.villages] + [None])
+    fig_town = _figures(ds, period, today, "town", lambda r: town_of(r.cell_code),
+                        town_names)
+    pts_village = point_tables(ds, day, "village", lambda p: village_of.get(p.cell_code))
+    pts_cell = point_tables(ds, day, "cell", lambda p: p.cell_code)
+    pts_town = point_tables(ds, day, "town", lambda p: town_of(p.cell_code))
+    none = empty_counts(ds)
+    levels = cell_levels(ds, day)
+    cells_of = _cells_of(ds)
+    villages = []
+    for v in ds.villages:
+        codes = cells_of[v["id"]]
+        villages.append({"code": v["code"], "name": v["name"], "town": v["town"], "id": v["id"],
+                         "cells": len(codes), "red_cells": sum(levels[c] == "red" for c in codes),
+                         "points": pts_village.get(v["id"], none), "hazards": fig_village[v["id"]]})
+    outside = {"code": None, "name": OUTSIDE, "town": None, "cells": 0, "red_cells": 0,
+               "points": pts_village.get(None, none), "hazards": fig_village[None]}
+    towns = []
+    for town in town_names:
+        ids = {v["id"] for v in ds.villages if v["town"] == town}
+        towns.append({"name": town,
+                      "red_cells": sum(levels[c] == "red" for i in ids for c in cells_of[i]),
+                      "points": pts_town.get(town, none), "hazards": fig_town[town]})
+    # village_id: two villages of one name (in different towns) keep their cells apart
+    cells = [{"code": code, "name": cell["name"], "village": vmeta[cell["village_id"]]["name"],
+              "village_id": cell["village_id"], "risk_level": levels[code],
+              "points": pts_cell.get(code, none), "hazards": fig_cell[code]}
+             for code, cell in ds.cells.items()]
+    return {"period": period.to_dict(), "as_of": day.isoformat(),
+            "total": areas_total(ds, period, today), "towns": towns, "villages": villages,
+            "outside": outside, "cells": cells}
+
+
+def industries(ds: Dataset, period: figures.Period, today: dt.date | None = None) -> dict:
+    """Figures per GB/T 4754 division (those with points or hazards), 未分类 last."""
+    today = today or ds.today()
+    day = period.as_of(today)
+    pts = point_tables(ds, day, "division", lambda p: p.division)
+    divisions = sorted({r.division for r in ds.records} | set(pts), key=lambda d: (d == "", d))
+    by_division = _figures(ds, period, today, "division", lambda r: r.division, divisions)
+    none = empty_counts(ds)
+    rows = [{"division": d, "name": division_label(d), "points": pts.get(d, none),
+             "hazards": by_division[d]}
+            for d in divisions]
+    return {"period": period.to_dict(), "as_of": day.isoformat(), "industries": rows}
+
+
+def areas_total(ds: Dataset, period: figures.Period, today: dt.date) -> dict:
+    """The territory's figures alone (hazards and points)."""
+    day = period.as_of(today)
+    points = point_tables(ds, day, "all", lambda p: None).get(None, empty_counts(ds))
+    return {"name": "合计",
+            "red_cells": sum(lv == "red" for lv in cell_levels(ds, day).values()),
+            "points": points,
+            "hazards": _figures(ds, period, today, "all", lambda r: None, [None])[None]}
+
+
+# ---- ranking and trend --------------------------------------------------------------
+
+
+def _rank_rows(ds: Dataset, month: figures.Period, today: dt.date, village: dict | None) -> list:
+    day = month.as_of(today)
+    levels = cell_levels(ds, day)
+    items = ds.snapshot(day)
+    village_of, cells_of = _village_of(ds), _cells_of(ds)
+    groups = defaultdict(list)
+    for r in ds.records:
+        key = r.cell_code if village else village_of.get(r.cell_code)
+        groups[key].append(r)
+    if village:
+        units = [{"code": code, "name": c["name"], "red_cells": int(levels[code] == "red"),
+                  "risk_level": levels[code]}
+                 for code, c in ((k, ds.cells[k]) for k in cells_of[village["id"]])]
+    else:
+        units = [{"code": v["code"], "name": v["name"], "town": v["town"], "id": v["id"],
+                  "red_cells": sum(levels[c] == "red" for c in cells_of[v["id"]])}
+                 for v in ds.villages]
+    rows = []
+    for unit in units:
+        snap = figures.snapshot(groups[unit["code"] if village else unit["id"]], day, items)
+        roll = workflow.rollup(snap, day, ds.cutoff)
+        rows.append({**unit, "total": roll["total"], "closed_total": roll["closed"],
+                     "open": roll["open"], "overdue": roll["overdue"],
+                     "major_open": roll["major_open"],
+                     "rectification_rate": roll["rectification_rate"]})
+    return ranks.rank(rows)
+
+
+def village_key(village: dict) -> str:
+    """What names one village in a URL: its code, or ``id:N`` for one without a code."""
+    return village["code"] or f"id:{village['id']}"
+
+
+def find_village(ds: Dataset, text: str) -> dict | None:
+    """A village by its code, ``id:N`` or a name no other village has (else None).
+
+    Names repeat across towns (东村 in two towns): a shared name finds none,
+    rather than the first, so two villages' figures are never mixed.
+    """
+    for matches in (lambda v: v["code"] == text, lambda v: f"id:{v['id']}" == text,
+                    lambda v: v["name"] == text):
+        found = [v for v in ds.villages if matches(v)]
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None
+
+
+def ranking(ds: Dataset, month: figures.Period, today: dt.date | None = None,
+            village: dict | None = None) -> dict:
+    """Villages (or the cells of ``village``) ranked for a month, with last month's ranks."""
+    today = today or ds.today()
+    previous = figures.previous_month(month)
+    key = "code" if village else "id"
+    rows = ranks.compare(_rank_rows(ds, month, today, village),
+                      _rank_rows(ds, previous, today, village), key=key)
+    return {"month": month.month, "previous_month": previous.month,
+            "as_of": month.as_of(today).isoformat(), "unit": "cell" if village else "village",
+            "village": village["name"] if village else None, "tie_rule": ranks.TIE_RULE,
+            "rows": rows}
+
+
+def trend(ds: Dataset, month: figures.Period, today: dt.date | None = None, count: int = 12) -> dict:
+    """Open and overdue major hazards (and all open) at the end of each of ``count`` months."""
+    today = today or ds.today()
+    out = {"months": [], "major_open": [], "major_overdue": [], "open": []}
+    timeline = ds.timeline
+    major = ds.memo("major", lambda: np.array([r.level == "major" for r in ds.records], bool))
+    for m in figures.months_ending(month, count):
+        day = m.as_of(today)
+        codes = timeline.codes(day)
+        open_ = (codes != NOT_FOUND) & (codes != CLOSED)
+        out["months"].append(m.month)
+        out["major_open"].append(int((open_ & major).sum()))
+        out["major_overdue"].append(int((timeline.overdue(day) & major).sum()))
+        out["open"].append(int(open_.sum()))
+    return out
+
+
+def overdue_list(ds: Dataset, day: dt.date) -> list[dict]:
+    """Hazards overdue at the end of ``day``, longest overdue first, with the people on them."""
+    vnames = {v["id"]: v for v in ds.villages}
+    out = []
+    states = ds.states(day)
+    for i in np.flatnonzero(ds.timeline.overdue(day)).tolist():
+        r = ds.records[i]
+        state = states[r.id]
+        cell = ds.cells.get(r.cell_code)
+        village = vnames[cell["village_id"]] if cell else None
+        out.append({
+            **r.info, "level": r.level, "source": r.source, "state": state,
+            "found_on": r.found_on.isoformat(), "deadline": r.deadline.isoformat(),
+            "days_overdue": (day - r.deadline).days, "listed": r.listed,
+            "cell_code": r.cell_code, "cell": cell["name"] if cell else OUTSIDE,
+            "village": village["name"] if village else OUTSIDE,
+            "members": "、".join(m.get("name", "") for m in cell["members"]) if cell else "",
+            "supervisor": cell["supervisor"] if cell else None,
+        })
+    return sorted(out, key=lambda h: (-h["days_overdue"], h["code"]))
+
+
+def bulletin(ds: Dataset, month: figures.Period, today: dt.date | None = None) -> dict:
+    """The monthly bulletin (月通报): totals this and last month, ranking, overdue, industries."""
+    today = today or ds.today()
+    previous = figures.previous_month(month)
+    inds = industries(ds, month, today)["industries"]
+    day = month.as_of(today)
+    per_division = defaultdict(list)
+    states = ds.states(day)
+    for r in ds.records:
+        state = states[r.id]
+        closed_day = figures.close_day_in(r, month)
+        if state not in (None, "closed") or closed_day is not None:
+            per_division[r.division].append(
+                {**r.info, "level": r.level, "source": r.source, "state": state,
+                 "found_on": r.found_on.isoformat(), "deadline": r.deadline.isoformat(),
+                 "closed_in_month": closed_day.isoformat() if closed_day else None,
+                 "overdue": workflow.is_overdue(state, r.deadline, day)})
+    for row in inds:
+        row["hazard_list"] = per_division[row["division"]]
+    return {
+        "place": "、".join(dict.fromkeys(v["town"] for v in ds.villages)),
+        "month": month.month, "previous_month": previous.month, "as_of": day.isoformat(),
+        "timezone": ds.tz, "stock_cutoff": ds.cutoff.isoformat(),
+        "total": areas_total(ds, month, today),
+        "previous_total": areas_total(ds, previous, today),
+        "ranking": ranking(ds, month, today),
+        "overdue": overdue_list(ds, day),
+        "industries": inds,
+        "trend": trend(ds, month, today),
+    }
+

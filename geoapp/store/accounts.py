@@ -1,0 +1,184 @@
+"""Accounts: users, roles, passwords and who may change which cell (no Flask here).
+
+Four roles: ``leader`` and ``planner`` read; ``grid``
+members change hazards in the cells they work (``user_cell``); ``admin``
+changes anything. Passwords are stored as argon2id hashes (argon2-cffi's
+defaults, RFC 9106) and rehashed at log-in when those parameters change.
+The web side (sessions, CSRF, rate limits) is geoapp.web.auth.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from geoapp.store.models import ROLES, Cell, User, UserCell
+
+__all__ = ["ROLES", "AccountError", "authenticate", "can_write_cell", "create_user",
+           "end_sessions", "hash_password", "set_active", "set_cells", "set_password"]
+
+ROLE_LABELS = {"leader": "领导", "grid": "网格员", "planner": "规划审批", "admin": "管理员"}
+MIN_PASSWORD = 8
+# letters (any script, so 张三 is a valid name), digits and . _ @ -
+_USERNAME = re.compile(r"[\w.@-]{1,64}")
+
+_hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """A username, role, cell or password that cannot be used; the message says why."""
+
+
+def hash_password(password: str) -> str:
+    """An argon2id PHC string for ``password``.
+
+    Examples
+    --------
+    >>> hash_password("correct horse").startswith("$argon2id$")
+    True
+    """
+    return _hasher.hash(password)
+
+
+def check_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("no such user")
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, else None.
+
+    An unknown name costs one hash verification too, so response times do
+    not tell which names exist. A hash made with older parameters is
+    replaced (the caller commits).
+    """
+    user = find_user(session, username)
+    if user is None:
+        check_password(_dummy_hash(), password)
+        return None
+    if not check_password(user.password_hash, password) or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(sa.select(User).where(User.username == (username or "").strip()))
+
+
+def any_user(session: Session) -> bool:
+    """True once any account exists (then every read needs a log-in)."""
+    return session.scalar(sa.select(User.id).limit(1)) is not None
+
+
+def can_write_cell(user, cell_code: str | None) -> bool:
+    """May ``user`` change hazards in the cell ``cell_code`` (None: outside every cell)?
+
+    Admin: any, including points outside every cell; grid: only their own
+    cells; leader and planner: none; nobody logged in: none.
+
+    Examples
+    --------
+    >>> grid = User(username="g", role="grid", active=True, cell_links=[UserCell(cell_code="A")])
+    >>> can_write_cell(grid, "A"), can_write_cell(grid, "B"), can_write_cell(grid, None)
+    (True, False, False)
+    >>> can_write_cell(User(role="admin", active=True), None)
+    True
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.role == "admin":
+        return True
+    return user.role == "grid" and cell_code is not None and cell_code in user.cell_codes
+
+
+def validate_password(password: str) -> None:
+    if not password or len(password) < MIN_PASSWORD:
+        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+
+
+def missing_cells(session: Session, codes: Iterable[str]) -> list[str]:
+    codes = list(dict.fromkeys(codes))
+    found = set(session.scalars(sa.select(Cell.code).where(Cell.code.in_(codes))))
+    return [c for c in codes if c not in found]
+
+
+def create_user(session: Session, username: str, role: str, password: str,
+                cells: Iterable[str] = (), display_name: str | None = None) -> User:
+    """Add an account; raises AccountError naming what is wrong, and adds nothing then.
+
+    A grid member needs at least one cell and every cell must exist; other
+    roles take no cells. The password needs ``MIN_PASSWORD`` characters.
+    """
+    username = (username or "").strip()
+    if not _USERNAME.fullmatch(username):
+        raise AccountError(f"username {username!r}: use 1–64 letters, digits, '.', '_', '@' "
+                           "or '-'")
+    if role not in ROLES:
+        raise AccountError(f"role {role!r}: must be one of {', '.join(ROLES)}")
+    cells = list(dict.fromkeys(cells))
+    if role == "grid" and not cells:
+        raise AccountError("a grid member needs at least one cell (--cell CODE)")
+    if role != "grid" and cells:
+        raise AccountError(f"only grid members work cells; role {role!r} takes no --cell")
+    unknown = missing_cells(session, cells)
+    if unknown:
+        raise AccountError(f"no cell with code {', '.join(map(repr, unknown))}")
+    taken = session.scalar(sa.select(User.username).where(
+        sa.func.lower(User.username) == username.lower()))
+    if taken is not None:  # "Zhang" beside "zhang" would only confuse
+        raise AccountError(f"user {taken!r} already exists")
+    validate_password(password)
+    user = User(username=username, role=role, display_name=display_name,
+                password_hash=hash_password(password), active=True)
+    set_cells(user, cells)
+    session.add(user)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace the password; this ends the user's open sessions (see User.get_id)."""
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate or activate; either ends every session opened before.
+
+    Without the bump, a cookie kept from before a deactivation would work
+    again once the account is activated.
+    """
+    user.active = active
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` (the caller commits): all devices, not only one.
+
+    Done in SQL (generation + 1), so two log-outs at once both count. An
+    account not yet stored has no sessions (and no row the SQL could read).
+    """
+    if sa.inspect(user).has_identity:
+        user.session_generation = User.session_generation + 1
+
+
+def set_cells(user: User, cells: Iterable[str]) -> None:
+    """Make ``cells`` the cells ``user`` works (links that stay are kept as they are)."""
+    wanted = list(dict.fromkeys(cells))
+    kept = [link for link in user.cell_links if link.cell_code in wanted]
+    have = {link.cell_code for link in kept}
+    user.cell_links = kept + [UserCell(cell_code=c) for c in wanted if c not in have]

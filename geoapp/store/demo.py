@@ -1,0 +1,90 @@
+"""The bundled synthetic demo: data/demo.toml's files into an empty database; its accounts."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from geoapp.domain.layers import Rules
+from geoapp.resources import bundled
+from geoapp.store import importer, migrate
+from geoapp.store.database import Database
+from geoapp.store.models import Cell
+
+
+def load_demo(database: Database, rules: Rules, data_dir: Path | None = None, echo=print) -> bool:
+    """Load the demo files in manifest order unless the database already has cells.
+
+    Returns True when data was loaded.
+    """
+    migrate.upgrade(database)
+    with database.sessions() as s:
+        if s.scalar(sa.select(sa.func.count()).select_from(Cell)):
+            return False
+    data_dir = Path(data_dir or bundled("data"))
+    with (data_dir / "demo.toml").open("rb") as fh:
+        manifest = tomllib.load(fh)
+    for entry in manifest["files"]:
+        path = data_dir / entry["path"]
+        kind = entry["kind"]
+        if kind == "cells":
+            result = importer.import_cells(database, rules, path, entry.get("crs"))
+        elif kind == "zones":
+            result = importer.import_zones(database, rules, path, entry.get("crs"))
+        elif kind == "points":
+            result = importer.import_points(database, rules, path, entry["layer"],
+                                            entry.get("crs", "wgs84"))
+        elif kind == "hazards":
+            result = importer.import_hazards(database, rules, path, actor="演示数据")
+        else:
+            raise ValueError(f"{data_dir / 'demo.toml'}: unknown kind {kind!r}")
+        echo(str(result))
+    _check_catalogues(database, rules, echo)
+    return True
+
+
+def _check_catalogues(database: Database, rules: Rules, echo) -> None:
+    """The bundled admission catalogues must name the demo's zones (raises CatalogueError)."""
+    from geoapp.domain.catalogue import check_zones, load_admission
+    from geoapp.store.models import Zone
+
+    folder = rules.folder / "admission"
+    if not folder.is_dir():
+        return
+    admission = load_admission(folder)
+    with database.sessions() as s:
+        check_zones(admission, s.scalars(sa.select(Zone.code)).all())
+    echo(f"准入目录：{len(admission.catalogues)} 个（{folder}）")
+
+
+# The demo's accounts (README "Two commands"): one per role, the grid member on two demo cells.
+DEMO_ACCOUNTS = {
+    "leader": ("leader", "领导（演示）", ()),
+    "grid": ("grid", "网格员（演示）", ("SF-05-01", "SF-06-02")),
+    "planner": ("planner", "规划审批（演示）", ()),
+    "admin": ("admin", "管理员（演示）", ()),
+}
+
+
+def ensure_demo_accounts(database: Database, password: str) -> list[str]:
+    """Create the demo accounts, or reset them: role, cells, active, and ``password``.
+
+    Running it again is safe; it is how a forgotten demo password is replaced.
+    Returns the usernames.
+    """
+    from geoapp.store import accounts
+    from geoapp.store.models import User
+
+    migrate.upgrade(database)
+    with database.transaction() as s:
+        for username, (role, display_name, cells) in DEMO_ACCOUNTS.items():
+            user = accounts.find_user(s, username)
+            if user is None:
+                user = User(username=username)
+                s.add(user)
+            user.role, user.display_name, user.active = role, display_name, True
+            accounts.set_password(user, password)
+            accounts.set_cells(user, cells)
+    return list(DEMO_ACCOUNTS)

@@ -1,0 +1,384 @@
+"""Import: validate a whole file, then write it in one transaction.
+
+``import_cells``, ``import_zones``, ``import_points`` and ``import_hazards``
+share the same shape: read and check every row (geoapp.ingest.ledger,
+geoapp.ingest.boundaries), raise ``ImportRejected`` listing every problem if there is
+any, otherwise open one transaction, write, recompute what the change
+touches (geoapp.store.assignment), and commit. A failure anywhere rolls it all
+back, so the database is either updated completely or not at all.
+
+Boundary files replace the whole set of cells (or zones); point and hazard
+ledgers are merged by their stable key, so re-importing a corrected ledger
+updates rows instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+import sqlalchemy as sa
+
+from geoapp.domain import crs as crs_mod
+from geoapp.domain import hazarddates, major_hazard, workflow
+from geoapp.domain.layers import Rules, TableFile
+from geoapp.ingest.boundaries import read_boundaries
+from geoapp.ingest.ledger import (
+    CHINA_LAT,
+    CHINA_LON,
+    ImportRejected,
+    Problem,
+    coordinate_columns,
+    parse_coordinates,
+    parse_records,
+    read_table,
+)
+from geoapp.store import assignment, hazardcodes, hazards, pausepoints
+from geoapp.store.database import Database
+from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone, bump_data_version
+
+
+@dataclass
+class ImportSummary:
+    kind: str
+    path: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    outside: int = 0
+    reassigned: int = 0  # points whose cell and zones were recomputed
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = (f"{self.path}: {self.kind} 新增 {self.created}，更新 {self.updated}，"
+                f"未变 {self.unchanged}")
+        if self.outside:
+            text += f"；{self.outside} 个点位不在任何网格内（已保留并标记）"
+        return "\n".join([text, *(f"  {n}" for n in self.notes)])
+
+
+_SPLIT_NAMES = re.compile(r"[、,，;；/\s]+")
+
+
+# ---------------------------------------------------------------- boundaries
+
+class DeletionNotConfirmed(ImportRejected):
+    """A boundary import would delete cells (or zones) and was not told it may.
+
+    ``codes`` lists them all, for a page that asks before importing again with
+    ``allow_delete=True``.
+    """
+
+    def __init__(self, path, kind: str, codes: list[str]):
+        self.codes = codes
+        shown = "、".join(codes[:10]) + (f" 等 {len(codes)} 个" if len(codes) > 10 else "")
+        why = (f"导入将删除 {len(codes)} 个{kind}（文件中没有：{shown}）；边界文件替换全部{kind}，"
+               f"确认删除请加 --replace（管理页面：确认删除）")
+        super().__init__(path, [Problem(None, None, why)])
+
+
+def import_cells(db: Database, rules: Rules, path, crs: str | None = None,
+                 layer: str | None = None, allow_delete: bool = False) -> ImportSummary:
+    """Replace all grid cells with those of a boundary file; reassign every point.
+
+    Cells missing from the file are deleted only with ``allow_delete``; else
+    DeletionNotConfirmed names them and nothing is written. ``layer`` names
+    the layer of a GeoPackage holding several.
+    """
+    frame, notes = read_boundaries(path, rules.tables["cell"], crs, layer)
+    summary = ImportSummary("网格", str(path), notes=notes)
+    with db.transaction() as s:
+        bump_data_version(s)  # every import: the map's cache sees in-place corrections
+        towns = {t.name: t for t in s.scalars(sa.select(Town))}
+        villages = {(v.town.name, v.name): v for v in s.scalars(sa.select(Village))}
+        rows = []
+        for rec, geom in zip(frame.to_dict("records"), frame.geometry, strict=True):
+            town = towns.get(rec["town"])
+            if town is None:
+                town = towns[rec["town"]] = Town(name=rec["town"])
+            village = villages.get((rec["town"], rec["village"]))
+            if village is None:
+                village = villages[rec["town"], rec["village"]] = Village(
+                    town=town, name=rec["village"])
+            if rec.get("village_code"):
+                village.code = rec["village_code"]
+            rows.append((rec["code"], dict(
+                name=rec["name"], village=village, geom=geom,
+                members=_members(rec.get("members"), rec.get("member_phones")),
+                supervising_unit=rec.get("supervising_unit"), supervisor=rec.get("supervisor"),
+            )))
+        _replace_all(s, rules, Cell, rows, summary, allow_delete)
+    return summary
+
+
+def import_zones(db: Database, rules: Rules, path, crs: str | None = None,
+                 check_codes=None, layer: str | None = None,
+                 allow_delete: bool = False) -> ImportSummary:
+    """Replace all functional zones with those of a boundary file; reassign every point.
+
+    ``layer`` and ``allow_delete`` as for ``import_cells``.
+
+    ``check_codes(codes)``, when given, vets the new zone codes before anything is
+    written (the admission catalogues must still name existing zones: see
+    ``geoapp.domain.catalogue.check_zones``); a ValueError from it rejects the file.
+    """
+    frame, notes = read_boundaries(path, rules.tables["zone"], crs, layer)
+    if check_codes is not None:
+        try:
+            check_codes([str(code) for code in frame["code"]])
+        except ValueError as exc:
+            raise ImportRejected(path, [Problem(None, "功能区编码", str(exc))]) from exc
+    summary = ImportSummary("功能区", str(path), notes=notes)
+    with db.transaction() as s:
+        bump_data_version(s)  # every import: the map's cache sees in-place corrections
+        rows = [(rec["code"], dict(name=rec["name"], kind=rec["kind"],
+                                   park_score=rec.get("park_score"), geom=geom))
+                for rec, geom in zip(frame.to_dict("records"), frame.geometry, strict=True)]
+        _replace_all(s, rules, Zone, rows, summary, allow_delete)
+    return summary
+
+
+def _replace_all(s, rules: Rules, model, rows: list[tuple[str, dict]],
+                 summary: ImportSummary, allow_delete: bool) -> None:
+    """Make the stored cells (or zones) exactly ``rows``, matched by code; reassign all points."""
+    old = {row.code: row for row in s.scalars(sa.select(model))}
+    gone = sorted(set(old) - {code for code, _ in rows})
+    if gone and not allow_delete:  # raised in the transaction: it rolls back
+        raise DeletionNotConfirmed(summary.path, summary.kind, gone)
+    for code, values in rows:
+        row = old.pop(code, None)
+        if row is None:
+            s.add(model(code=code, **values))
+            summary.created += 1
+            continue
+        changed = not shapely.equals_exact(row.geom, values["geom"], tolerance=0) or any(
+            getattr(row, k) != v for k, v in values.items() if k != "geom")
+        for k, v in values.items():
+            setattr(row, k, v)
+        summary.updated += changed
+        summary.unchanged += not changed
+    for code, row in old.items():
+        s.delete(row)
+        summary.notes.append(f"删除了文件中没有的{summary.kind} {code}")
+    s.flush()
+    summary.reassigned = assignment.reassign(s)
+    assignment.refresh_area_levels(s, rules)
+    summary.outside = s.scalar(sa.select(sa.func.count()).where(Point.outside))
+
+
+def _members(names: str | None, phones: str | None) -> list[dict]:
+    names_l = [n for n in _SPLIT_NAMES.split(names or "") if n]
+    phones_l = [p for p in _SPLIT_NAMES.split(phones or "") if p]
+    return [{"name": n, "phone": phones_l[i] if i < len(phones_l) else None}
+            for i, n in enumerate(names_l)]
+
+
+# -------------------------------------------------------------------- points
+
+def import_points(db: Database, rules: Rules, path, layer: str,
+                  crs: str = "wgs84") -> ImportSummary:
+    """Merge a point ledger into a layer by stable key; assign only new or moved points."""
+    spec = rules.layers.get(layer)
+    if spec is None:
+        raise ImportRejected(path, [Problem(None, "--layer", f"未知图层 {layer!r}"
+                                            f"（可用：{', '.join(rules.layers)}）")])
+    try:
+        chosen = crs_mod.parse_crs(crs)
+    except ValueError as exc:
+        raise ImportRejected(path, [Problem(None, "--crs", str(exc))]) from None
+    frame = read_table(path)
+    records, problems = parse_records(frame, spec)
+    coords, coord_problems = parse_coordinates(frame, crs_mod.is_lonlat(chosen))
+    problems += coord_problems
+    if records and coords and not coord_problems:
+        problems += _convert_coordinates(records, coords, chosen, frame)
+    for rec in records:
+        problems += _derived_fields(rec, spec, rules)
+    if problems:
+        raise ImportRejected(path, sorted(problems, key=lambda p: (p.row or 0)))
+
+    summary = ImportSummary(spec.label, str(path), notes=[f"坐标系：{chosen.label}"])
+    with db.transaction() as s:
+        bump_data_version(s)  # every import: the map's cache sees in-place corrections
+        existing = {p.key: p for p in s.scalars(sa.select(Point).where(Point.layer == layer))}
+        moved, changed = [], []
+        new_points = []
+        for rec in records:
+            attrs = {f.name: rec[f.name] for f in spec.fields if f.name != "name"}
+            attrs.update(rec.get("_derived", {}))
+            geom = shapely.Point(rec["_lon"], rec["_lat"])
+            point = existing.get(rec["_key"])
+            if point is None:
+                point = Point(layer=layer, key=rec["_key"], name=rec["name"], geom=geom,
+                              attrs=attrs, industry=attrs.get("industry"),
+                              source_crs=chosen.code)
+                s.add(point)
+                new_points.append(point)
+                summary.created += 1
+                continue
+            is_moved = not shapely.equals_exact(point.geom, geom, tolerance=1e-9)
+            is_changed = point.attrs != attrs or point.name != rec["name"]
+            if is_moved:
+                point.geom = geom
+                point.source_crs = chosen.code
+                moved.append(point)
+            if is_changed:
+                point.attrs, point.name = attrs, rec["name"]
+                point.industry = attrs.get("industry")
+                changed.append(point)
+            summary.updated += is_moved or is_changed
+            summary.unchanged += not (is_moved or is_changed)
+        s.flush()
+        summary.reassigned = assignment.reassign(s, [p.id for p in new_points + moved])
+        assignment.refresh_levels(s, rules, [p.id for p in new_points + changed])
+        summary.outside = s.scalar(sa.select(sa.func.count()).where(
+            Point.layer == layer, Point.outside))
+        pausepoints.reach("import-points-before-commit")  # every row written, not committed
+    return summary
+
+
+def _convert_coordinates(records, coords, chosen, frame) -> list[Problem]:
+    """Put WGS84 lon/lat on each record; problems for points that land outside China."""
+    xy = np.array(coords, dtype=float)
+    lon, lat = crs_mod.to_wgs84_xy(xy[:, 0], xy[:, 1], chosen)
+    lon_col, lat_col = coordinate_columns(list(frame.columns))
+    problems = []
+    for rec, x, y in zip(records, lon, lat, strict=True):
+        if not (CHINA_LON[0] <= x <= CHINA_LON[1] and CHINA_LAT[0] <= y <= CHINA_LAT[1]):
+            problems.append(Problem(rec["_row"], f"{lon_col}/{lat_col}",
+                                    f"按 {chosen.label} 换算后 ({x:.6f}, {y:.6f}) 不在中国范围内"))
+        rec["_lon"], rec["_lat"] = round(float(x), 7), round(float(y), 7)
+    return problems
+
+
+def _derived_fields(rec: dict, spec: TableFile, rules: Rules) -> list[Problem]:
+    """Values computed from others on import: a major hazard's S, R and grade.
+
+    A layer with a ``substances`` field must also declare ``people_500m``,
+    ``r_value`` and ``grade`` (see layers/major_hazard.toml).
+    """
+    sub_fields = [f for f in spec.fields if f.type == "substances"]
+    if not sub_fields:
+        return []
+    f = sub_fields[0]
+    label = {x.name: x.label for x in spec.fields}
+    row = rec["_row"]
+    text = rec.get(f.name)
+    if text:
+        if rec.get("people_500m") is None:
+            return [Problem(row, label["people_500m"], "给出危险物质时须填写500米内人数（用于 α）")]
+        try:
+            parsed = major_hazard.parse_substances(text)
+            result = major_hazard.assess(parsed, rec["people_500m"], rules.substances)
+        except ValueError as exc:
+            return [Problem(row, f.label, str(exc))]
+        if not result.is_major:
+            return [Problem(row, f.label, f"S = Σq/Q = {result.s:.3f} < 1，不构成重大危险源"
+                                          "（GB 18218-2018 4.2）")]
+        if rec.get("grade") and rec["grade"] != result.grade:
+            return [Problem(row, label["grade"], f"填写的等级 {rec['grade']} 与按物质计算的 "
+                                                 f"R = {result.r:.1f}（{result.grade}）不符")]
+        rec["grade"] = result.grade
+        rec["r_value"] = round(result.r, 2)
+        rec["_derived"] = {"s_value": round(result.s, 3), "alpha": result.alpha,
+                           "grade_source": "computed"}
+        return []
+    if rec.get("r_value") is not None:
+        grade = major_hazard.grade_for_r(rec["r_value"])
+        if rec.get("grade") and rec["grade"] != grade:
+            return [Problem(row, label["grade"],
+                            f"填写的等级 {rec['grade']} 与 R 值 {rec['r_value']}（{grade}）不符")]
+        rec["grade"] = grade
+        rec["_derived"] = {"grade_source": "r_value"}
+        return []
+    if not rec.get("grade"):
+        return [Problem(row, None, f"需给出{f.label}、{label['r_value']}或{label['grade']}之一")]
+    rec["_derived"] = {"grade_source": "ledger"}
+    return []
+
+
+# ------------------------------------------------------------------- hazards
+
+_LEVEL = {v: k for k, v in workflow.LEVEL_LABELS.items()}
+_SOURCE = {v: k for k, v in workflow.SOURCE_LABELS.items()}
+_STATE = {v: k for k, v in workflow.STATE_LABELS.items()}
+
+
+def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -> ImportSummary:
+    """Merge a hazard ledger by 隐患编号; every new hazard or state change is an event."""
+    spec = rules.tables["hazard"]
+    frame = read_table(path)
+    records, problems = parse_records(frame, spec)
+    label = {f.name: f.label for f in spec.fields}
+    actor = actor or f"台账导入:{Path(path).name}"
+    today = workflow.today_in(rules.risk.hazards.timezone)
+    with db.sessions() as s:
+        point_ids = {(layer, key): pid for pid, layer, key in
+                     s.execute(sa.select(Point.id, Point.layer, Point.key))}
+    for rec in records:
+        row = rec["_row"]
+        layer = rules.layer_by_label(rec["point_layer"] or "")
+        if layer and rec["point_key"]:
+            rec["_point_id"] = point_ids.get((layer.layer, rec["point_key"]))
+            if rec["_point_id"] is None:
+                problems.append(Problem(row, label["point_key"],
+                                        f"{layer.label}“{rec['point_key']}”不存在（请先导入其台账）"))
+        found, deadline, closed = (_date(rec, k) for k in ("found_on", "deadline", "closed_on"))
+        problems += [Problem(row, label[field], why)
+                     for field, why in hazarddates.problems(found, deadline, closed, today)]
+        if rec["state"] == "已销号" and closed is None:
+            problems.append(Problem(row, label["closed_on"], "已销号的隐患须填写销号日期"))
+        if rec["state"] and rec["state"] != "已销号" and closed is not None:
+            problems.append(Problem(row, label["closed_on"], "未销号的隐患不应有销号日期"))
+    if problems:
+        raise ImportRejected(path, sorted(problems, key=lambda p: (p.row or 0)))
+
+    summary = ImportSummary("隐患", str(path))
+    now = dt.datetime.now(dt.UTC)
+    touched = set()
+    with db.transaction() as s:
+        bump_data_version(s)  # every import: the map's cache sees in-place corrections
+        hazardcodes.reserve_codes(s, (rec["code"] for rec in records))
+        existing = {h.code: h for h in s.scalars(sa.select(Hazard))}
+        for rec in records:
+            values = dict(
+                point_id=rec["_point_id"], level=_LEVEL[rec["level"]],
+                source=_SOURCE[rec["source"]], description=rec["description"],
+                found_on=_date(rec, "found_on"), deadline=_date(rec, "deadline"),
+                responsible_unit=rec["responsible_unit"],
+                responsible_person=rec["responsible_person"], listed=bool(rec["listed"]),
+                closed_on=_date(rec, "closed_on"),
+            )
+            state = _STATE[rec["state"]]
+            hazard = existing.get(rec["code"])
+            if hazard is None:
+                hazard = Hazard(code=rec["code"], state=state, **values)
+                s.add(hazard)
+                hazards.record(hazard, actor, "import", "台账导入", at=now)
+                summary.created += 1
+                touched.add(values["point_id"])
+                continue
+            old_state, old_point = hazard.state, hazard.point_id
+            changed = any(getattr(hazard, k) != v for k, v in values.items())
+            for k, v in values.items():
+                setattr(hazard, k, v)
+            if state != old_state:
+                hazard.state = state
+                hazards.record(hazard, actor, "import", "台账导入更新状态", at=now,
+                                      from_state=old_state)
+                changed = True
+            summary.updated += changed
+            summary.unchanged += not changed
+            if changed:
+                touched |= {old_point, values["point_id"]}
+        s.flush()
+        assignment.refresh_levels(s, rules, touched)
+    return summary
+
+
+def _date(rec, key) -> dt.date | None:
+    return dt.date.fromisoformat(rec[key]) if rec.get(key) else None

@@ -1,0 +1,245 @@
+"""The stored domain: territory (town → village → cell), zones, points, hazards.
+
+Computed values (a point's cell and zones, every level) are stored on the rows
+and recomputed when inputs change, so reads are attribute queries.
+Point layers share one table: the fields a layer file declares beyond the
+common ones live in ``attrs``, so a fifth layer needs no migration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from geoapp.domain.layers import STORED_LENGTHS as LENGTH
+from geoapp.store.dialect import JSON, Geometry, UTCDateTime, append_only
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Town(Base):
+    __tablename__ = "town"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(LENGTH["cell", "town"]), unique=True)
+
+
+class Village(Base):
+    __tablename__ = "village"
+    __table_args__ = (sa.UniqueConstraint("town_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("town.id"))
+    name: Mapped[str] = mapped_column(sa.String(LENGTH["cell", "village"]))
+    code: Mapped[str | None] = mapped_column(sa.String(LENGTH["cell", "village_code"]))
+    town: Mapped[Town] = relationship()
+
+
+class Cell(Base):
+    """A grid cell (网格): the unit of supervision."""
+
+    __tablename__ = "cell"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(LENGTH["cell", "code"]), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(LENGTH["cell", "name"]))
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"))
+    geom = mapped_column(Geometry("MULTIPOLYGON"), nullable=False)
+    # [{"name": …, "phone": …}]: a cell may have several grid members
+    members: Mapped[list] = mapped_column(JSON, default=list)
+    supervising_unit: Mapped[str | None] = mapped_column(
+        sa.String(LENGTH["cell", "supervising_unit"]))
+    supervisor: Mapped[str | None] = mapped_column(sa.String(LENGTH["cell", "supervisor"]))
+    risk_level: Mapped[str] = mapped_column(sa.String(10), default="blue")
+    village: Mapped[Village] = relationship()
+
+
+class Zone(Base):
+    """A functional zone (功能区) with its own admission catalogue."""
+
+    __tablename__ = "zone"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(LENGTH["zone", "code"]), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(LENGTH["zone", "name"]))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    park_score: Mapped[float | None]
+    geom = mapped_column(Geometry("MULTIPOLYGON"), nullable=False)
+    risk_level: Mapped[str] = mapped_column(sa.String(10), default="blue")
+
+
+class Point(Base):
+    """A point of any layer: enterprise, idle site, confined space, major hazard…"""
+
+    __tablename__ = "point"
+    __table_args__ = (sa.UniqueConstraint("layer", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer: Mapped[str] = mapped_column(sa.String(40), index=True)
+    key: Mapped[str] = mapped_column(sa.String(LENGTH["point", "key"]))  # stable key from the ledger
+    name: Mapped[str] = mapped_column(sa.String(LENGTH["point", "name"]))
+    geom = mapped_column(Geometry("POINT"), nullable=False)
+    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
+    industry: Mapped[str | None] = mapped_column(sa.String(8), index=True)
+    source_crs: Mapped[str] = mapped_column(sa.String(40), default="wgs84")
+    # spatial assignment (geoapp.domain.spatial)
+    cell_code: Mapped[str | None] = mapped_column(sa.String(50), index=True)
+    zone_codes: Mapped[list] = mapped_column(JSON, default=list)
+    outside: Mapped[bool] = mapped_column(default=False)
+    nearest_cell_code: Mapped[str | None] = mapped_column(sa.String(50))
+    distance_m: Mapped[float | None]
+    # risk (geoapp.domain.risk)
+    inherent_level: Mapped[str] = mapped_column(sa.String(10), default="blue")
+    risk_level: Mapped[str] = mapped_column(sa.String(10), default="blue")
+    hazards: Mapped[list[Hazard]] = relationship(back_populates="point")
+
+
+class Hazard(Base):
+    """A hazard (隐患) found at a point, tracked to close-out."""
+
+    __tablename__ = "hazard"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(LENGTH["hazard", "code"]), unique=True)
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("point.id"), index=True)
+    level: Mapped[str] = mapped_column(sa.String(10))  # general | major
+    source: Mapped[str] = mapped_column(sa.String(20))  # self_check | inspection | public_report
+    description: Mapped[str] = mapped_column(sa.Text)
+    found_on: Mapped[dt.date]
+    deadline: Mapped[dt.date]
+    responsible_unit: Mapped[str | None] = mapped_column(
+        sa.String(LENGTH["hazard", "responsible_unit"]))
+    responsible_person: Mapped[str | None] = mapped_column(
+        sa.String(LENGTH["hazard", "responsible_person"]))
+    listed: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(sa.String(24), index=True)
+    closed_on: Mapped[dt.date | None]
+    # optimistic locking: a stale write raises StaleDataError instead of overwriting
+    version: Mapped[int] = mapped_column(default=1)
+    point: Mapped[Point] = relationship(back_populates="hazards")
+    events: Mapped[list[HazardEvent]] = relationship(
+        back_populates="hazard", order_by="HazardEvent.id"
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HazardEvent(Base):
+    """One change of a hazard: append-only (see geoapp.domain.workflow)."""
+
+    __tablename__ = "hazard_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(sa.ForeignKey("hazard.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    action: Mapped[str] = mapped_column(sa.String(20))
+    from_state: Mapped[str | None] = mapped_column(sa.String(24))
+    to_state: Mapped[str] = mapped_column(sa.String(24))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    hazard: Mapped[Hazard] = relationship(back_populates="events")
+
+
+append_only(HazardEvent.__table__)
+
+
+@sa.event.listens_for(HazardEvent, "before_update")
+@sa.event.listens_for(HazardEvent, "before_delete")
+def _history_is_append_only(_mapper, _conn, target):
+    # a hazard's history is evidence: it is never rewritten
+    raise PermissionError(f"hazard event {target.id} is history and cannot be changed")
+
+
+class HazardCodeCounter(Base):
+    """The last sequence number handed out per day for hazard codes (YH20260415-001).
+
+    Taking a number is one upsert of this row (``dialect.take_number``), which
+    locks the row until the taker commits: concurrent writers queue instead of
+    colliding on the same code.
+    """
+
+    __tablename__ = "hazard_code_counter"
+    day: Mapped[str] = mapped_column(sa.String(8), primary_key=True)  # yyyymmdd
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class DataVersion(Base):
+    """One row counting the imports: the map's cache sees in-place corrections by it.
+
+    Row counts and highest ids (``mapqueries.data_fingerprint``) show rows added or
+    removed; an import that corrects rows in place (a moved point, a redrawn
+    cell) changes neither, so every import also bumps this counter.
+    """
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
+def bump_data_version(session) -> None:
+    """Count one more import (in the importer's transaction)."""
+    done = session.execute(sa.update(DataVersion).where(DataVersion.id == 1)
+                           .values(version=DataVersion.version + 1))
+    if done.rowcount == 0:  # a database made by create_all has no row yet
+        session.add(DataVersion(id=1, version=1))
+
+
+# ---------------------------------------------------------------- accounts (geoapp.store.accounts)
+
+ROLES = ("leader", "grid", "planner", "admin")
+
+
+class User(Base):
+    """An account with one role; a grid member works the cells listed in ``user_cell``.
+
+    Flask-Login needs ``is_authenticated``, ``is_active``, ``is_anonymous`` and
+    ``get_id``; they are plain attributes here, so the model does not import Flask.
+    """
+
+    # "user" is a reserved word in PostgreSQL
+    __tablename__ = "app_user"
+    __table_args__ = (
+        sa.CheckConstraint(f"role IN ({', '.join(map(repr, ROLES))})", name="ck_app_user_role"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))  # argon2id, PHC string
+    role: Mapped[str] = mapped_column(sa.String(10))
+    display_name: Mapped[str | None] = mapped_column(sa.String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    # part of every session's id (get_id): raising it ends all of the account's sessions
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=lambda: dt.datetime.now(dt.UTC))
+    cell_links: Mapped[list[UserCell]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserCell.cell_code")
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def cell_codes(self) -> list[str]:
+        return [link.cell_code for link in self.cell_links]
+
+    def get_id(self) -> str:
+        """The session's user id: id, session generation and a fingerprint of the password hash.
+
+        Log-out, deactivation, activation and a password change raise the
+        generation (geoapp.store.accounts.end_sessions); a changed hash changes the
+        fingerprint. Either makes every session opened before unequal to this
+        id, so it ends for good on the server (Flask-Login "alternative
+        tokens"), even for a copy of the old cookie.
+        """
+        fingerprint = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        return f"{self.id}:{self.session_generation or 0}:{fingerprint}"
+
+
+class UserCell(Base):
+    """A cell a grid member works, by code: cells are replaced by boundary
+    imports but their codes are stable, so there is no foreign key to ``cell``."""
+
+    __tablename__ = "user_cell"
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    cell_code: Mapped[str] = mapped_column(sa.String(50), primary_key=True, index=True)

@@ -1,0 +1,3 @@
+"""The read sides, one per purpose; the territory joins they share are written once
+in ``territory``.
+"""

@@ -1,0 +1,300 @@
+"""The read side: what the API and pages show, as plain dicts (GeoJSON where spatial).
+
+One place for these queries, shared by every view and by the tests. Levels
+and assignments are stored on the rows, so these are attribute queries plus
+one pass over the hazards for the rectification figures (overdue depends on
+today's date and is never stored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from geoapp.domain import workflow
+from geoapp.domain.layers import Rules
+from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
+
+# Coordinates are WGS84 degrees; 7 decimals is about 1 cm.
+_PRECISION = 7
+
+
+def _geometry(geom) -> dict:
+    import json
+
+    return json.loads(shapely.to_geojson(shapely.set_precision(geom, 10**-_PRECISION)))
+
+
+def _layer_counts(session: Session, rules: Rules) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(rules.layers, 0))
+    for code, layer, n in session.execute(
+        sa.select(Point.cell_code, Point.layer, sa.func.count())
+        .where(Point.cell_code.is_not(None)).group_by(Point.cell_code, Point.layer)
+    ):
+        counts[code][layer] = n
+    return counts
+
+
+def _hazard_rollups(session: Session, rules: Rules, today: dt.date, cell_code=None) -> dict:
+    q = (sa.select(Point.cell_code, Hazard.state, Hazard.level, Hazard.deadline,
+                   Hazard.found_on, Hazard.listed)
+         .join(Point, Hazard.point_id == Point.id).where(Point.cell_code.is_not(None)))
+    if cell_code is not None:
+        q = q.where(Point.cell_code == cell_code)
+    per_cell = defaultdict(list)
+    for row in session.execute(q):
+        per_cell[row.cell_code].append(row)
+    cutoff = rules.risk.hazards.stock_cutoff
+    return {code: workflow.rollup(rows, today, cutoff) for code, rows in per_cell.items()}
+
+
+def _cell_properties(cell, village, town, counts, hazards, rules: Rules, today) -> dict:
+    empty = workflow.rollup([], today, rules.risk.hazards.stock_cutoff)
+    return {
+        "code": cell.code,
+        "name": cell.name,
+        "village": village,
+        "town": town,
+        "risk_level": cell.risk_level,
+        "members": cell.members,
+        "supervising_unit": cell.supervising_unit,
+        "supervisor": cell.supervisor,
+        "counts": counts.get(cell.code, dict.fromkeys(rules.layers, 0)),
+        "hazards": hazards.get(cell.code, empty),
+    }
+
+
+def cells_collection(session: Session, rules: Rules, today: dt.date) -> dict:
+    """Every cell as a GeoJSON Feature with its level, point counts and hazard figures."""
+    counts = _layer_counts(session, rules)
+    hazards = _hazard_rollups(session, rules, today)
+    rows = session.execute(
+        sa.select(Cell, Village.name, Town.name)
+        .join(Village, Cell.village_id == Village.id).join(Town, Village.town_id == Town.id)
+        .order_by(Cell.code)
+    ).all()
+    features = [
+        {"type": "Feature", "id": cell.code, "geometry": _geometry(cell.geom),
+         "properties": _cell_properties(cell, v, t, counts, hazards, rules, today)}
+        for cell, v, t in rows
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def point_properties(point: Point, rules: Rules, today: dt.date) -> dict:
+    layer = rules.layers.get(point.layer)
+    return {
+        "id": point.id,
+        "layer": point.layer,
+        "layer_label": layer.label if layer else point.layer,
+        "key": point.key,
+        "name": point.name,
+        "attrs": point.attrs,
+        "cell_code": point.cell_code,
+        "zone_codes": point.zone_codes,
+        "outside": point.outside,
+        "nearest_cell_code": point.nearest_cell_code,
+        "distance_m": point.distance_m,
+        "inherent_level": point.inherent_level,
+        "risk_level": point.risk_level,
+        "source_crs": point.source_crs,
+    }
+
+
+def hazard_dict(h: Hazard, today: dt.date, events: bool = False) -> dict:
+    out = {
+        "id": h.id,
+        "code": h.code,
+        "point_id": h.point_id,
+        "level": h.level,
+        "level_label": workflow.LEVEL_LABELS[h.level],
+        "source": h.source,
+        "source_label": workflow.SOURCE_LABELS[h.source],
+        "description": h.description,
+        "found_on": h.found_on.isoformat(),
+        "deadline": h.deadline.isoformat(),
+        "responsible_unit": h.responsible_unit,
+        "responsible_person": h.responsible_person,
+        "listed": h.listed,
+        "state": h.state,
+        "state_label": workflow.STATE_LABELS[h.state],
+        "closed_on": h.closed_on.isoformat() if h.closed_on else None,
+        "overdue": workflow.is_overdue(h.state, h.deadline, today),
+        "actions": workflow.allowed_actions(h.state),
+        "version": h.version,
+    }
+    if events:
+        out["events"] = [
+            {"at": e.at.isoformat(), "actor": e.actor, "action": e.action,
+             "from_state": e.from_state, "to_state": e.to_state, "note": e.note}
+            for e in h.events
+        ]
+    return out
+
+
+def _point_feature(p: Point, rules: Rules, today: dt.date) -> dict:
+    return {"type": "Feature", "id": p.id, "geometry": _geometry(p.geom),
+            "properties": point_properties(p, rules, today)}
+
+
+def cell_detail(session: Session, rules: Rules, code: str,
+                today: dt.date) -> dict | None:
+    """One cell with its points, its hazards (with history) and the outside points nearest it."""
+    row = session.execute(
+        sa.select(Cell, Village.name, Town.name)
+        .join(Village, Cell.village_id == Village.id).join(Town, Village.town_id == Town.id)
+        .where(Cell.code == code)
+    ).first()
+    if row is None:
+        return None
+    cell, village, town = row
+    points = session.scalars(
+        sa.select(Point).where(Point.cell_code == code).order_by(Point.layer, Point.name)
+    ).all()
+    nearby = session.scalars(
+        sa.select(Point).where(Point.outside, Point.nearest_cell_code == code)
+        .order_by(Point.distance_m)
+    ).all()
+    hazards = session.scalars(
+        sa.select(Hazard).join(Point, Hazard.point_id == Point.id)
+        .where(Point.cell_code == code).options(selectinload(Hazard.events))
+        .order_by(Hazard.found_on.desc(), Hazard.code)
+    ).all()
+    counts = {code: dict.fromkeys(rules.layers, 0)}
+    for p in points:
+        counts[code][p.layer] += 1
+    rollups = {code: workflow.rollup(hazards, today, rules.risk.hazards.stock_cutoff)}
+    return {
+        "type": "Feature",
+        "id": cell.code,
+        "geometry": _geometry(cell.geom),
+        "properties": _cell_properties(cell, village, town, counts, rollups, rules, today),
+        "points": {"type": "FeatureCollection",
+                   "features": [_point_feature(p, rules, today) for p in points]},
+        "outside_points_nearby": {"type": "FeatureCollection",
+                                  "features": [_point_feature(p, rules, today) for p in nearby]},
+        "hazard_list": [hazard_dict(h, today, events=True) for h in hazards],
+    }
+
+
+def zones_collection(session: Session, rules: Rules) -> dict:
+    """Every functional zone as a GeoJSON Feature with kind and level."""
+    from geoapp.domain.risk import park_grade
+
+    features = []
+    for z in session.scalars(sa.select(Zone).order_by(Zone.code)):
+        features.append({
+            "type": "Feature", "id": z.code, "geometry": _geometry(z.geom),
+            "properties": {
+                "code": z.code, "name": z.name, "kind": z.kind, "risk_level": z.risk_level,
+                "park_score": z.park_score,
+                "park_grade": park_grade(z.park_score) if z.park_score is not None else None,
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def summary(session: Session, rules: Rules, today: dt.date) -> dict:
+    """Territory-wide headline figures: cells per colour, points, outside points, hazards.
+
+    ``major`` has the open, overdue and listed open 重大事故隐患; ``zeroing`` the
+    动态清零 position (stock left, this year's increment and how many of it
+    closed) for major hazards and for all.
+    """
+    colours = dict.fromkeys(("red", "orange", "yellow", "blue"), 0)
+    for level, n in session.execute(
+        sa.select(Cell.risk_level, sa.func.count()).group_by(Cell.risk_level)
+    ):
+        colours[level] = n
+    points = dict.fromkeys(rules.layers, 0)
+    for layer, n in session.execute(sa.select(Point.layer, sa.func.count()).group_by(Point.layer)):
+        points[layer] = n
+    outside = session.scalar(sa.select(sa.func.count()).where(Point.outside))
+    hazards = session.execute(
+        sa.select(Hazard.state, Hazard.level, Hazard.deadline, Hazard.found_on, Hazard.listed)
+    ).all()
+    cutoff = rules.risk.hazards.stock_cutoff
+    major = [h for h in hazards if h.level == "major"]
+    return {
+        "cells_by_level": colours,
+        "points": points,
+        "points_outside_cells": outside,
+        "hazards": workflow.rollup(hazards, today, cutoff),
+        "major": {
+            "open": sum(h.state != "closed" for h in major),
+            "overdue": sum(workflow.is_overdue(h.state, h.deadline, today) for h in major),
+            "listed_open": sum(h.state != "closed" and bool(h.listed) for h in major),
+        },
+        "zeroing": {"cutoff": cutoff.isoformat(), "year": today.year,
+                    "major": workflow.zeroing(major, today, cutoff),
+                    "all": workflow.zeroing(hazards, today, cutoff)},
+        "today": today.isoformat(),
+    }
+
+
+# ---- the leader's map (geoapp.web.map, geoapp.map.snapshot) ----------------------------------
+
+
+def point_detail(session: Session, rules: Rules, point_id: int,
+                 today: dt.date, english: bool = False) -> dict | None:
+    """One point for its map popup: key fields with their labels, its cell, open hazards."""
+    point = session.get(Point, point_id)
+    if point is None:
+        return None
+    layer = rules.layers.get(point.layer)
+    fields = []
+    if layer is not None:
+        for spec in layer.fields:
+            value = (point.attrs or {}).get(spec.name)
+            if spec.name == "name" or value is None or value == "" or value == []:
+                continue
+            if isinstance(value, list):
+                value = "、".join(str(v) for v in value)
+            label = (spec.label_en or spec.name) if english else spec.label
+            fields.append({"name": spec.name, "label": label, "value": str(value)})
+    cell_code = point.cell_code or point.nearest_cell_code
+    cell = None
+    if cell_code:
+        row = session.execute(
+            sa.select(Cell.code, Cell.name, Village.name)
+            .join(Village, Cell.village_id == Village.id).where(Cell.code == cell_code)
+        ).first()
+        if row is not None:
+            cell = {"code": row[0], "name": row[1], "village": row[2]}
+    hazards = session.scalars(
+        sa.select(Hazard).where(Hazard.point_id == point_id, Hazard.state != "closed")
+        .order_by(Hazard.deadline, Hazard.code)
+    ).all()
+    props = point_properties(point, rules, today)
+    props.pop("attrs")
+    if english and layer is not None:
+        props["layer_label"] = layer.label_en
+    return {
+        "type": "Feature", "id": point.id, "geometry": _geometry(point.geom),
+        "properties": {**props, "fields": fields, "cell": cell,
+                       "open_hazards": [hazard_dict(h, today) for h in hazards]},
+    }
+
+
+def search_points(session: Session, text: str, layers: list[str] | None = None,
+                  limit: int = 20) -> list[dict]:
+    """Points whose name contains ``text`` (case-insensitive), shortest names first."""
+    needle = text.strip().lower()
+    if not needle:
+        return []
+    q = (sa.select(Point.id, Point.layer, Point.name, Point.geom, Point.risk_level,
+                   Point.cell_code, Point.outside)
+         .where(sa.func.lower(Point.name).contains(needle, autoescape=True))
+         .order_by(sa.func.length(Point.name), Point.name, Point.id).limit(limit))
+    if layers:
+        q = q.where(Point.layer.in_(layers))
+    return [
+        {"id": r.id, "layer": r.layer, "name": r.name, "lon": round(r.geom.x, 6),
+         "lat": round(r.geom.y, 6), "risk_level": r.risk_level, "cell_code": r.cell_code,
+         "outside": bool(r.outside)}
+        for r in session.execute(q)
+    ]

@@ -1,0 +1,235 @@
+"""The planner's admission check on the web: thin views over geoapp.domain.admission.
+
+* ``GET /admission``: the page (pick a site on the map or type it, choose an
+  industry, see the verdict, its reasons, zones, cells and installations);
+* ``GET /admission/print?site=…&crs=…&industry=…``: the one-page result sheet;
+* ``POST /api/admission-check``: the JSON twin (public contract: README).
+
+All three for planner, leader and admin (grid members get 403). The API
+writes nothing, so it is exempt from CSRF for scripted clients; it still
+needs a logged-in session once accounts exist (geoapp.web.auth read policy),
+and it takes only ``application/json`` bodies, which a cross-site form
+cannot send. Catalogues are read and validated at start-up (``init_app``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import shapely
+import sqlalchemy as sa
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+
+from geoapp.admission.sketch import sketch
+from geoapp.domain import admission
+from geoapp.domain.catalogue import CatalogueError, check_zones, load_admission
+from geoapp.store.models import Cell, Point, Zone
+from geoapp.web import auth, db, inputs
+from geoapp.web.assets import vendor_url
+
+bp = Blueprint("admission", __name__)
+ROLES = ("planner", "leader", "admin")
+MAJOR_HAZARD_LAYER = "major_hazard"
+
+
+def init_app(app: Flask) -> None:
+    """Load and validate the admission folder (errors name file and line); register views."""
+    folder = (app.config.get("ADMISSION_DIR") or os.environ.get("GEOAPP_ADMISSION_DIR")
+              or str(Path(app.config["LAYERS_DIR"]) / "admission"))
+    app.extensions["geoapp.admission"] = load_admission(Path(folder))
+    app.register_blueprint(bp)
+    # Flask-WTF's CSRFProtect registers itself as app.extensions["csrf"] (geoapp.web.auth)
+    app.extensions["csrf"].exempt(api_check)
+
+
+def _settings():
+    return current_app.extensions["geoapp.admission"]
+
+
+# ---------------------------------------------------------------- the stored territory
+
+
+def _wkb(values) -> list:
+    return [bytes(v) if isinstance(v, memoryview) else v for v in values]
+
+
+def _frame(columns: dict, wkb: list) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=shapely.from_wkb(_wkb(wkb)) if wkb else [],
+                            crs=4326)
+
+
+def _territory(session) -> admission.Territory:
+    """Cells, zones and major hazard installations, geometry decoded in one vectorised call."""
+    raw = sa.types.NullType()  # the column's WKB (SQLite) or hex EWKB (PostGIS), undecoded
+    conn = session.connection()
+    c = Cell.__table__.c
+    cells = conn.execute(sa.select(c.code, c.name, c.risk_level, sa.type_coerce(c.geom, raw))
+                         .order_by(c.code)).all()
+    z = Zone.__table__.c
+    zones = conn.execute(sa.select(z.code, z.name, z.kind, z.risk_level,
+                                   sa.type_coerce(z.geom, raw)).order_by(z.code)).all()
+    p = Point.__table__.c
+    hazards = session.execute(
+        sa.select(Point.id, Point.name, Point.attrs, Point.risk_level,
+                  sa.type_coerce(p.geom, raw)).where(Point.layer == MAJOR_HAZARD_LAYER)
+        .order_by(Point.id)).all()
+
+    def cols(rows, names):
+        return {n: [r[i] for r in rows] for i, n in enumerate(names)}
+
+    return admission.Territory(
+        cells=_frame(cols(cells, ["code", "name", "risk_level"]), [r[3] for r in cells]),
+        zones=_frame(cols(zones, ["code", "name", "kind", "risk_level"]), [r[4] for r in zones]),
+        major_hazards=_frame(
+            {"id": [r[0] for r in hazards], "name": [r[1] for r in hazards],
+             "grade": [(r[2] or {}).get("grade") for r in hazards],
+             "risk_level": [r[3] for r in hazards]}, [r[4] for r in hazards]),
+    )
+
+
+def _now() -> dt.datetime:
+    tz = current_app.extensions["geoapp.rules"].risk.hazards.timezone
+    return dt.datetime.now(ZoneInfo(tz)).replace(microsecond=0)
+
+
+class _Failure(Exception):
+    def __init__(self, status: int, body: dict):
+        super().__init__(body.get("message"))
+        self.status, self.body = status, body
+
+
+def _run(site, crs, industry) -> tuple[dict, admission.Territory]:
+    """The one call of the core: the stored territory, the catalogues, the check."""
+    session = db.session()
+    territory = _territory(session)
+    try:
+        check_zones(_settings(), territory.zones["code"].tolist())
+    except CatalogueError as exc:
+        # a configuration fault (zones re-imported without their catalogues), not the caller's
+        raise _Failure(500, {"error": "catalogue_invalid", "message": str(exc)}) from None
+    try:
+        result = admission.check(site, crs, industry, territory, _settings())
+    except admission.AdmissionInputError as exc:
+        raise _Failure(400, {"error": exc.error, "message": exc.message,
+                             "field": exc.field}) from None
+    except admission.NoTerritoryError as exc:
+        raise _Failure(409, {"error": "no_territory", "message": str(exc)}) from None
+    result["checked_at"] = _now().isoformat()
+    result["input"] = {"site": site, "crs": crs, "industry": industry}
+    return result, territory
+
+
+# ---------------------------------------------------------------- views
+
+
+@bp.post("/api/admission-check")
+def api_check():
+    """Check a site: JSON {site: GeoJSON geometry, crs, industry} → verdict and reasons."""
+    auth.require_role(*ROLES)
+    # the body only after the role check; MAX_CONTENT_LENGTH (geoapp.web.inputs) refuses
+    # an oversized one with 413 before it is read
+    body = inputs.json_body({"site": inputs.OBJECT, "crs": inputs.TEXT,
+                               "industry": inputs.TEXT})
+    for field in ("site", "crs", "industry"):
+        if body.get(field) in (None, ""):
+            return jsonify(error="missing_field", field=field,
+                           message=f"缺少字段 {field} / {field} is required"), 400
+    try:
+        return jsonify(_run(body["site"], body["crs"], body["industry"])[0])
+    except _Failure as exc:
+        return jsonify(exc.body), exc.status
+
+
+@bp.get("/api/industries")
+def industries():
+    """GB/T 4754-2017 industries whose code starts with, or name contains, ``q`` (all without)."""
+    auth.require_role(*ROLES)
+    inds = _settings().industries
+    q = (request.args.get("q") or "").strip()
+    if len(q) > 60:
+        return jsonify(error="bad_request", field="q", message="q: at most 60 characters"), 400
+    results = (inds.search(q, limit=100) if q
+               else [{"code": c, "name": n} for c, n in inds.names.items()])
+    return jsonify(query=q, results=results)
+
+
+def _page_strings() -> dict:
+    """Every UI text admission.js shows, translated here (the script has none of its own)."""
+    return {
+        # literal ids so that pybabel finds them (catalogue.VERDICT_LABELS has the same)
+        "verdicts": {"prohibited": _("禁止"), "restricted": _("限制"), "allowed": _("允许")},
+        "lists": {"prohibited": _("禁止类"), "restricted": _("限制类")},
+        "levels": {lv.code: lv.label for lv in current_app.extensions["geoapp.rules"].risk.levels},
+        "match_partial": _("所填代码较粗，其下属行业列入目录，按从严原则适用；请填写到小类（4位）"),
+        "conditions": _("准入条件"), "source": _("依据"), "zone": _("功能区"),
+        "no_reasons": _("未列入该功能区的禁止类和限制类目录"),
+        "no_catalogue": _("该功能区尚未配置产业目录"),
+        "outside": _("场址不在任何功能区内"), "nearest_zone": _("最近的功能区"),
+        "outside_part": _("功能区以外区域"), "square_metres": _("平方米"),
+        "adjacent_zones": _("与场址仅边界相接的功能区（不适用其目录）"),
+        "metres": _("米"), "grade": _("等级"), "distance": _("距离"),
+        "no_cells": _("场址不在任何网格内"), "no_hazards": _("范围内无重大危险源"),
+        "checking": _("核查中…"), "failed": _("核查失败"), "pick_industry": _("请选择行业"),
+        "pick_site": _("请先在地图上点选或绘制场址，或输入坐标"),
+        "bad_coords": _("坐标格式不正确：每行一个点，经度,纬度"),
+        "vertices": _("已添加 %(n)s 个顶点", n="{n}"), "radius": _("查询半径"),
+        "site": _("场址"), "synthetic": _("演示目录（虚构）"), "none": _("无"),
+        "polygon_hint": _("在地图上依次单击多边形的各个顶点，双击或点“完成多边形”结束。"),
+    }
+
+
+@bp.get("/admission")
+def page():
+    """The planner's page: site on the map or typed, industry, verdict and reasons."""
+    auth.require_role(*ROLES)
+    territory = _territory(db.session())
+    bounds = None
+    frames = [f for f in (territory.cells, territory.zones) if len(f)]
+    if frames:
+        b = [f.total_bounds for f in frames]
+        bounds = [min(x[0] for x in b), min(x[1] for x in b),
+                  max(x[2] for x in b), max(x[3] for x in b)]
+    settings = _settings()
+    config = {
+        "urls": {"check": url_for("admission.api_check"), "zones": url_for("api.zones"),
+                 "print": url_for("admission.print_view")},
+        "bounds": bounds,
+        "industries": [[c, n] for c, n in settings.industries.names.items()],
+        "colours": {lv.code: lv.colour
+                    for lv in current_app.extensions["geoapp.rules"].risk.levels},
+        "t": _page_strings(),
+    }
+    return render_template(
+        "admission.html", config=config, radii=settings.settings.major_hazard_radius_m,
+        leaflet_css=vendor_url("leaflet", "leaflet.css"),
+        leaflet_js=vendor_url("leaflet", "leaflet.js"))
+
+
+@bp.get("/admission/print")
+def print_view():
+    """One A4 result sheet: inputs, time, verdict and reasons (GET, so it can be bookmarked)."""
+    auth.require_role(*ROLES)
+    raw_site = request.args.get("site", "")
+    crs, industry = request.args.get("crs", ""), request.args.get("industry", "")
+    error, result, drawing, status = None, None, None, 200
+    try:
+        site = json.loads(raw_site) if raw_site else None
+        inputs.check_tree(site, "site")  # nesting depth, NUL, lone surrogates
+    except (ValueError, RecursionError, inputs.BadInput):
+        site = raw_site  # the core reports it as a bad geometry
+    try:
+        result, territory = _run(site, crs, industry)
+        colours = {lv.code: lv.colour for lv in current_app.extensions["geoapp.rules"].risk.levels}
+        drawing = sketch(result, territory, colours)
+    except _Failure as exc:
+        error, status = exc.body, exc.status
+    return render_template("admission_print.html", result=result, error=error, sketch=drawing,
+                           inputs={"site": raw_site, "crs": crs, "industry": industry},
+                           radii=_settings().settings.major_hazard_radius_m,
+                           t=_page_strings(), printed_at=_now()), status

@@ -1,0 +1,314 @@
+"""Accounts on the web: log-in, the read policy, and who may change which cell.
+
+``init_app(app)`` attaches Flask-Login (sessions), Flask-WTF's CSRFProtect
+(every POST: form field ``csrf_token`` or header ``X-CSRFToken``) and
+Flask-Limiter (failed POST /login, per IP and per username at an IP), and registers
+the read policy: with no account at all (a fresh install) reads are open;
+once one exists, every page and API read needs a logged-in user — API paths
+(/api/…) answer 401 JSON, pages redirect to /login?next=…. Writes always need
+a user who may write the cell: ``require_cell_write``. The rules themselves
+are geoapp.store.accounts.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import BuildError
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from geoapp.store import accounts
+from geoapp.store.accounts import can_write_cell
+from geoapp.store.models import ROLES, User
+from geoapp.web import db
+from geoapp.web.inputs import is_api
+
+__all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "require_cell_write",
+           "require_role"]
+
+bp = Blueprint("auth", __name__)
+
+# Reachable without logging in even once accounts exist (request.endpoint names).
+OPEN_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static", "assets.vendor"})
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=1024)])
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("GEOAPP_RATELIMIT_STORAGE_URI",
+                          os.environ.get("GEOAPP_RATELIMIT_STORAGE_URI") or "memory://")
+    app.config.setdefault("GEOAPP_LOGIN_RATE_LIMIT", "10/minute")
+    app.config.setdefault("GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT", "30/hour")
+    # a page left open on a phone all day can still post: the token lives as long as the session
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = (app.config.get("GEOAPP_SECRET_KEY")
+                                    or os.environ.get("GEOAPP_SECRET_KEY")
+                                    or instance_secret_key(app.instance_path))
+    app.extensions["geoapp.auth"] = {"accounts_exist": False}
+
+    login_manager = LoginManager()
+    login_manager.user_loader(_load_user)
+    login_manager.init_app(app)
+    # before CSRFProtect's own hook, so that an anonymous POST gets 401, not 400
+    app.before_request(_read_policy)
+    CSRFProtect(app)
+    app.register_error_handler(CSRFError, _csrf_failed)
+    app.register_blueprint(bp)
+    _limit_login(app)
+    app.context_processor(lambda: {"can_write_cell": can_write_cell,
+                                   "role_labels": accounts.ROLE_LABELS})
+
+
+def _limit_login(app: Flask) -> None:
+    """Failed log-ins: at most GEOAPP_LOGIN_RATE_LIMIT per client IP, and
+    GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT per username *at one IP*.
+
+    The second counts name and address together, so a stranger who knows a
+    username locks out only his own address, never the owner elsewhere; its
+    longer window slows patient guessing at one account from one address.
+
+    The storage is per app (memory:// is per process: point
+    GEOAPP_RATELIMIT_STORAGE_URI at redis when several workers serve).
+    """
+    limiter = Limiter(get_remote_address, storage_uri=app.config["GEOAPP_RATELIMIT_STORAGE_URI"],
+                      key_prefix="geoapp", headers_enabled=True)
+    limiter.init_app(app)
+    rate = app.config["GEOAPP_LOGIN_RATE_LIMIT"]
+    account_rate = app.config["GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT"]
+
+    def failed(response) -> bool:
+        return response.status_code != 302  # success redirects
+
+    view = app.view_functions["auth.login"]
+    view = limiter.limit(rate, methods=["POST"], deduct_when=failed)(view)
+    view = limiter.limit(account_rate, key_func=_account_key, methods=["POST"],
+                         deduct_when=failed)(view)
+    app.view_functions["auth.login"] = view
+    app.extensions["geoapp.limiter"] = limiter
+
+
+def _account_key() -> str:
+    name = (request.form.get("username") or "").strip().casefold()
+    return f"user:{name}@{get_remote_address()}"
+
+
+# ------------------------------------------------------------------ sessions and policy
+
+def _load_user(session_id: str) -> User | None:
+    user_id, _sep, _fingerprint = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit()):
+        return None
+    user = db.session().get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(
+            user.get_id().encode(), session_id.encode()):
+        return None  # gone, deactivated, or the password changed since this session began
+    return user
+
+
+def _accounts_exist() -> bool:
+    state = current_app.extensions["geoapp.auth"]
+    if not state["accounts_exist"]:  # once true it stays true: accounts are deactivated, not lost
+        state["accounts_exist"] = accounts.any_user(db.session())
+    return state["accounts_exist"]
+
+
+def _read_policy():
+    """Before every request: once accounts exist, nothing but log-in and assets is public."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if current_user.is_authenticated:
+        if current_user.role in ROLES:
+            return None
+        _abort(403, "forbidden", _("您的账号无权查看此页面"))
+    if not _accounts_exist():
+        return None
+    if is_api():
+        _abort(401, "unauthorized", _("请先登录"))
+    target = None
+    if request.method == "GET":
+        target = request.script_root + request.path
+        if request.query_string:
+            target += "?" + request.query_string.decode("utf-8", "replace")
+    return redirect(url_for("auth.login", next=target))
+
+
+def _abort(status: int, code: str, message: str):
+    """Stop the request: JSON {error, message} under /api/, the plain error page elsewhere."""
+    if is_api():
+        abort(make_response(jsonify(error=code, message=message), status))
+    abort(status, description=message)
+
+
+def require_cell_write(cell_code: str | None) -> None:
+    """Abort unless the logged-in user may change hazards in ``cell_code``.
+
+    401 when nobody is logged in, 403 for a role or cell that may not
+    (admin: any cell, also None = outside every cell; grid: own cells only;
+    leader, planner: none). Under /api/ the error is JSON {error, message}.
+    """
+    if not current_user.is_authenticated:
+        _abort(401, "unauthorized", _("请先登录"))
+    if not can_write_cell(current_user, cell_code):
+        _abort(403, "forbidden", _("您的账号无权修改该网格的隐患"))
+
+
+def require_role(*roles: str) -> None:
+    """Abort unless the logged-in user has one of ``roles`` (views limited to some roles).
+
+    Follows the read policy: while no account exists (a fresh install) the
+    view is open; afterwards 401 without a session, 403 for another role.
+    """
+    if current_user.is_authenticated:
+        if current_user.role not in roles:
+            _abort(403, "forbidden", _("您的账号无权查看此页面"))
+    elif _accounts_exist():
+        _abort(401, "unauthorized", _("请先登录"))
+
+
+def actor_name() -> str:
+    """The username of the logged-in user: the actor recorded on every change."""
+    if not current_user.is_authenticated:
+        _abort(401, "unauthorized", _("请先登录"))
+    return current_user.username
+
+
+def _csrf_failed(exc: CSRFError):
+    if is_api():
+        return jsonify(error="csrf_failed", message=_("页面已过期，请刷新后重试")), 400
+    if request.endpoint == "auth.login":
+        return render_template("login.html", form=LoginForm(),
+                               error=_("页面已过期，请重新登录")), 400
+    return exc
+
+
+# ------------------------------------------------------------------ views
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The log-in form (username, password, csrf_token); a good POST signs in and redirects."""
+    form = LoginForm()
+    target = safe_next(request.args.get("next"))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(target or _home_for(current_user))
+        return render_template("login.html", form=form)
+    if form.validate_on_submit():
+        session = db.session()
+        user = accounts.authenticate(session, form.username.data, form.password.data)
+        if user is not None:
+            session.commit()  # keeps a hash rehashed with today's parameters
+            login_user(user)
+            return redirect(target or _home_for(user))
+    # one message for unknown name, wrong password and inactive account: no enumeration
+    return render_template("login.html", form=form, error=_("用户名或密码错误"))
+
+
+@bp.errorhandler(429)
+def _too_many_attempts(_exc):
+    return render_template("login.html", form=LoginForm(),
+                           error=_("登录失败次数过多，请稍后再试")), 429
+
+
+@bp.post("/logout")
+def logout():
+    """End the session, and with it every session of this account (accounts.end_sessions).
+
+    Clearing the cookie alone would leave a copied cookie valid: the server
+    keeps no list of sessions, so it ends them all by raising the generation.
+    """
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user._get_current_object())  # loaded by db.session()
+        db.session().commit()
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects).
+
+    Examples
+    --------
+    >>> [safe_next(t) for t in ["/cells/A?x=1", "//evil.example", "https://evil.example/",
+    ...                         "/\\\\evil.example", "cells", None]]
+    ['/cells/A?x=1', None, None, None, None, None]
+    """
+    if not target or not target.startswith("/") or "\\" in target:
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
+
+
+def _home_for(user) -> str:
+    """Where a user lands after logging in: a grid member on their first cell, others on /."""
+    views = current_app.view_functions
+    try:
+        if user.role == "grid" and user.cell_codes and "grid.cell_page" in views:
+            return url_for("grid.cell_page", code=user.cell_codes[0])
+        if "leader.map_page" in views:
+            return url_for("leader.map_page")
+    except BuildError:
+        pass
+    return request.script_root + "/"
+
+
+# ------------------------------------------------------------------ the secret key
+
+def instance_secret_key(instance_path: str) -> str:
+    """The key in ``<instance>/secret_key`` (mode 0600), made by the first process that asks.
+
+    gunicorn workers start together: each writes a candidate to a private
+    temporary file and hard-links it into place, which succeeds for exactly
+    one of them; all then read the same file, so sessions made by one worker
+    are valid in every other and survive restarts.
+    """
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            tmp.unlink(missing_ok=True)
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: delete it to have a new key made")
+    return key

@@ -1,0 +1,114 @@
+"""The grid member's cell page (/cells/<code>) and recording a hazard at a point.
+
+The page is a view of its JSON twin ``/api/cells/<code>`` (cell, points,
+hazards with history): cell.js draws the map and tables from it and moves
+hazards through ``/api/hazards/<id>/transitions``. Recording a hazard is
+``POST /api/points/<id>/hazards`` over ``hazards.create_hazard``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, render_template, url_for
+from flask_babel import get_locale
+
+from geoapp.domain import hazard_input
+from geoapp.store import hazards
+from geoapp.store.models import Cell, Point, Town, Village
+from geoapp.store.reads import pages
+from geoapp.web import auth, clock, db, inputs
+from geoapp.web.assets import vendor_url
+
+bp = Blueprint("grid", __name__)
+
+
+# JSON types of a new hazard's fields; hazards.create_hazard checks their values
+_HAZARD_FIELDS = {**dict.fromkeys(("level", "source", "description", "found_on", "deadline",
+                                   "responsible_unit", "responsible_person"), inputs.TEXT),
+                  "listed": inputs.BOOL, "plan": inputs.OBJECT}
+
+
+def _rules():
+    return current_app.extensions["geoapp.rules"]
+
+
+@bp.get("/cells/<code>")
+def cell_page(code: str):
+    """The grid member's page for one cell (JSON twin: /api/cells/<code>)."""
+    row = db.session().execute(
+        sa.select(Cell, Village.name, Town.name)
+        .join(Village, Cell.village_id == Village.id).join(Town, Village.town_id == Town.id)
+        .where(Cell.code == code)
+    ).first()
+    if row is None:
+        return render_template("cell.html", cell=None, code=code), 404
+    cell, village, town = row
+    rules = _rules()
+    can_write = auth.can_write_cell(auth.current_user, cell.code)
+    return render_template(
+        "cell.html", cell=cell, village=village, town=town, can_write=can_write,
+        members=[{**m, "tel": _tel(m.get("phone"))} for m in cell.members or []],
+        page=_page_data(cell.code, rules),
+        leaflet_css=vendor_url("leaflet", "leaflet.css"),
+        leaflet_js=vendor_url("leaflet", "leaflet.js"),
+    )
+
+
+def _tel(phone) -> str:
+    """A phone number as a tel: target: digits and a leading + only."""
+    return re.sub(r"[^0-9+]", "", str(phone or ""))
+
+
+def _page_data(code: str, rules) -> dict:
+    """What cell.js needs besides the cell's data: URLs, labels in the UI language."""
+    en = str(get_locale() or "zh") == "en"
+
+    def label(spec):
+        return (spec.label_en if en else None) or spec.label
+
+    return {
+        "code": code,
+        "data_url": url_for("api.cell", code=code),
+        "hazard_url": url_for("api.hazard", hazard_id=0).removesuffix("0"),
+        "new_hazard_url": url_for("grid.new_hazard", point_id=0).removesuffix("0/hazards"),
+        "timezone": rules.risk.hazards.timezone,
+        "today": clock.today(rules.risk.hazards.timezone).isoformat(),
+        "levels": {lv.code: {"label": label(lv), "colour": lv.colour}
+                   for lv in rules.risk.levels},
+        "layers": [{"code": c, "label": label(layer),
+                    "fields": [{"name": f.name, "label": label(f), "type": f.type}
+                               for f in layer.fields if f.name != "name"]}
+                   for c, layer in rules.layers.items()],
+    }
+
+
+@bp.post("/api/points/<int:point_id>/hazards")
+def new_hazard(point_id: int):
+    """Record a new hazard at a point: JSON in, 201 with the hazard (ETag = version)."""
+    actor = auth.actor_name()  # 401 before anything about the point is revealed
+    session = db.session()
+    point = session.get(Point, point_id)
+    if point is None:
+        return _error(404, "not_found", f"no point {point_id}")
+    auth.require_cell_write(point.cell_code)  # 401 / 403 as JSON
+    body = inputs.json_body(_HAZARD_FIELDS)  # only now, once the user may write here
+    body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
+    rules = _rules()
+    today = clock.today(rules.risk.hazards.timezone)
+    try:
+        hazard = hazards.create_hazard(session, rules, point_id, body, actor, today)
+        session.commit()
+    except hazard_input.HazardInputError as exc:
+        session.rollback()
+        return _error(400, "bad_request", exc.message, field=exc.field)
+    response = jsonify(pages.hazard_dict(hazard, today, events=True))
+    response.status_code = 201
+    response.set_etag(str(hazard.version))
+    response.headers["Location"] = url_for("api.hazard", hazard_id=hazard.id)
+    return response
+
+
+def _error(status: int, code: str, message: str, **extra):
+    return jsonify(error=code, message=message, **extra), status

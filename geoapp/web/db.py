@@ -1,0 +1,71 @@
+"""The request's database session, and a busy database as 503 (not 500).
+
+The session of a request that may write (POST and the other unsafe methods)
+takes the embedded database's write lock when it begins. A writer that cannot
+have it within the busy timeout — an import holds it for its whole write
+phase — gets ``503`` with ``Retry-After``, never a 500 and never a half-done
+write.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from geoapp.store import dialect
+from geoapp.store.database import WEB_BUSY_TIMEOUT, Database
+
+RETRY_AFTER_SECONDS = 5
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_KEY = "geoapp.db"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_KEY] = Database(
+        app.config["DATABASE_URL"],
+        busy_timeout=float(app.config.get("SQLITE_BUSY_TIMEOUT", WEB_BUSY_TIMEOUT)))
+    app.teardown_appcontext(_close_session)
+    app.register_error_handler(sa.exc.OperationalError, _busy)
+
+
+def database() -> Database:
+    return current_app.extensions[_KEY]
+
+
+def session() -> Session:
+    """The request's session (opened on first use, closed at teardown).
+
+    For a request that may write, the session begins as a writer (see the
+    module's docstring).
+    """
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+        if request.method not in _SAFE_METHODS:
+            g.db_session.connection(execution_options={"sqlite_write": True})
+    return g.db_session
+
+
+def _close_session(_exc) -> None:
+    s = g.pop("db_session", None)
+    if s is not None:
+        s.close()
+
+
+def _busy(exc: sa.exc.OperationalError):
+    """503 + Retry-After when the database is busy (a long import); other errors go on."""
+    if not dialect.is_locked_error(exc):
+        raise exc
+    s = g.get("db_session")
+    if s is not None:
+        s.rollback()
+    message = _("数据库正忙（可能正在导入数据），您的操作未保存，请稍后重试")
+    if request.path == "/api" or request.path.startswith("/api/"):
+        response = jsonify(error="busy", message=message)
+    else:
+        response = current_app.make_response((message, 503, {"Content-Type":
+                                                             "text/plain; charset=utf-8"}))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -1,0 +1,356 @@
+"""The leader's map (``GET /``) and the compact data it loads (``/api/map/...``).
+
+folium builds the map's skeleton (the Leaflet map, 天地图 base layers when a
+key is configured, one empty overlay per layer, the layer control) with every
+script and stylesheet repointed at the app's own vendored copies; the page
+itself (templates/map.html, static/map.js) fills the overlays from the JSON
+endpoints below, so no data is embedded in the page. ``geoapp.map.snapshot``
+encodes that data; this module only parses requests and sends bytes (gzip,
+ETag).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import math
+import os
+
+import folium
+from branca.element import CssLink, JavascriptLink, MacroElement
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from folium.template import Template
+from markupsafe import escape
+from werkzeug.routing import BuildError
+
+from geoapp.domain import workflow
+from geoapp.domain.layers import LEVEL_ORDER
+from geoapp.map import snapshot
+from geoapp.store.reads import pages
+from geoapp.web import clock, db
+from geoapp.web.assets import vendor_url
+
+bp = Blueprint("leader", __name__)
+
+TIANDITU = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+            "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+            "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}")
+
+
+@bp.record_once
+def _configure(state) -> None:
+    app = state.app
+    app.config.setdefault("TIANDITU_KEY", os.environ.get("GEOAPP_TIANDITU_KEY") or None)
+    app.config.setdefault("MAP_CACHE_SECONDS",
+                          float(os.environ.get("GEOAPP_MAP_CACHE_SECONDS") or 60))
+    app.extensions["geoapp.mapcache"] = snapshot.MapCache(
+        max_age=float(app.config["MAP_CACHE_SECONDS"]))
+
+
+def _rules():
+    return current_app.extensions["geoapp.rules"]
+
+
+def _english() -> bool:
+    return str(get_locale() or "zh") == "en"
+
+
+def _snapshot() -> snapshot.Snapshot:
+    rules = _rules()
+    today = clock.today(rules.risk.hazards.timezone)
+    return current_app.extensions["geoapp.mapcache"].load(db.session(), rules, today)
+
+
+# ---- the page ----------------------------------------------------------------------
+
+
+class _Handoff(MacroElement):
+    """Hands folium's objects to map.js: ``window.geoappFolium`` (the control is a ``let``)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+window.geoappFolium = {map: {{ this.map.get_name() }}, cells: {{ this.cells.get_name() }},
+  control: {{ this.control.get_name() }}, layers: {
+  {%- for code, group in this.groups.items() %}{{ code|tojson }}: {{ group.get_name() }},
+  {%- endfor %}}};
+{% endmacro %}""")
+
+    def __init__(self, map_, cells, groups, control):
+        super().__init__()
+        self.map, self.cells, self.groups, self.control = map_, cells, groups, control
+
+
+def _skeleton(bounds, layer_labels: dict[str, str], key: str | None) -> dict:
+    """The folium map without data: returns its div, script and the asset URLs it needs."""
+    m = folium.Map(location=[35.0, 105.0], zoom_start=4, tiles=None,
+                   zoom_control="topleft", width="100%", height="100%", zoom_snap=0.25)
+    # folium's defaults come from CDNs and bring Bootstrap, jQuery and awesome-markers,
+    # none of which the map uses: only the app's own Leaflet (set on the instance, so
+    # folium's class-level lists stay untouched).
+    m.default_js = [("leaflet", vendor_url("leaflet", "leaflet.js")),
+                    ("markercluster", vendor_url("markercluster", "leaflet.markercluster.js"))]
+    m.default_css = [("leaflet_css", vendor_url("leaflet", "leaflet.css")),
+                     ("markercluster_css", vendor_url("markercluster", "MarkerCluster.css"))]
+    if bounds:
+        w, s, e, n = bounds
+        m.fit_bounds([[s, w], [n, e]])
+    if key:
+        for name, base, notes, show in (("vec", "vec", "cva", True),
+                                        ("img", "img", "cia", False)):
+            label = _("天地图矢量") if name == "vec" else _("天地图影像")
+            group = folium.FeatureGroup(name=str(escape(label)), overlay=False, show=show)
+            for layer in (base, notes):
+                folium.TileLayer(TIANDITU.format(layer=layer, key=key), attr="© 天地图",
+                                 subdomains="01234567", max_zoom=18, max_native_zoom=18,
+                                 control=False).add_to(group)
+            group.add_to(m)
+    cells = folium.FeatureGroup(name=str(escape(_("网格"))), show=True).add_to(m)
+    groups = {code: folium.FeatureGroup(name=str(escape(label)), show=True).add_to(m)
+              for code, label in layer_labels.items()}
+    control = folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    m.add_child(_Handoff(m, cells, groups, control))
+    _fixed_names(m)
+    figure = m.get_root()
+    figure.render()
+    children = list(figure.header._children.values())
+    return {
+        "js": [c.url for c in children if isinstance(c, JavascriptLink)],
+        "css": [c.url for c in children if isinstance(c, CssLink)],
+        "html": figure.html.render(),
+        "script": (script := figure.script.render()),
+        # in the script's URL, so that a browser never keeps a script of another map
+        "version": hashlib.sha256(script.encode()).hexdigest()[:16],
+    }
+
+
+def _fixed_names(element, counter=None) -> None:
+    """Replace folium's random element ids by their order: the same map gets the same
+    variable and div names in the page and in /map/skeleton.js (two separate renders)."""
+    counter = counter if counter is not None else iter(range(10**6))
+    element._id = str(next(counter))
+    for child in element._children.values():
+        _fixed_names(child, counter)
+
+
+def _strings(rules) -> dict:
+    """Every UI text map.js shows, already translated (map.js has none of its own)."""
+    en = _english()
+    return {
+        "levels": {lv.code: lv.label_en if en else lv.label for lv in rules.risk.levels},
+        "layers": {c: t.label_en if en else t.label for c, t in rules.layers.items()},
+        "states": {k: _(v) for k, v in workflow.STATE_LABELS.items()},
+        "hazard_levels": {k: _(v) for k, v in workflow.LEVEL_LABELS.items()},
+        "cell": _("网格"), "village": _("村/社区"), "town": _("镇/街道"),
+        "member": _("网格员"), "phone": _("电话"), "risk_level": _("风险等级"),
+        "points": _("点位"), "hazards": _("隐患"), "open": _("未销号"), "overdue": _("逾期"),
+        "major_open": _("重大未销号"), "listed_open": _("挂牌督办"), "closed": _("已销号"),
+        "rate": _("整改率"), "open_cell_page": _("打开网格页"), "loading": _("加载中…"),
+        "failed": _("加载失败"), "none": _("无"), "all": _("全部"),
+        "in_cell": _("所在网格"), "outside": _("网格外"),
+        "nearest": _("最近网格"), "distance_m": _("距离（米）"),
+        "open_hazards": _("未销号隐患"), "deadline": _("整改期限"), "state": _("状态"),
+        "no_results": _("无结果"), "points_shown": _("显示点位"), "clustered": _("已聚合"),
+        "cluster_title": _("点位"), "badge_listed": _("督"),
+        "zoom_in": _("放大查看"), "exact": _("精确边界"),
+    }
+
+
+def _cell_page_prefix() -> str:
+    """/cells/ (the grid member's page, geoapp.web.cells) without the code."""
+    try:
+        return url_for("grid.cell_page", code="x")[:-1]
+    except BuildError:
+        return "/cells/"
+
+
+def _map_skeleton() -> tuple[dict, dict[str, str]]:
+    """This request's folium skeleton and layer labels (the page and its script share it)."""
+    rules = _rules()
+    snap = _snapshot()
+    bounds = None
+    if snap.cell_codes:
+        bounds = [float(v) for v in snap.geometry.bounds.min(axis=0)[:2]] + \
+                 [float(v) for v in snap.geometry.bounds.max(axis=0)[2:]]
+    en = _english()
+    layers = {c: t.label_en if en else t.label for c, t in rules.layers.items()}
+    return _skeleton(bounds, layers, current_app.config.get("TIANDITU_KEY")), layers
+
+
+@bp.get("/map/skeleton.js")
+def skeleton_script():
+    """folium's script for the map, as a file: the Content-Security-Policy runs no inline
+    script. Its names are fixed (_skeleton), so it fits the page's div whenever loaded."""
+    response = Response(_map_skeleton()[0]["script"], mimetype="text/javascript")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/")
+def map_page():
+    """The leader's map: cells in four colours, point layers, filters, headline strip."""
+    rules = _rules()
+    en = _english()
+    skeleton, layers = _map_skeleton()
+    levels = [{"code": lv.code, "label": lv.label_en if en else lv.label, "colour": lv.colour}
+              for lv in rules.risk.levels]
+    summary = pages.summary(db.session(), rules, clock.today(rules.risk.hazards.timezone))
+    config = {
+        "urls": {"cells": url_for("leader.cells"), "points": url_for("leader.points"),
+                 "search": url_for("leader.search"),
+                 "tile": url_for("leader.cell_tile", z=0, x=0, y=0)[:-len("0/0/0")],
+                 "point": url_for("leader.point", point_id=0)[:-1],
+                 "cell": url_for("api.cell", code="x")[:-1],
+                 "cell_page": _cell_page_prefix()},
+        "colours": {lv["code"]: lv["colour"] for lv in levels},
+        "t": _strings(rules),
+    }
+    html = render_template("map.html", skeleton=skeleton, levels=levels, layers=layers,
+                           summary=summary, config=config)
+    response = Response(html, mimetype="text/html")
+    if "gzip" in request.accept_encodings:
+        response.set_data(gzip.compress(response.get_data(), 6))
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+# ---- the data ----------------------------------------------------------------------
+
+
+class BadParameter(ValueError):
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+
+
+@bp.errorhandler(BadParameter)
+def _bad_parameter(exc: BadParameter):
+    return {"error": "bad_request", "message": str(exc), "field": exc.name}, 400
+
+
+def _send(payload: snapshot.Payload) -> Response:
+    """A prepared body: 304 on a matching If-None-Match, gzip when the client takes it."""
+    if request.if_none_match.contains_weak(payload.etag):
+        response = Response(status=304)
+    elif "gzip" in request.accept_encodings:
+        response = Response(payload.gz, mimetype="application/json")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(payload.body, mimetype="application/json")
+    response.set_etag(payload.etag, weak=True)  # the same for both encodings
+    response.vary.add("Accept-Encoding")
+    # revalidate each time (data changes; once accounts exist the data is private)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/api/map/cells")
+def cells():
+    """Every cell for drawing: simplified shared-edge geometry, names, level, figures."""
+    return _send(_snapshot().cells_payload)
+
+
+@bp.get("/api/map/cells/tile/<int:z>/<int:x>/<int:y>")
+def cell_tile(z: int, x: int, y: int):
+    """Exact geometry of the cells meeting one Web-Mercator tile (zoom 10–16)."""
+    if not 10 <= z <= 16:
+        raise BadParameter("z", "tile zoom must be between 10 and 16")
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise BadParameter("x" if not 0 <= x < 2**z else "y", "tile outside the world")
+    return _send(_snapshot().tile(z, x, y))
+
+
+def _list_param(name: str, allowed) -> list[str] | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    values = [v for v in raw.split(",") if v]
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise BadParameter(name, f"{name}: unknown value(s) {', '.join(unknown)}; "
+                                 f"allowed: {', '.join(allowed)}")
+    return values
+
+
+def _bbox_param() -> tuple[float, float, float, float] | None:
+    raw = request.args.get("bbox")
+    if raw is None:
+        return None
+    try:
+        values = [float(v) for v in raw.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise BadParameter("bbox", "bbox must be four numbers: west,south,east,north")
+    w, s, e, n = values
+    if w > e or s > n:
+        raise BadParameter("bbox", "bbox must be west,south,east,north with west ≤ east, "
+                                   "south ≤ north")
+    return w, s, e, n
+
+
+@bp.get("/api/map/points")
+def points():
+    """Points in a bounding box, filtered; as points when few, else clusters.
+
+    Parameters: ``bbox`` (west,south,east,north), ``zoom`` (0–22), ``layers``,
+    ``levels`` (comma lists), ``hazard`` (open|overdue|major_open|listed),
+    ``town``, ``village``, ``cell`` (names; code for the cell; outside points
+    count with their nearest cell), ``outside`` (only|exclude).
+    """
+    rules = _rules()
+    bbox = _bbox_param()
+    try:
+        zoom = int(request.args.get("zoom", "12"))
+    except ValueError:
+        zoom = -1
+    if not 0 <= zoom <= 22:
+        raise BadParameter("zoom", "zoom must be a whole number from 0 to 22")
+    layers = _list_param("layers", list(rules.layers))
+    levels = _list_param("levels", list(LEVEL_ORDER))
+    hazard = request.args.get("hazard") or None
+    if hazard is not None and hazard not in snapshot.HAZARD_FILTERS:
+        raise BadParameter("hazard", f"hazard must be one of {', '.join(snapshot.HAZARD_FILTERS)}")
+    outside = request.args.get("outside") or None
+    if outside not in (None, "only", "exclude"):
+        raise BadParameter("outside", "outside must be only or exclude")
+    snap = _snapshot()
+    try:
+        area = snap.area_cells(request.args.get("town"), request.args.get("village"),
+                                   request.args.get("cell"))
+    except KeyError as exc:
+        name = exc.args[0]
+        raise BadParameter(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
+    idx = snap.select(bbox, layers, levels, hazard, area, outside)
+    return _send(snapshot.Payload.of(snap.points_doc(idx, zoom)))
+
+
+@bp.get("/api/map/points/<int:point_id>")
+def point(point_id: int):
+    """One point for its popup: key fields, its cell, open hazards."""
+    detail = pages.point_detail(db.session(), _rules(), point_id,
+                               clock.today(_rules().risk.hazards.timezone), english=_english())
+    if detail is None:
+        return {"error": "not_found", "message": f"no point {point_id}"}, 404
+    return detail
+
+
+@bp.get("/api/map/search")
+def search():
+    """Points whose name contains ``q`` (enterprises unless ``layer`` says otherwise)."""
+    rules = _rules()
+    q = (request.args.get("q") or "").strip()
+    if not q:
+        raise BadParameter("q", "q (part of a name) is required")
+    if len(q) > 100:
+        raise BadParameter("q", "q must be at most 100 characters")
+    layers = _list_param("layer", list(rules.layers)) or \
+        [code for code in ("enterprise",) if code in rules.layers] or None
+    try:
+        limit = int(request.args.get("limit", "20"))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 100:
+        raise BadParameter("limit", "limit must be a whole number from 1 to 100")
+    return {"query": q, "results": pages.search_points(db.session(), q, layers, limit)}

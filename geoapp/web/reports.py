@@ -1,0 +1,332 @@
+"""The leaders' reports: ``/reports`` (tables and charts), the printable bulletin, the XLSX.
+
+Thin views over geoapp.reports.tables; every page has a JSON twin under
+``/api/reports``. Periods: ``month=YYYY-MM`` or ``from=YYYY-MM-DD&to=…``
+(default: this month, in the configured time zone); a bad one is a 400
+naming the parameter (JSON under /api/, a message page otherwise). Reading
+follows the app's read policy (every logged-in role).
+
+The dataset and the last few computed reports are kept per process
+(``ReportCache``) until the data's fingerprint changes: a hazard move shows
+in the next request, and a page and its JSON twin are computed once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import threading
+import time
+from collections import OrderedDict
+
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from geoapp.domain import figures, ranks, workflow
+from geoapp.reports import bulletin, charts, tables
+from geoapp.store.reads import map_data, report_data
+from geoapp.web import clock, db, inputs
+
+bp = Blueprint("reports", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ReportCache:
+    """Per process: the loaded dataset and the last few computed reports.
+
+    Keyed like the leader's map (geoapp.map.snapshot.MapCache) by the data's
+    fingerprint (``map_data.data_fingerprint``: it changes on every hazard
+    move, new hazard and import), checked on every request; a report also by
+    what it is for (period, village, today's date). At most ``size`` reports
+    are kept, and nothing older than ``max_age`` seconds (for changes made
+    outside geoapp, which the fingerprint cannot see).
+    """
+
+    def __init__(self, max_age: float = 60.0, size: int = 6):
+        self.max_age, self.size = max_age, size
+        self._lock = threading.Lock()
+        self._dataset: tuple | None = None  # (fingerprint, time loaded, Dataset)
+        self._places: tuple | None = None  # (its part of the fingerprint, time read, Places)
+        self._reports: OrderedDict = OrderedDict()  # key → (time computed, report)
+
+    def _young(self, at: float) -> bool:
+        return time.monotonic() - at < self.max_age
+
+    def dataset(self, session, rules) -> tuple[tuple, tables.Dataset]:
+        """The data's fingerprint and the dataset loaded at it."""
+        fingerprint = map_data.data_fingerprint(session)
+        with self._lock:
+            got = self._dataset
+            if got is None or got[0] != fingerprint or not self._young(got[1]):
+                self._reports.clear()
+                # (count, max id) of cells and of points, and the import counter: when
+                # they are unchanged (a hazard moved or was recorded) only hazards are read
+                places_key = fingerprint[:4] + fingerprint[-1:]
+                keep = self._places is not None and self._places[0] == places_key and \
+                    self._young(self._places[1])
+                ds = tables.load(session, rules, self._places[2] if keep else None)
+                if not keep or ds.places is not self._places[2]:
+                    self._places = (places_key, time.monotonic(), ds.places)
+                got = self._dataset = (fingerprint, time.monotonic(), ds)
+        return fingerprint, got[2]
+
+    def report(self, key: tuple, compute):
+        """``compute()``, or the result kept for ``key`` (which starts with the fingerprint)."""
+        with self._lock:
+            got = self._reports.get(key)
+            if got is not None and self._young(got[0]):
+                self._reports.move_to_end(key)
+                return got[1]
+        with report_data.no_gc_pauses():
+            value = compute()
+        with self._lock:
+            if self._dataset is not None and self._dataset[0] == key[0]:
+                self._reports[key] = (time.monotonic(), value)
+                self._reports.move_to_end(key)
+                while len(self._reports) > self.size:
+                    self._reports.popitem(last=False)
+        return value
+
+
+@bp.record_once
+def _configure(state) -> None:
+    app = state.app
+    app.extensions["geoapp.reportcache"] = ReportCache(
+        max_age=float(app.config.get("MAP_CACHE_SECONDS", 60)))
+
+
+def _dataset() -> tables.Dataset:
+    cache: ReportCache = current_app.extensions["geoapp.reportcache"]
+    fingerprint, ds = cache.dataset(db.session(), current_app.extensions["geoapp.rules"])
+    g.report_fingerprint = fingerprint
+    return ds
+
+
+def _today(ds: tables.Dataset) -> dt.date:
+    """The app's today (pinnable: geoapp.web.clock) in the territory's time zone."""
+    return clock.today(ds.tz)
+
+
+def _cached(ds: tables.Dataset, what: str, compute, *params):
+    """The report ``what`` for ``params`` from the cache, computed by ``compute()`` if not there.
+
+    Reports are shared between requests: views never change them.
+    """
+    key = (g.report_fingerprint, _today(ds), what, *params)
+    return current_app.extensions["geoapp.reportcache"].report(key, compute)
+
+
+def _village_id(village: dict | None):
+    return village["id"] if village else None
+
+
+def _period(ds: tables.Dataset, month_only: bool = False) -> figures.Period:
+    """The request's period: ``month``, or ``from`` and ``to``, else this month."""
+    args = request.args
+    month, start, end = args.get("month"), args.get("from"), args.get("to")
+    today = _today(ds)
+    if start is not None or end is not None:
+        if month_only:
+            raise figures.PeriodError("from" if start is not None else "to",
+                                 "此处只接受 month=YYYY-MM")
+        if month is not None:
+            raise figures.PeriodError("month", "month 与 from/to 只能给出其一")
+        return figures.range_not_future(figures.parse_range(start, end), today)
+    if month is None:
+        return figures.month_of(today)
+    return figures.not_future(figures.parse_month(month), today)
+
+
+def _village(ds: tables.Dataset) -> dict | None:
+    text = request.args.get("village")
+    if text is None or text == "":
+        return None
+    found = tables.find_village(ds, text)
+    if found is None:
+        if sum(v["name"] == text for v in ds.villages) > 1:
+            raise figures.PeriodError("village", f"有多个名为“{text}”的村/社区，请用代码指定")
+        raise figures.PeriodError("village", f"没有代码或名称为“{text}”的村/社区")
+    return found
+
+
+def _months() -> int:
+    raw = request.args.get("months", "12")
+    # ASCII digits only: "²".isdigit() is True but int("²") raises
+    if not re.fullmatch(r"[0-9]{1,2}", raw) or not 1 <= int(raw) <= 36:
+        raise figures.PeriodError("months", "months 须为 1–36 的整数")
+    return int(raw)
+
+
+@bp.errorhandler(figures.PeriodError)
+def _bad_parameter(exc: figures.PeriodError):
+    if inputs.is_api():
+        return jsonify(error="bad_request", message=str(exc), field=exc.param), 400
+    return render_template("report_error.html", param=exc.param, message=exc.message), 400
+
+
+def page_data(ds: tables.Dataset, period: figures.Period, village: dict | None,
+              today: dt.date) -> dict:
+    """Everything /reports shows (and /api/reports returns), as on ``today``."""
+    month = figures.month_of(period.end)
+    previous = figures.previous_month(period) if period.month else None
+    areas = tables.areas(ds, period, today)
+    return {
+        "period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
+        "timezone": ds.tz, "stock_cutoff": ds.cutoff.isoformat(),
+        "total": areas["total"],  # tables.areas_total's
+        "previous_total": tables.areas_total(ds, previous, today) if previous else None,
+        "areas": areas,
+        "industries": tables.industries(ds, period, today)["industries"],
+        "ranking": tables.ranking(ds, month, today, village),
+        "trend": tables.trend(ds, month, today),
+        "overdue": tables.overdue_list(ds, period.as_of(today)),
+    }
+
+
+def _charts(data: dict) -> dict:
+    villages = data["areas"]["villages"]
+    vlabels = [v["name"] for v in villages]
+    by_village = charts.bars(_("各村/社区隐患"), vlabels, {
+        _("期内发现"): [v["hazards"]["found"] for v in villages],
+        _("期内销号"): [v["hazards"]["closed"] for v in villages],
+        _("期末未销号"): [v["hazards"]["open"] for v in villages],
+        _("期末逾期"): [v["hazards"]["overdue"] for v in villages]},
+        colours=("#1f3a5f", "#4caf50", "#f39800", "#e60012"))
+    inds = [i for i in data["industries"] if i["hazards"]["total"]]
+    # division codes on the axis (names are long); the table below names them
+    codes = [i["name"].split(" ")[0] if i["division"] else _("未分类") for i in inds]
+    by_industry = charts.bars(_("各行业隐患（行业代码见分行业统计表）"), codes, {
+        _("期内发现"): [i["hazards"]["found"] for i in inds],
+        _("期内销号"): [i["hazards"]["closed"] for i in inds],
+        _("期末未销号"): [i["hazards"]["open"] for i in inds],
+        _("期末逾期"): [i["hazards"]["overdue"] for i in inds]},
+        colours=("#1f3a5f", "#4caf50", "#f39800", "#e60012"))
+    t = data["trend"]
+    trend = charts.line(_("重大事故隐患月末未销号数"), t["months"], {
+        _("重大隐患未销号"): t["major_open"], _("其中逾期"): t["major_overdue"]},
+        colours=("#e60012", "#222222"))
+    return {"villages": by_village, "industries": by_industry, "trend": trend}
+
+
+def _labels() -> dict:
+    return {"levels": {k: _(v) for k, v in workflow.LEVEL_LABELS.items()},
+            "sources": {k: _(v) for k, v in workflow.SOURCE_LABELS.items()},
+            "states": {**{k: _(v) for k, v in workflow.STATE_LABELS.items()}, None: ""}}
+
+
+@bp.get("/reports")
+def page():
+    """Statistics by area and industry, ranking, trend, overdue list (twin: /api/reports)."""
+    rules = current_app.extensions["geoapp.rules"]
+    ds = _dataset()
+    period = _period(ds)
+    village = _village(ds)
+    data = _cached(ds, "page", lambda: page_data(ds, period, village, _today(ds)), period,
+                   _village_id(village))
+    query = {k: v for k, v in request.args.items() if k in ("month", "from", "to")}
+    return render_template(
+        "reports.html", data=data, labels=_labels(), query=query,
+        charts=_cached(ds, "charts", lambda: _charts(data), period, _village_id(village),
+                       str(get_locale())),
+        layers={c: t.label for c, t in rules.layers.items()},
+        level_labels={lv.code: lv.label for lv in rules.risk.levels},
+        villages=[{**v, "key": tables.village_key(v)} for v in ds.villages],
+        village=village, tie_rule=_(ranks.TIE_RULE),
+        month=figures.month_of(period.end).month,
+        json_url=url_for("reports.api_page", **{k: v for k, v in request.args.items()
+                                                 if k in ("month", "from", "to", "village")}))
+
+
+@bp.get("/api/reports")
+def api_page():
+    """The JSON twin of /reports."""
+    ds = _dataset()
+    period = _period(ds)
+    village = _village(ds)
+    data = _cached(ds, "page", lambda: page_data(ds, period, village, _today(ds)), period,
+                   _village_id(village))
+    return jsonify({**data, "tie_rule": ranks.TIE_RULE})
+
+
+@bp.get("/api/reports/areas")
+def api_areas():
+    """Figures for the territory, towns, villages (and 网格外) and cells for a period."""
+    ds = _dataset()
+    period = _period(ds)
+    return jsonify(_cached(ds, "areas", lambda: tables.areas(ds, period), period))
+
+
+@bp.get("/api/reports/industries")
+def api_industries():
+    """Figures per GB/T 4754 division for a period."""
+    ds = _dataset()
+    period = _period(ds)
+    return jsonify(_cached(ds, "industries", lambda: tables.industries(ds, period), period))
+
+
+@bp.get("/api/reports/ranking")
+def api_ranking():
+    """Villages (or with ``village``, its cells) ranked for a month, with last month's ranks."""
+    ds = _dataset()
+    month, village = _period(ds, month_only=True), _village(ds)
+    return jsonify(_cached(ds, "ranking", lambda: tables.ranking(ds, month, village=village),
+                           month, _village_id(village)))
+
+
+@bp.get("/api/reports/trend")
+def api_trend():
+    """Open (and overdue) major hazards at the end of each month up to ``month``."""
+    ds = _dataset()
+    month, count = _period(ds, month_only=True), _months()
+    return jsonify(_cached(ds, "trend", lambda: tables.trend(ds, month, count=count),
+                           month, count))
+
+
+@bp.get("/api/reports/overdue")
+def api_overdue():
+    """Hazards overdue at the end of the period, with the people responsible."""
+    ds = _dataset()
+    period = _period(ds)
+    return jsonify({"as_of": period.as_of(_today(ds)).isoformat(),
+                    "hazards": tables.overdue_list(ds, period.as_of(_today(ds)))})
+
+
+@bp.get("/api/reports/bulletin")
+def api_bulletin():
+    """The monthly bulletin's data (twin of /reports/print and bulletin.xlsx)."""
+    ds = _dataset()
+    return jsonify({**_bulletin(ds, _period(ds, month_only=True)), "tie_rule": ranks.TIE_RULE})
+
+
+def _bulletin(ds: tables.Dataset, month: figures.Period) -> dict:
+    return _cached(ds, "bulletin", lambda: tables.bulletin(ds, month), month)
+
+
+@bp.get("/reports/print")
+def print_page():
+    """The monthly bulletin as one printable A4 page set (twin: /api/reports/bulletin)."""
+    ds = _dataset()
+    month = _period(ds, month_only=True)
+    data = _bulletin(ds, month)
+    trend = data["trend"]
+    chart = charts.line(_("重大事故隐患月末未销号数"), trend["months"], {
+        _("重大隐患未销号"): trend["major_open"], _("其中逾期"): trend["major_overdue"]},
+        width=900, height=260, colours=("#e60012", "#222222"))
+    return render_template("report_print.html", data=data, labels=_labels(),
+                           tie_rule=_(ranks.TIE_RULE), chart=chart, month=month.month)
+
+
+@bp.get("/reports/bulletin.xlsx")
+def bulletin_xlsx():
+    """The monthly bulletin as an XLSX workbook (``month=YYYY-MM``, default this month)."""
+    ds = _dataset()
+    month = _period(ds, month_only=True)
+    buffer = io.BytesIO()
+    bulletin.write(_bulletin(ds, month), buffer)
+    response = Response(buffer.getvalue(), mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="bulletin-{month.month}.xlsx"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
