@@ -189,7 +189,8 @@ def main() -> None:
     ap.add_argument("--profile", help="write a cProfile of load + page_data to this file")
     args = ap.parse_args()
 
-    from geoapp.domain import figures
+
+    from geoapp.domain import periods
     from geoapp.reports import tables
     from geoapp.web import reports
 
@@ -209,7 +210,7 @@ def main() -> None:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     database, rules = app.extensions["geoapp.db"], app.extensions["geoapp.rules"]
     today = dt.datetime.now(ZoneInfo(TZ)).date()
-    month = figures.previous_month(figures.month_of(today))
+    month = periods.previous_month(periods.month_of(today))
 
     with database.sessions() as s:
         ds, t_load = timed(tables.load, s, rules)

@@ -339,12 +339,12 @@ def report_bulletin(month, out_file):
 
     import sqlalchemy as sa
 
-    from geoapp.domain import figures
+    from geoapp.domain import periods
     from geoapp.reports import bulletin, tables
 
     try:  # a typo fails at once, before the whole database is read
-        period = figures.parse_month(month)
-    except figures.PeriodError as exc:
+        period = periods.parse_month(month)
+    except periods.PeriodError as exc:
         _fail(exc)
     _, database, rules = _context()
     try:  # read only: a report never migrates the schema
@@ -354,8 +354,8 @@ def report_bulletin(month, out_file):
         _fail(RuntimeError(f"cannot read the database (run `geoapp db upgrade`?): "
                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
     try:
-        figures.not_future(period, data.today())
-    except figures.PeriodError as exc:
+        periods.not_future(period, data.today())
+    except periods.PeriodError as exc:
         _fail(exc)
     out = Path(out_file)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # no half-written file on failure

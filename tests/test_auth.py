@@ -480,6 +480,19 @@ def test_every_auth_setting_is_documented():
     from pathlib import Path
 
     root = Path(__file__).parent.parent
-    settings = set(re.findall(r"GEOAPP_[A-Z_]+", (root / "geoapp" / "auth.py").read_text()))
+    settings = set(re.findall(r"GEOAPP_[A-Z_]+", (root / "geoapp" / "web" / "auth.py").read_text()))
     readme = (root / "README.md").read_text()
     assert settings and not {s for s in settings if s not in readme}
+
+
+def test_the_favicon_is_open_and_sets_no_cookie(database, world):
+    # a browser asks for /favicon.ico on a JSON page; were it sent to the log-in page,
+    # that page's new CSRF token could replace the real log-in page's in the cookie
+    make_user(database, "leader")
+    client = make_app(database).test_client()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert response.data.startswith(b"<svg")
+    assert "Set-Cookie" not in response.headers
+    assert client.get("/favicon.png").status_code == 302  # the rest stays closed

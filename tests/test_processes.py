@@ -30,7 +30,7 @@ from conftest import (
 )
 from shapely import box
 
-from geoapp.store import hazards, importer, pausepoints
+from geoapp.store import hazards, importer
 from geoapp.store.models import Hazard, Point
 
 CLI = [sys.executable, "-c", "from geoapp.cli import main; main()"]
@@ -75,7 +75,8 @@ def _import_paused_before_commit(database, tmp_path):
     header = ["企业名称", "统一社会信用代码", "行业代码", "企业规模", "经度", "纬度"]
     ledger = write_csv(tmp_path / "ledger.csv", header, rows)
     proc = subprocess.Popen([*CLI, "import", "points", "--layer", "enterprise", str(ledger)],
-                            env={**_env(database), pausepoints.ENV: "import-points-before-commit"},
+                            env={**_env(database),
+                                 "GEOAPP_PAUSE_AT": "import-points-before-commit"},
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     line = proc.stderr.readline()  # blocks until the pause point, or EOF if the import died

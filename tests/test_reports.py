@@ -16,13 +16,13 @@ import shapely
 from click.testing import CliRunner
 
 from geoapp.cli import main
-from geoapp.domain import figures, ranks
+from geoapp.domain import periods, ranks, timeline
 from geoapp.reports import tables
 from geoapp.store.hazards import record, transition
 from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
 
 D = dt.date
-MARCH = figures.parse_month("2026-03")
+MARCH = periods.parse_month("2026-03")
 EVIL_NAME = '=HYPERLINK("http://example.invalid","点我")'
 
 
@@ -150,9 +150,9 @@ def test_territory_figures_for_march(ds):
 def test_month_boundaries_in_the_configured_time_zone(ds):
     today = D(2026, 12, 1)
     march = tables.areas_total(ds, MARCH, today)["hazards"]
-    april = tables.areas_total(ds, figures.parse_month("2026-04"), today)["hazards"]
-    closed_in = {m: [r.info["code"] for r in ds.records if figures.close_day_in(r, p)]
-                 for m, p in (("3", MARCH), ("4", figures.parse_month("2026-04")))}
+    april = tables.areas_total(ds, periods.parse_month("2026-04"), today)["hazards"]
+    closed_in = {m: [r.info["code"] for r in ds.records if timeline.close_day_in(r, p)]
+                 for m, p in (("3", MARCH), ("4", periods.parse_month("2026-04")))}
     assert sorted(closed_in["3"]) == ["H1", "H6b"] and closed_in["4"] == ["H2"]
     assert (march["closed"], april["closed"]) == (2, 1)
 
@@ -210,8 +210,8 @@ def test_points_per_level_are_those_at_the_period_end(township, rules):
     with township.sessions() as s:
         ds = tables.load(s, rules)
     today = D(2026, 12, 1)
-    feb = tables.areas(ds, figures.parse_month("2026-02"), today)
-    now = tables.areas(ds, figures.parse_month("2026-12"), today)
+    feb = tables.areas(ds, periods.parse_month("2026-02"), today)
+    now = tables.areas(ds, periods.parse_month("2026-12"), today)
     south_feb = {v["name"]: v for v in feb["villages"]}["南村"]["points"]["enterprise"]
     south_now = {v["name"]: v for v in now["villages"]}["南村"]["points"]["enterprise"]
     assert (south_feb["red"], south_feb["blue"]) == (1, 0)
@@ -221,10 +221,10 @@ def test_points_per_level_are_those_at_the_period_end(township, rules):
                                                     "blue": 1, "total": 3}
     assert now["total"]["points"]["enterprise"] == {"red": 1, "orange": 0, "yellow": 0,
                                                     "blue": 2, "total": 3}
-    assert tables.areas_total(ds, figures.parse_month("2026-02"), today)["points"] == \
+    assert tables.areas_total(ds, periods.parse_month("2026-02"), today)["points"] == \
         feb["total"]["points"]
     assert {c["code"]: c["risk_level"] for c in feb["cells"]}["C31"] == "red"
-    inds = {r["name"]: r for r in tables.industries(ds, figures.parse_month("2026-02"), today)
+    inds = {r["name"]: r for r in tables.industries(ds, periods.parse_month("2026-02"), today)
             ["industries"]}
     assert inds["H62 餐饮业"]["points"]["enterprise"]["red"] == 1
 
@@ -242,7 +242,7 @@ def test_backdated_events_are_read_in_date_order(township, rules):
     with township.sessions() as s:
         ds = tables.load(s, rules)
     h7 = next(r for r in ds.records if r.info["code"] == "H7")
-    assert [figures.state_on(h7, D(2026, 3, d)) for d in (21, 25, 30)] == \
+    assert [timeline.state_on(h7, D(2026, 3, d)) for d in (21, 25, 30)] == \
         ["open", "rectifying", "awaiting_acceptance"]
 
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import TODAY, watched_page
 from test_reports import EVIL_NAME, township  # noqa: F401  (the fixture)
 
-from geoapp.domain import figures, ranks
+from geoapp.domain import periods, ranks
 from geoapp.reports import bulletin, tables
 
 
@@ -258,14 +258,14 @@ def test_demo_history_today_matches_the_stored_cell_levels(demo_database, rules)
         ds = tables.load(s, rules)
         stored = dict(s.execute(sa.select(Cell.code, Cell.risk_level)).all())
     assert tables.cell_levels(ds, ds.today()) == stored
-    assert len(tables.ranking(ds, figures.parse_month("2026-10"))["rows"]) == 16
+    assert len(tables.ranking(ds, periods.parse_month("2026-10"))["rows"]) == 16
 
 
 def test_demo_bulletin_opens_in_openpyxl_and_libreoffice(demo_database, rules, tmp_path):
     with demo_database.sessions() as s:
         ds = tables.load(s, rules)
     path = tmp_path / "bulletin.xlsx"
-    bulletin.write(tables.bulletin(ds, figures.parse_month("2026-10")), path)
+    bulletin.write(tables.bulletin(ds, periods.parse_month("2026-10")), path)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:4] == ["概况", "排名", "逾期清单", "分行业"] and len(wb.sheetnames) > 6
     assert wb["逾期清单"].max_row == 2 + 23                      # 23 overdue at October's end

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from geoapp.domain import figures, hazard_input, risk, workflow
+from geoapp.domain import hazard_input, periods, risk, workflow
 from geoapp.domain.identifiers import uscc_check_char, uscc_problem
 from geoapp.domain.layers import RiskSpec, Rule
 from geoapp.domain.major_hazard import (
@@ -68,20 +68,20 @@ def test_a_hazard_found_on_the_cutoff_day_is_increment_not_stock():
 
 
 def test_period_messages_and_a_one_day_range():
-    assert figures.parse_range("2026-03-05", "2026-03-05").to_dict()["to"] == "2026-03-05"
-    with pytest.raises(figures.PeriodError) as bad:
-        figures.parse_range(None, "2026-03-05")
+    assert periods.parse_range("2026-03-05", "2026-03-05").to_dict()["to"] == "2026-03-05"
+    with pytest.raises(periods.PeriodError) as bad:
+        periods.parse_range(None, "2026-03-05")
     assert (bad.value.param, bad.value.message) == (
         "from", "日期须为 YYYY-MM-DD 格式的有效日期（1900 年以后）")
-    with pytest.raises(figures.PeriodError) as bad:
-        figures.parse_range("2026-03-06", "2026-03-05")
+    with pytest.raises(periods.PeriodError) as bad:
+        periods.parse_range("2026-03-06", "2026-03-05")
     assert (bad.value.param, bad.value.message) == ("to", "结束日期不能早于开始日期")
     for start, end, param, message in [
         ("2026-05-01", "2026-05-02", "from", "开始日期不能晚于今天（2026-04-30）"),
         ("2026-04-01", "2026-05-01", "to", "结束日期不能晚于今天（2026-04-30）"),
     ]:
-        with pytest.raises(figures.PeriodError) as bad:
-            figures.range_not_future(figures.parse_range(start, end), D(2026, 4, 30))
+        with pytest.raises(periods.PeriodError) as bad:
+            periods.range_not_future(periods.parse_range(start, end), D(2026, 4, 30))
         assert (bad.value.param, bad.value.message) == (param, message)
 
 

@@ -10,9 +10,10 @@ from types import SimpleNamespace as E
 
 import pytest
 
-from geoapp.domain import figures, ranks
+from geoapp.domain import figures, periods, ranks, timeline
 from geoapp.domain.divisions import division_of
-from geoapp.domain.figures import HazardRecord, Period
+from geoapp.domain.periods import Period
+from geoapp.domain.timeline import HazardRecord
 from geoapp.reports import tables
 
 D = dt.date
@@ -30,19 +31,19 @@ def utc(*args) -> dt.datetime:
 @pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-1", "202603", "", "abcd-ef",
                                   "2026-03-01", " 2026-3 ", "0000-01"])
 def test_bad_months_name_the_parameter(text):
-    with pytest.raises(figures.PeriodError) as info:
-        figures.parse_month(text)
+    with pytest.raises(periods.PeriodError) as info:
+        periods.parse_month(text)
     assert info.value.param == "month"
 
 
 def test_months_have_their_real_last_day():
-    assert figures.parse_month("2024-02") == Period(D(2024, 2, 1), D(2024, 2, 29))
-    assert figures.parse_month("2026-02").end == D(2026, 2, 28)
-    assert figures.parse_month("2026-12").end == D(2026, 12, 31)
-    assert figures.parse_month("2026-03").month == "2026-03"
+    assert periods.parse_month("2024-02") == Period(D(2024, 2, 1), D(2024, 2, 29))
+    assert periods.parse_month("2026-02").end == D(2026, 2, 28)
+    assert periods.parse_month("2026-12").end == D(2026, 12, 31)
+    assert periods.parse_month("2026-03").month == "2026-03"
     assert Period(D(2026, 3, 1), D(2026, 3, 30)).month is None
-    assert figures.previous_month(figures.parse_month("2026-01")).month == "2025-12"
-    assert [p.month for p in figures.months_ending(Period(D(2026, 1, 5), D(2026, 2, 3)), 4)] == \
+    assert periods.previous_month(periods.parse_month("2026-01")).month == "2025-12"
+    assert [p.month for p in periods.months_ending(Period(D(2026, 1, 5), D(2026, 2, 3)), 4)] == \
         ["2025-11", "2025-12", "2026-01", "2026-02"]
 
 
@@ -52,16 +53,16 @@ def test_months_have_their_real_last_day():
                                              ("2026-03-01", "2026/03/31", "to"),
                                              ("2026-04-01", "2026-03-31", "to")])
 def test_bad_ranges_name_the_parameter(start, end, param):
-    with pytest.raises(figures.PeriodError) as info:
-        figures.parse_range(start, end)
+    with pytest.raises(periods.PeriodError) as info:
+        periods.parse_range(start, end)
     assert info.value.param == param
 
 
 def test_a_future_month_is_refused():
     today = D(2026, 3, 15)
-    assert figures.not_future(figures.parse_month("2026-03"), today).month == "2026-03"
-    with pytest.raises(figures.PeriodError):
-        figures.not_future(figures.parse_month("2026-04"), today)
+    assert periods.not_future(periods.parse_month("2026-03"), today).month == "2026-03"
+    with pytest.raises(periods.PeriodError):
+        periods.not_future(periods.parse_month("2026-04"), today)
 
 
 @pytest.mark.parametrize("start,end,param", [("2026-03-01", "2026-03-16", "to"),
@@ -69,27 +70,27 @@ def test_a_future_month_is_refused():
                                              ("2026-03-01", "9999-12-31", "to")])
 def test_a_range_ending_after_today_is_refused(start, end, param):
     # the ranking and trend of such a range would be labelled with months yet to come
-    with pytest.raises(figures.PeriodError) as info:
-        figures.range_not_future(figures.parse_range(start, end), D(2026, 3, 15))
+    with pytest.raises(periods.PeriodError) as info:
+        periods.range_not_future(periods.parse_range(start, end), D(2026, 3, 15))
     assert info.value.param == param
-    assert figures.range_not_future(figures.parse_range("2026-03-01", "2026-03-15"), D(2026, 3, 15))
+    assert periods.range_not_future(periods.parse_range("2026-03-01", "2026-03-15"), D(2026, 3, 15))
 
 
 @pytest.mark.parametrize("start,end,param", [("0001-01-01", "0001-01-31", "from"),
                                              ("1899-12-01", "2026-01-31", "from"),
                                              ("2026-01-01", "0001-01-31", "to")])
 def test_range_years_are_bounded_like_months(start, end, param):
-    with pytest.raises(figures.PeriodError) as info:
-        figures.parse_range(start, end)
+    with pytest.raises(periods.PeriodError) as info:
+        periods.parse_range(start, end)
     assert info.value.param == param
 
 
 def test_the_last_representable_month_does_not_overflow():
     # "first of next month minus one day" overflowed on December 9999 (a 500 on to=9999-12-31)
-    assert figures.month_of(D(9999, 12, 31)) == Period(D(9999, 12, 1), D(9999, 12, 31))
-    assert figures.parse_month("9999-12").end == D(9999, 12, 31)
-    assert figures.parse_range("1900-01-01", "9999-12-31").end == D(9999, 12, 31)
-    assert figures.months_ending(figures.parse_month("1900-01"), 36)[0].month == "1897-02"
+    assert periods.month_of(D(9999, 12, 31)) == Period(D(9999, 12, 1), D(9999, 12, 31))
+    assert periods.parse_month("9999-12").end == D(9999, 12, 31)
+    assert periods.parse_range("1900-01-01", "9999-12-31").end == D(9999, 12, 31)
+    assert periods.months_ending(periods.parse_month("1900-01"), 36)[0].month == "1897-02"
 
 
 # ---- history ---------------------------------------------------------------------------
@@ -97,11 +98,11 @@ def test_the_last_representable_month_does_not_overflow():
 
 def test_local_day_is_the_configured_time_zone():
     # 23:59:59 Beijing time on 31 March is 15:59:59 UTC; one second later it is April
-    assert figures.local_day(utc(2026, 3, 31, 15, 59, 59), TZ) == D(2026, 3, 31)
-    assert figures.local_day(utc(2026, 3, 31, 16, 0, 0), TZ) == D(2026, 4, 1)
-    assert figures.local_day(utc(2026, 3, 31, 16, 0, 0), "UTC") == D(2026, 3, 31)
+    assert timeline.local_day(utc(2026, 3, 31, 15, 59, 59), TZ) == D(2026, 3, 31)
+    assert timeline.local_day(utc(2026, 3, 31, 16, 0, 0), TZ) == D(2026, 4, 1)
+    assert timeline.local_day(utc(2026, 3, 31, 16, 0, 0), "UTC") == D(2026, 3, 31)
     with pytest.raises(ValueError):
-        figures.local_day(dt.datetime(2026, 3, 31, 12), TZ)
+        timeline.local_day(dt.datetime(2026, 3, 31, 12), TZ)
 
 
 def test_history_of_a_hazard_closed_reopened_and_closed_again():
@@ -110,13 +111,13 @@ def test_history_of_a_hazard_closed_reopened_and_closed_again():
               E(at=utc(2026, 2, 3, 2), to_state="rectifying"),     # re-import reopens it
               E(at=utc(2026, 2, 5, 2), to_state="awaiting_acceptance"),
               E(at=utc(2026, 2, 27, 17), to_state="closed")]       # 28 Feb 01:00 local
-    closes, steps = figures.history(events, "closed", D(2026, 2, 28), D(2026, 1, 10), TZ)
+    closes, steps = timeline.history(events, "closed", D(2026, 2, 28), D(2026, 1, 10), TZ)
     assert closes == ((D(2026, 1, 20), D(2026, 2, 3)), (D(2026, 2, 28), None))
     r = HazardRecord(1, "general", "inspection", D(2026, 1, 10), D(2026, 3, 1),
                      closes=closes, steps=steps)
-    assert [figures.state_on(r, D(2026, 1, d)) for d in (9, 10, 19, 20, 31)] == \
+    assert [timeline.state_on(r, D(2026, 1, d)) for d in (9, 10, 19, 20, 31)] == \
         [None, "open", "open", "closed", "closed"]
-    assert [figures.state_on(r, D(2026, 2, d)) for d in (2, 3, 4, 5, 27, 28)] == \
+    assert [timeline.state_on(r, D(2026, 2, d)) for d in (2, 3, 4, 5, 27, 28)] == \
         ["closed", "rectifying", "rectifying", "awaiting_acceptance", "awaiting_acceptance",
          "closed"]
 
@@ -124,13 +125,13 @@ def test_history_of_a_hazard_closed_reopened_and_closed_again():
 def test_closed_and_reopened_within_one_day_is_open_at_its_end():
     events = [E(at=utc(2026, 1, 10, 1), to_state="closed"),
               E(at=utc(2026, 1, 10, 9), to_state="rectifying")]
-    closes, _ = figures.history(events, "rectifying", None, D(2026, 1, 1), TZ)
+    closes, _ = timeline.history(events, "rectifying", None, D(2026, 1, 1), TZ)
     assert closes == ()
 
 
 def test_imported_closed_hazard_closes_on_the_ledger_date_not_the_import_date():
     events = [E(at=utc(2026, 11, 30, 3), to_state="closed")]   # imported much later
-    closes, _ = figures.history(events, "closed", D(2024, 5, 10), D(2023, 6, 1), TZ)
+    closes, _ = timeline.history(events, "closed", D(2024, 5, 10), D(2023, 6, 1), TZ)
     assert closes == ((D(2024, 5, 10), None),)
 
 
@@ -157,7 +158,7 @@ def records() -> list[HazardRecord]:
 
 
 def test_figures_of_a_month_by_hand():
-    f = figures.hazard_figures(records(), figures.parse_month("2026-03"), D(2026, 6, 1), CUTOFF)
+    f = figures.hazard_figures(records(), periods.parse_month("2026-03"), D(2026, 6, 1), CUTOFF)
     assert f["as_of"] == "2026-03-31"
     assert (f["found"], f["closed"], f["open"], f["overdue"]) == (3, 1, 3, 1)
     assert (f["total"], f["closed_total"]) == (5, 2)
@@ -178,23 +179,24 @@ def test_figures_of_a_month_by_hand():
 
 
 def test_the_next_month_and_the_running_month():
-    april = figures.hazard_figures(records(), figures.parse_month("2026-04"), D(2026, 6, 1), CUTOFF)
+    april = figures.hazard_figures(records(), periods.parse_month("2026-04"), D(2026, 6, 1), CUTOFF)
     assert (april["found"], april["closed"], april["open"], april["overdue"]) == (0, 1, 2, 1)
     assert april["avg_days_to_close"] == 22.0      # hazard 2: 10 March → 1 April
     # the running month is described at the end of today, not of its last day
-    running = figures.hazard_figures(records(), figures.parse_month("2026-03"), D(2026, 3, 20), CUTOFF)
+    march = periods.parse_month("2026-03")
+    running = figures.hazard_figures(records(), march, D(2026, 3, 20), CUTOFF)
     assert running["as_of"] == "2026-03-20"
     # 1, 2, 3 and 5 open; only 3 overdue (1 is due on the 20th itself)
     assert (running["found"], running["open"], running["overdue"]) == (3, 4, 1)
 
 
 def test_the_deadline_day_itself_is_not_overdue():
-    feb = figures.hazard_figures(records(), figures.parse_month("2026-02"), D(2026, 6, 1), CUTOFF)
+    feb = figures.hazard_figures(records(), periods.parse_month("2026-02"), D(2026, 6, 1), CUTOFF)
     assert (feb["open"], feb["overdue"]) == (1, 0)     # hazard 3's deadline is 28 Feb
 
 
 def test_a_period_of_days():
-    period = figures.parse_range("2026-03-10", "2026-03-31")
+    period = periods.parse_range("2026-03-10", "2026-03-31")
     f = figures.hazard_figures(records(), period, D(2026, 6, 1), CUTOFF)
     assert (f["found"], f["closed"]) == (2, 1)         # 1 was found on 2 March
 
@@ -205,7 +207,8 @@ def test_listed_hazards_split_by_level():
                           state="closed", closes=((D(2026, 3, 9), None),)),
              HazardRecord(7, "general", "inspection", D(2026, 3, 4), D(2026, 5, 30), listed=True),
              HazardRecord(8, "major", "inspection", D(2026, 1, 4), D(2026, 5, 30), listed=True)]
-    f = figures.hazard_figures(records() + extra, figures.parse_month("2026-03"), D(2026, 6, 1), CUTOFF)
+    march = periods.parse_month("2026-03")
+    f = figures.hazard_figures(records() + extra, march, D(2026, 6, 1), CUTOFF)
     assert f["listed"] == {"listed": 3, "delisted": 2, "open": 2, "by_level": {
         "general": {"listed": 2, "delisted": 1, "open": 1},
         "major": {"listed": 1, "delisted": 1, "open": 1}}}
@@ -278,14 +281,14 @@ def test_month_on_month_change():
 def test_timeline_agrees_with_state_on_every_day():
 
     from geoapp.domain import workflow
-    from geoapp.domain.timeline import Timeline
+    from geoapp.domain.timeline import Timeline, history, state_on
 
     events = [E(at=utc(2026, 1, 10, 2), to_state="open"),
               E(at=utc(2026, 1, 20, 2), to_state="closed"),
               E(at=utc(2026, 2, 3, 2), to_state="rectifying"),
               E(at=utc(2026, 2, 5, 2), to_state="awaiting_acceptance"),
               E(at=utc(2026, 2, 27, 17), to_state="closed")]
-    closes, steps = figures.history(events, "closed", D(2026, 2, 28), D(2026, 1, 10), TZ)
+    closes, steps = history(events, "closed", D(2026, 2, 28), D(2026, 1, 10), TZ)
     rs = [*records(), HazardRecord(9, "general", "inspection", D(2026, 1, 10), D(2026, 3, 1),
                                    closes=closes, steps=steps)]
     # made by hand, not from the database: steps out of date order, a "closed" step
@@ -295,13 +298,13 @@ def test_timeline_agrees_with_state_on_every_day():
     rs.append(HazardRecord(11, "major", "inspection", D(2026, 1, 5), D(2026, 2, 1),
                            steps=((D(2026, 1, 6), "closed"), (D(2026, 1, 9), "rectifying"))))
     rs += random_records(200)
-    timeline = Timeline(rs)
+    tl = Timeline(rs)
     day = D(2025, 11, 25)
     while day <= D(2026, 7, 1):
-        assert timeline.states(day) == [figures.state_on(r, day) for r in rs], day
+        assert tl.states(day) == [state_on(r, day) for r in rs], day
         overdue = [s is not None and workflow.is_overdue(s, r.deadline, day)
-                   for r, s in zip(rs, timeline.states(day), strict=True)]
-        assert timeline.overdue(day).tolist() == overdue, day
+                   for r, s in zip(rs, tl.states(day), strict=True)]
+        assert tl.overdue(day).tolist() == overdue, day
         day += dt.timedelta(days=1)
 
 
@@ -337,14 +340,14 @@ def test_grouped_figures_are_hazard_figures_of_each_group():
     from geoapp.reports.groupfigures import grouped_figures
 
     rs = [*records(), *random_records(400)]
-    timeline = Timeline(rs)
+    tl = Timeline(rs)
     rng = random.Random(3)
     group = np.array([rng.randrange(-1, 12) for _ in rs])           # -1: in no group
-    for period, today in ((figures.parse_month("2026-03"), D(2026, 6, 1)),
-                          (figures.parse_month("2026-01"), D(2026, 1, 15)),   # the running month
-                          (figures.parse_range("2024-02-10", "2025-07-01"), D(2026, 6, 1)),
-                          (figures.parse_month("2023-10"), D(2026, 6, 1))):
-        got = grouped_figures(timeline, rs, group, 13, period, today, CUTOFF)
+    for period, today in ((periods.parse_month("2026-03"), D(2026, 6, 1)),
+                          (periods.parse_month("2026-01"), D(2026, 1, 15)),   # the running month
+                          (periods.parse_range("2024-02-10", "2025-07-01"), D(2026, 6, 1)),
+                          (periods.parse_month("2023-10"), D(2026, 6, 1))):
+        got = grouped_figures(tl, rs, group, 13, period, today, CUTOFF)
         for k in range(13):
             mine = [r for r, g in zip(rs, group.tolist(), strict=True) if g == k]
             want = figures.hazard_figures(mine, period, today, CUTOFF)

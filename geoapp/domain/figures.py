@@ -1,215 +1,25 @@
-"""Leaders' statistics: periods, a hazard's state on a past day, figures (ranking: geoapp.domain.ranks).
+"""A period's hazard figures for the leaders: found, closed, open, overdue, rate, listed, 动态清零.
 
-Pure functions over plain records (no database, no Flask); geoapp.reports.tables
-reads the rows and groups them by area and industry.
-
-**Days.** Periods are ranges of local dates in the configured time zone
-(layers/risk.toml ``hazards.timezone``, default Asia/Shanghai), like every
-date on a hazard. Event instants are stored timezone-aware (UTC) and turned
-into local dates here, so an acceptance at 23:59 Beijing time on 31 March
-(15:59 UTC) counts in March on both backends.
-
-**History.** A figure "at the end of a month" is the hazard's state at the
-end of that month's last day (or today, for the running month), rebuilt from
-its record and its append-only event log, not from a stored snapshot:
-
-* it exists from ``found_on``;
-* it is closed on day D when a close period covers D. The current close
-  starts on ``closed_on`` (the local date of acceptance, or the 销号日期 a
-  ledger states for an imported hazard, even if the import came later); an
-  earlier close that a later event undid (a re-imported ledger reopening it)
-  runs from the local date of the closing event to that of the reopening one;
-* otherwise its state is that of its last other event on or before D, and
-  待整改 (open) before any.
-
-Overdue on day D is workflow.is_overdue with D as "today"; the deadline
-is the one on record (extensions are not kept as history yet). The history
-functions live in geoapp.domain.timeline, with their vectorised form for many days.
+Pure functions over plain records (no database, no Flask): periods are
+geoapp.domain.periods, a hazard's state on a past day is geoapp.domain.timeline
+(the rule, and its vectorised form for many hazards), the tie rule of the
+ranking is geoapp.domain.ranks. geoapp.reports groups the figures by area,
+industry and month.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from geoapp.domain import workflow
-from geoapp.domain.timeline import (  # noqa: F401  (a hazard's history, part of this module's API)
-    HazardRecord,
-    close_day_in,
-    history,
-    is_closed_on,
-    local_day,
-    snapshot,
-    snapshot_item,
-    state_on,
-)
+from geoapp.domain.periods import Period
+from geoapp.domain.timeline import HazardRecord, close_day_in, snapshot
 
 LEVELS = tuple(workflow.LEVEL_LABELS)
 SOURCES = tuple(workflow.SOURCE_LABELS)
-# The earliest year a parameter may name: previous months of year 1 overflow (a 500)
-MIN_YEAR = 1900
 
 
-# ---- periods -------------------------------------------------------------------------
-
-
-class PeriodError(ValueError):
-    """A bad period parameter; ``param`` names it (``month``, ``from``, ``to``)."""
-
-    def __init__(self, param: str, message: str):
-        super().__init__(f"{param}: {message}")
-        self.param = param
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local dates ``start`` … ``end``, both included."""
-
-    start: dt.date
-    end: dt.date
-
-    @property
-    def month(self) -> str | None:
-        """``YYYY-MM`` when the period is exactly one calendar month."""
-        if self.start.day == 1 and self == month_of(self.start):
-            return f"{self.start:%Y-%m}"
-        return None
-
-    def as_of(self, today: dt.date) -> dt.date:
-        """The day whose end the period's "at the end" figures describe."""
-        return min(self.end, today)
-
-    def contains(self, day: dt.date | None) -> bool:
-        return day is not None and self.start <= day <= self.end
-
-    def to_dict(self) -> dict:
-        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "month": self.month}
-
-
-def month_of(day: dt.date) -> Period:
-    """The calendar month containing ``day``.
-
-    Examples
-    --------
-    >>> month_of(dt.date(2024, 2, 10))
-    Period(start=datetime.date(2024, 2, 1), end=datetime.date(2024, 2, 29))
-    """
-    # monthrange, not "first of next month - 1 day": December 9999 has no next month
-    return Period(day.replace(day=1),
-                  day.replace(day=calendar.monthrange(day.year, day.month)[1]))
-
-
-def parse_month(text: str | None, param: str = "month") -> Period:
-    """A ``YYYY-MM`` parameter as a Period; PeriodError naming ``param`` otherwise.
-
-    Examples
-    --------
-    >>> parse_month("2026-03").end
-    datetime.date(2026, 3, 31)
-    >>> parse_month("2026-13")
-    Traceback (most recent call last):
-    ...
-    geoapp.domain.figures.PeriodError: month: 月份须为 YYYY-MM 格式的有效月份（如 2026-03）
-    """
-    m = re.fullmatch(r"(\d{4})-(\d{2})", (text or "").strip())
-    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < MIN_YEAR:
-        raise PeriodError(param, "月份须为 YYYY-MM 格式的有效月份（如 2026-03）")
-    return month_of(dt.date(int(m.group(1)), int(m.group(2)), 1))
-
-
-def parse_range(start: str | None, end: str | None) -> Period:
-    """``from`` and ``to`` (YYYY-MM-DD, both included) as a Period.
-
-    Examples
-    --------
-    >>> parse_range("2026-01-01", "2026-03-31").to_dict()["to"]
-    '2026-03-31'
-    >>> parse_range("2026-04-01", "2026-03-31")
-    Traceback (most recent call last):
-    ...
-    geoapp.domain.figures.PeriodError: to: 结束日期不能早于开始日期
-    >>> parse_range("0001-01-01", "0001-01-31")
-    Traceback (most recent call last):
-    ...
-    geoapp.domain.figures.PeriodError: from: 日期须为 YYYY-MM-DD 格式的有效日期（1900 年以后）
-    """
-    days = []
-    for param, text in (("from", start), ("to", end)):
-        try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", (text or "").strip()):
-                raise ValueError
-            day = dt.date.fromisoformat(text.strip())
-            if day.year < MIN_YEAR:
-                raise ValueError
-            days.append(day)
-        except ValueError:
-            raise PeriodError(param, "日期须为 YYYY-MM-DD 格式的有效日期（1900 年以后）") from None
-    if days[1] < days[0]:
-        raise PeriodError("to", "结束日期不能早于开始日期")
-    return Period(days[0], days[1])
-
-
-def not_future(period: Period, today: dt.date, param: str = "month") -> Period:
-    """``period`` unless it starts after ``today`` (nothing to report yet).
-
-    Examples
-    --------
-    >>> not_future(parse_month("2026-05"), dt.date(2026, 4, 30))
-    Traceback (most recent call last):
-    ...
-    geoapp.domain.figures.PeriodError: month: 不能晚于今天（2026-04-30）所在的月份
-    """
-    if period.start > today:
-        raise PeriodError(param, f"不能晚于今天（{today.isoformat()}）所在的月份")
-    return period
-
-
-def range_not_future(period: Period, today: dt.date) -> Period:
-    """A ``from``/``to`` period that ends by ``today``.
-
-    A later ``to`` is refused, not clamped: the ranking and the trend would be
-    labelled with months that have not happened (a month, by contrast, may be
-    the running one: its figures are at the end of today).
-
-    Examples
-    --------
-    >>> range_not_future(parse_range("2026-04-01", "2026-05-01"), dt.date(2026, 4, 30))
-    Traceback (most recent call last):
-    ...
-    geoapp.domain.figures.PeriodError: to: 结束日期不能晚于今天（2026-04-30）
-    """
-    for param, day, what in (("from", period.start, "开始"), ("to", period.end, "结束")):
-        if day > today:
-            raise PeriodError(param, f"{what}日期不能晚于今天（{today.isoformat()}）")
-    return period
-
-
-def previous_month(period: Period) -> Period:
-    """The calendar month before the one ``period`` starts in."""
-    return month_of(period.start.replace(day=1) - dt.timedelta(days=1))
-
-
-def months_ending(period: Period, count: int) -> list[Period]:
-    """``count`` calendar months, oldest first, the last one containing ``period.end``.
-
-    Examples
-    --------
-    >>> [p.month for p in months_ending(parse_month("2026-02"), 3)]
-    ['2025-12', '2026-01', '2026-02']
-    """
-    months = [month_of(period.end)]
-    while len(months) < count:
-        months.insert(0, previous_month(months[0]))
-    return months
-
-
-# ---- a hazard's history: geoapp.domain.timeline (re-exported here) ------------------------------
-
-# ---- figures -----------------------------------------------------------------------------
 
 
 def _breakdown(keys, found, closed, open_, overdue, attr: str) -> dict:
@@ -253,6 +63,7 @@ def hazard_figures(records: Iterable[HazardRecord], period: Period, today: dt.da
 
     Examples
     --------
+    >>> from geoapp.domain.periods import parse_month
     >>> d = dt.date
     >>> rs = [HazardRecord(1, "major", "inspection", d(2026, 3, 2), d(2026, 3, 20),
     ...                    listed=True, closes=((d(2026, 3, 31), None),)),

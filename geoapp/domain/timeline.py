@@ -1,12 +1,35 @@
-"""A hazard's history (the rule: geoapp.domain.figures), and every hazard's state on a day at once.
+"""A hazard's history: its state on any past day, one hazard at a time or every hazard at once.
+
+**Days.** Periods are ranges of local dates in the configured time zone
+(layers/risk.toml ``hazards.timezone``, default Asia/Shanghai), like every
+date on a hazard. Event instants are stored timezone-aware (UTC) and turned
+into local dates here, so an acceptance at 23:59 Beijing time on 31 March
+(15:59 UTC) counts in March on both backends.
+
+**History.** A figure "at the end of a month" is the hazard's state at the
+end of that month's last day (or today, for the running month), rebuilt from
+its record and its append-only event log, not from a stored snapshot:
+
+* it exists from ``found_on``;
+* it is closed on day D when a close period covers D. The current close
+  starts on ``closed_on`` (the local date of acceptance, or the 销号日期 a
+  ledger states for an imported hazard, even if the import came later); an
+  earlier close that a later event undid (a re-imported ledger reopening it)
+  runs from the local date of the closing event to that of the reopening one;
+* otherwise its state is that of its last other event on or before D, and
+  待整改 (open) before any.
+
+Overdue on day D is workflow.is_overdue with D as "today"; the deadline
+is the one on record (extensions are not kept as history yet).
 
 ``HazardRecord``, ``history``, ``state_on`` and ``snapshot`` state the rule
-for one hazard (geoapp.domain.figures re-exports them). The reports ask for the
-state of every hazard at the end of many days (each period's end, last
-month's, twelve months of trend): ``Timeline`` lays the records' histories
-out once as numpy arrays, so that one day costs a few array operations
-instead of a Python call per hazard. ``tests/test_statistics.py`` checks that
-``Timeline`` and ``state_on`` agree on every day of hand-made histories."""
+for one hazard. The reports ask for the state of every hazard at the end of
+many days (each period's end, last month's, twelve months of trend):
+``Timeline`` lays the records' histories out once as numpy arrays, so that one
+day costs a few array operations instead of a Python call per hazard. The
+tests check that ``Timeline`` and ``state_on`` agree on every day of
+hand-made histories.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +45,7 @@ import numpy as np
 from geoapp.domain import workflow
 
 if TYPE_CHECKING:
-    from geoapp.domain.figures import Period
+    from geoapp.domain.periods import Period
 
 STATES = workflow.STATES
 NOT_FOUND = -1  # the code of "not yet found" (state None)
@@ -167,7 +190,7 @@ class Timeline:
 
     Examples
     --------
-    >>> from geoapp.domain.figures import HazardRecord
+    >>> from geoapp.domain.timeline import HazardRecord
     >>> d = dt.date
     >>> r = HazardRecord(1, "major", "inspection", d(2026, 1, 5), d(2026, 2, 28),
     ...                  closes=((d(2026, 3, 31), None),), steps=((d(2026, 1, 6), "rectifying"),))

@@ -17,14 +17,12 @@ alone. The limits, read from the environment at each import:
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
+from geoapp import settings
 from geoapp.ingest.ledger import ImportRejected, Problem
 
-MAX_UNZIPPED_MB = 1024
-MAX_ZIP_RATIO = 100
 RATIO_FLOOR = 1 << 20  # smaller members are not judged by ratio: they cannot hurt
 ENCODING_SAMPLE = 1 << 20  # bytes of .dbf records read to guess their encoding
 
@@ -37,13 +35,15 @@ def require_file(path: Path) -> None:
         raise ImportRejected(path, [Problem(None, None, "不是文件（是文件夹？）")])
 
 
-def _limit(name: str, default: float) -> float:
+def _limit(key: str) -> float:
+    raw = settings.get(key)
     try:
-        value = float(os.environ.get(name) or default)
+        value = float(raw)
     except ValueError:
         value = -1
     if value <= 0:
-        raise ImportRejected(name, [Problem(None, name, f"应为正数，而不是 {os.environ[name]!r}")])
+        name = settings.variable(key)
+        raise ImportRejected(name, [Problem(None, name, f"应为正数，而不是 {raw!r}")])
     return value
 
 
@@ -53,8 +53,8 @@ def check_zip(path: Path, kind: str = "zip 压缩包") -> zipfile.ZipFile:
     ``kind`` names the file in the report ("XLSX 文件" for a workbook).
     """
     require_file(path)
-    max_total = _limit("GEOAPP_IMPORT_MAX_UNZIPPED_MB", MAX_UNZIPPED_MB) * (1 << 20)
-    max_ratio = _limit("GEOAPP_IMPORT_MAX_ZIP_RATIO", MAX_ZIP_RATIO)
+    max_total = _limit("IMPORT_MAX_UNZIPPED_MB") * (1 << 20)
+    max_ratio = _limit("IMPORT_MAX_ZIP_RATIO")
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from geoapp.domain.figures import LEVELS, SOURCES, Period
+from geoapp.domain.figures import LEVELS, SOURCES
+from geoapp.domain.periods import Period
 from geoapp.domain.timeline import CLOSED, NOT_FOUND, STATES, Timeline
 
 

@@ -1,8 +1,8 @@
 """The leaders' reports: reads the rows once, then groups them by area, industry and month.
 
 ``load`` is the one query layer (territory, points, hazards with their event
-logs: geoapp.store.reads.report_data); the other functions are pure over its ``Dataset`` and return plain
-dicts for the pages, the JSON API, the bulletin workbook and the CLI. The
+logs: geoapp.store.reads.report_data); the other functions are pure over its
+``Dataset`` and return plain dicts for the pages, the JSON API, the bulletin workbook and the CLI. The
 hazard figures are geoapp.domain.figures (history) and geoapp.domain.ranks (tie rule)
 over geoapp.domain.workflow (overdue, rate, stock/increment); the four-colour
 levels of points and cells on a past day are the risk engine's
@@ -24,7 +24,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from geoapp.domain import figures, ranks, workflow
+from geoapp.domain import periods, ranks, timeline, workflow
 from geoapp.domain.divisions import division_label
 from geoapp.domain.timeline import CLOSED, NOT_FOUND
 from geoapp.reports.groupfigures import grouped_figures
@@ -57,7 +57,7 @@ def _cells_of(ds: Dataset) -> dict[int, list[str]]:
 # ---- areas and industries -----------------------------------------------------------
 
 
-def _figures(ds: Dataset, period: figures.Period, today: dt.date, name: str, key,
+def _figures(ds: Dataset, period: periods.Period, today: dt.date, name: str, key,
              groups: list) -> dict:
     """statistics.hazard_figures of the hazards of each group (``key(record)``), at once.
 
@@ -73,7 +73,7 @@ def _figures(ds: Dataset, period: figures.Period, today: dt.date, name: str, key
                                             today, ds.cutoff), strict=True))
 
 
-def areas(ds: Dataset, period: figures.Period, today: dt.date | None = None) -> dict:
+def areas(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> dict:
     """Figures for the territory, each town, each village (and 网格外), each cell."""
     today = today or ds.today()
     day = period.as_of(today)
@@ -120,7 +120,7 @@ def areas(ds: Dataset, period: figures.Period, today: dt.date | None = None) -> 
             "outside": outside, "cells": cells}
 
 
-def industries(ds: Dataset, period: figures.Period, today: dt.date | None = None) -> dict:
+def industries(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> dict:
     """Figures per GB/T 4754 division (those with points or hazards), 未分类 last."""
     today = today or ds.today()
     day = period.as_of(today)
@@ -134,7 +134,7 @@ def industries(ds: Dataset, period: figures.Period, today: dt.date | None = None
     return {"period": period.to_dict(), "as_of": day.isoformat(), "industries": rows}
 
 
-def areas_total(ds: Dataset, period: figures.Period, today: dt.date) -> dict:
+def areas_total(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
     """The territory's figures alone (hazards and points)."""
     day = period.as_of(today)
     points = point_tables(ds, day, "all", lambda p: None).get(None, empty_counts(ds))
@@ -147,7 +147,7 @@ def areas_total(ds: Dataset, period: figures.Period, today: dt.date) -> dict:
 # ---- ranking and trend --------------------------------------------------------------
 
 
-def _rank_rows(ds: Dataset, month: figures.Period, today: dt.date, village: dict | None) -> list:
+def _rank_rows(ds: Dataset, month: periods.Period, today: dt.date, village: dict | None) -> list:
     day = month.as_of(today)
     levels = cell_levels(ds, day)
     items = ds.snapshot(day)
@@ -166,7 +166,7 @@ def _rank_rows(ds: Dataset, month: figures.Period, today: dt.date, village: dict
                  for v in ds.villages]
     rows = []
     for unit in units:
-        snap = figures.snapshot(groups[unit["code"] if village else unit["id"]], day, items)
+        snap = timeline.snapshot(groups[unit["code"] if village else unit["id"]], day, items)
         roll = workflow.rollup(snap, day, ds.cutoff)
         rows.append({**unit, "total": roll["total"], "closed_total": roll["closed"],
                      "open": roll["open"], "overdue": roll["overdue"],
@@ -194,11 +194,11 @@ def find_village(ds: Dataset, text: str) -> dict | None:
     return None
 
 
-def ranking(ds: Dataset, month: figures.Period, today: dt.date | None = None,
+def ranking(ds: Dataset, month: periods.Period, today: dt.date | None = None,
             village: dict | None = None) -> dict:
     """Villages (or the cells of ``village``) ranked for a month, with last month's ranks."""
     today = today or ds.today()
-    previous = figures.previous_month(month)
+    previous = periods.previous_month(month)
     key = "code" if village else "id"
     rows = ranks.compare(_rank_rows(ds, month, today, village),
                       _rank_rows(ds, previous, today, village), key=key)
@@ -208,13 +208,14 @@ def ranking(ds: Dataset, month: figures.Period, today: dt.date | None = None,
             "rows": rows}
 
 
-def trend(ds: Dataset, month: figures.Period, today: dt.date | None = None, count: int = 12) -> dict:
+def trend(ds: Dataset, month: periods.Period, today: dt.date | None = None,
+          count: int = 12) -> dict:
     """Open and overdue major hazards (and all open) at the end of each of ``count`` months."""
     today = today or ds.today()
     out = {"months": [], "major_open": [], "major_overdue": [], "open": []}
     timeline = ds.timeline
     major = ds.memo("major", lambda: np.array([r.level == "major" for r in ds.records], bool))
-    for m in figures.months_ending(month, count):
+    for m in periods.months_ending(month, count):
         day = m.as_of(today)
         codes = timeline.codes(day)
         open_ = (codes != NOT_FOUND) & (codes != CLOSED)
@@ -247,17 +248,17 @@ def overdue_list(ds: Dataset, day: dt.date) -> list[dict]:
     return sorted(out, key=lambda h: (-h["days_overdue"], h["code"]))
 
 
-def bulletin(ds: Dataset, month: figures.Period, today: dt.date | None = None) -> dict:
+def bulletin(ds: Dataset, month: periods.Period, today: dt.date | None = None) -> dict:
     """The monthly bulletin (月通报): totals this and last month, ranking, overdue, industries."""
     today = today or ds.today()
-    previous = figures.previous_month(month)
+    previous = periods.previous_month(month)
     inds = industries(ds, month, today)["industries"]
     day = month.as_of(today)
     per_division = defaultdict(list)
     states = ds.states(day)
     for r in ds.records:
         state = states[r.id]
-        closed_day = figures.close_day_in(r, month)
+        closed_day = timeline.close_day_in(r, month)
         if state not in (None, "closed") or closed_day is not None:
             per_division[r.division].append(
                 {**r.info, "level": r.level, "source": r.source, "state": state,

@@ -19,14 +19,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from geoapp.settings import CLI_BUSY_TIMEOUT, WEB_BUSY_TIMEOUT  # noqa: F401 (the CLI's)
 from geoapp.store import dialect
 
-# Seconds a writer waits for SQLite's write lock before giving up. One request's write
-# takes milliseconds, but SQLite's lock is not a queue: with a dozen writers at once on
-# a busy machine an unlucky one waits seconds. Shorter than gunicorn's 30 s timeout.
-WEB_BUSY_TIMEOUT = 15.0
-# The command line (imports, account changes) may wait for a running import to end.
-CLI_BUSY_TIMEOUT = 120.0
+# Defaults of the busy timeout: geoapp.settings
 
 
 class Database:

@@ -76,7 +76,8 @@ class Point(Base):
     __table_args__ = (sa.UniqueConstraint("layer", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     layer: Mapped[str] = mapped_column(sa.String(40), index=True)
-    key: Mapped[str] = mapped_column(sa.String(LENGTH["point", "key"]))  # stable key from the ledger
+    # stable key from the ledger
+    key: Mapped[str] = mapped_column(sa.String(LENGTH["point", "key"]))
     name: Mapped[str] = mapped_column(sa.String(LENGTH["point", "name"]))
     geom = mapped_column(Geometry("POINT"), nullable=False)
     attrs: Mapped[dict] = mapped_column(JSON, default=dict)

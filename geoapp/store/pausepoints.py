@@ -11,14 +11,13 @@ Unset, ``reach`` does nothing.
 
 from __future__ import annotations
 
-import os
 import sys
 
-ENV = "GEOAPP_PAUSE_AT"
+from geoapp import settings
 
 
 def reach(name: str) -> None:
-    if os.environ.get(ENV) != name:
+    if settings.get("PAUSE_AT") != name:
         return
     sys.stderr.write(f"paused at {name}\n")
     sys.stderr.flush()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,6 +25,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
+from geoapp import settings
 from geoapp.admission.sketch import sketch
 from geoapp.domain import admission
 from geoapp.domain.catalogue import CatalogueError, check_zones, load_admission
@@ -40,7 +40,7 @@ MAJOR_HAZARD_LAYER = "major_hazard"
 
 def init_app(app: Flask) -> None:
     """Load and validate the admission folder (errors name file and line); register views."""
-    folder = (app.config.get("ADMISSION_DIR") or os.environ.get("GEOAPP_ADMISSION_DIR")
+    folder = (settings.get("ADMISSION_DIR", app.config)
               or str(Path(app.config["LAYERS_DIR"]) / "admission"))
     app.extensions["geoapp.admission"] = load_admission(Path(folder))
     app.register_blueprint(bp)

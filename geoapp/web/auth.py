@@ -41,6 +41,7 @@ from werkzeug.routing import BuildError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from geoapp import settings
 from geoapp.store import accounts
 from geoapp.store.accounts import can_write_cell
 from geoapp.store.models import ROLES, User
@@ -53,7 +54,8 @@ __all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "require_
 bp = Blueprint("auth", __name__)
 
 # Reachable without logging in even once accounts exist (request.endpoint names).
-OPEN_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static", "assets.vendor"})
+OPEN_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static", "assets.vendor",
+                            "assets.favicon"})
 
 
 class LoginForm(FlaskForm):
@@ -62,15 +64,13 @@ class LoginForm(FlaskForm):
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("GEOAPP_RATELIMIT_STORAGE_URI",
-                          os.environ.get("GEOAPP_RATELIMIT_STORAGE_URI") or "memory://")
-    app.config.setdefault("GEOAPP_LOGIN_RATE_LIMIT", "10/minute")
-    app.config.setdefault("GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT", "30/hour")
+    for key in ("GEOAPP_RATELIMIT_STORAGE_URI", "GEOAPP_LOGIN_RATE_LIMIT",
+                "GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT"):
+        app.config[key] = settings.get(key, app.config)
     # a page left open on a phone all day can still post: the token lives as long as the session
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = (app.config.get("GEOAPP_SECRET_KEY")
-                                    or os.environ.get("GEOAPP_SECRET_KEY")
+        app.config["SECRET_KEY"] = (settings.get("GEOAPP_SECRET_KEY", app.config)
                                     or instance_secret_key(app.instance_path))
     app.extensions["geoapp.auth"] = {"accounts_exist": False}
 

@@ -11,16 +11,16 @@ Outside an app (the CLI) it is always the real date.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 from flask import Flask, current_app, has_app_context
 
+from geoapp import settings
 from geoapp.domain import workflow
 
 
 def init_app(app: Flask) -> None:
     """Read TODAY / GEOAPP_TODAY once; a malformed date stops start-up, naming the setting."""
-    value = app.config.get("TODAY") or os.environ.get("GEOAPP_TODAY") or None
+    value = settings.get("TODAY", app.config)
     if value is not None and not isinstance(value, dt.date):
         try:
             value = dt.date.fromisoformat(str(value).strip())

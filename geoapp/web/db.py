@@ -14,8 +14,9 @@ from flask import Flask, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from geoapp import settings
 from geoapp.store import dialect
-from geoapp.store.database import WEB_BUSY_TIMEOUT, Database
+from geoapp.store.database import Database
 
 RETRY_AFTER_SECONDS = 5
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -25,7 +26,7 @@ _KEY = "geoapp.db"
 def init_app(app: Flask) -> None:
     app.extensions[_KEY] = Database(
         app.config["DATABASE_URL"],
-        busy_timeout=float(app.config.get("SQLITE_BUSY_TIMEOUT", WEB_BUSY_TIMEOUT)))
+        busy_timeout=float(settings.get("SQLITE_BUSY_TIMEOUT", app.config)))
     app.teardown_appcontext(_close_session)
     app.register_error_handler(sa.exc.OperationalError, _busy)
 

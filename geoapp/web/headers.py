@@ -12,11 +12,12 @@ The headers go on every response, static files and errors included
 
 from __future__ import annotations
 
-import os
 import secrets
 
 from flask import Flask, current_app, g
 from markupsafe import Markup
+
+from geoapp import settings
 
 # 天地图 tiles are the only thing ever loaded from another host, and only with a key
 TIANDITU_TILES = "https://*.tianditu.gov.cn"
@@ -26,7 +27,7 @@ def init_app(app: Flask) -> None:
     # Flask defines both keys (None and False), so config.setdefault would never apply
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if app.config.get("GEOAPP_SECURE_COOKIES") or os.environ.get("GEOAPP_SECURE_COOKIES") == "1":
+    if settings.get("GEOAPP_SECURE_COOKIES", app.config) in (True, 1, "1"):
         app.config["SESSION_COOKIE_SECURE"] = True
     app.after_request(_secure)
     app.add_template_filter(with_style_nonce)

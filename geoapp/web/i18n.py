@@ -38,7 +38,7 @@ def _remember(response):
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
-                          str(Path(__file__).parent / "translations"))
+                          str(Path(__file__).parents[1] / "translations"))
     Babel(app, locale_selector=select_locale)
     app.after_request(_remember)
 

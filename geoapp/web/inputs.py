@@ -21,7 +21,6 @@ The views check the *values* (which actions exist, date ranges…) themselves.
 
 from __future__ import annotations
 
-import os
 import re
 
 from flask import Flask, jsonify, request
@@ -30,9 +29,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter
 
+from geoapp import settings
+
 # Every JSON body: the largest legitimate one is an admission-check site of
 # admission.MAX_VERTICES (10 000) vertices, 0.3–0.5 MB as GeoJSON; 1 MB leaves room.
-DEFAULT_MAX_BODY_BYTES = 1_000_000
 # A GeoJSON MultiPolygon inside the body is 6 levels deep; nothing legitimate nears 32.
 MAX_DEPTH = 32
 ID_MAX = 2**31 - 1  # INTEGER on both backends
@@ -66,9 +66,7 @@ def init_app(app: Flask) -> None:
     # before any blueprint adds its routes: rules bind their converters when added
     app.url_map.converters["int"] = IdConverter
     if app.config.get("MAX_CONTENT_LENGTH") is None:
-        app.config["MAX_CONTENT_LENGTH"] = int(
-            app.config.get("GEOAPP_MAX_BODY_BYTES") or os.environ.get("GEOAPP_MAX_BODY_BYTES")
-            or DEFAULT_MAX_BODY_BYTES)
+        app.config["MAX_CONTENT_LENGTH"] = int(settings.get("GEOAPP_MAX_BODY_BYTES", app.config))
     app.before_request(_check_url)
     app.register_error_handler(BadInput, _bad_input)
     app.register_error_handler(HTTPException, _http_error)

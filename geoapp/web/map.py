@@ -14,7 +14,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import math
-import os
 
 import folium
 from branca.element import CssLink, JavascriptLink, MacroElement
@@ -25,6 +24,7 @@ from folium.template import Template
 from markupsafe import escape
 from werkzeug.routing import BuildError
 
+from geoapp import settings
 from geoapp.domain import workflow
 from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map import snapshot
@@ -42,9 +42,8 @@ TIANDITU = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=
 @bp.record_once
 def _configure(state) -> None:
     app = state.app
-    app.config.setdefault("TIANDITU_KEY", os.environ.get("GEOAPP_TIANDITU_KEY") or None)
-    app.config.setdefault("MAP_CACHE_SECONDS",
-                          float(os.environ.get("GEOAPP_MAP_CACHE_SECONDS") or 60))
+    app.config["TIANDITU_KEY"] = settings.get("TIANDITU_KEY", app.config)
+    app.config["MAP_CACHE_SECONDS"] = float(settings.get("MAP_CACHE_SECONDS", app.config))
     app.extensions["geoapp.mapcache"] = snapshot.MapCache(
         max_age=float(app.config["MAP_CACHE_SECONDS"]))
 

@@ -24,7 +24,8 @@ from flask import Blueprint, Response, current_app, g, jsonify, render_template,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geoapp.domain import figures, ranks, workflow
+from geoapp import settings
+from geoapp.domain import periods, ranks, workflow
 from geoapp.reports import bulletin, charts, tables
 from geoapp.store.reads import map_data, report_data
 from geoapp.web import clock, db, inputs
@@ -95,7 +96,7 @@ class ReportCache:
 def _configure(state) -> None:
     app = state.app
     app.extensions["geoapp.reportcache"] = ReportCache(
-        max_age=float(app.config.get("MAP_CACHE_SECONDS", 60)))
+        max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)))
 
 
 def _dataset() -> tables.Dataset:
@@ -123,21 +124,21 @@ def _village_id(village: dict | None):
     return village["id"] if village else None
 
 
-def _period(ds: tables.Dataset, month_only: bool = False) -> figures.Period:
+def _period(ds: tables.Dataset, month_only: bool = False) -> periods.Period:
     """The request's period: ``month``, or ``from`` and ``to``, else this month."""
     args = request.args
     month, start, end = args.get("month"), args.get("from"), args.get("to")
     today = _today(ds)
     if start is not None or end is not None:
         if month_only:
-            raise figures.PeriodError("from" if start is not None else "to",
+            raise periods.PeriodError("from" if start is not None else "to",
                                  "此处只接受 month=YYYY-MM")
         if month is not None:
-            raise figures.PeriodError("month", "month 与 from/to 只能给出其一")
-        return figures.range_not_future(figures.parse_range(start, end), today)
+            raise periods.PeriodError("month", "month 与 from/to 只能给出其一")
+        return periods.range_not_future(periods.parse_range(start, end), today)
     if month is None:
-        return figures.month_of(today)
-    return figures.not_future(figures.parse_month(month), today)
+        return periods.month_of(today)
+    return periods.not_future(periods.parse_month(month), today)
 
 
 def _village(ds: tables.Dataset) -> dict | None:
@@ -147,8 +148,8 @@ def _village(ds: tables.Dataset) -> dict | None:
     found = tables.find_village(ds, text)
     if found is None:
         if sum(v["name"] == text for v in ds.villages) > 1:
-            raise figures.PeriodError("village", f"有多个名为“{text}”的村/社区，请用代码指定")
-        raise figures.PeriodError("village", f"没有代码或名称为“{text}”的村/社区")
+            raise periods.PeriodError("village", f"有多个名为“{text}”的村/社区，请用代码指定")
+        raise periods.PeriodError("village", f"没有代码或名称为“{text}”的村/社区")
     return found
 
 
@@ -156,22 +157,22 @@ def _months() -> int:
     raw = request.args.get("months", "12")
     # ASCII digits only: "²".isdigit() is True but int("²") raises
     if not re.fullmatch(r"[0-9]{1,2}", raw) or not 1 <= int(raw) <= 36:
-        raise figures.PeriodError("months", "months 须为 1–36 的整数")
+        raise periods.PeriodError("months", "months 须为 1–36 的整数")
     return int(raw)
 
 
-@bp.errorhandler(figures.PeriodError)
-def _bad_parameter(exc: figures.PeriodError):
+@bp.errorhandler(periods.PeriodError)
+def _bad_parameter(exc: periods.PeriodError):
     if inputs.is_api():
         return jsonify(error="bad_request", message=str(exc), field=exc.param), 400
     return render_template("report_error.html", param=exc.param, message=exc.message), 400
 
 
-def page_data(ds: tables.Dataset, period: figures.Period, village: dict | None,
+def page_data(ds: tables.Dataset, period: periods.Period, village: dict | None,
               today: dt.date) -> dict:
     """Everything /reports shows (and /api/reports returns), as on ``today``."""
-    month = figures.month_of(period.end)
-    previous = figures.previous_month(period) if period.month else None
+    month = periods.month_of(period.end)
+    previous = periods.previous_month(period) if period.month else None
     areas = tables.areas(ds, period, today)
     return {
         "period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
@@ -235,7 +236,7 @@ def page():
         level_labels={lv.code: lv.label for lv in rules.risk.levels},
         villages=[{**v, "key": tables.village_key(v)} for v in ds.villages],
         village=village, tie_rule=_(ranks.TIE_RULE),
-        month=figures.month_of(period.end).month,
+        month=periods.month_of(period.end).month,
         json_url=url_for("reports.api_page", **{k: v for k, v in request.args.items()
                                                  if k in ("month", "from", "to", "village")}))
 
@@ -301,7 +302,7 @@ def api_bulletin():
     return jsonify({**_bulletin(ds, _period(ds, month_only=True)), "tie_rule": ranks.TIE_RULE})
 
 
-def _bulletin(ds: tables.Dataset, month: figures.Period) -> dict:
+def _bulletin(ds: tables.Dataset, month: periods.Period) -> dict:
     return _cached(ds, "bulletin", lambda: tables.bulletin(ds, month), month)
 
 

@@ -9,9 +9,9 @@ from geoapp.domain.crs import to_wgs84_xy, wgs84_to_gcj02
 from geoapp.domain.identifiers import ALPHABET, uscc_check_char
 from geoapp.domain.layers import LEVEL_ORDER, LEVEL_RANK, load_rules
 from geoapp.domain.major_hazard import alpha_for_people, assess, parse_substances
+from geoapp.domain.risk import area_level, escalated_level, highest, inherent_level
 from geoapp.domain.workflow import STATE_LABELS
 from geoapp.resources import bundled
-from geoapp.domain.risk import area_level, escalated_level, highest, inherent_level
 
 __all__ = [
     "ALPHABET", "LEVEL_ORDER", "LEVEL_RANK", "STATE_LABELS", "alpha_for_people", "area_level",

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geoapp.domain import figures, workflow
+from geoapp.domain import timeline, workflow
 from geoapp.domain.divisions import division_of
 from geoapp.domain.layers import Rules
 from geoapp.domain.timeline import Timeline
@@ -35,7 +35,7 @@ class Dataset:
     villages: list[dict]  # id, name, code, town
     cells: dict[str, dict]  # code → code, name, village_id, members, supervisor, …
     points: list[SimpleNamespace]  # id, layer, name, cell_code, inherent_level, division
-    records: list[figures.HazardRecord]
+    records: list[timeline.HazardRecord]
     rules: Rules
     places: Places | None = field(default=None, repr=False, compare=False)  # load's
     # what is computed once per dataset and day (states, levels…); see ``memo``
@@ -65,7 +65,7 @@ class Dataset:
         """statistics.snapshot's item of every hazard on ``day``: record id → item or None."""
         def compute():
             states = self.states(day)
-            return {r.id: figures.snapshot_item(r, states[r.id]) for r in self.records}
+            return {r.id: timeline.snapshot_item(r, states[r.id]) for r in self.records}
         return self.memo(("snapshot", day), compute)
 
     @property
@@ -146,7 +146,7 @@ class _UnknownPoint(LookupError):
     """A hazard at a point the given places do not have (added since they were read)."""
 
 
-def load_hazards(session: Session, rules: Rules, places: Places) -> list[figures.HazardRecord]:
+def load_hazards(session: Session, rules: Rules, places: Places) -> list[timeline.HazardRecord]:
     """Read the hazards with their event logs as statistics.HazardRecord, in code order."""
     tz = rules.risk.hazards.timezone
     # Core rows fetched at once (not ORM rows one by one): a third of the time at 10⁵ events
@@ -162,11 +162,11 @@ def load_hazards(session: Session, rules: Rules, places: Places) -> list[figures
                       Hazard.description, Hazard.found_on, Hazard.deadline,
                       Hazard.responsible_unit, Hazard.responsible_person, Hazard.listed,
                       Hazard.state, Hazard.closed_on).order_by(Hazard.code)).all():
-        closes, steps = figures.history(events[h.id], h.state, h.closed_on, h.found_on, tz)
+        closes, steps = timeline.history(events[h.id], h.state, h.closed_on, h.found_on, tz)
         point = places.by_id.get(h.point_id)
         if point is None:
             raise _UnknownPoint(h.point_id)
-        records.append(figures.HazardRecord(
+        records.append(timeline.HazardRecord(
             id=h.id, level=h.level, source=h.source, found_on=h.found_on, deadline=h.deadline,
             listed=bool(h.listed), state=h.state, closes=closes, steps=steps,
             cell_code=point.cell_code, division=point.division, point_id=point.id,

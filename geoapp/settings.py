@@ -1,0 +1,90 @@
+"""Every setting geoapp reads, with its default and meaning: the one reader of the environment.
+
+A setting has a Flask config key (``instance/config.py``, or the mapping given
+to ``create_app``) and most have a ``GEOAPP_*`` environment variable, for a
+deployment without a config file. The config key wins over the variable, and
+the variable over the default. The README's "Configuration" section describes
+each variable; ``tests/`` fails when a variable is read anywhere else, or is
+missing here or from the README.
+
+Values come back as the config or the environment holds them (a variable is a
+string); the module that uses a setting checks and converts it, so that an
+error names the setting where it matters.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # Flask config key
+    env: str | None  # environment variable, if the setting has one
+    default: object
+    meaning: str
+
+
+# Seconds a writer waits for SQLite's write lock before giving up. One request's write
+# takes milliseconds, but SQLite's lock is not a queue: with a dozen writers at once on
+# a busy machine an unlucky one waits seconds. Shorter than gunicorn's 30 s timeout.
+WEB_BUSY_TIMEOUT = 15.0
+# The command line (imports, account changes) may wait for a running import to end.
+CLI_BUSY_TIMEOUT = 120.0
+
+SETTINGS: dict[str, Setting] = {s.key: s for s in (
+    Setting("DATABASE_URL", "GEOAPP_DATABASE_URL", None,
+            "SQLAlchemy URL of the database; unset: SQLite in the instance folder"),
+    Setting("LAYERS_DIR", "GEOAPP_LAYERS_DIR", None,
+            "folder of layer and rule files; unset: the bundled layers/"),
+    Setting("ADMISSION_DIR", "GEOAPP_ADMISSION_DIR", None,
+            "folder of the admission check's catalogues; unset: admission/ in LAYERS_DIR"),
+    Setting("GEOAPP_SECRET_KEY", "GEOAPP_SECRET_KEY", None,
+            "key signing session cookies and CSRF tokens; unset: instance/secret_key"),
+    Setting("GEOAPP_RATELIMIT_STORAGE_URI", "GEOAPP_RATELIMIT_STORAGE_URI", "memory://",
+            "where failed log-ins are counted (memory:// is per process; redis:// shared)"),
+    Setting("GEOAPP_LOGIN_RATE_LIMIT", None, "10/minute", "failed log-ins per client address"),
+    Setting("GEOAPP_LOGIN_ACCOUNT_RATE_LIMIT", None, "30/hour",
+            "failed log-ins per username at one address"),
+    Setting("GEOAPP_SECURE_COOKIES", "GEOAPP_SECURE_COOKIES", None,
+            "1: cookies over HTTPS only (behind a TLS proxy)"),
+    Setting("BEHIND_PROXY", "GEOAPP_BEHIND_PROXY", None,
+            "1: trust one reverse proxy's X-Forwarded-For/-Proto/-Host"),
+    Setting("GEOAPP_MAX_BODY_BYTES", "GEOAPP_MAX_BODY_BYTES", 1_000_000,
+            "largest request body; larger ones get 413 before they are read"),
+    Setting("TIANDITU_KEY", "GEOAPP_TIANDITU_KEY", None,
+            "a 天地图 key: the map offers its base layers; unset: no basemap"),
+    Setting("MAP_CACHE_SECONDS", "GEOAPP_MAP_CACHE_SECONDS", 60,
+            "longest reuse of the map's and reports' data without a seen change"),
+    Setting("TODAY", "GEOAPP_TODAY", None,
+            "YYYY-MM-DD: the date the web app counts as today; unset: the real date"),
+    Setting("SQLITE_BUSY_TIMEOUT", None, WEB_BUSY_TIMEOUT,
+            "seconds a writer waits for the embedded database's write lock"),
+    Setting("IMPORT_MAX_UNZIPPED_MB", "GEOAPP_IMPORT_MAX_UNZIPPED_MB", 1024,
+            "most megabytes an uploaded zip (Shapefile, XLSX) may inflate to"),
+    Setting("IMPORT_MAX_ZIP_RATIO", "GEOAPP_IMPORT_MAX_ZIP_RATIO", 100,
+            "highest compression ratio of one zip member over 1 MiB"),
+    Setting("PAUSE_AT", "GEOAPP_PAUSE_AT", None,
+            "tests only: hold a process still at a named point (geoapp.store.pausepoints)"),
+)}
+
+
+def get(key: str, config: Mapping | None = None):
+    """The setting's value: from ``config`` if set there, else its variable, else its default."""
+    setting = SETTINGS[key]
+    if config is not None:
+        value = config.get(key)
+        if value is not None and value != "":
+            return value
+    if setting.env is not None:
+        value = os.environ.get(setting.env)
+        if value is not None and value != "":
+            return value
+    return setting.default
+
+
+def variable(key: str) -> str:
+    """The name of the setting's environment variable (for error messages)."""
+    return SETTINGS[key].env or key

@@ -1,0 +1,92 @@
+"""The application factory: config, rules, and every blueprint in the order they must come.
+
+Where a request goes: the blueprint module named like its URL (``/api/cells``
+→ ``geoapp.web.api``, ``/cells/<code>`` → ``geoapp.web.cells``, ``/`` and
+``/api/map/*`` → ``geoapp.web.map``, ``/admission`` → ``geoapp.web.admission``,
+``/reports`` → ``geoapp.web.reports``, ``/login`` → ``geoapp.web.auth``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from geoapp import settings
+from geoapp.domain.layers import load_rules
+from geoapp.resources import bundled
+from geoapp.store.database import make_private_dir
+from geoapp.web import (
+    admission,
+    api,
+    assets,
+    auth,
+    cells,
+    clock,
+    db,
+    headers,
+    i18n,
+    inputs,
+    navigation,
+    reports,
+)
+from geoapp.web import map as map_page
+
+
+def default_database_url(instance_path: str) -> str:
+    """GEOAPP_DATABASE_URL, else the embedded SQLite file in the instance folder."""
+    url = settings.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{Path(instance_path) / 'geoapp.sqlite3'}"
+
+
+def create_app(test_config: dict | None = None, **overrides) -> Flask:
+    """Application factory. Reads config and layer files; opens no connection.
+
+    ``overrides`` are config keys set after the config file (the command line
+    uses them, e.g. a longer ``SQLITE_BUSY_TIMEOUT`` than a web request's).
+
+    Layer and rule files are validated here, so a bad file stops start-up with
+    a message naming the file and key.
+    """
+    # named for the package: its folder holds static/ and translations/, as before
+    app = Flask("geoapp", instance_relative_config=True,
+                template_folder=str(bundled("templates")))
+    app.config.from_mapping(
+        DATABASE_URL=None,
+        LAYERS_DIR=settings.get("LAYERS_DIR") or str(bundled("layers")),
+        JSON_AS_ASCII=False,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    app.config.update(overrides)
+    if not app.config["DATABASE_URL"]:
+        make_private_dir(app.instance_path)  # it holds the embedded database and the key
+        app.config["DATABASE_URL"] = default_database_url(app.instance_path)
+    app.json.ensure_ascii = False
+    if settings.get("BEHIND_PROXY", app.config) in (True, 1, "1"):
+        # trust one reverse proxy's X-Forwarded-For/-Proto/-Host (README "Production")
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+
+    clock.init_app(app)  # a pinned "today" (TODAY / GEOAPP_TODAY), checked at start-up
+
+    app.extensions["geoapp.rules"] = load_rules(Path(app.config["LAYERS_DIR"]))
+    inputs.init_app(app)  # before any route: ids in URLs are range-checked (404)
+    headers.init_app(app)  # cookie flags, CSP and the other headers on every response
+    db.init_app(app)
+    i18n.init_app(app)
+    navigation.init_app(app)
+    auth.init_app(app)  # sessions, CSRF on every POST, log-in rate limit, read policy
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(cells.bp)  # the grid member's cell page
+    app.register_blueprint(map_page.bp)  # the leader's map at / and its /api/map data
+    app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin
+    admission.init_app(app)  # the planner's admission check (/admission, its API)
+    return app
