@@ -27,9 +27,9 @@ NUL, SURROGATE = "\u0000", "\udc80"
 
 # query parameters each endpoint reads ("lang" is read on every request)
 QUERY = {
-    "leader.points": ("bbox", "zoom", "layers", "levels", "hazard", "town", "village", "cell",
+    "map.points": ("bbox", "zoom", "layers", "levels", "hazard", "town", "village", "cell",
                       "outside"),
-    "leader.search": ("q", "layer", "limit"),
+    "map.search": ("q", "layer", "limit"),
     "admission.industries": ("q",),
     **{f"reports.{name}": ("month", "from", "to") for name in (
         "api_areas", "api_industries", "api_overdue")},
@@ -40,7 +40,7 @@ QUERY = {
 }
 NUMERIC_QUERY = {"zoom", "limit", "months", "month", "from", "to"}
 # what a route needs to reach the parameter under test ("to" alone is a missing "from")
-BASE_QUERY = {"leader.search": {"q": "公司"},
+BASE_QUERY = {"map.search": {"q": "公司"},
               **{f"reports.{name}": {"from": "2026-01-01"} for name in (
                   "api_areas", "api_industries", "api_overdue", "api_page")}}
 
@@ -58,7 +58,7 @@ def _bodies(today: dt.date, hazard_code: str) -> dict:
     return {
         "api.move_hazard": ({"action": "start", "note": "已安排"},
                             dict.fromkeys(("action", "note"), TEXT_VALUES)),
-        "grid.new_hazard": (hazard, {
+        "cells.new_hazard": (hazard, {
             **dict.fromkeys(("level", "source", "description", "found_on", "deadline",
                              "responsible_unit", "responsible_person"), TEXT_VALUES),
             "listed": ("yes", ["x"], {"a": 1}, SURROGATE),

@@ -13,7 +13,7 @@ import re
 
 from geoapp.resources import bundled
 
-TEMPLATES = sorted(bundled("templates").glob("*.html"))
+TEMPLATES = sorted(bundled("templates").rglob("*.html"))
 
 
 def test_templates_have_no_inline_script_handler_or_style():

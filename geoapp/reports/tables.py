@@ -1,13 +1,14 @@
 """The leaders' reports: reads the rows once, then groups them by area, industry and month.
 
-``load`` is the one query layer (territory, points, hazards with their event
-logs: geoapp.store.reads.report_data); the other functions are pure over its
-``Dataset`` and return plain dicts for the pages, the JSON API, the bulletin workbook and the CLI. The
-hazard figures are geoapp.domain.figures (history) and geoapp.domain.ranks (tie rule)
-over geoapp.domain.workflow (overdue, rate, stock/increment); the four-colour
-levels of points and cells on a past day are the risk engine's
-(geoapp.domain.risk) over that history (geoapp.reports.pastlevels). Each state, snapshot
-and level on a day is computed once per dataset (``Dataset.memo``).
+``load`` is the one query (territory, points, hazards with their event logs:
+geoapp.store.reads.report_data); the other functions are pure over its
+``Dataset`` and return plain dicts for the pages, the JSON API, the bulletin
+workbook and the CLI. The hazard figures are geoapp.domain.figures over the
+history (geoapp.domain.timeline), the tie rule geoapp.domain.ranks, overdue,
+rate and stock/increment geoapp.domain.workflow; the four-colour levels of
+points and cells on a past day are the risk engine's (geoapp.domain.risk) over
+that history (geoapp.reports.pastlevels). Each state, snapshot and level on a
+day is computed once per dataset (``Dataset.memo``).
 
 A hazard's area is its point's cell (then village, town); hazards at points
 outside every cell are counted in the territory's totals and shown as their

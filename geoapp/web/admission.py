@@ -19,23 +19,21 @@ import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import geopandas as gpd
-import shapely
-import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
 from geoapp import settings
+from geoapp.admission import check
 from geoapp.admission.sketch import sketch
 from geoapp.domain import admission
-from geoapp.domain.catalogue import CatalogueError, check_zones, load_admission
-from geoapp.store.models import Cell, Point, Zone
+from geoapp.domain.catalogue import load_admission
+from geoapp.store.reads import admission_data
 from geoapp.web import auth, db, inputs
 from geoapp.web.assets import vendor_url
+from geoapp.web.errors import ApiError
 
 bp = Blueprint("admission", __name__)
 ROLES = ("planner", "leader", "admin")
-MAJOR_HAZARD_LAYER = "major_hazard"
 
 
 def init_app(app: Flask) -> None:
@@ -52,77 +50,13 @@ def _settings():
     return current_app.extensions["geoapp.admission"]
 
 
-# ---------------------------------------------------------------- the stored territory
-
-
-def _wkb(values) -> list:
-    return [bytes(v) if isinstance(v, memoryview) else v for v in values]
-
-
-def _frame(columns: dict, wkb: list) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(columns, geometry=shapely.from_wkb(_wkb(wkb)) if wkb else [],
-                            crs=4326)
-
-
-def _territory(session) -> admission.Territory:
-    """Cells, zones and major hazard installations, geometry decoded in one vectorised call."""
-    raw = sa.types.NullType()  # the column's WKB (SQLite) or hex EWKB (PostGIS), undecoded
-    conn = session.connection()
-    c = Cell.__table__.c
-    cells = conn.execute(sa.select(c.code, c.name, c.risk_level, sa.type_coerce(c.geom, raw))
-                         .order_by(c.code)).all()
-    z = Zone.__table__.c
-    zones = conn.execute(sa.select(z.code, z.name, z.kind, z.risk_level,
-                                   sa.type_coerce(z.geom, raw)).order_by(z.code)).all()
-    p = Point.__table__.c
-    hazards = session.execute(
-        sa.select(Point.id, Point.name, Point.attrs, Point.risk_level,
-                  sa.type_coerce(p.geom, raw)).where(Point.layer == MAJOR_HAZARD_LAYER)
-        .order_by(Point.id)).all()
-
-    def cols(rows, names):
-        return {n: [r[i] for r in rows] for i, n in enumerate(names)}
-
-    return admission.Territory(
-        cells=_frame(cols(cells, ["code", "name", "risk_level"]), [r[3] for r in cells]),
-        zones=_frame(cols(zones, ["code", "name", "kind", "risk_level"]), [r[4] for r in zones]),
-        major_hazards=_frame(
-            {"id": [r[0] for r in hazards], "name": [r[1] for r in hazards],
-             "grade": [(r[2] or {}).get("grade") for r in hazards],
-             "risk_level": [r[3] for r in hazards]}, [r[4] for r in hazards]),
-    )
-
-
 def _now() -> dt.datetime:
     tz = current_app.extensions["geoapp.rules"].risk.hazards.timezone
     return dt.datetime.now(ZoneInfo(tz)).replace(microsecond=0)
 
 
-class _Failure(Exception):
-    def __init__(self, status: int, body: dict):
-        super().__init__(body.get("message"))
-        self.status, self.body = status, body
-
-
 def _run(site, crs, industry) -> tuple[dict, admission.Territory]:
-    """The one call of the core: the stored territory, the catalogues, the check."""
-    session = db.session()
-    territory = _territory(session)
-    try:
-        check_zones(_settings(), territory.zones["code"].tolist())
-    except CatalogueError as exc:
-        # a configuration fault (zones re-imported without their catalogues), not the caller's
-        raise _Failure(500, {"error": "catalogue_invalid", "message": str(exc)}) from None
-    try:
-        result = admission.check(site, crs, industry, territory, _settings())
-    except admission.AdmissionInputError as exc:
-        raise _Failure(400, {"error": exc.error, "message": exc.message,
-                             "field": exc.field}) from None
-    except admission.NoTerritoryError as exc:
-        raise _Failure(409, {"error": "no_territory", "message": str(exc)}) from None
-    result["checked_at"] = _now().isoformat()
-    result["input"] = {"site": site, "crs": crs, "industry": industry}
-    return result, territory
+    return check.run(db.session(), _settings(), site, crs, industry, _now())
 
 
 # ---------------------------------------------------------------- views
@@ -138,12 +72,12 @@ def api_check():
                                "industry": inputs.TEXT})
     for field in ("site", "crs", "industry"):
         if body.get(field) in (None, ""):
-            return jsonify(error="missing_field", field=field,
-                           message=f"缺少字段 {field} / {field} is required"), 400
+            raise ApiError(400, "missing_field", f"缺少字段 {field} / {field} is required",
+                           field)
     try:
         return jsonify(_run(body["site"], body["crs"], body["industry"])[0])
-    except _Failure as exc:
-        return jsonify(exc.body), exc.status
+    except check.CheckFailed as exc:
+        raise ApiError(exc.status, exc.error, exc.message, exc.field) from None
 
 
 @bp.get("/api/industries")
@@ -153,7 +87,7 @@ def industries():
     inds = _settings().industries
     q = (request.args.get("q") or "").strip()
     if len(q) > 60:
-        return jsonify(error="bad_request", field="q", message="q: at most 60 characters"), 400
+        raise ApiError(400, "bad_request", "q: at most 60 characters", "q")
     results = (inds.search(q, limit=100) if q
                else [{"code": c, "name": n} for c, n in inds.names.items()])
     return jsonify(query=q, results=results)
@@ -188,7 +122,7 @@ def _page_strings() -> dict:
 def page():
     """The planner's page: site on the map or typed, industry, verdict and reasons."""
     auth.require_role(*ROLES)
-    territory = _territory(db.session())
+    territory = admission_data.territory(db.session())
     bounds = None
     frames = [f for f in (territory.cells, territory.zones) if len(f)]
     if frames:
@@ -206,7 +140,7 @@ def page():
         "t": _page_strings(),
     }
     return render_template(
-        "admission.html", config=config, radii=settings.settings.major_hazard_radius_m,
+        "admission/page.html", config=config, radii=settings.settings.major_hazard_radius_m,
         leaflet_css=vendor_url("leaflet", "leaflet.css"),
         leaflet_js=vendor_url("leaflet", "leaflet.js"))
 
@@ -227,9 +161,9 @@ def print_view():
         result, territory = _run(site, crs, industry)
         colours = {lv.code: lv.colour for lv in current_app.extensions["geoapp.rules"].risk.levels}
         drawing = sketch(result, territory, colours)
-    except _Failure as exc:
-        error, status = exc.body, exc.status
-    return render_template("admission_print.html", result=result, error=error, sketch=drawing,
+    except check.CheckFailed as exc:
+        error, status = exc.body(), exc.status
+    return render_template("admission/print.html", result=result, error=error, sketch=drawing,
                            inputs={"site": raw_site, "crs": crs, "industry": industry},
                            radii=_settings().settings.major_hazard_radius_m,
                            t=_page_strings(), printed_at=_now()), status

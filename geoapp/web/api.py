@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify
 
 from geoapp.domain import workflow
 from geoapp.store import hazards
 from geoapp.store.models import Hazard
 from geoapp.store.reads import pages
-from geoapp.web import auth, clock, db, inputs
+from geoapp.web import auth, clock, db, inputs, params
+from geoapp.web.errors import ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -77,22 +78,16 @@ def move_hazard(hazard_id: int):
     if found is None:
         abort(404, description=f"no hazard {hazard_id}")
     auth.require_cell_write(found.point.cell_code)
-    if not request.if_match:
-        return _error(428, "precondition_required",
-                      'send If-Match with the ETag of the hazard you read (e.g. If-Match: "3")')
+    expected = params.if_match_version()
     body = inputs.json_body({"action": inputs.TEXT, "note": inputs.TEXT})
     action = body.get("action")
     if action not in workflow.TRANSITIONS:
-        return _error(400, "bad_request", f"action must be one of "
+        raise ApiError(400, "bad_request", f"action must be one of "
                       f"{', '.join(workflow.TRANSITIONS)}", field="action")
     note = body.get("note") or ""
     if not isinstance(note, str) or len(note) > 2000:
-        return _error(400, "bad_request", "note must be text of at most 2000 characters",
+        raise ApiError(400, "bad_request", "note must be text of at most 2000 characters",
                       field="note")
-    try:
-        expected = int(next(iter(request.if_match.as_set())))
-    except (StopIteration, ValueError):
-        return _error(412, "precondition_failed", "If-Match must be the hazard's ETag")
     session = db.session()
     try:
         moved = hazards.move(session, rules(), hazard_id, action, actor, note, expected)
@@ -101,18 +96,11 @@ def move_hazard(hazard_id: int):
         abort(404, description=f"no hazard {hazard_id}")
     except hazards.VersionConflict as exc:
         session.rollback()
-        return _error(412, "precondition_failed", "the hazard was changed by someone else; "
+        raise ApiError(412, "precondition_failed", "the hazard was changed by someone else; "
                       "reload it and try again", current_version=exc.current_version)
     except workflow.IllegalTransition as exc:
         session.rollback()
-        return _error(409, "illegal_transition", str(exc))
+        raise ApiError(409, "illegal_transition", str(exc))
     return _hazard_response(moved)
 
 
-def _error(status: int, code: str, message: str, **extra):
-    return jsonify(error=code, message=message, **extra), status
-
-
-@bp.errorhandler(404)
-def not_found(exc):
-    return jsonify(error="not_found", message=exc.description), 404

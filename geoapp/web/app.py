@@ -24,6 +24,7 @@ from geoapp.web import (
     cells,
     clock,
     db,
+    errors,
     headers,
     i18n,
     inputs,
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     clock.init_app(app)  # a pinned "today" (TODAY / GEOAPP_TODAY), checked at start-up
 
     app.extensions["geoapp.rules"] = load_rules(Path(app.config["LAYERS_DIR"]))
+    errors.init_app(app)  # one JSON shape under /api/, the site's error pages elsewhere
     inputs.init_app(app)  # before any route: ids in URLs are range-checked (404)
     headers.init_app(app)  # cookie flags, CSP and the other headers on every response
     db.init_app(app)

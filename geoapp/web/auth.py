@@ -23,8 +23,6 @@ from flask import (
     Flask,
     abort,
     current_app,
-    jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -46,7 +44,7 @@ from geoapp.store import accounts
 from geoapp.store.accounts import can_write_cell
 from geoapp.store.models import ROLES, User
 from geoapp.web import db
-from geoapp.web.inputs import is_api
+from geoapp.web.errors import ApiError, error_json, is_api
 
 __all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "require_cell_write",
            "require_role"]
@@ -163,7 +161,7 @@ def _read_policy():
 def _abort(status: int, code: str, message: str):
     """Stop the request: JSON {error, message} under /api/, the plain error page elsewhere."""
     if is_api():
-        abort(make_response(jsonify(error=code, message=message), status))
+        raise ApiError(status, code, message)
     abort(status, description=message)
 
 
@@ -202,9 +200,9 @@ def actor_name() -> str:
 
 def _csrf_failed(exc: CSRFError):
     if is_api():
-        return jsonify(error="csrf_failed", message=_("页面已过期，请刷新后重试")), 400
+        return error_json(400, "csrf_failed", _("页面已过期，请刷新后重试"))
     if request.endpoint == "auth.login":
-        return render_template("login.html", form=LoginForm(),
+        return render_template("auth/login.html", form=LoginForm(),
                                error=_("页面已过期，请重新登录")), 400
     return exc
 
@@ -219,7 +217,7 @@ def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(target or _home_for(current_user))
-        return render_template("login.html", form=form)
+        return render_template("auth/login.html", form=form)
     if form.validate_on_submit():
         session = db.session()
         user = accounts.authenticate(session, form.username.data, form.password.data)
@@ -228,12 +226,12 @@ def login():
             login_user(user)
             return redirect(target or _home_for(user))
     # one message for unknown name, wrong password and inactive account: no enumeration
-    return render_template("login.html", form=form, error=_("用户名或密码错误"))
+    return render_template("auth/login.html", form=form, error=_("用户名或密码错误"))
 
 
 @bp.errorhandler(429)
 def _too_many_attempts(_exc):
-    return render_template("login.html", form=LoginForm(),
+    return render_template("auth/login.html", form=LoginForm(),
                            error=_("登录失败次数过多，请稍后再试")), 429
 
 
@@ -274,10 +272,10 @@ def _home_for(user) -> str:
     """Where a user lands after logging in: a grid member on their first cell, others on /."""
     views = current_app.view_functions
     try:
-        if user.role == "grid" and user.cell_codes and "grid.cell_page" in views:
-            return url_for("grid.cell_page", code=user.cell_codes[0])
-        if "leader.map_page" in views:
-            return url_for("leader.map_page")
+        if user.role == "grid" and user.cell_codes and "cells.cell_page" in views:
+            return url_for("cells.cell_page", code=user.cell_codes[0])
+        if "map.map_page" in views:
+            return url_for("map.map_page")
     except BuildError:
         pass
     return request.script_root + "/"

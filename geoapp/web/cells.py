@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, render_template, url_for
 from flask_babel import get_locale
 
 from geoapp.domain import hazard_input
 from geoapp.store import hazards
-from geoapp.store.models import Cell, Point, Town, Village
-from geoapp.store.reads import pages
+from geoapp.store.models import Point
+from geoapp.store.reads import pages, territory
 from geoapp.web import auth, clock, db, inputs
 from geoapp.web.assets import vendor_url
+from geoapp.web.errors import ApiError
 
-bp = Blueprint("grid", __name__)
+bp = Blueprint("cells", __name__)
 
 
 # JSON types of a new hazard's fields; hazards.create_hazard checks their values
@@ -37,18 +37,14 @@ def _rules():
 @bp.get("/cells/<code>")
 def cell_page(code: str):
     """The grid member's page for one cell (JSON twin: /api/cells/<code>)."""
-    row = db.session().execute(
-        sa.select(Cell, Village.name, Town.name)
-        .join(Village, Cell.village_id == Village.id).join(Town, Village.town_id == Town.id)
-        .where(Cell.code == code)
-    ).first()
+    row = territory.cell_with_names(db.session(), code)
     if row is None:
-        return render_template("cell.html", cell=None, code=code), 404
+        return render_template("cells/cell.html", cell=None, code=code), 404
     cell, village, town = row
     rules = _rules()
     can_write = auth.can_write_cell(auth.current_user, cell.code)
     return render_template(
-        "cell.html", cell=cell, village=village, town=town, can_write=can_write,
+        "cells/cell.html", cell=cell, village=village, town=town, can_write=can_write,
         members=[{**m, "tel": _tel(m.get("phone"))} for m in cell.members or []],
         page=_page_data(cell.code, rules),
         leaflet_css=vendor_url("leaflet", "leaflet.css"),
@@ -72,7 +68,7 @@ def _page_data(code: str, rules) -> dict:
         "code": code,
         "data_url": url_for("api.cell", code=code),
         "hazard_url": url_for("api.hazard", hazard_id=0).removesuffix("0"),
-        "new_hazard_url": url_for("grid.new_hazard", point_id=0).removesuffix("0/hazards"),
+        "new_hazard_url": url_for("cells.new_hazard", point_id=0).removesuffix("0/hazards"),
         "timezone": rules.risk.hazards.timezone,
         "today": clock.today(rules.risk.hazards.timezone).isoformat(),
         "levels": {lv.code: {"label": label(lv), "colour": lv.colour}
@@ -91,7 +87,7 @@ def new_hazard(point_id: int):
     session = db.session()
     point = session.get(Point, point_id)
     if point is None:
-        return _error(404, "not_found", f"no point {point_id}")
+        raise ApiError(404, "not_found", f"no point {point_id}")
     auth.require_cell_write(point.cell_code)  # 401 / 403 as JSON
     body = inputs.json_body(_HAZARD_FIELDS)  # only now, once the user may write here
     body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
@@ -102,13 +98,9 @@ def new_hazard(point_id: int):
         session.commit()
     except hazard_input.HazardInputError as exc:
         session.rollback()
-        return _error(400, "bad_request", exc.message, field=exc.field)
+        raise ApiError(400, "bad_request", exc.message, field=exc.field)
     response = jsonify(pages.hazard_dict(hazard, today, events=True))
     response.status_code = 201
     response.set_etag(str(hazard.version))
     response.headers["Location"] = url_for("api.hazard", hazard_id=hazard.id)
     return response
-
-
-def _error(status: int, code: str, message: str, **extra):
-    return jsonify(error=code, message=message, **extra), status

@@ -10,13 +10,14 @@ write.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, jsonify, request
+from flask import Flask, current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from geoapp import settings
 from geoapp.store import dialect
 from geoapp.store.database import Database
+from geoapp.web.errors import error_json, error_page, is_api
 
 RETRY_AFTER_SECONDS = 5
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -62,11 +63,9 @@ def _busy(exc: sa.exc.OperationalError):
     if s is not None:
         s.rollback()
     message = _("数据库正忙（可能正在导入数据），您的操作未保存，请稍后重试")
-    if request.path == "/api" or request.path.startswith("/api/"):
-        response = jsonify(error="busy", message=message)
+    if is_api():
+        response = error_json(503, "busy", message)
     else:
-        response = current_app.make_response((message, 503, {"Content-Type":
-                                                             "text/plain; charset=utf-8"}))
-    response.status_code = 503
+        response = error_page(503, message)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

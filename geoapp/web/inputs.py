@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from geoapp import settings
+from geoapp.web.errors import error_json, error_page, is_api
 
 # Every JSON body: the largest legitimate one is an admission-check site of
 # admission.MAX_VERTICES (10 000) vertices, 0.3–0.5 MB as GeoJSON; 1 MB leaves room.
@@ -69,11 +70,7 @@ def init_app(app: Flask) -> None:
         app.config["MAX_CONTENT_LENGTH"] = int(settings.get("GEOAPP_MAX_BODY_BYTES", app.config))
     app.before_request(_check_url)
     app.register_error_handler(BadInput, _bad_input)
-    app.register_error_handler(HTTPException, _http_error)
 
-
-def is_api() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
 
 
 def _check_url() -> None:
@@ -151,21 +148,5 @@ def check_tree(value, field: str = "") -> None:
 
 def _bad_input(exc: BadInput):
     if is_api() or request.method != "GET":
-        return jsonify(error="bad_request", message=exc.message, field=exc.field), 400
-    return exc
-
-
-def _http_error(exc: HTTPException):
-    """Under /api/: JSON for every HTTP error, the last-resort 500 included."""
-    if not is_api():
-        return exc
-    if exc.code == 413:
-        limit = request.max_content_length or 0
-        message = _("请求体过大（上限 %(size)s 字节）", size=f"{limit:,}")
-        return jsonify(error="too_large", field="body", message=message), 413
-    if exc.code is not None and exc.code >= 500:
-        message = _("服务器内部错误，请稍后重试")
-    else:
-        message = exc.description
-    error = re.sub(r"\W+", "_", (exc.name or "error").lower()).strip("_")
-    return jsonify(error=error, message=message), exc.code or 500
+        return error_json(400, "bad_request", exc.message, exc.field)
+    return error_page(400, f"{exc.field}: {exc.message}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import math
 
 import folium
 from branca.element import CssLink, JavascriptLink, MacroElement
@@ -29,10 +28,10 @@ from geoapp.domain import workflow
 from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map import snapshot
 from geoapp.store.reads import pages
-from geoapp.web import clock, db
+from geoapp.web import clock, db, params
 from geoapp.web.assets import vendor_url
 
-bp = Blueprint("leader", __name__)
+bp = Blueprint("map", __name__)
 
 TIANDITU = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
             "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
@@ -158,7 +157,7 @@ def _strings(rules) -> dict:
 def _cell_page_prefix() -> str:
     """/cells/ (the grid member's page, geoapp.web.cells) without the code."""
     try:
-        return url_for("grid.cell_page", code="x")[:-1]
+        return url_for("cells.cell_page", code="x")[:-1]
     except BuildError:
         return "/cells/"
 
@@ -195,16 +194,16 @@ def map_page():
               for lv in rules.risk.levels]
     summary = pages.summary(db.session(), rules, clock.today(rules.risk.hazards.timezone))
     config = {
-        "urls": {"cells": url_for("leader.cells"), "points": url_for("leader.points"),
-                 "search": url_for("leader.search"),
-                 "tile": url_for("leader.cell_tile", z=0, x=0, y=0)[:-len("0/0/0")],
-                 "point": url_for("leader.point", point_id=0)[:-1],
+        "urls": {"cells": url_for("map.cells"), "points": url_for("map.points"),
+                 "search": url_for("map.search"),
+                 "tile": url_for("map.cell_tile", z=0, x=0, y=0)[:-len("0/0/0")],
+                 "point": url_for("map.point", point_id=0)[:-1],
                  "cell": url_for("api.cell", code="x")[:-1],
                  "cell_page": _cell_page_prefix()},
         "colours": {lv["code"]: lv["colour"] for lv in levels},
         "t": _strings(rules),
     }
-    html = render_template("map.html", skeleton=skeleton, levels=levels, layers=layers,
+    html = render_template("map/map.html", skeleton=skeleton, levels=levels, layers=layers,
                            summary=summary, config=config)
     response = Response(html, mimetype="text/html")
     if "gzip" in request.accept_encodings:
@@ -215,17 +214,6 @@ def map_page():
 
 
 # ---- the data ----------------------------------------------------------------------
-
-
-class BadParameter(ValueError):
-    def __init__(self, name: str, message: str):
-        super().__init__(message)
-        self.name = name
-
-
-@bp.errorhandler(BadParameter)
-def _bad_parameter(exc: BadParameter):
-    return {"error": "bad_request", "message": str(exc), "field": exc.name}, 400
 
 
 def _send(payload: snapshot.Payload) -> Response:
@@ -254,39 +242,10 @@ def cells():
 def cell_tile(z: int, x: int, y: int):
     """Exact geometry of the cells meeting one Web-Mercator tile (zoom 10–16)."""
     if not 10 <= z <= 16:
-        raise BadParameter("z", "tile zoom must be between 10 and 16")
+        raise params.bad("z", "tile zoom must be between 10 and 16")
     if not (0 <= x < 2**z and 0 <= y < 2**z):
-        raise BadParameter("x" if not 0 <= x < 2**z else "y", "tile outside the world")
+        raise params.bad("x" if not 0 <= x < 2**z else "y", "tile outside the world")
     return _send(_snapshot().tile(z, x, y))
-
-
-def _list_param(name: str, allowed) -> list[str] | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    values = [v for v in raw.split(",") if v]
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise BadParameter(name, f"{name}: unknown value(s) {', '.join(unknown)}; "
-                                 f"allowed: {', '.join(allowed)}")
-    return values
-
-
-def _bbox_param() -> tuple[float, float, float, float] | None:
-    raw = request.args.get("bbox")
-    if raw is None:
-        return None
-    try:
-        values = [float(v) for v in raw.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise BadParameter("bbox", "bbox must be four numbers: west,south,east,north")
-    w, s, e, n = values
-    if w > e or s > n:
-        raise BadParameter("bbox", "bbox must be west,south,east,north with west ≤ east, "
-                                   "south ≤ north")
-    return w, s, e, n
 
 
 @bp.get("/api/map/points")
@@ -299,28 +258,20 @@ def points():
     count with their nearest cell), ``outside`` (only|exclude).
     """
     rules = _rules()
-    bbox = _bbox_param()
-    try:
-        zoom = int(request.args.get("zoom", "12"))
-    except ValueError:
-        zoom = -1
-    if not 0 <= zoom <= 22:
-        raise BadParameter("zoom", "zoom must be a whole number from 0 to 22")
-    layers = _list_param("layers", list(rules.layers))
-    levels = _list_param("levels", list(LEVEL_ORDER))
-    hazard = request.args.get("hazard") or None
-    if hazard is not None and hazard not in snapshot.HAZARD_FILTERS:
-        raise BadParameter("hazard", f"hazard must be one of {', '.join(snapshot.HAZARD_FILTERS)}")
-    outside = request.args.get("outside") or None
-    if outside not in (None, "only", "exclude"):
-        raise BadParameter("outside", "outside must be only or exclude")
+    bbox = params.bbox()
+    zoom = params.whole_number("zoom", "12", 0, 22, "zoom must be a whole number from 0 to 22")
+    layers = params.comma_list("layers", rules.layers)
+    levels = params.comma_list("levels", LEVEL_ORDER)
+    hazard = params.choice("hazard", snapshot.HAZARD_FILTERS,
+                           f"hazard must be one of {', '.join(snapshot.HAZARD_FILTERS)}")
+    outside = params.choice("outside", ("only", "exclude"), "outside must be only or exclude")
     snap = _snapshot()
     try:
         area = snap.area_cells(request.args.get("town"), request.args.get("village"),
                                    request.args.get("cell"))
     except KeyError as exc:
         name = exc.args[0]
-        raise BadParameter(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
+        raise params.bad(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
     idx = snap.select(bbox, layers, levels, hazard, area, outside)
     return _send(snapshot.Payload.of(snap.points_doc(idx, zoom)))
 
@@ -341,15 +292,11 @@ def search():
     rules = _rules()
     q = (request.args.get("q") or "").strip()
     if not q:
-        raise BadParameter("q", "q (part of a name) is required")
+        raise params.bad("q", "q (part of a name) is required")
     if len(q) > 100:
-        raise BadParameter("q", "q must be at most 100 characters")
-    layers = _list_param("layer", list(rules.layers)) or \
+        raise params.bad("q", "q must be at most 100 characters")
+    layers = params.comma_list("layer", rules.layers) or \
         [code for code in ("enterprise",) if code in rules.layers] or None
-    try:
-        limit = int(request.args.get("limit", "20"))
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= 100:
-        raise BadParameter("limit", "limit must be a whole number from 1 to 100")
+    limit = params.whole_number("limit", "20", 1, 100,
+                                "limit must be a whole number from 1 to 100")
     return {"query": q, "results": pages.search_points(db.session(), q, layers, limit)}

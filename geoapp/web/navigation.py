@@ -8,7 +8,7 @@ from flask_login import current_user
 
 # (endpoint, label, roles that see the link; None = every role)
 PAGES = (
-    ("leader.map_page", _l("风险地图"), None),
+    ("map.map_page", _l("风险地图"), None),
     ("admission.page", _l("准入核查"), ("planner", "leader", "admin")),
     ("reports.page", _l("统计报表"), None),
 )
@@ -27,7 +27,7 @@ def links() -> list[dict]:
                     "current": request.endpoint == endpoint})
     if role == "grid" and current_user.cell_codes:
         code = current_user.cell_codes[0]
-        out.append({"url": url_for("grid.cell_page", code=code), "label": str(_l("我的网格")),
+        out.append({"url": url_for("cells.cell_page", code=code), "label": str(_l("我的网格")),
                     "current": request.view_args == {"code": code}})
     return out
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -28,7 +27,8 @@ from geoapp import settings
 from geoapp.domain import periods, ranks, workflow
 from geoapp.reports import bulletin, charts, tables
 from geoapp.store.reads import map_data, report_data
-from geoapp.web import clock, db, inputs
+from geoapp.web import clock, db, params
+from geoapp.web.errors import error_json, is_api
 
 bp = Blueprint("reports", __name__)
 
@@ -125,20 +125,7 @@ def _village_id(village: dict | None):
 
 
 def _period(ds: tables.Dataset, month_only: bool = False) -> periods.Period:
-    """The request's period: ``month``, or ``from`` and ``to``, else this month."""
-    args = request.args
-    month, start, end = args.get("month"), args.get("from"), args.get("to")
-    today = _today(ds)
-    if start is not None or end is not None:
-        if month_only:
-            raise periods.PeriodError("from" if start is not None else "to",
-                                 "此处只接受 month=YYYY-MM")
-        if month is not None:
-            raise periods.PeriodError("month", "month 与 from/to 只能给出其一")
-        return periods.range_not_future(periods.parse_range(start, end), today)
-    if month is None:
-        return periods.month_of(today)
-    return periods.not_future(periods.parse_month(month), today)
+    return params.period(_today(ds), month_only)
 
 
 def _village(ds: tables.Dataset) -> dict | None:
@@ -153,19 +140,11 @@ def _village(ds: tables.Dataset) -> dict | None:
     return found
 
 
-def _months() -> int:
-    raw = request.args.get("months", "12")
-    # ASCII digits only: "²".isdigit() is True but int("²") raises
-    if not re.fullmatch(r"[0-9]{1,2}", raw) or not 1 <= int(raw) <= 36:
-        raise periods.PeriodError("months", "months 须为 1–36 的整数")
-    return int(raw)
-
-
 @bp.errorhandler(periods.PeriodError)
 def _bad_parameter(exc: periods.PeriodError):
-    if inputs.is_api():
-        return jsonify(error="bad_request", message=str(exc), field=exc.param), 400
-    return render_template("report_error.html", param=exc.param, message=exc.message), 400
+    if is_api():
+        return error_json(400, "bad_request", str(exc), exc.param)
+    return render_template("reports/error.html", param=exc.param, message=exc.message), 400
 
 
 def page_data(ds: tables.Dataset, period: periods.Period, village: dict | None,
@@ -229,7 +208,7 @@ def page():
                    _village_id(village))
     query = {k: v for k, v in request.args.items() if k in ("month", "from", "to")}
     return render_template(
-        "reports.html", data=data, labels=_labels(), query=query,
+        "reports/page.html", data=data, labels=_labels(), query=query,
         charts=_cached(ds, "charts", lambda: _charts(data), period, _village_id(village),
                        str(get_locale())),
         layers={c: t.label for c, t in rules.layers.items()},
@@ -281,7 +260,7 @@ def api_ranking():
 def api_trend():
     """Open (and overdue) major hazards at the end of each month up to ``month``."""
     ds = _dataset()
-    month, count = _period(ds, month_only=True), _months()
+    month, count = _period(ds, month_only=True), params.months()
     return jsonify(_cached(ds, "trend", lambda: tables.trend(ds, month, count=count),
                            month, count))
 
@@ -316,7 +295,7 @@ def print_page():
     chart = charts.line(_("重大事故隐患月末未销号数"), trend["months"], {
         _("重大隐患未销号"): trend["major_open"], _("其中逾期"): trend["major_overdue"]},
         width=900, height=260, colours=("#e60012", "#222222"))
-    return render_template("report_print.html", data=data, labels=_labels(),
+    return render_template("reports/print.html", data=data, labels=_labels(),
                            tie_rule=_(ranks.TIE_RULE), chart=chart, month=month.month)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from geoapp.domain import workflow
 from geoapp.domain.layers import Rules
 from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
+from geoapp.store.reads import territory
 
 # Coordinates are WGS84 degrees; 7 decimals is about 1 cm.
 _PRECISION = 7
@@ -39,7 +40,7 @@ def _layer_counts(session: Session, rules: Rules) -> dict[str, dict[str, int]]:
     return counts
 
 
-def _hazard_rollups(session: Session, rules: Rules, today: dt.date, cell_code=None) -> dict:
+def hazard_rollups(session: Session, rules: Rules, today: dt.date, cell_code=None) -> dict:
     q = (sa.select(Point.cell_code, Hazard.state, Hazard.level, Hazard.deadline,
                    Hazard.found_on, Hazard.listed)
          .join(Point, Hazard.point_id == Point.id).where(Point.cell_code.is_not(None)))
@@ -71,12 +72,9 @@ def _cell_properties(cell, village, town, counts, hazards, rules: Rules, today) 
 def cells_collection(session: Session, rules: Rules, today: dt.date) -> dict:
     """Every cell as a GeoJSON Feature with its level, point counts and hazard figures."""
     counts = _layer_counts(session, rules)
-    hazards = _hazard_rollups(session, rules, today)
+    hazards = hazard_rollups(session, rules, today)
     rows = session.execute(
-        sa.select(Cell, Village.name, Town.name)
-        .join(Village, Cell.village_id == Village.id).join(Town, Village.town_id == Town.id)
-        .order_by(Cell.code)
-    ).all()
+        territory.cells_in_areas(Cell, Village.name, Town.name).order_by(Cell.code)).all()
     features = [
         {"type": "Feature", "id": cell.code, "geometry": _geometry(cell.geom),
          "properties": _cell_properties(cell, v, t, counts, hazards, rules, today)}
@@ -144,11 +142,7 @@ def _point_feature(p: Point, rules: Rules, today: dt.date) -> dict:
 def cell_detail(session: Session, rules: Rules, code: str,
                 today: dt.date) -> dict | None:
     """One cell with its points, its hazards (with history) and the outside points nearest it."""
-    row = session.execute(
-        sa.select(Cell, Village.name, Town.name)
-        .join(Village, Cell.village_id == Village.id).join(Town, Village.town_id == Town.id)
-        .where(Cell.code == code)
-    ).first()
+    row = territory.cell_with_names(session, code)
     if row is None:
         return None
     cell, village, town = row
@@ -259,10 +253,8 @@ def point_detail(session: Session, rules: Rules, point_id: int,
     cell_code = point.cell_code or point.nearest_cell_code
     cell = None
     if cell_code:
-        row = session.execute(
-            sa.select(Cell.code, Cell.name, Village.name)
-            .join(Village, Cell.village_id == Village.id).where(Cell.code == cell_code)
-        ).first()
+        row = session.execute(territory.cells_in_areas(Cell.code, Cell.name, Village.name)
+                              .where(Cell.code == cell_code)).first()
         if row is not None:
             cell = {"code": row[0], "name": row[1], "village": row[2]}
     hazards = session.scalars(

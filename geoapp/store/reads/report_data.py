@@ -26,6 +26,7 @@ from geoapp.domain.divisions import division_of
 from geoapp.domain.layers import Rules
 from geoapp.domain.timeline import Timeline
 from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
+from geoapp.store.reads import territory
 
 
 @dataclass
@@ -106,8 +107,8 @@ def load_places(session: Session) -> Places:
     villages = [
         {"id": vid, "name": name, "code": code, "town": town}
         for vid, name, code, town in conn.execute(
-            sa.select(Village.id, Village.name, Village.code, Town.name)
-            .join(Town, Village.town_id == Town.id).order_by(Village.code, Village.name))
+            territory.villages_in_towns(Village.id, Village.name, Village.code, Town.name)
+            .order_by(Village.code, Village.name))
     ]
     cells = {
         r.code: {"code": r.code, "name": r.name, "village_id": r.village_id,

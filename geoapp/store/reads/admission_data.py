@@ -1,0 +1,48 @@
+"""What the planner's admission check reads: cells, zones and major hazard installations.
+
+Each as a GeoDataFrame in WGS84, its geometry decoded in one vectorised call.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from geoapp.domain.admission import Territory
+from geoapp.store.dialect import decode_raw, raw_geometry
+from geoapp.store.models import Cell, Point, Zone
+
+MAJOR_HAZARD_LAYER = "major_hazard"
+
+
+def _frame(columns: dict, raw: list) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=decode_raw(raw), crs=4326)
+
+
+def _columns(rows, names) -> dict:
+    return {n: [r[i] for r in rows] for i, n in enumerate(names)}
+
+
+def territory(session: Session) -> Territory:
+    """The stored territory the check runs against."""
+    conn = session.connection()
+    c = Cell.__table__.c
+    cells = conn.execute(sa.select(c.code, c.name, c.risk_level, raw_geometry(c.geom))
+                         .order_by(c.code)).all()
+    z = Zone.__table__.c
+    zones = conn.execute(sa.select(z.code, z.name, z.kind, z.risk_level,
+                                   raw_geometry(z.geom)).order_by(z.code)).all()
+    p = Point.__table__.c
+    hazards = session.execute(
+        sa.select(Point.id, Point.name, Point.attrs, Point.risk_level, raw_geometry(p.geom))
+        .where(Point.layer == MAJOR_HAZARD_LAYER).order_by(Point.id)).all()
+    return Territory(
+        cells=_frame(_columns(cells, ["code", "name", "risk_level"]), [r[3] for r in cells]),
+        zones=_frame(_columns(zones, ["code", "name", "kind", "risk_level"]),
+                     [r[4] for r in zones]),
+        major_hazards=_frame(
+            {"id": [r[0] for r in hazards], "name": [r[1] for r in hazards],
+             "grade": [(r[2] or {}).get("grade") for r in hazards],
+             "risk_level": [r[3] for r in hazards]}, [r[4] for r in hazards]),
+    )

@@ -1,0 +1,27 @@
+"""The territory joins every read side shares: cell ⋈ village ⋈ town, written once."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from geoapp.store.models import Cell, Town, Village
+
+
+def cells_in_areas(*columns) -> sa.Select:
+    """``SELECT columns`` over every cell joined to its village and town."""
+    return (sa.select(*columns)
+            .join(Village, Cell.village_id == Village.id)
+            .join(Town, Village.town_id == Town.id))
+
+
+def villages_in_towns(*columns) -> sa.Select:
+    """``SELECT columns`` over every village joined to its town."""
+    return sa.select(*columns).join(Town, Village.town_id == Town.id)
+
+
+def cell_with_names(session: Session, code: str) -> tuple[Cell, str, str] | None:
+    """The cell with this code, with its village's and town's names; None if there is none."""
+    row = session.execute(
+        cells_in_areas(Cell, Village.name, Town.name).where(Cell.code == code)).first()
+    return None if row is None else tuple(row)
