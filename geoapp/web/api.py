@@ -83,11 +83,11 @@ def move_hazard(hazard_id: int):
     action = body.get("action")
     if action not in workflow.TRANSITIONS:
         raise ApiError(400, "bad_request", f"action must be one of "
-                      f"{', '.join(workflow.TRANSITIONS)}", field="action")
+                       f"{', '.join(workflow.TRANSITIONS)}", field="action")
     note = body.get("note") or ""
     if not isinstance(note, str) or len(note) > 2000:
         raise ApiError(400, "bad_request", "note must be text of at most 2000 characters",
-                      field="note")
+                       field="note")
     session = db.session()
     try:
         moved = hazards.move(session, rules(), hazard_id, action, actor, note, expected)
@@ -97,10 +97,10 @@ def move_hazard(hazard_id: int):
     except hazards.VersionConflict as exc:
         session.rollback()
         raise ApiError(412, "precondition_failed", "the hazard was changed by someone else; "
-                      "reload it and try again", current_version=exc.current_version)
+                       "reload it and try again", current_version=exc.current_version) from None
     except workflow.IllegalTransition as exc:
         session.rollback()
-        raise ApiError(409, "illegal_transition", str(exc))
+        raise ApiError(409, "illegal_transition", str(exc)) from None
     return _hazard_response(moved)
 
 

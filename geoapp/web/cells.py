@@ -98,7 +98,7 @@ def new_hazard(point_id: int):
         session.commit()
     except hazard_input.HazardInputError as exc:
         session.rollback()
-        raise ApiError(400, "bad_request", exc.message, field=exc.field)
+        raise ApiError(400, "bad_request", exc.message, field=exc.field) from None
     response = jsonify(pages.hazard_dict(hazard, today, events=True))
     response.status_code = 201
     response.set_etag(str(hazard.version))
