@@ -80,7 +80,7 @@ def hazard_figures(records: Iterable[HazardRecord], period: Period, today: dt.da
     base = workflow.rollup(snap, as_of, cutoff)
     found = [r for r in records if period.contains(r.found_on)]
     closed = [(r, day) for r in records if (day := close_day_in(r, period)) is not None]
-    open_ = [s.record for s in snap if s.state != "closed"]
+    open_ = [s.record for s in snap if workflow.is_open(s.state)]
     overdue = [s.record for s in snap
                if workflow.is_overdue(s.state, s.deadline, as_of)]
     closed_records = [r for r, _ in closed]

@@ -132,7 +132,7 @@ def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
            "by_state": dict.fromkeys(STATES, 0), "stock": {"total": 0, "open": 0},
            "increment": {"total": 0, "open": 0}}
     for h in hazards:
-        closed = h.state == "closed"
+        closed = not is_open(h.state)
         out["total"] += 1
         out["by_state"][h.state] += 1
         out["closed" if closed else "open"] += 1
@@ -169,7 +169,7 @@ def zeroing(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
     year_start = dt.date(today.year, 1, 1)
     this_year = [h for h in hazards if h.found_on >= max(year_start, stock_cutoff)]
     return {
-        "stock_open": sum(h.found_on < stock_cutoff and h.state != "closed" for h in hazards),
+        "stock_open": sum(h.found_on < stock_cutoff and is_open(h.state) for h in hazards),
         "increment_year": {"found": len(this_year),
-                           "closed": sum(h.state == "closed" for h in this_year)},
+                           "closed": sum(not is_open(h.state) for h in this_year)},
     }

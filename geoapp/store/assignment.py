@@ -19,7 +19,7 @@ import geopandas as gpd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geoapp.domain import risk, spatial
+from geoapp.domain import risk, spatial, workflow
 from geoapp.domain.layers import Rules
 from geoapp.store.models import Cell, Hazard, Point, Zone
 
@@ -74,7 +74,7 @@ def refresh_levels(session: Session, rules: Rules, point_ids: Iterable[int] | No
     """Recompute point levels (given points, or all) and then every cell and zone level."""
     query = sa.select(Point.id, Point.layer, Point.attrs)
     open_major = sa.select(Hazard.point_id).where(Hazard.level == "major",
-                                                  Hazard.state != "closed")
+                                                  Hazard.state.in_(workflow.OPEN_STATES))
     if point_ids is None:
         rows = session.execute(query).all()
         escalate = set(session.scalars(open_major))

@@ -103,7 +103,7 @@ def map_point_states(session: Session, rules: Rules, today: dt.date) -> dict:
     flags: dict[int, int] = defaultdict(int)
     for point_id, state, level, deadline, listed in session.execute(
         sa.select(Hazard.point_id, Hazard.state, Hazard.level, Hazard.deadline, Hazard.listed)
-        .where(Hazard.state != "closed")
+        .where(Hazard.state.in_(workflow.OPEN_STATES))
     ):
         f = 1
         if workflow.is_overdue(state, deadline, today):

@@ -219,9 +219,9 @@ def summary(session: Session, rules: Rules, today: dt.date) -> dict:
         "points_outside_cells": outside,
         "hazards": workflow.rollup(hazards, today, cutoff),
         "major": {
-            "open": sum(h.state != "closed" for h in major),
+            "open": sum(workflow.is_open(h.state) for h in major),
             "overdue": sum(workflow.is_overdue(h.state, h.deadline, today) for h in major),
-            "listed_open": sum(h.state != "closed" and bool(h.listed) for h in major),
+            "listed_open": sum(workflow.is_open(h.state) and bool(h.listed) for h in major),
         },
         "zeroing": {"cutoff": cutoff.isoformat(), "year": today.year,
                     "major": workflow.zeroing(major, today, cutoff),
@@ -258,7 +258,8 @@ def point_detail(session: Session, rules: Rules, point_id: int,
         if row is not None:
             cell = {"code": row[0], "name": row[1], "village": row[2]}
     hazards = session.scalars(
-        sa.select(Hazard).where(Hazard.point_id == point_id, Hazard.state != "closed")
+        sa.select(Hazard).where(Hazard.point_id == point_id,
+                          Hazard.state.in_(workflow.OPEN_STATES))
         .order_by(Hazard.deadline, Hazard.code)
     ).all()
     props = point_properties(point, rules, today)
