@@ -182,7 +182,8 @@ def test_the_next_month_and_the_running_month():
     assert (april["found"], april["closed"], april["open"], april["overdue"]) == (0, 1, 2, 1)
     assert april["avg_days_to_close"] == 22.0      # hazard 2: 10 March → 1 April
     # the running month is described at the end of today, not of its last day
-    running = figures.hazard_figures(records(), figures.parse_month("2026-03"), D(2026, 3, 20), CUTOFF)
+    running = figures.hazard_figures(records(), figures.parse_month("2026-03"), D(2026, 3, 20),
+                                     CUTOFF)
     assert running["as_of"] == "2026-03-20"
     # 1, 2, 3 and 5 open; only 3 overdue (1 is due on the 20th itself)
     assert (running["found"], running["open"], running["overdue"]) == (3, 4, 1)
@@ -205,7 +206,8 @@ def test_listed_hazards_split_by_level():
                           state="closed", closes=((D(2026, 3, 9), None),)),
              HazardRecord(7, "general", "inspection", D(2026, 3, 4), D(2026, 5, 30), listed=True),
              HazardRecord(8, "major", "inspection", D(2026, 1, 4), D(2026, 5, 30), listed=True)]
-    f = figures.hazard_figures(records() + extra, figures.parse_month("2026-03"), D(2026, 6, 1), CUTOFF)
+    f = figures.hazard_figures(records() + extra, figures.parse_month("2026-03"), D(2026, 6, 1),
+                               CUTOFF)
     assert f["listed"] == {"listed": 3, "delisted": 2, "open": 2, "by_level": {
         "general": {"listed": 2, "delisted": 1, "open": 1},
         "major": {"listed": 1, "delisted": 1, "open": 1}}}
