@@ -18,12 +18,12 @@ import re
 import pytest
 import shapely
 import sqlalchemy as sa
-from conftest import TODAY as APP_TODAY
 
 from geoapp.domain.hazard_input import HazardInputError
 from geoapp.store import assignment
 from geoapp.store.hazards import create_hazard
 from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
+from tests.support.constants import TODAY as APP_TODAY
 
 TODAY = dt.date(2026, 4, 15)
 XSS = "<img src=x onerror=alert(1)>"
@@ -211,7 +211,7 @@ def test_page_escapes_members_and_cleans_phone_links(client, territory):
 # ------------------------------------------------------------------ POST /api/points/<id>/hazards
 
 def today() -> dt.date:
-    return APP_TODAY  # the apps' pinned date (conftest)
+    return APP_TODAY  # the apps' pinned date (tests.support.constants)
 
 
 def body(**changes) -> dict:

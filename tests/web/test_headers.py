@@ -1,10 +1,10 @@
 """What the Content-Security-Policy (geoapp.web.headers) relies on in the templates.
 
 The policy runs no inline script and applies no inline style attribute; the
-browser tests (conftest.watched_page) fail on any violation in the pages they
+browser tests (tests/support/browser.py's watched_page) fail on any violation in the pages they
 open, and this test reads every template, so that a page no browser test
 opens cannot bring one back either. The real headers are read from a gunicorn
-server in tests/test_processes.py.
+server in tests/processes/test_processes.py.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import write_csv, write_geojson
 from shapely import box
 
 from geoapp.cli import main
 from geoapp.domain import crs as crs_mod
+from tests.support.files import write_csv, write_geojson
 
 
 @pytest.fixture
@@ -234,7 +234,7 @@ def test_demo_creates_one_account_per_role(tmp_path, monkeypatch):
 
 
 def _logs_in(app, username, password) -> bool:
-    from conftest import csrf_token_from
+    from tests.support.apps import csrf_token_from
 
     client = app.test_client()
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
@@ -249,9 +249,8 @@ def _assert_logs_in(app, username, password):
 
 def test_import_zones_keeps_every_zone_an_admission_catalogue_names(
         database, rules, tmp_path, monkeypatch):
-    from conftest import snapshot
-
     from geoapp.store.demo import load_demo
+    from tests.support.checks import snapshot
 
     load_demo(database, rules, echo=lambda _msg: None)
     monkeypatch.setenv("GEOAPP_DATABASE_URL", database.url)
@@ -280,7 +279,8 @@ def test_import_zones_keeps_every_zone_an_admission_catalogue_names(
 def test_import_cells_names_the_layer_and_deletes_only_with_replace(cli_db, tmp_path):
     """A GeoPackage with a one-cell layer before the full grid: nothing is deleted unasked."""
     import geopandas as gpd
-    from conftest import snapshot
+
+    from tests.support.checks import snapshot
 
     path = tmp_path / "two.gpkg"
     for layer, codes in (("first", "A"), ("full", "AB")):

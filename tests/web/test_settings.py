@@ -10,7 +10,7 @@ import pytest
 
 from geoapp import settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "geoapp"
 
 

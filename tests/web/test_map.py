@@ -3,7 +3,7 @@
 The page must load nothing from another host, and draw from the JSON API what
 /api/cells says; the compact encodings (geoapp.map.snapshot) are checked against
 hand-drawn geometry. The browser side (drawing, popups, escaping in Chromium)
-is tests/test_browser*.py.
+is tests/browser/.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def test_page_and_its_assets_come_from_the_app(demo_client):
 
 
 def test_tianditu_base_layers_when_a_key_is_configured(demo_database):
-    from conftest import make_app
+    from tests.support.apps import make_app
 
     client = make_app(demo_database, TIANDITU_KEY="abc123").test_client()
     page = client.get("/")
@@ -351,7 +351,7 @@ def small(database, rules):
 
 
 def test_map_data_follow_a_hazard_move(small, rules):
-    from conftest import make_app
+    from tests.support.apps import make_app
 
 
     client = make_app(small.database).test_client()
@@ -377,10 +377,9 @@ def test_map_data_follow_a_hazard_move(small, rules):
 
 
 def test_map_data_follow_new_points_and_new_shapes(small, rules):
-    from conftest import make_app
-
     from geoapp.store import assignment
     from geoapp.store.models import Cell, Point
+    from tests.support.apps import make_app
 
     client = make_app(small.database).test_client()
     assert client.get("/api/map/points").get_json()["total"] == 3
@@ -406,9 +405,9 @@ def test_map_data_follow_new_points_and_new_shapes(small, rules):
 
 def test_map_follows_a_point_moved_by_a_re_import_at_once(small, rules, tmp_path):
     # an in-place correction keeps row counts and ids: the import counter tells the cache
-    from conftest import make_app, write_csv
-
     from geoapp.store import importer
+    from tests.support.apps import make_app
+    from tests.support.files import write_csv
     # 9·1 + 1·3 + 3·9 + 2·27 + 2·26 + 5·17 + M21·20 + A10·29 + 1·28 = 968; 968 mod 31 = 7;
     # 31 − 7 = 24 → Q
     code = "91320205MA0000001Q"
@@ -434,7 +433,7 @@ def test_map_follows_a_point_moved_by_a_re_import_at_once(small, rules, tmp_path
 
 
 def test_hostile_names_travel_as_data(small):
-    from conftest import make_app
+    from tests.support.apps import make_app
 
     client = make_app(small.database).test_client()
     html = client.get("/").get_data(as_text=True)

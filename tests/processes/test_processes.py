@@ -19,19 +19,14 @@ from http.cookiejar import CookieJar
 
 import shapely
 import sqlalchemy as sa
-from conftest import (
-    PASSWORD,
-    TODAY,
-    csrf_token_from,
-    make_user,
-    snapshot,
-    write_csv,
-    write_geojson,
-)
 from shapely import box
 
 from geoapp.store import hazards, importer
 from geoapp.store.models import Hazard, Point
+from tests.support.apps import csrf_token_from, make_user
+from tests.support.checks import snapshot
+from tests.support.constants import PASSWORD, TODAY
+from tests.support.files import write_csv, write_geojson
 
 CLI = [sys.executable, "-c", "from geoapp.cli import main; main()"]
 
@@ -68,7 +63,7 @@ def _writer_is_active(database) -> bool:
 
 def _import_paused_before_commit(database, tmp_path):
     """Start `geoapp import points` held at its pause point: every row written, no commit."""
-    # literal USCCs, worked in tests/test_import.py (USCC)
+    # literal USCCs, worked in tests/store/test_import.py (USCC)
     rows = [[f"企业{n}（虚构）", code, "2614", "小微", 120.0005 + n * 0.001, 31.0005]
             for n, code in enumerate(["91320205MA000001XG", "91320205MA000002XH",
                                       "91320205MA000003XJ"])]

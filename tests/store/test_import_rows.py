@@ -3,7 +3,7 @@ boundary files read with an explicit --crs.
 
 Major hazard installations (importer._derived_fields): worked by hand with
 layers/substances.toml's 氨 Q 10 t β 2, α 2.0 for 100 or more people within 500 m
-(tests/test_major_hazard.py has the rules). Number, integer and yes/no cells
+(tests/domain/test_major_hazard.py has the rules). Number, integer and yes/no cells
 (ledger.parse_value) on the enterprise and confined-space ledgers.
 """
 
@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import shapely
 import sqlalchemy as sa
-from conftest import write_csv, write_geojson
-from test_import import cells_file, loaded, rejected, zones_file  # noqa: F401  (fixtures)
 
 from geoapp.store import importer
 from geoapp.store.models import Point
+from tests.store.test_import import cells_file, loaded, rejected, zones_file  # noqa: F401  (fixtures)
+from tests.support.files import write_csv, write_geojson
 
 MH_HEADER = ["编号", "名称", "所属企业", "危险物质及数量", "500米内人数", "R值", "等级",
              "经度", "纬度"]
@@ -78,7 +78,7 @@ def test_major_hazard_grade_from_substances_r_or_the_ledger(loaded, rules,  # no
 
 ENT_HEADER = ["企业名称", "统一社会信用代码", "行业代码", "企业规模", "从业人数", "LEC风险值",
               "经度", "纬度"]
-# literal USCCs worked by hand in tests/test_import.py
+# literal USCCs worked by hand in tests/store/test_import.py
 CODES = ["91320205MA000001XG", "91320205MA000002XH", "91320205MA000003XJ",
          "91320205MA000004XK", "91320205MA000005XL", "91320205MA000006XM",
          "91320205MA000007XN"]

@@ -1,6 +1,6 @@
 """The admission check over HTTP: POST /api/admission-check, /admission, /admission/print.
 
-Hand-drawn territory (the same as tests/test_admission.py) stored on both
+Hand-drawn territory (the same as tests/domain/test_admission.py) stored on both
 backends, the bundled demo for the demo catalogues, and the roles.
 """
 
@@ -12,8 +12,10 @@ from urllib.parse import quote
 
 import pytest
 import shapely
-from conftest import make_app, make_user
-from test_admission import (
+
+from geoapp.domain.catalogue import CatalogueError
+from geoapp.store.models import Cell, Point, Town, Village, Zone
+from tests.domain.test_admission import (
     HAZARDS,
     HOUSING,
     OUTSIDE_CATALOGUE,
@@ -21,9 +23,7 @@ from test_admission import (
     box_site,
     write_admission,
 )
-
-from geoapp.domain.catalogue import CatalogueError
-from geoapp.store.models import Cell, Point, Town, Village, Zone
+from tests.support.apps import make_app, make_user
 
 API = "/api/admission-check"
 SITE = {"type": "Point", "coordinates": [120.005, 31.005]}
@@ -165,7 +165,7 @@ def test_roles_and_sessions(seeded, database):
     r = client.post(API, json={"site": SITE, "crs": "wgs84", "industry": "2614"})
     assert r.status_code == 401 and r.get_json()["error"] == "unauthorized"
     assert client.get("/admission").status_code == 302  # pages redirect to the log-in form
-    from conftest import AuthActions
+    from tests.support.apps import AuthActions
 
     auth = AuthActions(client)
     auth.login("grid", cells=["A"])
@@ -181,7 +181,7 @@ def test_roles_and_sessions(seeded, database):
 
 
 def test_the_api_needs_no_csrf_token_but_other_posts_still_do(seeded, database):
-    from conftest import AuthActions
+    from tests.support.apps import AuthActions
 
     client = seeded.test_client()
     auth = AuthActions(client)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import BACKENDS, _fresh
 
 from geoapp.store.demo import load_demo
 from geoapp.store.models import Cell, Point, Zone
+from tests.support.databases import BACKENDS, _fresh
 
 pytestmark = pytest.mark.skipif(
     set(BACKENDS) != {"sqlite", "postgis"},

@@ -2,7 +2,7 @@
 
 Writes are made by a logged-in grid member of the hazard's cell (CSRF token
 sent as X-CSRFToken by the ``auth`` fixture); who may write what is
-tests/test_auth.py.
+tests/web/test_auth.py.
 """
 
 from __future__ import annotations

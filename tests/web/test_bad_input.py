@@ -248,7 +248,7 @@ def test_a_text_field_sent_as_a_file_upload_is_a_400(demo_client):
     """The log-in form posted as multipart with its fields as files (wtforms expects text)."""
     from io import BytesIO
 
-    from conftest import csrf_token_from
+    from tests.support.apps import csrf_token_from
 
     token = csrf_token_from(demo_client.get("/login").get_data(as_text=True))
     r = demo_client.post("/login", content_type="multipart/form-data", data={

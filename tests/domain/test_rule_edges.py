@@ -279,7 +279,7 @@ def test_plan_note_lists_the_plan_in_its_fixed_order():
 
 
 def test_move_keeps_the_note_and_names_what_is_wrong(database, rules):
-    from conftest import add_shop
+    from tests.support.apps import add_shop
 
     point_id = add_shop(database)
     with database.transaction() as s:

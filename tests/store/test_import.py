@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 import shapely
 import sqlalchemy as sa
-from conftest import rejected, write_csv, write_geojson, write_xlsx
 from shapely import box
 
 from geoapp.domain import crs as crs_mod
 from geoapp.store import importer
 from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
+from tests.support.checks import rejected
+from tests.support.files import write_csv, write_geojson, write_xlsx
 
 # The hand-drawn territory of test_spatial: A B below, C D above, C holed, A owns the hole.
 HOLE = box(120.003, 31.013, 120.007, 31.017)

@@ -13,11 +13,12 @@ import subprocess
 
 import openpyxl
 import pytest
-from conftest import TODAY, watched_page
-from test_reports import EVIL_NAME, township  # noqa: F401  (the fixture)
 
 from geoapp.domain import periods, ranks
 from geoapp.reports import bulletin, tables
+from tests.store.test_reports import EVIL_NAME, township  # noqa: F401  (the fixture)
+from tests.support.browser import watched_page
+from tests.support.constants import TODAY
 
 
 def test_page_shows_every_section_and_the_tie_rule(client, township):  # noqa: F811
@@ -73,7 +74,7 @@ def test_bad_parameters_are_400_naming_them(client, township, query, field):  # 
 
 
 def test_a_range_ending_after_today_is_refused(client, township):  # noqa: F811
-    today = TODAY  # the app's pinned date (conftest)
+    today = TODAY  # the app's pinned date (tests.support.constants)
     tomorrow = today + dt.timedelta(days=1)
     query = f"from={today.replace(day=1)}&to={tomorrow}"
     response = client.get(f"/api/reports?{query}")

@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import log_in, make_user, watched_page
 
 from geoapp.store.demo import load_demo
 from geoapp.store.models import Cell, Hazard, Point
+from tests.support.apps import make_user
+from tests.support.browser import log_in, watched_page
 
 XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
 CELL = "SF-05-01"  # worked by the demo's grid member

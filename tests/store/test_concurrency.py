@@ -17,13 +17,23 @@ import urllib.request
 
 import pytest
 import sqlalchemy as sa
-from conftest import TODAY, AuthActions, add_shop, make_app, make_user, write_csv
-from test_processes import CLI, _browser, _cells, _env, _login, _serve, _writer_is_active
 
 from geoapp.domain.identifiers import uscc_check_char
 from geoapp.store import hazardcodes, importer
 from geoapp.store.database import Database, make_private_dir
 from geoapp.store.models import Hazard, HazardCodeCounter, HazardEvent, Point
+from tests.processes.test_processes import (
+    CLI,
+    _browser,
+    _cells,
+    _env,
+    _login,
+    _serve,
+    _writer_is_active,
+)
+from tests.support.apps import AuthActions, add_shop, make_app, make_user
+from tests.support.constants import TODAY
+from tests.support.files import write_csv
 
 WRITERS = 16
 HAZARDS_EACH = 25
@@ -52,7 +62,7 @@ def test_sixteen_concurrent_writers_never_collide_on_a_hazard_code(database, rul
     point_id = add_shop(database)
     make_user(database, "网格员甲", "grid", cells=["C0"])
     proc, base = _serve(database, workers=4, threads=4)
-    today = TODAY  # the apps' pinned date (conftest)
+    today = TODAY  # the apps' pinned date (tests.support.constants)
     results: list[tuple[int, dict]] = []
     seconds: list[float] = []
     lock = threading.Lock()
@@ -126,7 +136,7 @@ def test_a_new_code_follows_the_codes_already_taken(database, rules):
 @pytest.fixture
 def embedded(tmp_path):
     """An empty embedded database (the lock and the file modes are SQLite's alone)."""
-    from conftest import _fresh
+    from tests.support.databases import _fresh
 
     database = _fresh(f"sqlite:///{tmp_path / 'test.sqlite3'}")
     yield database
@@ -147,7 +157,7 @@ def test_a_write_while_the_database_is_locked_gets_503_and_loses_nothing(embedde
     app = make_app(embedded, SQLITE_BUSY_TIMEOUT=0.3)
     client = app.test_client()
     AuthActions(client).login("网格员甲", role="grid", cells=["C0"])
-    today = TODAY  # the apps' pinned date (conftest)
+    today = TODAY  # the apps' pinned date (tests.support.constants)
     url = f"/api/points/{point_id}/hazards"
     held = _hold_write_lock(embedded)
     try:
@@ -184,7 +194,7 @@ def test_web_writes_during_a_large_import_succeed_or_get_503(embedded, rules, tm
     proc, base = _serve(embedded, workers=2)
     browser = _browser()
     token = _login(browser, base, "网格员甲")
-    today = TODAY  # the apps' pinned date (conftest)
+    today = TODAY  # the apps' pinned date (tests.support.constants)
     answers = []
     try:
         imp = subprocess.Popen([*CLI, "import", "points", "--layer", "enterprise", str(ledger)],

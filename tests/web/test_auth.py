@@ -16,20 +16,14 @@ import pytest
 import shapely
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from conftest import (
-    PASSWORD,
-    TODAY,
-    AuthActions,
-    csrf_token_from,
-    make_app,
-    make_user,
-    snapshot,
-    watched_page,
-)
 
 from geoapp.store import accounts, assignment, hazards
 from geoapp.store.models import Cell, Hazard, Point, Town, User, Village
 from geoapp.web.auth import instance_secret_key
+from tests.support.apps import AuthActions, csrf_token_from, make_app, make_user
+from tests.support.browser import watched_page
+from tests.support.checks import snapshot
+from tests.support.constants import PASSWORD, TODAY
 
 
 @pytest.fixture
@@ -329,7 +323,7 @@ def test_grid_member_lands_on_their_cell(client, database, world):
 # ------------------------------------------------------------------ writes: role × endpoint
 
 def _today(rules):
-    return TODAY  # the apps' pinned date (conftest)
+    return TODAY  # the apps' pinned date (tests.support.constants)
 
 
 def _move(client, world, where, rules):
@@ -362,7 +356,7 @@ EXPECTED = {"leader": 403, "planner": 403, "grid-own-cell": "ok", "grid-other-ce
 
 
 # POSTs that change nothing (a query too large for a URL); their roles are tested with them
-READ_ONLY_POSTS = {"admission.api_check"}  # tests/test_admission_web.py
+READ_ONLY_POSTS = {"admission.api_check"}  # tests/web/test_admission_web.py
 
 
 def test_every_write_endpoint_is_in_the_matrix(app):
@@ -479,7 +473,7 @@ def test_every_auth_setting_is_documented():
     import re
     from pathlib import Path
 
-    root = Path(__file__).parent.parent
+    root = Path(__file__).parents[2]
     settings = set(re.findall(r"GEOAPP_[A-Z_]+", (root / "geoapp" / "web" / "auth.py").read_text()))
     readme = (root / "README.md").read_text()
     assert settings and not {s for s in settings if s not in readme}

@@ -11,10 +11,11 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import sqlalchemy as sa
-from conftest import log_in, make_user, watched_page
 
 from geoapp.store.demo import load_demo
 from geoapp.store.models import Zone
+from tests.support.apps import make_user
+from tests.support.browser import log_in, watched_page
 
 XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
 IN_CHEM_PARK = (31.5805, 120.3405)  # lat, lon: inside GNQ-02 only

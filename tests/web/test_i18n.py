@@ -8,7 +8,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 PO = ROOT / "geoapp/translations/en/LC_MESSAGES/messages.po"
 METHODS = [("geoapp/**.py", "python"), ("templates/**.html", "jinja2")]
 

@@ -16,13 +16,14 @@ import zipfile
 import geopandas as gpd
 import pytest
 import sqlalchemy as sa
-from conftest import rejected, snapshot, write_csv, write_geojson, write_xlsx
 from shapely import box
 
 from geoapp.domain.identifiers import uscc_check_char
 from geoapp.ingest.ledger import ImportRejected
 from geoapp.store import importer
 from geoapp.store.models import Cell, Point, Zone
+from tests.support.checks import rejected, snapshot
+from tests.support.files import write_csv, write_geojson, write_xlsx
 
 ENT_HEADER = ["企业名称", "统一社会信用代码", "行业代码", "企业规模", "经度", "纬度"]
 HZ_HEADER = ["隐患编号", "点位类型", "点位编号", "隐患等级", "隐患来源", "隐患描述", "发现日期",

@@ -1,6 +1,6 @@
 """/api/summary on a small hand-made territory: every figure written out by hand.
 
-Today is the apps' pinned date (conftest.TODAY = 2030-06-14); the stock cutoff is
+Today is the apps' pinned date (tests.support.constants.TODAY = 2030-06-14); the stock cutoff is
 layers/risk.toml's 2024-01-01. Four cells side by side, A–D; points and hazards:
 
     P1 enterprise, retail 5261 (blue), in A:   H1 major open, listed; H4 general open, listed
@@ -20,10 +20,10 @@ import datetime as dt
 import pytest
 import shapely
 import sqlalchemy as sa
-from conftest import make_app
 
 from geoapp.store import assignment, hazards
 from geoapp.store.models import Cell, Hazard, Point, Town, Village
+from tests.support.apps import make_app
 
 D = dt.date
 HAZARDS = [  # code, point, level, state, listed, found_on, deadline

@@ -1,6 +1,6 @@
 """Property-based tests (hypothesis) of the invariants users rely on.
 
-Examples are drawn deterministically (conftest's hypothesis profile: derandomize,
+Examples are drawn deterministically (the hypothesis profile in tests/conftest.py: derandomize,
 a bounded number of examples), so a CI run is reproducible and fast; set
 HYPOTHESIS_PROFILE=explore for a longer random search.
 """

@@ -1,0 +1,143 @@
+"""The app under test, its test client, and accounts logged in through the real form.
+
+``auth.login("grid", cells=["A"])`` logs a client in; ``make_user`` and
+``add_shop`` put rows straight into a database.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pytest
+
+from geoapp import create_app
+from geoapp.store.database import Database
+from tests.support.constants import PASSWORD, TEST_SECRET_KEY, TODAY
+
+
+def make_app(database: Database, **config):
+    """An app over ``database``; CSRF protection and the log-in rate limit stay ON."""
+    return create_app({"TESTING": True, "DATABASE_URL": database.url,
+                       "SECRET_KEY": TEST_SECRET_KEY, "TODAY": TODAY, **config})
+
+
+@pytest.fixture
+def demo_client(demo_database):
+    app = make_app(demo_database)
+    yield app.test_client()
+    app.extensions["geoapp.db"].dispose()
+
+
+@pytest.fixture
+def app(database):
+    app = make_app(database)
+    yield app
+    app.extensions["geoapp.db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    from geoapp.store.accounts import hash_password
+
+    return hash_password(password)  # argon2 takes ~0.1 s: hash each test password once
+
+
+def make_user(database: Database, username: str, role: str | None = None, cells=(),
+              password: str = PASSWORD, active: bool = True) -> str:
+    """Create an account straight in the database; role defaults to the username."""
+    from geoapp.store.models import User, UserCell
+
+    with database.transaction() as s:
+        s.add(User(username=username, role=role or username, active=active,
+                   password_hash=_password_hash(password),
+                   cell_links=[UserCell(cell_code=c) for c in cells]))
+    return username
+
+
+def add_shop(database: Database) -> int:
+    """One retail shop (synthetic) in cell C0 at (120.005, 31.005); returns its point id."""
+    import shapely
+
+    from geoapp.store.models import Point
+
+    with database.transaction() as s:
+        point = Point(layer="enterprise", key="K1", name="商店（虚构）",
+                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"},
+                      cell_code="C0")
+        s.add(point)
+        s.flush()
+        return point.id
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token of a page: the log-in form's hidden field or base.html's meta tag."""
+    found = (re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+             or re.search(r'<meta name="csrf-token" content="([^"]+)"', html))
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+class AuthActions:
+    """Log a test client in and out through the real form, CSRF token and all.
+
+    ``login(username)`` creates the account first if it does not exist (role:
+    ``role=``, else the username, so ``login("planner")`` is a planner; a grid
+    member needs ``cells=[...]``). Once logged in, the client sends the CSRF
+    token as the X-CSRFToken header with every request, as the pages' fetch()
+    calls do, so JSON POSTs need nothing more. Accounts it created are deleted
+    at teardown: the shared demo database stays without accounts.
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self.database = client.application.extensions["geoapp.db"]
+        self.created: list[str] = []
+
+    def login(self, username: str = "admin", password: str = PASSWORD, *,
+              role: str | None = None, cells=()):
+        from geoapp.store.accounts import find_user
+
+        with self.database.sessions() as s:
+            exists = find_user(s, username) is not None
+        if not exists:
+            self.created.append(make_user(self.database, username, role, cells, password))
+        self.logout()
+        token = csrf_token_from(self.client.get("/login").get_data(as_text=True))
+        response = self.client.post("/login", data={
+            "username": username, "password": password, "csrf_token": token})
+        self.client.environ_base["HTTP_X_CSRFTOKEN"] = token
+        return response
+
+    def logout(self):
+        if "HTTP_X_CSRFTOKEN" in self.client.environ_base:
+            self.client.post("/logout")
+            del self.client.environ_base["HTTP_X_CSRFTOKEN"]
+
+    def cleanup(self):
+        from geoapp.store.accounts import find_user
+
+        with self.database.transaction() as s:
+            for username in self.created:
+                s.delete(find_user(s, username))
+        self.created.clear()
+
+
+@pytest.fixture
+def auth(client):
+    actions = AuthActions(client)
+    yield actions
+    actions.cleanup()
+
+
+@pytest.fixture
+def demo_auth(demo_client):
+    """``auth`` for ``demo_client`` (the shared demo database; its accounts go at teardown)."""
+    actions = AuthActions(demo_client)
+    yield actions
+    actions.cleanup()
