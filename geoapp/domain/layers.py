@@ -51,7 +51,7 @@ class FieldSpec(_Strict):
     # Longest text accepted on import, in characters. PostgreSQL refuses what
     # exceeds a VARCHAR(n) column and SQLite silently stores it, so this check
     # on import is the one place both backends agree; the bundled files declare
-    # it for every text field (tests/test_import_hardening.py checks each fits
+    # it for every text field (tests/store/test_import_hardening.py checks each fits
     # the column it lands in). A field without one gets TEXT_LIMIT.
     max_length: Annotated[int, Field(gt=0)] | None = None
 

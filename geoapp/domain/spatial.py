@@ -5,7 +5,7 @@ recomputation all come here), built as named steps in the manner of
 ``geopandas.tools.sjoin``: ``_basic_checks`` → ``_covering_pairs`` →
 ``_one_cell_per_point`` → ``_nearest_cells`` → ``_zone_codes``.
 
-Rules (each has a hand-drawn test in tests/test_spatial.py):
+Rules (each has a hand-drawn test in tests/domain/test_spatial.py):
 
 * A point inside a cell, or on its boundary, is covered by it (``covers``, not
   ``contains``: a point on the outer edge of the territory is still inside).

@@ -5,7 +5,7 @@ and every industry. Called once per group, hazard_figures spends most of its
 time building the same small dicts; here every figure is one count per group
 (``numpy.bincount`` over a mask of the hazards), then the dicts are built
 from the counts. The figures and their definitions are hazard_figures' (its
-docstring); ``tests/test_reports.py`` checks that both give the same dicts.
+docstring); ``tests/store/test_reports.py`` checks that both give the same dicts.
 """
 
 from __future__ import annotations
