@@ -191,8 +191,8 @@ def main() -> None:
 
 
     from geoapp.domain import periods
+    from geoapp.reports import page as reports
     from geoapp.reports import tables
-    from geoapp.web import reports
 
     rng = np.random.default_rng(args.seed)
     folder = tempfile.mkdtemp(prefix="geoapp-bench-reports-")

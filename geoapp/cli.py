@@ -12,12 +12,12 @@ from pathlib import Path
 
 import click
 
-from geoapp.ingest.ledger import ImportRejected
+from geoapp.ingest.problems import ImportRejected
 
 
 def _app(serving: bool = False):
-    from geoapp import create_app
     from geoapp.store.database import CLI_BUSY_TIMEOUT
+    from geoapp.web.app import create_app
 
     if serving:  # web requests: the app's own (shorter) wait, then 503
         return create_app()

@@ -20,7 +20,8 @@ from geoapp.domain import crs as crs_mod
 from geoapp.domain.layers import TableFile
 from geoapp.domain.spatial import assign
 from geoapp.ingest.boundaries import read_boundaries
-from geoapp.ingest.ledger import ImportRejected, Problem, parse_coordinates, read_table
+from geoapp.ingest.ledger import parse_coordinates, read_table
+from geoapp.ingest.problems import ImportRejected, Problem
 
 # Enough of a boundary spec to read any file whose features carry a code.
 _CODE_ONLY = TableFile(

@@ -26,7 +26,8 @@ import shapely
 from geoapp.domain import crs as crs_mod
 from geoapp.domain.layers import TableFile
 from geoapp.ingest import filecheck
-from geoapp.ingest.ledger import CHINA_LAT, CHINA_LON, ImportRejected, Problem, parse_records
+from geoapp.ingest.ledger import CHINA_LAT, CHINA_LON, parse_records
+from geoapp.ingest.problems import ImportRejected, Problem
 
 POLYGONAL = {3, 6}  # shapely type ids: Polygon, MultiPolygon
 

@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 from geoapp import settings
-from geoapp.ingest.ledger import ImportRejected, Problem
+from geoapp.ingest.problems import ImportRejected, Problem
 
 RATIO_FLOOR = 1 << 20  # smaller members are not judged by ratio: they cannot hurt
 ENCODING_SAMPLE = 1 << 20  # bytes of .dbf records read to guess their encoding

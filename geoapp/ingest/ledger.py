@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 
@@ -21,6 +20,8 @@ import pandas as pd
 from geoapp.domain.identifiers import uscc_problem
 from geoapp.domain.industry import normalise_industry
 from geoapp.domain.layers import FieldSpec, TableFile
+from geoapp.ingest import filecheck
+from geoapp.ingest.problems import ImportRejected, Problem
 
 # Coordinate columns of point ledgers (and of the `assign` CLI's CSV: id, lon, lat).
 LON_HEADERS = ("经度", "lon", "lng", "longitude", "x", "经度(°)")
@@ -30,47 +31,6 @@ CHINA_LON = (73.0, 136.0)
 CHINA_LAT = (3.0, 54.0)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input file: where (row, column) and why."""
-
-    row: int | None
-    column: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"第 {self.row} 行")
-        if self.column:
-            where.append(f"列“{self.column}”")
-        # a reason quoting a pasted page (“应为数字，而不是 '…'”) stays one readable line
-        reason = self.reason if len(self.reason) <= REASON_MAX else (
-            self.reason[:REASON_MAX] + f"…（共 {len(self.reason)} 字）")
-        return f"{'，'.join(where)}：{reason}" if where else reason
-
-
-REASON_MAX = 1000
-
-
-class ImportRejected(Exception):
-    """The file has problems; nothing was written."""
-
-    def __init__(self, path, problems: list[Problem],
-                 outcome: str = "未导入任何数据（数据库未改动）"):
-        self.path = str(path)
-        self.problems = problems
-        self.outcome = outcome  # what did not happen, for the reader
-        super().__init__(self.report())
-
-    def report(self, limit: int = 200) -> str:
-        lines = [f"{self.path}: {len(self.problems)} 处错误，{self.outcome}"]
-        lines += [f"  {p}" for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            lines.append(f"  ……另有 {len(self.problems) - limit} 处")
-        return "\n".join(lines)
-
-
 def read_table(path: str | Path) -> pd.DataFrame:
     """A ledger as text cells: first sheet of an XLSX, or a CSV in UTF-8 or GB18030.
 
@@ -78,7 +38,6 @@ def read_table(path: str | Path) -> pd.DataFrame:
     header given twice (``企业名称,企业名称``) is refused here: pandas would
     rename the second ``企业名称.1`` and the value read would depend on order.
     """
-    from geoapp.ingest import filecheck  # it reports with this module's ImportRejected
 
     path = Path(path)
     suffix = path.suffix.lower()

@@ -30,13 +30,12 @@ from geoapp.ingest.boundaries import read_boundaries
 from geoapp.ingest.ledger import (
     CHINA_LAT,
     CHINA_LON,
-    ImportRejected,
-    Problem,
     coordinate_columns,
     parse_coordinates,
     parse_records,
     read_table,
 )
+from geoapp.ingest.problems import ImportRejected, Problem
 from geoapp.store import assignment, hazardcodes, hazards, pausepoints
 from geoapp.store.database import Database
 from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone, bump_data_version

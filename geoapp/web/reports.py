@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import threading
-import time
-from collections import OrderedDict
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import get_locale
@@ -25,8 +22,8 @@ from flask_babel import gettext as _
 
 from geoapp import settings
 from geoapp.domain import periods, ranks, workflow
-from geoapp.reports import bulletin, charts, tables
-from geoapp.store.reads import map_data, report_data
+from geoapp.reports import bulletin, cache, charts, tables
+from geoapp.reports import page as reports_page
 from geoapp.web import clock, db, params
 from geoapp.web.errors import error_json, is_api
 
@@ -35,73 +32,16 @@ bp = Blueprint("reports", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ReportCache:
-    """Per process: the loaded dataset and the last few computed reports.
-
-    Keyed like the leader's map (geoapp.map.snapshot.MapCache) by the data's
-    fingerprint (``map_data.data_fingerprint``: it changes on every hazard
-    move, new hazard and import), checked on every request; a report also by
-    what it is for (period, village, today's date). At most ``size`` reports
-    are kept, and nothing older than ``max_age`` seconds (for changes made
-    outside geoapp, which the fingerprint cannot see).
-    """
-
-    def __init__(self, max_age: float = 60.0, size: int = 6):
-        self.max_age, self.size = max_age, size
-        self._lock = threading.Lock()
-        self._dataset: tuple | None = None  # (fingerprint, time loaded, Dataset)
-        self._places: tuple | None = None  # (its part of the fingerprint, time read, Places)
-        self._reports: OrderedDict = OrderedDict()  # key → (time computed, report)
-
-    def _young(self, at: float) -> bool:
-        return time.monotonic() - at < self.max_age
-
-    def dataset(self, session, rules) -> tuple[tuple, tables.Dataset]:
-        """The data's fingerprint and the dataset loaded at it."""
-        fingerprint = map_data.data_fingerprint(session)
-        with self._lock:
-            got = self._dataset
-            if got is None or got[0] != fingerprint or not self._young(got[1]):
-                self._reports.clear()
-                # (count, max id) of cells and of points, and the import counter: when
-                # they are unchanged (a hazard moved or was recorded) only hazards are read
-                places_key = fingerprint[:4] + fingerprint[-1:]
-                keep = self._places is not None and self._places[0] == places_key and \
-                    self._young(self._places[1])
-                ds = tables.load(session, rules, self._places[2] if keep else None)
-                if not keep or ds.places is not self._places[2]:
-                    self._places = (places_key, time.monotonic(), ds.places)
-                got = self._dataset = (fingerprint, time.monotonic(), ds)
-        return fingerprint, got[2]
-
-    def report(self, key: tuple, compute):
-        """``compute()``, or the result kept for ``key`` (which starts with the fingerprint)."""
-        with self._lock:
-            got = self._reports.get(key)
-            if got is not None and self._young(got[0]):
-                self._reports.move_to_end(key)
-                return got[1]
-        with report_data.no_gc_pauses():
-            value = compute()
-        with self._lock:
-            if self._dataset is not None and self._dataset[0] == key[0]:
-                self._reports[key] = (time.monotonic(), value)
-                self._reports.move_to_end(key)
-                while len(self._reports) > self.size:
-                    self._reports.popitem(last=False)
-        return value
-
-
 @bp.record_once
 def _configure(state) -> None:
     app = state.app
-    app.extensions["geoapp.reportcache"] = ReportCache(
+    app.extensions["geoapp.reportcache"] = cache.ReportCache(
         max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)))
 
 
 def _dataset() -> tables.Dataset:
-    cache: ReportCache = current_app.extensions["geoapp.reportcache"]
-    fingerprint, ds = cache.dataset(db.session(), current_app.extensions["geoapp.rules"])
+    report_cache: cache.ReportCache = current_app.extensions["geoapp.reportcache"]
+    fingerprint, ds = report_cache.dataset(db.session(), current_app.extensions["geoapp.rules"])
     g.report_fingerprint = fingerprint
     return ds
 
@@ -147,23 +87,9 @@ def _bad_parameter(exc: periods.PeriodError):
     return render_template("reports/error.html", param=exc.param, message=exc.message), 400
 
 
-def page_data(ds: tables.Dataset, period: periods.Period, village: dict | None,
-              today: dt.date) -> dict:
-    """Everything /reports shows (and /api/reports returns), as on ``today``."""
-    month = periods.month_of(period.end)
-    previous = periods.previous_month(period) if period.month else None
-    areas = tables.areas(ds, period, today)
-    return {
-        "period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
-        "timezone": ds.tz, "stock_cutoff": ds.cutoff.isoformat(),
-        "total": areas["total"],  # tables.areas_total's
-        "previous_total": tables.areas_total(ds, previous, today) if previous else None,
-        "areas": areas,
-        "industries": tables.industries(ds, period, today)["industries"],
-        "ranking": tables.ranking(ds, month, today, village),
-        "trend": tables.trend(ds, month, today),
-        "overdue": tables.overdue_list(ds, period.as_of(today)),
-    }
+def _page_data(ds: tables.Dataset, period: periods.Period, village: dict | None) -> dict:
+    return _cached(ds, "page", lambda: reports_page.page_data(ds, period, village, _today(ds)),
+                   period, _village_id(village))
 
 
 def _charts(data: dict) -> dict:
@@ -204,8 +130,7 @@ def page():
     ds = _dataset()
     period = _period(ds)
     village = _village(ds)
-    data = _cached(ds, "page", lambda: page_data(ds, period, village, _today(ds)), period,
-                   _village_id(village))
+    data = _page_data(ds, period, village)
     query = {k: v for k, v in request.args.items() if k in ("month", "from", "to")}
     return render_template(
         "reports/page.html", data=data, labels=_labels(), query=query,
@@ -226,8 +151,7 @@ def api_page():
     ds = _dataset()
     period = _period(ds)
     village = _village(ds)
-    data = _cached(ds, "page", lambda: page_data(ds, period, village, _today(ds)), period,
-                   _village_id(village))
+    data = _page_data(ds, period, village)
     return jsonify({**data, "tie_rule": ranks.TIE_RULE})
 
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from shapely import box
 
 from geoapp.domain.identifiers import uscc_check_char
-from geoapp.ingest.ledger import ImportRejected
+from geoapp.ingest.problems import ImportRejected
 from geoapp.store import importer
 from geoapp.store.models import Cell, Point, Zone
 from tests.support.checks import rejected, snapshot

@@ -21,7 +21,7 @@ def snapshot(database: Database) -> dict:
 
 def rejected(database: Database, fn, *args, **kwargs) -> str:
     """The report of an import that must be refused, after checking it changed nothing."""
-    from geoapp.ingest.ledger import ImportRejected
+    from geoapp.ingest.problems import ImportRejected
 
     before = snapshot(database)
     with pytest.raises(ImportRejected) as info:

@@ -1,0 +1,67 @@
+"""The reports' cache, per process: the loaded dataset and the last few computed reports."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+
+from geoapp.reports import tables
+from geoapp.store.reads import map_data, report_data
+
+
+class ReportCache:
+    """Per process: the loaded dataset and the last few computed reports.
+
+    Keyed like the leader's map (geoapp.map.snapshot.MapCache) by the data's
+    fingerprint (``map_data.data_fingerprint``: it changes on every hazard
+    move, new hazard and import), checked on every request; a report also by
+    what it is for (period, village, today's date). At most ``size`` reports
+    are kept, and nothing older than ``max_age`` seconds (for changes made
+    outside geoapp, which the fingerprint cannot see).
+    """
+
+    def __init__(self, max_age: float = 60.0, size: int = 6):
+        self.max_age, self.size = max_age, size
+        self._lock = threading.Lock()
+        self._dataset: tuple | None = None  # (fingerprint, time loaded, Dataset)
+        self._places: tuple | None = None  # (its part of the fingerprint, time read, Places)
+        self._reports: OrderedDict = OrderedDict()  # key → (time computed, report)
+
+    def _young(self, at: float) -> bool:
+        return time.monotonic() - at < self.max_age
+
+    def dataset(self, session, rules) -> tuple[tuple, tables.Dataset]:
+        """The data's fingerprint and the dataset loaded at it."""
+        fingerprint = map_data.data_fingerprint(session)
+        with self._lock:
+            got = self._dataset
+            if got is None or got[0] != fingerprint or not self._young(got[1]):
+                self._reports.clear()
+                # (count, max id) of cells and of points, and the import counter: when
+                # they are unchanged (a hazard moved or was recorded) only hazards are read
+                places_key = fingerprint[:4] + fingerprint[-1:]
+                keep = self._places is not None and self._places[0] == places_key and \
+                    self._young(self._places[1])
+                ds = tables.load(session, rules, self._places[2] if keep else None)
+                if not keep or ds.places is not self._places[2]:
+                    self._places = (places_key, time.monotonic(), ds.places)
+                got = self._dataset = (fingerprint, time.monotonic(), ds)
+        return fingerprint, got[2]
+
+    def report(self, key: tuple, compute):
+        """``compute()``, or the result kept for ``key`` (which starts with the fingerprint)."""
+        with self._lock:
+            got = self._reports.get(key)
+            if got is not None and self._young(got[0]):
+                self._reports.move_to_end(key)
+                return got[1]
+        with report_data.no_gc_pauses():
+            value = compute()
+        with self._lock:
+            if self._dataset is not None and self._dataset[0] == key[0]:
+                self._reports[key] = (time.monotonic(), value)
+                self._reports.move_to_end(key)
+                while len(self._reports) > self.size:
+                    self._reports.popitem(last=False)
+        return value

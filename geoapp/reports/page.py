@@ -1,0 +1,33 @@
+"""What /reports shows, assembled in the pipeline's order from one place.
+
+load (geoapp.store.reads.report_data) → history (geoapp.domain.timeline, laid
+out once per dataset) → figures per area and industry (geoapp.reports.tables
+over groupfigures and pastlevels) → ranking → trend and the overdue list. The
+outputs (the page, its JSON twin, the bulletin, the charts) take this dict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geoapp.domain import periods
+from geoapp.reports import tables
+
+
+def page_data(ds: tables.Dataset, period: periods.Period, village: dict | None,
+              today: dt.date) -> dict:
+    """Everything /reports shows (and /api/reports returns), as on ``today``."""
+    month = periods.month_of(period.end)
+    previous = periods.previous_month(period) if period.month else None
+    areas = tables.areas(ds, period, today)
+    return {
+        "period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
+        "timezone": ds.tz, "stock_cutoff": ds.cutoff.isoformat(),
+        "total": areas["total"],  # tables.areas_total's
+        "previous_total": tables.areas_total(ds, previous, today) if previous else None,
+        "areas": areas,
+        "industries": tables.industries(ds, period, today)["industries"],
+        "ranking": tables.ranking(ds, month, today, village),
+        "trend": tables.trend(ds, month, today),
+        "overdue": tables.overdue_list(ds, period.as_of(today)),
+    }
