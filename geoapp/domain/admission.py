@@ -17,10 +17,10 @@ both). A polygon lies in one only where they share more than
 ``AREA_TOLERANCE_M2`` (1 m²) in the metric CRS; one that only shares an edge
 is listed in ``adjacent_zones`` / ``adjacent_cells`` and gives no verdict.
 
-Named steps, as in geoapp.domain.spatial: ``_parse_crs`` → ``_parse_site`` →
-``_parse_industry`` → ``_check_extent`` → ``_zone_verdicts`` → ``_cells`` →
-``_nearby_major_hazards``. Bad input raises :class:`AdmissionInputError`
-naming the request field (site, crs, industry).
+Named steps, as in geoapp.domain.spatial: the request's fields
+(geoapp.domain.site_input: crs, site, industry) → ``_check_extent`` →
+``_zone_verdicts`` → ``_cells`` → ``_nearby_major_hazards``. Bad input raises
+:class:`AdmissionInputError` naming the request field (site, crs, industry).
 
 Metres are measured in a transverse Mercator CRS centred on the site
 (geoapp.domain.crs.metric_crs): its scale error is (d/R)²/2, under 1e-5 within
@@ -42,6 +42,7 @@ import pyproj
 import shapely
 
 from geoapp.domain import crs as crs_mod
+from geoapp.domain import site_input
 from geoapp.domain.catalogue import (
     OUTSIDE,
     VERDICT_LABELS,
@@ -49,24 +50,13 @@ from geoapp.domain.catalogue import (
     matches,
     most_restrictive,
 )
-from geoapp.domain.industry import normalise_industry
+from geoapp.domain.site_input import AdmissionInputError
 
-CRS_CODES = ("wgs84", "cgcs2000", "gcj02", "bd09")
-SITE_TYPES = ("Point", "Polygon", "MultiPolygon")
-MAX_VERTICES = 10_000
 _DIGITS = 7  # output coordinates: 1e-7° is about 1 cm
 # A polygon site is in a zone or cell only where they share more than this many m²
 # (metric CRS): a shared edge has area 0 but `intersects`, and no project fits in 1 m².
 AREA_TOLERANCE_M2 = 1.0
 OUTSIDE_NAME = "功能区以外区域"
-
-
-class AdmissionInputError(ValueError):
-    """A request field is unusable: ``field`` is site, crs or industry."""
-
-    def __init__(self, field: str, error: str, message: str):
-        super().__init__(message)
-        self.field, self.error, self.message = field, error, message
 
 
 class NoTerritoryError(RuntimeError):
@@ -135,9 +125,9 @@ def check(site, crs: str, industry: str, territory: Territory, admission: Admiss
     >>> [(h["id"], round(h["distance_m"])) for h in out["nearby_major_hazards"]]
     [(7, 222)]
     """
-    cs = _parse_crs(crs)
-    geom = _parse_site(site, cs)
-    code, industry_name = _parse_industry(industry, admission)
+    cs = site_input.parse_crs(crs)
+    geom = site_input.parse_site(site, cs)
+    code, industry_name = site_input.parse_industry(industry, admission)
     _check_extent(geom, territory, admission.settings.extent.margin_m)
     metric = crs_mod.metric_crs(*_centre(geom))
     to_metric = pyproj.Transformer.from_crs("EPSG:4326", metric, always_xy=True)
@@ -183,65 +173,6 @@ def check(site, crs: str, industry: str, territory: Territory, admission: Admiss
 
 
 # ---------------------------------------------------------------- input
-
-
-def _parse_crs(crs) -> crs_mod.CoordinateSystem:
-    name = str(crs or "").strip().lower().replace("-", "").replace("_", "")
-    if name not in CRS_CODES:
-        raise AdmissionInputError(
-            "crs", "unknown_crs",
-            f"未知坐标系 {crs!r}，应为 {', '.join(CRS_CODES)} 之一 / "
-            f"unknown crs {crs!r}: use one of {', '.join(CRS_CODES)}")
-    return crs_mod.parse_crs(name)
-
-
-def _parse_site(site, cs: crs_mod.CoordinateSystem):
-    """A GeoJSON geometry → a valid shapely geometry in WGS84."""
-    if isinstance(site, dict) and site.get("type") == "Feature":
-        site = site.get("geometry")
-    if not isinstance(site, dict) or site.get("type") not in SITE_TYPES:
-        raise AdmissionInputError(
-            "site", "bad_geometry",
-            "场址应为 GeoJSON 几何：Point、Polygon 或 MultiPolygon / "
-            "site must be a GeoJSON Point, Polygon or MultiPolygon geometry")
-    try:
-        geom = shapely.from_geojson(json.dumps(site))
-    except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
-        raise AdmissionInputError("site", "bad_geometry",
-                                  f"场址几何无法解析 / site geometry is malformed: {exc}") from None
-    xy = shapely.get_coordinates(geom)
-    if geom.is_empty or len(xy) == 0:
-        raise AdmissionInputError("site", "bad_geometry", "场址几何为空 / site geometry is empty")
-    if len(xy) > MAX_VERTICES:
-        raise AdmissionInputError("site", "bad_geometry",
-                                  f"场址顶点过多（最多 {MAX_VERTICES}） / too many vertices")
-    if not np.isfinite(xy).all() or (np.abs(xy[:, 0]) > 180).any() or \
-            (np.abs(xy[:, 1]) > 90).any():
-        raise AdmissionInputError(
-            "site", "bad_geometry",
-            "坐标超出经纬度范围，应为 [经度, 纬度] / coordinates must be [lon, lat] in degrees")
-    if not shapely.is_valid(geom):
-        raise AdmissionInputError(
-            "site", "bad_geometry",
-            f"场址多边形无效（{shapely.is_valid_reason(geom)}），请检查边是否自相交 / "
-            f"invalid polygon: {shapely.is_valid_reason(geom)}")
-    return crs_mod.geometries_to_wgs84([geom], cs)[0]
-
-
-def _parse_industry(industry, admission: Admission) -> tuple[str, str]:
-    try:
-        code = normalise_industry(str(industry or ""))
-    except ValueError as exc:
-        raise AdmissionInputError("industry", "unknown_industry", str(exc)) from None
-    name = admission.industries.name(code)
-    if name is None:
-        raise AdmissionInputError(
-            "industry", "unknown_industry",
-            f"行业代码 {code} 不在行业目录 {admission.industries.path.name} 中；"
-            "请按名称搜索选择，如确属 GB/T 4754-2017 行业，请联系管理员将其加入行业目录 / "
-            f"industry code {code} is not in the industry list "
-            f"({admission.industries.path.name}); an administrator can add it")
-    return code, name
 
 
 def _centre(geom) -> tuple[float, float]:

@@ -213,7 +213,7 @@ class Rules:
     layers: dict[str, TableFile]  # point layers by code, by their `order`
     tables: dict[str, TableFile]  # cell, zone, hazard
     risk: RiskFile
-    substances: dict = field(default_factory=dict)  # name/alias → major_hazard.Substance
+    substances: dict = field(default_factory=dict)  # name/alias → substances.Substance
 
     def layer_by_label(self, label: str) -> TableFile | None:
         return next((t for t in self.layers.values() if label in (t.label, t.layer)), None)
@@ -316,7 +316,7 @@ def load_rules(folder: Path) -> Rules:
             raise LayerFileError(f"{folder}: no file declares table = {needed!r}")
     substances = {}
     if (folder / "substances.toml").is_file():
-        from geoapp.domain.major_hazard import load_substances
+        from geoapp.domain.substances import load_substances
 
         try:
             substances = load_substances(folder / "substances.toml")

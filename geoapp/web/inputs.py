@@ -33,7 +33,7 @@ from geoapp import settings
 from geoapp.web.errors import error_json, error_page, is_api
 
 # Every JSON body: the largest legitimate one is an admission-check site of
-# admission.MAX_VERTICES (10 000) vertices, 0.3–0.5 MB as GeoJSON; 1 MB leaves room.
+# site_input.MAX_VERTICES (10 000) vertices, 0.3–0.5 MB as GeoJSON; 1 MB leaves room.
 # A GeoJSON MultiPolygon inside the body is 6 levels deep; nothing legitimate nears 32.
 MAX_DEPTH = 32
 ID_MAX = 2**31 - 1  # INTEGER on both backends

@@ -11,15 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from geoapp.domain.major_hazard import (
-    Substance,
-    alpha_for_people,
-    assess,
-    grade_for_r,
-    load_substances,
-    name_key,
-    parse_substances,
-)
+from geoapp.domain.major_hazard import alpha_for_people, assess, grade_for_r, parse_substances
+from geoapp.domain.substances import Substance, load_substances, name_key
 from geoapp.resources import bundled
 
 SHIPPED = bundled("layers") / "substances.toml"

@@ -20,9 +20,9 @@ from geoapp.domain.major_hazard import (
     _split_items,
     alpha_for_people,
     assess,
-    load_substances,
     parse_substances,
 )
+from geoapp.domain.substances import load_substances
 from geoapp.resources import bundled
 from geoapp.store import hazards
 

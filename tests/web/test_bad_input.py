@@ -201,7 +201,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(demo_client, demo_au
 
 
 def test_the_limit_admits_the_largest_admission_site(demo_client, demo_auth):
-    from geoapp.domain.admission import MAX_VERTICES
+    from geoapp.domain.site_input import MAX_VERTICES
 
     assert demo_auth.login("admin").status_code == 302
     ring = [[120.30 + 0.05 * i / MAX_VERTICES, 31.55 + 0.00001 * (i % 2)]
