@@ -10,6 +10,10 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"
 
+# The house plan first (ARCHITECTURE.md; contracts in pyproject.toml): a module
+# importing a layer above its own, or a cycle, fails the run here.
+.venv/bin/lint-imports
+
 if [ -z "${GEOAPP_TEST_POSTGIS_URL:-}" ]; then
   bash scripts/ensure-postgis.sh
 fi
