@@ -1,4 +1,4 @@
-"""The house plan (ARCHITECTURE.md) is enforced: import-linter's contracts hold, and fail when broken."""
+"""The house plan (ARCHITECTURE.md) is enforced: the import contracts hold, and fail when broken."""
 
 from __future__ import annotations
 

@@ -10,11 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
-
-def N_(text: str) -> str:
-    """Marks a core text for the UI catalogue (babel.cfg); pages translate it when shown."""
-    return text
-
+from geoapp.domain.texts import N_
 
 # The one tie rule, shown on the page and in the bulletin (the bulletin stays in Chinese).
 TIE_RULE = N_("按整改率从高到低排名；整改率相同的，逾期隐患少者在前；仍相同的，红色网格少者在前；"

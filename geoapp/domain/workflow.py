@@ -17,13 +17,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from geoapp.domain.texts import N_
+
 STATES = ("open", "rectifying", "awaiting_acceptance", "closed")
-STATE_LABELS = {"open": "待整改", "rectifying": "整改中", "awaiting_acceptance": "待验收",
-                "closed": "已销号"}
+STATE_LABELS = {"open": N_("待整改"), "rectifying": N_("整改中"),
+                "awaiting_acceptance": N_("待验收"), "closed": N_("已销号")}
 # Every state but the last is open: the hazard still counts, escalates and can be overdue.
 OPEN_STATES = STATES[:-1]
-LEVEL_LABELS = {"general": "一般", "major": "重大"}  # 原安监总局令第16号 第三条
-SOURCE_LABELS = {"self_check": "企业自查", "inspection": "督导检查", "public_report": "群众举报"}
+LEVEL_LABELS = {"general": N_("一般"), "major": N_("重大")}  # 原安监总局令第16号 第三条
+SOURCE_LABELS = {"self_check": N_("企业自查"), "inspection": N_("督导检查"),
+                 "public_report": N_("群众举报")}
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,10 @@ class Transition:
 
 # The whole workflow. An action not listed from a state is illegal.
 TRANSITIONS: dict[str, Transition] = {
-    "start": Transition("open", "rectifying", "开始整改"),
-    "submit": Transition("rectifying", "awaiting_acceptance", "提请验收"),
-    "accept": Transition("awaiting_acceptance", "closed", "验收通过，销号"),
-    "reject": Transition("awaiting_acceptance", "rectifying", "验收不通过，退回整改"),
+    "start": Transition("open", "rectifying", N_("开始整改")),
+    "submit": Transition("rectifying", "awaiting_acceptance", N_("提请验收")),
+    "accept": Transition("awaiting_acceptance", "closed", N_("验收通过，销号")),
+    "reject": Transition("awaiting_acceptance", "rectifying", N_("验收不通过，退回整改")),
 }
 
 

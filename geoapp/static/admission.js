@@ -11,7 +11,7 @@
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("adm-config").textContent);
+  var config = window.geoappDom.config();
   var T = config.t;
   var $ = function (id) { return document.getElementById(id); };
 

@@ -3,15 +3,15 @@
  * Data comes from the page's JSON twin (/api/cells/<code>). Every string from
  * the data reaches the page through textContent or an attribute set from
  * script, never through innerHTML, so names such as <img onerror=…> stay text.
- * UI strings come translated from the template (#cell-t).
+ * UI strings come translated from the page (#page-config, its "t").
  *
  * window.geoappReady resolves once the data is drawn (for browser tests).
  */
 (function () {
   "use strict";
 
-  var T = JSON.parse(document.getElementById("cell-t").textContent);
-  var P = JSON.parse(document.getElementById("cell-page").textContent);
+  var P = window.geoappDom.config();
+  var T = P.t;
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var CSRF = csrfMeta ? csrfMeta.getAttribute("content") : "";
   var LEVEL_RANK = { red: 4, orange: 3, yellow: 2, blue: 1 };

@@ -2,6 +2,7 @@
  * textContent or attribute setters here, never innerHTML (names, descriptions and notes
  * are user-entered and may hold markup).
  *
+ * geoappDom.config(): the page's data and texts (#page-config, see base.html).
  * geoappDom.el(tag, props, ...children): props.text → textContent, props.className,
  * props.dataset → data-*, anything else an attribute (true → present, false/null → left
  * out); children are nodes, strings or numbers (as text), or arrays of them.
@@ -39,5 +40,11 @@
   }
   paintSwatches();
 
-  window.geoappDom = { el: el, paintSwatches: paintSwatches };
+  // The page's data and translated texts (config.t), handed over the one way every page
+  // uses: <script id="page-config" type="application/json"> written by base.html.
+  function config() {
+    return JSON.parse(document.getElementById("page-config").textContent);
+  }
+
+  window.geoappDom = { el: el, paintSwatches: paintSwatches, config: config };
 })();

@@ -8,7 +8,7 @@
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("geoapp-map-config").textContent);
+  var config = window.geoappDom.config();
   var T = config.t;
   var F = window.geoappFolium;
   var map = F.map;

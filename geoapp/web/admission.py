@@ -140,7 +140,7 @@ def page():
         "t": _page_strings(),
     }
     return render_template(
-        "admission/page.html", config=config, radii=settings.settings.major_hazard_radius_m,
+        "admission/page.html", page_config=config, radii=settings.settings.major_hazard_radius_m,
         leaflet_css=vendor_url("leaflet", "leaflet.css"),
         leaflet_js=vendor_url("leaflet", "leaflet.js"))
 

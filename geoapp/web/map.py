@@ -204,7 +204,7 @@ def map_page():
         "t": _strings(rules),
     }
     html = render_template("map/map.html", skeleton=skeleton, levels=levels, layers=layers,
-                           summary=summary, config=config)
+                           summary=summary, page_config=config)
     response = Response(html, mimetype="text/html")
     if "gzip" in request.accept_encodings:
         response.set_data(gzip.compress(response.get_data(), 6))

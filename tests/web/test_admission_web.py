@@ -198,7 +198,7 @@ def test_page_is_offline_and_embeds_the_industry_list(web):
     assert "准入核查" in html and 'id="adm-map"' in html
     for src in re.findall(r'(?:src|href)="([^"]+)"', html):
         assert src.startswith(("/", "?", "#")), src  # nothing from another host
-    config = json.loads(html.split('id="adm-config" type="application/json">')[1]
+    config = json.loads(html.split('id="page-config" type="application/json">')[1]
                         .split("</script>")[0])
     assert ["2614", "有机化学原料制造"] in config["industries"]
     assert config["bounds"] == pytest.approx([120.0, 31.0, 120.02, 31.01])

@@ -180,7 +180,7 @@ def test_demo_cell_page_renders(demo_client):
     html = r.get_data(as_text=True)
     for needle in ('id="cell-map"', 'id="hazard-table"', "北庄村第1网格", "北庄村",
                    'href="tel:13800004779"', "/vendor/leaflet/leaflet.js",
-                   "/static/cell.js", 'id="cell-t"'):
+                   "/static/cell.js", 'id="page-config"'):
         assert needle in html, needle
     # nothing loads from another host
     assert not re.search(r'(src|href)="(https?:)?//', html)

@@ -149,7 +149,7 @@ def test_tianditu_base_layers_when_a_key_is_configured(demo_database):
 def test_page_in_english(demo_client):
     html = demo_client.get("/?lang=en").get_data(as_text=True)
     assert response_ok(html)
-    config = json.loads(html.split('id="geoapp-map-config" type="application/json">')[1]
+    config = json.loads(html.split('id="page-config" type="application/json">')[1]
                         .split("</script>")[0])
     assert config["t"]["layers"]["enterprise"] == "Enterprise"
     assert config["t"]["levels"]["red"] == "Major"
