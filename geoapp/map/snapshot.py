@@ -44,6 +44,8 @@ from geoapp.map.geometry import (
     overview_tolerance,
     tile_bounds,
 )
+from geoapp.store.fingerprint import data_fingerprint
+from geoapp.store.reads import map_data
 
 FLAG_OPEN, FLAG_OVERDUE, FLAG_MAJOR_OPEN, FLAG_LISTED = 1, 2, 4, 8
 HAZARD_FILTERS = {"open": FLAG_OPEN, "overdue": FLAG_OVERDUE, "major_open": FLAG_MAJOR_OPEN,
@@ -342,7 +344,7 @@ class MapCache:
     """One snapshot per process, rebuilt when the data's fingerprint changes or it grows old.
 
     ``load(session, rules, today)`` returns the current snapshot. The cheap
-    fingerprint (``map_data.data_fingerprint``) is checked on every call. When
+    fingerprint (``geoapp.store.fingerprint``) is checked on every call. When
     it changes, the figures, levels and hazard flags are read again; the
     points' places and the cells' shapes only when their own rows were added
     or removed or an import ran, and their simplification only when the shapes
@@ -363,9 +365,7 @@ class MapCache:
         return time.monotonic() - at < self.max_age
 
     def load(self, session, rules, today) -> Snapshot:
-        from geoapp.store.reads import map_data
-
-        fingerprint = map_data.data_fingerprint(session)
+        fingerprint = data_fingerprint(session)
         key = (fingerprint, today)
         snap = self._snapshot
         if snap is not None and self._key == key and self._young(snap.built_at):

@@ -7,14 +7,15 @@ import time
 from collections import OrderedDict
 
 from geoapp.reports import tables
-from geoapp.store.reads import map_data, report_data
+from geoapp.store.fingerprint import data_fingerprint
+from geoapp.store.reads import report_data
 
 
 class ReportCache:
     """Per process: the loaded dataset and the last few computed reports.
 
     Keyed like the leader's map (geoapp.map.snapshot.MapCache) by the data's
-    fingerprint (``map_data.data_fingerprint``: it changes on every hazard
+    fingerprint (geoapp.store.fingerprint: it changes on every hazard
     move, new hazard and import), checked on every request; a report also by
     what it is for (period, village, today's date). At most ``size`` reports
     are kept, and nothing older than ``max_age`` seconds (for changes made
@@ -33,7 +34,7 @@ class ReportCache:
 
     def dataset(self, session, rules) -> tuple[tuple, tables.Dataset]:
         """The data's fingerprint and the dataset loaded at it."""
-        fingerprint = map_data.data_fingerprint(session)
+        fingerprint = data_fingerprint(session)
         with self._lock:
             got = self._dataset
             if got is None or got[0] != fingerprint or not self._young(got[1]):

@@ -38,7 +38,8 @@ from geoapp.ingest.ledger import (
 from geoapp.ingest.problems import ImportRejected, Problem
 from geoapp.store import assignment, hazardcodes, hazards, pausepoints
 from geoapp.store.database import Database
-from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone, bump_data_version
+from geoapp.store.fingerprint import bump_data_version
+from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
 
 
 @dataclass

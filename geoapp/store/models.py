@@ -164,7 +164,7 @@ class HazardCodeCounter(Base):
 class DataVersion(Base):
     """One row counting the imports: the map's cache sees in-place corrections by it.
 
-    Row counts and highest ids (``mapqueries.data_fingerprint``) show rows added or
+    Row counts and highest ids (geoapp.store.fingerprint) show rows added or
     removed; an import that corrects rows in place (a moved point, a redrawn
     cell) changes neither, so every import also bumps this counter.
     """
@@ -172,14 +172,6 @@ class DataVersion(Base):
     __tablename__ = "data_version"
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
-
-
-def bump_data_version(session) -> None:
-    """Count one more import (in the importer's transaction)."""
-    done = session.execute(sa.update(DataVersion).where(DataVersion.id == 1)
-                           .values(version=DataVersion.version + 1))
-    if done.rowcount == 0:  # a database made by create_all has no row yet
-        session.add(DataVersion(id=1, version=1))
 
 
 # ---------------------------------------------------------------- accounts (geoapp.store.accounts)

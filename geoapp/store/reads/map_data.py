@@ -3,7 +3,7 @@
 What the cache reads, split by what can change it: ``map_cells`` (names,
 levels, hazard figures) and ``map_point_states`` (levels, hazard flags) after
 any write; ``map_cell_shapes`` and ``map_points`` (places) only when cells or
-points were added, removed or re-imported; ``data_fingerprint`` tells which.
+points were added, removed or re-imported; geoapp.store.fingerprint tells which.
 """
 
 from __future__ import annotations
@@ -22,26 +22,6 @@ from geoapp.store.dialect import raw_geometry, raw_values
 from geoapp.store.models import Cell, Hazard, Point, Town, Village
 from geoapp.store.reads import territory
 from geoapp.store.reads.pages import hazard_rollups
-
-
-def data_fingerprint(session: Session) -> tuple:
-    """A cheap tuple that changes when the map's data change.
-
-    Row counts and highest ids of cells, points, hazards and hazard events (a
-    hazard's every move appends an event, every import of new rows adds ids),
-    and last the import counter (``models.DataVersion``: imports that correct
-    rows in place). Changes made outside geoapp are not seen here; the map's
-    cache also expires after a while for those (``MAP_CACHE_SECONDS``).
-    """
-    from geoapp.store.models import DataVersion, HazardEvent
-
-    # one round trip; each subquery alone, so the database answers it from an index
-    parts = []
-    for model in (Cell, Point, Hazard, HazardEvent):
-        parts.append(sa.select(sa.func.count()).select_from(model).scalar_subquery())
-        parts.append(sa.select(sa.func.max(model.id)).scalar_subquery())
-    parts.append(sa.select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery())
-    return tuple(session.execute(sa.select(*parts)).one())
 
 
 def map_cells(session: Session, rules: Rules, today: dt.date) -> list[dict]:
