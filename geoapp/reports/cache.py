@@ -50,19 +50,23 @@ class ReportCache:
                 got = self._dataset = (fingerprint, time.monotonic(), ds)
         return fingerprint, got[2]
 
-    def report(self, key: tuple, compute):
-        """``compute()``, or the result kept for ``key`` (which starts with the fingerprint)."""
+    def lookup(self, key: tuple) -> tuple[bool, object]:
+        """(True, the report kept for ``key``) or (False, None); the key starts with the
+        fingerprint."""
         with self._lock:
             got = self._reports.get(key)
             if got is not None and self._young(got[0]):
                 self._reports.move_to_end(key)
-                return got[1]
-        with report_data.no_gc_pauses():
-            value = compute()
+                return True, got[1]
+        return False, None
+
+    computing = staticmethod(report_data.no_gc_pauses)  # the context to compute a report in
+
+    def keep(self, key: tuple, value) -> None:
+        """Keep a report computed for ``key`` (unless the data changed meanwhile)."""
         with self._lock:
             if self._dataset is not None and self._dataset[0] == key[0]:
                 self._reports[key] = (time.monotonic(), value)
                 self._reports.move_to_end(key)
                 while len(self._reports) > self.size:
                     self._reports.popitem(last=False)
-        return value

@@ -15,12 +15,13 @@ import numpy as np
 
 from geoapp.domain import risk
 from geoapp.domain.timeline import CLOSED, NOT_FOUND
+from geoapp.reports import history
 
 
 def _static(ds, key, compute):
     """Memoised with the dataset's places when it has them (kept across hazard moves)."""
     places = getattr(ds, "places", None)
-    return places.memo(key, compute) if places is not None else ds.memo(key, compute)
+    return history.remember((places if places is not None else ds).memos, key, compute)
 
 
 def _levels(ds, day: dt.date) -> tuple[list, np.ndarray]:
@@ -28,11 +29,11 @@ def _levels(ds, day: dt.date) -> tuple[list, np.ndarray]:
     def compute():
         values, inherent = _static(ds, "inherent", lambda: _index(
             p.inherent_level for p in ds.points))
-        major = ds.memo("major", lambda: np.array([r.level == "major" for r in ds.records],
-                                                   bool))
-        record_point = ds.memo("record_point", lambda: np.array(
+        major = history.remember(ds.memos, "major", lambda: np.array(
+            [r.level == "major" for r in ds.records], bool))
+        record_point = history.remember(ds.memos, "record_point", lambda: np.array(
             [r.point_id for r in ds.records], np.int64))
-        codes = ds.timeline.codes(day)
+        codes = history.timeline(ds).codes(day)
         open_major = np.unique(record_point[major & (codes != NOT_FOUND) & (codes != CLOSED)])
         point_ids = _static(ds, "point_ids", lambda: np.array([p.id for p in ds.points],
                                                                 np.int64))
@@ -47,7 +48,7 @@ def _levels(ds, day: dt.date) -> tuple[list, np.ndarray]:
                     levels.append(level)
                 table[i, flag] = levels.index(level)
         return levels, table[inherent, has.astype(np.int64)]
-    return ds.memo(("levels", day), compute)
+    return history.remember(ds.memos, ("levels", day), compute)
 
 
 def _index(values: Iterable[Hashable]) -> tuple[list, np.ndarray]:
@@ -70,7 +71,7 @@ def point_levels(ds, day: dt.date) -> dict[int, str]:
         return dict(zip((p.id for p in ds.points), (levels[i] for i in index.tolist()),
                         strict=True))
 
-    return ds.memo(("point_levels", day), compute)
+    return history.remember(ds.memos, ("point_levels", day), compute)
 
 
 def cell_levels(ds, day: dt.date, levels: Mapping[int, str] | None = None) -> dict[str, str]:
@@ -102,7 +103,7 @@ def cell_levels(ds, day: dt.date, levels: Mapping[int, str] | None = None) -> di
 
     if levels is not None:
         return compute(levels)
-    return ds.memo(("cell_levels", day), vectorised)
+    return history.remember(ds.memos, ("cell_levels", day), vectorised)
 
 
 def point_counts(points: Iterable, levels: Mapping[int, str], layers: Iterable[str]) -> dict:

@@ -28,10 +28,17 @@ import numpy as np
 from geoapp.domain import periods, ranks, timeline, workflow
 from geoapp.domain.divisions import division_label
 from geoapp.domain.timeline import CLOSED, NOT_FOUND
+from geoapp.reports import history
 from geoapp.reports.groupfigures import grouped_figures
 from geoapp.reports.pastlevels import cell_levels, point_counts, point_levels, point_tables
 from geoapp.reports.pastlevels import empty as empty_counts
-from geoapp.store.reads.report_data import Dataset, Places, load, load_hazards, load_places
+from geoapp.store.reads.report_data import (
+    Dataset,
+    Places,
+    load,
+    load_hazards,
+    load_places,
+)
 
 __all__ = ["Dataset", "Places", "load", "load_places", "load_hazards", "areas", "industries",
            "areas_total", "ranking", "trend", "overdue_list", "bulletin", "find_village",
@@ -69,8 +76,9 @@ def _figures(ds: Dataset, period: periods.Period, today: dt.date, name: str, key
         return np.fromiter((index.get(key(r), -1) for r in ds.records), np.int64,
                            len(ds.records))
 
-    group = ds.memo(("record_groups", name, tuple(groups)), compute)
-    return dict(zip(groups, grouped_figures(ds.timeline, ds.records, group, len(groups), period,
+    group = history.remember(ds.memos, ("record_groups", name, tuple(groups)), compute)
+    tl = history.timeline(ds)
+    return dict(zip(groups, grouped_figures(tl, ds.records, group, len(groups), period,
                                             today, ds.cutoff), strict=True))
 
 
@@ -151,7 +159,7 @@ def areas_total(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
 def _rank_rows(ds: Dataset, month: periods.Period, today: dt.date, village: dict | None) -> list:
     day = month.as_of(today)
     levels = cell_levels(ds, day)
-    items = ds.snapshot(day)
+    items = history.snapshot(ds, day)
     village_of, cells_of = _village_of(ds), _cells_of(ds)
     groups = defaultdict(list)
     for r in ds.records:
@@ -214,15 +222,16 @@ def trend(ds: Dataset, month: periods.Period, today: dt.date | None = None,
     """Open and overdue major hazards (and all open) at the end of each of ``count`` months."""
     today = today or ds.today()
     out = {"months": [], "major_open": [], "major_overdue": [], "open": []}
-    timeline = ds.timeline
-    major = ds.memo("major", lambda: np.array([r.level == "major" for r in ds.records], bool))
+    tl = history.timeline(ds)
+    major = history.remember(ds.memos, "major", lambda: np.array(
+        [r.level == "major" for r in ds.records], bool))
     for m in periods.months_ending(month, count):
         day = m.as_of(today)
-        codes = timeline.codes(day)
+        codes = tl.codes(day)
         open_ = (codes != NOT_FOUND) & (codes != CLOSED)
         out["months"].append(m.month)
         out["major_open"].append(int((open_ & major).sum()))
-        out["major_overdue"].append(int((timeline.overdue(day) & major).sum()))
+        out["major_overdue"].append(int((tl.overdue(day) & major).sum()))
         out["open"].append(int(open_.sum()))
     return out
 
@@ -231,8 +240,8 @@ def overdue_list(ds: Dataset, day: dt.date) -> list[dict]:
     """Hazards overdue at the end of ``day``, longest overdue first, with the people on them."""
     vnames = {v["id"]: v for v in ds.villages}
     out = []
-    states = ds.states(day)
-    for i in np.flatnonzero(ds.timeline.overdue(day)).tolist():
+    states = history.states(ds, day)
+    for i in np.flatnonzero(history.timeline(ds).overdue(day)).tolist():
         r = ds.records[i]
         state = states[r.id]
         cell = ds.cells.get(r.cell_code)
@@ -256,7 +265,7 @@ def bulletin(ds: Dataset, month: periods.Period, today: dt.date | None = None) -
     inds = industries(ds, month, today)["industries"]
     day = month.as_of(today)
     per_division = defaultdict(list)
-    states = ds.states(day)
+    states = history.states(ds, day)
     for r in ds.records:
         state = states[r.id]
         closed_day = timeline.close_day_in(r, month)

@@ -57,7 +57,13 @@ def _cached(ds: tables.Dataset, what: str, compute, *params):
     Reports are shared between requests: views never change them.
     """
     key = (g.report_fingerprint, _today(ds), what, *params)
-    return current_app.extensions["geoapp.reportcache"].report(key, compute)
+    kept: cache.ReportCache = current_app.extensions["geoapp.reportcache"]
+    found, value = kept.lookup(key)
+    if not found:
+        with kept.computing():
+            value = compute()
+        kept.keep(key, value)
+    return value
 
 
 def _village_id(village: dict | None):

@@ -52,7 +52,7 @@ def map_cell_shapes(session: Session) -> tuple[list[str], list]:
     t = Cell.__table__.c
     rows = session.connection().execute(
         sa.select(t.code, raw_geometry(t.geom)).order_by(t.code)).all()
-    return [r[0] for r in rows], raw_values(r[1] for r in rows)
+    return [r[0] for r in rows], raw_values([r[1] for r in rows])
 
 
 def map_points(session: Session) -> dict:

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from geoapp.domain import timeline, workflow
 from geoapp.domain.divisions import division_of
 from geoapp.domain.layers import Rules
-from geoapp.domain.timeline import Timeline
 from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
 from geoapp.store.reads import territory
 
@@ -39,35 +38,8 @@ class Dataset:
     records: list[timeline.HazardRecord]
     rules: Rules
     places: Places | None = field(default=None, repr=False, compare=False)  # load's
-    # what is computed once per dataset and day (states, levels…); see ``memo``
-    _memo: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def memo(self, key, compute):
-        """``compute()`` once per ``key`` for this dataset (bounded: cleared when large)."""
-        try:
-            return self._memo[key]
-        except KeyError:
-            pass
-        if len(self._memo) > 96:
-            self._memo.clear()
-        value = self._memo[key] = compute()
-        return value
-
-    @property
-    def timeline(self) -> Timeline:
-        return self.memo("timeline", lambda: Timeline(self.records))
-
-    def states(self, day: dt.date) -> dict[int, str | None]:
-        """Every hazard's state at the end of ``day``: record id → statistics.state_on."""
-        return self.memo(("states", day), lambda: dict(zip(
-            (r.id for r in self.records), self.timeline.states(day), strict=True)))
-
-    def snapshot(self, day: dt.date) -> dict:
-        """statistics.snapshot's item of every hazard on ``day``: record id → item or None."""
-        def compute():
-            states = self.states(day)
-            return {r.id: timeline.snapshot_item(r, states[r.id]) for r in self.records}
-        return self.memo(("snapshot", day), compute)
+    # what the reports compute once per dataset and day (geoapp.reports.history.remember)
+    memos: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def tz(self) -> str:
@@ -89,16 +61,9 @@ class Places:
     cells: dict[str, dict]
     points: list[SimpleNamespace]
     by_id: dict[int, SimpleNamespace]
-    # what is computed from them alone (point groups, layers), for every dataset using them
-    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # what the reports compute from them alone (point groups, layers), for every dataset
+    memos: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def memo(self, key, compute):
-        """``compute()`` once per ``key`` for these places."""
-        try:
-            return self._memo[key]
-        except KeyError:
-            value = self._memo[key] = compute()
-            return value
 
 
 def load_places(session: Session) -> Places:
