@@ -1,4 +1,4 @@
-"""The ``geoapp`` command: demo, import, assign, db, layers, users.
+"""The ``geoapp`` command: demo, import, assign, db, layers, users, report.
 
 Each command parses its options, calls one core function and prints the
 result; bad input exits non-zero with the report of what is wrong.
