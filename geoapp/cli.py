@@ -27,7 +27,11 @@ def _app(serving: bool = False):
 
 def _context(serving: bool = False):
     app = _app(serving)
-    return app, app.extensions["geoapp.db"], app.extensions["geoapp.rules"]
+    database = app.extensions["geoapp.db"]
+    # close the pool when the command ends: a command run in-process (click's test
+    # runner, a caller's script) would otherwise leave its connections open
+    click.get_current_context().call_on_close(database.dispose)
+    return app, database, app.extensions["geoapp.rules"]
 
 
 def _fail(exc: Exception) -> None:

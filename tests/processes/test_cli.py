@@ -129,7 +129,9 @@ def cli_db(tmp_path, monkeypatch):
         ({"网格编码": code, "网格名称": f"{code}网格", "村社区": "东湖村", "镇街道": "示范镇"},
          box(120 + i * 0.01, 31, 120.01 + i * 0.01, 31.01)) for i, code in enumerate("AB")])
     assert CliRunner().invoke(main, ["import", "cells", str(cells)]).exit_code == 0
-    return create_app().extensions["geoapp.db"]
+    database = create_app().extensions["geoapp.db"]
+    yield database
+    database.dispose()
 
 
 def _users(database):
@@ -198,7 +200,7 @@ def test_users_deactivate_and_set_password(cli_db):
     assert r.exit_code == 1 and "no user 'nobody'" in r.output
 
 
-def test_demo_creates_one_account_per_role(tmp_path, monkeypatch):
+def test_demo_creates_one_account_per_role(tmp_path, monkeypatch, request):
     import flask
     import sqlalchemy as sa
 
@@ -215,6 +217,7 @@ def test_demo_creates_one_account_per_role(tmp_path, monkeypatch):
     assert served == [("127.0.0.1", 5000)]
     assert "demo-pw" not in r.output and "leader, grid, planner, admin" in r.output
     app = create_app()
+    request.addfinalizer(app.extensions["geoapp.db"].dispose)
     users = _users(app.extensions["geoapp.db"])
     assert {name: u[:3] for name, u in users.items()} == {
         "leader": ("leader", True, []), "grid": ("grid", True, ["SF-05-01", "SF-06-02"]),

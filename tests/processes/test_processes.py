@@ -93,7 +93,7 @@ def test_sigkill_during_import_leaves_database_as_before(database, rules, tmp_pa
     before = snapshot(database)
     proc = _import_paused_before_commit(database, tmp_path)
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)  # waits, and closes the three pipes
     assert proc.returncode == -signal.SIGKILL
     _wait_for_no_writer(database)
     assert snapshot(database) == before
@@ -129,14 +129,22 @@ def _serve(database, workers: int, threads: int = 1, **env):
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
-            urllib.request.urlopen(base + "/login", timeout=1)
+            urllib.request.urlopen(base + "/login", timeout=1).close()
             return proc, base
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()) from None
+                with proc.stderr:
+                    raise RuntimeError(proc.stderr.read().decode()) from None
             time.sleep(0.05)
-    proc.kill()
+    _stop(proc, signal.SIGKILL)
     raise RuntimeError("gunicorn did not start")
+
+
+def _stop(proc, sig=signal.SIGTERM) -> None:
+    """End a server from _serve and close its stderr pipe (left open: a ResourceWarning)."""
+    proc.send_signal(sig)
+    proc.wait(timeout=10)
+    proc.stderr.close()
 
 
 def _browser():
@@ -179,10 +187,11 @@ def test_write_through_one_server_is_seen_by_another_at_once(database, rules, tm
     browser = _browser()
     try:
         try:  # accounts exist: reads need a session
-            urllib.request.urlopen(f"{base_b}/api/hazards/{hazard_id}", timeout=5)
+            urllib.request.urlopen(f"{base_b}/api/hazards/{hazard_id}", timeout=5).close()
             raise AssertionError("anonymous read allowed")
         except urllib.error.HTTPError as exc:
-            assert exc.code == 401 and json.load(exc)["error"] == "unauthorized"
+            with exc:  # the error is the response too: its socket closes with it
+                assert exc.code == 401 and json.load(exc)["error"] == "unauthorized"
         # log in on one server; the session cookie works on the other (one instance/secret_key)
         token = _login(browser, base_a, "网格员甲")
         before, etag = _get(f"{base_b}/api/hazards/{hazard_id}", browser)
@@ -205,8 +214,7 @@ def test_write_through_one_server_is_seen_by_another_at_once(database, rules, tm
             assert cell["properties"]["hazards"]["by_state"]["rectifying"] == 1
     finally:
         for proc in (a, b):
-            proc.terminate()
-            proc.wait(timeout=10)
+            _stop(proc)
 
 
 def _headers(url: str, data: bytes | None = None, headers: dict | None = None):
@@ -221,7 +229,8 @@ def _headers(url: str, data: bytes | None = None, headers: dict | None = None):
                          timeout=5) as r:
             return r.status, r.headers
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers
+        with exc:  # the error is the response too: its socket closes with it
+            return exc.code, exc.headers
 
 
 def test_security_headers_and_cookie_flags_from_a_real_server(database):
@@ -256,5 +265,4 @@ def test_security_headers_and_cookie_flags_from_a_real_server(database):
         lang = next(c for c in cookies if c.startswith("geoapp_lang="))
         assert "SameSite=Lax" in lang and "Secure" in lang
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        _stop(proc)

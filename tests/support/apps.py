@@ -16,24 +16,38 @@ from geoapp.store.database import Database
 from tests.support.constants import PASSWORD, TEST_SECRET_KEY, TODAY
 
 
+# Every app make_app builds has its own engine and connection pool; the autouse
+# fixture below closes them after each test, so no connection is left to the
+# garbage collector (psycopg warns of each: ResourceWarning, an error in this suite).
+_apps_made: list = []
+
+
 def make_app(database: Database, **config):
-    """An app over ``database``; CSRF protection and the log-in rate limit stay ON."""
-    return create_app({"TESTING": True, "DATABASE_URL": database.url,
-                       "SECRET_KEY": TEST_SECRET_KEY, "TODAY": TODAY, **config})
+    """An app over ``database``; CSRF protection and the log-in rate limit stay ON.
+
+    Its connections are closed when the test ends.
+    """
+    app = create_app({"TESTING": True, "DATABASE_URL": database.url,
+                      "SECRET_KEY": TEST_SECRET_KEY, "TODAY": TODAY, **config})
+    _apps_made.append(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _dispose_apps():
+    yield
+    while _apps_made:
+        _apps_made.pop().extensions["geoapp.db"].dispose()
 
 
 @pytest.fixture
 def demo_client(demo_database):
-    app = make_app(demo_database)
-    yield app.test_client()
-    app.extensions["geoapp.db"].dispose()
+    return make_app(demo_database).test_client()
 
 
 @pytest.fixture
 def app(database):
-    app = make_app(database)
-    yield app
-    app.extensions["geoapp.db"].dispose()
+    return make_app(database)
 
 
 @pytest.fixture

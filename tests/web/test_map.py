@@ -120,7 +120,8 @@ def test_page_and_its_assets_come_from_the_app(demo_client):
     for url in parser.urls:
         parts = urlsplit(url)
         assert not parts.scheme and not parts.netloc, f"{url} is on another host"
-        assert demo_client.get(url).status_code == 200, url
+        with demo_client.get(url) as response:  # a static file: closing it closes the file
+            assert response.status_code == 200, url
     # folium's CDN defaults (Bootstrap, jQuery, awesome-markers, Font Awesome) are gone,
     # and with no 天地图 key there is no basemap at all
     for host in ("cdn.", "bootstrap", "jquery", "awesome", "fontawesome", "tianditu", "//"):

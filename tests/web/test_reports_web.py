@@ -125,7 +125,8 @@ def test_month_only_and_bounded_parameters(client, township, url):  # noqa: F811
 def test_print_page_and_xlsx_download(client, township):  # noqa: F811
     html = client.get("/reports/print?month=2026-03").get_data(as_text=True)
     assert "城关镇安全生产隐患排查治理月通报" in html and 'id="print-ranking"' in html
-    assert "@page" in client.get("/static/reports.css").get_data(as_text=True)
+    with client.get("/static/reports.css") as css:  # a static file: closing it closes the file
+        assert "@page" in css.get_data(as_text=True)
     response = client.get("/reports/bulletin.xlsx?month=2026-03")
     assert response.status_code == 200 and response.mimetype == bulletin_mimetype()
     assert "bulletin-2026-03.xlsx" in response.headers["Content-Disposition"]
