@@ -15,7 +15,6 @@ from geoapp import create_app
 from geoapp.store.database import Database
 from tests.support.constants import PASSWORD, TEST_SECRET_KEY, TODAY
 
-
 # Every app make_app builds has its own engine and connection pool; the autouse
 # fixture below closes them after each test, so no connection is left to the
 # garbage collector (psycopg warns of each: ResourceWarning, an error in this suite).
