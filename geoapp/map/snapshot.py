@@ -44,6 +44,7 @@ from geoapp.map.geometry import (
     overview_tolerance,
     tile_bounds,
 )
+from geoapp.store.dialect import decode_raw
 from geoapp.store.fingerprint import data_fingerprint
 from geoapp.store.reads import map_data
 
@@ -383,7 +384,7 @@ class MapCache:
                 digest = shapes_digest(raw)
                 if self._geometry is None or self._geometry.digest != digest or \
                         self._geometry.codes != codes:
-                    self._geometry = cell_geometry(codes, shapely.from_wkb(raw), digest)
+                    self._geometry = cell_geometry(codes, decode_raw(raw), digest)
                 self._shapes = (cells_key, time.monotonic())
             geometry, layers = self._geometry, list(rules.layers)
             places_key = (places_key, geometry.digest, tuple(layers))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import geoalchemy2
+import numpy as np
 import shapely
 import sqlalchemy as sa
 from geoalchemy2.shape import from_shape, to_shape
@@ -91,10 +92,9 @@ def raw_values(values) -> list:
     return [bytes(v) if isinstance(v, memoryview) else v for v in values]
 
 
-def decode_raw(values) -> list:
-    """Shapely geometries from raw values (either backend's), in one call."""
-    values = raw_values(values)
-    return list(shapely.from_wkb(values)) if values else []
+def decode_raw(values) -> np.ndarray:
+    """Shapely geometries (an array) from raw values of either backend, in one call."""
+    return shapely.from_wkb(raw_values(values))
 
 
 def append_only_ddl(table_name: str, dialect_name: str) -> list[str]:

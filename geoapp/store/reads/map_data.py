@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from geoapp.domain import workflow
 from geoapp.domain.layers import Rules
-from geoapp.store.dialect import raw_geometry, raw_values
+from geoapp.store.dialect import decode_raw, raw_geometry, raw_values
 from geoapp.store.models import Cell, Hazard, Point, Town, Village
 from geoapp.store.reads import territory
 from geoapp.store.reads.pages import hazard_rollups
@@ -46,7 +46,7 @@ def map_cells(session: Session, rules: Rules, today: dt.date) -> list[dict]:
 def map_cell_shapes(session: Session) -> tuple[list[str], list]:
     """Every cell's code and raw geometry (WKB, or hex EWKB on PostGIS), in code order.
 
-    ``shapely.from_wkb`` decodes the list in one call; ``geoapp.map.snapshot``
+    ``dialect.decode_raw`` decodes the list in one call; ``geoapp.map.snapshot``
     hashes the raw values first and decodes only when the shapes changed.
     """
     t = Cell.__table__.c
@@ -68,7 +68,7 @@ def map_points(session: Session) -> dict:
     ).all()
     columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(7)]
     ids, layers, names, wkb, cells, nearest, outside = columns
-    xy = shapely.get_coordinates(shapely.from_wkb(raw_values(wkb))) if wkb else np.zeros((0, 2))
+    xy = shapely.get_coordinates(decode_raw(wkb)) if wkb else np.zeros((0, 2))
     return {"id": ids, "layer": layers, "name": names, "lon": xy[:, 0], "lat": xy[:, 1],
             "cell_code": cells, "nearest_cell_code": nearest,
             "outside": [bool(o) for o in outside]}
