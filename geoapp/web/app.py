@@ -1,7 +1,8 @@
 """The application factory: config, rules, and every blueprint in the order they must come.
 
 Where a request goes: the blueprint module named like its URL (``/api/cells``
-→ ``geoapp.web.api``, ``/cells/<code>`` → ``geoapp.web.cells``, ``/`` and
+→ ``geoapp.web.api``, ``/api/hazards/…`` and ``/api/points/<id>/hazards`` →
+``geoapp.web.hazards``, ``/cells/<code>`` → ``geoapp.web.cells``, ``/`` and
 ``/api/map/*`` → ``geoapp.web.map``, ``/admission`` → ``geoapp.web.admission``,
 ``/reports`` → ``geoapp.web.reports``, ``/login`` → ``geoapp.web.auth``).
 """
@@ -25,6 +26,7 @@ from geoapp.web import (
     clock,
     db,
     errors,
+    hazards,
     headers,
     i18n,
     inputs,
@@ -86,7 +88,8 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     navigation.init_app(app)
     auth.init_app(app)  # sessions, CSRF on every POST, log-in rate limit, read policy
     app.register_blueprint(assets.bp)
-    app.register_blueprint(api.bp)
+    app.register_blueprint(api.bp)  # /api/cells, /api/zones, /api/summary
+    app.register_blueprint(hazards.bp)  # /api/hazards/…, /api/points/<id>/hazards
     app.register_blueprint(cells.bp)  # the grid member's cell page
     app.register_blueprint(map_page.bp)  # the leader's map at / and its /api/map data
     app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin

@@ -1,34 +1,24 @@
-"""The grid member's cell page (/cells/<code>) and recording a hazard at a point.
+"""The grid member's cell page (/cells/<code>).
 
 The page is a view of its JSON twin ``/api/cells/<code>`` (cell, points,
-hazards with history): cell.js draws the map and tables from it and moves
-hazards through ``/api/hazards/<id>/transitions``. Recording a hazard is
-``POST /api/points/<id>/hazards`` over ``hazards.create_hazard``.
+hazards with history): cell.js draws the map and tables from it, records
+hazards and moves them through the routes of geoapp.web.hazards.
 """
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, jsonify, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geoapp.domain import hazard_input, workflow
-from geoapp.store import hazards
-from geoapp.store.models import Point
-from geoapp.store.reads import pages, territory
-from geoapp.web import auth, clock, db, inputs
+from geoapp.domain import workflow
+from geoapp.store.reads import territory
+from geoapp.web import auth, clock, db
 from geoapp.web.assets import vendor_url
-from geoapp.web.errors import ApiError
 
 bp = Blueprint("cells", __name__)
-
-
-# JSON types of a new hazard's fields; hazards.create_hazard checks their values
-_HAZARD_FIELDS = {**dict.fromkeys(("level", "source", "description", "found_on", "deadline",
-                                   "responsible_unit", "responsible_person"), inputs.TEXT),
-                  "listed": inputs.BOOL, "plan": inputs.OBJECT}
 
 
 def _rules():
@@ -108,8 +98,8 @@ def _page_data(code: str, rules) -> dict:
     return {
         "code": code,
         "data_url": url_for("api.cell", code=code),
-        "hazard_url": url_for("api.hazard", hazard_id=0).removesuffix("0"),
-        "new_hazard_url": url_for("cells.new_hazard", point_id=0).removesuffix("0/hazards"),
+        "hazard_url": url_for("hazards.hazard", hazard_id=0).removesuffix("0"),
+        "new_hazard_url": url_for("hazards.new_hazard", point_id=0).removesuffix("0/hazards"),
         "timezone": rules.risk.hazards.timezone,
         "today": clock.today(rules.risk.hazards.timezone).isoformat(),
         "levels": {lv.code: {"label": label(lv), "colour": lv.colour}
@@ -119,29 +109,3 @@ def _page_data(code: str, rules) -> dict:
                                for f in layer.fields if f.name != "name"]}
                    for c, layer in rules.layers.items()],
     }
-
-
-@bp.post("/api/points/<int:point_id>/hazards")
-def new_hazard(point_id: int):
-    """Record a new hazard at a point: JSON in, 201 with the hazard (ETag = version)."""
-    actor = auth.actor_name()  # 401 before anything about the point is revealed
-    session = db.session()
-    point = session.get(Point, point_id)
-    if point is None:
-        raise ApiError(404, "not_found", f"no point {point_id}")
-    auth.require_cell_write(point.cell_code)  # 401 / 403 as JSON
-    body = inputs.json_body(_HAZARD_FIELDS)  # only now, once the user may write here
-    body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
-    rules = _rules()
-    today = clock.today(rules.risk.hazards.timezone)
-    try:
-        hazard = hazards.create_hazard(session, rules, point_id, body, actor, today)
-        session.commit()
-    except hazard_input.HazardInputError as exc:
-        session.rollback()
-        raise ApiError(400, "bad_request", exc.message, field=exc.field) from None
-    response = jsonify(pages.hazard_dict(hazard, today, events=True))
-    response.status_code = 201
-    response.set_etag(str(hazard.version))
-    response.headers["Location"] = url_for("api.hazard", hazard_id=hazard.id)
-    return response

@@ -340,7 +340,7 @@ def _new_hazard(client, world, where, rules):
 
 # endpoint → (request, status when allowed); test_every_write_endpoint_is_in_the_matrix
 # fails when an endpoint is added without being put here
-WRITES = {"api.move_hazard": (_move, 200), "cells.new_hazard": (_new_hazard, 201)}
+WRITES = {"hazards.move_hazard": (_move, 200), "hazards.new_hazard": (_new_hazard, 201)}
 
 # who → (login arguments, or None for nobody); each writes in cell A
 ACTORS = {

@@ -56,9 +56,9 @@ def _bodies(today: dt.date, hazard_code: str) -> dict:
               "responsible_person": "张三", "listed": False, "plan": PLAN}
     site = {"type": "Point", "coordinates": [120.35, 31.58]}
     return {
-        "api.move_hazard": ({"action": "start", "note": "已安排"},
+        "hazards.move_hazard": ({"action": "start", "note": "已安排"},
                             dict.fromkeys(("action", "note"), TEXT_VALUES)),
-        "cells.new_hazard": (hazard, {
+        "hazards.new_hazard": (hazard, {
             **dict.fromkeys(("level", "source", "description", "found_on", "deadline",
                              "responsible_unit", "responsible_person"), TEXT_VALUES),
             "listed": ("yes", ["x"], {"a": 1}, SURROGATE),
@@ -105,7 +105,7 @@ def _cases(app, ids: dict, today: dt.date):
         method = "POST" if "POST" in rule.methods else "GET"
         base = {"hazard_id": ids["hazard"], "point_id": ids["point"], "code": ids["cell"],
                 "z": 12, "x": 3418, "y": 1660}
-        headers = {"If-Match": '"1"'} if rule.endpoint == "api.move_hazard" else {}
+        headers = {"If-Match": '"1"'} if rule.endpoint == "hazards.move_hazard" else {}
         good = bodies.get(rule.endpoint, (None, {}))[0]
         send = {"headers": headers, **(_json(good) if good is not None else {})}
         if rule.endpoint == "auth.login":
