@@ -484,9 +484,9 @@ def test_the_favicon_is_open_and_sets_no_cookie(database, world):
     # that page's new CSRF token could replace the real log-in page's in the cookie
     make_user(database, "leader")
     client = make_app(database).test_client()
-    response = client.get("/favicon.ico")
-    assert response.status_code == 200
-    assert response.mimetype == "image/svg+xml"
-    assert response.data.startswith(b"<svg")
-    assert "Set-Cookie" not in response.headers
+    with client.get("/favicon.ico") as response:  # a static file: closing it closes the file
+        assert response.status_code == 200
+        assert response.mimetype == "image/svg+xml"
+        assert response.data.startswith(b"<svg")
+        assert "Set-Cookie" not in response.headers
     assert client.get("/favicon.png").status_code == 302  # the rest stays closed
