@@ -24,7 +24,6 @@ def serve(app):
     def stop():
         server.shutdown()
         thread.join(timeout=10)
-        server.server_close()  # its listening socket, else left to the garbage collector
 
     return f"http://127.0.0.1:{server.server_port}", stop
 
