@@ -220,7 +220,11 @@ def client_load(app, meter: Meter, width=1010, height=720) -> dict:
     meter.log.clear()
     client = Client(meter)
     headers = {"Accept-Encoding": "gzip, deflate, br"}
-    page = b"".join(client.get("/", headers=headers).response).decode()
+    resp = client.get("/", headers=headers)
+    page = b"".join(resp.response)
+    if resp.headers.get("Content-Encoding") == "gzip":  # the page is sent compressed
+        page = gzip.decompress(page)
+    page = page.decode()
     parser = _Assets()
     parser.feed(page)
     for u in parser.urls + ["/vendor/leaflet/images/layers.png"]:
@@ -278,15 +282,14 @@ def naive_folium(app) -> dict:
     import folium
     from folium.plugins import MarkerCluster
 
-    from geoapp.store import database as db
     from geoapp.store.reads import map_data, pages
 
     with app.app_context():
         t0 = time.perf_counter()
         rules = app.extensions["geoapp.rules"]
-        session = db.session()
-        cells = pages.cells_collection(session, rules, dt.date.today())
-        points = map_data.map_points(session)
+        with app.extensions["geoapp.db"].sessions() as session:
+            cells = pages.cells_collection(session, rules, dt.date.today())
+            points = map_data.map_points(session)
         colours = {lv.code: lv.colour for lv in rules.risk.levels}
         w, s, e, n = shapely.total_bounds(shapely.points(points["lon"], points["lat"]))
         m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=10)
