@@ -52,6 +52,17 @@ def test_nearest_cell_thirty_centimetres_nearer_is_not_a_tie():
     assert out["distance_m"].iloc[0] == pytest.approx(299.02, abs=0.01)
 
 
+def test_nearest_cells_equal_to_the_micrometre_are_a_tie():
+    # The metric CRS is centred on P's meridian, so A (west) and B (east) at the same
+    # 0.003° offset are mirror images, 286.512783 m away; A's edge is moved 3e-12° farther
+    # (0.3 µm). Equal after rounding to the micrometre: the lower code, A, wins.
+    cells = frame(["A", "B"], [box(119.99, 30.99, 120 - 0.003 - 3e-12, 31.01),
+                               box(120.003, 30.99, 120.01, 31.01)], 4326)
+    out = assign(points([(120.0, 31.0)], 4326), cells)
+    assert out["nearest_cell_code"].tolist() == ["A"]
+    assert out["distance_m"].iloc[0] == pytest.approx(286.512783, abs=1e-6)
+
+
 def test_a_point_hundreds_of_kilometres_from_the_grid():
     # 5° due south of cell A's south edge: the search radius must keep growing past 4°
     cells = frame(["A", "B"], [box(120, 31, 120.01, 31.01), box(120.01, 31, 120.02, 31.01)],
