@@ -14,13 +14,14 @@ from mutmut.stats import status_by_exit_code
 
 rows = []
 total = Counter()
-for meta in sorted(Path("mutants/geoapp").glob("*.py.meta")):
+# rglob: the rule modules live in subpackages (geoapp/domain, geoapp/store)
+for meta in sorted(Path("mutants/geoapp").rglob("*.py.meta")):
     codes = json.loads(meta.read_text())["exit_code_by_key"]
     if not codes:
         continue
     c = Counter(status_by_exit_code[v] for v in codes.values())
     total += c
-    rows.append((meta.name.removesuffix(".meta"), c))
+    rows.append((str(meta.relative_to("mutants/geoapp")).removesuffix(".meta"), c))
 
 print("| module | mutants | killed | survived | timeout | other | killed % |")
 print("|---|---:|---:|---:|---:|---:|---:|")
