@@ -89,10 +89,13 @@ def assign(
     cell_of = _one_cell_per_point(n, p_idx, c_idx, codes)
 
     outside = cell_of < 0
-    cell_code = np.where(outside, None, codes[np.maximum(cell_of, 0)])
+    cell_code = np.full(n, None, dtype=object)
+    cell_code[~outside] = codes[cell_of[~outside]]
     nearest = np.full(n, None, dtype=object)
     distance = np.zeros(n)
-    if outside.any():
+    if outside.any() and not len(codes):
+        distance[outside] = np.nan  # no cell at all: outside, with no nearest cell
+    elif outside.any():
         near_idx, near_dist = _nearest_cells(pts[outside], cells, points.crs)
         nearest[outside] = codes[near_idx]
         distance[outside] = near_dist
@@ -129,7 +132,8 @@ def _basic_checks(points, cells, zones) -> None:
         kinds = set(shapely.get_type_id(np.asarray(frame.geometry.values)))
         if not kinds <= {3, 6}:  # Polygon, MultiPolygon
             raise ValueError(f"{name} must be polygons")
-    if len(points) and set(shapely.get_type_id(np.asarray(points.values))) != {0}:
+    values = np.asarray(points.values)
+    if len(points) and (set(shapely.get_type_id(values)) != {0} or shapely.is_empty(values).any()):
         raise ValueError("points must all be non-empty Point geometries")
 
 

@@ -11,6 +11,7 @@ or plain metres in a projected CRS.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from shapely import Point, box
 
@@ -102,15 +103,14 @@ def test_no_points_and_no_cells():
     assert len(out) == 0
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError,
-                   reason="assign() with an empty cell layer fails on the first point "
-                          "(IndexError in assign) instead of flagging it outside or refusing "
-                          "the layer by name; reported, not fixed here")
 def test_points_and_no_cells():
+    # no cell at all: every point is outside, with no nearest cell and no distance
     cells = frame([], [], UTM51)
     out = assign(points([(0, 5)], UTM51), cells)
     assert out["outside"].tolist() == [True]
+    assert out["cell_code"].tolist() == [None]
     assert out["nearest_cell_code"].tolist() == [None]
+    assert np.isnan(out["distance_m"].tolist()[0])
 
 
 # ---- zones -----------------------------------------------------------------------------
@@ -183,9 +183,6 @@ def test_points_must_be_points():
         "points must all be non-empty Point geometries"
 
 
-@pytest.mark.xfail(strict=True, reason="an empty Point has the Point type id, so _basic_checks "
-                                       "lets it through and _nearest_cells fails on it with a "
-                                       "NumPy indexing error; reported, not fixed here")
 def test_an_empty_point_is_refused():
     cells = frame(["P", "Q"], SQUARE, UTM51)
     assert refusal(gpd.GeoSeries([Point(2, 5), Point()], crs=UTM51), cells) == \
