@@ -85,6 +85,11 @@ def get(key: str, config: Mapping | None = None):
     return setting.default
 
 
+def is_on(key: str, config: Mapping | None = None) -> bool:
+    """A yes/no setting: on when set to true in the config or to 1 in the environment."""
+    return get(key, config) in (True, 1, "1")
+
+
 def variable(key: str) -> str:
     """The name of the setting's environment variable (for error messages)."""
     return SETTINGS[key].env or key

@@ -70,7 +70,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
         make_private_dir(app.instance_path)  # it holds the embedded database and the key
         app.config["DATABASE_URL"] = default_database_url(app.instance_path)
     app.json.ensure_ascii = False
-    if settings.get("BEHIND_PROXY", app.config) in (True, 1, "1"):
+    if settings.is_on("BEHIND_PROXY", app.config):
         # trust one reverse proxy's X-Forwarded-For/-Proto/-Host (README "Production")
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     # Flask defines both keys (None and False), so config.setdefault would never apply
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if settings.get("GEOAPP_SECURE_COOKIES", app.config) in (True, 1, "1"):
+    if settings.is_on("GEOAPP_SECURE_COOKIES", app.config):
         app.config["SESSION_COOKIE_SECURE"] = True
     app.after_request(_secure)
     app.add_template_filter(with_style_nonce)

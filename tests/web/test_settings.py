@@ -76,3 +76,13 @@ def test_a_variable_reaches_the_app(monkeypatch, tmp_path):
     assert app.config["MAP_CACHE_SECONDS"] == 12.0
     assert str(app.config["TODAY"]) == "2031-02-03"
     app.extensions["geoapp.db"].dispose()
+
+
+def test_a_yes_no_setting(monkeypatch):
+    monkeypatch.delenv("GEOAPP_BEHIND_PROXY", raising=False)
+    assert settings.is_on("BEHIND_PROXY") is False
+    monkeypatch.setenv("GEOAPP_BEHIND_PROXY", "1")
+    assert settings.is_on("BEHIND_PROXY") is True
+    assert settings.is_on("BEHIND_PROXY", {"BEHIND_PROXY": False}) is False  # config wins
+    monkeypatch.setenv("GEOAPP_BEHIND_PROXY", "yes")  # only 1 turns it on
+    assert settings.is_on("BEHIND_PROXY") is False
