@@ -20,6 +20,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from geoapp.domain.inspection import InspectionSpec
+
 LevelCode = Literal["red", "orange", "yellow", "blue"]
 FieldType = Literal[
     "str", "int", "float", "date", "bool", "choice", "choices", "uscc", "industry", "substances"
@@ -111,6 +113,13 @@ class RiskSpec(_Strict):
     rules: tuple[Rule, ...] = ()
 
 
+class EvidenceSpec(_Strict):
+    """Photo rules of the hazard file (local policy, ``[evidence]`` in hazard.toml)."""
+
+    # 提请验收 of a 重大 hazard needs at least one photo of the work done
+    major_submit_needs_photo: bool = True
+
+
 class TableFile(_Strict):
     """A file declaring ledger fields: a point layer (``layer``) or a table (``table``)."""
 
@@ -122,6 +131,8 @@ class TableFile(_Strict):
     key: tuple[str, ...] = Field(min_length=1)
     fields: tuple[FieldSpec, ...] = Field(min_length=1)
     risk: RiskSpec | None = None
+    inspection: InspectionSpec | None = None  # point layers: visits (geoapp.domain.inspection)
+    evidence: EvidenceSpec | None = None  # the hazard table: photo rules
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -142,6 +153,16 @@ class TableFile(_Strict):
             for i, rule in enumerate(self.risk.rules):
                 if rule.field not in names:
                     raise ValueError(f"risk.rules.{i}.field {rule.field!r} is not a field")
+            if self.inspection is None:
+                raise ValueError("a point layer needs an [inspection] table")
+            ledger_field = self.inspection.ledger_field
+            if ledger_field is not None and (
+                    ledger_field not in names or self.field(ledger_field).type != "date"):
+                raise ValueError(f"inspection.ledger_field {ledger_field!r} is not a date field")
+        elif self.inspection is not None:
+            raise ValueError("only a point layer has an [inspection] table")
+        if self.evidence is not None and self.table != "hazard":
+            raise ValueError("only the hazard file has an [evidence] table")
         return self
 
     def field(self, name: str) -> FieldSpec:

@@ -92,6 +92,9 @@ class Point(Base):
     # risk (geoapp.domain.risk)
     inherent_level: Mapped[str] = mapped_column(sa.String(10), default="blue")
     risk_level: Mapped[str] = mapped_column(sa.String(10), default="blue")
+    # the local date of the latest visit: the ledger's own value (the layer's
+    # inspection.ledger_field) or the latest stored inspection, whichever is later
+    last_visit_on: Mapped[dt.date | None]
     hazards: Mapped[list[Hazard]] = relationship(back_populates="point")
 
 
@@ -114,6 +117,8 @@ class Hazard(Base):
     listed: Mapped[bool] = mapped_column(default=False)
     state: Mapped[str] = mapped_column(sa.String(24), index=True)
     closed_on: Mapped[dt.date | None]
+    # the id a phone made for the save: a retried offline save is stored once
+    client_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True, index=True)
     # optimistic locking: a stale write raises StaleDataError instead of overwriting
     version: Mapped[int] = mapped_column(default=1)
     point: Mapped[Point] = relationship(back_populates="hazards")
@@ -135,17 +140,93 @@ class HazardEvent(Base):
     from_state: Mapped[str | None] = mapped_column(sa.String(24))
     to_state: Mapped[str] = mapped_column(sa.String(24))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # an edit's fields: {field: [old, new]} (None for workflow steps)
+    changes: Mapped[dict | None] = mapped_column(JSON)
     hazard: Mapped[Hazard] = relationship(back_populates="events")
 
 
-append_only(HazardEvent.__table__)
+class PointEvent(Base):
+    """One change of a point's fields (an edit, a ledger re-import): append-only."""
+
+    __tablename__ = "point_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("point.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(sa.String(100))  # a username or "import: <file>"
+    action: Mapped[str] = mapped_column(sa.String(20))  # edit | import
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)  # {field: [old, new]}
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class Inspection(Base):
+    """One visit to a point (巡查记录), with its checklist answers: append-only.
+
+    ``checklist`` is {item key: {"result": "ok" | "fail" | "na", "note": str}};
+    the position is the phone's, if it gave one, and ``distance_m`` its
+    distance to the point, so a reader sees whether the visit was made on site.
+    """
+
+    __tablename__ = "inspection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("point.id"), index=True)
+    client_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    inspected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    inspector: Mapped[str] = mapped_column(sa.String(64))  # the account's username
+    inspector_name: Mapped[str] = mapped_column(sa.String(100))  # the person's real name
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    accuracy_m: Mapped[float | None]
+    distance_m: Mapped[float | None]
+    checklist: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class Photo(Base):
+    """A photo kept as evidence, re-encoded without EXIF, with its thumbnail.
+
+    Stored in the database, not in files: it is backed up with the record it
+    proves (one dump, one SQLite file), written in the same transaction (no
+    orphan or missing files), and served by every worker on every host.
+    Belongs to an inspection or to a hazard (and then to the event it came
+    with, if any). Append-only.
+    """
+
+    __tablename__ = "photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspection.id"), index=True)
+    hazard_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hazard.id"), index=True)
+    hazard_event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hazard_event.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    uploaded_by: Mapped[str] = mapped_column(sa.String(64))
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")  # as uploaded
+    media_type: Mapped[str] = mapped_column(sa.String(20))  # image/jpeg | image/png | image/webp
+    width: Mapped[int]
+    height: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))  # of the stored bytes
+    # from the EXIF before it was stripped (the camera's clock and GPS)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    gps_lon: Mapped[float | None]
+    gps_lat: Mapped[float | None]
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    thumb: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+
+
+for _table in (HazardEvent.__table__, PointEvent.__table__, Inspection.__table__,
+               Photo.__table__):
+    append_only(_table)
 
 
 @sa.event.listens_for(HazardEvent, "before_update")
 @sa.event.listens_for(HazardEvent, "before_delete")
+@sa.event.listens_for(PointEvent, "before_update")
+@sa.event.listens_for(PointEvent, "before_delete")
+@sa.event.listens_for(Inspection, "before_update")
+@sa.event.listens_for(Inspection, "before_delete")
+@sa.event.listens_for(Photo, "before_update")
+@sa.event.listens_for(Photo, "before_delete")
 def _history_is_append_only(_mapper, _conn, target):
-    # a hazard's history is evidence: it is never rewritten
-    raise PermissionError(f"hazard event {target.id} is history and cannot be changed")
+    # history and evidence are never rewritten
+    raise PermissionError(f"{target.__tablename__} {target.id} is history and cannot be changed")
 
 
 class HazardCodeCounter(Base):

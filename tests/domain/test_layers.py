@@ -245,6 +245,15 @@ level = "orange"
 field = "last_inspection"
 missing = true
 level = "orange"
+
+[inspection]
+every_days = 14
+remind_days = 3
+ledger_field = "last_inspection"
+
+[[inspection.checklist]]
+key = "extinguishers"
+label = "灭火器完好"
 """
 
 
@@ -258,6 +267,9 @@ def test_fifth_point_layer_is_just_a_file(folder):
     assert gas.key == ("code",)
     assert [f.name for f in gas.fields] == ["code", "name", "kind", "last_inspection"]
     assert gas.risk.default == "yellow"
+    assert (gas.inspection.every_days, gas.inspection.remind_days,
+            gas.inspection.ledger_field) == (14, 3, "last_inspection")
+    assert [(i.key, i.label) for i in gas.inspection.checklist] == [("extinguishers", "灭火器完好")]
     assert [(r.field, r.level) for r in gas.risk.rules] == [("kind", "orange"),
                                                             ("last_inspection", "orange")]
     assert rules.layer_by_label("加油站") is gas
@@ -266,3 +278,36 @@ def test_fifth_point_layer_is_just_a_file(folder):
     assert inherent_level(inspected, gas.risk) == "yellow"  # no rule matches → default
     assert inherent_level({**inspected, "kind": "加油加气合建站"}, gas.risk) == "orange"
     assert inherent_level({"kind": "加油站"}, gas.risk) == "orange"  # never inspected
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda t: t.split("[inspection]")[0], "a point layer needs an [inspection] table"),
+    (lambda t: t.replace("every_days = 14", "every_days = 0"),
+     "inspection.every_days: Input should be greater than or equal to 1"),
+    (lambda t: t.replace("remind_days = 3", "remind_days = 14"),
+     "remind_days must be less than every_days"),
+    (lambda t: t.replace('ledger_field = "last_inspection"', 'ledger_field = "kind"'),
+     "inspection.ledger_field 'kind' is not a date field"),
+    (lambda t: t + '\n[[inspection.checklist]]\nkey = "extinguishers"\nlabel = "又一项"\n',
+     "duplicate checklist keys: ['extinguishers']"),
+    (lambda t: t.replace('key = "extinguishers"', 'key = "灭火器"'),
+     "inspection.checklist.0.key: String should match pattern"),
+])
+def test_inspection_table_is_checked(folder, change, message):
+    (folder / "gas_station.toml").write_text(change(GAS_STATION), encoding="utf-8")
+    with pytest.raises(LayerFileError, match=re.escape(message)):
+        load_rules(folder)
+
+
+def test_bundled_checklists_follow_the_industry():
+    from geoapp.resources import bundled
+
+    rules = load_rules(bundled("layers"))
+    spec = rules.layers["enterprise"].inspection
+    common = ["responsibility", "exits", "fire_equipment", "training"]
+    assert [i.key for i in spec.items_for(None)] == common
+    assert [i.key for i in spec.items_for("2614")] == common + ["hazmat_storage"]
+    assert [i.key for i in spec.items_for("3311")] == common + ["dust", "melting"]
+    assert {name: layer.inspection.every_days for name, layer in rules.layers.items()} == {
+        "enterprise": 30, "idle_site": 7, "confined_space": 30, "major_hazard": 14}
+    assert rules.tables["hazard"].evidence.major_submit_needs_photo is True

@@ -36,7 +36,7 @@ def _diff(database: Database) -> list:
 
 def test_upgrade_from_empty_matches_models(database):
     _empty(database)
-    assert migrate.upgrade(database) == "0005"
+    assert migrate.upgrade(database) == "0006"
     assert _diff(database) == []
     with database.engine.connect() as conn:  # the import counter starts with its one row
         assert conn.execute(sa.text("SELECT id, version FROM data_version")).all() == [(1, 0)]
@@ -62,9 +62,9 @@ def test_geoapp_db_upgrade_migrates_and_history_refuses_update_and_delete(databa
     monkeypatch.setenv("GEOAPP_DATABASE_URL", database.url)
     runner = CliRunner()
     first = runner.invoke(main, ["db", "upgrade"])
-    assert first.exit_code == 0 and first.output.endswith("schema empty → 0005\n"), first.output
+    assert first.exit_code == 0 and first.output.endswith("schema empty → 0006\n"), first.output
     again = runner.invoke(main, ["db", "upgrade"])
-    assert again.exit_code == 0 and again.output.endswith("schema 0005 → 0005\n"), again.output
+    assert again.exit_code == 0 and again.output.endswith("schema 0006 → 0006\n"), again.output
 
     with database.transaction() as s:
         h = Hazard(code="H1", level="general", source="inspection", description="测试",
@@ -85,7 +85,7 @@ def test_geoapp_db_upgrade_migrates_and_history_refuses_update_and_delete(databa
 def test_database_made_by_create_all_is_stamped_and_upgraded(database):
     # the fixture built the schema with create_all, as databases from before migrations were
     assert migrate.current(database) is None
-    assert migrate.upgrade(database) == "0005"
+    assert migrate.upgrade(database) == "0006"
     assert _diff(database) == []
 
 
@@ -93,7 +93,7 @@ def test_accounts_migration_upgrades_a_0001_database(database):
     _empty(database)
     assert migrate.upgrade(database, "0001") == "0001"
     assert "app_user" not in sa.inspect(database.engine).get_table_names()
-    assert migrate.upgrade(database) == "0005"
+    assert migrate.upgrade(database) == "0006"
     assert _diff(database) == []
 
 
@@ -119,7 +119,7 @@ def test_code_counters_are_seeded_from_the_stored_codes(database):
                 "deadline, listed, state, version) VALUES (:id, :code, 1, 'general', "
                 "'inspection', '测试', '2026-04-15', '2026-05-15', false, 'open', 1)"),
                 {"id": n, "code": code})
-    assert migrate.upgrade(database) == "0005"
+    assert migrate.upgrade(database) == "0006"
     with database.engine.connect() as conn:
         assert dict(conn.execute(sa.text(
             "SELECT day, last FROM hazard_code_counter")).all()) == {"20260415": 12,
@@ -135,8 +135,52 @@ def test_session_generation_migration_keeps_accounts(database):
         conn.execute(sa.text(
             "INSERT INTO app_user (username, password_hash, role, active, created_at) "
             "VALUES ('wang', 'h', 'leader', true, '2026-12-01 00:00:00')"))
-    assert migrate.upgrade(database) == "0005"
+    assert migrate.upgrade(database) == "0006"
     assert _diff(database) == []
     with database.engine.connect() as conn:
         assert conn.execute(sa.text(
             "SELECT username, session_generation FROM app_user")).all() == [("wang", 0)]
+
+
+def test_inspections_migration_keeps_history_and_new_tables_are_append_only(database):
+    """A 0005 database with a hazard and its event upgrades to 0006; the event stays,
+    and point history, inspections and photos refuse UPDATE and DELETE."""
+    _empty(database)
+    migrate.upgrade(database, "0005")
+    geom = ("X'0101000000000000000000F03F000000000000F03F'"
+            if database.engine.dialect.name == "sqlite"
+            else "ST_GeomFromText('POINT(1 1)', 4326)")
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO point (id, layer, key, name, geom, attrs, source_crs, zone_codes, "
+            f"outside, inherent_level, risk_level) VALUES (1, 'enterprise', 'K1', '商店（虚构）', "
+            f"{geom}, '{{}}', 'wgs84', '[]', false, 'blue', 'blue')"))
+        conn.execute(sa.text(
+            "INSERT INTO hazard (id, code, point_id, level, source, description, found_on, "
+            "deadline, listed, state, version) VALUES (1, 'YH20260415-001', 1, 'general', "
+            "'inspection', '测试', '2026-04-15', '2026-05-15', false, 'open', 1)"))
+        conn.execute(sa.text(
+            "INSERT INTO hazard_event (hazard_id, at, actor, action, to_state, note) "
+            "VALUES (1, '2026-04-15 02:00:00', '张三', 'create', 'open', '旧记录')"))
+    assert migrate.upgrade(database) == "0006"
+    assert _diff(database) == []
+    with database.engine.begin() as conn:
+        assert conn.execute(sa.text(
+            "SELECT actor, action, note, changes FROM hazard_event")).all() == [
+            ("张三", "create", "旧记录", None)]
+        assert conn.execute(sa.text("SELECT client_id FROM hazard")).all() == [(None,)]
+        conn.execute(sa.text(
+            "INSERT INTO point_event (point_id, at, actor, action, changes, note) "
+            "VALUES (1, '2026-04-16 02:00:00', 'import: a.xlsx', 'import', '{}', '')"))
+        conn.execute(sa.text(
+            "INSERT INTO inspection (point_id, inspected_at, inspector, inspector_name, "
+            "checklist, note) VALUES (1, '2026-04-16 02:00:00', 'grid1', '王五', '{}', '')"))
+        conn.execute(sa.text(
+            "INSERT INTO photo (inspection_id, uploaded_at, uploaded_by, filename, media_type, "
+            "width, height, sha256, data, thumb) VALUES (1, '2026-04-16 02:00:00', 'grid1', "
+            "'a.jpg', 'image/jpeg', 1, 1, 'x', :data, :data)"), {"data": b"\xff\xd8"})
+    for table in ("point_event", "inspection", "photo"):
+        for statement in (f"UPDATE {table} SET id = id + 100", f"DELETE FROM {table}"):
+            with pytest.raises(sa.exc.DBAPIError, match=f"{table} is append-only"):
+                with database.engine.begin() as conn:
+                    conn.execute(sa.text(statement))
