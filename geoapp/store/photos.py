@@ -1,0 +1,55 @@
+"""Photos kept as evidence (geoapp.store.models.Photo): stored with what they prove.
+
+The checking and re-encoding is geoapp.ingest.photos; this module only writes
+a prepared photo beside its inspection or hazard, in the caller's transaction,
+and finds the cell a photo belongs to (who may see it is decided by that cell).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from geoapp.ingest.photos import PreparedPhoto
+from geoapp.store.models import Hazard, Inspection, Photo, Point
+
+
+def attach(session, prepared: PreparedPhoto, uploaded_by: str, *,
+           inspection_id: int | None = None, hazard_id: int | None = None,
+           hazard_event_id: int | None = None, at: dt.datetime | None = None) -> Photo:
+    """Store one prepared photo for an inspection or a hazard (exactly one of them)."""
+    if (inspection_id is None) == (hazard_id is None):
+        raise ValueError("a photo belongs to one inspection or one hazard")
+    photo = Photo(
+        inspection_id=inspection_id, hazard_id=hazard_id, hazard_event_id=hazard_event_id,
+        uploaded_at=at or dt.datetime.now(dt.UTC), uploaded_by=uploaded_by,
+        filename=prepared.filename, media_type=prepared.media_type, width=prepared.width,
+        height=prepared.height, sha256=prepared.sha256, taken_at=prepared.taken_at,
+        gps_lon=prepared.gps_lon, gps_lat=prepared.gps_lat, data=prepared.data,
+        thumb=prepared.thumb)
+    session.add(photo)
+    session.flush()
+    return photo
+
+
+def photo_cell(session, photo_id: int) -> tuple[Photo, str | None] | None:
+    """The photo and the cell code of the point it was taken for; None if unknown.
+
+    A point outside every cell has the cell code None.
+    """
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        return None
+    if photo.inspection_id is not None:
+        point_id = sa.select(Inspection.point_id).where(Inspection.id == photo.inspection_id)
+    else:
+        point_id = sa.select(Hazard.point_id).where(Hazard.id == photo.hazard_id)
+    cell = session.scalar(sa.select(Point.cell_code).where(Point.id == point_id.scalar_subquery()))
+    return photo, cell
+
+
+def content(session, photo_id: int, thumb: bool = False) -> bytes:
+    """The stored bytes (loaded only when served: the columns are deferred)."""
+    column = Photo.thumb if thumb else Photo.data
+    return session.scalar(sa.select(column).where(Photo.id == photo_id))
