@@ -64,6 +64,7 @@ def _bodies(today: dt.date, hazard_code: str) -> dict:
             **dict.fromkeys(("level", "source", "description", "found_on", "deadline",
                              "responsible_unit", "responsible_person"), TEXT_VALUES),
             "listed": ("yes", ["x"], {"a": 1}, SURROGATE),
+            "client_id": (*TEXT_VALUES, "not-a-uuid", "0f8fad5bd9cb469fa16570867728950e----"),
             "plan": ("x", ["x"], 7, {"goal": SURROGATE}),
             **{f"plan.{k}": TEXT_VALUES for k in PLAN}}),
         "admission.api_check": ({"site": site, "crs": "wgs84", "industry": "2614"}, {
