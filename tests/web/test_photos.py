@@ -250,3 +250,188 @@ def test_the_upload_limit_is_for_multipart_bodies_of_upload_views_only(database,
 def test_a_bad_upload_limit_stops_start_up(database):
     with pytest.raises(ValueError, match="GEOAPP_MAX_UPLOAD_MB"):
         make_app(database, MAX_UPLOAD_MB="lots")
+
+
+# ---------------------------------------------------------------- photos with a step
+
+def step(client, hazard_id, action, etag, photos=(), note=""):
+    data = {"action": action, "note": note,
+            "photos": [(io.BytesIO(raw), name) for name, raw in photos]}
+    return client.post(f"/api/hazards/{hazard_id}/transitions", data=data,
+                       headers={"If-Match": f'"{etag}"'}, content_type="multipart/form-data")
+
+
+def test_a_step_as_a_form_with_photos_keeps_them_with_its_event(client, database, site, member):
+    _point_id, hazard_id = site
+    assert step(client, hazard_id, "start", 1).status_code == 200  # a form without photos
+    r = step(client, hazard_id, "submit", 2, [("整改后1.jpg", images.jpeg()),
+                                               ("整改后2.png", images.png())], note="已更换")
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["state"] == "awaiting_acceptance" and r.headers["ETag"] == '"3"'
+    assert body["events"][-1]["note"] == "已更换" and body["events"][-1]["actor"] == member
+    with database.sessions() as s:
+        submit = s.scalar(sa.select(HazardEvent.id).where(HazardEvent.action == "submit"))
+        rows = s.execute(sa.select(Photo.filename, Photo.hazard_id, Photo.hazard_event_id)
+                         .order_by(Photo.id)).all()
+    assert [tuple(row) for row in rows] == [("整改后1.jpg", hazard_id, submit),
+                                            ("整改后2.png", hazard_id, submit)]
+    assert [(p["event_id"], p["url"]) for p in body["photos"]] == [
+        (submit, f"/api/photos/{p['id']}") for p in body["photos"]]
+    assert len(body["photos"]) == 2
+
+
+def test_a_refused_photo_stops_the_step(client, database, site, member):
+    _point_id, hazard_id = site
+    assert step(client, hazard_id, "start", 1).status_code == 200
+    before = snapshot(database)
+    r = step(client, hazard_id, "submit", 2, [("ok.jpg", images.jpeg()),
+                                               ("page.jpg", images.html_page())])
+    assert r.status_code == 400
+    assert (r.get_json()["error"], r.get_json()["field"]) == ("bad_photo", "photos")
+    assert "page.jpg" in r.get_json()["message"]
+    assert snapshot(database) == before  # neither the step nor the good photo
+
+
+def test_submitting_a_major_hazard_needs_a_photo(client, database, site, member):
+    _point_id, hazard_id = site
+    assert step(client, hazard_id, "start", 1).status_code == 200
+    before = snapshot(database)
+    for send in (lambda: step(client, hazard_id, "submit", 2),
+                 lambda: client.post(f"/api/hazards/{hazard_id}/transitions",
+                                     json={"action": "submit"}, headers={"If-Match": '"2"'})):
+        r = send()
+        assert r.status_code == 400
+        assert (r.get_json()["error"], r.get_json()["field"]) == ("photo_required", "photos")
+    assert snapshot(database) == before
+    # a stale version or a step not allowed now is said first
+    r = client.post(f"/api/hazards/{hazard_id}/transitions", json={"action": "submit"},
+                    headers={"If-Match": '"1"'})
+    assert r.status_code == 412
+    # a photo added before (POST …/photos) counts: JSON submit then passes
+    assert upload(client, hazard_id, ("整改后.jpg", images.jpeg())).status_code == 201
+    r = client.post(f"/api/hazards/{hazard_id}/transitions", json={"action": "submit"},
+                    headers={"If-Match": '"2"'})
+    assert r.status_code == 200 and r.get_json()["state"] == "awaiting_acceptance"
+
+
+def test_a_general_hazard_is_submitted_without_a_photo(client, database, site, member):
+    _point_id, hazard_id = site
+    with database.transaction() as s:
+        s.get(Hazard, hazard_id).level = "general"
+    assert step(client, hazard_id, "start", 2).status_code == 200
+    assert step(client, hazard_id, "submit", 3).status_code == 200
+
+
+def test_the_photo_rule_is_local_policy(database, site, tmp_path):
+    import shutil
+
+    from geoapp.resources import bundled
+
+    layers = shutil.copytree(bundled("layers"), tmp_path / "layers")
+    toml = layers / "hazard.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert "major_submit_needs_photo = true" in text
+    toml.write_text(text.replace("major_submit_needs_photo = true",
+                                 "major_submit_needs_photo = false"), encoding="utf-8")
+    client = make_app(database, LAYERS_DIR=str(layers)).test_client()
+    actions = AuthActions(client)
+    actions.login("网格员甲", role="grid", cells=["A"])
+    try:
+        _point_id, hazard_id = site
+        assert step(client, hazard_id, "start", 1).status_code == 200
+        assert step(client, hazard_id, "submit", 2).status_code == 200
+    finally:
+        actions.cleanup()
+
+
+# ---------------------------------------------------------------- a new hazard as a form
+
+def new_hazard_form(**fields):
+    data = {"level": "major", "source": "inspection", "description": "有限空间未上锁",
+            "found_on": "2030-06-14", "deadline": "2030-07-14", "responsible_unit": "某公司",
+            "responsible_person": "张三", "listed": "true",
+            "plan": '{"goal": "上锁", "measures": "加装门锁", "funds": "500元", '
+                    '"emergency_plan": "预案"}'}
+    data.update(fields)
+    return data
+
+
+def test_a_new_hazard_as_a_form_with_photos(client, database, site, member):
+    point_id, _hazard_id = site
+    data = new_hazard_form(photos=[(io.BytesIO(images.jpeg_with_gps()), "发现.jpg")])
+    r = client.post(f"/api/points/{point_id}/hazards", data=data,
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    assert (body["level"], body["listed"], body["responsible_person"]) == ("major", True, "张三")
+    assert body["events"][0]["note"] != ""  # the plan is in the create event's note
+    create_event = body["photos"][0]["event_id"]
+    with database.sessions() as s:
+        hazard = s.get(Hazard, body["id"])
+        assert hazard.events[0].id == create_event and hazard.events[0].action == "create"
+        photo = s.scalars(sa.select(Photo)).one()
+        assert (photo.hazard_id, photo.filename) == (body["id"], "发现.jpg")
+
+
+@pytest.mark.parametrize("field, value", [("listed", "yes"), ("plan", "{not json"),
+                                          ("plan", "[1, 2]"), ("client_id", "abc")])
+def test_bad_form_fields_are_400_naming_them(client, database, site, member, field, value):
+    point_id, _hazard_id = site
+    before = snapshot(database)
+    r = client.post(f"/api/points/{point_id}/hazards", data=new_hazard_form(**{field: value}),
+                    content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert (r.get_json()["error"], r.get_json()["field"]) == ("bad_request", field)
+    assert snapshot(database) == before
+
+
+def test_a_text_field_sent_as_a_file_is_400(client, site, member):
+    point_id, _hazard_id = site
+    data = new_hazard_form(description=(io.BytesIO(b"x"), "d.txt"))
+    r = client.post(f"/api/points/{point_id}/hazards", data=data,
+                    content_type="multipart/form-data")
+    assert (r.status_code, r.get_json()["field"]) == (400, "description")
+
+
+# ---------------------------------------------------------------- client_id: a retried save
+
+CLIENT_ID = "0F8FAD5B-D9CB-469F-A165-70867728950E"
+
+
+def test_the_same_client_id_stores_one_hazard(client, database, site, member):
+    point_id, _hazard_id = site
+    url = f"/api/points/{point_id}/hazards"
+    first = client.post(url, data=new_hazard_form(client_id=CLIENT_ID),
+                        content_type="multipart/form-data")
+    assert first.status_code == 201
+    with database.sessions() as s:
+        assert s.get(Hazard, first.get_json()["id"]).client_id == CLIENT_ID.lower()
+    before = snapshot(database)
+    # retried (as the offline queue does), even as JSON and with another description
+    again = client.post(url, json={"client_id": CLIENT_ID.lower(), "description": "重发"})
+    assert again.status_code == 200
+    assert again.get_json() == first.get_json()
+    assert again.headers["Location"] == first.headers["Location"]
+    assert snapshot(database) == before
+    with database.sessions() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Hazard)) == 2
+
+
+def test_a_client_id_used_at_another_point_is_409(client, database, site, member):
+    point_id, _hazard_id = site
+    with database.transaction() as s:
+        other = Point(layer="enterprise", key="K2", name="五金店（虚构）",
+                      geom=shapely.Point(120.006, 31.006), attrs={}, cell_code="A")
+        s.add(other)
+        s.flush()
+        other_id = other.id
+    assert client.post(f"/api/points/{point_id}/hazards",
+                       data=new_hazard_form(client_id=CLIENT_ID),
+                       content_type="multipart/form-data").status_code == 201
+    before = snapshot(database)
+    r = client.post(f"/api/points/{other_id}/hazards", data=new_hazard_form(client_id=CLIENT_ID),
+                    content_type="multipart/form-data")
+    assert r.status_code == 409
+    assert (r.get_json()["error"], r.get_json()["field"]) == ("client_id_conflict", "client_id")
+    assert snapshot(database) == before
