@@ -131,7 +131,7 @@ def check_edit(fields: dict) -> dict:
 
 def _level(fields: dict) -> str:
     level = fields.get("level")
-    if level not in LEVEL_LABELS:
+    if not isinstance(level, str) or level not in LEVEL_LABELS:
         raise HazardInputError("level", "隐患等级须为 general（一般）或 major（重大）")
     return level
 

@@ -27,6 +27,9 @@ bp = Blueprint("hazards", __name__, url_prefix="/api")
 _HAZARD_FIELDS = {**dict.fromkeys(("level", "source", "description", "found_on", "deadline",
                                    "responsible_unit", "responsible_person"), inputs.TEXT),
                   "listed": inputs.BOOL, "plan": inputs.OBJECT}
+# and of an edit's; edits.edit_hazard checks their values and refuses other fields
+_EDIT_FIELDS = {**dict.fromkeys(("level", "description", "responsible_unit",
+                                 "responsible_person"), inputs.TEXT), "listed": inputs.BOOL}
 
 
 
@@ -72,7 +75,7 @@ def edit_hazard(hazard_id: int):
         abort(404, description=f"no hazard {hazard_id}")
     auth.require_cell_write(found.point.cell_code)
     expected = params.if_match_version()
-    body = inputs.json_body()  # check_edit names a field of the wrong type or value
+    body = inputs.json_body(_EDIT_FIELDS)  # only now, once the user may write here
     body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
     try:
         edited, _event = edits.edit_hazard(session, _rules(), hazard_id, body, actor, expected,
