@@ -3,9 +3,10 @@
 ``edit_hazard`` applies an edit of a hazard's descriptive fields (the edit
 form, ``PATCH /api/hazards/<id>``) with the same optimistic locking as a
 workflow step; ``point_changes`` and ``record_point`` are what a ledger
-re-import uses for points (geoapp.store.importer). Every event lists exactly
-the changed fields with their old and new values (geoapp.domain.changes);
-nothing changed, no event.
+re-import uses for points (geoapp.store.importer), and ``advance_last_visits``
+for a ledger's last inspection dates. Every event lists exactly the changed
+fields with their old and new values (geoapp.domain.changes); nothing
+changed, no event.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import shapely
+import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from geoapp.domain import changes
@@ -88,6 +90,26 @@ def point_changes(point: Point, name: str, attrs: dict, geom) -> dict[str, list]
         if before != after:
             out["coordinates"] = [before, after]
     return out
+
+
+def advance_last_visits(session, visits: list[tuple[int, str | dt.date]]) -> None:
+    """Move points' ``last_visit_on`` forward to a ledger's last inspection date, never back.
+
+    ``visits`` are (point id, date or ISO text). The ledger is the starting
+    point; visits recorded in geoapp move the date on too, so an older ledger
+    re-imported after a visit leaves the visit's date. One guarded UPDATE per
+    point, so a visit stored meanwhile by another request is not overwritten.
+    """
+    if not visits:
+        return
+    table = Point.__table__
+    session.execute(
+        table.update().where(table.c.id == sa.bindparam("b_id"),
+                             sa.or_(table.c.last_visit_on.is_(None),
+                                    table.c.last_visit_on < sa.bindparam("b_day")))
+        .values(last_visit_on=sa.bindparam("b_day")),
+        [{"b_id": pid, "b_day": day if isinstance(day, dt.date) else dt.date.fromisoformat(day)}
+         for pid, day in visits])
 
 
 def record_point(session, point: Point, actor: str, changed: dict, action: str = "edit",

@@ -209,12 +209,12 @@ def import_points(db: Database, rules: Rules, path, layer: str,
     with db.transaction() as s:
         bump_data_version(s)  # every import: the map's cache sees in-place corrections
         existing = {p.key: p for p in s.scalars(sa.select(Point).where(Point.layer == layer))}
-        moved, changed = [], []
-        new_points = []
+        moved, changed, new_points, visits = [], [], [], []
         for rec in records:
             attrs = {f.name: rec[f.name] for f in spec.fields if f.name != "name"}
             attrs.update(rec.get("_derived", {}))
             geom = shapely.Point(rec["_lon"], rec["_lat"])
+            ledger_day = attrs.get(visit_field) if visit_field else None  # last inspection
             point = existing.get(rec["_key"])
             if point is None:
                 point = Point(layer=layer, key=rec["_key"], name=rec["name"], geom=geom,
@@ -223,7 +223,7 @@ def import_points(db: Database, rules: Rules, path, layer: str,
                 s.add(point)
                 new_points.append(point)
                 summary.created += 1
-                _ledger_visit(point, attrs.get(visit_field) if visit_field else None)
+                visits.append((point, ledger_day))
                 continue
             delta = edits.point_changes(point, rec["name"], attrs, geom)
             is_moved = not shapely.equals_exact(point.geom, geom, tolerance=1e-9)
@@ -238,28 +238,17 @@ def import_points(db: Database, rules: Rules, path, layer: str,
                 changed.append(point)
             if delta:  # one event per changed row, naming each field: nothing changes silently
                 edits.record_point(s, point, actor, delta, at=now)
-            if visit_field:
-                _ledger_visit(point, attrs.get(visit_field))
+            visits.append((point, ledger_day))
             summary.updated += is_moved or is_changed
             summary.unchanged += not (is_moved or is_changed)
         s.flush()
+        edits.advance_last_visits(s, [(p.id, day) for p, day in visits if day])
         summary.reassigned = assignment.reassign(s, [p.id for p in new_points + moved])
         assignment.refresh_levels(s, rules, [p.id for p in new_points + changed])
         summary.outside = s.scalar(sa.select(sa.func.count()).where(
             Point.layer == layer, Point.outside))
         pausepoints.reach("import-points-before-commit")  # every row written, not committed
     return summary
-
-
-def _ledger_visit(point: Point, value: str | None) -> None:
-    """The ledger's last inspection date (ISO text) moves ``last_visit_on`` forward, never back.
-
-    The ledger is the starting point; visits recorded in geoapp move it on
-    too, so an older ledger re-imported after a visit leaves the visit's date.
-    """
-    day = dt.date.fromisoformat(value) if value else None
-    if day is not None and (point.last_visit_on is None or day > point.last_visit_on):
-        point.last_visit_on = day
 
 
 def _convert_coordinates(records, coords, chosen, frame) -> list[Problem]:
