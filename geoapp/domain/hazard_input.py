@@ -12,6 +12,7 @@ import datetime as dt
 
 from geoapp.domain import hazarddates
 from geoapp.domain.layers import STORED_LENGTHS
+from geoapp.domain.texts import N_
 from geoapp.domain.workflow import LEVEL_LABELS, SOURCE_LABELS
 
 # Free text, and the stored columns' lengths.
@@ -41,10 +42,10 @@ FIXED = {"deadline": "整改期限只能通过延期申请变更", "found_on": "
          "source": "隐患来源不能修改", "plan": "治理方案随登记记入历史，不能修改",
          "state": "状态只能通过整改流程变更"}
 # Every field an event's ``changes`` may name (edits and ledger re-imports), for the pages.
-FIELD_LABELS = {"level": "隐患等级", "source": "隐患来源", "description": "隐患描述",
-                "found_on": "发现日期", "deadline": "整改期限", "responsible_unit": "责任单位",
-                "responsible_person": "责任人", "listed": "挂牌督办", "closed_on": "销号日期",
-                "point_id": "点位"}
+FIELD_LABELS = {"level": N_("隐患等级"), "source": N_("隐患来源"), "description": N_("隐患描述"),
+                "found_on": N_("发现日期"), "deadline": N_("整改期限"),
+                "responsible_unit": N_("责任单位"), "responsible_person": N_("责任人"),
+                "listed": N_("挂牌督办"), "closed_on": N_("销号日期"), "point_id": N_("点位")}
 
 
 class HazardInputError(ValueError):
