@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from geoapp.store.models import ROLES, Cell, User, UserCell
 
-__all__ = ["ROLES", "AccountError", "authenticate", "can_write_cell", "create_user",
+__all__ = ["ROLES", "AccountError", "authenticate", "can_read_cell", "can_write_cell",
+           "create_user",
            "end_sessions", "hash_password", "set_active", "set_cells", "set_password"]
 
 ROLE_LABELS = {"leader": "领导", "grid": "网格员", "planner": "规划审批", "admin": "管理员"}
@@ -106,6 +107,29 @@ def can_write_cell(user, cell_code: str | None) -> bool:
     return user.role == "grid" and cell_code is not None and cell_code in user.cell_codes
 
 
+def can_read_cell(user, cell_code: str | None) -> bool:
+    """May ``user`` see the evidence (photos) of the cell ``cell_code`` (None: outside every cell)?
+
+    Leader, planner and admin: every cell, and points outside every cell;
+    grid: only their own cells (a member's photos of a site are for the
+    member's supervisors, not for the next cell's member); nobody logged in:
+    none (the web side opens reads to everyone only while no account exists).
+
+    Examples
+    --------
+    >>> grid = User(username="g", role="grid", active=True, cell_links=[UserCell(cell_code="A")])
+    >>> can_read_cell(grid, "A"), can_read_cell(grid, "B"), can_read_cell(grid, None)
+    (True, False, False)
+    >>> can_read_cell(User(role="leader", active=True), None)
+    True
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.role in ("leader", "planner", "admin"):
+        return True
+    return user.role == "grid" and cell_code is not None and cell_code in user.cell_codes
+
+
 def validate_password(password: str) -> None:
     if not password or len(password) < MIN_PASSWORD:
         raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
@@ -182,3 +206,22 @@ def set_cells(user: User, cells: Iterable[str]) -> None:
     kept = [link for link in user.cell_links if link.cell_code in wanted]
     have = {link.cell_code for link in kept}
     user.cell_links = kept + [UserCell(cell_code=c) for c in wanted if c not in have]
+
+
+def can_decide(user) -> bool:
+    """May ``user`` change a hazard's level or listing (挂牌督办)?
+
+    That is the supervising authority's decision, not the grid member's who
+    records the hazard: only admins, who enter it for the office (leaders and
+    planners read; there is no separate supervisor role). The fields are
+    geoapp.domain.hazard_input.DECIDED.
+
+    Examples
+    --------
+    >>> grid = User(username="g", role="grid", active=True, cell_links=[UserCell(cell_code="A")])
+    >>> can_decide(grid), can_decide(User(role="admin", active=True))
+    (False, True)
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role == "admin"
