@@ -19,11 +19,17 @@ from flask_babel import gettext as _
 
 from geoapp.domain.inspection_input import InspectionInputError
 from geoapp.store import inspections
+from geoapp.store import photos as stored_photos
 from geoapp.store.models import Inspection, Point
 from geoapp.web import auth, db, inputs
 from geoapp.web.errors import ApiError
+from geoapp.web.photos import photo_json, read_uploads
 
 bp = Blueprint("inspections", __name__, url_prefix="/api")
+
+# fields sent as JSON text in a form; the others are text there (numbers in JSON), and
+# geoapp.domain.inspection_input checks every value
+_JSON_FIELDS = {"checklist": inputs.OBJECT, "notes": inputs.OBJECT}
 
 
 def _rules():
@@ -59,12 +65,8 @@ def inspection_json(inspection: Inspection, photos) -> dict:
         "distance_m": None if inspection.distance_m is None else int(inspection.distance_m),
         "checklist": inspection.checklist,
         "note": inspection.note,
-        "photos": [_photo_json(p) for p in photos],
+        "photos": [photo_json(p) for p in photos],
     }
-
-
-def _photo_json(photo) -> dict:
-    return {"id": photo.id}
 
 
 @bp.get("/points/<int:point_id>/checklist")
@@ -87,27 +89,41 @@ def point_inspections(point_id: int):
 
 
 @bp.post("/points/<int:point_id>/inspections")
+@inputs.takes_uploads
 def new_inspection(point_id: int):
-    """Record a visit: 201 with it, or 200 with the visit stored earlier under its client_id."""
-    auth.actor_name()  # 401 before anything about the point is revealed
+    """Record a visit: 201 with it, or 200 with the visit stored earlier under its client_id.
+
+    JSON, or a multipart form (``checklist`` and ``notes`` as JSON text) with
+    files ``photos`` (up to 9). A refused photo is 400 and nothing is stored;
+    the photos of a save seen before are not read again.
+    """
+    actor = auth.actor_name()  # 401 before anything about the point is revealed
     session = db.session()
     point = _point(point_id)
     auth.require_cell_write(point.cell_code)  # 401 / 403; a point outside every cell: admin
-    body = inputs.json_body()  # only now, once the user may write here
+    body = inputs.form_or_json(_JSON_FIELDS)  # only now, once the user may write here
+    body.pop("csrf_token", None)  # a form's own token, checked already
     try:
         done = inspections.record(session, _rules(), point, body, auth.current_user,
                                   dt.datetime.now(dt.UTC))
+        sent = read_uploads("photos") if done.created and inputs.is_form() else []
+        for prepared in sent:
+            stored_photos.attach(session, prepared, actor, inspection_id=done.inspection.id,
+                                 at=done.inspection.inspected_at)
         session.commit()
     except InspectionInputError as exc:
         session.rollback()
         raise ApiError(400, "bad_request", exc.message, field=exc.field) from None
     except inspections.ClientIdTaken:
         session.rollback()
-        raise ApiError(409, "client_id_taken",
+        raise ApiError(409, "client_id_conflict",
                        _("该 client_id 已用于另一个点位的检查记录"), field="client_id") from None
     except LookupError:
         session.rollback()
         raise ApiError(404, "not_found", _("该点位所属图层没有检查表")) from None
+    except ApiError:
+        session.rollback()  # a refused photo: the visit is not kept either
+        raise
     response = jsonify(inspection_json(done.inspection,
                                        inspections.photos_of(session, done.inspection)))
     response.status_code = 201 if done.created else 200

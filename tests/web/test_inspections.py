@@ -8,12 +8,15 @@ works cell A; 网格员乙 works cell B.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 
 import pytest
 import shapely
 import sqlalchemy as sa
 
-from geoapp.store.models import Cell, Inspection, Point, Town, User, Village
+from geoapp.store.models import Cell, Inspection, Photo, Point, Town, User, Village
+from tests.support import images
 from tests.support.apps import make_user
 
 UUID = "0b8e2a2c-6f0e-4d51-9a57-3c1f4a7e9d10"
@@ -134,7 +137,7 @@ def test_a_client_id_of_another_point_is_409(client, database, places, member):
         == 201
     r = post(client, places["also_a"], {"checklist": ALL_OK, "client_id": UUID})
     assert r.status_code == 409
-    assert (r.get_json()["error"], r.get_json()["field"]) == ("client_id_taken", "client_id")
+    assert (r.get_json()["error"], r.get_json()["field"]) == ("client_id_conflict", "client_id")
     assert [row.point_id for row in rows(database)] == [places["in_a"]]
 
 
@@ -210,3 +213,98 @@ def test_the_cell_data_give_each_point_its_checklist(client, places, member):
     page = client.get("/cells/A").get_data(as_text=True)
     assert '"inspections_url": "/api/points/"' in page
     assert '"every_days": 30' in page and '"key": "gas_detector"' in page
+
+
+# ---------------------------------------------------------------- multipart, with photos
+
+def multipart(client, point_id, fields, *files):
+    data = dict(fields)
+    if files:
+        data["photos"] = [(io.BytesIO(raw), name) for name, raw in files]
+    return client.post(f"/api/points/{point_id}/inspections", data=data,
+                       content_type="multipart/form-data")
+
+
+def photo_rows(database):
+    with database.sessions() as s:
+        return s.scalars(sa.select(Photo).order_by(Photo.id)).all()
+
+
+def test_a_visit_with_photos_as_a_form(client, database, places, member):
+    r = multipart(client, places["in_a"], {
+        "checklist": json.dumps({**ALL_OK, "locked": "fail", "notes": {"locked": "锁坏"}}),
+        "note": "见照片", "lon": "120.005", "lat": "31.004", "accuracy_m": "15",
+        "client_id": UUID},
+        ("井口.jpg", images.jpeg_with_gps()), ("锁具.png", images.png()))
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    [visit] = rows(database)
+    stored = photo_rows(database)
+    assert [(p.inspection_id, p.hazard_id, p.filename, p.uploaded_by) for p in stored] == [
+        (visit.id, None, "井口.jpg", "网格员甲"), (visit.id, None, "锁具.png", "网格员甲")]
+    assert body["photos"] == [
+        {"id": stored[0].id, "url": f"/api/photos/{stored[0].id}",
+         "thumb_url": f"/api/photos/{stored[0].id}/thumb"},
+        {"id": stored[1].id, "url": f"/api/photos/{stored[1].id}",
+         "thumb_url": f"/api/photos/{stored[1].id}/thumb"}]
+    assert (body["lon"], body["lat"], body["accuracy_m"], body["distance_m"]) == (
+        120.005, 31.004, 15.0, 111)
+    assert body["checklist"]["locked"] == {"result": "fail", "label": "出入口上锁或封闭管理",
+                                           "note": "锁坏"}
+    # the photo is served to the member of the cell, and listed with its visit
+    served = client.get(body["photos"][0]["url"])
+    assert (served.status_code, served.mimetype) == (200, "image/jpeg")
+    listed = client.get(f"/api/points/{places['in_a']}/inspections").get_json()
+    assert listed == [body]
+
+
+def test_a_retried_form_stores_its_photos_once(client, database, places, member):
+    fields = {"checklist": json.dumps(ALL_OK), "client_id": UUID}
+    first = multipart(client, places["in_a"], fields, ("a.jpg", images.jpeg()))
+    again = multipart(client, places["in_a"], fields, ("a.jpg", images.jpeg()))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json() == first.get_json()
+    assert (len(rows(database)), len(photo_rows(database))) == (1, 1)
+
+
+@pytest.mark.parametrize("name", sorted(images.REFUSED))
+def test_a_refused_photo_stores_no_visit(client, database, places, member, name):
+    r = multipart(client, places["in_a"], {"checklist": json.dumps(ALL_OK)},
+                  ("good.jpg", images.jpeg()), (name, images.REFUSED[name]()))
+    assert r.status_code == 400
+    assert (r.get_json()["error"], r.get_json()["field"]) == ("bad_photo", "photos")
+    assert name in r.get_json()["message"]
+    assert (rows(database), photo_rows(database)) == ([], [])
+    with database.sessions() as s:
+        assert s.get(Point, places["in_a"]).last_visit_on is None
+
+
+def test_ten_photos_are_too_many(client, database, places, member):
+    r = multipart(client, places["in_a"], {"checklist": json.dumps(ALL_OK)},
+                  *[(f"{n}.jpg", images.jpeg()) for n in range(10)])
+    assert (r.status_code, r.get_json()["field"]) == (400, "photos")
+    assert rows(database) == []
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"checklist": "{not json"}, "checklist"),
+    ({"checklist": json.dumps(["ok"])}, "checklist"),
+    ({"checklist": json.dumps({**ALL_OK, "coded": "yes"})}, "checklist.coded"),
+    ({"checklist": json.dumps(ALL_OK), "lon": "120.005", "lat": "north"}, "lat"),
+])
+def test_bad_form_fields_are_400_naming_them(client, database, places, member, fields, field):
+    r = multipart(client, places["in_a"], fields, ("a.jpg", images.jpeg()))
+    assert (r.status_code, r.get_json()["field"]) == (400, field)
+    assert (rows(database), photo_rows(database)) == ([], [])
+
+
+def test_another_cells_member_cannot_see_a_visits_photo(client, auth, database, places,
+                                                        member):
+    body = multipart(client, places["in_a"], {"checklist": json.dumps(ALL_OK)},
+                     ("a.jpg", images.jpeg())).get_json()
+    auth.login("网格员乙", role="grid", cells=["B"])
+    assert client.get(body["photos"][0]["url"]).status_code == 403
+    refused = multipart(client, places["in_a"], {"checklist": json.dumps(ALL_OK)},
+                        ("b.jpg", images.jpeg()))
+    assert refused.status_code == 403
+    assert (len(rows(database)), len(photo_rows(database))) == (1, 1)
