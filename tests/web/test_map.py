@@ -440,12 +440,13 @@ def test_hostile_names_travel_as_data(small):
     html = client.get("/").get_data(as_text=True)
     assert "onerror" not in html  # names never reach the page's HTML
     data = client.get("/api/map/points").get_json()
-    names = [r[-1] for r in data["points"]]
+    name = data["point_fields"].index("name")
+    names = [r[name] for r in data["points"]]
     assert "<img src=x onerror=alert(1)>" in names  # JSON strings; map.js uses textContent
     found = client.get("/api/map/search?q=onerror").get_json()["results"]
     assert [r["name"] for r in found] == ["<img src=x onerror=alert(1)>"]
     outside = client.get("/api/map/points?outside=only").get_json()
-    assert outside["total"] == 1 and outside["points"][0][-1] == "闲置厂房（虚构）"
+    assert outside["total"] == 1 and outside["points"][0][name] == "闲置厂房（虚构）"
 
 
 # ---- the encodings, on hand-drawn shapes (no database) -------------------------------
