@@ -268,3 +268,22 @@ def test_reports_page_and_print_view_show_the_visit_tables(leader):
     html = leader.get("/reports/print?month=2030-06").get_data(as_text=True)
     for marker in ('id="print-visit-coverage"', 'id="print-visit-members"', "王五"):
         assert marker in html, marker
+
+
+# ---- the demo ---------------------------------------------------------------------------
+
+
+def test_the_demo_shows_every_visit_status_and_has_visit_figures(demo_client, demo_database):
+    from geoapp.store.demo_visits import NOTE
+    from geoapp.store.models import Inspection
+
+    counts = _points(demo_client)[0]["visits"]
+    assert all(counts[status] > 0 for status in ("overdue", "due", "visited")), counts
+    with demo_database.sessions() as s:
+        notes = set(s.scalars(sa.select(Inspection.note)))
+    assert notes == {NOTE} and "虚构" in NOTE  # every demo visit is labelled synthetic
+    for month in ("2030-06", "2030-05"):  # this month and last both have figures
+        data = demo_client.get(f"/api/reports/visits?month={month}").get_json()
+        assert data["total"]["visits"] > 0 and data["villages"][0]["rank"] == 1, month
+    members = demo_client.get("/api/reports/visits").get_json()["members"]
+    assert ("grid", "网格员（演示）") in [(m["username"], m["name"]) for m in members]
