@@ -45,10 +45,10 @@ from geoapp.map.geometry import (
     tile_bounds,
 )
 from geoapp.map.visits import FIELDS as VISIT_FIELDS
-from geoapp.map.visits import VisitColumns
+from geoapp.map.visits import VisitColumns, VisitRead
 from geoapp.store.dialect import decode_raw
 from geoapp.store.fingerprint import data_fingerprint
-from geoapp.store.reads import map_data, visit_data
+from geoapp.store.reads import map_data
 
 FLAG_OPEN, FLAG_OVERDUE, FLAG_MAJOR_OPEN, FLAG_LISTED = 1, 2, 4, 8
 HAZARD_FILTERS = {"open": FLAG_OPEN, "overdue": FLAG_OVERDUE, "major_open": FLAG_MAJOR_OPEN,
@@ -369,6 +369,7 @@ class MapCache:
         self._geometry: CellGeometry | None = None
         self._shapes: tuple | None = None  # (fingerprint of cells, time read)
         self._places: tuple | None = None  # (key, time read, PointPlaces)
+        self._visits = VisitRead(max_age)
 
     def _young(self, at: float) -> bool:
         return time.monotonic() - at < self.max_age
@@ -403,6 +404,6 @@ class MapCache:
                 self._places = (places_key, time.monotonic(), places)
             snap = Snapshot(map_data.map_cells(session, rules, today), self._places[2],
                             map_data.map_point_states(session, rules, today), layers, geometry,
-                            visit_data.map_visits(session, rules, today))
+                            self._visits.load(session, rules, today, fingerprint))
             self._snapshot, self._key = snap, key
             return snap

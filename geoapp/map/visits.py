@@ -5,13 +5,19 @@ changes the data's fingerprint, and the snapshot is keyed on today, which
 alone moves points from visited to due to overdue), matched to the points'
 places by id like the levels and flags, and kept as numpy columns so that the
 ``visit`` filter and the counts per status cost one pass over the view.
+``VisitRead`` keeps the read while nothing that can change it has (a hazard
+move cannot): at 10⁵ points it costs about as much as the levels and flags.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 
 from geoapp.domain.inspection import VISIT_STATUSES
+from geoapp.store.reads import visit_data
 
 FIELDS = ["visit", "last_visit"]  # appended to each point row of /api/map/points
 UNKNOWN = -1  # a point without a status (its layer has no visit rule)
@@ -47,3 +53,26 @@ class VisitColumns:
     def row(self, i: int) -> list:
         code = int(self.code[i])
         return [VISIT_STATUSES[code] if code >= 0 else None, self.last[i]]
+
+
+class VisitRead:
+    """The last ``visit_data.map_visits`` read, kept while its inputs stay the same.
+
+    Its key: the (count, max id) pairs of cells and points, of inspections and of
+    point events in the data's fingerprint (geoapp.store.fingerprint's order),
+    the import counter, and today; and it is read again once ``max_age`` old.
+    """
+
+    def __init__(self, max_age: float):
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._kept: tuple | None = None  # (key, time read, read)
+
+    def load(self, session, rules, today, fingerprint: tuple) -> dict:
+        key = (fingerprint[:4], fingerprint[8:12], fingerprint[-1], today)
+        with self._lock:
+            kept = self._kept
+            if kept is None or kept[0] != key or time.monotonic() - kept[1] >= self.max_age:
+                kept = self._kept = (key, time.monotonic(),
+                                     visit_data.map_visits(session, rules, today))
+            return kept[2]

@@ -172,6 +172,8 @@ def test_a_recorded_visit_changes_the_fingerprint_and_the_map(leader, territory)
 
     database = territory.database
     _points(leader)  # the map's cache is filled
+    cache = leader.application.extensions["geoapp.mapcache"]
+    kept = cache._visits._kept[2]
     with database.sessions() as s:
         before = data_fingerprint(s)
     with database.transaction() as s:
@@ -180,6 +182,7 @@ def test_a_recorded_visit_changes_the_fingerprint_and_the_map(leader, territory)
     with database.sessions() as s:
         assert data_fingerprint(s) != before
     doc, rows = _points(leader)
+    assert cache._visits._kept[2] is not kept  # read again
     assert rows["I1"] == ("visited", "2030-06-14")
     assert doc["visits"] == {"overdue": 3, "due": 2, "visited": 4}
 

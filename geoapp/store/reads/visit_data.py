@@ -39,47 +39,45 @@ def _iso_date(text) -> dt.date | None:
         return None
 
 
+def _last_visit_rows(session: Session, rules: Rules, day: dt.date,
+                     ids: list[int] | None) -> list[tuple[int, str, dt.date | None]]:
+    """(id, layer, last visit on or before ``day``) per point, in id order: one query."""
+    tz = rules.risk.hazards.timezone
+    latest = (sa.select(Inspection.point_id, sa.func.max(Inspection.inspected_at).label("at"))
+              .where(Inspection.inspected_at < day_end_utc(day, tz))
+              .group_by(Inspection.point_id).subquery())
+    # the ledger's value, for the layers that have one (read in the database, not the
+    # whole attrs documents)
+    ledger = [(Point.layer == code, Point.attrs[t.inspection.ledger_field].as_string())
+              for code, t in rules.layers.items()
+              if t.inspection is not None and t.inspection.ledger_field]
+    stmt = (sa.select(Point.id, Point.layer, Point.last_visit_on,
+                      sa.case(*ledger, else_=sa.null()) if ledger else sa.null(),
+                      sa.type_coerce(latest.c.at, Inspection.inspected_at.type))
+            .outerjoin(latest, latest.c.point_id == Point.id).order_by(Point.id))
+    if ids is not None:
+        stmt = stmt.where(Point.id.in_(ids))
+    zone = ZoneInfo(tz)
+    out = []
+    # Core rows fetched at once: a fraction of the time of row-by-row at 10⁵ points
+    for pid, layer, stored, text, at in session.connection().execute(stmt).all():
+        last = stored if stored is not None and stored <= day else None
+        for value in (_iso_date(text), at.astimezone(zone).date() if at is not None else None):
+            if value is not None and value <= day and (last is None or value > last):
+                last = value
+        out.append((pid, layer, last))
+    return out
+
+
 def last_visits(session: Session, rules: Rules, day: dt.date,
                 ids: Iterable[int] | None = None) -> dict[int, tuple[str, dt.date | None]]:
     """{point id: (layer, last visit on or before the end of ``day``)} for every point
     (or those of ``ids``)."""
-    tz = rules.risk.hazards.timezone
     wanted = None if ids is None else sorted(set(ids))
     if wanted is not None and not wanted:
         return {}
-
-    def only(stmt, column):
-        return stmt if wanted is None else stmt.where(column.in_(wanted))
-
-    conn = session.connection()
-    out: dict[int, list] = {}
-    for pid, layer, stored in conn.execute(only(
-            sa.select(Point.id, Point.layer, Point.last_visit_on), Point.id)):
-        out[pid] = [layer, stored if stored is not None and stored <= day else None]
-
-    def later(pid, value):
-        if pid in out and value is not None and value <= day:
-            current = out[pid][1]
-            out[pid][1] = value if current is None or value > current else current
-
-    # the ledger's value, for the layers that have one (read in the database, not the
-    # whole attrs documents)
-    for code, table in rules.layers.items():
-        field = table.inspection.ledger_field if table.inspection else None
-        if field is None:
-            continue
-        for pid, text in conn.execute(only(
-                sa.select(Point.id, Point.attrs[field].as_string())
-                .where(Point.layer == code), Point.id)):
-            later(pid, _iso_date(text))
-    # the latest stored visit before the day's end
-    latest = only(sa.select(Inspection.point_id, sa.func.max(Inspection.inspected_at))
-                  .where(Inspection.inspected_at < day_end_utc(day, tz)),
-                  Inspection.point_id).group_by(Inspection.point_id)
-    zone = ZoneInfo(tz)
-    for pid, at in session.execute(latest):
-        later(pid, at.astimezone(zone).date())
-    return {pid: (layer, last) for pid, (layer, last) in out.items()}
+    return {pid: (layer, last)
+            for pid, layer, last in _last_visit_rows(session, rules, day, wanted)}
 
 
 def status_of(rules: Rules, layer: str, last: dt.date | None, day: dt.date) -> str | None:
@@ -114,15 +112,17 @@ def map_visits(session: Session, rules: Rules, today: dt.date) -> dict:
     The status is computed once per (layer, last visit) pair: at 10⁵ points there
     are only a few hundred of them.
     """
-    rows = sorted(last_visits(session, rules, today).items())
+    rows = _last_visit_rows(session, rules, today, None)
     memo: dict = {}
-    visit = []
-    for _pid, key in rows:
+    visit, last_visit = [], []
+    for _pid, layer, last in rows:
+        key = (layer, last)
         if key not in memo:
-            memo[key] = status_of(rules, key[0], key[1], today)
-        visit.append(memo[key])
-    return {"id": [pid for pid, _ in rows], "visit": visit,
-            "last_visit": [last.isoformat() if last else None for _pid, (_l, last) in rows]}
+            memo[key] = (status_of(rules, layer, last, today), last.isoformat() if last else None)
+        status, iso = memo[key]
+        visit.append(status)
+        last_visit.append(iso)
+    return {"id": [r[0] for r in rows], "visit": visit, "last_visit": last_visit}
 
 
 def visits_between(session: Session, tz: str, start: dt.date, end: dt.date) -> list[dict]:
