@@ -107,9 +107,12 @@ def visit_report(ds: Dataset, period: periods.Period, today: dt.date, visits: li
 def village_coverage(ds: Dataset, day: dt.date, per_cell: dict) -> list[dict]:
     """Villages with their coverage at the end of ``day``, ranked (ranks.rank's tie rule)."""
     levels = cell_levels(ds, day)
+    cells_of = defaultdict(list)  # one pass: counties have 10⁴ cells
+    for code, c in ds.cells.items():
+        cells_of[c["village_id"]].append(code)
     rows = []
     for v in ds.villages:
-        codes = [code for code, c in ds.cells.items() if c["village_id"] == v["id"]]
+        codes = cells_of[v["id"]]
         t = _tally()
         for code in codes:
             for k in t:

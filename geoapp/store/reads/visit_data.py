@@ -44,8 +44,10 @@ def _last_visit_rows(session: Session, rules: Rules, day: dt.date,
     """(id, layer, last visit on or before ``day``) per point, in id order: one query."""
     tz = rules.risk.hazards.timezone
     latest = (sa.select(Inspection.point_id, sa.func.max(Inspection.inspected_at).label("at"))
-              .where(Inspection.inspected_at < day_end_utc(day, tz))
-              .group_by(Inspection.point_id).subquery())
+              .where(Inspection.inspected_at < day_end_utc(day, tz)))
+    if ids is not None:  # a few points (a popup, a cell page): their visits only
+        latest = latest.where(Inspection.point_id.in_(ids))
+    latest = latest.group_by(Inspection.point_id).subquery()
     # the ledger's value, for the layers that have one (read in the database, not the
     # whole attrs documents)
     ledger = [(Point.layer == code, Point.attrs[t.inspection.ledger_field].as_string())
