@@ -11,8 +11,6 @@ of the body is read before that is settled.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, current_app, jsonify
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -21,7 +19,7 @@ from geoapp.domain.inspection_input import InspectionInputError
 from geoapp.store import inspections
 from geoapp.store import photos as stored_photos
 from geoapp.store.models import Inspection, Point
-from geoapp.web import auth, db, inputs
+from geoapp.web import auth, clock, db, inputs
 from geoapp.web.errors import ApiError
 from geoapp.web.photos import photo_json, read_uploads
 
@@ -105,7 +103,7 @@ def new_inspection(point_id: int):
     body.pop("csrf_token", None)  # a form's own token, checked already
     try:
         done = inspections.record(session, _rules(), point, body, auth.current_user,
-                                  dt.datetime.now(dt.UTC))
+                                  clock.now(_rules().risk.hazards.timezone))
         sent = read_uploads("photos") if done.created and inputs.is_form() else []
         for prepared in sent:
             stored_photos.attach(session, prepared, actor, inspection_id=done.inspection.id,
