@@ -6,7 +6,7 @@ industry's included), ``GET /api/points/<id>/inspections`` (newest first) and
 photos; 201, or 200 with the stored visit for a ``client_id`` seen before).
 Reads follow the read policy (geoapp.web.auth); a visit is recorded by the
 logged-in user, who must be allowed to write the point's cell, and nothing
-of the body is read before that is settled.
+of the body is read by the view before that is settled.
 """
 
 from __future__ import annotations
