@@ -30,7 +30,7 @@ bp = Blueprint("cells", __name__)
 PREFILL = {
     "unit": ("enterprise_name", "owner", "@name"),
     "person": ("responsible", "contact"),
-    "phone": ("phone", "owner_phone", "contact_phone"),
+    "phone": ("phone", "owner_phone"),
 }
 # deadline shortcuts, in days from the day found
 DEADLINE_DAYS = (3, 7, 15, 30)
@@ -55,6 +55,8 @@ def cell_page(code: str):
     config = {**page, "can_write": can_write,
               # points outside every cell: only for those who may write there (admin)
               "can_write_outside": auth.can_write_cell(user, None),
+              # level and listing are the supervising authority's (the edit form shows them)
+              "can_decide": getattr(user, "role", None) == "admin" and can_write,
               "me": _me(user), "t": _strings()}
     return render_template(
         "cells/cell.html", cell=cell, village=village, town=town, can_write=can_write,

@@ -13,7 +13,10 @@
   var STATE_RANK = { open: 1, rectifying: 2, awaiting_acceptance: 3, closed: 4 };
   var pickers = {};   // hazard id -> after-photo picker, kept across redraws
   var editing = {};   // hazard id -> true while its edit form is open
-  var EDITABLE = ["description", "source", "responsible_unit", "responsible_person"];
+  // the fields an edit may change (PATCH /api/hazards/<id>); level and listing are the
+  // supervising authority's decision (page_config.can_decide)
+  var EDITABLE = ["description", "responsible_unit", "responsible_person"];
+  var DECIDED = ["level", "listed"];
 
   function shown(h) {
     var f = state.hazardFilter;
@@ -108,25 +111,39 @@
   function editForm(h, row) {
     var inputs = {
       description: el("textarea", { name: "description", rows: "3", maxlength: "2000" }),
-      source: el("select", { name: "source" }, ["inspection", "self_check", "public_report"].map(function (s) {
-        return el("option", { value: s, text: T.sources[s] });
-      })),
       responsible_unit: el("input", { name: "responsible_unit", maxlength: "200" }),
       responsible_person: el("input", { name: "responsible_person", maxlength: "100" }),
     };
     EDITABLE.forEach(function (k) { inputs[k].value = h[k] || ""; });
+    var fields = EDITABLE.slice();
+    var decided = null;
+    if (P.can_decide) {
+      fields = fields.concat(DECIDED);
+      decided = [C.segmented("level", [["general", T.hazard_levels.general], ["major", T.hazard_levels.major]],
+        h.level, T.fields.level),
+        el("label", { className: "check" }, el("input", { type: "checkbox", name: "listed" }),
+          el("span", { text: T.fields.listed }))];
+      decided[1].querySelector("input").checked = !!h.listed;
+    }
     var error = el("p", { className: "form-error", role: "alert", hidden: true });
     var cancel = el("button", { type: "button", text: T.cancel });
     var form = el("form", { className: "edit-form" },
       EDITABLE.map(function (k) {
         return el("label", { className: "field wide" }, el("span", { text: T.fields[k] }), inputs[k]);
-      }), error, el("div", { className: "actions" },
+      }), decided, error, el("div", { className: "actions" },
         el("button", { type: "submit", className: "primary", text: T.save }), cancel));
+    if (decided) {
+      inputs.level = { get value() { return form.elements.level.value; } };
+      inputs.listed = { get value() { return form.elements.listed.checked; } };
+    }
     cancel.addEventListener("click", function () { delete editing[h.id]; redrawRow(h); });
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var body = {};
-      EDITABLE.forEach(function (k) { if ((h[k] || "") !== inputs[k].value) body[k] = inputs[k].value; });
+      fields.forEach(function (k) {
+        var before = typeof h[k] === "boolean" ? h[k] : (h[k] || "");
+        if (before !== inputs[k].value) body[k] = inputs[k].value;
+      });
       if (!Object.keys(body).length) { delete editing[h.id]; redrawRow(h); return; }
       C.net.send("PATCH", P.hazard_url + h.id, body, { "If-Match": '"' + h.version + '"' })
         .then(function (r) {

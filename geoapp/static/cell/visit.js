@@ -13,8 +13,16 @@
   var T = C.T, P = C.P, el = C.el;
   var checklists = {};  // point id -> items (kept for offline use)
 
+  // The point's items: from the page's data when it has them (no request: a visit can
+  // start offline), else from GET /api/points/<id>/checklist (kept for the next time).
   function checklist(pid) {
     var key = "geoapp.checklist." + pid;
+    var f = C.state.points[pid], layer = f && C.LAYERS[f.properties.layer];
+    if (layer && layer.inspection && Array.isArray(f.properties.checklist)) {
+      return Promise.resolve(layer.inspection.checklist.filter(function (item) {
+        return f.properties.checklist.indexOf(item.key) >= 0;
+      }));
+    }
     if (checklists[pid]) return Promise.resolve(checklists[pid]);
     return C.net.getJson(P.point_url + pid + "/checklist").then(function (items) {
       checklists[pid] = items;
@@ -147,7 +155,10 @@
         slot.appendChild(C.hazardForm.build(point, {
           description: x.item.label + "（" + T.results.fail + "）" + (x.note ? "：" + x.note : ""),
           photos: blobs, key: x.item.key,
-          onSaved: function () { slot.remove(); C.reload(); },
+          onSaved: function (h) {
+            slot.remove();
+            C.reload().then(function () { if (h) C.hazards.focus(h.id); });
+          },
         }));
       });
       out.append(el("p", { className: "failed-item" }, el("span", { text: T.failed_item + "：" + x.item.label })), b, slot);
