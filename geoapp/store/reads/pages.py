@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 from geoapp.domain import workflow
 from geoapp.domain.layers import Rules
 from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
-from geoapp.store.reads import round_data, territory
+from geoapp.store.reads import territory
+from geoapp.store.reads.round_data import display_names, with_visits
 
 # Coordinates are WGS84 degrees; 7 decimals is about 1 cm.
 _PRECISION = 7
@@ -168,13 +169,13 @@ def cell_detail(session: Session, rules: Rules, code: str,
         "geometry": _geometry(cell.geom),
         "properties": _cell_properties(cell, village, town, counts, rollups, rules, today),
         "points": {"type": "FeatureCollection",
-                   "features": round_data.with_visits(
+                   "features": with_visits(
                        [_point_feature(p, rules, today) for p in points], points, rules, today)},
         "outside_points_nearby": {"type": "FeatureCollection",
                                   "features": [_point_feature(p, rules, today) for p in nearby]},
         "hazard_list": [hazard_dict(h, today, events=True) for h in hazards],
         # the people in the history by name (an event records the account)
-        "people": round_data.display_names(session, (e.actor for h in hazards for e in h.events)),
+        "people": display_names(session, (e.actor for h in hazards for e in h.events)),
     }
 
 
