@@ -120,7 +120,7 @@ def _strings() -> dict:
         "figures": {"open": _("未销号"), "overdue": _("逾期"), "major_open": _("重大未销号"),
                     "listed_open": _("挂牌未销号"), "total": _("隐患总数")},
         "choose_point": _("请选择点位"),
-        "todo": {"due": _("今日应巡查"), "overdue_visits": _("巡查逾期"),
+        "todo": {"due": _("应巡查"), "all": _("查看全部 {n} 项"), "overdue_visits": _("巡查逾期"),
                  "mine": _("待我处理"), "deadline": _("7日内到期"), "empty": _("暂无待办"),
                  "days_left": _("还剩 {n} 天"), "today": _("今天到期")},
         "closed_fold": _("已销号 {n} 条"),

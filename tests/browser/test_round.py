@@ -156,7 +156,7 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
         page.wait_for_selector("#queue-box:not([hidden])")
         assert _count(database, Inspection, point_id=pid2) == 0
         page.context.set_offline(False)
-        page.wait_for_selector("#queue-box[hidden]")
+        page.wait_for_selector("#queue-box[hidden]", state="attached")
         assert page.locator("#net-banner").is_hidden()
         assert _count(database, Inspection, point_id=pid2) == 1
         page.reload()  # nothing left to send a second time

@@ -65,7 +65,6 @@
       });
       C.clear(slot);
       slot.appendChild(form);
-      form.scrollIntoView({ block: "start" });
       (user.value ? pass : user).focus({ preventScroll: true });
     });
     return loggingIn;

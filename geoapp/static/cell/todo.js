@@ -22,7 +22,8 @@
       return el("li", null, b);
     }));
     if (items.length > SHOWN && more) {
-      var all = el("button", { type: "button", className: "todo-more", text: "… " + items.length });
+      var all = el("button", { type: "button", className: "todo-more",
+        text: C.fill(T.todo.all, { n: items.length }) });
       all.addEventListener("click", more);
       ul.appendChild(el("li", null, all));
     }
