@@ -79,6 +79,8 @@
   function draw(data) {
     state.data = data;
     state.people = data.people || {};
+    // the cell's hazards, then those at the outside points listed with it
+    state.hazards = data.hazard_list.concat(data.outside_hazard_list || []);
     state.points = {};
     data.points.features.concat(data.outside_points_nearby.features).forEach(function (f) {
       state.points[f.properties.id] = f;

@@ -213,3 +213,39 @@ def test_a_draft_survives_a_reload_and_an_expired_session_keeps_the_input(
             stored = s.scalars(sa.select(Hazard).where(Hazard.description == "配电箱未上锁")).all()
         assert len(stored) == 1 and stored[0].point_id == pid
         assert not errors, errors
+
+
+def test_the_office_registers_a_hazard_at_a_point_outside_every_cell(database, rules, live_url,
+                                                                      browser):
+    load_demo(database, rules, echo=lambda _msg: None)
+    make_user(database, "admin")
+    make_user(database, "grid", cells=[CELL])
+    with database.sessions() as s:
+        point = s.scalars(sa.select(Point).where(Point.outside).order_by(Point.id).limit(1)).one()
+        pid, near = point.id, point.nearest_cell_code
+    with _phone(browser, 120.3, 31.5) as (page, _requests, errors):
+        log_in(page, live_url, "admin", next_path=f"/cells/{near}")
+        page.wait_for_url(f"{live_url}/cells/{near}")
+        _ready(page)
+        row = page.locator(f".outside-rows #point-{pid}")
+        row.locator(".row-head").click()
+        assert page.locator(f"#point-{pid} .visit-button").count() == 0  # visits: in a cell
+        page.locator(f"#point-{pid} button.record").click()
+        hform = page.locator(f"#point-{pid} .hazard-form")
+        hform.locator("textarea[name=description]").fill("围墙倒塌")
+        hform.locator("button.chip[data-days='15']").click()
+        hform.locator("button[type=submit]").click()
+        page.wait_for_selector(f"#point-{pid} .hazard-form", state="detached")
+        assert not errors, errors
+    with database.sessions() as s:
+        (hazard,) = s.scalars(sa.select(Hazard).where(Hazard.point_id == pid)).all()
+        assert (hazard.description, hazard.state) == ("围墙倒塌", "open")
+
+    # a grid member is not offered it
+    with _phone(browser, 120.3, 31.5) as (page, _requests, errors):
+        log_in(page, live_url, "grid", next_path=f"/cells/{near}")
+        page.wait_for_url(f"{live_url}/cells/{near}")
+        _ready(page)
+        page.locator(f"#point-{pid} .row-head").click()
+        assert page.locator(f"#point-{pid} button.record").count() == 0
+        assert not errors, errors

@@ -15,6 +15,7 @@
 
   var state = {
     data: null,
+    hazards: [],         // the cell's and its nearby outside points' hazards
     points: {},          // id -> point feature (inside and nearby)
     people: {},          // username -> name
     hazardFilter: { layer: "", level: "", state: "" },

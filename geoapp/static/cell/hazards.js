@@ -18,6 +18,12 @@
   var EDITABLE = ["description", "responsible_unit", "responsible_person"];
   var DECIDED = ["level", "listed"];
 
+  // a hazard at an outside point: only for those who may write outside every cell
+  function canWrite(h) {
+    var f = state.points[h.point_id];
+    return f ? C.points.canWrite(f) : false;
+  }
+
   function shown(h) {
     var f = state.hazardFilter;
     var point = state.points[h.point_id];
@@ -87,7 +93,7 @@
 
   function actionsBox(h, row) {
     var work = el("div", { className: "work" });
-    if (!(P.can_write && h.actions.length)) return work;
+    if (!(canWrite(h) && h.actions.length)) return work;
     var note = el("textarea", { className: "note", rows: "2", maxlength: "2000",
       placeholder: T.note, "aria-label": T.note });
     note.value = state.notes[h.id] || "";
@@ -196,7 +202,7 @@
       if (editing[h.id]) body.appendChild(editForm(h, node));
       else {
         body.appendChild(actionsBox(h, node));
-        if (P.can_write && h.state !== "closed") {
+        if (canWrite(h) && h.state !== "closed") {
           var edit = el("button", { type: "button", className: "edit", text: T.edit });
           edit.addEventListener("click", function () { editing[h.id] = true; redrawRow(h); });
           body.appendChild(edit);
@@ -216,7 +222,7 @@
   }
 
   function replace(h) {
-    var list = state.data.hazard_list;
+    var list = state.hazards;
     for (var i = 0; i < list.length; i++) if (list[i].id === h.id) list[i] = h;
   }
 
@@ -260,7 +266,7 @@
   }
 
   function draw() {
-    var list = state.data.hazard_list.filter(shown);
+    var list = state.hazards.filter(shown);
     var live = list.filter(function (h) { return h.state !== "closed"; });
     var closed = list.filter(function (h) { return h.state === "closed"; });
     // worst first: overdue, then by state and deadline
@@ -279,12 +285,12 @@
     document.getElementById("closed-summary").textContent = C.fill(T.closed_fold, { n: closed.length });
     document.getElementById("hazard-empty").hidden = list.length > 0;
     document.getElementById("hazard-count").textContent =
-      "(" + live.length + " / " + state.data.hazard_list.length + ")";
+      "(" + live.length + " / " + state.hazards.length + ")";
   }
 
   function cellHistory() {
     var events = [];
-    state.data.hazard_list.forEach(function (h) {
+    state.hazards.forEach(function (h) {
       h.events.forEach(function (e) { events.push({ e: e, h: h }); });
     });
     events.sort(function (a, b) { return a.e.at < b.e.at ? 1 : a.e.at > b.e.at ? -1 : 0; });
@@ -297,7 +303,7 @@
 
   // open a hazard's row and bring it into view
   function focus(id) {
-    var h = state.data.hazard_list.filter(function (x) { return x.id === id; })[0];
+    var h = state.hazards.filter(function (x) { return x.id === id; })[0];
     if (!h) return;
     if (h.state === "closed") document.getElementById("closed-hazards").open = true;
     state.open["h" + id] = true;

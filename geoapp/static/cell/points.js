@@ -14,7 +14,7 @@
 
   function openCounts() {
     var counts = {};
-    state.data.hazard_list.forEach(function (h) {
+    state.hazards.forEach(function (h) {
       if (h.state !== "closed") counts[h.point_id] = (counts[h.point_id] || 0) + 1;
     });
     return counts;

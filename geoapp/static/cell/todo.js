@@ -65,8 +65,11 @@
     C.clear(box);
     var role = P.me ? P.me.role : null;
     var mine = role === "grid" ? ["open", "rectifying"] : ["awaiting_acceptance"];
-    var live = state.data.hazard_list.filter(function (h) { return h.state !== "closed"; });
-    var waiting = live.filter(function (h) { return mine.indexOf(h.state) >= 0; })
+    var live = state.hazards.filter(function (h) { return h.state !== "closed"; });
+    var waiting = live.filter(function (h) {
+      var f = state.points[h.point_id];
+      return mine.indexOf(h.state) >= 0 && f && C.points.canWrite(f);
+    })
       .map(function (h) { return hazardItem(h, T.states[h.state]); });
     var soon = live.filter(function (h) { var d = C.daysUntil(h.deadline); return d >= 0 && d <= 7; })
       .sort(function (a, b) { return a.deadline < b.deadline ? -1 : 1; })

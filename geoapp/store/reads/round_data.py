@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from geoapp.domain import inspection
 from geoapp.domain.layers import Rules
-from geoapp.store.models import Point, User
+from geoapp.store.models import Hazard, Point, User
 
 
 def _ledger_date(point: Point, field: str | None) -> dt.date | None:
@@ -57,3 +57,14 @@ def with_visits(features: list[dict], points, rules: Rules, today: dt.date) -> l
     for feature, point in zip(features, points, strict=True):
         feature["properties"]["visit"] = point_visit(point, rules, today)
     return features
+
+
+def hazards_at(session: Session, point_ids) -> list[Hazard]:
+    """The hazards (with their events) of some points: the outside points a cell's page
+    lists, whose hazards belong to no cell's figures but are still someone's to follow."""
+    ids = sorted(set(point_ids))
+    if not ids:
+        return []
+    return list(session.scalars(
+        sa.select(Hazard).where(Hazard.point_id.in_(ids)).options(selectinload(Hazard.events))
+        .order_by(Hazard.found_on.desc(), Hazard.code)))
