@@ -152,7 +152,7 @@ def _strings() -> dict:
         "queue_count": _("待发送 {n} 条"), "queue_send": _("立即发送"),
         "queue_discard": _("放弃"), "queue_sent": _("离线保存的记录已发送"),
         "queue_failed": _("未能保存：{label}（{message}）"),
-        "draft_restored": _("已恢复未提交的草稿"), "draft_clear": _("清除草稿"),
+        "draft": _("草稿"),
         "needs_online": _("此操作需要联网"),
         "login_title": _("登录已过期，请重新登录，填写的内容不会丢失"),
         "username": _("用户名"), "password": _("密码"), "login": _("登录"),

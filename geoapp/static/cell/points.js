@@ -110,6 +110,8 @@
         el("span", { className: "layer", text: layer ? layer.label : p.layer }),
         visitBadge(p.visit),
         n ? el("span", { className: "open-count hot", text: T.open_hazards + " " + n }) : null,
+        C.drafts.has("visit." + p.id) || C.drafts.has("hazard." + p.id)
+          ? el("span", { className: "badge draft", text: T.draft }) : null,
         outside ? el("span", { className: "distance", text: Math.round(p.distance_m || 0) + " " + T.metres }) : null,
         p.key ? el("span", { className: "code", text: p.key }) : null));
     head.addEventListener("click", function () { state.open[id] = !state.open[id]; redraw(p.id); });
