@@ -54,6 +54,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "1: trust one reverse proxy's X-Forwarded-For/-Proto/-Host"),
     Setting("GEOAPP_MAX_BODY_BYTES", "GEOAPP_MAX_BODY_BYTES", 1_000_000,
             "largest request body; larger ones get 413 before they are read"),
+    Setting("MAX_UPLOAD_MB", "GEOAPP_MAX_UPLOAD_MB", 20,
+            "largest multipart body (photos) an upload endpoint takes, in MiB; then 413"),
     Setting("TIANDITU_KEY", "GEOAPP_TIANDITU_KEY", None,
             "a 天地图 key: the map offers its base layers; unset: no basemap"),
     Setting("MAP_CACHE_SECONDS", "GEOAPP_MAP_CACHE_SECONDS", 60,

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from geoapp.store.models import ROLES, Cell, User, UserCell
 
-__all__ = ["ROLES", "AccountError", "authenticate", "can_write_cell", "create_user",
+__all__ = ["ROLES", "AccountError", "authenticate", "can_read_cell", "can_write_cell",
+           "create_user",
            "end_sessions", "hash_password", "set_active", "set_cells", "set_password"]
 
 ROLE_LABELS = {"leader": "领导", "grid": "网格员", "planner": "规划审批", "admin": "管理员"}
@@ -102,6 +103,29 @@ def can_write_cell(user, cell_code: str | None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.role == "admin":
+        return True
+    return user.role == "grid" and cell_code is not None and cell_code in user.cell_codes
+
+
+def can_read_cell(user, cell_code: str | None) -> bool:
+    """May ``user`` see the evidence (photos) of the cell ``cell_code`` (None: outside every cell)?
+
+    Leader, planner and admin: every cell, and points outside every cell;
+    grid: only their own cells (a member's photos of a site are for the
+    member's supervisors, not for the next cell's member); nobody logged in:
+    none (the web side opens reads to everyone only while no account exists).
+
+    Examples
+    --------
+    >>> grid = User(username="g", role="grid", active=True, cell_links=[UserCell(cell_code="A")])
+    >>> can_read_cell(grid, "A"), can_read_cell(grid, "B"), can_read_cell(grid, None)
+    (True, False, False)
+    >>> can_read_cell(User(role="leader", active=True), None)
+    True
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.role in ("leader", "planner", "admin"):
         return True
     return user.role == "grid" and cell_code is not None and cell_code in user.cell_codes
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from geoapp.domain.hazard_input import check_fields, plan_note
@@ -87,8 +88,22 @@ def move(session, rules, hazard_id: int, action: str, actor: str, note: str = ""
     return hazard
 
 
+class DuplicateClientId(Exception):
+    """Another save with this client id was stored meanwhile (the caller rolls back, reads it)."""
+
+    def __init__(self, client_id: str):
+        self.client_id = client_id
+        super().__init__(f"a hazard with client id {client_id} exists")
+
+
+def by_client_id(session, client_id: str) -> Hazard | None:
+    """The hazard a phone saved under ``client_id`` (a retried offline save), if any."""
+    return session.scalar(sa.select(Hazard).where(Hazard.client_id == client_id))
+
+
 def create_hazard(session, rules, point_id: int, fields: dict, actor: str,
-                  today: dt.date, at: dt.datetime | None = None) -> Hazard:
+                  today: dt.date, at: dt.datetime | None = None, *,
+                  client_id: str | None = None) -> Hazard:
     """Record a new hazard at a point, open, with a "create" event; levels are recomputed.
 
     ``fields`` (e.g. a JSON body): ``level`` (general|major), ``source``
@@ -103,6 +118,10 @@ def create_hazard(session, rules, point_id: int, fields: dict, actor: str,
     from the day's counter row, which stays locked until the caller commits:
     concurrent writers wait for each other instead of colliding. An open major
     hazard escalates its point (and so its cell) to red.
+
+    ``client_id`` is the id the phone made for this save (unique): when a
+    hazard with it was stored meanwhile, DuplicateClientId is raised and the
+    caller rolls back and returns that one (``by_client_id``).
     """
     if not actor:
         raise ValueError("every change needs an actor")
@@ -112,9 +131,14 @@ def create_hazard(session, rules, point_id: int, fields: dict, actor: str,
     if point is None:
         raise LookupError(f"no point {point_id}")
     hazard = Hazard(code=hazardcodes.next_code(session, today), point_id=point.id,
-                    state="open", **values)
+                    state="open", client_id=client_id, **values)
     session.add(hazard)
     record(hazard, actor, "create", plan_note(plan), at=at)
-    session.flush()
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        if client_id is None:
+            raise
+        raise DuplicateClientId(client_id) from None
     assignment.refresh_levels(session, rules, [point.id])
     return hazard

@@ -53,3 +53,14 @@ def content(session, photo_id: int, thumb: bool = False) -> bytes:
     """The stored bytes (loaded only when served: the columns are deferred)."""
     column = Photo.thumb if thumb else Photo.data
     return session.scalar(sa.select(column).where(Photo.id == photo_id))
+
+
+def for_hazard(session, hazard_id: int) -> list[Photo]:
+    """A hazard's photos, oldest first (its own and those of its events)."""
+    return list(session.scalars(
+        sa.select(Photo).where(Photo.hazard_id == hazard_id).order_by(Photo.id)))
+
+
+def count_for_hazard(session, hazard_id: int) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(Photo).where(Photo.hazard_id == hazard_id))

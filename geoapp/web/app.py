@@ -31,6 +31,7 @@ from geoapp.web import (
     i18n,
     inputs,
     navigation,
+    photos,
     reports,
 )
 from geoapp.web import map as map_page
@@ -90,6 +91,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(assets.bp)
     app.register_blueprint(api.bp)  # /api/cells, /api/zones, /api/summary
     app.register_blueprint(hazards.bp)  # /api/hazards/…, /api/points/<id>/hazards
+    app.register_blueprint(photos.bp)  # /api/photos/<id>[/thumb], /api/hazards/<id>/photos
     app.register_blueprint(cells.bp)  # the grid member's cell page
     app.register_blueprint(map_page.bp)  # the leader's map at / and its /api/map data
     app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin

@@ -46,8 +46,8 @@ from geoapp.store.models import ROLES, User
 from geoapp.web import db
 from geoapp.web.errors import ApiError, error_json, is_api
 
-__all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "require_cell_write",
-           "require_role"]
+__all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "require_cell_read",
+           "require_cell_write", "require_role"]
 
 bp = Blueprint("auth", __name__)
 
@@ -176,6 +176,21 @@ def require_cell_write(cell_code: str | None) -> None:
         _abort(401, "unauthorized", _("请先登录"))
     if not can_write_cell(current_user, cell_code):
         _abort(403, "forbidden", _("您的账号无权修改该网格的隐患"))
+
+
+def require_cell_read(cell_code: str | None) -> None:
+    """Abort unless the logged-in user may see the evidence (photos) of ``cell_code``.
+
+    Follows the read policy (open while no account exists, then 401 without
+    a session) and then accounts.can_read_cell: 403 for a grid member of
+    other cells.
+    """
+    if not current_user.is_authenticated:
+        if _accounts_exist():
+            _abort(401, "unauthorized", _("请先登录"))
+        return
+    if not accounts.can_read_cell(current_user, cell_code):
+        _abort(403, "forbidden", _("您的账号无权查看该网格的照片"))
 
 
 def require_role(*roles: str) -> None:

@@ -4,18 +4,23 @@
 /api/points/<id>/hazards`` (record, 201) and ``POST
 /api/hazards/<id>/transitions`` (a step, with If-Match). Every write is
 authorised here, whatever the page shows: the actor is the logged-in user,
-who must be allowed to change hazards in the point's cell.
+who must be allowed to change hazards in the point's cell. Both writes take
+JSON, or a multipart form with photos (``photos``, 1–9 files) kept with the
+record's event; the photo rule of the hazard file (geoapp.domain.evidence)
+is checked here.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, url_for
+from flask_babel import gettext as _
 
-from geoapp.domain import hazard_input, workflow
+from geoapp.domain import evidence, hazard_input, workflow
 from geoapp.store import hazards
+from geoapp.store import photos as stored_photos
 from geoapp.store.models import Hazard, Point
 from geoapp.store.reads import pages
-from geoapp.web import auth, clock, db, inputs, params
+from geoapp.web import auth, clock, db, inputs, params, photos
 from geoapp.web.errors import ApiError
 
 bp = Blueprint("hazards", __name__, url_prefix="/api")
@@ -23,7 +28,7 @@ bp = Blueprint("hazards", __name__, url_prefix="/api")
 # JSON types of a new hazard's fields; hazards.create_hazard checks their values
 _HAZARD_FIELDS = {**dict.fromkeys(("level", "source", "description", "found_on", "deadline",
                                    "responsible_unit", "responsible_person"), inputs.TEXT),
-                  "listed": inputs.BOOL, "plan": inputs.OBJECT}
+                  "listed": inputs.BOOL, "plan": inputs.OBJECT, "client_id": inputs.TEXT}
 
 
 
@@ -36,7 +41,11 @@ def _today():
 
 
 def _hazard_response(hazard: Hazard, status: int = 200):
-    response = jsonify(pages.hazard_dict(hazard, _today(), events=True))
+    body = pages.hazard_dict(hazard, _today(), events=True)
+    # its photos, each with the event it came with (creation, a step, an added photo)
+    body["photos"] = [{**photos.photo_json(p), "event_id": p.hazard_event_id}
+                      for p in stored_photos.for_hazard(db.session(), hazard.id)]
+    response = jsonify(body)
     response.status_code = status
     response.set_etag(str(hazard.version))
     return response
@@ -52,20 +61,25 @@ def hazard(hazard_id: int):
 
 
 @bp.post("/hazards/<int:hazard_id>/transitions")
+@inputs.takes_uploads
 def move_hazard(hazard_id: int):
-    """Move a hazard one step along its path: JSON {action, note}, header If-Match.
+    """Move a hazard one step along its path: {action, note} and header If-Match.
 
+    JSON, or a multipart form with the same fields and files ``photos``
+    (up to 9, e.g. 整改后照片 with 提请验收), kept with the step's event.
     The actor is the logged-in user, who must be allowed to change hazards in
     the hazard's cell (geoapp.web.auth.require_cell_write); an ``actor`` in the
-    body is ignored.
+    body is ignored. Submitting a major hazard for acceptance needs a photo
+    (stored or sent) when the hazard file says so: else 400 ``photo_required``.
     """
     actor = auth.actor_name()  # 401 before anything about the hazard is revealed
-    found = db.session().get(Hazard, hazard_id)
+    session = db.session()
+    found = session.get(Hazard, hazard_id)
     if found is None:
         abort(404, description=f"no hazard {hazard_id}")
     auth.require_cell_write(found.point.cell_code)
     expected = params.if_match_version()
-    body = inputs.json_body({"action": inputs.TEXT, "note": inputs.TEXT})
+    body = inputs.form_or_json({"action": inputs.TEXT, "note": inputs.TEXT})
     action = body.get("action")
     if action not in workflow.TRANSITIONS:
         raise ApiError(400, "bad_request", f"action must be one of "
@@ -74,9 +88,19 @@ def move_hazard(hazard_id: int):
     if not isinstance(note, str) or len(note) > 2000:
         raise ApiError(400, "bad_request", "note must be text of at most 2000 characters",
                        field="note")
-    session = db.session()
+    sent = photos.read_uploads("photos") if inputs.is_form() else []
+    if (action in workflow.allowed_actions(found.state)
+            and expected in (None, found.version)  # else 409 / 412 below say more
+            and evidence.photo_missing(_rules().tables["hazard"].evidence, found.level, action,
+                                       stored_photos.count_for_hazard(session, hazard_id),
+                                       len(sent))):
+        raise ApiError(400, "photo_required", _("重大隐患提请验收须附至少一张整改后照片"),
+                       field="photos")
     try:
         moved = hazards.move(session, _rules(), hazard_id, action, actor, note, expected)
+        for prepared in sent:
+            stored_photos.attach(session, prepared, actor, hazard_id=hazard_id,
+                                 hazard_event_id=moved.events[-1].id)
         session.commit()
     except LookupError:
         abort(404, description=f"no hazard {hazard_id}")
@@ -91,24 +115,54 @@ def move_hazard(hazard_id: int):
 
 
 @bp.post("/points/<int:point_id>/hazards")
+@inputs.takes_uploads
 def new_hazard(point_id: int):
-    """Record a new hazard at a point: JSON in, 201 with the hazard (ETag = version)."""
+    """Record a new hazard at a point: 201 with the hazard (ETag = version).
+
+    JSON, or a multipart form (``plan`` as JSON text, ``listed`` as
+    true/false) with files ``photos`` (up to 9). ``client_id`` (a UUID made by
+    the phone) makes a retried save harmless: the same id again answers 200
+    with the hazard stored the first time; an id already used at another
+    point is 409.
+    """
     actor = auth.actor_name()  # 401 before anything about the point is revealed
     session = db.session()
     point = session.get(Point, point_id)
     if point is None:
         raise ApiError(404, "not_found", f"no point {point_id}")
     auth.require_cell_write(point.cell_code)  # 401 / 403 as JSON
-    body = inputs.json_body(_HAZARD_FIELDS)  # only now, once the user may write here
+    body = inputs.form_or_json(_HAZARD_FIELDS)  # only now, once the user may write here
     body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
+    client_id = inputs.client_id(body.pop("client_id", None))
+    if client_id is not None:
+        stored = hazards.by_client_id(session, client_id)
+        if stored is not None:
+            return _saved_before(stored, point_id)
+    sent = photos.read_uploads("photos") if inputs.is_form() else []
     rules = _rules()
-    today = _today()
     try:
-        hazard = hazards.create_hazard(session, rules, point_id, body, actor, today)
+        hazard = hazards.create_hazard(session, rules, point_id, body, actor, _today(),
+                                       client_id=client_id)
+        for prepared in sent:
+            stored_photos.attach(session, prepared, actor, hazard_id=hazard.id,
+                                 hazard_event_id=hazard.events[0].id)
         session.commit()
     except hazard_input.HazardInputError as exc:
         session.rollback()
         raise ApiError(400, "bad_request", exc.message, field=exc.field) from None
+    except hazards.DuplicateClientId:
+        session.rollback()  # the same save, stored by a request that ran alongside
+        return _saved_before(hazards.by_client_id(session, client_id), point_id)
     response = _hazard_response(hazard, 201)
+    response.headers["Location"] = url_for("hazards.hazard", hazard_id=hazard.id)
+    return response
+
+
+def _saved_before(hazard: Hazard, point_id: int):
+    """A save retried with its client id: the stored hazard (200), if it is at this point."""
+    if hazard.point_id != point_id:
+        raise ApiError(409, "client_id_conflict",
+                       _("该 client_id 已用于另一个点位的隐患"), field="client_id")
+    response = _hazard_response(hazard)
     response.headers["Location"] = url_for("hazards.hazard", hazard_id=hazard.id)
     return response

@@ -11,8 +11,15 @@
   is not a JSON object, nesting deeper than ``MAX_DEPTH``, NUL or a lone
   surrogate (``"\\udc80"``, which no database can encode) in any key or
   text, and a field of the wrong JSON type (``{"action": ["start"]}``);
-* size: one ``MAX_CONTENT_LENGTH`` for every body (``GEOAPP_MAX_BODY_BYTES``),
-  refused with 413 before the body is read;
+* forms: views that take both a form and JSON read it through
+  ``form_or_json(types)``; a field typed as JSON (an object, a list, a
+  boolean, a number) may come in a form as JSON text (``checklist='{"a": "ok"}'``,
+  ``listed=true``), parsed and checked as in a JSON body;
+* files: only views marked ``@takes_uploads`` accept multipart file parts; a
+  file anywhere else (a text field posted as a file) is 400 naming it;
+* size: ``MAX_CONTENT_LENGTH`` for every body (``GEOAPP_MAX_BODY_BYTES``),
+  refused with 413 before the body is read; a multipart body sent to a view
+  marked ``@takes_uploads`` may be as large as ``GEOAPP_MAX_UPLOAD_MB`` (photos);
 * under /api/ every error, a last-resort 500 included, answers JSON
   ``{error, message}``, never an HTML page.
 
@@ -21,9 +28,11 @@ The views check the *values* (which actions exist, date ranges…) themselves.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
@@ -37,14 +46,32 @@ from geoapp.web.errors import error_json, error_page, is_api
 # A GeoJSON MultiPolygon inside the body is 6 levels deep; nothing legitimate nears 32.
 MAX_DEPTH = 32
 ID_MAX = 2**31 - 1  # INTEGER on both backends
-# Endpoints that take file uploads (none yet; the admin's import page will).
-UPLOAD_ENDPOINTS: frozenset[str] = frozenset()
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _BAD_CHARS = re.compile(r"[\x00\ud800-\udfff]")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 # JSON types by the names used in messages
 TEXT, OBJECT, LIST, BOOL = str, dict, list, bool
 _TYPE_NAMES = {str: _l("文本"), dict: _l("JSON 对象"), list: _l("JSON 数组"),
-               bool: _l("true 或 false")}
+               bool: _l("true 或 false"), int: _l("整数"), float: _l("数字")}
+_UPLOAD_LIMIT = "geoapp.upload_limit"
+
+
+def takes_uploads(view: Callable) -> Callable:
+    """Mark a view that accepts multipart file parts (photos).
+
+    Any other view refuses a file (400 naming it), and only these may receive
+    a multipart body up to the upload limit (``GEOAPP_MAX_UPLOAD_MB``) instead
+    of ``GEOAPP_MAX_BODY_BYTES``. Returns the view itself, so it works above
+    or below the route decorator.
+    """
+    view.takes_uploads = True
+    return view
+
+
+def _takes_uploads() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "takes_uploads", False))
 
 
 class IdConverter(IntegerConverter):
@@ -68,25 +95,43 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = int(settings.get("GEOAPP_MAX_BODY_BYTES", app.config))
+    app.extensions[_UPLOAD_LIMIT] = upload_limit(app.config)
     app.before_request(_check_url)
     app.register_error_handler(BadInput, _bad_input)
 
 
 
+def upload_limit(config) -> int:
+    """Bytes a multipart body to an upload view may have: ``GEOAPP_MAX_UPLOAD_MB`` MiB."""
+    value = settings.get("MAX_UPLOAD_MB", config)
+    try:
+        megabytes = float(value)
+    except (TypeError, ValueError):
+        megabytes = -1.0
+    if not megabytes > 0:
+        raise ValueError(f"{settings.variable('MAX_UPLOAD_MB')}={value!r}: "
+                         "give a positive number of megabytes")
+    return int(megabytes * (1 << 20))
+
+
 def _check_url() -> None:
     """Path, query string and form fields (CSRFProtect reads every POST form anyway).
 
-    No view takes a file yet: a form field sent as a file upload (a text field
-    posted as multipart file) is refused here instead of reaching a view that
-    expects text.
+    Only views marked ``@takes_uploads`` take files: a form field sent as a
+    file upload elsewhere is refused here instead of reaching a view that
+    expects text. Their multipart bodies get the upload limit, set before the
+    body is first read (Flask ≥ 3.1 reads ``request.max_content_length`` per
+    request); JSON bodies keep the small one everywhere.
     """
     if "\x00" in request.path:
         raise BadInput("path", _("地址中含有空字符（NUL）"))
-    if request.mimetype == "multipart/form-data" and request.files \
-            and request.endpoint not in UPLOAD_ENDPOINTS:
+    uploads = _takes_uploads()
+    if uploads and request.mimetype == "multipart/form-data":
+        request.max_content_length = current_app.extensions[_UPLOAD_LIMIT]
+    if request.mimetype == "multipart/form-data" and request.files and not uploads:
         raise BadInput(next(iter(request.files)), _("此处不接受文件上传"))
     fields = request.args.items(multi=True)
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.mimetype in FORM_TYPES:
         fields = [*fields, *request.form.items(multi=True)]
     for name, value in fields:
         if "\x00" in name or "\x00" in value:
@@ -107,12 +152,80 @@ def json_body(types: dict[str, type | tuple[type, ...]] | None = None) -> dict:
         raise BadInput("body", _("请求体须为 JSON 对象（Content-Type: application/json）"))
     check_tree(body)
     for name, kinds in (types or {}).items():
-        value = body.get(name)
-        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-        if value is not None and not isinstance(value, kinds):
-            raise BadInput(name, _("须为%(kind)s", kind=" / ".join(
-                str(_TYPE_NAMES.get(k, k.__name__)) for k in kinds)))
+        _check_type(name, body.get(name), kinds if isinstance(kinds, tuple) else (kinds,))
     return body
+
+
+def is_form() -> bool:
+    """Does the request carry a form (multipart or urlencoded) rather than JSON?"""
+    return request.mimetype in FORM_TYPES
+
+
+def form_or_json(types: dict[str, type | tuple[type, ...]] | None = None) -> dict:
+    """The fields of a form (multipart or urlencoded) or of a JSON body, checked alike.
+
+    From a JSON body this is ``json_body(types)``. From a form every field is
+    text (its first value); a field whose ``types`` do not include text
+    (``OBJECT``, ``LIST``, ``BOOL``, numbers) is read as JSON text
+    (``form_json_field``) and type-checked, so the view sees the same values
+    either way; an empty field counts as absent. A field of ``types`` sent as
+    a file is 400 naming it. Files are read with ``geoapp.web.photos.read_uploads``.
+    """
+    if not is_form():
+        return json_body(types)
+    for name in types or {}:
+        if name in request.files:
+            raise BadInput(name, _("此处不接受文件上传"))
+    body: dict = {}
+    for name, text in request.form.items():
+        kinds = (types or {}).get(name, str)
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        if text == "":
+            body[name] = None
+        elif str in kinds:
+            body[name] = text
+        else:
+            body[name] = form_json_field(name, text)
+            _check_type(name, body[name], kinds)
+    return body
+
+
+def form_json_field(name: str, text: str):
+    """One form field read as JSON text (``plan='{"goal": …}'``); 400 naming ``name``."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise BadInput(name, _("JSON 嵌套过深（最多 %(depth)d 层）", depth=MAX_DEPTH)) from None
+    except ValueError:
+        raise BadInput(name, _("须为 JSON 文本")) from None
+    check_tree(value, name)
+    return value
+
+
+def client_id(value, field: str = "client_id") -> str | None:
+    """A client-made id (a UUID, any case, with hyphens) in its canonical form; None if absent.
+
+    Phones make one per save, so that a save retried after a lost connection
+    is stored once (Hazard.client_id, Inspection.client_id are unique).
+
+    Examples
+    --------
+    >>> client_id("0F8FAD5B-D9CB-469F-A165-70867728950E")
+    '0f8fad5b-d9cb-469f-a165-70867728950e'
+    >>> client_id(None) is None
+    True
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        raise BadInput(field, _("须为 UUID（如 0f8fad5b-d9cb-469f-a165-70867728950e）"))
+    return value.lower()
+
+
+def _check_type(name: str, value, kinds: tuple[type, ...]) -> None:
+    if value is not None and not isinstance(value, kinds):
+        raise BadInput(name, _("须为%(kind)s", kind=" / ".join(
+            str(_TYPE_NAMES.get(k, k.__name__)) for k in kinds)))
 
 
 def check_tree(value, field: str = "") -> None:

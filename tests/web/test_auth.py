@@ -338,9 +338,20 @@ def _new_hazard(client, world, where, rules):
         "found_on": today.isoformat(), "deadline": (today + dt.timedelta(days=30)).isoformat()})
 
 
+def _photo(client, world, where, rules):
+    from io import BytesIO
+
+    from tests.support.images import jpeg
+
+    return client.post(f"/api/hazards/{world[where][1]}/photos",
+                       data={"photo": (BytesIO(jpeg()), "现场.jpg")},
+                       content_type="multipart/form-data")
+
+
 # endpoint → (request, status when allowed); test_every_write_endpoint_is_in_the_matrix
 # fails when an endpoint is added without being put here
-WRITES = {"hazards.move_hazard": (_move, 200), "hazards.new_hazard": (_new_hazard, 201)}
+WRITES = {"hazards.move_hazard": (_move, 200), "hazards.new_hazard": (_new_hazard, 201),
+          "photos.add_hazard_photo": (_photo, 201)}
 
 # who → (login arguments, or None for nobody); each writes in cell A
 ACTORS = {
@@ -386,8 +397,10 @@ def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint,
     expected = ok if EXPECTED[actor] == "ok" else EXPECTED[actor]
     assert r.status_code == expected, r.get_data(as_text=True)
     if expected == ok:
-        event = r.get_json()["events"][-1]
-        assert event["actor"] == ACTORS[actor]["username"]
+        body = r.get_json()  # a photo's answer is the photo: its event is in the hazard's
+        events = body.get("events") or client.get(
+            f"/api/hazards/{world['A'][1]}").get_json()["events"]
+        assert events[-1]["actor"] == ACTORS[actor]["username"]
     else:
         body = r.get_json()
         assert body["error"] in ("unauthorized", "forbidden") and body["message"]

@@ -8,6 +8,7 @@ tests/web/test_auth.py.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import shapely
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 
 from geoapp.store import hazards
 from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
+from tests.support.images import jpeg
 
 
 @pytest.fixture
@@ -46,9 +48,14 @@ def writer(auth, hazard_id):
     return "网格员甲"
 
 
-def post(client, hazard_id, body, etag=None):
+def post(client, hazard_id, body, etag=None, photos=()):
+    """A step as JSON, or with ``photos`` [(name, bytes)] as the multipart form."""
     headers = {"If-Match": f'"{etag}"'} if etag is not None else {}
-    return client.post(f"/api/hazards/{hazard_id}/transitions", json=body, headers=headers)
+    url = f"/api/hazards/{hazard_id}/transitions"
+    if photos:
+        data = {**body, "photos": [(io.BytesIO(raw), name) for name, raw in photos]}
+        return client.post(url, data=data, headers=headers, content_type="multipart/form-data")
+    return client.post(url, json=body, headers=headers)
 
 
 def levels(database):
@@ -69,7 +76,9 @@ def test_full_path_with_etags_and_deescalation(client, database, hazard_id, writ
     for action, state in [("start", "rectifying"), ("submit", "awaiting_acceptance"),
                           ("reject", "rectifying"), ("submit", "awaiting_acceptance"),
                           ("accept", "closed")]:
-        r = post(client, hazard_id, {"action": action, "note": action}, etag)
+        # a major hazard is submitted with a photo of the work done (layers/hazard.toml)
+        photos = [("整改后.jpg", jpeg())] if etag == "2" else []
+        r = post(client, hazard_id, {"action": action, "note": action}, etag, photos)
         assert r.status_code == 200, r.get_json()
         assert r.get_json()["state"] == state
         assert r.headers["ETag"] == f'"{int(etag) + 1}"'
@@ -80,6 +89,11 @@ def test_full_path_with_etags_and_deescalation(client, database, hazard_id, writ
         ("awaiting_acceptance", "rectifying"), ("rectifying", "awaiting_acceptance"),
         ("awaiting_acceptance", "closed")]
     assert all(e["actor"] == "网格员甲" for e in events[1:])
+    with database.sessions() as s:
+        submit_event = s.scalars(sa.select(HazardEvent.id).where(HazardEvent.action == "submit")
+                                 .order_by(HazardEvent.id)).first()
+    photos = client.get(f"/api/hazards/{hazard_id}").get_json()["photos"]
+    assert [p["event_id"] for p in photos] == [submit_event]
     assert levels(database) == ("blue", "blue")  # closed: back to the shop's own level
 
 
