@@ -13,6 +13,7 @@
   var STATE_RANK = { open: 1, rectifying: 2, awaiting_acceptance: 3, closed: 4 };
   var pickers = {};   // hazard id -> after-photo picker, kept across redraws
   var editing = {};   // hazard id -> true while its edit form is open
+  var photos = {};    // hazard id -> its photos (GET /api/hazards/<id>), read when opened
   // the fields an edit may change (PATCH /api/hazards/<id>); level and listing are the
   // supervising authority's decision (page_config.can_decide)
   var EDITABLE = ["description", "responsible_unit", "responsible_person"];
@@ -57,10 +58,13 @@
       (e.to_state && !e.from_state ? " → " + T.states[e.to_state] : "");
   }
 
-  function historyList(events, withCode) {
+  // events: hazard or point events (or {e, h} pairs for the cell's history); shots:
+  // photos with the event they came with (event_id)
+  function historyList(events, withCode, shots) {
     var ol = el("ol", { className: "history" });
     events.forEach(function (x) {
       var e = x.e || x;
+      var mine = (shots || []).filter(function (p) { return e.id !== undefined && p.event_id === e.id; });
       var changes = e.changes ? el("ul", { className: "changes" }, Object.keys(e.changes).map(function (k) {
         return el("li", { dataset: { field: k }, text: changeText(k, e.changes[k]) });
       })) : null;
@@ -71,7 +75,7 @@
         el("span", { className: "move", text: eventLine(e) }),
         changes,
         e.note ? el("div", { className: "event-note", text: e.note }) : null,
-        C.photos.gallery(e.photos)));
+        C.photos.gallery(mine)));
     });
     return ol;
   }
@@ -198,7 +202,17 @@
       var body = el("div", { className: "row-body" },
         el("p", { className: "msg" + (msg && msg.error ? " error" : ""), role: "status",
           text: msg ? msg.text : "", hidden: !msg }),
-        facts(h, pp), C.photos.gallery(h.photos));
+        facts(h, pp));
+      var shots = photos[h.id];
+      if (shots === undefined) {
+        photos[h.id] = null;  // asked for once per opening of the page
+        C.net.getJson(P.hazard_url + h.id).then(function (j) {
+          photos[h.id] = j.photos || [];
+          if (state.open[id] && j.photos && j.photos.length) redrawRow(current(h.id) || h);
+        }, function () { delete photos[h.id]; });
+      } else if (shots && shots.length && !shots.some(function (p) { return p.event_id; })) {
+        body.appendChild(C.photos.gallery(shots));
+      }
       if (editing[h.id]) body.appendChild(editForm(h, node));
       else {
         body.appendChild(actionsBox(h, node));
@@ -208,7 +222,7 @@
           body.appendChild(edit);
         }
       }
-      body.append(el("h4", { text: T.history }), historyList(h.events.slice().reverse()));
+      body.append(el("h4", { text: T.history }), historyList(h.events.slice().reverse(), false, shots));
       node.appendChild(body);
     }
     return node;
@@ -219,6 +233,10 @@
     var fresh = row(h);
     if (old) old.replaceWith(fresh);
     return fresh;
+  }
+
+  function current(hid) {
+    return state.hazards.filter(function (x) { return x.id === hid; })[0];
   }
 
   function replace(h) {
@@ -253,6 +271,7 @@
             return C.reload();
           }
           replace(r.body);
+          photos[h.id] = r.body.photos;
           delete state.notes[h.id];
           delete pickers[h.id];
           state.messages[h.id] = { text: T.moved + "：" + T.states[r.body.state], error: false };
