@@ -96,6 +96,7 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
         assert page.locator("#todo .todo-group").count() >= 1
 
         # a visit with a photo and one failed item, made at the point (position given)
+        visits_before = _count(database, Inspection, point_id=pid)
         form = _open_visit(page, pid)
         page.wait_for_selector(f"#point-{pid} .position[data-located]")
         _answer_all(form, "ok")
@@ -110,8 +111,10 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
         result.wait_for()
         assert result.locator(".distance").get_attribute("data-distance") == "0"
         assert "0 米" in result.inner_text()
+        assert _count(database, Inspection, point_id=pid) == visits_before + 1
         with database.sessions() as s:
-            visit = s.scalars(sa.select(Inspection).where(Inspection.point_id == pid)).one()
+            visit = s.scalars(sa.select(Inspection).where(Inspection.point_id == pid)
+                              .order_by(Inspection.id.desc()).limit(1)).one()
             assert visit.inspector == "grid"
             assert [v["result"] for v in visit.checklist.values()].count("fail") == 1
             assert s.scalar(sa.select(sa.func.count()).select_from(Photo)
@@ -146,6 +149,7 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
         assert _count(database, Photo, hazard_id=hid) == 2  # with the finding, after the work
 
         # offline: a visit is kept on the phone, then sent once when the connection returns
+        offline_before = _count(database, Inspection, point_id=pid2)
         page.context.set_offline(True)
         page.wait_for_selector("#net-banner:not([hidden])")
         form = _open_visit(page, pid2)
@@ -154,15 +158,15 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
         form.locator("button[type=submit]").click()
         page.wait_for_selector(f"#point-{pid2} .visit-result")
         page.wait_for_selector("#queue-box:not([hidden])")
-        assert _count(database, Inspection, point_id=pid2) == 0
+        assert _count(database, Inspection, point_id=pid2) == offline_before
         page.context.set_offline(False)
         page.wait_for_selector("#queue-box[hidden]", state="attached")
         assert page.locator("#net-banner").is_hidden()
-        assert _count(database, Inspection, point_id=pid2) == 1
+        assert _count(database, Inspection, point_id=pid2) == offline_before + 1
         page.reload()  # nothing left to send a second time
         _ready(page)
         page.evaluate("window.geoappCell.queue.flush()")
-        assert _count(database, Inspection, point_id=pid2) == 1
+        assert _count(database, Inspection, point_id=pid2) == offline_before + 1
         assert not errors, errors
 
     # a second account accepts it
@@ -172,7 +176,8 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
         _ready(page)
         page.locator(f"#hazard-{hid} .row-head").click()
         page.locator(f"#hazard-{hid} button[data-action=accept]").click()
-        page.wait_for_selector(f"#hazard-{hid}[data-state=closed]")
+        # closed: folded away with the other closed hazards
+        page.wait_for_selector(f"#closed-list #hazard-{hid}[data-state=closed]", state="attached")
         assert not errors, errors
     with database.sessions() as s:
         assert s.get(Hazard, hid).state == "closed"
