@@ -15,7 +15,8 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geoapp.domain import workflow
+from geoapp.domain import hazard_input, workflow
+from geoapp.store import accounts
 from geoapp.store.models import Cell
 from geoapp.store.reads import territory
 from geoapp.web import auth, clock, db
@@ -56,7 +57,7 @@ def cell_page(code: str):
               # points outside every cell: only for those who may write there (admin)
               "can_write_outside": auth.can_write_cell(user, None),
               # level and listing are the supervising authority's (the edit form shows them)
-              "can_decide": getattr(user, "role", None) == "admin" and can_write,
+              "can_decide": accounts.can_decide(user) and can_write,
               "me": _me(user), "t": _strings()}
     return render_template(
         "cells/cell.html", cell=cell, village=village, town=town, can_write=can_write,
@@ -159,7 +160,11 @@ def _strings() -> dict:
         "login_failed": _("用户名或密码错误"),
         "changes": _("修改"),
         "switch_cell": _("切换网格"),
-        "fields": {"point_id": _("点位"), "level": _("隐患等级"),
+        # the fields a form or an event's changes name (hazard_input.FIELD_LABELS: edits
+        # and ledger re-imports), and the form's own
+        "fields": {**{k: _(v) for k, v in hazard_input.FIELD_LABELS.items()},
+                   "coordinates": _("坐标"), "name": _("名称"),
+                   "point_id": _("点位"), "level": _("隐患等级"),
                    "source": _("隐患来源"), "description": _("隐患描述"), "found_on": _("发现日期"),
                    "deadline": _("整改期限"), "responsible_unit": _("责任单位"),
                    "responsible_person": _("责任人"), "listed": _("挂牌督办"),

@@ -138,7 +138,16 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
             hid = hazard.id
             assert label in hazard.description
             assert hazard.responsible_unit
+        # an edit of a descriptive field shows in the history as field: old → new
         row = page.locator(f"#hazard-{hid}")
+        old_person = hazard.responsible_person
+        row.locator("button.edit").click()
+        row.locator(".edit-form input[name=responsible_person]").fill("李四（虚构）")
+        row.locator(".edit-form button[type=submit]").click()
+        edit = page.locator(f"#hazard-{hid} .history li[data-kind=edit]")
+        edit.wait_for()
+        assert edit.locator(".changes").inner_text() == f"责任人：{old_person} → 李四（虚构）"
+        assert "grid" in edit.locator(".actor").inner_text()
         row.locator("button[data-action=start]").click()
         page.wait_for_selector(f"#hazard-{hid}[data-state=rectifying]")
         row = page.locator(f"#hazard-{hid}")

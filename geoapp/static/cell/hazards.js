@@ -36,8 +36,8 @@
     return true;
   }
 
-  function changeText(field, pair) {
-    var label = T.fields[field] || field;
+  function changeText(field, pair, labels) {
+    var label = (labels && labels[field]) || T.fields[field] || field;
     function v(x) {
       if (field === "level") return T.hazard_levels[x] || C.formatValue(x);
       if (field === "source") return T.sources[x] || C.formatValue(x);
@@ -60,13 +60,13 @@
 
   // events: hazard or point events (or {e, h} pairs for the cell's history); shots:
   // photos with the event they came with (event_id)
-  function historyList(events, withCode, shots) {
+  function historyList(events, withCode, shots, labels) {
     var ol = el("ol", { className: "history" });
     events.forEach(function (x) {
       var e = x.e || x;
       var mine = (shots || []).filter(function (p) { return e.id !== undefined && p.event_id === e.id; });
       var changes = e.changes ? el("ul", { className: "changes" }, Object.keys(e.changes).map(function (k) {
-        return el("li", { dataset: { field: k }, text: changeText(k, e.changes[k]) });
+        return el("li", { dataset: { field: k }, text: changeText(k, e.changes[k], labels) });
       })) : null;
       ol.appendChild(el("li", { dataset: { action: e.action, kind: e.kind || "" } },
         el("time", { datetime: e.at, text: C.localTime(e.at) }), " ",

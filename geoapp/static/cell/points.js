@@ -93,7 +93,10 @@
   function pointEvents(pid, box) {
     C.net.getJson(P.point_url + pid + "/events").then(function (list) {
       C.clear(box);
-      if (list.length) box.append(el("h4", { text: T.point_history }), C.hazards.historyList(list));
+      if (!list.length) return;
+      var f = state.points[pid], layer = f && LAYERS[f.properties.layer], labels = {};
+      (layer ? layer.fields : []).forEach(function (x) { labels[x.name] = x.label; });
+      box.append(el("h4", { text: T.point_history }), C.hazards.historyList(list, false, null, labels));
     }, function () { C.clear(box); });
   }
 
