@@ -11,7 +11,7 @@
 
   var C = window.geoappCell;
   var T = C.T, P = C.P, el = C.el, state = C.state;
-  var SHOWN = 4;
+  var SHOWN = 3;
 
   function group(key, title, items, more) {
     if (!items.length) return null;
