@@ -185,7 +185,7 @@ def cell_detail(session: Session, rules: Rules, code: str,
         "properties": _cell_properties(cell, village, town, counts, rollups, rules, today),
         "points": {"type": "FeatureCollection",
                    "features": with_visits(
-                       [_point_feature(p, rules, today) for p in points], points, rules, today)},
+                       session, [_point_feature(p, rules, today) for p in points], rules, today)},
         "outside_points_nearby": {"type": "FeatureCollection",
                                   "features": [_point_feature(p, rules, today) for p in nearby]},
         "hazard_list": [hazard_dict(h, today, events=True) for h in hazards],

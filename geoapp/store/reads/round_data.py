@@ -1,9 +1,8 @@
 """What the grid member's round adds to a cell's page: each point's visit, people by name.
 
-A point's last visit is its ``last_visit_on`` (kept from its inspections), or
-else the ledger's date (its layer's ``inspection.ledger_field``, e.g. 最近检查日期),
-the starting point before geoapp recorded visits; the status is
-``domain.inspection.visit_status`` on that date.
+A point's visit (due, overdue or visited, its last visit and the next one due)
+is ``visit_data.statuses``: the one reading of visits, shared with the map
+and the reports.
 """
 
 from __future__ import annotations
@@ -13,33 +12,9 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from geoapp.domain import inspection
 from geoapp.domain.layers import Rules
-from geoapp.store.models import Hazard, Point, User
-
-
-def _ledger_date(point: Point, field: str | None) -> dt.date | None:
-    raw = (point.attrs or {}).get(field) if field else None
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(str(raw)[:10])
-    except ValueError:
-        return None  # a ledger text that is not a date: as never visited
-
-
-def point_visit(point: Point, rules: Rules, today: dt.date) -> dict | None:
-    """{status, last_visit_on, next_due} of one point; None for a layer without visits."""
-    layer = rules.layers.get(point.layer)
-    spec = layer.inspection if layer else None
-    if spec is None:
-        return None
-    last = point.last_visit_on or _ledger_date(point, spec.ledger_field)
-    due = inspection.next_due(last, spec.every_days)
-    return {"status": inspection.visit_status(last, spec, today),
-            "last_visit_on": last.isoformat() if last else None,
-            "next_due": due.isoformat() if due else None,
-            "every_days": spec.every_days}
+from geoapp.store.models import Hazard, User
+from geoapp.store.reads import visit_data
 
 
 def display_names(session: Session, usernames) -> dict[str, str]:
@@ -52,10 +27,18 @@ def display_names(session: Session, usernames) -> dict[str, str]:
     return {u: (name or u) for u, name in rows}
 
 
-def with_visits(features: list[dict], points, rules: Rules, today: dt.date) -> list[dict]:
-    """The point features with their ``visit`` (same order as ``points``)."""
-    for feature, point in zip(features, points, strict=True):
-        feature["properties"]["visit"] = point_visit(point, rules, today)
+def with_visits(session: Session, features: list[dict], rules: Rules,
+                today: dt.date) -> list[dict]:
+    """The point features with their ``visit``: {status, last_visit_on, next_due,
+    every_days}, or None for a layer without visits."""
+    found = visit_data.statuses(session, rules, [f["properties"]["id"] for f in features], today)
+    for feature in features:
+        props = feature["properties"]
+        layer = rules.layers.get(props["layer"])
+        visit = found.get(props["id"])
+        props["visit"] = None if not visit or not visit["visit"] else {
+            "status": visit["visit"], "last_visit_on": visit["last_visit"],
+            "next_due": visit["next_due"], "every_days": layer.inspection.every_days}
     return features
 
 
