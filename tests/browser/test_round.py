@@ -10,6 +10,7 @@ office's admin) accepts the hazard. Also: a visit being written survives a reloa
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -19,7 +20,7 @@ from geoapp.store.demo import load_demo
 from geoapp.store.models import Hazard, Inspection, Photo, Point
 from tests.support.apps import make_user
 from tests.support.browser import log_in, watched_page
-from tests.support.constants import PASSWORD
+from tests.support.constants import PASSWORD, TODAY
 
 CELL = "SF-05-01"  # worked by the demo's grid member
 PHONE = {"width": 390, "height": 844}
@@ -93,7 +94,14 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
         todo = page.locator("#todo")
         assert todo.bounding_box()["y"] < PHONE["height"]
         assert todo.bounding_box()["y"] < page.locator("#hazards").bounding_box()["y"]
-        assert page.locator("#todo .todo-group").count() >= 1
+        # overdue or due within 7 days: every open hazard of the cell with such a deadline
+        with database.sessions() as s:
+            late = s.scalar(sa.select(sa.func.count()).select_from(Hazard).join(Point)
+                            .where(Point.cell_code == CELL, Hazard.state != "closed",
+                                   Hazard.deadline <= TODAY + dt.timedelta(days=7)))
+        assert late > 0
+        assert page.locator("#todo .todo-group[data-group=deadline] h3 .count").inner_text() \
+            == str(late)
 
         # a visit with a photo and one failed item, made at the point (position given)
         visits_before = _count(database, Inspection, point_id=pid)

@@ -2,7 +2,7 @@
  *
  * Four groups: points due for a visit, overdue visits, hazards waiting for my step
  * (a grid member rectifies: 待整改 and 整改中; the others accept: 待验收), and open
- * hazards whose deadline falls within 7 days. Each entry is one tap: a point opens
+ * hazards past their deadline or due within 7 days. Each entry is one tap: a point opens
  * with its visit form, a hazard opens its row. A long group shows its first few and
  * a tap that filters the list to all of them.
  */
@@ -71,11 +71,13 @@
       return mine.indexOf(h.state) >= 0 && f && C.points.canWrite(f);
     })
       .map(function (h) { return hazardItem(h, T.states[h.state]); });
-    var soon = live.filter(function (h) { var d = C.daysUntil(h.deadline); return d >= 0 && d <= 7; })
+    // overdue first (the longest overdue on top), then those due within 7 days
+    var soon = live.filter(function (h) { return C.daysUntil(h.deadline) <= 7; })
       .sort(function (a, b) { return a.deadline < b.deadline ? -1 : 1; })
       .map(function (h) {
         var d = C.daysUntil(h.deadline);
-        return hazardItem(h, d === 0 ? T.todo.today : C.fill(T.todo.days_left, { n: d }));
+        return hazardItem(h, d < 0 ? C.fill(T.todo.late, { n: -d })
+          : d === 0 ? T.todo.today : C.fill(T.todo.days_left, { n: d }));
       });
     var parts = [
       group("due", T.todo.due, pointItems("due"), filterPoints("due")),
