@@ -271,3 +271,45 @@ def test_the_office_registers_a_hazard_at_a_point_outside_every_cell(database, r
         page.locator(f"#point-{pid} .row-head").click()
         assert page.locator(f"#point-{pid} button.record").count() == 0
         assert not errors, errors
+
+
+def camera_photo(path):
+    """A 12 MP camera-like JPEG (4000×3000, a gradient with sensor noise): about 6 MB."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(13)
+    y, x = np.mgrid[0:3000, 0:4000]
+    scene = np.stack([x / 4000 * 200, y / 3000 * 180, (x + y) / 7000 * 160], axis=-1)
+    pixels = np.clip(scene + rng.normal(0, 18, size=(3000, 4000, 3)) + 30, 0, 255)
+    Image.fromarray(pixels.astype(np.uint8)).save(path, "JPEG", quality=92)
+    return str(path)
+
+
+def test_a_camera_photo_is_made_small_before_it_leaves_the_phone(round_, database, live_url,
+                                                                  browser, tmp_path):
+    (pid, lon, lat), _second = round_
+    photo = camera_photo(tmp_path / "camera.jpg")
+    assert (tmp_path / "camera.jpg").stat().st_size > 5_000_000
+    with _phone(browser, lon, lat) as (page, _requests, errors):
+        sent = []
+        page.on("requestfinished", lambda r: sent.append(int(r.all_headers()["content-length"]))
+                if r.method == "POST" and r.url.endswith(f"/points/{pid}/inspections") else None)
+        log_in(page, live_url, "grid")
+        page.wait_for_url(f"{live_url}/cells/{CELL}")
+        _ready(page)
+        form = _open_visit(page, pid)
+        _answer_all(form, "ok")
+        form.locator("input[type=file]").set_input_files(photo)
+        page.wait_for_selector(f"#point-{pid} .visit-form .photos[data-count='1']")
+        form.locator("button[type=submit]").click()
+        page.locator(f"#point-{pid} .visit-result").wait_for()
+        assert not errors, errors
+    (size,) = sent
+    assert size < 600_000, size  # the whole request, photo and fields
+    with database.sessions() as s:
+        visit = s.scalars(sa.select(Inspection).where(Inspection.point_id == pid)
+                          .order_by(Inspection.id.desc()).limit(1)).one()
+        (shape,) = s.execute(sa.select(Photo.width, Photo.height)
+                             .where(Photo.inspection_id == visit.id)).all()
+    assert tuple(shape) == (1600, 1200)  # downscaled in the browser (the server keeps ≤ 2560)
