@@ -313,3 +313,34 @@ def test_a_camera_photo_is_made_small_before_it_leaves_the_phone(round_, databas
         (shape,) = s.execute(sa.select(Photo.width, Photo.height)
                              .where(Photo.inspection_id == visit.id)).all()
     assert tuple(shape) == (1600, 1200)  # downscaled in the browser (the server keeps ≤ 2560)
+
+
+def test_a_save_whose_answer_is_lost_is_sent_again_and_stored_once(round_, database, live_url,
+                                                                     browser):
+    (pid, lon, lat), _second = round_
+    before = _count(database, Inspection, point_id=pid)
+    with _phone(browser, lon, lat) as (page, _requests, errors):
+        log_in(page, live_url, "grid")
+        page.wait_for_url(f"{live_url}/cells/{CELL}")
+        _ready(page)
+        lost = []
+
+        def lose_the_answer(route):
+            if not lost:  # the first save reaches the server, its answer never the phone
+                lost.append(route.fetch().status)
+                route.abort("connectionreset")
+            else:
+                route.continue_()
+
+        page.route(f"**/api/points/{pid}/inspections", lambda route: lose_the_answer(route)
+                   if route.request.method == "POST" else route.continue_())
+        form = _open_visit(page, pid)
+        _answer_all(form, "na")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("#queue-box:not([hidden])")  # kept on the phone
+        assert lost == [201]
+        assert _count(database, Inspection, point_id=pid) == before + 1
+        page.locator("#queue-send").click()  # 立即发送: the same client id again
+        page.wait_for_selector("#queue-box[hidden]", state="attached")
+        assert _count(database, Inspection, point_id=pid) == before + 1
+        assert not errors, errors
