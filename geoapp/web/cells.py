@@ -1,8 +1,10 @@
-"""The grid member's cell page (/cells/<code>).
+"""The grid member's cell page (/cells/<code>), built for a phone on a round.
 
-The page is a view of its JSON twin ``/api/cells/<code>`` (cell, points,
-hazards with history): cell.js draws the map and tables from it, records
-hazards and moves them through the routes of geoapp.web.hazards.
+The page is a view of its JSON twin ``/api/cells/<code>`` (cell, points with
+their visit status, hazards with history): the scripts under static/cell/
+draw it, record visits and hazards and move hazards through the routes of
+geoapp.web.hazards and the inspection API. Texts the scripts show come from
+here, translated (``page_config.t``).
 """
 
 from __future__ import annotations
@@ -13,12 +15,27 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geoapp.domain import workflow
+from geoapp.domain import hazard_input, workflow
+from geoapp.store import accounts
+from geoapp.store.models import Cell
 from geoapp.store.reads import territory
 from geoapp.web import auth, clock, db
 from geoapp.web.assets import vendor_url
 
 bp = Blueprint("cells", __name__)
+
+# A new hazard's responsible unit, person and phone, pre-filled from the point's ledger:
+# the first of these fields the point has a value in (the layers name them differently:
+# an enterprise is its own unit, a confined space belongs to an enterprise, an idle
+# site has an owner and a named person in charge).
+PREFILL = {
+    "unit": ("enterprise_name", "owner", "@name"),
+    "person": ("responsible", "contact"),
+    "phone": ("phone", "owner_phone"),
+}
+# deadline shortcuts, in days from the day found
+DEADLINE_DAYS = (3, 7, 15, 30)
+MAX_PHOTOS = 9
 
 
 def _rules():
@@ -33,25 +50,55 @@ def cell_page(code: str):
         return render_template("cells/cell.html", cell=None, code=code), 404
     cell, village, town = row
     rules = _rules()
-    can_write = auth.can_write_cell(auth.current_user, cell.code)
+    user = auth.current_user
+    can_write = auth.can_write_cell(user, cell.code)
     page = _page_data(cell.code, rules)
+    config = {**page, "can_write": can_write,
+              # points outside every cell: only for those who may write there (admin)
+              "can_write_outside": auth.can_write_cell(user, None),
+              # level and listing are the supervising authority's (the edit form shows them)
+              "can_decide": accounts.can_decide(user) and can_write,
+              "me": _me(user), "t": _strings()}
     return render_template(
         "cells/cell.html", cell=cell, village=village, town=town, can_write=can_write,
         members=[{**m, "tel": _tel(m.get("phone"))} for m in cell.members or []],
-        page=page, page_config={**page, "can_write": can_write, "t": _strings()},
+        my_cells=_my_cells(user, cell.code), page=page, page_config=config,
         leaflet_css=vendor_url("leaflet", "leaflet.css"),
         leaflet_js=vendor_url("leaflet", "leaflet.js"),
     )
 
 
+def _me(user) -> dict | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return {"username": user.username, "name": user.display_name or user.username,
+            "role": user.role}
+
+
+def _my_cells(user, current: str) -> list[dict]:
+    """The cells the logged-in grid member works, for the switcher (only when more than one)."""
+    codes = list(getattr(user, "cell_codes", None) or []) if getattr(
+        user, "is_authenticated", False) else []
+    if len(codes) < 2:
+        return []
+    names = dict(db.session().execute(
+        Cell.__table__.select().with_only_columns(Cell.code, Cell.name)
+        .where(Cell.code.in_(codes))).all())
+    return [{"code": c, "name": names.get(c, c), "current": c == current,
+             "url": url_for("cells.cell_page", code=c)} for c in codes]
+
+
 def _strings() -> dict:
-    """Every UI text cell.js shows, already translated (cell.js has none of its own)."""
+    """Every UI text the page's scripts show, already translated (they have none of their own)."""
     return {
         "states": {k: _(v) for k, v in workflow.STATE_LABELS.items()},
         "hazard_levels": {k: _(v) for k, v in workflow.LEVEL_LABELS.items()},
         "sources": {k: _(v) for k, v in workflow.SOURCE_LABELS.items()},
         "actions": {k: _(t.label) for k, t in workflow.TRANSITIONS.items()},
-        "event_actions": {"create": _("登记"), "import": _("台账导入")},
+        "event_actions": {"create": _("登记"), "import": _("台账导入"), "edit": _("修改"),
+                          "photo": _("添加照片")},
+        "visit": {"overdue": _("巡查逾期"), "due": _("待巡查"), "visited": _("已巡查")},
+        "results": {"ok": _("合格"), "fail": _("不合格"), "na": _("不适用")},
         "overdue": _("逾期"),
         "listed": _("挂牌督办"),
         "yes": _("是"), "no": _("否"), "none": _("无"),
@@ -64,22 +111,68 @@ def _strings() -> dict:
         "load_failed": _("数据加载失败"),
         "moved": _("已更新"),
         "created": _("已登记隐患 {code}"),
+        "saved": _("已保存"),
         "name": _("名称"), "key": _("编号"), "risk": _("风险等级"),
         "open_hazards": _("未销号隐患"), "details": _("详情"),
-        "inherent": _("固有"), "record": _("登记隐患"),
+        "inherent": _("固有"), "record": _("登记隐患"), "visit_action": _("巡查"),
         "distance": _("距网格"), "metres": _("米"),
         "outside": _("网格外就近点位"),
         "no_points": _("无"),
         "figures": {"open": _("未销号"), "overdue": _("逾期"), "major_open": _("重大未销号"),
                     "listed_open": _("挂牌未销号"), "total": _("隐患总数")},
         "choose_point": _("请选择点位"),
-        "fields": {"point_id": _("点位"), "level": _("隐患等级"),
+        "todo": {"due": _("应巡查"), "all": _("查看全部 {n} 项"), "overdue_visits": _("巡查逾期"),
+                 "mine": _("待我处理"), "deadline": _("逾期及7日内到期"), "empty": _("暂无待办"),
+                 "late": _("已逾期 {n} 天"),
+                 "days_left": _("还剩 {n} 天"), "today": _("今天到期")},
+        "closed_fold": _("已销号 {n} 条"),
+        "last_visit": _("上次巡查"), "next_due": _("下次应巡查"), "never": _("从未巡查"),
+        "phone": _("电话"), "call": _("拨打"),
+        "edit": _("编辑"), "cancel": _("取消"), "save": _("保存"),
+        "edited": _("已保存修改"),
+        "photos": _("照片"), "after_photos": _("整改后照片"),
+        "photos_hint": _("1–9 张，上传前自动压缩"), "photo_count": _("已选 {n} 张"),
+        "too_many_photos": _("最多 9 张照片"),
+        "photo_failed": _("照片无法读取：{name}"),
+        "photo_required": _("重大隐患提请验收需至少一张整改后照片"),
+        "visit_title": _("巡查记录"), "visit_note": _("总体情况（可选）"),
+        "item_note": _("说明（可选）"),
+        "visit_saved": _("巡查已记录"), "visit_distance": _("距点位 {d} 米"),
+        "visit_no_position": _("未获取定位"),
+        "position": _("定位"), "position_wait": _("正在获取定位…"),
+        "position_ok": _("已定位，精度约 {a} 米"),
+        "position_none": _("无法获取定位（可不定位保存）"),
+        "checklist_missing": _("请为每一项选择 合格 / 不合格 / 不适用"),
+        "failed_item": _("不合格项"), "record_from_item": _("登记隐患"),
+        "inspections": _("巡查记录"), "no_inspections": _("暂无巡查记录"),
+        "point_history": _("点位变更"),
+        "submit_visit": _("保存巡查"), "submit_hazard": _("登记"),
+        "deadline_in": _("{n}天"),
+        "offline": _("离线：已保存的内容会在联网后自动发送"),
+        "online_again": _("已恢复联网"),
+        "queued": _("已保存在手机上，联网后自动发送"),
+        "queue_count": _("待发送 {n} 条"), "queue_send": _("立即发送"),
+        "queue_discard": _("放弃"), "queue_sent": _("离线保存的记录已发送"),
+        "queue_failed": _("未能保存：{label}（{message}）"),
+        "draft": _("草稿"),
+        "needs_online": _("此操作需要联网"),
+        "login_title": _("登录已过期，请重新登录，填写的内容不会丢失"),
+        "username": _("用户名"), "password": _("密码"), "login": _("登录"),
+        "login_failed": _("用户名或密码错误"),
+        "changes": _("修改"),
+        "switch_cell": _("切换网格"),
+        # the fields a form or an event's changes name (hazard_input.FIELD_LABELS: edits
+        # and ledger re-imports), and the form's own
+        "fields": {**{k: _(v) for k, v in hazard_input.FIELD_LABELS.items()},
+                   "coordinates": _("坐标"), "name": _("名称"),
+                   "point_id": _("点位"), "level": _("隐患等级"),
                    "source": _("隐患来源"), "description": _("隐患描述"), "found_on": _("发现日期"),
                    "deadline": _("整改期限"), "responsible_unit": _("责任单位"),
                    "responsible_person": _("责任人"), "listed": _("挂牌督办"),
                    "plan": _("治理方案"), "plan.goal": _("治理目标和任务"),
                    "plan.measures": _("治理方法和措施"), "plan.funds": _("经费和物资落实"),
-                   "plan.emergency_plan": _("安全措施和应急预案")},
+                   "plan.emergency_plan": _("安全措施和应急预案"), "photos": _("照片"),
+                   "checklist": _("检查项"), "note": _("备注")},
     }
 
 
@@ -89,19 +182,27 @@ def _tel(phone) -> str:
 
 
 def _page_data(code: str, rules) -> dict:
-    """What cell.js needs besides the cell's data: URLs, labels in the UI language."""
+    """What the scripts need besides the cell's data: URLs, labels in the UI language."""
     en = str(get_locale() or "zh") == "en"
 
     def label(spec):
         return (spec.label_en if en else None) or spec.label
 
+    evidence = rules.tables["hazard"].evidence if "hazard" in rules.tables else None
     return {
         "code": code,
         "data_url": url_for("api.cell", code=code),
         "hazard_url": url_for("hazards.hazard", hazard_id=0).removesuffix("0"),
+        "point_url": url_for("hazards.new_hazard", point_id=0).removesuffix("0/hazards"),
         "new_hazard_url": url_for("hazards.new_hazard", point_id=0).removesuffix("0/hazards"),
+        "photo_url": url_for("api.cell", code="x").removesuffix("cells/x") + "photos/",
+        "login_url": url_for("auth.login"),
         "timezone": rules.risk.hazards.timezone,
         "today": clock.today(rules.risk.hazards.timezone).isoformat(),
+        "prefill": PREFILL,
+        "deadline_days": list(DEADLINE_DAYS),
+        "max_photos": MAX_PHOTOS,
+        "major_submit_needs_photo": evidence.major_submit_needs_photo if evidence else True,
         "levels": {lv.code: {"label": label(lv), "colour": lv.colour}
                    for lv in rules.risk.levels},
         "layers": [{"code": c, "label": label(layer),

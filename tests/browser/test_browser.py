@@ -98,24 +98,26 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
 
         # the cell page: the hazard, moved along with a note, shows in its history at once
         page.wait_for_url(f"{live_url}/cells/{CELL}")
-        body = page.locator(f"tbody.hazard[data-id='{hazard_id}']")
-        body.wait_for()
-        assert body.get_attribute("data-state") == "awaiting_acceptance"
-        assert "隐患" + XSS in body.locator(".desc").inner_text()
+        page.wait_for_function("() => window.geoappReady !== undefined")
+        page.evaluate("window.geoappReady")
+        row = page.locator(f"#hazard-{hazard_id}")
+        assert row.get_attribute("data-state") == "awaiting_acceptance"
+        assert "隐患" + XSS in row.locator(".desc").inner_text()
+        row.locator(".row-head").click()  # a compact row opens with a tap
         note = "验收发现仍未整改到位 " + XSS
-        body.locator("textarea.note").fill(note)
-        body.locator("button[data-action=reject]").click()
-        page.wait_for_selector(f"tbody.hazard[data-id='{hazard_id}'][data-state=rectifying]")
-        body = page.locator(f"tbody.hazard[data-id='{hazard_id}']")
-        assert note in body.locator(".history .event-note").first.inner_text()
-        assert note in page.locator("#cell-events").inner_text()
+        row.locator("textarea.note").fill(note)
+        row.locator("button[data-action=reject]").click()
+        page.wait_for_selector(f"#hazard-{hazard_id}[data-state=rectifying]")
+        row = page.locator(f"#hazard-{hazard_id}")
+        assert note in row.locator(".history .event-note").first.inner_text()
+        assert note in page.locator("#cell-events").text_content()
         assert "企业" + XSS in page.locator("#points").inner_text()
 
         # the move is stored: a reload shows it, with the grid member as the actor
         page.reload()
-        page.wait_for_selector(f"tbody.hazard[data-id='{hazard_id}'][data-state=rectifying]")
-        assert "grid" in page.locator(f"tbody.hazard[data-id='{hazard_id}'] .history .actor")\
-            .first.inner_text()
+        page.wait_for_selector(f"#hazard-{hazard_id}[data-state=rectifying]")
+        page.locator(f"#hazard-{hazard_id} .row-head").click()
+        assert "grid" in page.locator(f"#hazard-{hazard_id} .history .actor").first.inner_text()
 
         assert page.evaluate("window.__xss") is None, "injected markup ran"
         assert not errors, errors

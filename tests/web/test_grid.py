@@ -178,14 +178,14 @@ def test_demo_cell_page_renders(demo_client):
     r = demo_client.get("/cells/SF-05-01")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
-    for needle in ('id="cell-map"', 'id="hazard-table"', "北庄村第1网格", "北庄村",
+    for needle in ('id="cell-map"', 'id="hazard-list"', 'id="todo"', "北庄村第1网格", "北庄村",
                    'href="tel:13800004779"', "/vendor/leaflet/leaflet.js",
-                   "/static/cell.js", 'id="page-config"'):
+                   "/static/cell.js", "/static/cell/visit.js", 'id="page-config"'):
         assert needle in html, needle
     # nothing loads from another host
     assert not re.search(r'(src|href)="(https?:)?//', html)
     # nobody logged in: no way to write
-    assert 'id="new-hazard"' not in html and "data-action" not in html
+    assert 'id="new-hazard-panel"' not in html and "data-action" not in html
 
 
 def test_unknown_cell_page_is_404(demo_client):
@@ -196,10 +196,10 @@ def test_unknown_cell_page_is_404(demo_client):
 
 def test_the_form_is_shown_to_those_who_may_write_the_cell(demo_client, demo_auth):
     demo_auth.login("grid", role="grid", cells=["SF-05-01"])
-    assert 'id="new-hazard"' in demo_client.get("/cells/SF-05-01").get_data(as_text=True)
-    assert 'id="new-hazard"' not in demo_client.get("/cells/SF-06-03").get_data(as_text=True)
+    assert 'id="new-hazard-panel"' in demo_client.get("/cells/SF-05-01").get_data(as_text=True)
+    assert 'id="new-hazard-panel"' not in demo_client.get("/cells/SF-06-03").get_data(as_text=True)
     demo_auth.login("leader")
-    assert 'id="new-hazard"' not in demo_client.get("/cells/SF-05-01").get_data(as_text=True)
+    assert 'id="new-hazard-panel"' not in demo_client.get("/cells/SF-05-01").get_data(as_text=True)
 
 
 def test_page_escapes_members_and_cleans_phone_links(client, territory):

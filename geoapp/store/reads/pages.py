@@ -19,6 +19,7 @@ from geoapp.domain import workflow
 from geoapp.domain.layers import Rules
 from geoapp.store.models import Cell, Hazard, Point, PointEvent, Town, Village, Zone
 from geoapp.store.reads import territory
+from geoapp.store.reads.round_data import display_names, hazards_at, with_visits
 
 # Coordinates are WGS84 degrees; 7 decimals is about 1 cm.
 _PRECISION = 7
@@ -172,6 +173,7 @@ def cell_detail(session: Session, rules: Rules, code: str,
         .where(Point.cell_code == code).options(selectinload(Hazard.events))
         .order_by(Hazard.found_on.desc(), Hazard.code)
     ).all()
+    outside = hazards_at(session, (p.id for p in nearby))
     counts = {code: dict.fromkeys(rules.layers, 0)}
     for p in points:
         counts[code][p.layer] += 1
@@ -182,10 +184,16 @@ def cell_detail(session: Session, rules: Rules, code: str,
         "geometry": _geometry(cell.geom),
         "properties": _cell_properties(cell, village, town, counts, rollups, rules, today),
         "points": {"type": "FeatureCollection",
-                   "features": [_point_feature(p, rules, today) for p in points]},
+                   "features": with_visits(
+                       session, [_point_feature(p, rules, today) for p in points], rules, today)},
         "outside_points_nearby": {"type": "FeatureCollection",
                                   "features": [_point_feature(p, rules, today) for p in nearby]},
         "hazard_list": [hazard_dict(h, today, events=True) for h in hazards],
+        # hazards at the outside points listed above: in no cell's figures
+        "outside_hazard_list": [hazard_dict(h, today, events=True) for h in outside],
+        # the people in the history by name (an event records the account)
+        "people": display_names(session, (e.actor for h in (*hazards, *outside)
+                                          for e in h.events)),
     }
 
 
