@@ -42,7 +42,7 @@ from wtforms.validators import DataRequired, Length
 from geoapp import settings
 from geoapp.store import accounts
 from geoapp.store.accounts import can_write_cell
-from geoapp.store.models import ROLES, User
+from geoapp.store.models import ROLES, Hazard, User
 from geoapp.web import db
 from geoapp.web.errors import ApiError, error_json, is_api
 
@@ -176,6 +176,19 @@ def require_cell_write(cell_code: str | None) -> None:
         _abort(401, "unauthorized", _("请先登录"))
     if not can_write_cell(current_user, cell_code):
         _abort(403, "forbidden", _("您的账号无权修改该网格的隐患"))
+
+
+def hazard_to_write(hazard_id: int) -> tuple[str, Hazard]:
+    """The logged-in actor and the hazard they may change: 401, then 404, then 403.
+
+    In that order, so that nobody learns whether a hazard exists before logging in.
+    """
+    actor = actor_name()
+    hazard = db.session().get(Hazard, hazard_id)
+    if hazard is None:
+        raise ApiError(404, "not_found", f"no hazard {hazard_id}")
+    require_cell_write(hazard.point.cell_code)
+    return actor, hazard
 
 
 def require_cell_read(cell_code: str | None) -> None:

@@ -76,12 +76,8 @@ def edit_hazard(hazard_id: int):
     ``deadline``). One ``edit`` event lists the changed fields; sending the
     values the hazard already has changes nothing (200, no event, same version).
     """
-    actor = auth.actor_name()  # 401 before anything about the hazard is revealed
+    actor, found = auth.hazard_to_write(hazard_id)
     session = db.session()
-    found = session.get(Hazard, hazard_id)
-    if found is None:
-        abort(404, description=f"no hazard {hazard_id}")
-    auth.require_cell_write(found.point.cell_code)
     expected = params.if_match_version()
     body = inputs.json_body(_EDIT_FIELDS)  # only now, once the user may write here
     body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
@@ -124,12 +120,8 @@ def move_hazard(hazard_id: int):
     body is ignored. Submitting a major hazard for acceptance needs a photo
     (stored or sent) when the hazard file says so: else 400 ``photo_required``.
     """
-    actor = auth.actor_name()  # 401 before anything about the hazard is revealed
+    actor, found = auth.hazard_to_write(hazard_id)
     session = db.session()
-    found = session.get(Hazard, hazard_id)
-    if found is None:
-        abort(404, description=f"no hazard {hazard_id}")
-    auth.require_cell_write(found.point.cell_code)
     expected = params.if_match_version()
     body = inputs.form_or_json({"action": inputs.TEXT, "note": inputs.TEXT})
     action = body.get("action")

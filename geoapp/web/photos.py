@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from geoapp.ingest.photos import PhotoRejected, PreparedPhoto, prepare
 from geoapp.store import hazards
 from geoapp.store import photos as stored
-from geoapp.store.models import Hazard, Photo
+from geoapp.store.models import Photo
 from geoapp.web import auth, db, inputs
 from geoapp.web.errors import ApiError
 
@@ -103,12 +103,8 @@ def add_hazard_photo(hazard_id: int):
     one ``photo`` event of the hazard's history. Answers the first photo
     {id, url, thumb_url}, and ``photos`` with all of them.
     """
-    actor = auth.actor_name()  # 401 before anything about the hazard is revealed
+    actor, hazard = auth.hazard_to_write(hazard_id)
     session = db.session()
-    hazard = session.get(Hazard, hazard_id)
-    if hazard is None:
-        raise ApiError(404, "not_found", f"no hazard {hazard_id}")
-    auth.require_cell_write(hazard.point.cell_code)
     prepared = read_uploads("photo") + read_uploads("photos")
     field = "photos" if request.files.getlist("photos") else "photo"
     if not prepared:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 
@@ -86,6 +87,41 @@ def add_shop(database: Database) -> int:
         s.add(point)
         s.flush()
         return point.id
+
+
+def shop_with_hazard(database: Database, rules, *, found_on: dt.date, level: str = "major",
+                     cells: str = "AB", created_at: dt.datetime | None = None,
+                     **hazard) -> tuple[int, int]:
+    """Cells (A, and B east of it) of one village, a shop (synthetic) in A with one open hazard.
+
+    ``hazard`` overrides the hazard's fields; the deadline is 30 days after
+    ``found_on``; ``created_at`` is the time of its ``create`` event (default:
+    now). Returns (point id, hazard id), levels assigned.
+    """
+    import shapely
+
+    from geoapp.store import assignment, hazards
+    from geoapp.store.models import Cell, Hazard, Point, Town, Village
+
+    names = {"A": "一网格", "B": "二网格"}
+    with database.transaction() as s:
+        village = Village(town=Town(name="示范镇"), name="东湖村")
+        for i, code in enumerate(cells):
+            x = 120 + 0.01 * i
+            s.add(Cell(code=code, name=names[code], village=village,
+                       geom=shapely.MultiPolygon([shapely.box(x, 31, x + 0.01, 31.01)])))
+        point = Point(layer="enterprise", key="K1", name="商店（虚构）",
+                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"})
+        fields = {"code": "H1", "level": level, "source": "public_report",
+                  "description": "液化气钢瓶违规存放", "found_on": found_on,
+                  "deadline": found_on + dt.timedelta(days=30), "state": "open", **hazard}
+        h = Hazard(point=point, **fields)
+        s.add(h)
+        hazards.record(h, "测试", "create", at=created_at)
+        s.flush()
+        assignment.reassign(s)
+        assignment.refresh_levels(s, rules)
+        return point.id, h.id
 
 
 def csrf_token_from(html: str) -> str:

@@ -11,33 +11,18 @@ import datetime as dt
 import io
 
 import pytest
-import shapely
 import sqlalchemy as sa
 
 from geoapp.store import hazards
-from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
+from geoapp.store.models import Cell, Hazard, HazardEvent, Point
+from tests.support.apps import shop_with_hazard
 from tests.support.images import jpeg
 
 
 @pytest.fixture
 def hazard_id(database, rules):
-    from geoapp.store import assignment
-
-    with database.transaction() as s:
-        village = Village(town=Town(name="示范镇"), name="东湖村")
-        s.add(Cell(code="A", name="一网格", village=village,
-                   geom=shapely.MultiPolygon([shapely.box(120, 31, 120.01, 31.01)])))
-        point = Point(layer="enterprise", key="K1", name="商店（虚构）",
-                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"})
-        h = Hazard(code="H1", point=point, level="major", source="public_report",
-                   description="液化气钢瓶违规存放", found_on=dt.date(2026, 3, 1),
-                   deadline=dt.date(2026, 3, 31), state="open")
-        s.add(h)
-        hazards.record(h, "测试", "create")
-        s.flush()
-        assignment.reassign(s)
-        assignment.refresh_levels(s, rules)
-        return h.id
+    return shop_with_hazard(database, rules, found_on=dt.date(2026, 3, 1), cells="A",
+                            deadline=dt.date(2026, 3, 31))[1]
 
 
 @pytest.fixture

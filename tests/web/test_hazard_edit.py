@@ -10,34 +10,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import shapely
 import sqlalchemy as sa
 
 from geoapp.domain.layers import STORED_LENGTHS
-from geoapp.store import assignment, hazards
-from geoapp.store.models import Cell, Hazard, HazardEvent, Point, PointEvent, Town, Village
+from geoapp.store import hazards
+from geoapp.store.models import Cell, Hazard, HazardEvent, Point, PointEvent
+from tests.support.apps import shop_with_hazard
 
 
 @pytest.fixture
 def hazard_id(database, rules):
-    with database.transaction() as s:
-        village = Village(town=Town(name="示范镇"), name="东湖村")
-        s.add(Cell(code="A", name="一网格", village=village,
-                   geom=shapely.MultiPolygon([shapely.box(120, 31, 120.01, 31.01)])))
-        s.add(Cell(code="B", name="二网格", village=village,
-                   geom=shapely.MultiPolygon([shapely.box(120.01, 31, 120.02, 31.01)])))
-        point = Point(layer="enterprise", key="K1", name="商店（虚构）",
-                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"})
-        h = Hazard(code="H1", point=point, level="general", source="inspection",
-                   description="灭火器过期", found_on=dt.date(2026, 3, 1),
-                   deadline=dt.date(2026, 3, 31), responsible_unit="商店（虚构）",
-                   responsible_person="王五", state="open")
-        s.add(h)
-        hazards.record(h, "测试", "create", at=dt.datetime(2026, 3, 1, 2, tzinfo=dt.UTC))
-        s.flush()
-        assignment.reassign(s)
-        assignment.refresh_levels(s, rules)
-        return h.id
+    return shop_with_hazard(
+        database, rules, found_on=dt.date(2026, 3, 1), level="general", source="inspection",
+        description="灭火器过期", deadline=dt.date(2026, 3, 31), responsible_unit="商店（虚构）",
+        responsible_person="王五", created_at=dt.datetime(2026, 3, 1, 2, tzinfo=dt.UTC))[1]
 
 
 def patch(client, hazard_id, body, etag="1"):
@@ -197,3 +183,4 @@ def test_two_editors_who_both_read_the_same_version(database, rules, hazard_id):
         assert h.responsible_person == "甲"
         assert [(e.actor, e.changes) for e in h.events] == [
             ("测试", None), ("甲", {"responsible_person": ["王五", "甲"]})]
+

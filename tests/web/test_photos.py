@@ -14,35 +14,17 @@ import shapely
 import sqlalchemy as sa
 from PIL import Image
 
-from geoapp.store import hazards
-from geoapp.store.models import Cell, Hazard, HazardEvent, Photo, Point, Town, Village
+from geoapp.store.models import Hazard, HazardEvent, Photo, Point
 from tests.support import images
-from tests.support.apps import AuthActions, make_app
+from tests.support.apps import AuthActions, make_app, shop_with_hazard
 from tests.support.checks import snapshot
 
 
 @pytest.fixture
 def site(database, rules):
     """Cells A and B; a shop in A with an open major hazard. Returns (point id, hazard id)."""
-    from geoapp.store import assignment
-
-    with database.transaction() as s:
-        village = Village(town=Town(name="示范镇"), name="东湖村")
-        s.add(Cell(code="A", name="一网格", village=village,
-                   geom=shapely.MultiPolygon([shapely.box(120, 31, 120.01, 31.01)])))
-        s.add(Cell(code="B", name="二网格", village=village,
-                   geom=shapely.MultiPolygon([shapely.box(120.01, 31, 120.02, 31.01)])))
-        point = Point(layer="enterprise", key="K1", name="商店（虚构）",
-                      geom=shapely.Point(120.005, 31.005), attrs={"industry": "5261"})
-        h = Hazard(code="H1", point=point, level="major", source="public_report",
-                   description="液化气钢瓶违规存放", found_on=dt.date(2030, 6, 1),
-                   deadline=dt.date(2030, 6, 30), state="open")
-        s.add(h)
-        hazards.record(h, "测试", "create")
-        s.flush()
-        assignment.reassign(s)
-        assignment.refresh_levels(s, rules)
-        return point.id, h.id
+    return shop_with_hazard(database, rules, found_on=dt.date(2030, 6, 1),
+                            deadline=dt.date(2030, 6, 30))
 
 
 @pytest.fixture
