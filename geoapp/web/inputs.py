@@ -168,8 +168,9 @@ def form_or_json(types: dict[str, type | tuple[type, ...]] | None = None) -> dic
     text (its first value); a field whose ``types`` do not include text
     (``OBJECT``, ``LIST``, ``BOOL``, numbers) is read as JSON text
     (``form_json_field``) and type-checked, so the view sees the same values
-    either way; an empty field counts as absent. A field of ``types`` sent as
-    a file is 400 naming it. Files are read with ``geoapp.web.photos.read_uploads``.
+    either way; an empty field counts as absent, and ``csrf_token`` is no
+    field. A field of ``types`` sent as a file is 400 naming it. Files are
+    read with ``geoapp.web.photos.read_uploads``.
     """
     if not is_form():
         return json_body(types)
@@ -178,6 +179,8 @@ def form_or_json(types: dict[str, type | tuple[type, ...]] | None = None) -> dic
             raise BadInput(name, _("此处不接受文件上传"))
     body: dict = {}
     for name, text in request.form.items():
+        if name == "csrf_token":  # the page's token (CSRFProtect has read it), not a field
+            continue
         kinds = (types or {}).get(name, str)
         kinds = kinds if isinstance(kinds, tuple) else (kinds,)
         if text == "":

@@ -147,6 +147,13 @@ def test_png_and_webp_are_stored_as_jpeg(client, database, site, member):
                                             ("b.webp", "image/jpeg", 40)]
 
 
+def test_a_large_photo_is_stored_at_2560_px_with_a_320_px_thumbnail(client, site, member):
+    _point_id, hazard_id = site
+    photo = upload(client, hazard_id, ("大.jpg", images.jpeg(size=(3000, 2000)))).get_json()
+    assert Image.open(io.BytesIO(client.get(photo["url"]).data)).size == (2560, 1707)
+    assert Image.open(io.BytesIO(client.get(photo["thumb_url"]).data)).size == (320, 213)
+
+
 def test_no_file_and_too_many_files_are_400(client, database, site, member):
     _point_id, hazard_id = site
     before = counts(database)
@@ -359,7 +366,9 @@ def new_hazard_form(**fields):
 
 def test_a_new_hazard_as_a_form_with_photos(client, database, site, member):
     point_id, _hazard_id = site
-    data = new_hazard_form(photos=[(io.BytesIO(images.jpeg_with_gps()), "发现.jpg")])
+    # as a page's form posts it: the CSRF token is a field too
+    data = new_hazard_form(photos=[(io.BytesIO(images.jpeg_with_gps()), "发现.jpg")],
+                           csrf_token=client.environ_base["HTTP_X_CSRFTOKEN"])
     r = client.post(f"/api/points/{point_id}/hazards", data=data,
                     content_type="multipart/form-data")
     assert r.status_code == 201, r.get_json()
