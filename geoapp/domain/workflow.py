@@ -3,7 +3,8 @@
 待整改 (open) → 整改中 (rectifying) → 待验收 (awaiting_acceptance) → 已销号
 (closed); acceptance can send it back to 整改中 (原安监总局令第16号: rectify,
 then acceptance). Every change appends a ``HazardEvent`` (actor, time, from,
-to, note); events are never edited (the model refuses it). Overdue is derived,
+to, note, and for an edit the changed fields); events are never edited (the
+model refuses it) and each has a kind (``EVENT_KINDS``). Overdue is derived,
 never stored: not closed and past its deadline.
 
 Pure: states, the transition table, labels, overdue and the roll-ups. The
@@ -43,6 +44,29 @@ TRANSITIONS: dict[str, Transition] = {
     "accept": Transition("awaiting_acceptance", "closed", N_("验收通过，销号")),
     "reject": Transition("awaiting_acceptance", "rectifying", N_("验收不通过，退回整改")),
 }
+
+
+# What an event of a hazard's history is, for the page that shows it. A workflow
+# step is a "transition"; the other actions are their own kind: "create"
+# (registered), "edit" (fields changed, with ``changes``), "photo" (evidence
+# added), "import" (a ledger row created the hazard or set its state).
+EVENT_KINDS = {"create": N_("登记"), "transition": N_("整改流程"), "edit": N_("修改"),
+               "photo": N_("照片"), "import": N_("台账导入"), "other": N_("其他")}
+
+
+def event_kind(action: str) -> str:
+    """The kind of an event from its action (one of ``EVENT_KINDS``).
+
+    Examples
+    --------
+    >>> [event_kind(a) for a in ("create", "start", "accept", "edit", "photo", "import")]
+    ['create', 'transition', 'transition', 'edit', 'photo', 'import']
+    >>> event_kind("something new")
+    'other'
+    """
+    if action in TRANSITIONS:
+        return "transition"
+    return action if action in EVENT_KINDS and action != "transition" else "other"
 
 
 class IllegalTransition(ValueError):

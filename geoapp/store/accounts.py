@@ -206,3 +206,22 @@ def set_cells(user: User, cells: Iterable[str]) -> None:
     kept = [link for link in user.cell_links if link.cell_code in wanted]
     have = {link.cell_code for link in kept}
     user.cell_links = kept + [UserCell(cell_code=c) for c in wanted if c not in have]
+
+
+def can_decide(user) -> bool:
+    """May ``user`` change a hazard's level or listing (挂牌督办)?
+
+    That is the supervising authority's decision, not the grid member's who
+    records the hazard: only admins, who enter it for the office (leaders and
+    planners read; there is no separate supervisor role). The fields are
+    geoapp.domain.hazard_input.DECIDED.
+
+    Examples
+    --------
+    >>> grid = User(username="g", role="grid", active=True, cell_links=[UserCell(cell_code="A")])
+    >>> can_decide(grid), can_decide(User(role="admin", active=True))
+    (False, True)
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role == "admin"

@@ -45,10 +45,15 @@ def transition(
 
 
 def record(hazard: Hazard, actor: str, action: str, note: str = "",
-           at: dt.datetime | None = None, from_state: str | None = None) -> HazardEvent:
-    """Log a change that is not a workflow step (creation, import of a ledger row)."""
+           at: dt.datetime | None = None, from_state: str | None = None,
+           changes: dict | None = None) -> HazardEvent:
+    """Log a change that is not a workflow step (creation, import of a ledger row, an edit).
+
+    ``changes`` is an edit's {field: [old, new]} (geoapp.domain.changes.diff).
+    """
     event = HazardEvent(at=at or dt.datetime.now(dt.UTC), actor=actor, action=action,
-                        from_state=from_state, to_state=hazard.state, note=note)
+                        from_state=from_state, to_state=hazard.state, note=note,
+                        changes=changes or None)
     hazard.events.append(event)
     return event
 

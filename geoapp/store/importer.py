@@ -9,7 +9,9 @@ back, so the database is either updated completely or not at all.
 
 Boundary files replace the whole set of cells (or zones); point and hazard
 ledgers are merged by their stable key, so re-importing a corrected ledger
-updates rows instead of duplicating them.
+updates rows instead of duplicating them, and every row it changes appends
+an event to the point's or hazard's history naming the changed fields
+(geoapp.store.edits), with the actor ``import: <file name>``.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ import numpy as np
 import shapely
 import sqlalchemy as sa
 
+from geoapp.domain import changes, hazarddates, major_hazard, workflow
 from geoapp.domain import crs as crs_mod
-from geoapp.domain import hazarddates, major_hazard, workflow
 from geoapp.domain.layers import Rules, TableFile
 from geoapp.ingest.boundaries import read_boundaries
 from geoapp.ingest.ledger import (
@@ -36,7 +38,7 @@ from geoapp.ingest.ledger import (
     read_table,
 )
 from geoapp.ingest.problems import ImportRejected, Problem
-from geoapp.store import assignment, hazardcodes, hazards, pausepoints
+from geoapp.store import assignment, edits, hazardcodes, hazards, pausepoints
 from geoapp.store.database import Database
 from geoapp.store.fingerprint import bump_data_version
 from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
@@ -202,15 +204,17 @@ def import_points(db: Database, rules: Rules, path, layer: str,
         raise ImportRejected(path, sorted(problems, key=lambda p: (p.row or 0)))
 
     summary = ImportSummary(spec.label, str(path), notes=[f"坐标系：{chosen.label}"])
+    actor, now = f"import: {Path(path).name}", dt.datetime.now(dt.UTC)
+    visit_field = spec.inspection.ledger_field if spec.inspection else None
     with db.transaction() as s:
         bump_data_version(s)  # every import: the map's cache sees in-place corrections
         existing = {p.key: p for p in s.scalars(sa.select(Point).where(Point.layer == layer))}
-        moved, changed = [], []
-        new_points = []
+        moved, changed, new_points, visits = [], [], [], []
         for rec in records:
             attrs = {f.name: rec[f.name] for f in spec.fields if f.name != "name"}
             attrs.update(rec.get("_derived", {}))
             geom = shapely.Point(rec["_lon"], rec["_lat"])
+            ledger_day = attrs.get(visit_field) if visit_field else None  # last inspection
             point = existing.get(rec["_key"])
             if point is None:
                 point = Point(layer=layer, key=rec["_key"], name=rec["name"], geom=geom,
@@ -219,9 +223,11 @@ def import_points(db: Database, rules: Rules, path, layer: str,
                 s.add(point)
                 new_points.append(point)
                 summary.created += 1
+                visits.append((point, ledger_day))
                 continue
+            delta = edits.point_changes(point, rec["name"], attrs, geom)
             is_moved = not shapely.equals_exact(point.geom, geom, tolerance=1e-9)
-            is_changed = point.attrs != attrs or point.name != rec["name"]
+            is_changed = bool(delta.keys() - {"coordinates"})
             if is_moved:
                 point.geom = geom
                 point.source_crs = chosen.code
@@ -230,9 +236,13 @@ def import_points(db: Database, rules: Rules, path, layer: str,
                 point.attrs, point.name = attrs, rec["name"]
                 point.industry = attrs.get("industry")
                 changed.append(point)
+            if delta:  # one event per changed row, naming each field: nothing changes silently
+                edits.record_point(s, point, actor, delta, at=now)
+            visits.append((point, ledger_day))
             summary.updated += is_moved or is_changed
             summary.unchanged += not (is_moved or is_changed)
         s.flush()
+        edits.advance_last_visits(s, [(p.id, day) for p, day in visits if day])
         summary.reassigned = assignment.reassign(s, [p.id for p in new_points + moved])
         assignment.refresh_levels(s, rules, [p.id for p in new_points + changed])
         summary.outside = s.scalar(sa.select(sa.func.count()).where(
@@ -309,12 +319,17 @@ _STATE = {v: k for k, v in workflow.STATE_LABELS.items()}
 
 
 def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -> ImportSummary:
-    """Merge a hazard ledger by 隐患编号; every new hazard or state change is an event."""
+    """Merge a hazard ledger by 隐患编号; every new hazard, state change or edit is an event.
+
+    A row that changes a stored hazard's fields appends one ``edit`` event
+    listing exactly those fields with their old and new values; an unchanged
+    row appends nothing. The actor is ``import: <file name>`` unless given.
+    """
     spec = rules.tables["hazard"]
     frame = read_table(path)
     records, problems = parse_records(frame, spec)
     label = {f.name: f.label for f in spec.fields}
-    actor = actor or f"台账导入:{Path(path).name}"
+    actor = actor or f"import: {Path(path).name}"
     today = workflow.today_in(rules.risk.hazards.timezone)
     with db.sessions() as s:
         point_ids = {(layer, key): pid for pid, layer, key in
@@ -363,14 +378,20 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
                 touched.add(values["point_id"])
                 continue
             old_state, old_point = hazard.state, hazard.point_id
-            changed = any(getattr(hazard, k) != v for k, v in values.items())
-            for k, v in values.items():
-                setattr(hazard, k, v)
+            delta = changes.diff({k: getattr(hazard, k) for k in values}, values)
+            for k in delta:
+                setattr(hazard, k, values[k])
+            changed = bool(delta) or state != old_state
             if state != old_state:
+                # the close-out date goes with the state it belongs to, in the same event
+                closed = delta.pop("closed_on", None)
                 hazard.state = state
                 hazards.record(hazard, actor, "import", "台账导入更新状态", at=now,
-                                      from_state=old_state)
-                changed = True
+                               from_state=old_state,
+                               changes={"closed_on": closed} if closed else None)
+            if delta:  # one edit event per changed row, naming exactly the changed fields
+                hazards.record(hazard, actor, "edit", "台账导入", at=now, from_state=hazard.state,
+                               changes=delta)
             summary.updated += changed
             summary.unchanged += not changed
             if changed:

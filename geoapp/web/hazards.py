@@ -1,8 +1,10 @@
 """A hazard over the API: read one, record one at a point, move one along its path.
 
 ``GET /api/hazards/<id>`` (its ETag is its version), ``POST
-/api/points/<id>/hazards`` (record, 201) and ``POST
-/api/hazards/<id>/transitions`` (a step, with If-Match). Every write is
+/api/points/<id>/hazards`` (record, 201), ``POST
+/api/hazards/<id>/transitions`` (a step, with If-Match), ``PATCH
+/api/hazards/<id>`` (an edit, with If-Match) and ``GET
+/api/points/<id>/events`` (a point's history). Every write is
 authorised here, whatever the page shows: the actor is the logged-in user,
 who must be allowed to change hazards in the point's cell. Both writes take
 JSON, or a multipart form with photos (``photos``, 1–9 files) kept with the
@@ -16,7 +18,7 @@ from flask import Blueprint, abort, current_app, jsonify, url_for
 from flask_babel import gettext as _
 
 from geoapp.domain import evidence, hazard_input, workflow
-from geoapp.store import hazards
+from geoapp.store import accounts, edits, hazards
 from geoapp.store import photos as stored_photos
 from geoapp.store.models import Hazard, Point
 from geoapp.store.reads import pages
@@ -29,6 +31,9 @@ bp = Blueprint("hazards", __name__, url_prefix="/api")
 _HAZARD_FIELDS = {**dict.fromkeys(("level", "source", "description", "found_on", "deadline",
                                    "responsible_unit", "responsible_person"), inputs.TEXT),
                   "listed": inputs.BOOL, "plan": inputs.OBJECT, "client_id": inputs.TEXT}
+# and of an edit's; edits.edit_hazard checks their values and refuses other fields
+_EDIT_FIELDS = {**dict.fromkeys(("level", "description", "responsible_unit",
+                                 "responsible_person"), inputs.TEXT), "listed": inputs.BOOL}
 
 
 
@@ -58,6 +63,53 @@ def hazard(hazard_id: int):
     if found is None:
         abort(404, description=f"no hazard {hazard_id}")
     return _hazard_response(found)
+
+
+@bp.patch("/hazards/<int:hazard_id>")
+def edit_hazard(hazard_id: int):
+    """Change a hazard's descriptive fields: JSON with only those fields, header If-Match.
+
+    Whoever may write the hazard's cell may change ``description``,
+    ``responsible_unit`` and ``responsible_person``; ``level`` and ``listed``
+    are the supervising authority's decision (accounts.can_decide: 403 naming
+    the field). The deadline changes only through an extension (400 naming
+    ``deadline``). One ``edit`` event lists the changed fields; sending the
+    values the hazard already has changes nothing (200, no event, same version).
+    """
+    actor = auth.actor_name()  # 401 before anything about the hazard is revealed
+    session = db.session()
+    found = session.get(Hazard, hazard_id)
+    if found is None:
+        abort(404, description=f"no hazard {hazard_id}")
+    auth.require_cell_write(found.point.cell_code)
+    expected = params.if_match_version()
+    body = inputs.json_body(_EDIT_FIELDS)  # only now, once the user may write here
+    body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
+    try:
+        edited, _event = edits.edit_hazard(session, _rules(), hazard_id, body, actor, expected,
+                                           may_decide=accounts.can_decide(auth.current_user))
+        session.commit()
+    except hazard_input.HazardInputError as exc:
+        session.rollback()
+        raise ApiError(400, "bad_request", exc.message, field=exc.field) from None
+    except edits.NotDecider as exc:
+        session.rollback()
+        raise ApiError(403, "forbidden", _("隐患等级和挂牌督办由监管部门决定，您的账号无权修改"),
+                       field=exc.field) from None
+    except hazards.VersionConflict as exc:
+        session.rollback()
+        raise ApiError(412, "precondition_failed", "the hazard was changed by someone else; "
+                       "reload it and try again", current_version=exc.current_version) from None
+    return _hazard_response(edited)
+
+
+@bp.get("/points/<int:point_id>/events")
+def point_events(point_id: int):
+    """A point's history (ledger re-imports that changed it, edits), newest first."""
+    events = pages.point_events(db.session(), point_id)
+    if events is None:
+        raise ApiError(404, "not_found", f"no point {point_id}")
+    return jsonify(events)
 
 
 @bp.post("/hazards/<int:hazard_id>/transitions")

@@ -75,11 +75,33 @@ def _takes_uploads() -> bool:
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` limited to the id range: a larger number matches no route (404)."""
+    """``<int:…>`` limited to the id range: a larger number matches no route (404).
+
+    The limit is in the pattern, not only in the conversion: werkzeug tries
+    the methods of the rules sharing a path before converting, so a number
+    refused by the conversion alone would answer 405 for one of GET and PATCH
+    /api/hazards/<id>, and 404 only for the other.
+    """
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's name)
         kwargs.setdefault("max", ID_MAX)
         super().__init__(map, *args, **kwargs)
+        if self.max == ID_MAX and not self.signed:
+            self.regex = _at_most(ID_MAX)
+
+
+def _at_most(n: int) -> str:
+    """A pattern for the whole numbers 0 … ``n`` (leading zeros allowed, as ``int`` allows).
+
+    >>> pattern = re.compile(_at_most(2147))
+    >>> [bool(pattern.fullmatch(t)) for t in ("0", "999", "2147", "02147", "2148", "3000")]
+    [True, True, True, True, False, False]
+    """
+    digits = str(n)
+    shorter = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    same = [f"{digits[:i]}[0-{int(d) - 1}]" + rf"\d{{{len(digits) - i - 1}}}"
+            for i, d in enumerate(digits) if d != "0"]
+    return "0*(?:" + "|".join([*shorter, *same, digits]) + ")"
 
 
 class BadInput(BadRequest):

@@ -1,4 +1,4 @@
-"""Hazard history is append-only in the database itself, on both backends."""
+"""Hazard and point history is append-only in the database itself, on both backends."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from geoapp.store import hazards
-from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
+from geoapp.store import edits, hazards
+from geoapp.store.models import Cell, Hazard, HazardEvent, Point, PointEvent, Town, Village
 
 
 @pytest.fixture
@@ -49,6 +49,27 @@ def test_bulk_statements_cannot_rewrite_history(database, hazard_id, statement):
     with database.sessions() as s:
         notes = s.scalars(sa.select(HazardEvent.note)).all()
     assert notes == ["已安排整改"]
+
+
+def test_edits_and_point_history_cannot_be_rewritten(database, hazard_id):
+    with database.transaction() as s:
+        h = s.get(Hazard, hazard_id)
+        hazards.record(h, "网格员甲", "edit", from_state=h.state,
+                       changes={"responsible_person": [None, "王五"]})
+        edits.record_point(s, h.point, "import: ent.csv", {"name": ["甲", "甲（虚构）"]})
+    for statement in (sa.update(HazardEvent).values(changes=None),
+                      sa.update(PointEvent).values(changes={}), sa.delete(PointEvent)):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            with database.transaction() as s:
+                s.execute(statement)
+    with pytest.raises(PermissionError):
+        with database.transaction() as s:
+            s.scalar(sa.select(PointEvent)).note = "改写历史"
+    with database.sessions() as s:
+        assert s.scalars(sa.select(HazardEvent.changes).order_by(HazardEvent.id)).all() == [
+            None, {"responsible_person": [None, "王五"]}]
+        assert [(e.actor, e.changes) for e in s.scalars(sa.select(PointEvent))] == [
+            ("import: ent.csv", {"name": ["甲", "甲（虚构）"]})]
 
 
 def test_stale_write_is_refused(database, hazard_id):

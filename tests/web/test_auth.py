@@ -348,10 +348,15 @@ def _photo(client, world, where, rules):
                        content_type="multipart/form-data")
 
 
+def _edit(client, world, where, rules):
+    return client.patch(f"/api/hazards/{world[where][1]}", json={"responsible_person": "王五"},
+                        headers={"If-Match": '"1"'})
+
+
 # endpoint → (request, status when allowed); test_every_write_endpoint_is_in_the_matrix
 # fails when an endpoint is added without being put here
 WRITES = {"hazards.move_hazard": (_move, 200), "hazards.new_hazard": (_new_hazard, 201),
-          "photos.add_hazard_photo": (_photo, 201)}
+          "photos.add_hazard_photo": (_photo, 201), "hazards.edit_hazard": (_edit, 200)}
 
 # who → (login arguments, or None for nobody); each writes in cell A
 ACTORS = {

@@ -67,6 +67,12 @@ def _bodies(today: dt.date, hazard_code: str) -> dict:
             "client_id": (*TEXT_VALUES, "not-a-uuid", "0f8fad5bd9cb469fa16570867728950e----"),
             "plan": ("x", ["x"], 7, {"goal": SURROGATE}),
             **{f"plan.{k}": TEXT_VALUES for k in PLAN}}),
+        "hazards.edit_hazard": ({"description": "灭火器过期两具", "responsible_unit": "某公司",
+                                 "responsible_person": "张三", "level": "major", "listed": True},
+                                {**dict.fromkeys(("description", "responsible_unit",
+                                                  "responsible_person", "level"), TEXT_VALUES),
+                                 "listed": ("yes", ["x"], {"a": 1}, SURROGATE),
+                                 "deadline": (deadline,), "plan": (PLAN,)}),
         "admission.api_check": ({"site": site, "crs": "wgs84", "industry": "2614"}, {
             "site": ("x", ["x"], 7, {"type": SURROGATE, "coordinates": [1, 2]},
                      {"type": "Point", "coordinates": [[[NUL]]]}),
@@ -102,14 +108,16 @@ def _cases(app, ids: dict, today: dt.date):
     bodies = _bodies(today, ids["hazard_code"])
     rules = [r for r in app.url_map.iter_rules()
              if r.rule.startswith("/api/") or "POST" in r.methods]
-    posted = {r.endpoint for r in rules if "POST" in r.methods and r.rule.startswith("/api/")}
+    posted = {r.endpoint for r in rules
+              if r.methods & {"POST", "PATCH"} and r.rule.startswith("/api/")}
     assert posted - FILES_ONLY == set(bodies), "a JSON write route without its row in _bodies"
-    for rule in sorted(rules, key=lambda r: r.rule):
-        method = "POST" if "POST" in rule.methods else "GET"
+    for rule in sorted(rules, key=lambda r: (r.rule, r.endpoint)):
+        method = next((m for m in ("POST", "PATCH") if m in rule.methods), "GET")
         base = {"hazard_id": ids["hazard"], "point_id": ids["point"], "code": ids["cell"],
                 "photo_id": 1,
                 "z": 12, "x": 3418, "y": 1660}
-        headers = {"If-Match": '"1"'} if rule.endpoint == "hazards.move_hazard" else {}
+        headers = ({"If-Match": '"1"'} if rule.endpoint in ("hazards.move_hazard",
+                                                           "hazards.edit_hazard") else {})
         good = bodies.get(rule.endpoint, (None, {}))[0]
         send = {"headers": headers, **(_json(good) if good is not None else {})}
         if rule.endpoint == "auth.login":
@@ -223,6 +231,9 @@ def test_writes_check_the_role_before_reading_the_body(demo_client, demo_auth, i
         r = demo_client.post(url, data=_nested(10000), content_type="application/json",
                              headers={"If-Match": '"1"'})
         assert r.status_code == 403 and r.get_json()["error"] == "forbidden", url
+    r = demo_client.patch(f"/api/hazards/{ids['hazard']}", data=_nested(10000),
+                          content_type="application/json", headers={"If-Match": '"1"'})
+    assert r.status_code == 403 and r.get_json()["error"] == "forbidden"
 
 
 def test_grid_member_cannot_make_the_admission_check_read_a_body(demo_client, demo_auth, ids):

@@ -88,8 +88,9 @@ def test_a_photo_is_added_to_a_hazard_as_an_event(client, database, site, member
     assert r.headers["Location"] == body["url"]
     # the event is in the hazard's history, with the usual shape
     events = client.get(f"/api/hazards/{hazard_id}").get_json()["events"]
-    assert events[-1] == {"at": events[-1]["at"], "actor": member, "action": "photo",
-                          "from_state": "open", "to_state": "open", "note": "现场.jpg"}
+    assert events[-1] == {"id": events[-1]["id"], "at": events[-1]["at"], "actor": member,
+                          "kind": "photo", "action": "photo", "from_state": "open",
+                          "to_state": "open", "note": "现场.jpg", "changes": None}
 
 
 def test_the_served_photo_has_no_exif_and_safe_headers(client, site, member):

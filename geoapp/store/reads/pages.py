@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from geoapp.domain import workflow
 from geoapp.domain.layers import Rules
-from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
+from geoapp.store.models import Cell, Hazard, Point, PointEvent, Town, Village, Zone
 from geoapp.store.reads import territory
 
 # Coordinates are WGS84 degrees; 7 decimals is about 1 cm.
@@ -125,13 +125,24 @@ def hazard_dict(h: Hazard, today: dt.date, events: bool = False) -> dict:
         "actions": workflow.allowed_actions(h.state),
         "version": h.version,
     }
-    if events:
+    if events:  # oldest first; ``changes`` is an edit's {field: [old, new]}, else null
         out["events"] = [
-            {"at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-             "from_state": e.from_state, "to_state": e.to_state, "note": e.note}
+            {"id": e.id, "kind": workflow.event_kind(e.action), "action": e.action,
+             "at": e.at.isoformat(), "actor": e.actor, "from_state": e.from_state,
+             "to_state": e.to_state, "note": e.note, "changes": e.changes}
             for e in h.events
         ]
     return out
+
+
+def point_events(session: Session, point_id: int) -> list[dict] | None:
+    """A point's history (ledger re-imports, edits), newest first; None for no such point."""
+    if session.get(Point, point_id) is None:
+        return None
+    rows = session.scalars(sa.select(PointEvent).where(PointEvent.point_id == point_id)
+                           .order_by(PointEvent.at.desc(), PointEvent.id.desc()))
+    return [{"id": e.id, "kind": e.action, "action": e.action, "at": e.at.isoformat(),
+             "actor": e.actor, "note": e.note, "changes": e.changes} for e in rows]
 
 
 def _point_feature(p: Point, rules: Rules, today: dt.date) -> dict:
