@@ -16,6 +16,7 @@ from PIL import Image
 
 from geoapp.store import hazards
 from geoapp.store.models import Cell, Hazard, HazardEvent, Photo, Point, Town, Village
+from geoapp.web import inputs
 from tests.support import images
 from tests.support.apps import AuthActions, make_app
 from tests.support.checks import snapshot
@@ -445,3 +446,37 @@ def test_a_client_id_used_at_another_point_is_409(client, database, site, member
     assert r.status_code == 409
     assert (r.get_json()["error"], r.get_json()["field"]) == ("client_id_conflict", "client_id")
     assert snapshot(database) == before
+
+
+# ---------------------------------------------------------------- inputs.form_or_json
+
+TYPES = {"note": inputs.TEXT, "checklist": inputs.OBJECT, "listed": inputs.BOOL,
+         "lon": (int, float)}
+
+
+def test_form_or_json_reads_a_form_like_the_json_body(app):
+    form = {"note": "ok", "checklist": '{"lock": "ok", "notes": {"lock": "已上锁"}}',
+            "listed": "false", "lon": "120.5", "csrf_token": "t", "extra": "7"}
+    with app.test_request_context("/x", method="POST", data=form):
+        assert inputs.form_or_json(TYPES) == {
+            "note": "ok", "checklist": {"lock": "ok", "notes": {"lock": "已上锁"}},
+            "listed": False, "lon": 120.5, "extra": "7"}
+    body = {"note": "ok", "checklist": {"lock": "ok"}, "listed": False, "lon": 120.5}
+    with app.test_request_context("/x", method="POST", json=body):
+        assert inputs.form_or_json(TYPES) == body
+    with app.test_request_context("/x", method="POST", data={"lon": "", "note": ""}):
+        assert inputs.form_or_json(TYPES) == {"lon": None, "note": None}
+
+
+@pytest.mark.parametrize("field, text, message", [
+    ("lon", "NaN", "须为整数 / 数字"), ("lon", "east", "须为整数 / 数字"),
+    ("lon", '"120"', "须为整数 / 数字"), ("listed", "1x", "须为true 或 false"),
+    ("checklist", "[1]", "须为JSON 对象"), ("checklist", "[" * 40 + "]" * 40, "JSON 嵌套过深"),
+    ("checklist", '{"a": "\\u0000"}', "空字符"),
+])
+def test_form_or_json_refuses_a_bad_json_field_naming_it(app, field, text, message):
+    with app.test_request_context("/x", method="POST", data={field: text}):
+        with pytest.raises(inputs.BadInput) as info:
+            inputs.form_or_json(TYPES)
+    named = "checklist.a" if "u0000" in text else field  # inside the object: its key path
+    assert info.value.field == named and message in info.value.message
