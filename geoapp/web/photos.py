@@ -109,13 +109,13 @@ def add_hazard_photo(hazard_id: int):
     if hazard is None:
         raise ApiError(404, "not_found", f"no hazard {hazard_id}")
     auth.require_cell_write(hazard.point.cell_code)
-    prepared = read_uploads("photo") + read_uploads("photos")
     field = "photos" if request.files.getlist("photos") else "photo"
+    if len(request.files.getlist("photo") + request.files.getlist("photos")) > MAX_PHOTOS:
+        raise ApiError(400, "bad_request", _("最多 %(count)d 张照片", count=MAX_PHOTOS),
+                       field=field)  # counted before any is decoded
+    prepared = read_uploads("photo") + read_uploads("photos")
     if not prepared:
         raise ApiError(400, "bad_request", _("请选择照片"), field=field)
-    if len(prepared) > MAX_PHOTOS:
-        raise ApiError(400, "bad_request", _("最多 %(count)d 张照片", count=MAX_PHOTOS),
-                       field=field)
     event = hazards.record(hazard, actor, "photo", note="、".join(p.filename for p in prepared),
                            from_state=hazard.state)
     session.flush()

@@ -165,6 +165,10 @@ def test_no_file_and_too_many_files_are_400(client, database, site, member):
     ten = [(f"{i}.jpg", images.jpeg()) for i in range(10)]
     r = upload(client, hazard_id, *ten, field="photos")
     assert r.status_code == 400 and r.get_json()["field"] == "photos"
+    r = client.post(f"/api/hazards/{hazard_id}/photos", content_type="multipart/form-data",
+                    data={"photo": [(io.BytesIO(raw), name) for name, raw in ten[:5]],
+                          "photos": [(io.BytesIO(raw), name) for name, raw in ten[5:]]})
+    assert r.status_code == 400 and r.get_json()["field"] == "photos"  # 10 in all
     assert counts(database) == before
 
 
