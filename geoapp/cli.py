@@ -62,7 +62,7 @@ def demo(host, port, demo_password):
     app, database, rules = _context(serving=True)
     click.echo(f"database: {database.engine.url.render_as_string(hide_password=True)}")
     try:
-        loaded = load_demo(database, rules, echo=click.echo)
+        loaded = load_demo(database, rules, echo=click.echo, today=app.config.get("TODAY"))
     except ImportRejected as exc:
         _fail(exc)
     if not loaded:

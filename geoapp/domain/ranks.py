@@ -15,6 +15,11 @@ from geoapp.domain.texts import N_
 # The one tie rule, shown on the page and in the bulletin (the bulletin stays in Chinese).
 TIE_RULE = N_("按整改率从高到低排名；整改率相同的，逾期隐患少者在前；仍相同的，红色网格少者在前；"
               "再相同的，按代码（无代码时按名称）升序。无隐患的按整改率100%计。名次不并列。")
+# The same rule for the visits' coverage (geoapp.reports.visits): rank_key over on-time
+# points ÷ points (as closed_total ÷ total) and the points overdue for a visit.
+COVERAGE_TIE_RULE = N_("按巡查覆盖率（期末未逾期巡查的点位数÷点位数）从高到低排名；覆盖率相同的，"
+                       "逾期未巡查点位少者在前；仍相同的，红色网格少者在前；再相同的，按代码"
+                       "（无代码时按名称）升序。无点位的按覆盖率100%计。名次不并列。")
 
 
 def rank_key(row: dict) -> tuple:

@@ -44,6 +44,8 @@ from geoapp.map.geometry import (
     overview_tolerance,
     tile_bounds,
 )
+from geoapp.map.visits import FIELDS as VISIT_FIELDS
+from geoapp.map.visits import VisitColumns, VisitRead
 from geoapp.store.dialect import decode_raw
 from geoapp.store.fingerprint import data_fingerprint
 from geoapp.store.reads import map_data
@@ -163,7 +165,7 @@ class Snapshot:
     """
 
     def __init__(self, cells: list[dict], places: PointPlaces, states: dict, layers: list[str],
-                 geometry: CellGeometry):
+                 geometry: CellGeometry, visits: dict | None = None):
         self.layers = layers
         self.geometry = geometry
         self.built_at = time.monotonic()
@@ -219,6 +221,7 @@ class Snapshot:
         known = (state_id[at] == places.id) if len(state_id) else np.zeros(len(places.id), bool)
         self.p_level = np.where(known, state_level[at] if len(state_id) else 3, 3).astype(np.int8)
         self.p_flags = np.where(known, state_flags[at] if len(state_id) else 0, 0).astype(np.int8)
+        self.visits = VisitColumns(places.id, visits)  # geoapp.map.visits
 
     # -- cells ----------------------------------------------------------------------
 
@@ -271,7 +274,8 @@ class Snapshot:
         return None if mask is None else np.flatnonzero(mask)
 
     def select(self, bbox=None, layers=None, levels=None, hazard: str | None = None,
-               cells: np.ndarray | None = None, outside: str | None = None) -> np.ndarray:
+               cells: np.ndarray | None = None, outside: str | None = None,
+               visit: str | None = None) -> np.ndarray:
         """Indices of the points passing every filter."""
         m = np.ones(len(self.p_id), dtype=bool)
         if bbox is not None:
@@ -289,16 +293,20 @@ class Snapshot:
             m &= self.p_outside
         elif outside == "exclude":
             m &= ~self.p_outside
+        if visit:
+            m &= self.visits.mask(visit)
         return np.flatnonzero(m)
 
     def _point_rows(self, idx) -> list[list]:
         return [[int(self.p_id[i]), int(self.p_layer[i]), int(self.p_level[i]),
                  round(float(self.p_lon[i]), 6), round(float(self.p_lat[i]), 6),
-                 int(self.p_flags[i]), int(self.p_outside[i]), self.p_name[i]] for i in idx]
+                 int(self.p_flags[i]), int(self.p_outside[i]), self.p_name[i],
+                 *self.visits.row(i)] for i in idx]
 
     def points_doc(self, idx: np.ndarray, zoom: int, max_points: int = MAX_POINTS) -> dict:
         """The points at ``idx`` as rows when few enough, else clusters per layer and square."""
-        fields = ["id", "layer", "level", "lon", "lat", "flags", "outside", "name"]
+        fields = ["id", "layer", "level", "lon", "lat", "flags", "outside", "name",
+                  *VISIT_FIELDS]
         base = {"format": "geoapp-points/1", "total": int(len(idx)),
                 "outside": int(self.p_outside[idx].sum()), "point_fields": fields}
         if len(idx) <= max_points:
@@ -361,6 +369,7 @@ class MapCache:
         self._geometry: CellGeometry | None = None
         self._shapes: tuple | None = None  # (fingerprint of cells, time read)
         self._places: tuple | None = None  # (key, time read, PointPlaces)
+        self._visits = VisitRead(max_age)
 
     def _young(self, at: float) -> bool:
         return time.monotonic() - at < self.max_age
@@ -394,6 +403,7 @@ class MapCache:
                                      {code: i for i, code in enumerate(geometry.codes)})
                 self._places = (places_key, time.monotonic(), places)
             snap = Snapshot(map_data.map_cells(session, rules, today), self._places[2],
-                            map_data.map_point_states(session, rules, today), layers, geometry)
+                            map_data.map_point_states(session, rules, today), layers, geometry,
+                            self._visits.load(session, rules, today, fingerprint))
             self._snapshot, self._key = snap, key
             return snap

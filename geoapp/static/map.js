@@ -26,7 +26,7 @@
     polygons: [],         // one Leaflet polygon per cell, by index
     exact: {},            // cell index -> true once exact geometry replaced the overview
     tilesLoaded: {},
-    filters: { town: "", village: "", cell: "", levels: LEVELS.slice(), hazard: "", outside: "" },
+    filters: { town: "", village: "", cell: "", levels: LEVELS.slice(), hazard: "", outside: "", visit: "" },
     pointsAbort: null,
     lastPoints: null,
   };
@@ -255,6 +255,8 @@
     f.cell = document.getElementById("f-cell").value;
     f.hazard = document.getElementById("f-hazard").value;
     f.outside = document.getElementById("f-outside").value;
+    var visit = document.querySelector("#f-visits input:checked");
+    f.visit = visit ? visit.value : "";
     f.levels = Array.prototype.slice.call(document.querySelectorAll("#f-levels input:checked"))
       .map(function (x) { return x.value; });
     document.getElementById("hl-outside").setAttribute("aria-pressed", f.outside === "only" ? "true" : "false");
@@ -307,7 +309,7 @@
     ["f-town", "f-village", "f-cell", "f-hazard", "f-outside"].forEach(function (id) {
       document.getElementById(id).addEventListener("change", onFilterChange);
     });
-    document.querySelectorAll("#f-levels input").forEach(function (box) {
+    document.querySelectorAll("#f-levels input, #f-visits input").forEach(function (box) {
       box.addEventListener("change", onFilterChange);
     });
     document.querySelectorAll("#f-layers input").forEach(function (box) {
@@ -325,6 +327,7 @@
         document.getElementById(id).value = "";
       });
       document.querySelectorAll("#f-levels input").forEach(function (box) { box.checked = true; });
+      document.querySelector("#f-visits input[value='']").checked = true;
       readFilters(); fillAreaSelects(); restyleCells(); updateCounts(); loadPoints();
     });
     document.getElementById("hl-outside").addEventListener("click", function () {
@@ -396,10 +399,12 @@
   }
 
   function pointMarker(p, layers) {
-    // p: [id, layer, level, lon, lat, flags, outside, name]
+    // p: [id, layer, level, lon, lat, flags, outside, name, visit, last_visit]
     var cls = "gm-pt " + shapeClass(p[1]) + " gm-lv-" + LEVELS[p[2]] +
       (p[5] & 2 ? " gm-overdue" : "") + (p[6] ? " gm-outside" : "");
-    var node = el("span", { className: cls, "data-id": String(p[0]) });
+    var node = el("span", { className: cls, "data-id": String(p[0]), "data-visit": p[8] || "" });
+    // a point overdue for a visit carries a red dot (the legend says so)
+    if (p[8] === "overdue") node = el("span", null, [node, el("span", { className: "visit-dot visit-overdue" })]);
     var marker = L.marker([p[4], p[3]], {
       icon: L.divIcon({ html: node, className: "gm-pt-icon", iconSize: [18, 18], iconAnchor: [9, 9] }),
       keyboard: false,
@@ -407,7 +412,8 @@
     marker.gmId = p[0]; marker.gmLevel = p[2]; marker.gmFlags = p[5];
     var name = p[7], layerLabel = T.layers[layers[p[1]]] || layers[p[1]];
     marker.bindTooltip(function () {
-      return el("span", null, [name, el("br"), el("small", { text: layerLabel + (p[6] ? " · " + T.outside : "") })]);
+      return el("span", null, [name, el("br"), el("small", { text: layerLabel + (p[6] ? " · " + T.outside : "") +
+        (p[8] ? " · " + T.visits[p[8]] : "") })]);
     }, { className: "gm-tooltip", direction: "top", offset: [0, -8] });
     marker.on("click", function () { openPoint(p[0], marker.getLatLng()); });
     return marker;
@@ -425,7 +431,7 @@
     var params = new URLSearchParams({ bbox: bbox, zoom: String(Math.round(map.getZoom())),
                                        layers: activeLayers().join(",") });
     if (f.levels.length < 4) params.set("levels", f.levels.join(","));
-    ["town", "village", "cell", "hazard", "outside"].forEach(function (k) { if (f[k]) params.set(k, f[k]); });
+    ["town", "village", "cell", "hazard", "outside", "visit"].forEach(function (k) { if (f[k]) params.set(k, f[k]); });
     return config.urls.points + "?" + params.toString();
   }
 
@@ -444,6 +450,7 @@
     if (!activeLayers().length || !state.filters.levels.length) {
       layers.forEach(function (code) { groupFor(code).clearLayers(); serverGroups[code].clearLayers(); });
       state.lastPoints = { total: 0, outside: 0 };
+      showVisitCounts(null);
       updateCounts(); setStatus("");
       return Promise.resolve();
     }
@@ -463,6 +470,7 @@
         serverGroups[layers[c[0]]].addLayer(m);
       });
       state.lastPoints = data;
+      showVisitCounts(data.visits);
       updateCounts();
       setStatus(T.points_shown + " " + data.total + (data.mode === "clusters" ? " · " + T.clustered : "") +
         (data.outside ? " · " + T.outside + " " + data.outside : ""));
@@ -471,6 +479,19 @@
       if (window.console) console.error(err);
       setStatus(T.failed);
     });
+  }
+
+  // the points in view per visit status, beside each choice of the filter
+  function showVisitCounts(counts) {
+    document.querySelectorAll("#f-visits .visit-count").forEach(function (b) {
+      b.textContent = counts ? String(counts[b.getAttribute("data-visit")]) : "0";
+    });
+  }
+
+  function visitText(p) {
+    if (!p.visit) return "—";
+    return el("span", { className: "visit-" + p.visit + "-text" }, [
+      el("span", { className: "visit-dot visit-" + p.visit }), " " + T.visits[p.visit]]);
   }
 
   function openPoint(id, latlng) {
@@ -490,7 +511,9 @@
         where = p.cell ? p.cell.code + " " + p.cell.name + " (" + p.cell.village + ")" : "—";
       }
       var t = el("table", null, [row(T.points, p.layer_label), row(T.risk_level, levelPill(p.risk_level)),
-        row(p.outside ? T.outside : T.in_cell, where)]);
+        row(p.outside ? T.outside : T.in_cell, where),
+        row(T.last_visit, p.last_visit || T.never), row(T.visit_status, visitText(p))]);
+      if (p.next_visit_due) t.appendChild(row(T.next_visit_due, p.next_visit_due));
       p.fields.forEach(function (fl) { t.appendChild(row(fl.label, fl.value)); });
       box.appendChild(t);
       box.appendChild(el("div", { className: "section", text: T.open_hazards + " (" + p.open_hazards.length + ")" }));

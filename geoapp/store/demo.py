@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from pathlib import Path
 
@@ -14,8 +15,12 @@ from geoapp.store.database import Database
 from geoapp.store.models import Cell
 
 
-def load_demo(database: Database, rules: Rules, data_dir: Path | None = None, echo=print) -> bool:
-    """Load the demo files in manifest order unless the database already has cells.
+def load_demo(database: Database, rules: Rules, data_dir: Path | None = None, echo=print,
+              today: dt.date | None = None) -> bool:
+    """Load the demo files in manifest order unless the database already has cells,
+    then the synthetic visits (geoapp.store.demo_visits) relative to ``today``
+    (default: the real date in the territory's time zone; tests and a pinned app
+    give theirs, so the visit statuses shown are always the same).
 
     Returns True when data was loaded.
     """
@@ -41,6 +46,12 @@ def load_demo(database: Database, rules: Rules, data_dir: Path | None = None, ec
         else:
             raise ValueError(f"{data_dir / 'demo.toml'}: unknown kind {kind!r}")
         echo(str(result))
+    from geoapp.domain.workflow import today_in
+    from geoapp.store import demo_visits
+
+    visits = demo_visits.seed(database, rules, today or today_in(rules.risk.hazards.timezone),
+                              DEMO_ACCOUNTS["grid"][2])
+    echo(f"演示巡查记录（虚构）：{visits} 条")
     _check_catalogues(database, rules, echo)
     return True
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geoapp.store.models import Cell, DataVersion, Hazard, HazardEvent, Point
+from geoapp.store.models import (
+    Cell,
+    DataVersion,
+    Hazard,
+    HazardEvent,
+    Inspection,
+    Point,
+    PointEvent,
+)
 
 
 def data_fingerprint(session: Session) -> tuple:
@@ -18,13 +26,19 @@ def data_fingerprint(session: Session) -> tuple:
 
     Row counts and highest ids of cells, points, hazards and hazard events (a
     hazard's every move appends an event, every import of new rows adds ids),
-    and last the import counter (``models.DataVersion``: imports that correct
-    rows in place). Changes made outside geoapp are not seen here; the map's
-    cache also expires after a while for those (``MAP_CACHE_SECONDS``).
+    of inspections and point events (a visit, which also moves the point's
+    ``last_visit_on``, and an edit of a point's fields each append a row: the
+    map's visit statuses follow), and last the import counter
+    (``models.DataVersion``: imports that correct rows in place, the ledger's
+    last visit dates among them). The caches' places keys take the pairs of
+    cells and points and the counter (``fingerprint[:4]``, ``fingerprint[-1:]``):
+    keep those in place. Visit statuses also change with the day alone, so the
+    caches key on today as well. Changes made outside geoapp are not seen here;
+    the map's cache also expires after a while for those (``MAP_CACHE_SECONDS``).
     """
     # one round trip; each subquery alone, so the database answers it from an index
     parts = []
-    for model in (Cell, Point, Hazard, HazardEvent):
+    for model in (Cell, Point, Hazard, HazardEvent, Inspection, PointEvent):
         parts.append(sa.select(sa.func.count()).select_from(model).scalar_subquery())
         parts.append(sa.select(sa.func.max(model.id)).scalar_subquery())
     parts.append(sa.select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery())

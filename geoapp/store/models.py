@@ -161,7 +161,8 @@ class PointEvent(Base):
 class Inspection(Base):
     """One visit to a point (巡查记录), with its checklist answers: append-only.
 
-    ``checklist`` is {item key: {"result": "ok" | "fail" | "na", "note": str}};
+    ``checklist`` is {item key: {"result": "ok" | "fail" | "na", "label": str,
+    "note": str}} (the label as asked that day: a later layer file may reword it);
     the position is the phone's, if it gave one, and ``distance_m`` its
     distance to the point, so a reader sees whether the visit was made on site.
     """

@@ -2,7 +2,8 @@
 
 Where a request goes: the blueprint module named like its URL (``/api/cells``
 → ``geoapp.web.api``, ``/api/hazards/…`` and ``/api/points/<id>/hazards`` →
-``geoapp.web.hazards``, ``/cells/<code>`` → ``geoapp.web.cells``, ``/`` and
+``geoapp.web.hazards``, ``/api/points/<id>/checklist`` and ``…/inspections`` →
+``geoapp.web.inspections``, ``/cells/<code>`` → ``geoapp.web.cells``, ``/`` and
 ``/api/map/*`` → ``geoapp.web.map``, ``/admission`` → ``geoapp.web.admission``,
 ``/reports`` → ``geoapp.web.reports``, ``/login`` → ``geoapp.web.auth``).
 """
@@ -30,6 +31,7 @@ from geoapp.web import (
     headers,
     i18n,
     inputs,
+    inspections,
     navigation,
     photos,
     reports,
@@ -92,6 +94,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(api.bp)  # /api/cells, /api/zones, /api/summary
     app.register_blueprint(hazards.bp)  # /api/hazards/…, /api/points/<id>/hazards
     app.register_blueprint(photos.bp)  # /api/photos/<id>[/thumb], /api/hazards/<id>/photos
+    app.register_blueprint(inspections.bp)  # /api/points/<id>/checklist, …/inspections
     app.register_blueprint(cells.bp)  # the grid member's cell page
     app.register_blueprint(map_page.bp)  # the leader's map at / and its /api/map data
     app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin

@@ -106,6 +106,18 @@ def _page_data(code: str, rules) -> dict:
                    for lv in rules.risk.levels},
         "layers": [{"code": c, "label": label(layer),
                     "fields": [{"name": f.name, "label": label(f), "type": f.type}
-                               for f in layer.fields if f.name != "name"]}
+                               for f in layer.fields if f.name != "name"],
+                    "inspection": _inspection(layer.inspection, label)}
                    for c, layer in rules.layers.items()],
+        # + "<id>/checklist", "<id>/inspections" (geoapp.web.inspections)
+        "inspections_url": url_for("inspections.new_inspection", point_id=0)
+        .removesuffix("0/inspections"),
     }
+
+
+def _inspection(spec, label) -> dict | None:
+    """A layer's visit rules for the page (a point's items: its ``checklist`` keys)."""
+    if spec is None:
+        return None
+    return {"every_days": spec.every_days, "remind_days": spec.remind_days,
+            "checklist": [{"key": item.key, "label": label(item)} for item in spec.checklist]}

@@ -25,9 +25,10 @@ from werkzeug.routing import BuildError
 
 from geoapp import settings
 from geoapp.domain import workflow
+from geoapp.domain.inspection import VISIT_STATUSES
 from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map import snapshot
-from geoapp.store.reads import pages
+from geoapp.store.reads import pages, visit_data
 from geoapp.web import clock, db, params
 from geoapp.web.assets import vendor_url
 
@@ -151,6 +152,9 @@ def _strings(rules) -> dict:
         "no_results": _("无结果"), "points_shown": _("显示点位"), "clustered": _("已聚合"),
         "cluster_title": _("点位"), "badge_listed": _("督"),
         "zoom_in": _("放大查看"), "exact": _("精确边界"),
+        "last_visit": _("最近巡查"), "visit_status": _("巡查状态"), "never": _("从未巡查"),
+        "next_visit_due": _("下次应巡查"),
+        "visits": {"due": _("待巡查"), "overdue": _("逾期未巡查"), "visited": _("已巡查")},
     }
 
 
@@ -255,7 +259,10 @@ def points():
     Parameters: ``bbox`` (west,south,east,north), ``zoom`` (0–22), ``layers``,
     ``levels`` (comma lists), ``hazard`` (open|overdue|major_open|listed),
     ``town``, ``village``, ``cell`` (names; code for the cell; outside points
-    count with their nearest cell), ``outside`` (only|exclude).
+    count with their nearest cell), ``outside`` (only|exclude), ``visit``
+    (due|overdue|visited: the points' visit status today). Each point row ends
+    with its ``visit`` status and ``last_visit`` (ISO date or null); ``visits``
+    counts the view's points per status before the ``visit`` filter.
     """
     rules = _rules()
     bbox = params.bbox()
@@ -265,6 +272,8 @@ def points():
     hazard = params.choice("hazard", snapshot.HAZARD_FILTERS,
                            f"hazard must be one of {', '.join(snapshot.HAZARD_FILTERS)}")
     outside = params.choice("outside", ("only", "exclude"), "outside must be only or exclude")
+    visit = params.choice("visit", VISIT_STATUSES,
+                          f"visit must be one of {', '.join(VISIT_STATUSES)}")
     snap = _snapshot()
     try:
         area = snap.area_cells(request.args.get("town"), request.args.get("village"),
@@ -273,7 +282,10 @@ def points():
         name = exc.args[0]
         raise params.bad(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
     idx = snap.select(bbox, layers, levels, hazard, area, outside)
-    return _send(snapshot.Payload.of(snap.points_doc(idx, zoom)))
+    counts = snap.visits.counts(idx)
+    if visit:
+        idx = idx[snap.visits.mask(visit)[idx]]
+    return _send(snapshot.Payload.of({**snap.points_doc(idx, zoom), "visits": counts}))
 
 
 @bp.get("/api/map/points/<int:point_id>")
@@ -283,6 +295,11 @@ def point(point_id: int):
                                clock.today(_rules().risk.hazards.timezone), english=_english())
     if detail is None:
         return {"error": "not_found", "message": f"no point {point_id}"}, 404
+    rules = _rules()
+    visit = visit_data.statuses(db.session(), rules, [point_id],
+                                clock.today(rules.risk.hazards.timezone)).get(point_id, {})
+    detail["properties"].update(visit=visit.get("visit"), last_visit=visit.get("last_visit"),
+                                next_visit_due=visit.get("next_due"))
     return detail
 
 

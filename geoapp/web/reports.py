@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 
 from geoapp import settings
 from geoapp.domain import periods, ranks, workflow
-from geoapp.reports import bulletin, cache, charts, tables
+from geoapp.reports import bulletin, cache, charts, tables, visits
 from geoapp.reports import page as reports_page
 from geoapp.web import clock, db, params
 from geoapp.web.errors import error_json, is_api
@@ -98,6 +98,12 @@ def _page_data(ds: tables.Dataset, period: periods.Period, village: dict | None)
                    period, _village_id(village))
 
 
+def _visits(ds: tables.Dataset, period: periods.Period) -> dict:
+    """Visits per cell and member, coverage per village (the fingerprint counts visits)."""
+    return _cached(ds, "visits", lambda: visits.report(db.session(), ds, period, _today(ds)),
+                   period)
+
+
 def _charts(data: dict) -> dict:
     villages = data["areas"]["villages"]
     vlabels = [v["name"] for v in villages]
@@ -146,6 +152,7 @@ def page():
         level_labels={lv.code: lv.label for lv in rules.risk.levels},
         villages=[{**v, "key": tables.village_key(v)} for v in ds.villages],
         village=village, tie_rule=_(ranks.TIE_RULE),
+        visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
         month=periods.month_of(period.end).month,
         json_url=url_for("reports.api_page", **{k: v for k, v in request.args.items()
                                                  if k in ("month", "from", "to", "village")}))
@@ -204,6 +211,13 @@ def api_overdue():
                     "hazards": tables.overdue_list(ds, period.as_of(_today(ds)))})
 
 
+@bp.get("/api/reports/visits")
+def api_visits():
+    """Visits in the period per cell and per grid member; coverage per village, ranked."""
+    ds = _dataset()
+    return jsonify(_visits(ds, _period(ds)))
+
+
 @bp.get("/api/reports/bulletin")
 def api_bulletin():
     """The monthly bulletin's data (twin of /reports/print and bulletin.xlsx)."""
@@ -226,7 +240,8 @@ def print_page():
         _("重大隐患未销号"): trend["major_open"], _("其中逾期"): trend["major_overdue"]},
         width=900, height=260, colours=("#e60012", "#222222"))
     return render_template("reports/print.html", data=data, labels=_labels(),
-                           tie_rule=_(ranks.TIE_RULE), chart=chart, month=month.month)
+                           tie_rule=_(ranks.TIE_RULE), chart=chart, month=month.month,
+                           visits=_visits(ds, month), coverage_rule=_(ranks.COVERAGE_TIE_RULE))
 
 
 @bp.get("/reports/bulletin.xlsx")

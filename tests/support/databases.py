@@ -19,6 +19,7 @@ from geoapp.domain.layers import load_rules
 from geoapp.resources import bundled
 from geoapp.store.database import Database
 from geoapp.store.models import Base
+from tests.support.constants import TODAY
 
 BACKENDS = [b.strip() for b in os.environ.get("GEOAPP_TEST_BACKENDS", "sqlite,postgis").split(",")]
 POSTGIS_ADMIN = os.environ.get(
@@ -84,6 +85,6 @@ def demo_database(request, tmp_path_factory, rules):
     else:
         url = request.getfixturevalue("postgis_url")
     database = _fresh(url)
-    load_demo(database, rules, echo=lambda _msg: None)
+    load_demo(database, rules, echo=lambda _msg: None, today=TODAY)  # the apps' today
     yield database
     database.dispose()

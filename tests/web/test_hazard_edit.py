@@ -174,3 +174,26 @@ def test_point_events_newest_first(client, database, auth, hazard_id):
     assert client.get(f"/api/points/{point_id}/events").status_code == 200
     auth.logout()
     assert client.get(f"/api/points/{point_id}/events").status_code == 401
+
+
+def test_two_editors_who_both_read_the_same_version(database, rules, hazard_id):
+    # both pass the If-Match check; the database-level version guard stops the second
+    from geoapp.store import edits
+
+    first, second = database.sessions(), database.sessions()
+    assert first.get(Hazard, hazard_id).version == second.get(Hazard, hazard_id).version == 1
+    second.commit()  # each read was its own request (a GET); the write comes in a new one
+    edits.edit_hazard(first, rules, hazard_id, {"responsible_person": "甲"}, "甲",
+                      expected_version=1)
+    first.commit()
+    with pytest.raises(hazards.VersionConflict) as info:
+        edits.edit_hazard(second, rules, hazard_id, {"responsible_person": "乙"}, "乙",
+                          expected_version=1)
+    assert info.value.current_version == 2
+    first.close()
+    second.close()
+    with database.sessions() as s:
+        h = s.get(Hazard, hazard_id)
+        assert h.responsible_person == "甲"
+        assert [(e.actor, e.changes) for e in h.events] == [
+            ("测试", None), ("甲", {"responsible_person": ["王五", "甲"]})]

@@ -365,7 +365,7 @@ def test_map_data_follow_a_hazard_move(small, rules):
         with small.database.transaction() as s:
             hazards.move(s, rules, small.hazard_id, action, "测试")
     cache = client.application.extensions["geoapp.mapcache"]
-    shapes, places = cache._geometry, cache._places[2]
+    shapes, places, visits = cache._geometry, cache._places[2], cache._visits._kept[2]
     response = client.get("/api/map/cells", headers={"Accept-Encoding": "gzip"})
     after = json.loads(gzip.decompress(response.data))  # the gzip form is the new one too
     assert after == client.get("/api/map/cells").get_json()
@@ -373,8 +373,9 @@ def test_map_data_follow_a_hazard_move(small, rules):
     assert after["hazards"][a][0] == 0 and str(a) not in after["badge"]
     points = client.get("/api/map/points?hazard=open").get_json()
     assert points["total"] == 0
-    # a hazard move re-reads figures, levels and flags; shapes and places are kept
+    # a hazard move re-reads figures, levels and flags; shapes, places and visits are kept
     assert cache._geometry is shapes and cache._places[2] is places
+    assert cache._visits._kept[2] is visits
 
 
 def test_map_data_follow_new_points_and_new_shapes(small, rules):
@@ -440,12 +441,13 @@ def test_hostile_names_travel_as_data(small):
     html = client.get("/").get_data(as_text=True)
     assert "onerror" not in html  # names never reach the page's HTML
     data = client.get("/api/map/points").get_json()
-    names = [r[-1] for r in data["points"]]
+    name = data["point_fields"].index("name")
+    names = [r[name] for r in data["points"]]
     assert "<img src=x onerror=alert(1)>" in names  # JSON strings; map.js uses textContent
     found = client.get("/api/map/search?q=onerror").get_json()["results"]
     assert [r["name"] for r in found] == ["<img src=x onerror=alert(1)>"]
     outside = client.get("/api/map/points?outside=only").get_json()
-    assert outside["total"] == 1 and outside["points"][0][-1] == "闲置厂房（虚构）"
+    assert outside["total"] == 1 and outside["points"][0][name] == "闲置厂房（虚构）"
 
 
 # ---- the encodings, on hand-drawn shapes (no database) -------------------------------

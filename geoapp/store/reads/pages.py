@@ -100,6 +100,9 @@ def point_properties(point: Point, rules: Rules, today: dt.date) -> dict:
         "inherent_level": point.inherent_level,
         "risk_level": point.risk_level,
         "source_crs": point.source_crs,
+        # the keys of its visit checklist (the layer's items, its industry's included)
+        "checklist": [item.key for item in layer.inspection.items_for(point.industry)]
+        if layer is not None and layer.inspection is not None else [],
     }
 
 

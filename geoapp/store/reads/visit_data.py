@@ -1,0 +1,152 @@
+"""Visits (巡查) read for the map, the reports and the cell page: last visits and statuses.
+
+A point's last visit on a day is the later of (docs/domain.md "Due, overdue,
+visited"): the ledger's own value (the layer's ``inspection.ledger_field``
+in the point's attrs), the stored ``Point.last_visit_on`` (which inspections
+and imports move forward) and its latest stored ``Inspection`` (local date),
+each counted only if it is on or before that day. Reading all three keeps the
+answer right for a past day (the reports' period end), where the stored
+column may already hold a later visit, and whichever writer sets it.
+
+Its status on that day is ``geoapp.domain.inspection.visit_status`` with the
+layer's spec; a point of a layer without one (not in the rules) has none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from geoapp.domain.inspection import next_due, visit_status
+from geoapp.domain.layers import Rules
+from geoapp.store.models import Inspection, Point, User
+
+
+def day_end_utc(day: dt.date, tz: str) -> dt.datetime:
+    """The instant the local ``day`` ends (next local midnight), as UTC."""
+    nxt = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(tz))
+    return nxt.astimezone(dt.UTC)
+
+
+def _iso_date(text) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _last_visit_rows(session: Session, rules: Rules, day: dt.date,
+                     ids: list[int] | None) -> list[tuple[int, str, dt.date | None]]:
+    """(id, layer, last visit on or before ``day``) per point, in id order: one query."""
+    tz = rules.risk.hazards.timezone
+    latest = (sa.select(Inspection.point_id, sa.func.max(Inspection.inspected_at).label("at"))
+              .where(Inspection.inspected_at < day_end_utc(day, tz)))
+    if ids is not None:  # a few points (a popup, a cell page): their visits only
+        latest = latest.where(Inspection.point_id.in_(ids))
+    latest = latest.group_by(Inspection.point_id).subquery()
+    # the ledger's value, for the layers that have one (read in the database, not the
+    # whole attrs documents)
+    ledger = [(Point.layer == code, Point.attrs[t.inspection.ledger_field].as_string())
+              for code, t in rules.layers.items()
+              if t.inspection is not None and t.inspection.ledger_field]
+    stmt = (sa.select(Point.id, Point.layer, Point.last_visit_on,
+                      sa.case(*ledger, else_=sa.null()) if ledger else sa.null(),
+                      sa.type_coerce(latest.c.at, Inspection.inspected_at.type))
+            .outerjoin(latest, latest.c.point_id == Point.id).order_by(Point.id))
+    if ids is not None:
+        stmt = stmt.where(Point.id.in_(ids))
+    zone = ZoneInfo(tz)
+    out = []
+    # Core rows fetched at once: a fraction of the time of row-by-row at 10⁵ points
+    for pid, layer, stored, text, at in session.connection().execute(stmt).all():
+        last = stored if stored is not None and stored <= day else None
+        for value in (_iso_date(text), at.astimezone(zone).date() if at is not None else None):
+            if value is not None and value <= day and (last is None or value > last):
+                last = value
+        out.append((pid, layer, last))
+    return out
+
+
+def last_visits(session: Session, rules: Rules, day: dt.date,
+                ids: Iterable[int] | None = None) -> dict[int, tuple[str, dt.date | None]]:
+    """{point id: (layer, last visit on or before the end of ``day``)} for every point
+    (or those of ``ids``)."""
+    wanted = None if ids is None else sorted(set(ids))
+    if wanted is not None and not wanted:
+        return {}
+    return {pid: (layer, last)
+            for pid, layer, last in _last_visit_rows(session, rules, day, wanted)}
+
+
+def status_of(rules: Rules, layer: str, last: dt.date | None, day: dt.date) -> str | None:
+    """The point's visit status on ``day``: overdue | due | visited (None: no spec)."""
+    table = rules.layers.get(layer)
+    if table is None or table.inspection is None:
+        return None
+    return visit_status(last, table.inspection, day)
+
+
+def statuses(session: Session, rules: Rules, points: Iterable, today: dt.date) -> dict[int, dict]:
+    """Each point's visit on ``today``: {id: {visit, last_visit, next_due}} (dates ISO).
+
+    ``points``: point ids or rows with an ``id`` (Point objects). For the cell
+    page, the map's popup and anyone showing a few points; the map's columns
+    for every point come from ``map_visits``.
+    """
+    ids = [p if isinstance(p, int) else p.id for p in points]
+    out = {}
+    for pid, (layer, last) in last_visits(session, rules, today, ids).items():
+        table = rules.layers.get(layer)
+        due = next_due(last, table.inspection.every_days) if table and table.inspection else None
+        out[pid] = {"visit": status_of(rules, layer, last, today),
+                    "last_visit": last.isoformat() if last else None,
+                    "next_due": due.isoformat() if due else None}
+    return out
+
+
+def map_visits(session: Session, rules: Rules, today: dt.date) -> dict:
+    """Every point's visit status and last visit on ``today`` as columns, in id order.
+
+    The status is computed once per (layer, last visit) pair: at 10⁵ points there
+    are only a few hundred of them.
+    """
+    rows = _last_visit_rows(session, rules, today, None)
+    memo: dict = {}
+    visit, last_visit = [], []
+    for _pid, layer, last in rows:
+        key = (layer, last)
+        if key not in memo:
+            memo[key] = (status_of(rules, layer, last, today), last.isoformat() if last else None)
+        status, iso = memo[key]
+        visit.append(status)
+        last_visit.append(iso)
+    return {"id": [r[0] for r in rows], "visit": visit, "last_visit": last_visit}
+
+
+def visits_between(session: Session, tz: str, start: dt.date, end: dt.date) -> list[dict]:
+    """The visits made on local days ``start`` … ``end``, oldest first.
+
+    Each: point_id, day (local), inspector (username), inspector_name.
+    """
+    zone = ZoneInfo(tz)
+    since = day_end_utc(start - dt.timedelta(days=1), tz)
+    rows = session.execute(
+        sa.select(Inspection.point_id, Inspection.inspected_at, Inspection.inspector,
+                  Inspection.inspector_name)
+        .where(Inspection.inspected_at >= since, Inspection.inspected_at < day_end_utc(end, tz))
+        .order_by(Inspection.inspected_at, Inspection.id)).all()
+    return [{"point_id": r.point_id, "day": r.inspected_at.astimezone(zone).date(),
+             "inspector": r.inspector, "inspector_name": r.inspector_name} for r in rows]
+
+
+def grid_members(session: Session) -> list[dict]:
+    """The active grid members' accounts (username, name, cells): a member who made no
+    visit is listed too."""
+    users = session.scalars(sa.select(User).where(User.role == "grid", User.active.is_(True))
+                            .order_by(User.username)).all()
+    return [{"username": u.username, "name": u.display_name or "",
+             "cells": sorted(link.cell_code for link in u.cell_links)} for u in users]
