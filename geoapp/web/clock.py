@@ -11,6 +11,7 @@ Outside an app (the CLI) it is always the real date.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
 
@@ -34,3 +35,17 @@ def today(tz: str) -> dt.date:
     """Today in ``tz``, unless the app pins it (see the module docstring)."""
     pinned = current_app.config.get("TODAY") if has_app_context() else None
     return pinned or workflow.today_in(tz)
+
+
+def now(tz: str) -> dt.datetime:
+    """The present instant (UTC); on a pinned day, that day at the real local time of day.
+
+    So a record made in a pinned demo or test (a visit) falls on the app's
+    today, as its figures assume, instead of on the real date.
+    """
+    real = dt.datetime.now(dt.UTC)
+    pinned = current_app.config.get("TODAY") if has_app_context() else None
+    if not pinned:
+        return real
+    local = real.astimezone(ZoneInfo(tz))
+    return dt.datetime.combine(pinned, local.timetz()).astimezone(dt.UTC)

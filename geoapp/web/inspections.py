@@ -6,12 +6,10 @@ industry's included), ``GET /api/points/<id>/inspections`` (newest first) and
 photos; 201, or 200 with the stored visit for a ``client_id`` seen before).
 Reads follow the read policy (geoapp.web.auth); a visit is recorded by the
 logged-in user, who must be allowed to write the point's cell, and nothing
-of the body is read before that is settled.
+of the body is read by the view before that is settled.
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 from flask import Blueprint, current_app, jsonify
 from flask_babel import get_locale
@@ -21,7 +19,7 @@ from geoapp.domain.inspection_input import InspectionInputError
 from geoapp.store import inspections
 from geoapp.store import photos as stored_photos
 from geoapp.store.models import Inspection, Point
-from geoapp.web import auth, db, inputs
+from geoapp.web import auth, clock, db, inputs
 from geoapp.web.errors import ApiError
 from geoapp.web.photos import photo_json, read_uploads
 
@@ -105,7 +103,7 @@ def new_inspection(point_id: int):
     body.pop("csrf_token", None)  # a form's own token, checked already
     try:
         done = inspections.record(session, _rules(), point, body, auth.current_user,
-                                  dt.datetime.now(dt.UTC))
+                                  clock.now(_rules().risk.hazards.timezone))
         sent = read_uploads("photos") if done.created and inputs.is_form() else []
         for prepared in sent:
             stored_photos.attach(session, prepared, actor, inspection_id=done.inspection.id,

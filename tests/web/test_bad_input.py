@@ -50,9 +50,15 @@ TEXT_VALUES = (["x"], {"a": 1}, 7, True, SURROGATE, f"a{NUL}b")
 PLAN = {"goal": "消除隐患", "measures": "更换", "funds": "1万元", "emergency_plan": "预案"}
 
 
-def _bodies(today: dt.date, hazard_code: str) -> dict:
-    """endpoint -> (a valid body, {field: values that must be refused})."""
+def _bodies(today: dt.date, hazard_code: str, checklist: tuple[str, ...] = ()) -> dict:
+    """endpoint -> (a valid body, {field: values that must be refused}).
+
+    ``checklist``: the item keys of the point the visit is posted to.
+    """
     found, deadline = today.isoformat(), (today + dt.timedelta(days=30)).isoformat()
+    visit = {"checklist": {**dict.fromkeys(checklist, "ok"), "notes": {checklist[0]: "好"}},
+             "note": "正常", "lon": 120.35, "lat": 31.58, "accuracy_m": 10,
+             "client_id": "0f8fad5b-d9cb-469f-a165-70867728950e"} if checklist else {}
     hazard = {"level": "major", "source": "inspection", "description": "灭火器过期",
               "found_on": found, "deadline": deadline, "responsible_unit": "某公司",
               "responsible_person": "张三", "listed": False, "plan": PLAN}
@@ -73,6 +79,14 @@ def _bodies(today: dt.date, hazard_code: str) -> dict:
                                                   "responsible_person", "level"), TEXT_VALUES),
                                  "listed": ("yes", ["x"], {"a": 1}, SURROGATE),
                                  "deadline": (deadline,), "plan": (PLAN,)}),
+        "inspections.new_inspection": (visit, {
+            "checklist": ("x", ["x"], 7, SURROGATE),
+            **{f"checklist.{k}": ("maybe", ["x"], {"a": 1}, 7, SURROGATE, f"o{NUL}k")
+               for k in checklist},
+            "notes": ("x", ["x"], 7),
+            "note": TEXT_VALUES, "client_id": (*TEXT_VALUES, "not-a-uuid"),
+            **dict.fromkeys(("lon", "lat"), ("x", ["x"], {"a": 1}, True, 200, SURROGATE)),
+            "accuracy_m": (-1, "x", ["x"], SURROGATE)}),
         "admission.api_check": ({"site": site, "crs": "wgs84", "industry": "2614"}, {
             "site": ("x", ["x"], 7, {"type": SURROGATE, "coordinates": [1, 2]},
                      {"type": "Point", "coordinates": [[[NUL]]]}),
@@ -105,7 +119,7 @@ def _url(rule, args: dict) -> str:
 
 def _cases(app, ids: dict, today: dt.date):
     """(label, method, url, keyword arguments, expected status, expected field) for each."""
-    bodies = _bodies(today, ids["hazard_code"])
+    bodies = _bodies(today, ids["hazard_code"], ids["checklist"])
     rules = [r for r in app.url_map.iter_rules()
              if r.rule.startswith("/api/") or "POST" in r.methods]
     posted = {r.endpoint for r in rules
@@ -158,14 +172,17 @@ def _cases(app, ids: dict, today: dt.date):
 
 
 @pytest.fixture
-def ids(demo_database):
+def ids(demo_database, rules):
+    from geoapp.store.inspections import checklist_of
+
     with demo_database.sessions() as s:
         hazard = s.scalars(sa.select(Hazard).where(Hazard.state == "open")
                            .order_by(Hazard.id)).first()
-        point = s.scalar(sa.select(Point.id).where(Point.cell_code.is_not(None))
-                         .order_by(Point.id))
+        point = s.scalars(sa.select(Point).where(Point.cell_code.is_not(None))
+                          .order_by(Point.id)).first()
         cell = s.scalar(sa.select(Cell.code).order_by(Cell.code))
-        return {"hazard": hazard.id, "hazard_code": hazard.code, "point": point, "cell": cell}
+        return {"hazard": hazard.id, "hazard_code": hazard.code, "point": point.id,
+                "cell": cell, "checklist": tuple(i.key for i in checklist_of(rules, point))}
 
 
 def test_every_json_route_refuses_bad_input_with_4xx_naming_the_field(
@@ -227,7 +244,8 @@ def test_the_limit_admits_the_largest_admission_site(demo_client, demo_auth):
 @pytest.mark.parametrize("role", ["leader", "planner"])
 def test_writes_check_the_role_before_reading_the_body(demo_client, demo_auth, ids, role):
     assert demo_auth.login(role).status_code == 302
-    for url in (f"/api/points/{ids['point']}/hazards", f"/api/hazards/{ids['hazard']}/transitions"):
+    for url in (f"/api/points/{ids['point']}/hazards", f"/api/hazards/{ids['hazard']}/transitions",
+                f"/api/points/{ids['point']}/inspections"):
         r = demo_client.post(url, data=_nested(10000), content_type="application/json",
                              headers={"If-Match": '"1"'})
         assert r.status_code == 403 and r.get_json()["error"] == "forbidden", url

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from geoapp.store.models import Cell, Inspection, Photo, Point, Town, User, Village
 from tests.support import images
 from tests.support.apps import make_user
+from tests.support.constants import TODAY as APP_TODAY
 
 UUID = "0b8e2a2c-6f0e-4d51-9a57-3c1f4a7e9d10"
 ALL_OK = {"warning_sign": "ok", "locked": "ok", "coded": "ok", "gas_detector": "ok",
@@ -86,7 +87,6 @@ def test_the_checklist_of_a_point(client, places):
 
 
 def test_a_visit_is_recorded(client, database, places, member):
-    before = dt.datetime.now(dt.UTC)
     r = post(client, places["in_a"], {
         "checklist": {**ALL_OK, "locked": "fail", "coded": "na",
                       "notes": {"locked": "锁具损坏，井盖可直接打开"}},
@@ -94,8 +94,13 @@ def test_a_visit_is_recorded(client, database, places, member):
         "client_id": UUID})
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
+    # the apps' pinned today (tests.support.constants), at the real time of day in Shanghai
     inspected_at = dt.datetime.fromisoformat(body.pop("inspected_at"))
-    assert before <= inspected_at <= dt.datetime.now(dt.UTC)
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    assert inspected_at.tzinfo is not None and inspected_at.utcoffset() == dt.timedelta(0)
+    assert inspected_at.astimezone(shanghai).date() == APP_TODAY
+    assert abs(inspected_at.astimezone(shanghai).time().hour
+               - dt.datetime.now(shanghai).hour) in (0, 1, 23)
     [row] = rows(database)
     assert body == {
         "id": row.id, "point_id": places["in_a"], "client_id": UUID,
@@ -113,8 +118,7 @@ def test_a_visit_is_recorded(client, database, places, member):
         "note": "已告知物业", "photos": [],
     }
     with database.sessions() as s:
-        local_day = inspected_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
-        assert s.get(Point, places["in_a"]).last_visit_on == local_day
+        assert s.get(Point, places["in_a"]).last_visit_on == APP_TODAY
 
 
 def test_without_a_position_the_distance_is_null(client, places, member):
@@ -308,3 +312,15 @@ def test_another_cells_member_cannot_see_a_visits_photo(client, auth, database, 
                         ("b.jpg", images.jpeg()))
     assert refused.status_code == 403
     assert (len(rows(database)), len(photo_rows(database))) == (1, 1)
+
+
+def test_a_visit_today_makes_the_point_visited(client, places, member):
+    """The app's today is pinned: the visit falls on it (geoapp.web.clock.now), so the
+    point's status moves from overdue (never visited) to visited at once."""
+    before = client.get(f"/api/map/points/{places['in_a']}").get_json()["properties"]
+    assert (before["visit"], before["last_visit"]) == ("overdue", None)
+    assert post(client, places["in_a"], {"checklist": ALL_OK}).status_code == 201
+    after = client.get(f"/api/map/points/{places['in_a']}").get_json()["properties"]
+    # confined spaces: every 30 days
+    assert (after["visit"], after["last_visit"], after["next_visit_due"]) == (
+        "visited", "2030-06-14", "2030-07-14")
