@@ -266,8 +266,8 @@ def test_post_bad_field_is_400_naming_it(client, database, territory, grid_a, ch
     assert counts(database) == (0, 0)
 
 
-def test_post_needs_a_json_object(client, database, territory, grid_a):
-    # a form is read as fields too (multipart with photos, tests/web/test_photos.py)
+def test_post_needs_a_json_object_or_a_whole_form(client, database, territory, grid_a):
+    # a form is read like JSON (the phone sends multipart with photos): what it lacks is named
     r = client.post(f"/api/points/{territory['K1']}/hazards", data="level=general",
                     content_type="application/x-www-form-urlencoded")
     assert r.status_code == 400 and r.get_json()["field"] == "source"
