@@ -190,8 +190,9 @@ def form_or_json(types: dict[str, type | tuple[type, ...]] | None = None) -> dic
     text (its first value); a field whose ``types`` do not include text
     (``OBJECT``, ``LIST``, ``BOOL``, numbers) is read as JSON text
     (``form_json_field``) and type-checked, so the view sees the same values
-    either way; an empty field counts as absent. A field of ``types`` sent as
-    a file is 400 naming it. Files are read with ``geoapp.web.photos.read_uploads``.
+    either way; an empty field counts as absent, and ``csrf_token`` is no
+    field. A field of ``types`` sent as a file is 400 naming it. Files are
+    read with ``geoapp.web.photos.read_uploads``.
     """
     if not is_form():
         return json_body(types)
@@ -200,6 +201,8 @@ def form_or_json(types: dict[str, type | tuple[type, ...]] | None = None) -> dic
             raise BadInput(name, _("此处不接受文件上传"))
     body: dict = {}
     for name, text in request.form.items():
+        if name == "csrf_token":  # the page's token (CSRFProtect has read it), not a field
+            continue
         kinds = (types or {}).get(name, str)
         kinds = kinds if isinstance(kinds, tuple) else (kinds,)
         if text == "":
@@ -207,20 +210,30 @@ def form_or_json(types: dict[str, type | tuple[type, ...]] | None = None) -> dic
         elif str in kinds:
             body[name] = text
         else:
-            body[name] = form_json_field(name, text)
-            _check_type(name, body[name], kinds)
+            body[name] = form_json_field(name, text, kinds)
     return body
 
 
-def form_json_field(name: str, text: str):
-    """One form field read as JSON text (``plan='{"goal": …}'``); 400 naming ``name``."""
+def form_json_field(name: str, text: str, kinds: tuple[type, ...] | None = None):
+    """One form field read as JSON text (``plan='{"goal": …}'``, ``listed=true``).
+
+    Checked as a JSON body is (NUL, depth; NaN and Infinity are no numbers)
+    and, given ``kinds``, for its type; raises BadInput naming ``name``.
+    """
+    def no_constant(word):
+        raise ValueError(word)
+
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=no_constant)
     except RecursionError:
         raise BadInput(name, _("JSON 嵌套过深（最多 %(depth)d 层）", depth=MAX_DEPTH)) from None
     except ValueError:
+        if kinds:
+            _check_type(name, text, kinds)  # says which type is wanted
         raise BadInput(name, _("须为 JSON 文本")) from None
     check_tree(value, name)
+    if kinds:
+        _check_type(name, value, kinds)
     return value
 
 

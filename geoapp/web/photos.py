@@ -105,13 +105,13 @@ def add_hazard_photo(hazard_id: int):
     """
     actor, hazard = auth.hazard_to_write(hazard_id)
     session = db.session()
-    prepared = read_uploads("photo") + read_uploads("photos")
     field = "photos" if request.files.getlist("photos") else "photo"
+    if len(request.files.getlist("photo") + request.files.getlist("photos")) > MAX_PHOTOS:
+        raise ApiError(400, "bad_request", _("最多 %(count)d 张照片", count=MAX_PHOTOS),
+                       field=field)  # counted before any is decoded
+    prepared = read_uploads("photo") + read_uploads("photos")
     if not prepared:
         raise ApiError(400, "bad_request", _("请选择照片"), field=field)
-    if len(prepared) > MAX_PHOTOS:
-        raise ApiError(400, "bad_request", _("最多 %(count)d 张照片", count=MAX_PHOTOS),
-                       field=field)
     event = hazards.record(hazard, actor, "photo", note="、".join(p.filename for p in prepared),
                            from_state=hazard.state)
     session.flush()

@@ -267,3 +267,38 @@ def test_the_demo_server_waits_like_a_web_app_and_commands_wait_longer(tmp_path,
     served, command = cli._app(serving=True), cli._app()
     assert served.extensions["geoapp.db"].busy_timeout == WEB_BUSY_TIMEOUT == 15
     assert command.extensions["geoapp.db"].busy_timeout == CLI_BUSY_TIMEOUT == 120
+
+
+def test_one_save_retried_at_once_is_stored_once(database, rules, tmp_path):
+    """8 clients send the same new hazard with one client_id at the same moment (a phone's
+    queue retried over several connections): one 201, seven 200 with that hazard."""
+    importer.import_cells(database, rules, _cells(tmp_path))
+    point_id = add_shop(database)
+    make_user(database, "网格员甲", "grid", cells=["C0"])
+    proc, base = _serve(database, workers=4, threads=2)
+    body = json.loads(_body(TODAY, 1))
+    body["client_id"] = "6f1c7a52-2d7e-4b8e-9a43-0c5d2e7b9f10"
+    results: list[tuple[int, dict]] = []
+    try:
+        sessions = [(browser, _login(browser, base, "网格员甲"))
+                    for browser in (_browser() for _ in range(8))]
+        barrier = threading.Barrier(len(sessions))
+
+        def save(browser, token):
+            barrier.wait()
+            status, answer, _headers = _post(browser, f"{base}/api/points/{point_id}/hazards",
+                                             token, json.dumps(body).encode())
+            results.append((status, answer))
+
+        threads = [threading.Thread(target=save, args=session) for session in sessions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        _stop(proc)
+    assert sorted(status for status, _answer in results) == [200] * 7 + [201]
+    assert len({answer["id"] for _status, answer in results}) == 1
+    with database.sessions() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Hazard)) == 1
+        assert s.scalar(sa.select(sa.func.count()).select_from(HazardEvent)) == 1

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from geoapp.store.models import Hazard, HazardEvent, Photo, Point
+from geoapp.web import inputs
 from tests.support import images
 from tests.support.apps import AuthActions, make_app, shop_with_hazard
 from tests.support.checks import snapshot
@@ -130,6 +131,13 @@ def test_png_and_webp_are_stored_as_jpeg(client, database, site, member):
                                             ("b.webp", "image/jpeg", 40)]
 
 
+def test_a_large_photo_is_stored_at_2560_px_with_a_320_px_thumbnail(client, site, member):
+    _point_id, hazard_id = site
+    photo = upload(client, hazard_id, ("大.jpg", images.jpeg(size=(3000, 2000)))).get_json()
+    assert Image.open(io.BytesIO(client.get(photo["url"]).data)).size == (2560, 1707)
+    assert Image.open(io.BytesIO(client.get(photo["thumb_url"]).data)).size == (320, 213)
+
+
 def test_no_file_and_too_many_files_are_400(client, database, site, member):
     _point_id, hazard_id = site
     before = counts(database)
@@ -139,6 +147,10 @@ def test_no_file_and_too_many_files_are_400(client, database, site, member):
     ten = [(f"{i}.jpg", images.jpeg()) for i in range(10)]
     r = upload(client, hazard_id, *ten, field="photos")
     assert r.status_code == 400 and r.get_json()["field"] == "photos"
+    r = client.post(f"/api/hazards/{hazard_id}/photos", content_type="multipart/form-data",
+                    data={"photo": [(io.BytesIO(raw), name) for name, raw in ten[:5]],
+                          "photos": [(io.BytesIO(raw), name) for name, raw in ten[5:]]})
+    assert r.status_code == 400 and r.get_json()["field"] == "photos"  # 10 in all
     assert counts(database) == before
 
 
@@ -342,7 +354,9 @@ def new_hazard_form(**fields):
 
 def test_a_new_hazard_as_a_form_with_photos(client, database, site, member):
     point_id, _hazard_id = site
-    data = new_hazard_form(photos=[(io.BytesIO(images.jpeg_with_gps()), "发现.jpg")])
+    # as a page's form posts it: the CSRF token is a field too
+    data = new_hazard_form(photos=[(io.BytesIO(images.jpeg_with_gps()), "发现.jpg")],
+                           csrf_token=client.environ_base["HTTP_X_CSRFTOKEN"])
     r = client.post(f"/api/points/{point_id}/hazards", data=data,
                     content_type="multipart/form-data")
     assert r.status_code == 201, r.get_json()
@@ -418,3 +432,37 @@ def test_a_client_id_used_at_another_point_is_409(client, database, site, member
     assert r.status_code == 409
     assert (r.get_json()["error"], r.get_json()["field"]) == ("client_id_conflict", "client_id")
     assert snapshot(database) == before
+
+
+# ---------------------------------------------------------------- inputs.form_or_json
+
+TYPES = {"note": inputs.TEXT, "checklist": inputs.OBJECT, "listed": inputs.BOOL,
+         "lon": (int, float)}
+
+
+def test_form_or_json_reads_a_form_like_the_json_body(app):
+    form = {"note": "ok", "checklist": '{"lock": "ok", "notes": {"lock": "已上锁"}}',
+            "listed": "false", "lon": "120.5", "csrf_token": "t", "extra": "7"}
+    with app.test_request_context("/x", method="POST", data=form):
+        assert inputs.form_or_json(TYPES) == {
+            "note": "ok", "checklist": {"lock": "ok", "notes": {"lock": "已上锁"}},
+            "listed": False, "lon": 120.5, "extra": "7"}
+    body = {"note": "ok", "checklist": {"lock": "ok"}, "listed": False, "lon": 120.5}
+    with app.test_request_context("/x", method="POST", json=body):
+        assert inputs.form_or_json(TYPES) == body
+    with app.test_request_context("/x", method="POST", data={"lon": "", "note": ""}):
+        assert inputs.form_or_json(TYPES) == {"lon": None, "note": None}
+
+
+@pytest.mark.parametrize("field, text, message", [
+    ("lon", "NaN", "须为整数 / 数字"), ("lon", "east", "须为整数 / 数字"),
+    ("lon", '"120"', "须为整数 / 数字"), ("listed", "1x", "须为true 或 false"),
+    ("checklist", "[1]", "须为JSON 对象"), ("checklist", "[" * 40 + "]" * 40, "JSON 嵌套过深"),
+    ("checklist", '{"a": "\\u0000"}', "空字符"),
+])
+def test_form_or_json_refuses_a_bad_json_field_naming_it(app, field, text, message):
+    with app.test_request_context("/x", method="POST", data={field: text}):
+        with pytest.raises(inputs.BadInput) as info:
+            inputs.form_or_json(TYPES)
+    named = "checklist.a" if "u0000" in text else field  # inside the object: its key path
+    assert info.value.field == named and message in info.value.message
