@@ -262,7 +262,7 @@ def users_add(username, role, cells, display_name, password):
 
 @users.command(name="list")
 def users_list():
-    """List the accounts: username, role, active, cells."""
+    """List the accounts: username, role, active, cells, name."""
     import sqlalchemy as sa
 
     from geoapp.store.models import User
@@ -271,7 +271,8 @@ def users_list():
     with database.sessions() as s:
         for user in s.scalars(sa.select(User).order_by(User.username)):
             state = "active" if user.active else "inactive"
-            click.echo(f"{user.username}\t{user.role}\t{state}\t{','.join(user.cell_codes)}")
+            click.echo(f"{user.username}\t{user.role}\t{state}\t{','.join(user.cell_codes)}"
+                       f"\t{user.display_name or ''}")
 
 
 @users.command(name="set-password")
@@ -291,6 +292,22 @@ def users_set_password(username, password):
     except accounts.AccountError as exc:
         _fail(exc)
     click.echo(f"password of {username!r} changed")
+
+
+@users.command(name="set-name")
+@click.argument("username")
+@click.argument("name")
+def users_set_name(username, name):
+    """Set the person's real name, shown on their visits and records ("" clears it)."""
+    from geoapp.store import accounts
+
+    database = _account_session()
+    try:
+        with database.transaction() as s:
+            _existing_user(s, username).display_name = accounts.checked_name(name)
+    except accounts.AccountError as exc:
+        _fail(exc)
+    click.echo(f"name of {username!r} set")
 
 
 @users.command(name="deactivate")

@@ -167,11 +167,25 @@ def create_user(session: Session, username: str, role: str, password: str,
     if taken is not None:  # "Zhang" beside "zhang" would only confuse
         raise AccountError(f"user {taken!r} already exists")
     validate_password(password)
-    user = User(username=username, role=role, display_name=display_name,
+    user = User(username=username, role=role, display_name=checked_name(display_name),
                 password_hash=hash_password(password), active=True)
     set_cells(user, cells)
     session.add(user)
     return user
+
+
+def checked_name(name: str | None) -> str | None:
+    """A person's real name as shown on visits and pages: trimmed, 1–100 printable characters.
+
+    None or blank means no name (the username is shown instead).
+    """
+    name = (name or "").strip()
+    if not name:
+        return None
+    if len(name) > 100 or not name.isprintable():
+        raise AccountError(f"name {name[:20]!r}…: at most 100 printable characters"
+                           if len(name) > 100 else f"name {name!r}: no control characters")
+    return name
 
 
 def set_password(user: User, password: str) -> None:

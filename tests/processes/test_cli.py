@@ -161,7 +161,8 @@ def test_users_add_and_list(cli_db):
     assert all(u[3].startswith("$argon2id$") for u in users.values())
     listed = runner.invoke(main, ["users", "list"])
     assert listed.exit_code == 0
-    assert listed.output.splitlines() == ["boss\tleader\tactive\t", "zhang\tgrid\tactive\tA,B"]
+    assert listed.output.splitlines() == ["boss\tleader\tactive\t\t",
+                                          "zhang\tgrid\tactive\tA,B\t张三"]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -198,6 +199,23 @@ def test_users_deactivate_and_set_password(cli_db):
     assert _users(cli_db)["boss"][1] is False
     r = runner.invoke(main, ["users", "deactivate", "nobody"])
     assert r.exit_code == 1 and "no user 'nobody'" in r.output
+
+
+def test_users_set_name_shows_on_list_and_is_checked(cli_db):
+    runner = CliRunner()
+    runner.invoke(main, ["users", "add", "boss", "--role", "leader", "--password", "first-pass"])
+    assert runner.invoke(main, ["users", "set-name", "boss", " 张伟 "]).exit_code == 0
+    assert runner.invoke(main, ["users", "list"]).output == "boss\tleader\tactive\t\t张伟\n"
+    r = runner.invoke(main, ["users", "set-name", "boss", "名" * 101])
+    assert r.exit_code == 1 and "at most 100 printable characters" in r.output
+    r = runner.invoke(main, ["users", "set-name", "boss", "张\x07伟"])
+    assert r.exit_code == 1 and "no control characters" in r.output
+    r = runner.invoke(main, ["users", "add", "li", "--role", "leader", "--password",
+                             "first-pass", "--name", "名" * 101])
+    assert r.exit_code == 1 and "at most 100" in r.output
+    assert runner.invoke(main, ["users", "list"]).output == "boss\tleader\tactive\t\t张伟\n"
+    assert runner.invoke(main, ["users", "set-name", "boss", ""]).exit_code == 0
+    assert runner.invoke(main, ["users", "list"]).output == "boss\tleader\tactive\t\t\n"
 
 
 def test_demo_creates_one_account_per_role(tmp_path, monkeypatch, request):
