@@ -361,7 +361,7 @@ def report_bulletin(month, out_file):
     import sqlalchemy as sa
 
     from geoapp.domain import periods
-    from geoapp.reports import bulletin, tables
+    from geoapp.reports import bulletin, tables, visits
 
     try:  # a typo fails at once, before the whole database is read
         period = periods.parse_month(month)
@@ -371,6 +371,7 @@ def report_bulletin(month, out_file):
     try:  # read only: a report never migrates the schema
         with database.sessions() as s:
             data = tables.load(s, rules)
+            visited = visits.report(s, data, period, data.today())
     except sa.exc.SQLAlchemyError as exc:
         _fail(RuntimeError(f"cannot read the database (run `geoapp db upgrade`?): "
                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
@@ -381,7 +382,7 @@ def report_bulletin(month, out_file):
     out = Path(out_file)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # no half-written file on failure
     try:
-        bulletin.write(tables.bulletin(data, period), tmp)
+        bulletin.write(tables.bulletin(data, period), tmp, visits=visited)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -35,7 +35,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from geoapp.domain import workflow
-from geoapp.domain.ranks import TIE_RULE
+from geoapp.domain.ranks import COVERAGE_TIE_RULE, TIE_RULE
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
@@ -270,6 +270,32 @@ def _industry_sheet(ws: Worksheet, row: dict, data: dict) -> None:
     _finish(ws, max_width=30)
 
 
+def _visits(ws: Worksheet, visits: dict) -> None:
+    """Visits (巡查): coverage per village ranked, then per grid member, then per cell."""
+    period = visits["period"]
+    span = f"{period['from']} 至 {period['to']}"
+    rows = [[v["rank"], v["name"], v["code"] or "", v["town"], v["points"], v["on_time"],
+             v["overdue"], _pct(v["coverage"]), v["red_cells"], v["visits"],
+             v["points_visited"]] for v in visits["villages"]]
+    end = _table(ws, f"村（社区）巡查覆盖率排名（{span}）",
+                 ["排名", "村/社区", "代码", "镇/街道", "点位", "未逾期", "逾期未巡查",
+                  "巡查覆盖率", "红色网格", "期内巡查次数", "期内巡查点位"],
+                 rows, {8: "0.0%"})
+    _note(ws, end, "排名规则：" + COVERAGE_TIE_RULE
+          + f"巡查覆盖率 = 截至 {visits['as_of']} 未逾期巡查的点位 ÷ 点位。", 11)
+    rows = [[m["name"] or m["username"], m["username"], m["visits"], m["points"],
+             "、".join(m["cells"])] for m in visits["members"]]
+    end = _table(ws, f"各网格员巡查（{span}）",
+                 ["网格员", "账号", "巡查次数", "巡查点位", "所到网格"], rows, top=end + 2)
+    rows = [[c["code"] or "", c["name"], c.get("village", ""), c["points"], c["points_due"],
+             c["visits"], c["points_visited"], c["due_visited"], c["overdue"],
+             _pct(c["coverage"])] for c in [*visits["cells"], visits["outside"]]]
+    _table(ws, f"各网格巡查（{span}）",
+           ["网格代码", "网格", "村/社区", "点位", "期内应巡查", "巡查次数", "巡查点位",
+            "应巡查中已巡查", "期末逾期未巡查", "巡查覆盖率"], rows, {10: "0.0%"}, top=end + 1)
+    _finish(ws)
+
+
 def sheet_title(text: str, taken: set[str]) -> str:
     """A valid, unique sheet name (≤ 31 characters, none of []:*?/\\).
 
@@ -287,14 +313,19 @@ def sheet_title(text: str, taken: set[str]) -> str:
     return name
 
 
-def write(data: dict, out: str | IO[bytes]) -> None:
-    """Write the bulletin of ``geoapp.reports.tables.bulletin`` to a path or binary stream."""
+def write(data: dict, out: str | IO[bytes], visits: dict | None = None) -> None:
+    """Write the bulletin of ``geoapp.reports.tables.bulletin`` to a path or binary stream.
+
+    ``visits`` (geoapp.reports.visits.report for the same month) adds the 巡查 sheet.
+    """
     place = data.get("place") or ""
     wb = Workbook()
     sheets = [("概况", lambda ws: _summary(ws, data, place)),
               ("排名", lambda ws: _ranking(ws, data)),
               ("逾期清单", lambda ws: _overdue(ws, data)),
               ("分行业", lambda ws: _industries(ws, data))]
+    if visits is not None:
+        sheets.append(("巡查", lambda ws: _visits(ws, visits)))
     taken: set[str] = set()
     for i, (name, fill) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()

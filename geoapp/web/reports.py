@@ -250,7 +250,7 @@ def bulletin_xlsx():
     ds = _dataset()
     month = _period(ds, month_only=True)
     buffer = io.BytesIO()
-    bulletin.write(_bulletin(ds, month), buffer)
+    bulletin.write(_bulletin(ds, month), buffer, visits=_visits(ds, month))
     response = Response(buffer.getvalue(), mimetype=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="bulletin-{month.month}.xlsx"'
     response.headers["Cache-Control"] = "private, no-store"

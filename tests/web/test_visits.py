@@ -273,6 +273,30 @@ def test_reports_page_and_print_view_show_the_visit_tables(leader):
         assert marker in html, marker
 
 
+def test_the_bulletin_workbook_has_the_visit_sheet(leader):
+    import io
+
+    import openpyxl
+
+    response = leader.get("/reports/bulletin.xlsx?month=2030-06")
+    assert response.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(response.data))["巡查"]
+    values = [[c for c in row if c is not None] for row in ws.iter_rows(values_only=True)]
+    assert values[0] == ["村（社区）巡查覆盖率排名（2030-06-01 至 2030-06-30）"]
+    # rank, village, town, points, on time, overdue, coverage, red cells, visits, points visited
+    assert [r[:2] + r[3:] for r in values[2:5]] == [
+        [1, "西村", "示范镇", 2, 2, 0, 1.0, 0, 1, 1],
+        [2, "南村", "示范镇", 2, 1, 1, 0.5, 0, 1, 1],
+        [3, "东村", "示范镇", 4, 2, 2, 0.5, 0, 2, 1]]
+    members = values.index(["各网格员巡查（2030-06-01 至 2030-06-30）"])
+    assert values[members + 2:members + 6] == [
+        ["王五", "wang", 2, 2, "A、C"], ["李四", "li", 1, 1, "A"], ["赵六", "zhao", 1, 1, "D"],
+        ["孙七", "sun", 0, 0]]
+    cells = values.index(["各网格巡查（2030-06-01 至 2030-06-30）"])
+    assert values[-1] == ["网格外", 1, 1, 0, 0, 0, 1, 0.0]  # no code, no village
+    assert len(values) == cells + 2 + 5  # four cells and the points outside every cell
+
+
 # ---- the demo ---------------------------------------------------------------------------
 
 
