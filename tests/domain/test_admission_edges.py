@@ -150,13 +150,13 @@ def test_the_extent_check_measures_from_the_territorys_box(adm):
     territory = Territory(CELLS, ZONES, NO_HAZARDS)
     # 0.01° (1108.7 m) south of the box: within the 2 km margin
     assert check(point(120.005, 30.99), "wgs84", "2614", territory, adm)["outside_zones"]
-    # 0.13° west at 31.005°: 0.13 × 95 499 m = 12 415 m
+    # 0.1304° west at 31.005°: 0.1304 × 95 499 m = 12 453 m, 12.5 km to one decimal
     with pytest.raises(AdmissionInputError) as info:
-        check(point(119.87, 31.005), "wgs84", "2614", territory, adm)
+        check(point(119.8696, 31.005), "wgs84", "2614", territory, adm)
     assert (info.value.field, info.value.error, info.value.message) == (
         "site", "outside_extent",
-        "场址距辖区范围 12.4 km，超出允许的 2 km；请检查经纬度是否颠倒或坐标系是否选对 / "
-        "site is 12415 m outside the territory (limit 2000 m)")
+        "场址距辖区范围 12.5 km，超出允许的 2 km；请检查经纬度是否颠倒或坐标系是否选对 / "
+        "site is 12453 m outside the territory (limit 2000 m)")
 
 
 def test_no_territory_says_so(adm):
