@@ -80,7 +80,7 @@ def assign(
     ('B', 955)
     """
     _basic_checks(points, cells, zones)
-    pts = np.asarray(points.values, dtype=object)
+    pts = np.asarray(points.values)  # object: shapely geometries
     n = len(pts)
     point_tree = shapely.STRtree(pts)
 
@@ -89,9 +89,9 @@ def assign(
     cell_of = _one_cell_per_point(n, p_idx, c_idx, codes)
 
     outside = cell_of < 0
-    cell_code = np.full(n, None, dtype=object)
+    cell_code = np.full(n, None)  # object (None fill)
     cell_code[~outside] = codes[cell_of[~outside]]
-    nearest = np.full(n, None, dtype=object)
+    nearest = np.full(n, None)
     distance = np.zeros(n)
     if outside.any() and not len(codes):
         distance[outside] = np.nan  # no cell at all: outside, with no nearest cell
