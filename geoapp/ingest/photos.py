@@ -117,7 +117,11 @@ def _no_trailing_bytes(name: str, fmt: str, raw: bytes) -> None:
 
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB pixels for JPEG: transparency on white, palettes and greys expanded."""
-    if image.mode in ("RGBA", "LA", "P"):
+    if image.mode.startswith("I"):
+        # a 16-bit grey PNG: converted directly, every value over 255 would become white
+        image = image.convert("I").point(lambda v: v / 256).convert("L")
+    if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
+        # a PNG may also make one grey or colour transparent (its tRNS key) without alpha
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")
         background.paste(rgba, mask=rgba.getchannel("A"))
