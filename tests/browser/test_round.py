@@ -237,6 +237,26 @@ def test_a_draft_survives_a_reload_and_an_expired_session_keeps_the_input(
         assert not errors, errors
 
 
+def test_the_checklist_message_goes_once_every_item_is_answered(round_, live_url, browser):
+    (pid, lon, lat), _second = round_
+    with _phone(browser, lon, lat) as (page, _requests, errors):
+        log_in(page, live_url, "grid")
+        page.wait_for_url(f"{live_url}/cells/{CELL}")
+        _ready(page)
+        form = _open_visit(page, pid)
+        form.locator("button[type=submit]").click()  # nothing answered yet
+        message = form.locator(".form-error")
+        assert message.is_visible()
+        assert message.inner_text() == "请为每一项选择 合格 / 不合格 / 不适用"
+        items = form.locator("ol.checklist > li").all()
+        for item in items[:-1]:
+            item.locator(".seg-ok").click()
+        assert message.is_visible()  # one item still open
+        items[-1].locator(".seg-na").click()
+        assert message.is_hidden()  # not left standing over a complete checklist
+        assert not errors, errors
+
+
 def test_the_office_registers_a_hazard_at_a_point_outside_every_cell(database, rules, live_url,
                                                                       browser):
     load_demo(database, rules, echo=lambda _msg: None)
