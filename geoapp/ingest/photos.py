@@ -20,7 +20,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_PIXELS = 50_000_000  # a 48 MP phone camera passes; a bomb's 20 000² does not
@@ -69,6 +69,7 @@ def prepare(filename: str, raw: bytes, tz: dt.tzinfo | None = None) -> PreparedP
         with warnings.catch_warnings():
             # Pillow warns (then raises) on large images; we decide from the header below
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", UserWarning)  # a corrupt EXIF: see below
             image = Image.open(io.BytesIO(raw), formats=list(FORMATS))
         if image.width * image.height > MAX_PIXELS:
             raise PhotoRejected(name, f"{name}: 图片像素过多（{image.width}×{image.height}），"
@@ -76,9 +77,11 @@ def prepare(filename: str, raw: bytes, tz: dt.tzinfo | None = None) -> PreparedP
         if image.format not in FORMATS:
             raise PhotoRejected(name, f"{name}: 只接受 JPEG、PNG 或 WebP 图片")
         _no_trailing_bytes(name, image.format, raw)
-        exif = image.getexif()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Pillow warns of a corrupt or truncated EXIF and reads what it can; so do we
+            warnings.simplefilter("ignore", UserWarning)
+            exif = image.getexif()
             image.load()
     except PhotoRejected:
         raise
@@ -87,10 +90,12 @@ def prepare(filename: str, raw: bytes, tz: dt.tzinfo | None = None) -> PreparedP
                             ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise PhotoRejected(name, f"{name}: 不是可以识别的 JPEG、PNG 或 WebP 图片") from exc
-    taken_at = _taken_at(exif, tz or dt.timezone(dt.timedelta(hours=8)))
-    lon, lat = _gps(exif)
-    upright = ImageOps.exif_transpose(image)
-    upright = _flatten(upright)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # as above: the EXIF is read lazily
+        taken_at = _taken_at(exif, tz or dt.timezone(dt.timedelta(hours=8)))
+        lon, lat = _gps(exif)
+        orientation = exif.get(_ORIENTATION)
+    upright = _upright(_flatten(image), orientation)
     upright.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
     data = _jpeg(upright)
     thumb_image = upright.copy()
@@ -117,12 +122,30 @@ def _no_trailing_bytes(name: str, fmt: str, raw: bytes) -> None:
 
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB pixels for JPEG: transparency on white, palettes and greys expanded."""
-    if image.mode in ("RGBA", "LA", "P"):
+    if image.mode.startswith("I"):
+        # a 16-bit grey PNG: converted directly, every value over 255 would become white
+        image = image.convert("I").point(lambda v: v / 256).convert("L")
+    if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
+        # a PNG may also make one grey or colour transparent (its tRNS key) without alpha
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
     return image.convert("RGB") if image.mode != "RGB" else image
+
+
+# EXIF orientation → the turn that makes the picture upright. Not ImageOps.exif_transpose:
+# it writes the EXIF back into the image, and a camera's (or a forger's) malformed EXIF
+# then raises ValueError, TypeError or struct.error; the stored JPEG has no EXIF anyway.
+_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+          4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+          6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+          8: Image.Transpose.ROTATE_90}
+
+
+def _upright(image: Image.Image, orientation) -> Image.Image:
+    turn = _TURNS.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(turn) if turn is not None else image
 
 
 def _jpeg(image: Image.Image) -> bytes:
@@ -132,6 +155,7 @@ def _jpeg(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+_ORIENTATION = 0x0112
 _DATETIME_ORIGINAL = 0x9003
 _OFFSET_TIME_ORIGINAL = 0x9011
 _EXIF_IFD = 0x8769
@@ -169,6 +193,8 @@ def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
 
 
 def _degrees(dms, ref, negative: str) -> float:
+    if not isinstance(dms, tuple):  # e.g. bytes, from a tag of the wrong type: no position
+        raise ValueError(f"not degrees, minutes, seconds: {dms!r}")
     d, m, s = (float(v) for v in dms)
     value = d + m / 60 + s / 3600
     return -value if str(ref).strip("\x00 ").upper() == negative else value

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -234,6 +235,55 @@ def test_a_draft_survives_a_reload_and_an_expired_session_keeps_the_input(
         with database.sessions() as s:
             stored = s.scalars(sa.select(Hazard).where(Hazard.description == "配电箱未上锁")).all()
         assert len(stored) == 1 and stored[0].point_id == pid
+        assert not errors, errors
+
+
+def test_the_checklist_message_goes_once_every_item_is_answered(round_, live_url, browser):
+    (pid, lon, lat), _second = round_
+    with _phone(browser, lon, lat) as (page, _requests, errors):
+        log_in(page, live_url, "grid")
+        page.wait_for_url(f"{live_url}/cells/{CELL}")
+        _ready(page)
+        form = _open_visit(page, pid)
+        form.locator("button[type=submit]").click()  # nothing answered yet
+        message = form.locator(".form-error")
+        assert message.is_visible()
+        assert message.inner_text() == "请为每一项选择 合格 / 不合格 / 不适用"
+        items = form.locator("ol.checklist > li").all()
+        for item in items[:-1]:
+            item.locator(".seg-ok").click()
+        assert message.is_visible()  # one item still open
+        items[-1].locator(".seg-na").click()
+        assert message.is_hidden()  # not left standing over a complete checklist
+        assert not errors, errors
+
+
+def test_a_long_file_name_in_the_history_stays_within_the_phone(round_, database, live_url,
+                                                                 browser, tmp_path):
+    with database.sessions() as s:
+        hid = s.scalar(sa.select(Hazard.id).join(Point).where(Point.cell_code == CELL,
+                                                              Hazard.state != "closed")
+                       .order_by(Hazard.id).limit(1))
+    (_pid, lon, lat), _second = round_
+    name = "IMG_" + "7" * 200 + ".jpg"  # one word: nowhere for the line to break
+    photo = Path(jpeg(tmp_path / "p.jpg")).read_bytes()
+    with _phone(browser, lon, lat) as (page, _requests, errors):
+        log_in(page, live_url, "grid")
+        page.wait_for_url(f"{live_url}/cells/{CELL}")
+        _ready(page)
+        token = page.get_attribute('meta[name="csrf-token"]', "content")
+        r = page.request.post(f"{live_url}/api/hazards/{hid}/photos",
+                              headers={"X-CSRFToken": token},
+                              multipart={"photo": {"name": name, "mimeType": "image/jpeg",
+                                                   "buffer": photo}})
+        assert r.status == 201
+        page.reload()
+        _ready(page)
+        page.locator(f"#hazard-{hid} .row-head").click()
+        note = page.locator(f"#hazard-{hid} .history .event-note", has_text="IMG_777")
+        assert note.inner_text() == name
+        assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
+        assert note.bounding_box()["x"] + note.bounding_box()["width"] <= PHONE["width"]
         assert not errors, errors
 
 

@@ -131,6 +131,56 @@ def test_png_and_webp_are_stored_as_jpeg(client, database, site, member):
                                             ("b.webp", "image/jpeg", 40)]
 
 
+def _png(image: Image.Image, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", **options)
+    return out.getvalue()
+
+
+def test_a_16_bit_grey_png_and_a_colour_keyed_png_keep_their_pixels(client, site, member):
+    _point_id, hazard_id = site
+    grey = Image.new("I;16", (20, 10))
+    grey.putdata([30000] * 200)  # 30000 of 65535: a mid grey, 117 of 255
+    keyed = Image.new("RGB", (20, 10), (0, 0, 0))  # black marked transparent by its tRNS chunk
+    r = upload(client, hazard_id, ("灰.png", _png(grey)),
+               ("透明.png", _png(keyed, transparency=(0, 0, 0))), field="photos")
+    assert r.status_code == 201, r.get_json()
+    stored = [Image.open(io.BytesIO(client.get(p["url"]).data)) for p in r.get_json()["photos"]]
+    assert [(im.mode, im.size) for im in stored] == [("RGB", (20, 10)), ("RGB", (20, 10))]
+    # not clipped to white: the grey stays within JPEG's rounding of 117
+    assert all(abs(c - 117) <= 2 for c in stored[0].getpixel((10, 5)))
+    # transparent pixels on white, as for a PNG with an alpha channel
+    assert all(c >= 253 for c in stored[1].getpixel((10, 5)))
+
+
+def test_a_jpeg_with_a_malformed_exif_is_stored_upright(client, database, site, member):
+    """A camera's GPS latitude written with the wrong TIFF type (UNDEFINED, not RATIONAL).
+
+    Pillow reads it as bytes; writing such an EXIF back (as ImageOps.exif_transpose
+    does) raised TypeError, a 500. The picture is kept, turned by its orientation.
+    """
+    _point_id, hazard_id = site
+    picture = Image.new("RGB", (40, 20), (0, 0, 255))
+    picture.paste((255, 0, 0), (0, 0, 20, 20))  # left half red as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: turn 90° clockwise to show
+    exif[0x8825] = {1: "N", 2: (31.0, 5.0, 1.0), 3: "E", 4: (120.0, 1.0, 2.0)}
+    raw = exif.tobytes()
+    latitude = b"\x00\x02\x00\x05\x00\x00\x00\x03"  # tag 2, type 5 (RATIONAL), 3 values
+    assert raw.count(latitude) == 1
+    raw = raw.replace(latitude, b"\x00\x02\x00\x07\x00\x00\x00\x03")
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=95, exif=raw)
+    r = upload(client, hazard_id, ("exif.jpg", out.getvalue()))
+    assert r.status_code == 201, r.get_json()
+    stored = Image.open(io.BytesIO(client.get(r.get_json()["url"]).data))
+    assert stored.size == (20, 40)  # upright: the red half on top
+    assert stored.getpixel((10, 5))[0] > 200 and stored.getpixel((10, 35))[2] > 200
+    assert not stored.getexif()
+    with database.sessions() as s:
+        assert s.execute(sa.select(Photo.gps_lon, Photo.gps_lat)).one() == (None, None)
+
+
 def test_a_large_photo_is_stored_at_2560_px_with_a_320_px_thumbnail(client, site, member):
     _point_id, hazard_id = site
     photo = upload(client, hazard_id, ("大.jpg", images.jpeg(size=(3000, 2000)))).get_json()

@@ -88,6 +88,11 @@
     var pos = locate(where);
     C.drafts.keep(f, draftKey);
     var clientId = null;
+    // "answer every item" goes as soon as every item has its answer, not only at the next save
+    f.addEventListener("change", function () {
+      if (error.hidden || error.textContent !== T.checklist_missing) return;
+      if (items.every(function (item) { return f.elements["item." + item.key].value; })) error.hidden = true;
+    });
 
     f.addEventListener("submit", function (ev) {
       ev.preventDefault();
