@@ -3,8 +3,9 @@
 Local policy, declared in the hazard file (``[evidence]`` in
 ``layers/hazard.toml``, geoapp.domain.layers.EvidenceSpec):
 ``major_submit_needs_photo`` — 提请验收 of a 重大 hazard needs at least one
-photo of the rectified site, either already with the hazard or sent with the
-step itself. A file without ``[evidence]`` gets the defaults (yes).
+photo of the rectified site: sent with the step itself, or added since the
+rectification last (re)started (a photo of the hazard as found does not count).
+A file without ``[evidence]`` gets the defaults (yes).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ def photo_missing(spec: EvidenceSpec | None, level: str, action: str,
                   photos_stored: int, photos_sent: int) -> bool:
     """Is this step refused for want of a photo?
 
-    ``photos_stored`` are the hazard's photos so far, ``photos_sent`` those
-    that come with this step.
+    ``photos_stored`` are the hazard's photos taken since its rectification
+    last (re)started (geoapp.store.photos.count_since_rectifying),
+    ``photos_sent`` those that come with this step.
 
     Examples
     --------

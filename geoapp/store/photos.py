@@ -12,7 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from geoapp.ingest.photos import PreparedPhoto
-from geoapp.store.models import Hazard, Inspection, Photo, Point
+from geoapp.store.models import Hazard, HazardEvent, Inspection, Photo, Point
 
 
 def attach(session, prepared: PreparedPhoto, uploaded_by: str, *,
@@ -64,3 +64,18 @@ def for_hazard(session, hazard_id: int) -> list[Photo]:
 def count_for_hazard(session, hazard_id: int) -> int:
     return session.scalar(
         sa.select(sa.func.count()).select_from(Photo).where(Photo.hazard_id == hazard_id))
+
+
+def count_since_rectifying(session, hazard_id: int) -> int:
+    """The hazard's photos taken since its rectification last (re)started.
+
+    That is, with or after its latest ``start`` or ``reject`` event: the photos
+    of the rectified site, not those of the hazard as found. A hazard without
+    such an event (imported already in rectification) counts all its photos.
+    """
+    since = session.scalar(sa.select(sa.func.max(HazardEvent.id)).where(
+        HazardEvent.hazard_id == hazard_id, HazardEvent.action.in_(("start", "reject"))))
+    query = sa.select(sa.func.count()).select_from(Photo).where(Photo.hazard_id == hazard_id)
+    if since is not None:
+        query = query.where(Photo.hazard_event_id >= since)
+    return session.scalar(query)

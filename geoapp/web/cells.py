@@ -31,7 +31,10 @@ bp = Blueprint("cells", __name__)
 PREFILL = {
     "unit": ("enterprise_name", "owner", "@name"),
     "person": ("responsible", "contact"),
-    "phone": ("phone", "owner_phone"),
+    # each phone beside the one it belongs to: an idle site's 产权人 (the unit), an
+    # enterprise's contact (the person)
+    "unit_phone": ("owner_phone",),
+    "person_phone": ("phone",),
 }
 # deadline shortcuts, in days from the day found
 DEADLINE_DAYS = (3, 7, 15, 30)
@@ -121,7 +124,7 @@ def _strings() -> dict:
         "figures": {"open": _("未销号"), "overdue": _("逾期"), "major_open": _("重大未销号"),
                     "listed_open": _("挂牌未销号"), "total": _("隐患总数")},
         "choose_point": _("请选择点位"),
-        "todo": {"due": _("应巡查"), "all": _("查看全部 {n} 项"), "overdue_visits": _("逾期未巡查"),
+        "todo": {"due": _("待巡查"), "all": _("查看全部 {n} 项"), "overdue_visits": _("逾期未巡查"),
                  "mine": _("待我处理"), "deadline": _("逾期及7日内到期"), "empty": _("暂无待办"),
                  "late": _("已逾期 {n} 天"),
                  "days_left": _("还剩 {n} 天"), "today": _("今天到期")},

@@ -136,7 +136,7 @@ def move_hazard(hazard_id: int):
     if (action in workflow.allowed_actions(found.state)
             and expected in (None, found.version)  # else 409 / 412 below say more
             and evidence.photo_missing(_rules().tables["hazard"].evidence, found.level, action,
-                                       stored_photos.count_for_hazard(session, hazard_id),
+                                       stored_photos.count_since_rectifying(session, hazard_id),
                                        len(sent))):
         raise ApiError(400, "photo_required", _("重大隐患提请验收须附至少一张整改后照片"),
                        field="photos")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from geoapp.domain import workflow
 from geoapp.ingest.photos import PhotoRejected, PreparedPhoto, prepare
 from geoapp.store import hazards
 from geoapp.store import photos as stored
@@ -104,6 +105,8 @@ def add_hazard_photo(hazard_id: int):
     {id, url, thumb_url}, and ``photos`` with all of them.
     """
     actor, hazard = auth.hazard_to_write(hazard_id)
+    if not workflow.is_open(hazard.state):  # its evidence closed with it
+        raise ApiError(409, "closed", _("该隐患已销号，不能再添加照片"))
     session = db.session()
     field = "photos" if request.files.getlist("photos") else "photo"
     if len(request.files.getlist("photo") + request.files.getlist("photos")) > MAX_PHOTOS:

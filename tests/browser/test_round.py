@@ -137,6 +137,14 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
         assert "灭火器过期" in hform.locator("textarea[name=description]").input_value()
         assert hform.locator(".photos").get_attribute("data-count") == "1"
         assert hform.locator("input[name=responsible_unit]").input_value() != ""
+        with database.sessions() as s:
+            attrs = s.get(Point, pid).attrs
+        # each phone beside whom it belongs to: an enterprise's beside its contact person
+        beside = {name: hform.locator(".person").filter(
+            has=page.locator(f"input[name={name}]")).locator("a.tel").count()
+            for name in ("responsible_unit", "responsible_person")}
+        assert beside == {"responsible_unit": int(bool(attrs.get("owner_phone"))),
+                          "responsible_person": int(bool(attrs.get("phone")))}
         assert hform.locator("fieldset.plan").is_hidden()  # 五到位 only for 重大
         hform.locator("button.chip[data-days='7']").click()
         hform.locator("button[type=submit]").click()

@@ -61,8 +61,9 @@ def test_full_path_with_etags_and_deescalation(client, database, hazard_id, writ
     for action, state in [("start", "rectifying"), ("submit", "awaiting_acceptance"),
                           ("reject", "rectifying"), ("submit", "awaiting_acceptance"),
                           ("accept", "closed")]:
-        # a major hazard is submitted with a photo of the work done (layers/hazard.toml)
-        photos = [("整改后.jpg", jpeg())] if etag == "2" else []
+        # a major hazard is submitted with a photo of the work done (layers/hazard.toml),
+        # again after it was returned for rework
+        photos = [("整改后.jpg", jpeg())] if action == "submit" else []
         r = post(client, hazard_id, {"action": action, "note": action}, etag, photos)
         assert r.status_code == 200, r.get_json()
         assert r.get_json()["state"] == state
@@ -75,10 +76,11 @@ def test_full_path_with_etags_and_deescalation(client, database, hazard_id, writ
         ("awaiting_acceptance", "closed")]
     assert all(e["actor"] == "网格员甲" for e in events[1:])
     with database.sessions() as s:
-        submit_event = s.scalars(sa.select(HazardEvent.id).where(HazardEvent.action == "submit")
-                                 .order_by(HazardEvent.id)).first()
+        submit_events = list(s.scalars(sa.select(HazardEvent.id)
+                                       .where(HazardEvent.action == "submit")
+                                       .order_by(HazardEvent.id)))
     photos = client.get(f"/api/hazards/{hazard_id}").get_json()["photos"]
-    assert [p["event_id"] for p in photos] == [submit_event]
+    assert [p["event_id"] for p in photos] == submit_events and len(submit_events) == 2
     assert levels(database) == ("blue", "blue")  # closed: back to the shop's own level
 
 

@@ -360,6 +360,27 @@ def test_submitting_a_major_hazard_needs_a_photo(client, database, site, member)
     assert r.status_code == 200 and r.get_json()["state"] == "awaiting_acceptance"
 
 
+def test_a_photo_of_the_hazard_as_found_is_not_a_photo_of_its_rectification(
+        client, database, site, member):
+    _point_id, hazard_id = site
+    assert upload(client, hazard_id, ("现场.jpg", images.jpeg())).status_code == 201  # open
+    assert step(client, hazard_id, "start", 1).status_code == 200
+    r = step(client, hazard_id, "submit", 2)
+    assert (r.status_code, r.get_json()["error"]) == (400, "photo_required")
+    r = step(client, hazard_id, "submit", 2, [("整改后.jpg", images.jpeg())])
+    assert (r.status_code, r.get_json()["state"]) == (200, "awaiting_acceptance")
+
+
+def test_no_photo_is_added_to_a_closed_hazard(client, database, site, member):
+    _point_id, hazard_id = site
+    with database.transaction() as s:
+        s.get(Hazard, hazard_id).state = "closed"
+    before = snapshot(database)
+    r = upload(client, hazard_id, ("补拍.jpg", images.jpeg()))
+    assert (r.status_code, r.get_json()["error"]) == (409, "closed")
+    assert snapshot(database) == before
+
+
 def test_a_general_hazard_is_submitted_without_a_photo(client, database, site, member):
     _point_id, hazard_id = site
     with database.transaction() as s:

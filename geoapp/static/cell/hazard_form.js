@@ -57,8 +57,10 @@
     }));
     var unit = el("input", { name: "responsible_unit", maxlength: "200", value: pre.unit || "" });
     var personInput = el("input", { name: "responsible_person", maxlength: "100", value: pre.person || "" });
-    var phone = pre.phone && C.tel(pre.phone)
-      ? el("a", { className: "tel", href: "tel:" + C.tel(pre.phone), text: T.call + " " + pre.phone }) : null;
+    function call(number) {  // beside the unit or the person the number belongs to
+      return number && C.tel(number)
+        ? el("a", { className: "tel", href: "tel:" + C.tel(number), text: T.call + " " + number }) : null;
+    }
     var listed = el("input", { type: "checkbox", name: "listed" });
     var plan = el("fieldset", { className: "plan wide", hidden: true },
       el("legend", { text: T.plan + "（五到位）" }),
@@ -79,8 +81,9 @@
       field(F.source, source),
       field(F.found_on, found),
       el("div", { className: "field wide deadline" }, el("span", { text: F.deadline }), chips, deadline),
-      field(F.responsible_unit, unit, true),
-      el("div", { className: "field wide person" }, field(F.responsible_person, personInput), phone),
+      el("div", { className: "field wide person" }, field(F.responsible_unit, unit), call(pre.unit_phone)),
+      el("div", { className: "field wide person" }, field(F.responsible_person, personInput),
+        call(pre.person_phone)),
       el("label", { className: "check wide" }, listed, el("span", { text: F.listed })),
       plan, el("div", { className: "wide" }, photos.node), error, submit);
 
