@@ -52,6 +52,7 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 # JSON types by the names used in messages
 TEXT, OBJECT, LIST, BOOL = str, dict, list, bool
+NUMBER = (int, float)  # a form field's text is read as JSON: "120.2" is a number there
 _TYPE_NAMES = {str: _l("文本"), dict: _l("JSON 对象"), list: _l("JSON 数组"),
                bool: _l("true 或 false"), int: _l("整数"), float: _l("数字")}
 _UPLOAD_LIMIT = "geoapp.upload_limit"

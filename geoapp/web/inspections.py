@@ -27,7 +27,9 @@ bp = Blueprint("inspections", __name__, url_prefix="/api")
 
 # fields sent as JSON text in a form; the others are text there (numbers in JSON), and
 # geoapp.domain.inspection_input checks every value
-_JSON_FIELDS = {"checklist": inputs.OBJECT, "notes": inputs.OBJECT}
+_JSON_FIELDS = {"checklist": inputs.OBJECT, "notes": inputs.OBJECT, "note": inputs.TEXT,
+                "client_id": inputs.TEXT,
+                **dict.fromkeys(("lon", "lat", "accuracy_m"), inputs.NUMBER)}
 
 
 def _rules():

@@ -150,6 +150,8 @@ def test_a_client_id_of_another_point_is_409(client, database, places, member):
     ({"checklist": {k: v for k, v in ALL_OK.items() if k != "coded"}}, "checklist.coded"),
     ({"checklist": {**ALL_OK, "guarded": "ok"}}, "checklist.guarded"),  # an idle site's item
     ({"checklist": ALL_OK, "lon": 120.005}, "lat"),
+    ({"checklist": ALL_OK, "lon": "120.005", "lat": 31.005}, "lon"),  # JSON: a number
+    ({"checklist": ALL_OK, "lon": 120.005, "lat": 31.005, "accuracy_m": True}, "accuracy_m"),
     ({"checklist": ALL_OK, "client_id": "not-a-uuid"}, "client_id"),
     ({"checklist": ALL_OK, "note": "a\x00b"}, "note"),
     ({"checklist": ALL_OK, "inspector": "别人"}, "inspector"),
