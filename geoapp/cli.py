@@ -48,12 +48,12 @@ def main():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo-password", default=None, metavar="PW",
-              help="password of the demo accounts leader, grid, planner, admin "
+              help="password of the demo accounts leader, grid, planner, admin, supervisor "
                    "(default: a new random one, printed)")
 def demo(host, port, demo_password):
     """Create the embedded database if missing, load the synthetic demo data, serve.
 
-    The demo accounts (leader, grid, planner, admin) are created, or have
+    The demo accounts (leader, grid, planner, admin, supervisor) are created, or have
     their password reset, on every start.
     """
     from geoapp.store.demo import ensure_demo_accounts, load_demo
@@ -225,7 +225,7 @@ def check(folder):
 
 @main.group()
 def users():
-    """Accounts: leader, grid (grid member, works cells), planner, admin."""
+    """Accounts: leader, grid (grid member, works cells), planner, admin, supervisor."""
 
 
 def _account_session():
@@ -238,7 +238,7 @@ def _account_session():
 
 @users.command(name="add")
 @click.argument("username")
-@click.option("--role", required=True, metavar="leader|grid|planner|admin")
+@click.option("--role", required=True, metavar="leader|grid|planner|admin|supervisor")
 @click.option("--cell", "cells", multiple=True, metavar="CODE",
               help="a cell the grid member works (repeat for several)")
 @click.option("--name", "display_name", default=None, help="name shown in the page header")

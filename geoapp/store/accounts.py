@@ -1,7 +1,9 @@
 """Accounts: users, roles, passwords and who may change which cell (no Flask here).
 
-Four roles: ``leader`` and ``planner`` read; ``grid``
-members change hazards in the cells they work (``user_cell``); ``admin``
+Five roles: ``leader`` and ``planner`` read; ``grid``
+members change hazards in the cells they work (``user_cell``);
+``supervisor`` (安监站 or a sector department's staff) reviews hazards in
+every cell: the steps each role may take are geoapp.domain.duties; ``admin``
 changes anything. Passwords are stored as argon2id hashes (argon2-cffi's
 defaults, RFC 9106) and rehashed at log-in when those parameters change.
 The web side (sessions, CSRF, rate limits) is geoapp.web.auth.
@@ -24,7 +26,8 @@ __all__ = ["ROLES", "AccountError", "authenticate", "can_read_cell", "can_write_
            "create_user",
            "end_sessions", "hash_password", "set_active", "set_cells", "set_password"]
 
-ROLE_LABELS = {"leader": "领导", "grid": "网格员", "planner": "规划审批", "admin": "管理员"}
+ROLE_LABELS = {"leader": "领导", "grid": "网格员", "planner": "规划审批", "admin": "管理员",
+               "supervisor": "监管审核"}
 MIN_PASSWORD = 8
 # letters (any script, so 张三 is a valid name), digits and . _ @ -
 _USERNAME = re.compile(r"[\w.@-]{1,64}")
@@ -89,8 +92,9 @@ def any_user(session: Session) -> bool:
 def can_write_cell(user, cell_code: str | None) -> bool:
     """May ``user`` change hazards in the cell ``cell_code`` (None: outside every cell)?
 
-    Admin: any, including points outside every cell; grid: only their own
-    cells; leader and planner: none; nobody logged in: none.
+    Admin and supervisor: any, including points outside every cell (which
+    steps a supervisor may take there is geoapp.domain.duties); grid: only
+    their own cells; leader and planner: none; nobody logged in: none.
 
     Examples
     --------
@@ -99,10 +103,12 @@ def can_write_cell(user, cell_code: str | None) -> bool:
     (True, False, False)
     >>> can_write_cell(User(role="admin", active=True), None)
     True
+    >>> can_write_cell(User(role="supervisor", active=True), "B")
+    True
     """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.role == "admin":
+    if user.role in ("admin", "supervisor"):
         return True
     return user.role == "grid" and cell_code is not None and cell_code in user.cell_codes
 
@@ -110,7 +116,7 @@ def can_write_cell(user, cell_code: str | None) -> bool:
 def can_read_cell(user, cell_code: str | None) -> bool:
     """May ``user`` see the evidence (photos) of the cell ``cell_code`` (None: outside every cell)?
 
-    Leader, planner and admin: every cell, and points outside every cell;
+    Leader, planner, supervisor and admin: every cell, and points outside every cell;
     grid: only their own cells (a member's photos of a site are for the
     member's supervisors, not for the next cell's member); nobody logged in:
     none (the web side opens reads to everyone only while no account exists).
@@ -125,7 +131,7 @@ def can_read_cell(user, cell_code: str | None) -> bool:
     """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.role in ("leader", "planner", "admin"):
+    if user.role in ("leader", "planner", "supervisor", "admin"):
         return True
     return user.role == "grid" and cell_code is not None and cell_code in user.cell_codes
 
@@ -226,16 +232,17 @@ def can_decide(user) -> bool:
     """May ``user`` change a hazard's level or listing (挂牌督办)?
 
     That is the supervising authority's decision, not the grid member's who
-    records the hazard: only admins, who enter it for the office (leaders and
-    planners read; there is no separate supervisor role). The fields are
-    geoapp.domain.hazard_input.DECIDED.
+    records the hazard: supervisors and admins (leaders and planners read).
+    The fields are geoapp.domain.hazard_input.DECIDED.
 
     Examples
     --------
     >>> grid = User(username="g", role="grid", active=True, cell_links=[UserCell(cell_code="A")])
     >>> can_decide(grid), can_decide(User(role="admin", active=True))
     (False, True)
+    >>> can_decide(User(role="supervisor", active=True))
+    True
     """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.role == "admin"
+    return user.role in ("admin", "supervisor")

@@ -76,6 +76,7 @@ DEMO_ACCOUNTS = {
     "grid": ("grid", "网格员（演示）", ("SF-05-01", "SF-06-02")),
     "planner": ("planner", "规划审批（演示）", ()),
     "admin": ("admin", "管理员（演示）", ()),
+    "supervisor": ("supervisor", "监管审核（演示）", ()),
 }
 
 

@@ -47,6 +47,13 @@ def upgrade(database: Database, revision: str = "head") -> str | None:
     return current(database)
 
 
+def downgrade(database: Database, revision: str) -> str | None:
+    """Take the schema back to ``revision`` (for a rollback of a release); returns it."""
+    with database.engine.begin() as conn:
+        command.downgrade(_config(conn), revision)
+    return current(database)
+
+
 def autogenerate(database: Database, message: str) -> None:
     """Write a new migration script from the difference between models and database."""
     with database.engine.begin() as conn:

@@ -258,7 +258,7 @@ class DataVersion(Base):
 
 # ---------------------------------------------------------------- accounts (geoapp.store.accounts)
 
-ROLES = ("leader", "grid", "planner", "admin")
+ROLES = ("leader", "grid", "planner", "admin", "supervisor")
 
 
 class User(Base):

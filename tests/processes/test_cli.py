@@ -233,14 +233,16 @@ def test_demo_creates_one_account_per_role(tmp_path, monkeypatch, request):
     r = runner.invoke(main, ["demo", "--demo-password", "demo-pw"])
     assert r.exit_code == 0, r.output
     assert served == [("127.0.0.1", 5000)]
-    assert "demo-pw" not in r.output and "leader, grid, planner, admin" in r.output
+    assert "demo-pw" not in r.output and "leader, grid, planner, admin, supervisor" in r.output
     app = create_app()
     request.addfinalizer(app.extensions["geoapp.db"].dispose)
     users = _users(app.extensions["geoapp.db"])
     assert {name: u[:3] for name, u in users.items()} == {
         "leader": ("leader", True, []), "grid": ("grid", True, ["SF-05-01", "SF-06-02"]),
-        "planner": ("planner", True, []), "admin": ("admin", True, [])}
+        "planner": ("planner", True, []), "admin": ("admin", True, []),
+        "supervisor": ("supervisor", True, [])}
     _assert_logs_in(app, "grid", "demo-pw")
+    _assert_logs_in(app, "supervisor", "demo-pw")
     with app.extensions["geoapp.db"].sessions() as s:  # the grid member's cells are demo cells
         assert s.scalars(sa.select(Cell.code).where(
             Cell.code.in_(["SF-05-01", "SF-06-02"]))).all() == ["SF-05-01", "SF-06-02"]
@@ -249,7 +251,7 @@ def test_demo_creates_one_account_per_role(tmp_path, monkeypatch, request):
     assert r.exit_code == 0, r.output
     password = r.output.split("password: ")[1].split()[0]
     assert len(password) >= 12
-    for name in ("leader", "grid", "planner", "admin"):
+    for name in ("leader", "grid", "planner", "admin", "supervisor"):
         _assert_logs_in(app, name, password)
     assert not _logs_in(app, "admin", "demo-pw")
 

@@ -16,6 +16,9 @@ from geoapp.store import hazards, migrate
 from geoapp.store.database import Database
 from geoapp.store.models import Base, Hazard, Point
 
+# the newest revision: a new migration changes this one line
+HEAD = "0007"
+
 
 def _empty(database: Database) -> Database:
     with database.engine.begin() as conn:
@@ -36,7 +39,7 @@ def _diff(database: Database) -> list:
 
 def test_upgrade_from_empty_matches_models(database):
     _empty(database)
-    assert migrate.upgrade(database) == "0006"
+    assert migrate.upgrade(database) == HEAD
     assert _diff(database) == []
     with database.engine.connect() as conn:  # the import counter starts with its one row
         assert conn.execute(sa.text("SELECT id, version FROM data_version")).all() == [(1, 0)]
@@ -62,9 +65,9 @@ def test_geoapp_db_upgrade_migrates_and_history_refuses_update_and_delete(databa
     monkeypatch.setenv("GEOAPP_DATABASE_URL", database.url)
     runner = CliRunner()
     first = runner.invoke(main, ["db", "upgrade"])
-    assert first.exit_code == 0 and first.output.endswith("schema empty → 0006\n"), first.output
+    assert first.exit_code == 0 and first.output.endswith(f"schema empty → {HEAD}\n"), first.output
     again = runner.invoke(main, ["db", "upgrade"])
-    assert again.exit_code == 0 and again.output.endswith("schema 0006 → 0006\n"), again.output
+    assert again.exit_code == 0 and again.output.endswith(f"schema {HEAD} → {HEAD}\n"), again.output
 
     with database.transaction() as s:
         h = Hazard(code="H1", level="general", source="inspection", description="测试",
@@ -85,7 +88,7 @@ def test_geoapp_db_upgrade_migrates_and_history_refuses_update_and_delete(databa
 def test_database_made_by_create_all_is_stamped_and_upgraded(database):
     # the fixture built the schema with create_all, as databases from before migrations were
     assert migrate.current(database) is None
-    assert migrate.upgrade(database) == "0006"
+    assert migrate.upgrade(database) == HEAD
     assert _diff(database) == []
 
 
@@ -93,7 +96,7 @@ def test_accounts_migration_upgrades_a_0001_database(database):
     _empty(database)
     assert migrate.upgrade(database, "0001") == "0001"
     assert "app_user" not in sa.inspect(database.engine).get_table_names()
-    assert migrate.upgrade(database) == "0006"
+    assert migrate.upgrade(database) == HEAD
     assert _diff(database) == []
 
 
@@ -119,7 +122,7 @@ def test_code_counters_are_seeded_from_the_stored_codes(database):
                 "deadline, listed, state, version) VALUES (:id, :code, 1, 'general', "
                 "'inspection', '测试', '2026-04-15', '2026-05-15', false, 'open', 1)"),
                 {"id": n, "code": code})
-    assert migrate.upgrade(database) == "0006"
+    assert migrate.upgrade(database) == HEAD
     with database.engine.connect() as conn:
         assert dict(conn.execute(sa.text(
             "SELECT day, last FROM hazard_code_counter")).all()) == {"20260415": 12,
@@ -135,7 +138,7 @@ def test_session_generation_migration_keeps_accounts(database):
         conn.execute(sa.text(
             "INSERT INTO app_user (username, password_hash, role, active, created_at) "
             "VALUES ('wang', 'h', 'leader', true, '2026-12-01 00:00:00')"))
-    assert migrate.upgrade(database) == "0006"
+    assert migrate.upgrade(database) == HEAD
     assert _diff(database) == []
     with database.engine.connect() as conn:
         assert conn.execute(sa.text(
@@ -162,7 +165,7 @@ def test_inspections_migration_keeps_history_and_new_tables_are_append_only(data
         conn.execute(sa.text(
             "INSERT INTO hazard_event (hazard_id, at, actor, action, to_state, note) "
             "VALUES (1, '2026-04-15 02:00:00', '张三', 'create', 'open', '旧记录')"))
-    assert migrate.upgrade(database) == "0006"
+    assert migrate.upgrade(database) == HEAD
     assert _diff(database) == []
     with database.engine.begin() as conn:
         assert conn.execute(sa.text(
@@ -184,3 +187,48 @@ def test_inspections_migration_keeps_history_and_new_tables_are_append_only(data
             with pytest.raises(sa.exc.DBAPIError, match=f"{table} is append-only"):
                 with database.engine.begin() as conn:
                     conn.execute(sa.text(statement))
+
+
+def test_supervisor_migration_keeps_accounts_and_their_cells(database):
+    """0006 → 0007 widens the role check to 'supervisor'; the accounts and the grid
+    member's cells survive the table copy SQLite needs, and other roles stay refused.
+    Downgrading refuses while a supervisor exists, and works once none does."""
+    _empty(database)
+    migrate.upgrade(database, "0006")
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO app_user (id, username, password_hash, role, active, created_at, "
+            "session_generation) VALUES (7, 'zhang', 'h', 'grid', true, "
+            "'2026-12-01 00:00:00', 3)"))
+        conn.execute(sa.text("INSERT INTO user_cell (user_id, cell_code) VALUES "
+                             "(7, 'SF-05-01'), (7, 'SF-06-02')"))
+    with pytest.raises(sa.exc.IntegrityError):
+        with database.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO app_user (username, password_hash, role, active, created_at) "
+                "VALUES ('li', 'h', 'supervisor', true, '2026-12-01 00:00:00')"))
+    assert migrate.upgrade(database) == HEAD
+    assert _diff(database) == []
+    with database.engine.begin() as conn:
+        assert conn.execute(sa.text(
+            "SELECT id, username, role, session_generation FROM app_user")).all() == [
+            (7, "zhang", "grid", 3)]
+        assert conn.execute(sa.text(
+            "SELECT user_id, cell_code FROM user_cell ORDER BY cell_code")).all() == [
+            (7, "SF-05-01"), (7, "SF-06-02")]
+        conn.execute(sa.text(
+            "INSERT INTO app_user (id, username, password_hash, role, active, created_at) "
+            "VALUES (8, 'li', 'h', 'supervisor', true, '2026-12-01 00:00:00')"))
+    with pytest.raises(sa.exc.IntegrityError):
+        with database.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO app_user (username, password_hash, role, active, created_at) "
+                "VALUES ('boss', 'h', 'chief', true, '2026-12-01 00:00:00')"))
+    with pytest.raises(RuntimeError, match="supervisor accounts exist"):
+        migrate.downgrade(database, "0006")
+    with database.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM app_user WHERE id = 8"))
+    migrate.downgrade(database, "0006")
+    assert migrate.current(database) == "0006"
+    with database.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM user_cell")).scalar() == 2
