@@ -135,10 +135,10 @@ def test_two_writers_who_both_read_the_same_version(database, rules, hazard_id):
     first, second = database.sessions(), database.sessions()
     assert first.get(Hazard, hazard_id).version == second.get(Hazard, hazard_id).version == 1
     second.commit()  # each read was its own request (a GET); the write comes in a new one
-    hazards.move(first, rules, hazard_id, "start", "甲", "", expected_version=1)
+    hazards.move(first, rules, hazard_id, "start", "甲", "", expected_version=1, role="grid")
     first.commit()
     with pytest.raises(hazards.VersionConflict) as info:
-        hazards.move(second, rules, hazard_id, "start", "乙", "", expected_version=1)
+        hazards.move(second, rules, hazard_id, "start", "乙", "", expected_version=1, role="grid")
     assert info.value.current_version == 2
     first.close()
     second.close()
