@@ -108,7 +108,7 @@ def _strings() -> dict:
         "listed": _("挂牌督办"),
         "yes": _("是"), "no": _("否"), "none": _("无"),
         "note": _("备注（可选）"),
-        "submitted_by": _("提请验收人"),
+        "submitted_by": _("提请验收人"), "hazard": _("隐患"),
         # the confirmation of a review step (审核把关销号): what will happen, the note it needs
         "confirm": {
             "title": _("确认："), "ok": _("确认"),

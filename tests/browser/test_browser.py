@@ -111,6 +111,8 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
         assert "企业" + XSS in page.locator("#points").inner_text()
 
         # a supervisor returns it for rework with a note; it shows in the history at once
+        token = page.get_attribute('meta[name="csrf-token"]', "content")
+        page.request.post(f"{live_url}/logout", headers={"X-CSRFToken": token})
         log_in(page, live_url, "supervisor", next_path=f"/cells/{CELL}")
         page.wait_for_url(f"{live_url}/cells/{CELL}")
         page.wait_for_function("() => window.geoappReady !== undefined")

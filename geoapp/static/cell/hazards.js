@@ -141,7 +141,7 @@
     var words = T.confirm[a] || T.confirm.accept;
     var titleId = "confirm-title-" + h.id;
     var note = el("textarea", { className: "note", name: "confirm-note", rows: "3", maxlength: "2000",
-      placeholder: words.note, "aria-label": words.note, required: true });
+      "aria-label": words.note, required: true });
     note.value = state.notes[h.id] || "";
     note.addEventListener("input", function () { state.notes[h.id] = note.value; });
     var error = el("p", { className: "form-error", role: "alert", hidden: true });
@@ -153,7 +153,7 @@
       el("h4", { id: titleId, text: T.confirm.title + T.actions[a] }),
       el("p", { className: "confirm-what", text: words.what }),
       el("dl", { className: "facts" },
-        el("dt", { text: T.fields.point_id }), el("dd", { text: h.code + " " + h.description }),
+        el("dt", { text: T.hazard }), el("dd", { text: h.code + " " + h.description }),
         el("dt", { text: T.submitted_by }), el("dd", { text: h.submitted_by ? C.person(h.submitted_by) : "—" })),
       el("label", { className: "field wide" }, el("span", { text: words.note }), note),
       error, el("div", { className: "actions" }, ok, cancel));
