@@ -116,7 +116,8 @@ def test_the_supervisor_accepts_after_confirming(submitted, database, live_url, 
         assert stored(database, hazard_id) == ("closed", before[1] + 1, before[2] + 1)
         with database.sessions() as s:
             last = s.get(Hazard, hazard_id).events[-1]
-            assert (last.action, last.actor, last.note) == ("accept", "监管员乙", "现场复查，整改到位")
+            assert (last.action, last.actor, last.note) == (
+                "accept", "监管员乙", "现场复查，整改到位")
         assert not errors, errors
 
 

@@ -4,8 +4,9 @@ One whole round on the demo: log in, see the 待办 block, visit a point with a 
 and one failed item, register the hazard from that item (pre-filled, one tap), take it
 to 提请验收 with an after-photo, go offline and record a visit that is kept on the
 phone, come back online and see it stored exactly once; then a second account (a
-supervisor: 审核把关销号) accepts the hazard, confirmed with a note. Also: a visit being written survives a reload
-(draft), and an expired session keeps the input and logs in again in place.
+supervisor: 审核把关销号) accepts the hazard, confirmed with a note. Also: a visit
+being written survives a reload (draft), and an expired session keeps the input and
+logs in again in place.
 """
 
 from __future__ import annotations

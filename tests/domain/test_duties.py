@@ -89,7 +89,8 @@ def test_permitted_is_the_workflow_filtered_by_the_rules():
 def test_the_note_rule():
     assert [note_missing(DEFAULT, s, "") for s in ("start", "submit", "accept", "reject")] == [
         False, False, True, True]
-    assert note_missing(DEFAULT, "accept", "\n\t ") and not note_missing(DEFAULT, "reject", "未到位")
+    assert note_missing(DEFAULT, "accept", "\n\t ")
+    assert not note_missing(DEFAULT, "reject", "未到位")
     assert note_missing(DEFAULT, "accept", None)
     assert not note_missing(StepsSpec(needs_note=()), "accept", "")
     assert note_missing(StepsSpec(needs_note=("start",)), "start", "")
@@ -97,7 +98,8 @@ def test_the_note_rule():
 
 def test_messages_name_the_step_and_roles_in_the_ui_language():
     found = refusal(DEFAULT, "grid", "我", "reject", level="general")
-    assert found.text() == "审核把关销号：“验收不通过，退回整改”由监管审核、管理员办理，网格员账号不能办理"
+    assert found.text() == ("审核把关销号：“验收不通过，退回整改”由监管审核、管理员办理，"
+                            "网格员账号不能办理")
     english = {"审核把关销号：“%(step)s”由%(roles)s办理，%(role)s账号不能办理":
                "Review and close-out: %(step)s is for %(roles)s, not a %(role)s account",
                "验收不通过，退回整改": "reject", "监管审核": "supervisor", "管理员": "admin",
