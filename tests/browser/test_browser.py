@@ -126,7 +126,9 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
         page.wait_for_selector(f"#hazard-{hazard_id}[data-state=rectifying]")
         row = page.locator(f"#hazard-{hazard_id}")
         assert note in row.locator(".history .event-note").first.inner_text()
-        assert note in page.locator("#cell-events").text_content()
+        # the cell's history is drawn again once the page has reloaded its data
+        page.wait_for_function("t => document.querySelector('#cell-events').textContent"
+                               ".includes(t)", arg=note)
 
         # the move is stored: a reload shows it, with the supervisor as the actor
         page.reload()
