@@ -47,8 +47,8 @@ from geoapp.store.models import ROLES, Hazard, User
 from geoapp.web import db
 from geoapp.web.errors import ApiError, error_json, is_api
 
-__all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "require_cell_read",
-           "require_cell_write", "require_role"]
+__all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "may_take",
+           "require_cell_read", "require_cell_write", "require_role", "steps_allowed"]
 
 bp = Blueprint("auth", __name__)
 
