@@ -259,7 +259,7 @@ def move_one_hazard(app) -> None:
     database, rules = app.extensions["geoapp.db"], app.extensions["geoapp.rules"]
     with database.transaction() as s:
         hazard_id = s.scalar(sa.select(Hazard.id).where(Hazard.state == "open").limit(1))
-        hazards.move(s, rules, hazard_id, "start", actor="bench")
+        hazards.move(s, rules, hazard_id, "start", actor="bench", role="admin")
 
 
 def serve(app):

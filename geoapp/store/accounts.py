@@ -20,14 +20,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
+from geoapp.domain import duties
 from geoapp.store.models import ROLES, Cell, User, UserCell
 
 __all__ = ["ROLES", "AccountError", "authenticate", "can_read_cell", "can_write_cell",
            "create_user",
            "end_sessions", "hash_password", "set_active", "set_cells", "set_password"]
 
-ROLE_LABELS = {"leader": "领导", "grid": "网格员", "planner": "规划审批", "admin": "管理员",
-               "supervisor": "监管审核"}
+ROLE_LABELS = duties.ROLE_LABELS
 MIN_PASSWORD = 8
 # letters (any script, so 张三 is a valid name), digits and . _ @ -
 _USERNAME = re.compile(r"[\w.@-]{1,64}")

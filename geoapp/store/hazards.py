@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from geoapp.domain.hazard_input import check_fields, plan_note
+from geoapp.domain import duties
+from geoapp.domain.hazard_input import HazardInputError, check_fields, plan_note
 from geoapp.domain.workflow import next_state
 from geoapp.store import assignment, hazardcodes
 from geoapp.store.models import Hazard, HazardEvent, Point
@@ -66,8 +67,16 @@ class VersionConflict(Exception):
         super().__init__(f"hazard changed meanwhile (now version {current_version})")
 
 
+def submitter(hazard: Hazard) -> str | None:
+    """Who submitted the hazard for acceptance: the actor of its latest ``submit``.
+
+    None when it never was (a ledger row imported as 待验收).
+    """
+    return next((e.actor for e in reversed(hazard.events) if e.action == "submit"), None)
+
+
 def move(session, rules, hazard_id: int, action: str, actor: str, note: str = "",
-         expected_version: int | None = None) -> Hazard:
+         expected_version: int | None = None, *, role: str) -> Hazard:
     """Apply one workflow step to a stored hazard, with optimistic locking.
 
     ``expected_version`` is the version the caller last saw; if the row has
@@ -75,14 +84,25 @@ def move(session, rules, hazard_id: int, action: str, actor: str, note: str = ""
     is also guarded by the version (SQLAlchemy ``version_id_col``), so two
     writers that both passed the check cannot both succeed. The point's level
     (escalation by an open major hazard) and its areas are recomputed.
-    Raises LookupError for an unknown hazard, IllegalTransition for a step not
-    allowed from the current state.
+
+    ``actor`` with ``role`` must be allowed the step by the hazard file's
+    ``[steps]`` (geoapp.domain.duties: 审核把关销号), else ForbiddenStep; a
+    step that needs a note without one raises HazardInputError naming
+    ``note``. Raises LookupError for an unknown hazard, IllegalTransition for
+    a step not allowed from the current state. Nothing changes on any of these.
     """
     hazard = session.get(Hazard, hazard_id)
     if hazard is None:
         raise LookupError(f"no hazard {hazard_id}")
     if expected_version is not None and hazard.version != expected_version:
         raise VersionConflict(hazard.version)
+    steps = rules.tables["hazard"].steps
+    refused = duties.refusal(steps, role, actor, action, level=hazard.level,
+                             submitter=submitter(hazard))
+    if refused is not None:
+        raise duties.ForbiddenStep(refused)
+    if duties.note_missing(steps, action, note):
+        raise HazardInputError("note", duties.NOTE_NEEDED)
     transition(hazard, action, actor, note, tz=rules.risk.hazards.timezone)
     try:
         session.flush()

@@ -14,6 +14,7 @@ import hashlib
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from geoapp.domain import duties
 from geoapp.domain.layers import STORED_LENGTHS as LENGTH
 from geoapp.store.dialect import JSON, Geometry, UTCDateTime, append_only
 
@@ -258,7 +259,7 @@ class DataVersion(Base):
 
 # ---------------------------------------------------------------- accounts (geoapp.store.accounts)
 
-ROLES = ("leader", "grid", "planner", "admin", "supervisor")
+ROLES = duties.ROLES  # leader, grid, planner, admin, supervisor (geoapp.domain.duties)
 
 
 class User(Base):

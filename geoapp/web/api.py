@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify
 
 from geoapp.store.reads import pages
-from geoapp.web import clock, db
+from geoapp.web import auth, clock, db
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -29,10 +29,18 @@ def cells():
 
 @bp.get("/cells/<code>")
 def cell(code: str):
-    """One cell with its points, hazards and history."""
+    """One cell with its points, hazards and history.
+
+    Each hazard's ``my_actions``: the steps the logged-in account may take on
+    it (geoapp.domain.duties), what the cell page offers as buttons.
+    """
     detail = pages.cell_detail(db.session(), rules(), code, _today())
     if detail is None:
         abort(404, description=f"no cell with code {code!r}")
+    for h in detail["hazard_list"]:
+        h["my_actions"] = auth.steps_allowed(h, code)
+    for h in detail["outside_hazard_list"]:  # at points outside every cell
+        h["my_actions"] = auth.steps_allowed(h, None)
     return jsonify(detail)
 
 

@@ -40,14 +40,15 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from geoapp import settings
+from geoapp.domain import duties
 from geoapp.store import accounts
 from geoapp.store.accounts import can_write_cell
 from geoapp.store.models import ROLES, Hazard, User
 from geoapp.web import db
 from geoapp.web.errors import ApiError, error_json, is_api
 
-__all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "require_cell_read",
-           "require_cell_write", "require_role"]
+__all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "may_take",
+           "require_cell_read", "require_cell_write", "require_role", "steps_allowed"]
 
 bp = Blueprint("auth", __name__)
 
@@ -189,6 +190,31 @@ def hazard_to_write(hazard_id: int) -> tuple[str, Hazard]:
         raise ApiError(404, "not_found", f"no hazard {hazard_id}")
     require_cell_write(hazard.point.cell_code)
     return actor, hazard
+
+
+def steps_allowed(hazard: dict, cell_code: str | None) -> list[str]:
+    """The workflow steps the logged-in user may take on a hazard (its JSON, with events).
+
+    What the cell page offers (``my_actions``): the hazard's cell (``cell_code``,
+    None: outside every cell) must be one the user writes, then the
+    hazard file's ``[steps]`` (geoapp.domain.duties). The server checks every
+    step again when it is taken.
+    """
+    user = current_user
+    if not user.is_authenticated or not can_write_cell(user, cell_code):
+        return []
+    steps = current_app.extensions["geoapp.rules"].tables["hazard"].steps
+    return duties.permitted(steps, user.role, user.username, hazard["state"], hazard["level"],
+                            hazard.get("submitted_by"))
+
+
+def may_take(step: str) -> bool:
+    """May the logged-in user take ``step`` (create, list…) by the hazard file's ``[steps]``?"""
+    user = current_user
+    if not user.is_authenticated:
+        return False
+    steps = current_app.extensions["geoapp.rules"].tables["hazard"].steps
+    return duties.refusal(steps, user.role, user.username, step, level="general") is None
 
 
 def require_cell_read(cell_code: str | None) -> None:

@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geoapp.domain import hazard_input, workflow
+from geoapp.domain import duties, hazard_input, workflow
 from geoapp.store import accounts
 from geoapp.store.models import Cell
 from geoapp.store.reads import territory
@@ -61,6 +61,8 @@ def cell_page(code: str):
               "can_write_outside": auth.can_write_cell(user, None),
               # level and listing are the supervising authority's (the edit form shows them)
               "can_decide": accounts.can_decide(user) and can_write,
+              # 挂牌督办 when registering: the hazard file's [steps] (geoapp.domain.duties)
+              "can_list": auth.may_take("list") and can_write,
               "me": _me(user), "t": _strings()}
     return render_template(
         "cells/cell.html", cell=cell, village=village, town=town, can_write=can_write,
@@ -106,6 +108,17 @@ def _strings() -> dict:
         "listed": _("挂牌督办"),
         "yes": _("是"), "no": _("否"), "none": _("无"),
         "note": _("备注（可选）"),
+        "submitted_by": _("提请验收人"), "hazard": _("隐患"),
+        # the confirmation of a review step (审核把关销号): what will happen, the note it needs
+        "confirm": {
+            "title": _("确认："), "ok": _("确认"),
+            "accept": {"what": _("验收通过后隐患销号（已销号），记入处理记录，不能撤回。"),
+                       "note": _("验收意见（必填）"), "note_missing": _("请填写验收意见")},
+            "reject": {"what": _("退回后隐患回到“整改中”，由责任方重新整改后再提请验收。"),
+                       "note": _("退回原因（必填）"), "note_missing": _("请填写退回原因")},
+            "start": {"what": "", "note": _("备注"), "note_missing": _("请填写意见")},
+            "submit": {"what": "", "note": _("备注"), "note_missing": _("请填写意见")},
+        },
         "history": _("处理记录"),
         "plan": _("治理方案"),
         "conflict": _("该隐患刚被他人修改，已重新加载最新状态，请确认后再操作。"),
@@ -206,6 +219,8 @@ def _page_data(code: str, rules) -> dict:
         "deadline_days": list(DEADLINE_DAYS),
         "max_photos": MAX_PHOTOS,
         "major_submit_needs_photo": evidence.major_submit_needs_photo if evidence else True,
+        # the steps that ask for confirmation and a note (accept, reject: [steps] needs_note)
+        "needs_note": list((rules.tables["hazard"].steps or duties.StepsSpec()).needs_note),
         "levels": {lv.code: {"label": label(lv), "colour": lv.colour}
                    for lv in rules.risk.levels},
         "layers": [{"code": c, "label": label(layer),

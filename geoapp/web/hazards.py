@@ -17,7 +17,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, url_for
 from flask_babel import gettext as _
 
-from geoapp.domain import evidence, hazard_input, workflow
+from geoapp.domain import duties, evidence, hazard_input, workflow
 from geoapp.store import accounts, edits, hazards
 from geoapp.store import photos as stored_photos
 from geoapp.store.models import Hazard, Point
@@ -47,6 +47,7 @@ def _today():
 
 def _hazard_response(hazard: Hazard, status: int = 200):
     body = pages.hazard_dict(hazard, _today(), events=True)
+    body["my_actions"] = auth.steps_allowed(body, hazard.point.cell_code)
     # its photos, each with the event it came with (creation, a step, an added photo)
     body["photos"] = [{**photos.photo_json(p), "event_id": p.hazard_event_id}
                       for p in stored_photos.for_hazard(db.session(), hazard.id)]
@@ -119,6 +120,10 @@ def move_hazard(hazard_id: int):
     the hazard's cell (geoapp.web.auth.require_cell_write); an ``actor`` in the
     body is ignored. Submitting a major hazard for acceptance needs a photo
     (stored or sent) when the hazard file says so: else 400 ``photo_required``.
+    Who may take which step is the hazard file's ``[steps]`` (审核把关销号,
+    geoapp.domain.duties): a step it forbids is 403 ``forbidden_step`` naming
+    the rule (``rule``); accept and reject need a note (400 naming ``note``).
+    Every refusal changes nothing.
     """
     actor, found = auth.hazard_to_write(hazard_id)
     session = db.session()
@@ -141,7 +146,8 @@ def move_hazard(hazard_id: int):
         raise ApiError(400, "photo_required", _("重大隐患提请验收须附至少一张整改后照片"),
                        field="photos")
     try:
-        moved = hazards.move(session, _rules(), hazard_id, action, actor, note, expected)
+        moved = hazards.move(session, _rules(), hazard_id, action, actor, note, expected,
+                             role=auth.current_user.role)
         for prepared in sent:
             stored_photos.attach(session, prepared, actor, hazard_id=hazard_id,
                                  hazard_event_id=moved.events[-1].id)
@@ -155,7 +161,19 @@ def move_hazard(hazard_id: int):
     except workflow.IllegalTransition as exc:
         session.rollback()
         raise ApiError(409, "illegal_transition", str(exc)) from None
+    except duties.ForbiddenStep as exc:
+        session.rollback()
+        raise _forbidden(exc.refusal) from None
+    except hazard_input.HazardInputError as exc:
+        session.rollback()
+        raise ApiError(400, "bad_request", _(exc.message), field=exc.field) from None
     return _hazard_response(moved)
+
+
+def _forbidden(refusal: duties.Refusal) -> ApiError:
+    """403 for a step the rules forbid: the rule's code and its message, in the UI language."""
+    return ApiError(403, "forbidden_step", refusal.text(_), field=refusal.field,
+                    rule=refusal.rule)
 
 
 @bp.post("/points/<int:point_id>/hazards")
@@ -182,8 +200,9 @@ def new_hazard(point_id: int):
         stored = hazards.by_client_id(session, client_id)
         if stored is not None:
             return _saved_before(stored, point_id)
-    sent = photos.read_uploads("photos") if inputs.is_form() else []
     rules = _rules()
+    _check_create(rules, actor, body)
+    sent = photos.read_uploads("photos") if inputs.is_form() else []
     try:
         hazard = hazards.create_hazard(session, rules, point_id, body, actor, _today(),
                                        client_id=client_id)
@@ -200,6 +219,18 @@ def new_hazard(point_id: int):
     response = _hazard_response(hazard, 201)
     response.headers["Location"] = url_for("hazards.hazard", hazard_id=hazard.id)
     return response
+
+
+def _check_create(rules, actor: str, body: dict) -> None:
+    """403 ``forbidden_step`` unless the hazard file's ``[steps]`` let this account register
+    the hazard and, when it comes marked 挂牌督办 (``listed``), list it."""
+    steps = rules.tables["hazard"].steps
+    role = auth.current_user.role
+    wanted = ["create"] + (["list"] if body.get("listed") is True else [])
+    for step in wanted:
+        refused = duties.refusal(steps, role, actor, step, level=body.get("level"))
+        if refused is not None:
+            raise _forbidden(refused)
 
 
 def _saved_before(hazard: Hazard, point_id: int):

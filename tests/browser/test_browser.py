@@ -2,7 +2,9 @@
 
 One walk through the demo as a grid member would take it: log in, see the
 territory's cells in the four colours, open a cell's popup, follow it to the
-cell page, move a hazard along with a note and see it in the history. Every
+cell page, where a hazard awaiting acceptance offers the grid member no step;
+a supervisor returns it for rework with a note, confirmed, and sees it in the
+history. Every
 request the browser makes is recorded (none may leave 127.0.0.1), and names,
 descriptions and the note carry markup that must show as text and never run.
 """
@@ -43,6 +45,7 @@ def _poison(database):
 def walk(database, rules):
     load_demo(database, rules, echo=lambda _msg: None)
     make_user(database, "grid", cells=[CELL])
+    make_user(database, "supervisor")
     return _poison(database)
 
 
@@ -96,7 +99,7 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
         assert XSS in popup.inner_text()  # the member's name shows as text
         popup.locator("a.link").click()
 
-        # the cell page: the hazard, moved along with a note, shows in its history at once
+        # the cell page: the hazard awaits acceptance, which is not the grid member's step
         page.wait_for_url(f"{live_url}/cells/{CELL}")
         page.wait_for_function("() => window.geoappReady !== undefined")
         page.evaluate("window.geoappReady")
@@ -104,20 +107,35 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
         assert row.get_attribute("data-state") == "awaiting_acceptance"
         assert "隐患" + XSS in row.locator(".desc").inner_text()
         row.locator(".row-head").click()  # a compact row opens with a tap
-        note = "验收发现仍未整改到位 " + XSS
-        row.locator("textarea.note").fill(note)
+        assert row.locator("button[data-action]").count() == 0  # 审核把关销号
+        assert "企业" + XSS in page.locator("#points").inner_text()
+
+        # a supervisor returns it for rework with a note; it shows in the history at once
+        token = page.get_attribute('meta[name="csrf-token"]', "content")
+        page.request.post(f"{live_url}/logout", headers={"X-CSRFToken": token})
+        log_in(page, live_url, "supervisor", next_path=f"/cells/{CELL}")
+        page.wait_for_url(f"{live_url}/cells/{CELL}")
+        page.wait_for_function("() => window.geoappReady !== undefined")
+        page.evaluate("window.geoappReady")
+        row = page.locator(f"#hazard-{hazard_id}")
+        row.locator(".row-head").click()
         row.locator("button[data-action=reject]").click()
+        note = "验收发现仍未整改到位 " + XSS
+        row.locator(".confirm textarea.note").fill(note)
+        row.locator(".confirm button[data-confirm=reject]").click()
         page.wait_for_selector(f"#hazard-{hazard_id}[data-state=rectifying]")
         row = page.locator(f"#hazard-{hazard_id}")
         assert note in row.locator(".history .event-note").first.inner_text()
-        assert note in page.locator("#cell-events").text_content()
-        assert "企业" + XSS in page.locator("#points").inner_text()
+        # the cell's history is drawn again once the page has reloaded its data
+        page.wait_for_function("t => document.querySelector('#cell-events').textContent"
+                               ".includes(t)", arg=note)
 
-        # the move is stored: a reload shows it, with the grid member as the actor
+        # the move is stored: a reload shows it, with the supervisor as the actor
         page.reload()
         page.wait_for_selector(f"#hazard-{hazard_id}[data-state=rectifying]")
         page.locator(f"#hazard-{hazard_id} .row-head").click()
-        assert "grid" in page.locator(f"#hazard-{hazard_id} .history .actor").first.inner_text()
+        assert "supervisor" in page.locator(
+            f"#hazard-{hazard_id} .history .actor").first.inner_text()
 
         assert page.evaluate("window.__xss") is None, "injected markup ran"
         assert not errors, errors

@@ -3,9 +3,10 @@
 One whole round on the demo: log in, see the 待办 block, visit a point with a photo
 and one failed item, register the hazard from that item (pre-filled, one tap), take it
 to 提请验收 with an after-photo, go offline and record a visit that is kept on the
-phone, come back online and see it stored exactly once; then a second account (the
-office's admin) accepts the hazard. Also: a visit being written survives a reload
-(draft), and an expired session keeps the input and logs in again in place.
+phone, come back online and see it stored exactly once; then a second account (a
+supervisor: 审核把关销号) accepts the hazard, confirmed with a note. Also: a visit
+being written survives a reload (draft), and an expired session keeps the input and
+logs in again in place.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def jpeg(path, size=(1200, 900), colour=(120, 140, 90)):
 def round_(database, rules):
     load_demo(database, rules, echo=lambda _msg: None)
     make_user(database, "grid", cells=[CELL])
-    make_user(database, "admin")
+    make_user(database, "supervisor")
     with database.sessions() as s:
         points = s.scalars(sa.select(Point).where(Point.cell_code == CELL,
                                                   Point.layer == "enterprise")
@@ -195,13 +196,15 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
         assert _count(database, Inspection, point_id=pid2) == offline_before + 1
         assert not errors, errors
 
-    # a second account accepts it
+    # a second account, a supervisor, accepts it (confirmed, with the acceptance note)
     with _phone(browser, lon, lat) as (page, _requests, errors):
-        log_in(page, live_url, "admin", next_path=f"/cells/{CELL}")
+        log_in(page, live_url, "supervisor", next_path=f"/cells/{CELL}")
         page.wait_for_url(f"{live_url}/cells/{CELL}")
         _ready(page)
         page.locator(f"#hazard-{hid} .row-head").click()
         page.locator(f"#hazard-{hid} button[data-action=accept]").click()
+        page.locator(f"#hazard-{hid} .confirm textarea.note").fill("现场复查，已整改到位")
+        page.locator(f"#hazard-{hid} .confirm button[data-confirm=accept]").click()
         # closed: folded away with the other closed hazards
         page.wait_for_selector(f"#closed-list #hazard-{hid}[data-state=closed]", state="attached")
         assert not errors, errors

@@ -311,3 +311,46 @@ def test_bundled_checklists_follow_the_industry():
     assert {name: layer.inspection.every_days for name, layer in rules.layers.items()} == {
         "enterprise": 30, "idle_site": 7, "confined_space": 30, "major_hazard": 14}
     assert rules.tables["hazard"].evidence.major_submit_needs_photo is True
+
+
+def test_bundled_steps_are_the_review_rule():
+    steps = load_rules(bundled("layers")).tables["hazard"].steps
+    assert (steps.create, steps.start, steps.submit) == (("grid", "supervisor", "admin"),) * 3
+    assert steps.accept == steps.reject == steps.list_ == ("supervisor", "admin")
+    assert (steps.submitter_may_accept, steps.major_needs_supervisor) == (False, True)
+    assert steps.needs_note == ("accept", "reject")
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('accept = ["supervisor", "admin"]', 'accept = ["supervisor", "boss"]',
+     "hazard.toml: steps.accept.1: Input should be 'leader', 'grid', 'planner', 'admin' or "
+     "'supervisor'"),
+    ('reject = ["supervisor", "admin"]', 'reject = []', "hazard.toml: steps.reject: "),
+    ('accept = ["supervisor", "admin"]', 'accept = ["admin"]',
+     "nobody could accept a major hazard"),
+    ("submitter_may_accept = false", 'submitter_may_accept = "maybe"',
+     "hazard.toml: steps.submitter_may_accept: "),
+    ('needs_note = ["accept", "reject"]', 'needs_note = ["accept", "close"]',
+     "hazard.toml: steps.needs_note.1: "),
+    ("major_needs_supervisor = true", "major_needs_supervisor = true\nreview = true",
+     "hazard.toml: steps.review: Extra inputs are not permitted"),
+])
+def test_steps_table_is_checked(folder, old, new, message):
+    edit(folder, "hazard.toml", old, new)
+    assert message in load_error(folder)
+
+
+def test_steps_only_in_the_hazard_file(folder):
+    with (folder / "cell.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[steps]\naccept = ["admin"]\nmajor_needs_supervisor = false\n')
+    assert "only the hazard file has a [steps] table" in load_error(folder)
+
+
+def test_a_hazard_file_without_steps_gets_the_defaults(folder):
+    path = folder / "hazard.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[:text.index("[steps]")], encoding="utf-8")
+    from geoapp.domain.duties import StepsSpec
+
+    assert load_rules(folder).tables["hazard"].steps is None
+    assert StepsSpec().accept == ("supervisor", "admin")

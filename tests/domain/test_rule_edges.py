@@ -287,15 +287,16 @@ def test_move_keeps_the_note_and_names_what_is_wrong(database, rules):
         assert hazard.code == "YH20260415-001"
         hazard_id = hazard.id
     with database.transaction() as s:
-        hazards.move(s, rules, hazard_id, "start", "乙")
-        hazard = hazards.move(s, rules, hazard_id, "submit", "乙", "已清理")
+        hazards.move(s, rules, hazard_id, "start", "乙", role="grid")
+        hazard = hazards.move(s, rules, hazard_id, "submit", "乙", "已清理", role="grid")
         assert [(e.action, e.note) for e in hazard.events] == [
             ("create", ""), ("start", ""), ("submit", "已清理")]
         version = hazard.version
     with database.transaction() as s:
         with pytest.raises(hazards.VersionConflict) as err:
-            hazards.move(s, rules, hazard_id, "accept", "丙", expected_version=version - 1)
+            hazards.move(s, rules, hazard_id, "accept", "丙", "合格", expected_version=version - 1,
+                         role="supervisor")
         assert str(err.value) == f"hazard changed meanwhile (now version {version})"
         with pytest.raises(LookupError) as missing:
-            hazards.move(s, rules, hazard_id + 1000, "accept", "丙")
+            hazards.move(s, rules, hazard_id + 1000, "accept", "丙", "合格", role="supervisor")
         assert str(missing.value) == f"no hazard {hazard_id + 1000}"

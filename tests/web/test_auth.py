@@ -372,11 +372,12 @@ ACTORS = {
     "planner": {"username": "planner"},
     "grid-own-cell": {"username": "grid", "cells": ["A"]},
     "grid-other-cell": {"username": "grid_b", "role": "grid", "cells": ["B"]},
+    "supervisor": {"username": "supervisor"},
     "admin": {"username": "admin"},
     "anonymous": None,
 }
 EXPECTED = {"leader": 403, "planner": 403, "grid-own-cell": "ok", "grid-other-cell": 403,
-            "admin": "ok", "anonymous": 401}
+            "supervisor": "ok", "admin": "ok", "anonymous": 401}
 
 
 # POSTs that change nothing (a query too large for a URL); their roles are tested with them
@@ -421,6 +422,71 @@ def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint,
         body = r.get_json()
         assert body["error"] in ("unauthorized", "forbidden") and body["message"]
         assert snapshot(database) == before
+
+
+# ------------------------------------------------------------------ steps: role × step
+
+# who may take which hazard step in cell A (layers/hazard.toml [steps], 审核把关销号):
+# (step, level) → {actor: "ok" | status | "forbidden_step"}. The hazard was submitted
+# by someone else; "list" is registering a hazard marked 挂牌督办.
+_CELL_RULE = {"leader": 403, "planner": 403, "grid-other-cell": 403, "anonymous": 401}
+STEPS = {
+    ("start", "general"): {**_CELL_RULE, "grid-own-cell": "ok", "supervisor": "ok",
+                           "admin": "ok"},
+    ("submit", "general"): {**_CELL_RULE, "grid-own-cell": "ok", "supervisor": "ok",
+                            "admin": "ok"},
+    ("accept", "general"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": "ok",
+                            "admin": "ok"},
+    ("reject", "general"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": "ok",
+                            "admin": "ok"},
+    ("accept", "major"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": "ok",
+                          "admin": "forbidden_step"},
+    ("reject", "major"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": "ok",
+                          "admin": "forbidden_step"},
+    ("list", "general"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": "ok",
+                          "admin": "ok"},
+}
+_BEFORE = {"start": (), "submit": ("start",), "accept": ("start", "submit"),
+           "reject": ("start", "submit")}
+
+
+def _take(client, world, step):
+    if step == "list":
+        return client.post(f"/api/points/{world['A'][0]}/hazards", json={
+            "level": "general", "source": "inspection", "description": "灭火器过期",
+            "found_on": TODAY.isoformat(), "deadline": TODAY.isoformat(), "listed": True})
+    database = client.application.extensions["geoapp.db"]
+    with database.sessions() as s:
+        version = s.get(Hazard, world["A"][1]).version
+    return client.post(f"/api/hazards/{world['A'][1]}/transitions",
+                       json={"action": step, "note": "复查意见"},
+                       headers={"If-Match": f'"{version}"'})
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+@pytest.mark.parametrize("step, level", list(STEPS))
+def test_who_may_take_which_step(client, auth, database, world, step, level, actor):
+    with database.transaction() as s:
+        hazard = s.get(Hazard, world["A"][1])
+        hazard.level = level
+        for earlier in _BEFORE.get(step, ()):
+            hazards.transition(hazard, earlier, "网格员丙")  # someone else submitted it
+    _as(client, auth, database, actor)
+    before = snapshot(database)
+    r = _take(client, world, step)
+    expected = STEPS[step, level][actor]
+    if expected == "ok":
+        assert r.status_code in (200, 201), r.get_data(as_text=True)
+        assert r.get_json()["events"][-1]["actor"] == ACTORS[actor]["username"]
+        return
+    body = r.get_json()
+    if expected == "forbidden_step":
+        assert (r.status_code, body["error"]) == (403, "forbidden_step"), body
+        assert body["message"].startswith("审核把关销号") or "挂牌督办" in body["message"]
+    else:
+        assert (r.status_code, body["error"]) == (
+            expected, "unauthorized" if expected == 401 else "forbidden"), body
+    assert snapshot(database) == before
 
 
 @pytest.mark.parametrize("endpoint", list(WRITES))

@@ -361,9 +361,11 @@ def test_map_data_follow_a_hazard_move(small, rules):
     assert before["levels"][before["level"][a]] == "red"
     assert dict(zip(before["hazard_fields"], before["hazards"][a], strict=True))["listed_open"] == 1
     assert str(a) in before["badge"]
-    for action in ("start", "submit", "accept"):
+    # the grid member rectifies and submits; a supervisor accepts (审核把关销号)
+    for action, actor, role, note in (("start", "测试", "grid", ""), ("submit", "测试", "grid", ""),
+                                      ("accept", "监管员", "supervisor", "验收合格")):
         with small.database.transaction() as s:
-            hazards.move(s, rules, small.hazard_id, action, "测试")
+            hazards.move(s, rules, small.hazard_id, action, actor, note, role=role)
     cache = client.application.extensions["geoapp.mapcache"]
     shapes, places, visits = cache._geometry, cache._places[2], cache._visits._kept[2]
     response = client.get("/api/map/cells", headers={"Accept-Encoding": "gzip"})

@@ -212,7 +212,7 @@ def test_a_hazard_move_shows_in_the_reports_at_once(client, township, rules, mon
     assert calls == {"places": 1, "hazards": 1}
     with township.transaction() as s:
         h7 = s.query(Hazard).filter_by(code="H7").one()               # open
-        hazards.move(s, rules, h7.id, "start", actor="test")
+        hazards.move(s, rules, h7.id, "start", actor="test", role="grid")
     after = client.get("/api/reports").get_json()
     by_state, was = after["total"]["hazards"]["by_state"], before["total"]["hazards"]["by_state"]
     assert (by_state["open"], by_state["rectifying"]) == (was["open"] - 1, was["rectifying"] + 1)

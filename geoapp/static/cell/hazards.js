@@ -14,6 +14,7 @@
   var pickers = {};   // hazard id -> after-photo picker, kept across redraws
   var editing = {};   // hazard id -> true while its edit form is open
   var photos = {};    // hazard id -> its photos (GET /api/hazards/<id>), read when opened
+  var confirming = {}; // hazard id -> the step (accept / reject) whose confirmation is open
   // the fields an edit may change (PATCH /api/hazards/<id>); level and listing are the
   // supervising authority's decision (page_config.can_decide)
   var EDITABLE = ["description", "responsible_unit", "responsible_person"];
@@ -95,27 +96,81 @@
     return dl;
   }
 
+  // the steps this account may take on the hazard (my_actions: the server's duties rules;
+  // the server checks each step again)
+  function steps(h) { return h.my_actions || []; }
+
   function actionsBox(h, row) {
     var work = el("div", { className: "work" });
-    if (!(canWrite(h) && h.actions.length)) return work;
-    var note = el("textarea", { className: "note", rows: "2", maxlength: "2000",
-      placeholder: T.note, "aria-label": T.note });
-    note.value = state.notes[h.id] || "";
-    note.addEventListener("input", function () { state.notes[h.id] = note.value; });
-    work.appendChild(note);
-    if (h.actions.indexOf("submit") >= 0) {
+    var mine = steps(h);
+    if (!(canWrite(h) && mine.length)) return work;
+    if (confirming[h.id] && mine.indexOf(confirming[h.id]) >= 0) {
+      work.appendChild(confirmPanel(h, confirming[h.id], row));
+      return work;
+    }
+    // a note for the steps that take an optional one; accept and reject ask in their panel
+    if (mine.some(function (a) { return !needsNote(a); })) {
+      var note = el("textarea", { className: "note", rows: "2", maxlength: "2000",
+        placeholder: T.note, "aria-label": T.note });
+      note.value = state.notes[h.id] || "";
+      note.addEventListener("input", function () { state.notes[h.id] = note.value; });
+      work.appendChild(note);
+    }
+    if (mine.indexOf("submit") >= 0) {
       pickers[h.id] = pickers[h.id] || C.photos.picker(T.after_photos);
       work.appendChild(pickers[h.id].node);
     }
     var actions = el("div", { className: "actions" });
-    h.actions.forEach(function (a) {
+    mine.forEach(function (a) {
       var b = el("button", { type: "button", className: "action action-" + a,
         dataset: { action: a }, text: T.actions[a] || a });
-      b.addEventListener("click", function () { move(h, a, row); });
+      b.addEventListener("click", function () {
+        if (needsNote(a)) { confirming[h.id] = a; redrawRow(h); }
+        else move(h, a, row, state.notes[h.id] || "");
+      });
       actions.appendChild(b);
     });
     work.appendChild(actions);
     return work;
+  }
+
+  function needsNote(a) { return (P.needs_note || []).indexOf(a) >= 0; }
+
+  // 验收 / 退回 ask first: what will happen, the note it needs, confirm or cancel
+  function confirmPanel(h, a, row) {
+    var words = T.confirm[a] || T.confirm.accept;
+    var titleId = "confirm-title-" + h.id;
+    var note = el("textarea", { className: "note", name: "confirm-note", rows: "3", maxlength: "2000",
+      "aria-label": words.note, required: true });
+    note.value = state.notes[h.id] || "";
+    note.addEventListener("input", function () { state.notes[h.id] = note.value; });
+    var error = el("p", { className: "form-error", role: "alert", hidden: true });
+    var ok = el("button", { type: "button", className: "primary confirm-ok confirm-ok-" + a,
+      dataset: { confirm: a }, text: T.confirm.ok });
+    var cancel = el("button", { type: "button", className: "confirm-cancel", text: T.cancel });
+    var panel = el("div", { className: "confirm confirm-" + a, role: "dialog",
+      "aria-labelledby": titleId, dataset: { action: a } },
+      el("h4", { id: titleId, text: T.confirm.title + T.actions[a] }),
+      el("p", { className: "confirm-what", text: words.what }),
+      el("dl", { className: "facts" },
+        el("dt", { text: T.hazard }), el("dd", { text: h.code + " " + h.description }),
+        el("dt", { text: T.submitted_by }), el("dd", { text: h.submitted_by ? C.person(h.submitted_by) : "—" })),
+      el("label", { className: "field wide" }, el("span", { text: words.note }), note),
+      error, el("div", { className: "actions" }, ok, cancel));
+    cancel.addEventListener("click", function () { delete confirming[h.id]; redrawRow(h); });
+    ok.addEventListener("click", function () {
+      if (!note.value.trim()) {
+        error.hidden = false;
+        error.textContent = words.note_missing;
+        note.setAttribute("aria-invalid", "true");
+        note.focus();
+        return;
+      }
+      delete confirming[h.id];
+      move(h, a, row, note.value);
+    });
+    setTimeout(function () { note.focus(); }, 0);
+    return panel;
   }
 
   function editForm(h, row) {
@@ -244,7 +299,7 @@
     for (var i = 0; i < list.length; i++) if (list[i].id === h.id) list[i] = h;
   }
 
-  function move(h, action, node) {
+  function move(h, action, node, text) {
     delete state.messages[h.id];
     C.notice("");
     if (!C.net.online()) { state.messages[h.id] = { text: T.needs_online, error: true }; redrawRow(h); return; }
@@ -257,7 +312,7 @@
         redrawRow(h);
         return null;
       }
-      var json = { action: action, note: state.notes[h.id] || "" };
+      var json = { action: action, note: text };
       var body = files.length ? C.queue.formData(json, files) : json;
       return C.net.send("POST", P.hazard_url + h.id + "/transitions", body, { "If-Match": '"' + h.version + '"' })
         .then(function (r) {

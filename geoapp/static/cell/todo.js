@@ -66,9 +66,10 @@
     var role = P.me ? P.me.role : null;
     var mine = role === "grid" ? ["open", "rectifying"] : ["awaiting_acceptance"];
     var live = state.hazards.filter(function (h) { return h.state !== "closed"; });
+    // and a step of it is this account's (my_actions: e.g. not a hazard it submitted itself)
     var waiting = live.filter(function (h) {
       var f = state.points[h.point_id];
-      return mine.indexOf(h.state) >= 0 && f && C.points.canWrite(f);
+      return mine.indexOf(h.state) >= 0 && f && C.points.canWrite(f) && (h.my_actions || []).length;
     })
       .map(function (h) { return hazardItem(h, T.states[h.state]); });
     // overdue first (the longest overdue on top), then those due within 7 days

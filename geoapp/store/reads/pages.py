@@ -136,6 +136,9 @@ def hazard_dict(h: Hazard, today: dt.date, events: bool = False) -> dict:
              "to_state": e.to_state, "note": e.note, "changes": e.changes}
             for e in h.events
         ]
+        # who submitted it for acceptance (审核把关销号: not the one who accepts it)
+        out["submitted_by"] = next((e["actor"] for e in reversed(out["events"])
+                                    if e["action"] == "submit"), None)
     return out
 
 
