@@ -7,6 +7,7 @@ CSRF protection and the rate limit are ON in every test here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import stat
 import threading
@@ -360,11 +361,39 @@ def _visit(client, world, where, rules):
         "checklist": dict.fromkeys((i.key for i in items), "ok"), "note": "无异常"})
 
 
-# endpoint → (request, status when allowed); test_every_write_endpoint_is_in_the_matrix
-# fails when an endpoint is added without being put here
+def _list(client, world, where, rules):
+    return client.post(f"/api/hazards/{world[where][1]}/listing", json={
+        "level": "town", "unit": "示范镇安监站",
+        "deadline": (_today(rules) + dt.timedelta(days=30)).isoformat()})
+
+
+def _publish(client, world, where, rules):
+    return client.post(f"/api/hazards/{world[where][1]}/listing/publish",
+                       json={"kind": "listed", "date": _today(rules).isoformat()})
+
+
+def _delist(client, world, where, rules):
+    return client.post(f"/api/hazards/{world[where][1]}/delisting", json={})
+
+
+def _listed(database, hazard_id, closed=False):
+    """Before the request: the hazard listed (and closed), so the step can follow."""
+    from geoapp.store.models import Listing
+
+    with database.transaction() as s:
+        h = s.get(Hazard, hazard_id)
+        h.listed, h.listing = True, Listing(listed_on=TODAY, level="town", unit="示范镇")
+        if closed:
+            h.state, h.closed_on = "closed", TODAY
+
+
+# endpoint → (request, status when allowed[, what the hazard needs first]);
+# test_every_write_endpoint_is_in_the_matrix fails when an endpoint is added without being put here
 WRITES = {"hazards.move_hazard": (_move, 200), "hazards.new_hazard": (_new_hazard, 201),
           "photos.add_hazard_photo": (_photo, 201), "hazards.edit_hazard": (_edit, 200),
-          "inspections.new_inspection": (_visit, 201)}
+          "inspections.new_inspection": (_visit, 201),
+          "listings.list_hazard": (_list, 201), "listings.publish": (_publish, 200, _listed),
+          "listings.delist": (_delist, 200, functools.partial(_listed, closed=True))}
 
 # who → (login arguments, or None for nobody); each writes in cell A
 ACTORS = {
@@ -377,6 +406,9 @@ ACTORS = {
 }
 EXPECTED = {"leader": 403, "planner": 403, "grid-own-cell": "ok", "grid-other-cell": 403,
             "admin": "ok", "anonymous": 401}
+# 挂牌督办 is the supervising side's and the leaders' step, in every cell (layers/supervision.toml)
+EXPECTED_LISTING = {"leader": "ok", "planner": 403, "grid-own-cell": 403, "grid-other-cell": 403,
+                    "admin": "ok", "anonymous": 401}
 
 
 # POSTs that change nothing (a query too large for a URL); their roles are tested with them
@@ -403,11 +435,14 @@ def _as(client, auth, database, actor):
 @pytest.mark.parametrize("actor", list(ACTORS))
 @pytest.mark.parametrize("endpoint", list(WRITES))
 def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint, actor):
-    request, ok = WRITES[endpoint]
+    request, ok, *first = WRITES[endpoint]
+    for prepare in first:
+        prepare(database, world["A"][1])
     _as(client, auth, database, actor)
     before = snapshot(database)
     r = request(client, world, "A", rules)
-    expected = ok if EXPECTED[actor] == "ok" else EXPECTED[actor]
+    who = (EXPECTED_LISTING if endpoint.startswith("listings.") else EXPECTED)[actor]
+    expected = ok if who == "ok" else who
     assert r.status_code == expected, r.get_data(as_text=True)
     if expected == ok:
         body = r.get_json()  # a photo's answer is the photo: its event is in the hazard's
@@ -419,13 +454,15 @@ def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint,
             assert events[-1]["actor"] == ACTORS[actor]["username"]
     else:
         body = r.get_json()
-        assert body["error"] in ("unauthorized", "forbidden") and body["message"]
+        assert body["error"] in ("unauthorized", "forbidden", "forbidden_step") and body["message"]
         assert snapshot(database) == before
 
 
 @pytest.mark.parametrize("endpoint", list(WRITES))
 def test_outside_every_cell_only_admin_writes(client, auth, database, world, rules, endpoint):
-    request, ok = WRITES[endpoint]
+    request, ok, *first = WRITES[endpoint]
+    for prepare in first:
+        prepare(database, world["outside"][1])
     auth.login("grid", cells=["A", "B"])
     assert request(client, world, "outside", rules).status_code == 403
     auth.login("admin")
@@ -434,7 +471,7 @@ def test_outside_every_cell_only_admin_writes(client, auth, database, world, rul
 
 @pytest.mark.parametrize("endpoint", list(WRITES))
 def test_writes_need_a_login_even_without_accounts(client, world, rules, endpoint):
-    request, _ = WRITES[endpoint]
+    request, *_ = WRITES[endpoint]
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
     client.environ_base["HTTP_X_CSRFTOKEN"] = token
     assert client.get("/api/cells").status_code == 200  # reads are open: no accounts yet

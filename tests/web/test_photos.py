@@ -416,7 +416,7 @@ def test_the_photo_rule_is_local_policy(database, site, tmp_path):
 def new_hazard_form(**fields):
     data = {"level": "major", "source": "inspection", "description": "有限空间未上锁",
             "found_on": "2030-06-14", "deadline": "2030-07-14", "responsible_unit": "某公司",
-            "responsible_person": "张三", "listed": "true",
+            "responsible_person": "张三", "listed": "false",
             "plan": '{"goal": "上锁", "measures": "加装门锁", "funds": "500元", '
                     '"emergency_plan": "预案"}'}
     data.update(fields)
@@ -432,7 +432,7 @@ def test_a_new_hazard_as_a_form_with_photos(client, database, site, member):
                     content_type="multipart/form-data")
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
-    assert (body["level"], body["listed"], body["responsible_person"]) == ("major", True, "张三")
+    assert (body["level"], body["listed"], body["responsible_person"]) == ("major", False, "张三")
     assert body["events"][0]["note"] != ""  # the plan is in the create event's note
     create_event = body["photos"][0]["event_id"]
     with database.sessions() as s:
