@@ -40,7 +40,7 @@ class ListingInputError(ValueError):
 
 
 class ListingConflict(ValueError):
-    """The step cannot follow the hazard's or listing's present state (listed twice, not closed…)."""
+    """The step cannot follow the present state (listed twice, 摘牌 before close-out…)."""
 
 
 def check_listing(fields: dict, today: dt.date, rule: ListingRule) -> dict:

@@ -326,7 +326,8 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
     listing exactly those fields with their old and new values; an unchanged
     row appends nothing. 挂牌督办=是 gives a hazard without a listing one of
     unknown date (geoapp.store.listings.carry_over); 否 leaves a stored
-    listing as it is (摘牌 is a step of its own, after close-out). The actor is ``import: <file name>`` unless given.
+    listing as it is (摘牌 is a step of its own, after close-out). The actor
+    is ``import: <file name>`` unless given.
     """
     spec = rules.tables["hazard"]
     frame = read_table(path)
