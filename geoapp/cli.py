@@ -218,6 +218,11 @@ def check(folder):
     click.echo(f"area rule: {rules.risk.area.rule}; escalation open major hazard → red: "
                f"{rules.risk.escalation.open_major_hazard_is_red}; "
                f"{len(rules.substances)} substance names")
+    listing, calendar = rules.supervision.listing, rules.supervision.calendar
+    click.echo(f"挂牌督办: {', '.join(listing.roles)} list; publish within "
+               f"{listing.publish_within_working_days}/{listing.delist_publish_within_working_days}"
+               f" working days; {len(calendar.holidays)} holidays, "
+               f"{len(calendar.workdays)} make-up working days")
     if admission is not None:
         click.echo(f"admission: {len(admission.catalogues)} catalogues, "
                    f"{len(admission.industries.names)} industries")

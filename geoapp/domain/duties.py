@@ -34,10 +34,10 @@ ROLE_LABELS = {"leader": N_("领导"), "grid": N_("网格员"), "planner": N_("�
                "admin": N_("管理员"), "supervisor": N_("监管审核")}
 SUPERVISOR = "supervisor"
 
-# The steps the rules speak of: registering a hazard, the workflow's steps, and
-# listing (挂牌督办) a hazard when it is registered.
-STEP_LABELS = {"create": N_("登记"), **{k: t.label for k, t in TRANSITIONS.items()},
-               "list": N_("挂牌督办")}
+# The steps the rules speak of: registering a hazard and the workflow's steps.
+# 挂牌督办 has steps of its own, with their roles in layers/supervision.toml
+# (geoapp.domain.listing).
+STEP_LABELS = {"create": N_("登记"), **{k: t.label for k, t in TRANSITIONS.items()}}
 # the steps that decide a hazard's close-out
 REVIEW_STEPS = ("accept", "reject")
 
@@ -48,7 +48,7 @@ class StepsSpec(BaseModel):
     """``[steps]`` of the hazard file: for each step the roles that may take it.
 
     A role name that is not an account role is an error when the file is
-    loaded (pydantic names the key). ``list`` is spelt so in the file.
+    loaded (pydantic names the key).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -57,7 +57,6 @@ class StepsSpec(BaseModel):
     submit: Roles = ("grid", "supervisor", "admin")
     accept: Roles = ("supervisor", "admin")
     reject: Roles = ("supervisor", "admin")
-    list_: Roles = Field(default=("supervisor", "admin"), alias="list")
     # may whoever submitted a hazard for acceptance (its latest `submit`) accept it?
     submitter_may_accept: bool = False
     # accept and reject of a 重大 hazard: a supervisor only
@@ -75,7 +74,7 @@ class StepsSpec(BaseModel):
         return self
 
     def roles(self, step: str) -> tuple[str, ...]:
-        return self.list_ if step == "list" else getattr(self, step)
+        return getattr(self, step)
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ def refusal(steps: StepsSpec | None, role: str, username: str, step: str, *,
 
     ``level`` is the hazard's (general|major), ``submitter`` the actor of its
     latest ``submit`` (None when it was never submitted here, e.g. imported
-    as 待验收). ``step``: create, start, submit, accept, reject, list.
+    as 待验收). ``step``: create, start, submit, accept, reject.
 
     Examples
     --------
@@ -145,14 +144,11 @@ def refusal(steps: StepsSpec | None, role: str, username: str, step: str, *,
     'major_needs_supervisor'
     >>> refusal(rules, "admin", "root", "accept", level="general", submitter="乙") is None
     True
-    >>> refusal(rules, "grid", "甲", "list", level="general").field
-    'listed'
     """
     steps = steps if steps is not None else StepsSpec()
     allowed = steps.roles(step)
     if role not in allowed:
-        return Refusal("step_role", step, role, allowed,
-                       field="listed" if step == "list" else "action")
+        return Refusal("step_role", step, role, allowed)
     if step in REVIEW_STEPS and level == "major" and steps.major_needs_supervisor \
             and role != SUPERVISOR:
         return Refusal("major_needs_supervisor", step, role, (SUPERVISOR,))

@@ -33,6 +33,8 @@ _FIELDS = {"level", "source", "description", "found_on", "deadline", "responsibl
 # What an edit may change: the descriptive fields. A change of level or listing
 # (挂牌督办) is the supervising authority's decision (``DECIDED``: admins only, see
 # geoapp.store.accounts.can_decide); the others are for whoever may write the cell.
+# ``listed`` stays here so that sending the value a hazard has is no change; a
+# change of it is refused (``LISTED_BY_STEP``) once the editor may decide.
 EDITABLE = ("description", "responsible_unit", "responsible_person", "level", "listed")
 DECIDED = ("level", "listed")
 # Fields an edit may not change, and why: the deadline moves only through an
@@ -82,6 +84,8 @@ def check_fields(fields: dict, today: dt.date) -> dict:
     for field, why in hazarddates.problems(found_on, deadline, None, today)[:1]:
         raise HazardInputError(field, hazarddates.LABELS[field] + why)
     listed = _listed(fields)
+    if listed:
+        raise HazardInputError("listed", LISTED_BY_STEP)
     plan = fields.get("plan") or None
     if plan is not None:
         if level != "major":
@@ -135,6 +139,13 @@ def _level(fields: dict) -> str:
     if not isinstance(level, str) or level not in LEVEL_LABELS:
         raise HazardInputError("level", "隐患等级须为 general（一般）或 major（重大）")
     return level
+
+
+# 挂牌督办 is a record with its own steps (level, unit, deadline, publication:
+# geoapp.domain.listing), no longer a yes/no a form sets: ``listed`` true on a new
+# hazard, or changed by an edit, is refused with this, pointing to the steps.
+LISTED_BY_STEP = ("挂牌督办须通过挂牌步骤办理（POST /api/hazards/<id>/listing，"
+                  "销号后摘牌：…/delisting），不能作为字段设置")
 
 
 def _listed(fields: dict) -> bool:

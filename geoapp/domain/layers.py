@@ -4,7 +4,8 @@ Each point layer (enterprise, idle_site, …) is one file declaring its ledger
 fields with Chinese labels, its stable key and its risk rules; ``cell``,
 ``zone`` and ``hazard`` files declare the attribute fields of boundaries and of
 the hazard ledger; ``risk.toml`` holds the four levels, escalation and the area
-rule. A fifth point layer is a new file here, not new code.
+rule; ``supervision.toml`` 挂牌督办 and the working-day calendar (optional: its
+defaults apply without it). A fifth point layer is a new file here, not new code.
 
 Validation uses pydantic; an error names the file and the key path, e.g.
 ``layers/enterprise.toml: risk.rules.2.level: Input should be 'red', …``.
@@ -225,6 +226,48 @@ class RiskFile(_Strict):
         return self
 
 
+class ListingRule(_Strict):
+    """挂牌督办 (``[listing]`` in supervision.toml): who lists, the deadline, publication clocks."""
+
+    roles: tuple[str, ...] = ("supervisor", "leader", "admin")
+    max_deadline_days: Annotated[int, Field(gt=0)] = 365
+    publish_within_working_days: Annotated[int, Field(ge=0)] = 5
+    delist_publish_within_working_days: Annotated[int, Field(ge=0)] = 5
+
+    @model_validator(mode="after")
+    def _grid_does_not_list(self):
+        # the issue's rule: grid members record hazards, the supervising side lists them
+        if not self.roles:
+            raise ValueError("roles: at least one role lists hazards")
+        if "grid" in self.roles:
+            raise ValueError("roles: grid members may not list hazards (挂牌督办)")
+        return self
+
+
+class WorkCalendar(_Strict):
+    """Working days: Monday–Friday, minus ``holidays``, plus ``workdays`` (调休 weekend days)."""
+
+    holidays: tuple[dt.date, ...] = ()
+    workdays: tuple[dt.date, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        both = sorted(set(self.holidays) & set(self.workdays))
+        if both:
+            raise ValueError(f"{both[0]} is both a holiday and a working day")
+        weekday = next((d for d in self.workdays if d.weekday() < 5), None)
+        if weekday is not None:
+            raise ValueError(f"workdays: {weekday} is a weekday (list only 调休 weekend days)")
+        return self
+
+
+class SupervisionFile(_Strict):
+    """supervision.toml: 挂牌督办 and the working-day calendar (geoapp.domain.listing)."""
+
+    listing: ListingRule = ListingRule()
+    calendar: WorkCalendar = WorkCalendar()
+
+
 # Severity order, highest first; fixed by the four-colour scheme itself.
 LEVEL_ORDER: tuple[str, ...] = ("red", "orange", "yellow", "blue")
 LEVEL_RANK = {code: len(LEVEL_ORDER) - i for i, code in enumerate(LEVEL_ORDER)}  # red 4 … blue 1
@@ -239,6 +282,7 @@ class Rules:
     tables: dict[str, TableFile]  # cell, zone, hazard
     risk: RiskFile
     substances: dict = field(default_factory=dict)  # name/alias → substances.Substance
+    supervision: SupervisionFile = SupervisionFile()  # supervision.toml, or its defaults
 
     def layer_by_label(self, label: str) -> TableFile | None:
         return next((t for t in self.layers.values() if label in (t.label, t.layer)), None)
@@ -273,6 +317,7 @@ STORED_LENGTHS: dict[tuple[str, str], int] = {
     ("cell", "supervisor"): 100, ("zone", "code"): 50, ("zone", "name"): 200,
     ("hazard", "code"): 60, ("hazard", "point_key"): 100, ("hazard", "responsible_unit"): 200,
     ("hazard", "responsible_person"): 100, ("point", "name"): 300, ("point", "key"): 100,
+    ("listing", "unit"): 200,
 }
 
 
@@ -323,7 +368,7 @@ def load_rules(folder: Path) -> Rules:
     tables: dict[str, TableFile] = {}
     declared_in: dict[tuple[str, str], Path] = {}
     for path in sorted(folder.glob("*.toml")):
-        if path.name in ("risk.toml", "substances.toml"):
+        if path.name in ("risk.toml", "substances.toml", "supervision.toml"):
             continue
         spec = _validate(TableFile, path, _read(path))
         kind, name = ("layer", spec.layer) if spec.layer is not None else ("table", spec.table)
@@ -347,5 +392,9 @@ def load_rules(folder: Path) -> Rules:
             substances = load_substances(folder / "substances.toml")
         except ValueError as exc:
             raise LayerFileError(str(exc)) from None
+    supervision_path = folder / "supervision.toml"
+    supervision = (_validate(SupervisionFile, supervision_path, _read(supervision_path))
+                   if supervision_path.is_file() else SupervisionFile())
     layers = dict(sorted(layers.items(), key=lambda kv: (kv[1].order, kv[0])))
-    return Rules(folder=folder, layers=layers, tables=tables, risk=risk, substances=substances)
+    return Rules(folder=folder, layers=layers, tables=tables, risk=risk, substances=substances,
+                 supervision=supervision)

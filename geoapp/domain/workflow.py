@@ -49,9 +49,12 @@ TRANSITIONS: dict[str, Transition] = {
 # What an event of a hazard's history is, for the page that shows it. A workflow
 # step is a "transition"; the other actions are their own kind: "create"
 # (registered), "edit" (fields changed, with ``changes``), "photo" (evidence
-# added), "import" (a ledger row created the hazard or set its state).
+# added), "import" (a ledger row created the hazard or set its state), "listing"
+# (挂牌督办: the actions ``LISTING_ACTIONS``, geoapp.store.listings).
 EVENT_KINDS = {"create": N_("登记"), "transition": N_("整改流程"), "edit": N_("修改"),
-               "photo": N_("照片"), "import": N_("台账导入"), "other": N_("其他")}
+               "photo": N_("照片"), "import": N_("台账导入"), "listing": N_("挂牌督办"),
+               "other": N_("其他")}
+LISTING_ACTIONS = ("list", "publish", "delist")
 
 
 def event_kind(action: str) -> str:
@@ -61,12 +64,17 @@ def event_kind(action: str) -> str:
     --------
     >>> [event_kind(a) for a in ("create", "start", "accept", "edit", "photo", "import")]
     ['create', 'transition', 'transition', 'edit', 'photo', 'import']
+    >>> [event_kind(a) for a in ("list", "publish", "delist")]
+    ['listing', 'listing', 'listing']
     >>> event_kind("something new")
     'other'
     """
     if action in TRANSITIONS:
         return "transition"
-    return action if action in EVENT_KINDS and action != "transition" else "other"
+    if action in LISTING_ACTIONS:
+        return "listing"
+    return action if action in EVENT_KINDS and action not in ("transition", "listing") \
+        else "other"
 
 
 class IllegalTransition(ValueError):

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from geoapp.domain import changes
-from geoapp.domain.hazard_input import DECIDED, check_edit
+from geoapp.domain.hazard_input import DECIDED, LISTED_BY_STEP, HazardInputError, check_edit
 from geoapp.store import assignment, hazards
 from geoapp.store.hazards import VersionConflict
 from geoapp.store.models import Hazard, HazardEvent, Point, PointEvent
@@ -42,7 +42,9 @@ def edit_hazard(session, rules, hazard_id: int, fields: dict, actor: str,
     bad one, the deadline included: it changes only through an extension).
     Fields whose value is unchanged are dropped; if none is left, nothing is
     written and the event is None. A change of level or listing needs
-    ``may_decide`` (else NotDecider). ``expected_version`` as for
+    ``may_decide`` (else NotDecider); a change of listing is then refused all
+    the same (HazardInputError naming ``listed``): it is done by the 挂牌督办
+    steps (geoapp.store.listings). ``expected_version`` as for
     geoapp.store.hazards.move (VersionConflict). A changed level recomputes the
     point's level and its areas.
     """
@@ -60,6 +62,8 @@ def edit_hazard(session, rules, hazard_id: int, fields: dict, actor: str,
     refused = [field for field in DECIDED if field in changed]
     if refused and not may_decide:
         raise NotDecider(refused[0])
+    if "listed" in changed:  # the role first (403), then where listing is done (400)
+        raise HazardInputError("listed", LISTED_BY_STEP)
     for field in changed:
         setattr(hazard, field, values[field])
     # an edit leaves the state where it is: from and to are both the current state

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from geoapp.domain import changes, hazarddates, major_hazard, workflow
 from geoapp.domain import crs as crs_mod
@@ -38,7 +39,7 @@ from geoapp.ingest.ledger import (
     read_table,
 )
 from geoapp.ingest.problems import ImportRejected, Problem
-from geoapp.store import assignment, edits, hazardcodes, hazards, pausepoints
+from geoapp.store import assignment, edits, hazardcodes, hazards, listings, pausepoints
 from geoapp.store.database import Database
 from geoapp.store.fingerprint import bump_data_version
 from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
@@ -323,7 +324,10 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
 
     A row that changes a stored hazard's fields appends one ``edit`` event
     listing exactly those fields with their old and new values; an unchanged
-    row appends nothing. The actor is ``import: <file name>`` unless given.
+    row appends nothing. 挂牌督办=是 gives a hazard without a listing one of
+    unknown date (geoapp.store.listings.carry_over); 否 leaves a stored
+    listing as it is (摘牌 is a step of its own, after close-out). The actor
+    is ``import: <file name>`` unless given.
     """
     spec = rules.tables["hazard"]
     frame = read_table(path)
@@ -358,7 +362,8 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
     with db.transaction() as s:
         bump_data_version(s)  # every import: the map's cache sees in-place corrections
         hazardcodes.reserve_codes(s, (rec["code"] for rec in records))
-        existing = {h.code: h for h in s.scalars(sa.select(Hazard))}
+        existing = {h.code: h for h in s.scalars(
+            sa.select(Hazard).options(selectinload(Hazard.listing)))}
         for rec in records:
             values = dict(
                 point_id=rec["_point_id"], level=_LEVEL[rec["level"]],
@@ -370,10 +375,14 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
             )
             state = _STATE[rec["state"]]
             hazard = existing.get(rec["code"])
+            if hazard is not None and hazard.listing is not None:
+                # a listing is a record with its own steps: 否 in a ledger does not undo it
+                values["listed"] = True
             if hazard is None:
                 hazard = Hazard(code=rec["code"], state=state, **values)
                 s.add(hazard)
                 hazards.record(hazard, actor, "import", "台账导入", at=now)
+                listings.carry_over(hazard)  # 挂牌督办=是: a listing of unknown date
                 summary.created += 1
                 touched.add(values["point_id"])
                 continue
@@ -392,6 +401,7 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
             if delta:  # one edit event per changed row, naming exactly the changed fields
                 hazards.record(hazard, actor, "edit", "台账导入", at=now, from_state=hazard.state,
                                changes=delta)
+            listings.carry_over(hazard)  # now 挂牌督办=是: a listing of unknown date
             summary.updated += changed
             summary.unchanged += not changed
             if changed:

@@ -126,6 +126,8 @@ class Hazard(Base):
     events: Mapped[list[HazardEvent]] = relationship(
         back_populates="hazard", order_by="HazardEvent.id"
     )
+    # 挂牌督办, if the hazard was ever listed (``listed`` above is kept in step with it)
+    listing: Mapped[Listing | None] = relationship(back_populates="hazard")
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -144,6 +146,33 @@ class HazardEvent(Base):
     # an edit's fields: {field: [old, new]} (None for workflow steps)
     changes: Mapped[dict | None] = mapped_column(JSON)
     hazard: Mapped[Hazard] = relationship(back_populates="events")
+
+
+class Listing(Base):
+    """挂牌督办 of one hazard: listed, published, 摘牌 after close-out, published again.
+
+    One per hazard, filled in step by step (geoapp.store.listings); each step is
+    also a ``HazardEvent`` (``list``, ``publish``, ``delist``), which is the history.
+    ``Hazard.listed`` stays the flag every figure reads: set by the listing and
+    kept after 摘牌 (a 摘牌 follows close-out, so "listed and open" is "under
+    supervision now", and the reports count 摘牌 as "closed while listed").
+    A listing carried over from the old yes/no flag (migration 0009, a ledger's
+    挂牌督办=是) has no known date, level, unit, deadline or lister: all None.
+    """
+
+    __tablename__ = "listing"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(sa.ForeignKey("hazard.id"), unique=True)
+    level: Mapped[str | None] = mapped_column(sa.String(10))  # county | town | park
+    unit: Mapped[str | None] = mapped_column(sa.String(LENGTH["listing", "unit"]))
+    listed_on: Mapped[dt.date | None]  # None: unknown (carried over from the old flag)
+    deadline: Mapped[dt.date | None]
+    listed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    listed_published_on: Mapped[dt.date | None]
+    delisted_on: Mapped[dt.date | None]
+    delisted_by: Mapped[str | None] = mapped_column(sa.String(100))
+    delisted_published_on: Mapped[dt.date | None]
+    hazard: Mapped[Hazard] = relationship(back_populates="listing")
 
 
 class PointEvent(Base):

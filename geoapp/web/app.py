@@ -32,6 +32,7 @@ from geoapp.web import (
     i18n,
     inputs,
     inspections,
+    listings,
     navigation,
     photos,
     reports,
@@ -98,5 +99,6 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(cells.bp)  # the grid member's cell page
     app.register_blueprint(map_page.bp)  # the leader's map at / and its /api/map data
     app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin
+    app.register_blueprint(listings.bp)  # 挂牌督办 steps, /api/listings/due, /reports/listings
     admission.init_app(app)  # the planner's admission check (/admission, its API)
     return app

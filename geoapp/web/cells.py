@@ -16,10 +16,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geoapp.domain import duties, hazard_input, workflow
+from geoapp.domain import listing as listing_rules
 from geoapp.store import accounts
 from geoapp.store.models import Cell
 from geoapp.store.reads import territory
-from geoapp.web import auth, clock, db
+from geoapp.web import auth, clock, db, hazards
 from geoapp.web.assets import vendor_url
 
 bp = Blueprint("cells", __name__)
@@ -61,8 +62,8 @@ def cell_page(code: str):
               "can_write_outside": auth.can_write_cell(user, None),
               # level and listing are the supervising authority's (the edit form shows them)
               "can_decide": accounts.can_decide(user) and can_write,
-              # 挂牌督办 when registering: the hazard file's [steps] (geoapp.domain.duties)
-              "can_list": auth.may_take("list") and can_write,
+              # 挂牌督办's steps (geoapp.web.listings): the roles of layers/supervision.toml
+              "can_list": hazards.may_list(user),
               "me": _me(user), "t": _strings()}
     return render_template(
         "cells/cell.html", cell=cell, village=village, town=town, can_write=can_write,
@@ -101,7 +102,8 @@ def _strings() -> dict:
         "sources": {k: _(v) for k, v in workflow.SOURCE_LABELS.items()},
         "actions": {k: _(t.label) for k, t in workflow.TRANSITIONS.items()},
         "event_actions": {"create": _("登记"), "import": _("台账导入"), "edit": _("修改"),
-                          "photo": _("添加照片")},
+                          "photo": _("添加照片"), "list": _("挂牌督办"),
+                          "publish": _("登记公布"), "delist": _("摘牌")},
         "visit": {"overdue": _("逾期未巡查"), "due": _("待巡查"), "visited": _("已巡查")},
         "results": {"ok": _("合格"), "fail": _("不合格"), "na": _("不适用")},
         "overdue": _("逾期"),
@@ -142,6 +144,19 @@ def _strings() -> dict:
                  "late": _("已逾期 {n} 天"),
                  "days_left": _("还剩 {n} 天"), "today": _("今天到期")},
         "closed_fold": _("已销号 {n} 条"),
+        "listing": {
+            "levels": {k: _(v) for k, v in listing_rules.LEVELS.items()},
+            "level": _("挂牌级别"), "unit": _("督办单位"), "listed_on": _("挂牌日期"),
+            "deadline": _("督办期限"), "published_on": _("挂牌公布"),
+            "delisted_on": _("摘牌日期"), "delisting_published_on": _("摘牌公布"),
+            "unknown": _("不详"), "unknown_date": _(listing_rules.UNKNOWN_DATE),
+            "due_by": _("未公布，应于 {d} 前公布"), "not_published": _("未公布"),
+            "late": _("（逾期）"),
+            "list": _("挂牌督办"), "publish_listing": _("登记挂牌公布"), "delist": _("摘牌"),
+            "publish_delisting": _("登记摘牌公布"), "published_date": _("公布日期"),
+            "delisted_date": _("摘牌日期"),
+            "fields": {"level": _("挂牌级别"), "unit": _("督办单位"), "deadline": _("督办期限"),
+                       "date": _("日期"), "kind": _("公布事项")}},
         "last_visit": _("上次巡查"), "next_due": _("下次应巡查"), "never": _("从未巡查"),
         "phone": _("电话"), "call": _("拨打"),
         "edit": _("编辑"), "cancel": _("取消"), "save": _("保存"),

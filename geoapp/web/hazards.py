@@ -45,8 +45,26 @@ def _today():
     return clock.today(_rules().risk.hazards.timezone)
 
 
-def _hazard_response(hazard: Hazard, status: int = 200):
-    body = pages.hazard_dict(hazard, _today(), events=True)
+def may_list(user) -> bool:
+    """May ``user`` take the 挂牌督办 steps (the roles of layers/supervision.toml)?
+
+    The steps themselves are geoapp.web.listings; a new hazard asking to be
+    listed is checked against the same roles here, before its body is used.
+    """
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active
+                and user.role in _rules().supervision.listing.roles)
+
+
+def refuse_step(field: str | None = None) -> ApiError:
+    """403 for an account whose role may not take the 挂牌督办 steps."""
+    return ApiError(403, "forbidden_step",
+                    _("挂牌督办由监管部门或领导办理，您的账号无权挂牌、公布或摘牌"),
+                    field=field, rule="step_role")
+
+
+def hazard_response(hazard: Hazard, status: int = 200):
+    """A hazard with its history, photos and 挂牌督办 record; the ETag is its version."""
+    body = pages.hazard_dict(hazard, _today(), events=True, supervision=_rules().supervision)
     body["my_actions"] = auth.steps_allowed(body, hazard.point.cell_code)
     # its photos, each with the event it came with (creation, a step, an added photo)
     body["photos"] = [{**photos.photo_json(p), "event_id": p.hazard_event_id}
@@ -63,7 +81,7 @@ def hazard(hazard_id: int):
     found = db.session().get(Hazard, hazard_id)
     if found is None:
         abort(404, description=f"no hazard {hazard_id}")
-    return _hazard_response(found)
+    return hazard_response(found)
 
 
 @bp.patch("/hazards/<int:hazard_id>")
@@ -97,7 +115,7 @@ def edit_hazard(hazard_id: int):
         session.rollback()
         raise ApiError(412, "precondition_failed", "the hazard was changed by someone else; "
                        "reload it and try again", current_version=exc.current_version) from None
-    return _hazard_response(edited)
+    return hazard_response(edited)
 
 
 @bp.get("/points/<int:point_id>/events")
@@ -167,7 +185,7 @@ def move_hazard(hazard_id: int):
     except hazard_input.HazardInputError as exc:
         session.rollback()
         raise ApiError(400, "bad_request", _(exc.message), field=exc.field) from None
-    return _hazard_response(moved)
+    return hazard_response(moved)
 
 
 def _forbidden(refusal: duties.Refusal) -> ApiError:
@@ -195,6 +213,8 @@ def new_hazard(point_id: int):
     auth.require_cell_write(point.cell_code)  # 401 / 403 as JSON
     body = inputs.form_or_json(_HAZARD_FIELDS)  # only now, once the user may write here
     body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
+    if body.get("listed") is True and not may_list(auth.current_user):
+        raise refuse_step("listed")  # the role first; for those who may list, 400: use the step
     client_id = inputs.client_id(body.pop("client_id", None))
     if client_id is not None:
         stored = hazards.by_client_id(session, client_id)
@@ -216,21 +236,18 @@ def new_hazard(point_id: int):
     except hazards.DuplicateClientId:
         session.rollback()  # the same save, stored by a request that ran alongside
         return _saved_before(hazards.by_client_id(session, client_id), point_id)
-    response = _hazard_response(hazard, 201)
+    response = hazard_response(hazard, 201)
     response.headers["Location"] = url_for("hazards.hazard", hazard_id=hazard.id)
     return response
 
 
 def _check_create(rules, actor: str, body: dict) -> None:
     """403 ``forbidden_step`` unless the hazard file's ``[steps]`` let this account register
-    the hazard and, when it comes marked 挂牌督办 (``listed``), list it."""
-    steps = rules.tables["hazard"].steps
-    role = auth.current_user.role
-    wanted = ["create"] + (["list"] if body.get("listed") is True else [])
-    for step in wanted:
-        refused = duties.refusal(steps, role, actor, step, level=body.get("level"))
-        if refused is not None:
-            raise _forbidden(refused)
+    the hazard."""
+    refused = duties.refusal(rules.tables["hazard"].steps, auth.current_user.role, actor,
+                             "create", level=body.get("level"))
+    if refused is not None:
+        raise _forbidden(refused)
 
 
 def _saved_before(hazard: Hazard, point_id: int):
@@ -238,6 +255,6 @@ def _saved_before(hazard: Hazard, point_id: int):
     if hazard.point_id != point_id:
         raise ApiError(409, "client_id_conflict",
                        _("该 client_id 已用于另一个点位的隐患"), field="client_id")
-    response = _hazard_response(hazard)
+    response = hazard_response(hazard)
     response.headers["Location"] = url_for("hazards.hazard", hazard_id=hazard.id)
     return response

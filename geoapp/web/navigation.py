@@ -11,6 +11,7 @@ PAGES = (
     ("map.map_page", _l("风险地图"), None),
     ("admission.page", _l("准入核查"), ("planner", "leader", "admin")),
     ("reports.page", _l("统计报表"), None),
+    ("listings.due_page", _l("挂牌督办"), ("leader", "supervisor", "admin")),
 )
 
 

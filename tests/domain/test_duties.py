@@ -25,16 +25,16 @@ def rule(role, step, level="general", username="我", submitter="别人", steps=
 # the defaults, role by role: None = allowed
 @pytest.mark.parametrize("role, step, level, expected", [
     *[("grid", s, lv, None) for s in ("create", "start", "submit") for lv in ("general", "major")],
-    *[("grid", s, lv, "step_role") for s in ("accept", "reject", "list")
+    *[("grid", s, lv, "step_role") for s in ("accept", "reject")
       for lv in ("general", "major")],
-    *[("supervisor", s, lv, None) for s in ("create", "start", "submit", "accept", "reject", "list")
+    *[("supervisor", s, lv, None) for s in ("create", "start", "submit", "accept", "reject")
       for lv in ("general", "major")],
-    *[("admin", s, "general", None) for s in ("start", "submit", "accept", "reject", "list")],
+    *[("admin", s, "general", None) for s in ("start", "submit", "accept", "reject")],
     ("admin", "accept", "major", "major_needs_supervisor"),
     ("admin", "reject", "major", "major_needs_supervisor"),
     ("admin", "start", "major", None),
     *[(r, s, "general", "step_role") for r in ("leader", "planner")
-      for s in ("create", "start", "submit", "accept", "reject", "list")],
+      for s in ("create", "start", "submit", "accept", "reject")],
 ])
 def test_the_default_rules(role, step, level, expected):
     assert rule(role, step, level) == expected
@@ -56,11 +56,10 @@ def test_a_major_hazard_names_the_supervisor_before_the_submitter():
 
 def test_a_changed_policy_is_followed():
     steps = StepsSpec(accept=("supervisor", "admin", "grid"), submitter_may_accept=True,
-                      major_needs_supervisor=False, **{"list": ("supervisor", "leader")})
+                      major_needs_supervisor=False)
     assert rule("grid", "accept", "major", steps=steps) is None
     assert rule("supervisor", "accept", submitter="我", steps=steps) is None
     assert rule("admin", "reject", "major", steps=steps) is None
-    assert rule("leader", "list", steps=steps) is None and rule("admin", "list", steps=steps)
     assert rule("grid", "reject", steps=steps) == "step_role"
 
 
@@ -106,8 +105,6 @@ def test_messages_name_the_step_and_roles_in_the_ui_language():
                "网格员": "grid member"}
     assert found.text(lambda s: english.get(s, s)) == (
         "Review and close-out: reject is for supervisor、admin, not a grid member account")
-    listing = refusal(DEFAULT, "grid", "我", "list", level="general")
-    assert listing.field == "listed" and "“挂牌督办”" in listing.text()
     major = refusal(DEFAULT, "admin", "我", "accept", level="major")
     assert major.field == "action" and "管理员账号不能办理" in major.text()
     assert "另一名监管人员" in refusal(DEFAULT, "supervisor", "我", "accept", level="general",

@@ -114,6 +114,8 @@ def test_layers_check():
     result = CliRunner().invoke(main, ["layers", "check"])
     assert result.exit_code == 0, result.output
     assert "enterprise: 企业" in result.output and "area rule: max" in result.output
+    assert ("挂牌督办: supervisor, leader, admin list; publish within 5/5 working days; "
+            "33 holidays, 6 make-up working days") in result.output
 
 
 # ---- accounts: `geoapp users …` and the demo's accounts

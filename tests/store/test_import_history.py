@@ -134,3 +134,32 @@ def test_ledger_inspection_date_moves_last_visit_forward_only(loaded, rules,  # 
         ("import: i2.xlsx", {"last_inspection": ["2026-05-01", "2026-05-20"]}),
         ("import: i3.xlsx", {"last_inspection": ["2026-05-20", "2026-07-01"]}),
     ]
+
+
+def test_a_ledger_listed_hazard_gets_a_listing_of_unknown_date(loaded, rules,  # noqa: F811
+                                                               tmp_path):
+    """挂牌督办=是 makes a listing whose date is unknown (the ledger says only yes/no);
+    a later 否 does not undo a listing: 摘牌 is a step of its own, after close-out."""
+    from geoapp.store.models import Listing
+
+    importer.import_points(loaded, rules, base.enterprises(tmp_path, [
+        ["乙商店（虚构）", base.uscc(2), "5261", "小微", 120.015, 31.015]]), "enterprise")
+    rows = _hazard_rows()
+    rows[0][10] = "是"  # H1 listed in the first ledger
+    importer.import_hazards(loaded, rules, write_csv(tmp_path / "h1.csv", HZ_HEADER, rows))
+
+    def listings():
+        with loaded.sessions() as s:
+            return {code: (listed, listed_on, level) for code, listed, listed_on, level in
+                    s.execute(sa.select(Hazard.code, Hazard.listed, Listing.listed_on,
+                                        Listing.level)
+                              .join(Listing, Listing.hazard_id == Hazard.id))}
+
+    assert listings() == {"H1": (True, None, None)}
+    rows[0][10], rows[1][10] = "否", "是"  # H1 no longer marked, H2 now listed
+    summary = importer.import_hazards(loaded, rules, write_csv(tmp_path / "h2.csv", HZ_HEADER,
+                                                               rows))
+    assert (summary.updated, summary.unchanged) == (1, 2)
+    assert listings() == {"H1": (True, None, None), "H2": (True, None, None)}
+    assert _events(loaded)["H2"][-1] == ("edit", "import: h2.csv", "open", "open",
+                                         {"listed": [False, True]})

@@ -17,7 +17,7 @@ from geoapp.store.database import Database
 from geoapp.store.models import Base, Hazard, Point
 
 # the newest revision: a new migration changes this one line
-HEAD = "0007"
+HEAD = "0009"
 
 
 def _empty(database: Database) -> Database:
@@ -232,3 +232,47 @@ def test_supervisor_migration_keeps_accounts_and_their_cells(database):
     assert migrate.current(database) == "0006"
     with database.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM user_cell")).scalar() == 2
+
+
+def test_listing_migration_turns_the_old_flag_into_listings_of_unknown_date(database):
+    """0007 → 0009: each hazard flagged listed gets a listing whose date, level, unit and
+    deadline are unknown (NULL, never invented); the flag and the history stay. Downgrading
+    drops the table and keeps the flag."""
+    _empty(database)
+    migrate.upgrade(database, "0007")
+    geom = ("X'0101000000000000000000F03F000000000000F03F'"
+            if database.engine.dialect.name == "sqlite"
+            else "ST_GeomFromText('POINT(1 1)', 4326)")
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO point (id, layer, key, name, geom, attrs, source_crs, zone_codes, "
+            f"outside, inherent_level, risk_level) VALUES (1, 'enterprise', 'K1', '商店（虚构）', "
+            f"{geom}, '{{}}', 'wgs84', '[]', false, 'blue', 'blue')"))
+        for n, listed, state in ((1, True, "open"), (2, False, "open"), (3, True, "closed")):
+            conn.execute(sa.text(
+                "INSERT INTO hazard (id, code, point_id, level, source, description, found_on, "
+                "deadline, listed, state, version) VALUES (:id, :code, 1, 'major', "
+                "'inspection', '测试', '2026-04-15', '2026-05-15', :listed, :state, 1)"),
+                {"id": n, "code": f"YH20260415-00{n}", "listed": listed, "state": state})
+        conn.execute(sa.text(
+            "INSERT INTO hazard_event (hazard_id, at, actor, action, to_state, note) "
+            "VALUES (1, '2026-04-15 02:00:00', '张三', 'create', 'open', '')"))
+    assert migrate.upgrade(database) == HEAD
+    assert _diff(database) == []
+    with database.engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "SELECT hazard_id, level, unit, listed_on, deadline, listed_by, listed_published_on, "
+            "delisted_on FROM listing ORDER BY hazard_id")).all() == [
+            (1, None, None, None, None, None, None, None),
+            (3, None, None, None, None, None, None, None)]
+        assert conn.execute(sa.text("SELECT id, listed FROM hazard ORDER BY id")).all() == [
+            (1, True), (2, False), (3, True)]
+        assert conn.execute(sa.text("SELECT count(*) FROM hazard_event")).scalar() == 1
+    # a second listing of the same hazard is refused by the table itself
+    with pytest.raises(sa.exc.IntegrityError):
+        with database.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO listing (hazard_id) VALUES (1)"))
+    migrate.downgrade(database, "0007")
+    assert "listing" not in sa.inspect(database.engine).get_table_names()
+    with database.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM hazard WHERE listed")).scalar() == 2

@@ -7,6 +7,7 @@ CSRF protection and the rate limit are ON in every test here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import stat
 import threading
@@ -360,11 +361,39 @@ def _visit(client, world, where, rules):
         "checklist": dict.fromkeys((i.key for i in items), "ok"), "note": "无异常"})
 
 
-# endpoint → (request, status when allowed); test_every_write_endpoint_is_in_the_matrix
-# fails when an endpoint is added without being put here
+def _list(client, world, where, rules):
+    return client.post(f"/api/hazards/{world[where][1]}/listing", json={
+        "level": "town", "unit": "示范镇安监站",
+        "deadline": (_today(rules) + dt.timedelta(days=30)).isoformat()})
+
+
+def _publish(client, world, where, rules):
+    return client.post(f"/api/hazards/{world[where][1]}/listing/publish",
+                       json={"kind": "listed", "date": _today(rules).isoformat()})
+
+
+def _delist(client, world, where, rules):
+    return client.post(f"/api/hazards/{world[where][1]}/delisting", json={})
+
+
+def _listed(database, hazard_id, closed=False):
+    """Before the request: the hazard listed (and closed), so the step can follow."""
+    from geoapp.store.models import Listing
+
+    with database.transaction() as s:
+        h = s.get(Hazard, hazard_id)
+        h.listed, h.listing = True, Listing(listed_on=TODAY, level="town", unit="示范镇")
+        if closed:
+            h.state, h.closed_on = "closed", TODAY
+
+
+# endpoint → (request, status when allowed[, what the hazard needs first]);
+# test_every_write_endpoint_is_in_the_matrix fails when an endpoint is added without being put here
 WRITES = {"hazards.move_hazard": (_move, 200), "hazards.new_hazard": (_new_hazard, 201),
           "photos.add_hazard_photo": (_photo, 201), "hazards.edit_hazard": (_edit, 200),
-          "inspections.new_inspection": (_visit, 201)}
+          "inspections.new_inspection": (_visit, 201),
+          "listings.list_hazard": (_list, 201), "listings.publish": (_publish, 200, _listed),
+          "listings.delist": (_delist, 200, functools.partial(_listed, closed=True))}
 
 # who → (login arguments, or None for nobody); each writes in cell A
 ACTORS = {
@@ -378,6 +407,9 @@ ACTORS = {
 }
 EXPECTED = {"leader": 403, "planner": 403, "grid-own-cell": "ok", "grid-other-cell": 403,
             "supervisor": "ok", "admin": "ok", "anonymous": 401}
+# 挂牌督办 is the supervising side's and the leaders' step, in every cell (layers/supervision.toml)
+EXPECTED_LISTING = {"leader": "ok", "planner": 403, "grid-own-cell": 403, "grid-other-cell": 403,
+                    "supervisor": "ok", "admin": "ok", "anonymous": 401}
 
 
 # POSTs that change nothing (a query too large for a URL); their roles are tested with them
@@ -404,11 +436,14 @@ def _as(client, auth, database, actor):
 @pytest.mark.parametrize("actor", list(ACTORS))
 @pytest.mark.parametrize("endpoint", list(WRITES))
 def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint, actor):
-    request, ok = WRITES[endpoint]
+    request, ok, *first = WRITES[endpoint]
+    for prepare in first:
+        prepare(database, world["A"][1])
     _as(client, auth, database, actor)
     before = snapshot(database)
     r = request(client, world, "A", rules)
-    expected = ok if EXPECTED[actor] == "ok" else EXPECTED[actor]
+    who = (EXPECTED_LISTING if endpoint.startswith("listings.") else EXPECTED)[actor]
+    expected = ok if who == "ok" else who
     assert r.status_code == expected, r.get_data(as_text=True)
     if expected == ok:
         body = r.get_json()  # a photo's answer is the photo: its event is in the hazard's
@@ -420,7 +455,7 @@ def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint,
             assert events[-1]["actor"] == ACTORS[actor]["username"]
     else:
         body = r.get_json()
-        assert body["error"] in ("unauthorized", "forbidden") and body["message"]
+        assert body["error"] in ("unauthorized", "forbidden", "forbidden_step") and body["message"]
         assert snapshot(database) == before
 
 
@@ -428,7 +463,9 @@ def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint,
 
 # who may take which hazard step in cell A (layers/hazard.toml [steps], 审核把关销号):
 # (step, level) → {actor: "ok" | status | "forbidden_step"}. The hazard was submitted
-# by someone else; "list" is registering a hazard marked 挂牌督办.
+# by someone else; "list" is registering a hazard marked 挂牌督办: refused to a grid
+# member's role, and for those who may list a 400 naming ``listed`` (the listing step
+# records it, geoapp.web.listings).
 _CELL_RULE = {"leader": 403, "planner": 403, "grid-other-cell": 403, "anonymous": 401}
 STEPS = {
     ("start", "general"): {**_CELL_RULE, "grid-own-cell": "ok", "supervisor": "ok",
@@ -443,8 +480,8 @@ STEPS = {
                           "admin": "forbidden_step"},
     ("reject", "major"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": "ok",
                           "admin": "forbidden_step"},
-    ("list", "general"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": "ok",
-                          "admin": "ok"},
+    ("list", "general"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": 400,
+                          "admin": 400},
 }
 _BEFORE = {"start": (), "submit": ("start",), "accept": ("start", "submit"),
            "reject": ("start", "submit")}
@@ -483,6 +520,8 @@ def test_who_may_take_which_step(client, auth, database, world, step, level, act
     if expected == "forbidden_step":
         assert (r.status_code, body["error"]) == (403, "forbidden_step"), body
         assert body["message"].startswith("审核把关销号") or "挂牌督办" in body["message"]
+    elif expected == 400:
+        assert (r.status_code, body["error"], body["field"]) == (400, "bad_request", "listed")
     else:
         assert (r.status_code, body["error"]) == (
             expected, "unauthorized" if expected == 401 else "forbidden"), body
@@ -491,7 +530,9 @@ def test_who_may_take_which_step(client, auth, database, world, step, level, act
 
 @pytest.mark.parametrize("endpoint", list(WRITES))
 def test_outside_every_cell_only_admin_writes(client, auth, database, world, rules, endpoint):
-    request, ok = WRITES[endpoint]
+    request, ok, *first = WRITES[endpoint]
+    for prepare in first:
+        prepare(database, world["outside"][1])
     auth.login("grid", cells=["A", "B"])
     assert request(client, world, "outside", rules).status_code == 403
     auth.login("admin")
@@ -500,7 +541,7 @@ def test_outside_every_cell_only_admin_writes(client, auth, database, world, rul
 
 @pytest.mark.parametrize("endpoint", list(WRITES))
 def test_writes_need_a_login_even_without_accounts(client, world, rules, endpoint):
-    request, _ = WRITES[endpoint]
+    request, *_ = WRITES[endpoint]
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
     client.environ_base["HTTP_X_CSRFTOKEN"] = token
     assert client.get("/api/cells").status_code == 200  # reads are open: no accounts yet

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
 
 from geoapp.store.models import Cell, Hazard, Point
+from tests.support.constants import TODAY
 
 HUGE_IDS = ("2147483648", "9223372036854775807", "99999999999999999999999")
 NUL, SURROGATE = "\u0000", "\udc80"
@@ -74,7 +75,8 @@ def _bodies(today: dt.date, hazard_code: str, checklist: tuple[str, ...] = ()) -
             "plan": ("x", ["x"], 7, {"goal": SURROGATE}),
             **{f"plan.{k}": TEXT_VALUES for k in PLAN}}),
         "hazards.edit_hazard": ({"description": "灭火器过期两具", "responsible_unit": "某公司",
-                                 "responsible_person": "张三", "level": "major", "listed": True},
+                                 "responsible_person": "张三", "level": "major",
+                                 "listed": False},
                                 {**dict.fromkeys(("description", "responsible_unit",
                                                   "responsible_person", "level"), TEXT_VALUES),
                                  "listed": ("yes", ["x"], {"a": 1}, SURROGATE),
@@ -87,6 +89,20 @@ def _bodies(today: dt.date, hazard_code: str, checklist: tuple[str, ...] = ()) -
             "note": TEXT_VALUES, "client_id": (*TEXT_VALUES, "not-a-uuid"),
             **dict.fromkeys(("lon", "lat"), ("x", ["x"], {"a": 1}, True, 200, SURROGATE)),
             "accuracy_m": (-1, "x", ["x"], SURROGATE)}),
+        # 挂牌督办 (tests/web/test_listing.py walks the steps; here the fields' types)
+        # the apps' today is TODAY: the listing's deadline is checked against it
+        "listings.list_hazard": ({"level": "county", "unit": "县应急管理局", "note": "重大事故隐患",
+                                  "deadline": (TODAY + dt.timedelta(days=30)).isoformat()}, {
+            "level": (*TEXT_VALUES, "province"), "unit": (*TEXT_VALUES, "", "单" * 201),
+            "deadline": (*TEXT_VALUES, "20260415", "2026-W01-1",
+                         (TODAY + dt.timedelta(days=366)).isoformat()),
+            "note": TEXT_VALUES}),
+        "listings.publish": ({"kind": "listed", "date": found}, {
+            "kind": (*TEXT_VALUES, "both"),
+            "date": (*TEXT_VALUES, "20260415", (TODAY + dt.timedelta(days=1)).isoformat())}),
+        "listings.delist": ({"date": found, "note": "已销号"}, {
+            "date": (*TEXT_VALUES, "20260415", (TODAY + dt.timedelta(days=1)).isoformat()),
+            "note": TEXT_VALUES}),
         "admission.api_check": ({"site": site, "crs": "wgs84", "industry": "2614"}, {
             "site": ("x", ["x"], 7, {"type": SURROGATE, "coordinates": [1, 2]},
                      {"type": "Point", "coordinates": [[[NUL]]]}),

@@ -199,19 +199,23 @@ def test_a_grid_member_cannot_list_when_registering(client, auth, database, rule
     assert r.status_code == 403, body
     assert (body["error"], body["rule"], body["field"]) == ("forbidden_step", "step_role",
                                                             "listed")
-    assert "挂牌督办" in body["message"] and "网格员账号不能办理" in body["message"]
+    assert "挂牌督办" in body["message"] and "无权挂牌" in body["message"]
     assert snapshot(database) == before
     r = new_hazard(client, point_id, False)  # not listed: registered as usual
     assert r.status_code == 201 and r.get_json()["listed"] is False
 
 
 @pytest.mark.parametrize("who", [SUPERVISOR, ADMIN])
-def test_a_supervisor_or_admin_lists_when_registering(client, auth, database, rules, who):
+def test_a_supervisor_or_admin_lists_by_the_listing_step(client, auth, database, rules, who):
+    """Those who may list are told to use the listing step (its level, unit and
+    deadline are the record), and nothing is stored."""
     point_id, _hazard_id = shop_with_hazard(database, rules, cells="A",
                                             found_on=dt.date(2030, 6, 1))
     auth.login(**who)
+    before = snapshot(database)
     r = new_hazard(client, point_id, True)
-    assert r.status_code == 201 and r.get_json()["listed"] is True
+    assert (r.status_code, r.get_json()["field"]) == (400, "listed")
+    assert snapshot(database) == before
 
 
 def test_the_cell_page_offers_listing_to_those_who_may(client, auth, database, rules):

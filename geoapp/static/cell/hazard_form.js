@@ -61,8 +61,6 @@
       return number && C.tel(number)
         ? el("a", { className: "tel", href: "tel:" + C.tel(number), text: T.call + " " + number }) : null;
     }
-    // 挂牌督办 is the supervising authority's decision: shown to those who may list (page_config.can_list)
-    var listed = el("input", { type: "checkbox", name: "listed" });
     var plan = el("fieldset", { className: "plan wide", hidden: true },
       el("legend", { text: T.plan + "（五到位）" }),
       PLAN.map(function (k) {
@@ -85,7 +83,6 @@
       el("div", { className: "field wide person" }, field(F.responsible_unit, unit), call(pre.unit_phone)),
       el("div", { className: "field wide person" }, field(F.responsible_person, personInput),
         call(pre.person_phone)),
-      P.can_list ? el("label", { className: "check wide" }, listed, el("span", { text: F.listed })) : null,
       plan, el("div", { className: "wide" }, photos.node), error, submit);
 
     function syncPlan() { plan.hidden = form.elements.level.value !== "major"; }
@@ -112,7 +109,6 @@
         level: e.level.value, source: source.value, description: description.value,
         found_on: found.value, deadline: deadline.value,
         responsible_unit: unit.value, responsible_person: personInput.value,
-        listed: !!P.can_list && listed.checked,
       };
       if (json.level === "major") {
         json.plan = {};

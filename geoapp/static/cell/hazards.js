@@ -15,10 +15,11 @@
   var editing = {};   // hazard id -> true while its edit form is open
   var photos = {};    // hazard id -> its photos (GET /api/hazards/<id>), read when opened
   var confirming = {}; // hazard id -> the step (accept / reject) whose confirmation is open
-  // the fields an edit may change (PATCH /api/hazards/<id>); level and listing are the
-  // supervising authority's decision (page_config.can_decide)
+  // the fields an edit may change (PATCH /api/hazards/<id>); the level is the
+  // supervising authority's decision (page_config.can_decide); 挂牌督办 has steps of
+  // its own (cell/listing.js)
   var EDITABLE = ["description", "responsible_unit", "responsible_person"];
-  var DECIDED = ["level", "listed"];
+  var DECIDED = ["level"];
 
   // a hazard at an outside point: only for those who may write outside every cell
   function canWrite(h) {
@@ -185,10 +186,7 @@
     if (P.can_decide) {
       fields = fields.concat(DECIDED);
       decided = [C.segmented("level", [["general", T.hazard_levels.general], ["major", T.hazard_levels.major]],
-        h.level, T.fields.level),
-        el("label", { className: "check" }, el("input", { type: "checkbox", name: "listed" }),
-          el("span", { text: T.fields.listed }))];
-      decided[1].querySelector("input").checked = !!h.listed;
+        h.level, T.fields.level)];
     }
     var error = el("p", { className: "form-error", role: "alert", hidden: true });
     var cancel = el("button", { type: "button", text: T.cancel });
@@ -199,7 +197,6 @@
         el("button", { type: "submit", className: "primary", text: T.save }), cancel));
     if (decided) {
       inputs.level = { get value() { return form.elements.level.value; } };
-      inputs.listed = { get value() { return form.elements.listed.checked; } };
     }
     cancel.addEventListener("click", function () { delete editing[h.id]; redrawRow(h); });
     form.addEventListener("submit", function (ev) {
@@ -258,6 +255,13 @@
         el("p", { className: "msg" + (msg && msg.error ? " error" : ""), role: "status",
           text: msg ? msg.text : "", hidden: !msg }),
         facts(h, pp));
+      var listing = C.listing.box(h, function (fresh, label) {
+        replace(fresh);
+        state.messages[h.id] = { text: label + "：" + T.saved, error: false };
+        redrawRow(fresh);
+        C.reload();
+      });
+      if (listing) body.appendChild(listing);
       var shots = photos[h.id];
       if (shots === undefined) {
         photos[h.id] = null;  // asked for once per opening of the page

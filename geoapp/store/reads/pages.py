@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from geoapp.domain import workflow
-from geoapp.domain.layers import Rules
+from geoapp.domain.layers import Rules, SupervisionFile
 from geoapp.store.models import Cell, Hazard, Point, PointEvent, Town, Village, Zone
 from geoapp.store.reads import territory
+from geoapp.store.reads.listing_data import listing_dict
 from geoapp.store.reads.round_data import display_names, hazards_at, with_visits
 
 # Coordinates are WGS84 degrees; 7 decimals is about 1 cm.
@@ -107,7 +108,10 @@ def point_properties(point: Point, rules: Rules, today: dt.date) -> dict:
     }
 
 
-def hazard_dict(h: Hazard, today: dt.date, events: bool = False) -> dict:
+def hazard_dict(h: Hazard, today: dt.date, events: bool = False,
+                supervision: SupervisionFile | None = None) -> dict:
+    """A hazard for the API; with ``supervision`` (the rules' 挂牌督办 file) also its ``listing``
+    (geoapp.store.reads.listing_data.listing_dict, null if never listed)."""
     out = {
         "id": h.id,
         "code": h.code,
@@ -129,6 +133,8 @@ def hazard_dict(h: Hazard, today: dt.date, events: bool = False) -> dict:
         "actions": workflow.allowed_actions(h.state),
         "version": h.version,
     }
+    if supervision is not None:
+        out["listing"] = listing_dict(h.listing, supervision, today)
     if events:  # oldest first; ``changes`` is an edit's {field: [old, new]}, else null
         out["events"] = [
             {"id": e.id, "kind": workflow.event_kind(e.action), "action": e.action,
@@ -173,7 +179,8 @@ def cell_detail(session: Session, rules: Rules, code: str,
     ).all()
     hazards = session.scalars(
         sa.select(Hazard).join(Point, Hazard.point_id == Point.id)
-        .where(Point.cell_code == code).options(selectinload(Hazard.events))
+        .where(Point.cell_code == code)
+        .options(selectinload(Hazard.events), selectinload(Hazard.listing))
         .order_by(Hazard.found_on.desc(), Hazard.code)
     ).all()
     outside = hazards_at(session, (p.id for p in nearby))
@@ -191,9 +198,11 @@ def cell_detail(session: Session, rules: Rules, code: str,
                        session, [_point_feature(p, rules, today) for p in points], rules, today)},
         "outside_points_nearby": {"type": "FeatureCollection",
                                   "features": [_point_feature(p, rules, today) for p in nearby]},
-        "hazard_list": [hazard_dict(h, today, events=True) for h in hazards],
+        "hazard_list": [hazard_dict(h, today, events=True, supervision=rules.supervision)
+                        for h in hazards],
         # hazards at the outside points listed above: in no cell's figures
-        "outside_hazard_list": [hazard_dict(h, today, events=True) for h in outside],
+        "outside_hazard_list": [hazard_dict(h, today, events=True,
+                                            supervision=rules.supervision) for h in outside],
         # the people in the history by name (an event records the account)
         "people": display_names(session, (e.actor for h in (*hazards, *outside)
                                           for e in h.events)),

@@ -49,5 +49,6 @@ def hazards_at(session: Session, point_ids) -> list[Hazard]:
     if not ids:
         return []
     return list(session.scalars(
-        sa.select(Hazard).where(Hazard.point_id.in_(ids)).options(selectinload(Hazard.events))
+        sa.select(Hazard).where(Hazard.point_id.in_(ids))
+        .options(selectinload(Hazard.events), selectinload(Hazard.listing))
         .order_by(Hazard.found_on.desc(), Hazard.code)))
