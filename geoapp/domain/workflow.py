@@ -49,9 +49,13 @@ TRANSITIONS: dict[str, Transition] = {
 # What an event of a hazard's history is, for the page that shows it. A workflow
 # step is a "transition"; the other actions are their own kind: "create"
 # (registered), "edit" (fields changed, with ``changes``), "photo" (evidence
-# added), "import" (a ledger row created the hazard or set its state).
+# added), "import" (a ledger row created the hazard or set its state), "extension"
+# (延期: a request or its decision, geoapp.domain.extensions).
 EVENT_KINDS = {"create": N_("登记"), "transition": N_("整改流程"), "edit": N_("修改"),
-               "photo": N_("照片"), "import": N_("台账导入"), "other": N_("其他")}
+               "photo": N_("照片"), "import": N_("台账导入"), "extension": N_("延期"),
+               "other": N_("其他")}
+# the actions of an extension's events: requested, then approved or refused
+EXTENSION_ACTIONS = ("extension_request", "extension_approve", "extension_refuse")
 
 
 def event_kind(action: str) -> str:
@@ -61,11 +65,13 @@ def event_kind(action: str) -> str:
     --------
     >>> [event_kind(a) for a in ("create", "start", "accept", "edit", "photo", "import")]
     ['create', 'transition', 'transition', 'edit', 'photo', 'import']
-    >>> event_kind("something new")
-    'other'
+    >>> event_kind("extension_approve"), event_kind("something new")
+    ('extension', 'other')
     """
     if action in TRANSITIONS:
         return "transition"
+    if action in EXTENSION_ACTIONS:
+        return "extension"
     return action if action in EVENT_KINDS and action != "transition" else "other"
 
 
