@@ -32,7 +32,7 @@ QUERY = {
     "map.search": ("q", "layer", "limit"),
     "admission.industries": ("q",),
     **{f"reports.{name}": ("month", "from", "to") for name in (
-        "api_areas", "api_industries", "api_overdue")},
+        "api_areas", "api_industries", "api_overdue", "api_extensions")},
     "reports.api_page": ("month", "from", "to", "village"),
     "reports.api_ranking": ("month", "village"),
     "reports.api_trend": ("month", "months"),
@@ -42,7 +42,7 @@ NUMERIC_QUERY = {"zoom", "limit", "months", "month", "from", "to"}
 # what a route needs to reach the parameter under test ("to" alone is a missing "from")
 BASE_QUERY = {"map.search": {"q": "公司"},
               **{f"reports.{name}": {"from": "2026-01-01"} for name in (
-                  "api_areas", "api_industries", "api_overdue", "api_page")}}
+                  "api_areas", "api_industries", "api_overdue", "api_extensions", "api_page")}}
 
 # write routes that take only files (their bad files: tests/web/test_photos.py)
 FILES_ONLY = {"photos.add_hazard_photo"}
