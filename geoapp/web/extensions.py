@@ -47,7 +47,8 @@ def request_extension(hazard_id: int):
     """
     actor, found = auth.hazard_to_write(hazard_id)
     if not rules_of.may_request(auth.current_user.role):
-        raise _forbidden("extension_request", _("延期由责任方（本网格网格员）申请，监管人员负责审批"))
+        raise _forbidden("extension_request",
+                         _("延期由责任方（本网格网格员）申请，监管人员负责审批"))
     body = inputs.json_body({"until": inputs.TEXT, "reason": inputs.TEXT})
     rules, session = _rules(), db.session()
     spec, tz = rules.tables["hazard"].extensions, rules.risk.hazards.timezone

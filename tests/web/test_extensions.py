@@ -18,9 +18,10 @@ from tests.support.constants import TODAY
 
 D = dt.date
 assert TODAY == D(2030, 6, 14)
+FOUND = D(2030, 6, 1)  # 13 days before the deadline
 
 
-def hazard(database, rules, found_on=D(2030, 6, 1), deadline=TODAY, **fields) -> int:
+def hazard(database, rules, found_on=FOUND, deadline=TODAY, **fields) -> int:
     """The shop's one hazard in cell A; by default found 13 days before its deadline, today."""
     return shop_with_hazard(database, rules, found_on=found_on, level="general",
                             deadline=deadline, **fields)[1]
