@@ -367,6 +367,7 @@ def report_bulletin(month, out_file):
 
     from geoapp.domain import periods
     from geoapp.reports import bulletin, tables, visits
+    from geoapp.reports import extensions as extension_report
 
     try:  # a typo fails at once, before the whole database is read
         period = periods.parse_month(month)
@@ -377,6 +378,7 @@ def report_bulletin(month, out_file):
         with database.sessions() as s:
             data = tables.load(s, rules)
             visited = visits.report(s, data, period, data.today())
+            extended = extension_report.report(s, data, period, data.today())
     except sa.exc.SQLAlchemyError as exc:
         _fail(RuntimeError(f"cannot read the database (run `geoapp db upgrade`?): "
                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
@@ -387,7 +389,7 @@ def report_bulletin(month, out_file):
     out = Path(out_file)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # no half-written file on failure
     try:
-        bulletin.write(tables.bulletin(data, period), tmp, visits=visited)
+        bulletin.write(tables.bulletin(data, period), tmp, visits=visited, extensions=extended)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -122,6 +122,23 @@ class EvidenceSpec(_Strict):
     major_submit_needs_photo: bool = True
 
 
+class ExtensionSpec(_Strict):
+    """Extension (延期) limits of the hazard file (local policy, ``[extensions]`` in
+    hazard.toml; the rules: geoapp.domain.extensions)."""
+
+    # extensions granted per hazard at most
+    max_count: int = Field(default=2, ge=0)
+    # the days all extensions together may add to the original deadline: a number,
+    # or "original_period" (the original deadline − the day found)
+    max_total: Literal["original_period"] | int = "original_period"
+
+    @model_validator(mode="after")
+    def _not_negative(self):
+        if isinstance(self.max_total, int) and self.max_total < 0:
+            raise ValueError("extensions.max_total must be \"original_period\" or days ≥ 0")
+        return self
+
+
 class TableFile(_Strict):
     """A file declaring ledger fields: a point layer (``layer``) or a table (``table``)."""
 
@@ -136,6 +153,7 @@ class TableFile(_Strict):
     inspection: InspectionSpec | None = None  # point layers: visits (geoapp.domain.inspection)
     evidence: EvidenceSpec | None = None  # the hazard table: photo rules
     steps: StepsSpec | None = None  # the hazard table: who takes which step (duties)
+    extensions: ExtensionSpec | None = None  # the hazard table: extension limits
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -168,6 +186,8 @@ class TableFile(_Strict):
             raise ValueError("only the hazard file has an [evidence] table")
         if self.steps is not None and self.table != "hazard":
             raise ValueError("only the hazard file has a [steps] table")
+        if self.extensions is not None and self.table != "hazard":
+            raise ValueError("only the hazard file has an [extensions] table")
         return self
 
     def field(self, name: str) -> FieldSpec:

@@ -50,11 +50,14 @@ TRANSITIONS: dict[str, Transition] = {
 # step is a "transition"; the other actions are their own kind: "create"
 # (registered), "edit" (fields changed, with ``changes``), "photo" (evidence
 # added), "import" (a ledger row created the hazard or set its state), "listing"
-# (挂牌督办: the actions ``LISTING_ACTIONS``, geoapp.store.listings).
+# (挂牌督办: the actions ``LISTING_ACTIONS``, geoapp.store.listings), "extension"
+# (延期: a request or its decision, geoapp.domain.extensions).
 EVENT_KINDS = {"create": N_("登记"), "transition": N_("整改流程"), "edit": N_("修改"),
                "photo": N_("照片"), "import": N_("台账导入"), "listing": N_("挂牌督办"),
-               "other": N_("其他")}
+               "extension": N_("延期"), "other": N_("其他")}
 LISTING_ACTIONS = ("list", "publish", "delist")
+# the actions of an extension's events: requested, then approved or refused
+EXTENSION_ACTIONS = ("extension_request", "extension_approve", "extension_refuse")
 
 
 def event_kind(action: str) -> str:
@@ -66,15 +69,17 @@ def event_kind(action: str) -> str:
     ['create', 'transition', 'transition', 'edit', 'photo', 'import']
     >>> [event_kind(a) for a in ("list", "publish", "delist")]
     ['listing', 'listing', 'listing']
-    >>> event_kind("something new")
-    'other'
+    >>> event_kind("extension_approve"), event_kind("something new")
+    ('extension', 'other')
     """
     if action in TRANSITIONS:
         return "transition"
     if action in LISTING_ACTIONS:
         return "listing"
-    return action if action in EVENT_KINDS and action not in ("transition", "listing") \
-        else "other"
+    if action in EXTENSION_ACTIONS:
+        return "extension"
+    return action if action in EVENT_KINDS and action not in ("transition", "listing",
+                                                               "extension") else "other"
 
 
 class IllegalTransition(ValueError):

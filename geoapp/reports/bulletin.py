@@ -313,10 +313,28 @@ def sheet_title(text: str, taken: set[str]) -> str:
     return name
 
 
-def write(data: dict, out: str | IO[bytes], visits: dict | None = None) -> None:
+def _extensions(ws: Worksheet, ext: dict) -> None:
+    """Extensions (延期): requested, granted, refused in the month, pending at its end."""
+    period = ext["period"]
+    heads = ["村/社区", "代码", "镇/街道", "申请延期", "批准", "不批准", "期末待审批"]
+    rows = [[v["name"], v["code"] or "", v["town"], v["requested"], v["granted"], v["refused"],
+             v["pending"]] for v in ext["villages"]]
+    rows.append([ext["outside"]["name"], "", "", *(ext["outside"][k] for k in (
+        "requested", "granted", "refused", "pending"))])
+    rows.append(["合计", "", "", *(ext["total"][k] for k in (
+        "requested", "granted", "refused", "pending"))])
+    end = _table(ws, f"隐患整改延期（{period['from']} 至 {ext['as_of']}）", heads, rows)
+    _note(ws, end, "申请按提出之日、批准与不批准按审批之日计入；期末待审批 = 截至 "
+          f"{ext['as_of']} 已申请而未审批。", len(heads))
+    _finish(ws)
+
+
+def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
+          extensions: dict | None = None) -> None:
     """Write the bulletin of ``geoapp.reports.tables.bulletin`` to a path or binary stream.
 
-    ``visits`` (geoapp.reports.visits.report for the same month) adds the 巡查 sheet.
+    ``visits`` (geoapp.reports.visits.report for the same month) adds the 巡查 sheet,
+    ``extensions`` (geoapp.reports.extensions.report) the 延期 sheet.
     """
     place = data.get("place") or ""
     wb = Workbook()
@@ -326,6 +344,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None) -> None:
               ("分行业", lambda ws: _industries(ws, data))]
     if visits is not None:
         sheets.append(("巡查", lambda ws: _visits(ws, visits)))
+    if extensions is not None:
+        sheets.append(("延期", lambda ws: _extensions(ws, extensions)))
     taken: set[str] = set()
     for i, (name, fill) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()

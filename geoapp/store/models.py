@@ -122,6 +122,9 @@ class Hazard(Base):
     client_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True, index=True)
     # optimistic locking: a stale write raises StaleDataError instead of overwriting
     version: Mapped[int] = mapped_column(default=1)
+    # the deadline first set, kept when a first extension (延期) is granted; ``deadline``
+    # is then the deadline in force (geoapp.domain.extensions). None: never extended
+    original_deadline: Mapped[dt.date | None]
     point: Mapped[Point] = relationship(back_populates="hazards")
     events: Mapped[list[HazardEvent]] = relationship(
         back_populates="hazard", order_by="HazardEvent.id"
@@ -173,6 +176,40 @@ class Listing(Base):
     delisted_by: Mapped[str | None] = mapped_column(sa.String(100))
     delisted_published_on: Mapped[dt.date | None]
     hazard: Mapped[Hazard] = relationship(back_populates="listing")
+
+
+class Extension(Base):
+    """A request to extend a hazard's deadline (延期) and its decision (geoapp.domain.extensions).
+
+    Asked by the responsible side with a reason and a new date (``until``),
+    while ``old_deadline`` was in force; decided once by a supervisor. At most
+    one request per hazard waits at a time (a partial unique index). The
+    request and the decision are also events of the hazard's history.
+    """
+
+    __tablename__ = "extension"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('requested', 'approved', 'refused')",
+                           name="ck_extension_state"),
+        sa.Index("ux_extension_pending", "hazard_id", unique=True,
+                 sqlite_where=sa.text("state = 'requested'"),
+                 postgresql_where=sa.text("state = 'requested'")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(sa.ForeignKey("hazard.id"), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    requested_by: Mapped[str] = mapped_column(sa.String(64))  # a username
+    reason: Mapped[str] = mapped_column(sa.Text)
+    old_deadline: Mapped[dt.date]  # the deadline in force when asked
+    until: Mapped[dt.date]  # the new date asked for
+    state: Mapped[str] = mapped_column(sa.String(10), default="requested")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(sa.String(64))
+    decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # a decision is taken once: two deciders at the same moment cannot both succeed
+    version: Mapped[int] = mapped_column(default=1)
+    hazard: Mapped[Hazard] = relationship()
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PointEvent(Base):

@@ -2,7 +2,8 @@
 
 Where a request goes: the blueprint module named like its URL (``/api/cells``
 → ``geoapp.web.api``, ``/api/hazards/…`` and ``/api/points/<id>/hazards`` →
-``geoapp.web.hazards``, ``/api/points/<id>/checklist`` and ``…/inspections`` →
+``geoapp.web.hazards``, ``…/extensions`` and ``/api/extensions/…`` →
+``geoapp.web.extensions``, ``/api/points/<id>/checklist`` and ``…/inspections`` →
 ``geoapp.web.inspections``, ``/cells/<code>`` → ``geoapp.web.cells``, ``/`` and
 ``/api/map/*`` → ``geoapp.web.map``, ``/admission`` → ``geoapp.web.admission``,
 ``/reports`` → ``geoapp.web.reports``, ``/login`` → ``geoapp.web.auth``).
@@ -27,6 +28,7 @@ from geoapp.web import (
     clock,
     db,
     errors,
+    extensions,
     hazards,
     headers,
     i18n,
@@ -94,6 +96,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(assets.bp)
     app.register_blueprint(api.bp)  # /api/cells, /api/zones, /api/summary
     app.register_blueprint(hazards.bp)  # /api/hazards/…, /api/points/<id>/hazards
+    app.register_blueprint(extensions.bp)  # /api/hazards/<id>/extensions, /api/extensions/…
     app.register_blueprint(photos.bp)  # /api/photos/<id>[/thumb], /api/hazards/<id>/photos
     app.register_blueprint(inspections.bp)  # /api/points/<id>/checklist, …/inspections
     app.register_blueprint(cells.bp)  # the grid member's cell page

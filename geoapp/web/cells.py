@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geoapp.domain import duties, hazard_input, workflow
+from geoapp.domain import duties, extensions, hazard_input, workflow
 from geoapp.domain import listing as listing_rules
 from geoapp.store import accounts
 from geoapp.store.models import Cell
@@ -64,6 +64,10 @@ def cell_page(code: str):
               "can_decide": accounts.can_decide(user) and can_write,
               # 挂牌督办's steps (geoapp.web.listings): the roles of layers/supervision.toml
               "can_list": hazards.may_list(user),
+              # extensions (延期): the responsible side asks, a supervisor decides
+              "can_request_extension": can_write and extensions.may_request(
+                  getattr(user, "role", "")),
+              "can_decide_extension": extensions.may_decide(getattr(user, "role", "")),
               "me": _me(user), "t": _strings()}
     return render_template(
         "cells/cell.html", cell=cell, village=village, town=town, can_write=can_write,
@@ -101,7 +105,9 @@ def _strings() -> dict:
         "hazard_levels": {k: _(v) for k, v in workflow.LEVEL_LABELS.items()},
         "sources": {k: _(v) for k, v in workflow.SOURCE_LABELS.items()},
         "actions": {k: _(t.label) for k, t in workflow.TRANSITIONS.items()},
-        "event_actions": {"create": _("登记"), "import": _("台账导入"), "edit": _("修改"),
+        "event_actions": {"extension_request": _("申请延期"), "extension_approve": _("批准延期"),
+                          "extension_refuse": _("不批准延期"),
+                          "create": _("登记"), "import": _("台账导入"), "edit": _("修改"),
                           "photo": _("添加照片"), "list": _("挂牌督办"),
                           "publish": _("登记公布"), "delist": _("摘牌")},
         "visit": {"overdue": _("逾期未巡查"), "due": _("待巡查"), "visited": _("已巡查")},
@@ -191,6 +197,7 @@ def _strings() -> dict:
         "username": _("用户名"), "password": _("密码"), "login": _("登录"),
         "login_failed": _("用户名或密码错误"),
         "changes": _("修改"),
+        "extensions": _extension_strings(),
         "switch_cell": _("切换网格"),
         # the fields a form or an event's changes name (hazard_input.FIELD_LABELS: edits
         # and ledger re-imports), and the form's own
@@ -204,6 +211,24 @@ def _strings() -> dict:
                    "plan.measures": _("治理方法和措施"), "plan.funds": _("经费和物资落实"),
                    "plan.emergency_plan": _("安全措施和应急预案"), "photos": _("照片"),
                    "checklist": _("检查项"), "note": _("备注")},
+    }
+
+
+def _extension_strings() -> dict:
+    """The texts of the extension (延期) block (static/cell/extensions.js)."""
+    return {
+        "title": _("延期申请"), "request": _("申请延期"), "submit": _("提交延期申请"),
+        "until": _("延期至"), "reason": _("延期理由"),
+        "reason_hint": _("说明不能按期完成整改的原因"),
+        "rule": _("须在整改期限届满前申请，由监管人员审批"),
+        "states": {k: _(v) for k, v in extensions.STATE_LABELS.items()},
+        "decide_title": _("申请将整改期限由 {old} 延至 {until}"),
+        "note": _("审批意见"), "note_hint": _("审批意见（不批准时必填）"),
+        "approve": _("批准延期"), "refuse": _("不批准"),
+        "requested": _("已提交延期申请"), "approved": _("已批准延期"), "refused": _("已不批准延期"),
+        "original": _("（原期限 {date}）"), "extended": _("已延期"),
+        "fields": {"until": _("延期至"), "reason": _("延期理由"), "note": _("审批意见"),
+                   "approve": _("审批")},
     }
 
 
@@ -228,6 +253,9 @@ def _page_data(code: str, rules) -> dict:
         "new_hazard_url": url_for("hazards.new_hazard", point_id=0).removesuffix("0/hazards"),
         "photo_url": url_for("api.cell", code="x").removesuffix("cells/x") + "photos/",
         "login_url": url_for("auth.login"),
+        # + "<id>/decision" (geoapp.web.extensions)
+        "extension_url": url_for("extensions.decide_extension", extension_id=0)
+        .removesuffix("0/decision"),
         "timezone": rules.risk.hazards.timezone,
         "today": clock.today(rules.risk.hazards.timezone).isoformat(),
         "prefill": PREFILL,

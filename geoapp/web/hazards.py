@@ -18,7 +18,7 @@ from flask import Blueprint, abort, current_app, jsonify, url_for
 from flask_babel import gettext as _
 
 from geoapp.domain import duties, evidence, hazard_input, workflow
-from geoapp.store import accounts, edits, hazards
+from geoapp.store import accounts, edits, extensions, hazards
 from geoapp.store import photos as stored_photos
 from geoapp.store.models import Hazard, Point
 from geoapp.store.reads import pages
@@ -69,6 +69,9 @@ def hazard_response(hazard: Hazard, status: int = 200):
     # its photos, each with the event it came with (creation, a step, an added photo)
     body["photos"] = [{**photos.photo_json(p), "event_id": p.hazard_event_id}
                       for p in stored_photos.for_hazard(db.session(), hazard.id)]
+    # its extension requests (延期), oldest first (geoapp.web.extensions)
+    body["extensions"] = [extensions.as_dict(e)
+                          for e in extensions.for_hazard(db.session(), hazard.id)]
     response = jsonify(body)
     response.status_code = status
     response.set_etag(str(hazard.version))

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from geoapp import settings
 from geoapp.domain import periods, ranks, workflow
 from geoapp.reports import bulletin, cache, charts, tables, visits
+from geoapp.reports import extensions as extension_report
 from geoapp.reports import page as reports_page
 from geoapp.web import clock, db, params
 from geoapp.web.errors import error_json, is_api
@@ -104,6 +105,13 @@ def _visits(ds: tables.Dataset, period: periods.Period) -> dict:
                    period)
 
 
+def _extensions(ds: tables.Dataset, period: periods.Period) -> dict:
+    """Extensions (延期) requested, granted, refused (every request and decision is an event:
+    the fingerprint sees them)."""
+    return _cached(ds, "extensions",
+                   lambda: extension_report.report(db.session(), ds, period, _today(ds)), period)
+
+
 def _charts(data: dict) -> dict:
     villages = data["areas"]["villages"]
     vlabels = [v["name"] for v in villages]
@@ -153,6 +161,7 @@ def page():
         villages=[{**v, "key": tables.village_key(v)} for v in ds.villages],
         village=village, tie_rule=_(ranks.TIE_RULE),
         visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
+        extensions=_extensions(ds, period),
         month=periods.month_of(period.end).month,
         json_url=url_for("reports.api_page", **{k: v for k, v in request.args.items()
                                                  if k in ("month", "from", "to", "village")}))
@@ -165,7 +174,8 @@ def api_page():
     period = _period(ds)
     village = _village(ds)
     data = _page_data(ds, period, village)
-    return jsonify({**data, "tie_rule": ranks.TIE_RULE})
+    return jsonify({**data, "tie_rule": ranks.TIE_RULE,
+                    "extensions": _extensions(ds, period)})
 
 
 @bp.get("/api/reports/areas")
@@ -218,6 +228,13 @@ def api_visits():
     return jsonify(_visits(ds, _period(ds)))
 
 
+@bp.get("/api/reports/extensions")
+def api_extensions():
+    """Extensions (延期) requested, granted and refused in the period, pending at its end."""
+    ds = _dataset()
+    return jsonify(_extensions(ds, _period(ds)))
+
+
 @bp.get("/api/reports/bulletin")
 def api_bulletin():
     """The monthly bulletin's data (twin of /reports/print and bulletin.xlsx)."""
@@ -250,7 +267,8 @@ def bulletin_xlsx():
     ds = _dataset()
     month = _period(ds, month_only=True)
     buffer = io.BytesIO()
-    bulletin.write(_bulletin(ds, month), buffer, visits=_visits(ds, month))
+    bulletin.write(_bulletin(ds, month), buffer, visits=_visits(ds, month),
+                   extensions=_extensions(ds, month))
     response = Response(buffer.getvalue(), mimetype=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="bulletin-{month.month}.xlsx"'
     response.headers["Cache-Control"] = "private, no-store"

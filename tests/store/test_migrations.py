@@ -276,3 +276,52 @@ def test_listing_migration_turns_the_old_flag_into_listings_of_unknown_date(data
     assert "listing" not in sa.inspect(database.engine).get_table_names()
     with database.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM hazard WHERE listed")).scalar() == 2
+
+
+def test_extensions_migration_keeps_hazards_and_their_history(database):
+    """0007 → 0008 adds the extension table and the hazard's original deadline: old
+    hazards were never extended (NULL), their rows and events stay; one request per
+    hazard may wait at a time; downgrading removes both again."""
+    _empty(database)
+    migrate.upgrade(database, "0007")
+    geom = ("X'0101000000000000000000F03F000000000000F03F'"
+            if database.engine.dialect.name == "sqlite"
+            else "ST_GeomFromText('POINT(1 1)', 4326)")
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO point (id, layer, key, name, geom, attrs, source_crs, zone_codes, "
+            f"outside, inherent_level, risk_level) VALUES (1, 'enterprise', 'K1', '商店（虚构）', "
+            f"{geom}, '{{}}', 'wgs84', '[]', false, 'blue', 'blue')"))
+        conn.execute(sa.text(
+            "INSERT INTO hazard (id, code, point_id, level, source, description, found_on, "
+            "deadline, listed, state, version) VALUES (1, 'YH20260415-001', 1, 'general', "
+            "'inspection', '测试', '2026-04-15', '2026-05-15', false, 'rectifying', 3)"))
+        conn.execute(sa.text(
+            "INSERT INTO hazard_event (hazard_id, at, actor, action, to_state, note) "
+            "VALUES (1, '2026-04-15 02:00:00', '张三', 'create', 'open', '旧记录')"))
+    assert migrate.upgrade(database) == HEAD
+    assert _diff(database) == []
+    with database.engine.begin() as conn:
+        assert conn.execute(sa.text(
+            "SELECT code, original_deadline, state, version FROM hazard")).all() == [
+            ("YH20260415-001", None, "rectifying", 3)]
+        assert conn.execute(sa.text("SELECT actor, note FROM hazard_event")).all() == [
+            ("张三", "旧记录")]
+        insert = sa.text(
+            "INSERT INTO extension (hazard_id, requested_at, requested_by, reason, "
+            "old_deadline, until, state, decision_note, version) VALUES (1, "
+            "'2026-05-10 02:00:00', 'grid1', '设备未到货', '2026-05-15', :until, :state, '', 1)")
+        conn.execute(insert, {"until": "2026-05-30", "state": "refused"})
+        conn.execute(insert, {"until": "2026-05-25", "state": "requested"})
+    with pytest.raises(sa.exc.IntegrityError):  # a second pending request
+        with database.engine.begin() as conn:
+            conn.execute(insert, {"until": "2026-05-20", "state": "requested"})
+    with pytest.raises(sa.exc.IntegrityError):  # no other state
+        with database.engine.begin() as conn:
+            conn.execute(insert, {"until": "2026-05-20", "state": "maybe"})
+    migrate.downgrade(database, "0007")
+    inspector = sa.inspect(database.engine)
+    assert "extension" not in inspector.get_table_names()
+    assert "original_deadline" not in {c["name"] for c in inspector.get_columns("hazard")}
+    with database.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM hazard_event")).scalar() == 1

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from geoapp.store import accounts, assignment, hazards
-from geoapp.store.models import Cell, Hazard, Point, Town, User, Village
+from geoapp.store.models import Cell, Extension, Hazard, Point, Town, User, Village
 from geoapp.web.auth import instance_secret_key
 from tests.support.apps import AuthActions, csrf_token_from, make_app, make_user
 from tests.support.browser import watched_page
@@ -31,7 +31,9 @@ from tests.support.constants import PASSWORD, TODAY
 def world(database, rules):
     """Cells A and B side by side, a shop in each and one outside both, each with an open hazard.
 
-    Returns {"A" | "B" | "outside": (point_id, hazard_id)}.
+    Returns {"A" | "B" | "outside": (point_id, hazard_id)}; also per place "ext-…" and
+    "pending-…" (two hazards due after today) and "extension-…" (the id of the request
+    waiting on the second).
     """
     ids = {}
     with database.transaction() as s:
@@ -49,6 +51,25 @@ def world(database, rules):
             hazards.record(hazard, "测试", "create")
             s.flush()
             ids[key] = (point.id, hazard.id)
+            # two more, due after the apps' today: one to ask an extension (延期) for,
+            # one with a request waiting for its decision
+            for kind in ("ext", "pending"):
+                more = Hazard(code=f"H-{key}-{kind}", point=point, level="general",
+                              source="inspection", description="安全出口指示灯损坏",
+                              found_on=TODAY - dt.timedelta(days=20),
+                              deadline=TODAY + dt.timedelta(days=10), state="rectifying")
+                s.add(more)
+                hazards.record(more, "测试", "create")
+                s.flush()
+                ids[f"{kind}-{key}"] = (point.id, more.id)
+            asked = Extension(hazard_id=more.id, requested_at=dt.datetime(2030, 6, 13, 2,
+                                                                          tzinfo=dt.UTC),
+                              requested_by="测试", reason="设备未到货",
+                              old_deadline=more.deadline, until=more.deadline
+                              + dt.timedelta(days=5), state="requested", decision_note="")
+            s.add(asked)
+            s.flush()
+            ids[f"extension-{key}"] = asked.id
         assignment.reassign(s)
         assignment.refresh_levels(s, rules)
     with database.sessions() as s:
@@ -387,13 +408,25 @@ def _listed(database, hazard_id, closed=False):
             h.state, h.closed_on = "closed", TODAY
 
 
+def _extend(client, world, where, rules):
+    return client.post(f"/api/hazards/{world['ext-' + where][1]}/extensions", json={
+        "until": (_today(rules) + dt.timedelta(days=15)).isoformat(), "reason": "设备未到货"})
+
+
+def _decide(client, world, where, rules):
+    return client.post(f"/api/extensions/{world['extension-' + where]}/decision",
+                       json={"approve": True, "note": "同意"})
+
+
 # endpoint → (request, status when allowed[, what the hazard needs first]);
 # test_every_write_endpoint_is_in_the_matrix fails when an endpoint is added without being put here
 WRITES = {"hazards.move_hazard": (_move, 200), "hazards.new_hazard": (_new_hazard, 201),
           "photos.add_hazard_photo": (_photo, 201), "hazards.edit_hazard": (_edit, 200),
           "inspections.new_inspection": (_visit, 201),
           "listings.list_hazard": (_list, 201), "listings.publish": (_publish, 200, _listed),
-          "listings.delist": (_delist, 200, functools.partial(_listed, closed=True))}
+          "listings.delist": (_delist, 200, functools.partial(_listed, closed=True)),
+          "extensions.request_extension": (_extend, 201),
+          "extensions.decide_extension": (_decide, 200)}
 
 # who → (login arguments, or None for nobody); each writes in cell A
 ACTORS = {
@@ -410,6 +443,12 @@ EXPECTED = {"leader": 403, "planner": 403, "grid-own-cell": "ok", "grid-other-ce
 # 挂牌督办 is the supervising side's and the leaders' step, in every cell (layers/supervision.toml)
 EXPECTED_LISTING = {"leader": "ok", "planner": 403, "grid-own-cell": 403, "grid-other-cell": 403,
                     "supervisor": "ok", "admin": "ok", "anonymous": 401}
+# where an endpoint differs: a grid member asks for an extension but cannot decide one; a
+# supervisor decides but does not ask; the listing steps are EXPECTED_LISTING's
+EXPECTED_AT = {"extensions.decide_extension": {"grid-own-cell": 403},
+               "extensions.request_extension": {"supervisor": 403},
+               **{e: EXPECTED_LISTING for e in ("listings.list_hazard", "listings.publish",
+                                                "listings.delist")}}
 
 
 # POSTs that change nothing (a query too large for a URL); their roles are tested with them
@@ -442,13 +481,15 @@ def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint,
     _as(client, auth, database, actor)
     before = snapshot(database)
     r = request(client, world, "A", rules)
-    who = (EXPECTED_LISTING if endpoint.startswith("listings.") else EXPECTED)[actor]
-    expected = ok if who == "ok" else who
+    outcome = EXPECTED_AT.get(endpoint, {}).get(actor, EXPECTED[actor])
+    expected = ok if outcome == "ok" else outcome
     assert r.status_code == expected, r.get_data(as_text=True)
     if expected == ok:
         body = r.get_json()  # a photo's answer is the photo: its event is in the hazard's
         if "inspector" in body:  # a visit names who made it
             assert body["inspector"]["username"] == ACTORS[actor]["username"]
+        elif "requested_by" in body:  # an extension names who asked and who decided
+            assert (body["decided_by"] or body["requested_by"]) == ACTORS[actor]["username"]
         else:
             events = body.get("events") or client.get(
                 f"/api/hazards/{world['A'][1]}").get_json()["events"]

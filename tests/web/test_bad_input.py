@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
 
-from geoapp.store.models import Cell, Hazard, Point
+from geoapp.store.models import Cell, Extension, Hazard, Point
 from tests.support.constants import TODAY
 
 HUGE_IDS = ("2147483648", "9223372036854775807", "99999999999999999999999")
@@ -33,7 +33,7 @@ QUERY = {
     "map.search": ("q", "layer", "limit"),
     "admission.industries": ("q",),
     **{f"reports.{name}": ("month", "from", "to") for name in (
-        "api_areas", "api_industries", "api_overdue")},
+        "api_areas", "api_industries", "api_overdue", "api_extensions")},
     "reports.api_page": ("month", "from", "to", "village"),
     "reports.api_ranking": ("month", "village"),
     "reports.api_trend": ("month", "months"),
@@ -43,7 +43,7 @@ NUMERIC_QUERY = {"zoom", "limit", "months", "month", "from", "to"}
 # what a route needs to reach the parameter under test ("to" alone is a missing "from")
 BASE_QUERY = {"map.search": {"q": "公司"},
               **{f"reports.{name}": {"from": "2026-01-01"} for name in (
-                  "api_areas", "api_industries", "api_overdue", "api_page")}}
+                  "api_areas", "api_industries", "api_overdue", "api_extensions", "api_page")}}
 
 # write routes that take only files (their bad files: tests/web/test_photos.py)
 FILES_ONLY = {"photos.add_hazard_photo"}
@@ -103,6 +103,13 @@ def _bodies(today: dt.date, hazard_code: str, checklist: tuple[str, ...] = ()) -
         "listings.delist": ({"date": found, "note": "已销号"}, {
             "date": (*TEXT_VALUES, "20260415", (TODAY + dt.timedelta(days=1)).isoformat()),
             "note": TEXT_VALUES}),
+        "extensions.request_extension": (
+            {"until": (today + dt.timedelta(days=40)).isoformat(), "reason": "设备未到货"},
+            {"until": (*TEXT_VALUES, "2030/06/20", "2030-02-30", "2030-W26-1", ""),
+             "reason": (*TEXT_VALUES, "", "   ", "长" * 2001)}),
+        "extensions.decide_extension": ({"approve": False, "note": "理由不充分"}, {
+            "approve": ("yes", ["x"], {"a": 1}, 1, SURROGATE),
+            "note": (*TEXT_VALUES, "", "  ", "长" * 2001)}),
         "admission.api_check": ({"site": site, "crs": "wgs84", "industry": "2614"}, {
             "site": ("x", ["x"], 7, {"type": SURROGATE, "coordinates": [1, 2]},
                      {"type": "Point", "coordinates": [[[NUL]]]}),
@@ -144,7 +151,7 @@ def _cases(app, ids: dict, today: dt.date):
     for rule in sorted(rules, key=lambda r: (r.rule, r.endpoint)):
         method = next((m for m in ("POST", "PATCH") if m in rule.methods), "GET")
         base = {"hazard_id": ids["hazard"], "point_id": ids["point"], "code": ids["cell"],
-                "photo_id": 1,
+                "photo_id": 1, "extension_id": ids["extension"],
                 "z": 12, "x": 3418, "y": 1660}
         headers = ({"If-Match": '"1"'} if rule.endpoint in ("hazards.move_hazard",
                                                            "hazards.edit_hazard") else {})
@@ -189,16 +196,29 @@ def _cases(app, ids: dict, today: dt.date):
 
 @pytest.fixture
 def ids(demo_database, rules):
+    """Ids in the shared demo, and an extension request waiting on its first open hazard
+    (so that a decision's bad body is read), removed again afterwards."""
     from geoapp.store.inspections import checklist_of
 
-    with demo_database.sessions() as s:
+    with demo_database.transaction() as s:
         hazard = s.scalars(sa.select(Hazard).where(Hazard.state == "open")
                            .order_by(Hazard.id)).first()
         point = s.scalars(sa.select(Point).where(Point.cell_code.is_not(None))
                           .order_by(Point.id)).first()
         cell = s.scalar(sa.select(Cell.code).order_by(Cell.code))
-        return {"hazard": hazard.id, "hazard_code": hazard.code, "point": point.id,
-                "cell": cell, "checklist": tuple(i.key for i in checklist_of(rules, point))}
+        asked = Extension(hazard_id=hazard.id, requested_at=dt.datetime(2030, 6, 13, 2,
+                                                                        tzinfo=dt.UTC),
+                          requested_by="test", reason="设备未到货", old_deadline=hazard.deadline,
+                          until=hazard.deadline + dt.timedelta(days=5), state="requested",
+                          decision_note="")
+        s.add(asked)
+        s.flush()
+        found = {"hazard": hazard.id, "hazard_code": hazard.code, "point": point.id,
+                 "cell": cell, "checklist": tuple(i.key for i in checklist_of(rules, point)),
+                 "extension": asked.id}
+    yield found
+    with demo_database.transaction() as s:
+        s.delete(s.get(Extension, found["extension"]))
 
 
 def test_every_json_route_refuses_bad_input_with_4xx_naming_the_field(

@@ -89,7 +89,9 @@
       el("dt", { text: T.fields.point_id }), el("dd", { text: pp.name }),
       el("dt", { text: T.fields.source }), el("dd", { text: T.sources[h.source] || h.source }),
       el("dt", { text: T.fields.found_on }), el("dd", { text: h.found_on }),
-      el("dt", { text: T.fields.deadline }), el("dd", { className: h.overdue ? "late" : "", text: h.deadline }),
+      el("dt", { text: T.fields.deadline }), el("dd", { className: "deadline" + (h.overdue ? " late" : "") },
+        h.deadline, extended(h) ? el("span", { className: "original", text: " " +
+          C.fill(T.extensions.original, { date: h.original_deadline }) }) : null),
       el("dt", { text: T.fields.responsible_unit + "/" + T.fields.responsible_person }),
       el("dd", null, resp, pre.phone && C.tel(pre.phone)
         ? [" ", el("a", { className: "tel", href: "tel:" + C.tel(pre.phone), text: pre.phone })] : null),
@@ -100,6 +102,8 @@
   // the steps this account may take on the hazard (my_actions: the server's duties rules;
   // the server checks each step again)
   function steps(h) { return h.my_actions || []; }
+  // the deadline in force is not the one first set: an extension (延期) was granted
+  function extended(h) { return h.original_deadline && h.original_deadline !== h.deadline; }
 
   function actionsBox(h, row) {
     var work = el("div", { className: "work" });
@@ -242,6 +246,7 @@
         el("span", { className: "state state-" + h.state, text: T.states[h.state] }),
         h.overdue ? el("span", { className: "badge overdue", text: T.overdue }) : null,
         h.listed ? el("span", { className: "badge listed", text: T.listed }) : null,
+        extended(h) && h.state !== "closed" ? el("span", { className: "badge extended", text: T.extensions.extended }) : null,
         h.state !== "closed" ? el("span", { className: "due" + (h.overdue ? " late" : ""), text: h.deadline }) : null,
         el("span", { className: "code", text: h.code })));
     head.addEventListener("click", function () {
@@ -267,11 +272,14 @@
         photos[h.id] = null;  // asked for once per opening of the page
         C.net.getJson(P.hazard_url + h.id).then(function (j) {
           photos[h.id] = j.photos || [];
-          if (state.open[id] && j.photos && j.photos.length) redrawRow(current(h.id) || h);
+          C.extensions.keep(h.id, j.extensions);
+          if (state.open[id]) redrawRow(current(h.id) || h);
         }, function () { delete photos[h.id]; });
       } else if (shots && shots.length && !shots.some(function (p) { return p.event_id; })) {
         body.appendChild(C.photos.gallery(shots));
       }
+      var ext = C.extensions.box(h, canWrite(h), function (fresh) { replace(fresh); redrawRow(fresh); });
+      if (ext) body.appendChild(ext);
       if (editing[h.id]) body.appendChild(editForm(h, node));
       else {
         body.appendChild(actionsBox(h, node));
@@ -331,6 +339,7 @@
           }
           replace(r.body);
           photos[h.id] = r.body.photos;
+          C.extensions.keep(h.id, r.body.extensions);
           delete state.notes[h.id];
           delete pickers[h.id];
           state.messages[h.id] = { text: T.moved + "：" + T.states[r.body.state], error: false };

@@ -122,7 +122,9 @@ def hazard_dict(h: Hazard, today: dt.date, events: bool = False,
         "source_label": workflow.SOURCE_LABELS[h.source],
         "description": h.description,
         "found_on": h.found_on.isoformat(),
-        "deadline": h.deadline.isoformat(),
+        "deadline": h.deadline.isoformat(),  # in force: extensions move it
+        # the deadline first set (the same as ``deadline`` until an extension is granted)
+        "original_deadline": (h.original_deadline or h.deadline).isoformat(),
         "responsible_unit": h.responsible_unit,
         "responsible_person": h.responsible_person,
         "listed": h.listed,

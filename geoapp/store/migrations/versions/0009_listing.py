@@ -5,7 +5,7 @@ deadline and lister are unknown (NULL): the old flag never recorded them, and
 none is invented. ``hazard.listed`` stays, kept in step by the listing steps.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
