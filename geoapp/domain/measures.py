@@ -88,12 +88,15 @@ def check_target(enterprise_id, hazard_id) -> tuple[str, int]:
     return field.removesuffix("_id"), value
 
 
-def check(body: dict, today: dt.date, found_on: dt.date | None = None) -> MeasureFields:
+def check(body: dict, today: dt.date, found_on: dt.date | None = None,
+          closed_on: dt.date | None = None) -> MeasureFields:
     """The validated fields of a new measure; raises MeasureInputError on the first bad one.
 
     ``found_on`` is the hazard's found date when the measure is against a hazard:
-    a measure cannot be older than the hazard it pushes. The date is the day
-    the measure was taken, never after ``today``.
+    a measure cannot be older than the hazard it pushes, nor later than its
+    close-out (``closed_on``: a closed hazard needs no more pushing, but a
+    measure taken before may be recorded late). The date is the day the
+    measure was taken, never after ``today``.
 
     Examples
     --------
@@ -116,6 +119,9 @@ def check(body: dict, today: dt.date, found_on: dt.date | None = None) -> Measur
         raise MeasureInputError("date", f"日期不能晚于今天（{today.isoformat()}）")
     if found_on is not None and day < found_on:
         raise MeasureInputError("date", f"日期不能早于隐患的发现日期（{found_on.isoformat()}）")
+    if closed_on is not None and day > closed_on:
+        raise MeasureInputError("date", f"该隐患已于 {closed_on.isoformat()} 销号，"
+                                        "日期不能晚于销号日期")
     unit = _text(body, "unit", UNIT_MAX, required=True)
     recipient = _text(body, "recipient", RECIPIENT_MAX, required=True)
     note = _text(body, "note", NOTE_MAX)

@@ -51,7 +51,9 @@ TRANSITIONS: dict[str, Transition] = {
 # (registered), "edit" (fields changed, with ``changes``), "photo" (evidence
 # added), "import" (a ledger row created the hazard or set its state).
 EVENT_KINDS = {"create": N_("登记"), "transition": N_("整改流程"), "edit": N_("修改"),
-               "photo": N_("照片"), "import": N_("台账导入"), "other": N_("其他")}
+               "photo": N_("照片"), "import": N_("台账导入"),
+               # a supervisory measure taken on the hazard (geoapp.domain.measures)
+               "measure": N_("督办措施"), "other": N_("其他")}
 
 
 def event_kind(action: str) -> str:
@@ -59,8 +61,9 @@ def event_kind(action: str) -> str:
 
     Examples
     --------
-    >>> [event_kind(a) for a in ("create", "start", "accept", "edit", "photo", "import")]
-    ['create', 'transition', 'transition', 'edit', 'photo', 'import']
+    >>> [event_kind(a) for a in ("create", "start", "accept", "edit", "photo", "import",
+    ...                          "measure")]
+    ['create', 'transition', 'transition', 'edit', 'photo', 'import', 'measure']
     >>> event_kind("something new")
     'other'
     """

@@ -32,6 +32,7 @@ from geoapp.web import (
     i18n,
     inputs,
     inspections,
+    measures,
     navigation,
     photos,
     reports,
@@ -95,6 +96,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(hazards.bp)  # /api/hazards/…, /api/points/<id>/hazards
     app.register_blueprint(photos.bp)  # /api/photos/<id>[/thumb], /api/hazards/<id>/photos
     app.register_blueprint(inspections.bp)  # /api/points/<id>/checklist, …/inspections
+    app.register_blueprint(measures.bp)  # /api/measures, /api/measures/<id>/attachment
     app.register_blueprint(cells.bp)  # the grid member's cell page
     app.register_blueprint(map_page.bp)  # the leader's map at / and its /api/map data
     app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin
