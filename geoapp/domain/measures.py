@@ -69,10 +69,10 @@ def check_target(enterprise_id, hazard_id) -> tuple[str, int]:
 
     >>> check_target(None, 7)
     ('hazard', 7)
-    >>> check_target(3, 7)
+    >>> check_target(3, 7)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    geoapp.domain.measures.MeasureInputError: hazard_id: 只能指定企业（enterprise_id）或隐患（hazard_id）之一
+    geoapp.domain.measures.MeasureInputError: hazard_id: 只能指定企业（enterprise_id）或隐患...
     """
     given = {k: v for k, v in (("enterprise_id", enterprise_id), ("hazard_id", hazard_id))
              if v is not None and v != ""}
@@ -103,10 +103,10 @@ def check(body: dict, today: dt.date, found_on: dt.date | None = None,
     >>> check({"kind": "interview", "date": "2026-04-10", "unit": "示范镇安监站",
     ...        "recipient": "张三（主要负责人）"}, dt.date(2026, 4, 15)).kind
     'interview'
-    >>> check({"kind": "visit", "date": "2026-04-10"}, dt.date(2026, 4, 15))
+    >>> check({"kind": "visit", "date": "2026-04-10"}, dt.date(2026, 4, 15))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    geoapp.domain.measures.MeasureInputError: kind: 措施类型须为 letter（函告）、notice（通报）、interview（约谈）、exposure（曝光）、three_letters_one_meeting（三函一会）、referral（移送执法）
+    geoapp.domain.measures.MeasureInputError: kind: 措施类型须为 letter（函告）、notice（通报）...
     """
     kind = body.get("kind")
     if not isinstance(kind, str) or kind not in KINDS:

@@ -45,11 +45,6 @@ def target_of(session: Session, kind: str, target_id: int) -> Point | Hazard:
     return point
 
 
-def cell_of(target: Point | Hazard) -> str | None:
-    """The cell whose readers may see a measure on ``target`` (None: outside every cell)."""
-    return target.point.cell_code if isinstance(target, Hazard) else target.cell_code
-
-
 def record(session: Session, target: Point | Hazard, fields: rules.MeasureFields, actor: str,
            attachment: PreparedAttachment | None = None,
            at: dt.datetime | None = None) -> Measure:
@@ -139,18 +134,19 @@ def in_period(session: Session, start: dt.date, end: dt.date) -> list[sa.Row]:
         .where(Measure.taken_on >= start, Measure.taken_on <= end).order_by(Measure.id)))
 
 
-def on_hazards(session: Session, hazard_ids: Iterable[int],
-               until: dt.date | None = None) -> dict[int, list[Measure]]:
-    """Hazard id → its measures taken up to ``until`` (all if None), oldest first."""
-    ids = list(hazard_ids)
-    if not ids:
+def on_hazard_codes(session: Session, codes: Iterable[str],
+                    until: dt.date | None = None) -> dict[str, list[Measure]]:
+    """Hazard code → its measures taken up to ``until`` (all if None), oldest first."""
+    wanted = list(codes)
+    if not wanted:
         return {}
-    q = sa.select(Measure).where(Measure.hazard_id.in_(ids))
+    q = (sa.select(Hazard.code, Measure).join(Hazard, Measure.hazard_id == Hazard.id)
+         .where(Hazard.code.in_(wanted)))
     if until is not None:
         q = q.where(Measure.taken_on <= until)
-    out: dict[int, list[Measure]] = {}
-    for m in session.scalars(q.order_by(Measure.taken_on, Measure.id)):
-        out.setdefault(m.hazard_id, []).append(m)
+    out: dict[str, list[Measure]] = {}
+    for code, m in session.execute(q.order_by(Measure.taken_on, Measure.id)):
+        out.setdefault(code, []).append(m)
     return out
 
 

@@ -133,8 +133,8 @@ def measures():
     cells the reader may read."""
     kind = request.args.get("kind") or None
     if kind is not None and kind not in rules.KINDS:
-        raise ApiError(400, "bad_request", _("措施类型须为 %(kinds)s", kinds=", ".join(rules.KINDS)),
-                       field="kind")
+        raise ApiError(400, "bad_request",
+                       _("措施类型须为 %(kinds)s", kinds=", ".join(rules.KINDS)), field="kind")
     start, end = _date_param("from"), _date_param("to")
     if start and end and end < start:
         raise ApiError(400, "bad_request", _("结束日期不能早于开始日期"), field="to")
