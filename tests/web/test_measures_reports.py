@@ -57,8 +57,8 @@ def test_a_new_measure_shows_in_the_next_report(client, auth, site):
     before = client.get("/api/reports/measures?month=2030-06").get_json()["total"]["total"]
     auth.login("supervisor")
     assert client.post("/api/measures", json={
-        "kind": "exposure", "date": "2030-06-13", "unit": "县融媒体中心", "recipient": "商店（虚构）",
-        "enterprise_id": point_id}).status_code == 201
+        "kind": "exposure", "date": "2030-06-13", "unit": "县融媒体中心",
+        "recipient": "商店（虚构）", "enterprise_id": point_id}).status_code == 201
     after = client.get("/api/reports/measures?month=2030-06").get_json()["total"]
     assert (before, after["total"], after["exposure"]) == (2, 3, 1)
 
@@ -77,7 +77,8 @@ def test_the_overdue_list_names_the_measures_taken_up_to_its_day(client, site):
 def test_the_reports_page_shows_measures_on_the_overdue_list_and_the_counts(client, site):
     page = client.get("/reports?month=2030-06").get_data(as_text=True)
     overdue = page[page.index('<section id="overdue">'):page.index('<section id="measures">')]
-    assert "2030-05-20</span> 移送执法（示范镇安监站 → 王某（虚构），移送 县应急管理局执法大队）" in overdue
+    assert ("2030-05-20</span> 移送执法（示范镇安监站 → 王某（虚构），"
+            "移送 县应急管理局执法大队）") in overdue
     assert "约谈（示范镇安监站 → 王某（虚构））" in overdue
     counts = page[page.index('<section id="measures">'):page.index('<section id="notes"')]
     assert "督办措施（2030-06-01 至 2030-06-30）" in counts
@@ -100,11 +101,13 @@ def test_the_bulletin_names_measures_on_overdue_hazards(client, site):
     rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     assert rows[0][0] == "逾期隐患已采取的督办措施（截至 2030-06-14）"
     assert rows[2][0] == "H1" and rows[2][4] == 14
-    assert rows[2][5] == ("2030-05-20 移送执法（示范镇安监站 → 王某（虚构），移送 县应急管理局执法大队）\n"
+    assert rows[2][5] == ("2030-05-20 移送执法（示范镇安监站 → 王某（虚构），"
+                          "移送 县应急管理局执法大队）\n"
                           "2030-06-05 约谈（示范镇安监站 → 王某（虚构））")
     start = next(i for i, r in enumerate(rows) if r[0] == "镇/街道")
     assert rows[start - 1][0] == "本月督办措施（2030-06-01 至 2030-06-30）"
-    assert list(rows[start][2:9]) == ["函告", "通报", "约谈", "曝光", "三函一会", "移送执法", "合计"]
+    assert list(rows[start][2:9]) == [
+        "函告", "通报", "约谈", "曝光", "三函一会", "移送执法", "合计"]
     assert list(rows[start + 1][:9]) == ["示范镇", "东湖村", 1, 0, 1, 0, 0, 0, 2]
     total = next(r for r in rows if r[0] == "合计")
     assert total[-1] == 2
