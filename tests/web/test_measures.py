@@ -332,3 +332,22 @@ def test_the_hazard_event_and_the_measure_are_one_write(client, auth, database, 
         m = s.scalars(sa.select(Measure)).one()
         event = s.get(HazardEvent, m.hazard_event_id)
         assert (event.hazard_id, event.action, event.actor) == (hazard_id, "measure", "supervisor")
+
+
+def test_the_cell_data_carries_its_measures(client, auth, database, site):
+    """The cell page's JSON twin lists the measures on its points and their hazards, with
+    the recorder's name among the people."""
+    point_id, hazard_id = site
+    auth.login("supervisor")
+    client.post("/api/measures", json=body(kind="letter", enterprise_id=point_id))
+    client.post("/api/measures", json=body(kind="notice", hazard_id=hazard_id))
+    auth.login("甲", role="grid", cells=["A"])
+    data = client.get("/api/cells/A").get_json()
+    assert [(m["kind"], m["enterprise_id"], m["hazard_id"], m["point_id"])
+            for m in data["measures"]] == [("notice", None, hazard_id, point_id),
+                                           ("letter", point_id, None, point_id)]
+    assert "supervisor" in data["people"]
+    page = client.get("/cells/A").get_data(as_text=True)
+    assert "cell/measures.js" in page and '"can_measure": false' in page
+    auth.login("leader")
+    assert '"can_measure": true' in client.get("/cells/A").get_data(as_text=True)
