@@ -229,9 +229,8 @@ def api_measures():
     """Supervisory measures taken in the period per kind: total, per town, per village."""
     ds = _dataset()
     period = _period(ds)
-    data = _page_data(ds, period, None)
-    found = _measures(ds, period, data["overdue"])
-    return jsonify({k: v for k, v in found.items() if k != "overdue"})
+    return jsonify(_cached(ds, "measure_counts",
+                           lambda: report_measures.counts(db.session(), ds, period), period))
 
 
 @bp.get("/api/reports/visits")

@@ -60,6 +60,7 @@ def test_a_supervisor_records_a_measure_and_both_details_show_it(site, database,
         form.locator("input[name=recipient]").fill("王某（主要负责人，虚构）")
         form.locator("textarea[name=note]").fill("逾期未整改，约谈主要负责人")
         form.locator("input[name=attachment]").set_input_files(str(letter))
+        page.screenshot(path=str(SHOTS / f"measure-form-{width}.png"), full_page=True)
         form.locator("button[type=submit]").click()
         page.wait_for_selector(f"#hazard-{hazard_id} ol.measures li.measure")
         item = page.locator(f"#hazard-{hazard_id} ol.measures li.measure")
@@ -79,6 +80,13 @@ def test_a_supervisor_records_a_measure_and_both_details_show_it(site, database,
         page.screenshot(path=str(SHOTS / f"measure-enterprise-{width}.png"), full_page=True)
         width_used = page.evaluate("() => document.documentElement.scrollWidth")
         assert width_used <= width, "the page is wider than the screen"
+        # the reports: the overdue list names the measure, the counts table has it
+        page.goto(f"{live_url}/reports?month=2030-06")
+        cell = page.locator("#overdue td.measures-cell")
+        assert "约谈（示范镇安监站 → 王某（主要负责人，虚构））" in cell.inner_text()
+        assert page.locator("#measure-counts tfoot tr").last.inner_text().split()[-1] == "1"
+        page.locator("#overdue").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"measure-reports-{width}.png"), full_page=True)
         assert not errors
     with database.sessions() as s:
         stored = s.execute(sa.select(Measure.kind, Measure.hazard_id, Measure.attachment_name,
