@@ -351,3 +351,18 @@ def test_the_cell_data_carries_its_measures(client, auth, database, site):
     assert "cell/measures.js" in page and '"can_measure": false' in page
     auth.login("leader")
     assert '"can_measure": true' in client.get("/cells/A").get_data(as_text=True)
+
+
+def test_a_stored_measure_cannot_be_changed_or_removed(client, auth, database, site):
+    point_id, _ = site
+    auth.login("supervisor")
+    client.post("/api/measures", json=body(enterprise_id=point_id))
+    with database.sessions() as s:
+        measure = s.scalars(sa.select(Measure)).one()
+        measure.note = "改写"
+        with pytest.raises(PermissionError, match="is history"):
+            s.flush()
+        s.rollback()
+        s.delete(s.scalars(sa.select(Measure)).one())
+        with pytest.raises(PermissionError, match="is history"):
+            s.flush()
