@@ -368,6 +368,7 @@ def report_bulletin(month, out_file):
     from geoapp.domain import periods
     from geoapp.reports import bulletin, tables, visits
     from geoapp.reports import extensions as extension_report
+    from geoapp.reports import measures as report_measures
 
     try:  # a typo fails at once, before the whole database is read
         period = periods.parse_month(month)
@@ -377,19 +378,22 @@ def report_bulletin(month, out_file):
     try:  # read only: a report never migrates the schema
         with database.sessions() as s:
             data = tables.load(s, rules)
+            try:
+                periods.not_future(period, data.today())
+            except periods.PeriodError as exc:
+                _fail(exc)
             visited = visits.report(s, data, period, data.today())
             extended = extension_report.report(s, data, period, data.today())
+            figures = tables.bulletin(data, period)
+            taken = report_measures.report(s, data, period, figures["overdue"],
+                                           period.as_of(data.today()))
     except sa.exc.SQLAlchemyError as exc:
         _fail(RuntimeError(f"cannot read the database (run `geoapp db upgrade`?): "
                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
-    try:
-        periods.not_future(period, data.today())
-    except periods.PeriodError as exc:
-        _fail(exc)
     out = Path(out_file)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # no half-written file on failure
     try:
-        bulletin.write(tables.bulletin(data, period), tmp, visits=visited, extensions=extended)
+        bulletin.write(figures, tmp, visits=visited, extensions=extended, measures=taken)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

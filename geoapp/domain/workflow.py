@@ -54,7 +54,9 @@ TRANSITIONS: dict[str, Transition] = {
 # (延期: a request or its decision, geoapp.domain.extensions).
 EVENT_KINDS = {"create": N_("登记"), "transition": N_("整改流程"), "edit": N_("修改"),
                "photo": N_("照片"), "import": N_("台账导入"), "listing": N_("挂牌督办"),
-               "extension": N_("延期"), "other": N_("其他")}
+               "extension": N_("延期"),
+               # a supervisory measure taken on the hazard (geoapp.domain.measures)
+               "measure": N_("督办措施"), "other": N_("其他")}
 LISTING_ACTIONS = ("list", "publish", "delist")
 # the actions of an extension's events: requested, then approved or refused
 EXTENSION_ACTIONS = ("extension_request", "extension_approve", "extension_refuse")
@@ -65,8 +67,9 @@ def event_kind(action: str) -> str:
 
     Examples
     --------
-    >>> [event_kind(a) for a in ("create", "start", "accept", "edit", "photo", "import")]
-    ['create', 'transition', 'transition', 'edit', 'photo', 'import']
+    >>> [event_kind(a) for a in ("create", "start", "accept", "edit", "photo", "import",
+    ...                          "measure")]
+    ['create', 'transition', 'transition', 'edit', 'photo', 'import', 'measure']
     >>> [event_kind(a) for a in ("list", "publish", "delist")]
     ['listing', 'listing', 'listing']
     >>> event_kind("extension_approve"), event_kind("something new")

@@ -36,6 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from geoapp.domain import workflow
 from geoapp.domain.ranks import COVERAGE_TIE_RULE, TIE_RULE
+from geoapp.reports.measures import line
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
@@ -296,6 +297,24 @@ def _visits(ws: Worksheet, visits: dict) -> None:
     _finish(ws)
 
 
+def _measures(ws: Worksheet, data: dict, measures: dict) -> None:
+    """督办措施: those taken on the overdue hazards (named, one line each), then the
+    month's count per kind and village."""
+    rows = [[h["code"], h["village"], h["point"], h["description"], h["days_overdue"],
+             "\n".join(line(m) for m in measures["overdue"].get(h["code"], [])) or "无"]
+            for h in data["overdue"]]
+    top = _table(ws, f"逾期隐患已采取的督办措施（截至 {data['as_of']}）",
+                 ["隐患编号", "村/社区", "点位", "隐患描述", "逾期天数", "督办措施"], rows)
+    kinds = measures["kinds"]
+    counts = [[v["town"], v["name"], *(v["counts"][k["code"]] for k in kinds),
+               v["counts"]["total"]] for v in measures["villages"]]
+    counts.append(["合计", "", *(measures["total"][k["code"]] for k in kinds),
+                   measures["total"]["total"]])
+    _table(ws, f"本月督办措施（{measures['period']['from']} 至 {measures['period']['to']}）",
+           ["镇/街道", "村/社区", *(k["label"] for k in kinds), "合计"], counts, top=top + 1)
+    _finish(ws, max_width=40)
+
+
 def sheet_title(text: str, taken: set[str]) -> str:
     """A valid, unique sheet name (≤ 31 characters, none of []:*?/\\).
 
@@ -330,11 +349,12 @@ def _extensions(ws: Worksheet, ext: dict) -> None:
 
 
 def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
-          extensions: dict | None = None) -> None:
+          extensions: dict | None = None, measures: dict | None = None) -> None:
     """Write the bulletin of ``geoapp.reports.tables.bulletin`` to a path or binary stream.
 
     ``visits`` (geoapp.reports.visits.report for the same month) adds the 巡查 sheet,
-    ``extensions`` (geoapp.reports.extensions.report) the 延期 sheet.
+    ``extensions`` (geoapp.reports.extensions.report) the 延期 sheet, ``measures``
+    (geoapp.reports.measures.report) the 督办措施 sheet.
     """
     place = data.get("place") or ""
     wb = Workbook()
@@ -346,6 +366,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
         sheets.append(("巡查", lambda ws: _visits(ws, visits)))
     if extensions is not None:
         sheets.append(("延期", lambda ws: _extensions(ws, extensions)))
+    if measures is not None:
+        sheets.append(("督办措施", lambda ws: _measures(ws, data, measures)))
     taken: set[str] = set()
     for i, (name, fill) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()

@@ -16,6 +16,7 @@ from geoapp.store.models import (
     Hazard,
     HazardEvent,
     Inspection,
+    Measure,
     Point,
     PointEvent,
 )
@@ -28,7 +29,8 @@ def data_fingerprint(session: Session) -> tuple:
     hazard's every move appends an event, every import of new rows adds ids),
     of inspections and point events (a visit, which also moves the point's
     ``last_visit_on``, and an edit of a point's fields each append a row: the
-    map's visit statuses follow), and last the import counter
+    map's visit statuses follow), of supervisory measures (the reports count
+    them, and one against an enterprise adds no hazard event), and last the import counter
     (``models.DataVersion``: imports that correct rows in place, the ledger's
     last visit dates among them). The caches' places keys take the pairs of
     cells and points and the counter (``fingerprint[:4]``, ``fingerprint[-1:]``):
@@ -38,7 +40,7 @@ def data_fingerprint(session: Session) -> tuple:
     """
     # one round trip; each subquery alone, so the database answers it from an index
     parts = []
-    for model in (Cell, Point, Hazard, HazardEvent, Inspection, PointEvent):
+    for model in (Cell, Point, Hazard, HazardEvent, Inspection, PointEvent, Measure):
         parts.append(sa.select(sa.func.count()).select_from(model).scalar_subquery())
         parts.append(sa.select(sa.func.max(model.id)).scalar_subquery())
     parts.append(sa.select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery())

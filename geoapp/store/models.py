@@ -279,8 +279,44 @@ class Photo(Base):
     thumb: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
 
 
+class Measure(Base):
+    """A supervisory measure (督办措施: 函告, 通报, 约谈, 曝光, 三函一会, 移送执法): append-only.
+
+    Against an enterprise (``point_id``, a point of layer enterprise) or one
+    hazard (``hazard_id``, then also its ``measure`` event): exactly one.
+    The kinds and the field rules are geoapp.domain.measures. An attachment
+    (the letter, the minutes: a PDF, or an image re-encoded like a photo) is
+    kept in the row, as photos are, with its name and type as checked by
+    geoapp.ingest.attachments.
+    """
+
+    __tablename__ = "measure"
+    __table_args__ = (
+        sa.CheckConstraint("(point_id IS NULL) <> (hazard_id IS NULL)",
+                           name="ck_measure_one_target"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), index=True)
+    taken_on: Mapped[dt.date] = mapped_column(index=True)  # the day the measure was taken
+    unit: Mapped[str] = mapped_column(sa.String(200))  # the issuing unit
+    recipient: Mapped[str] = mapped_column(sa.String(200))
+    # 移送执法: the department with enforcement powers it went to
+    referred_to: Mapped[str | None] = mapped_column(sa.String(200))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("point.id"), index=True)
+    hazard_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hazard.id"), index=True)
+    hazard_event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hazard_event.id"))
+    recorded_by: Mapped[str] = mapped_column(sa.String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attachment_name: Mapped[str | None] = mapped_column(sa.String(255))
+    attachment_type: Mapped[str | None] = mapped_column(sa.String(40))
+    attachment_size: Mapped[int | None]
+    attachment_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    attachment: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+
+
 for _table in (HazardEvent.__table__, PointEvent.__table__, Inspection.__table__,
-               Photo.__table__):
+               Photo.__table__, Measure.__table__):
     append_only(_table)
 
 
@@ -292,6 +328,8 @@ for _table in (HazardEvent.__table__, PointEvent.__table__, Inspection.__table__
 @sa.event.listens_for(Inspection, "before_delete")
 @sa.event.listens_for(Photo, "before_update")
 @sa.event.listens_for(Photo, "before_delete")
+@sa.event.listens_for(Measure, "before_update")
+@sa.event.listens_for(Measure, "before_delete")
 def _history_is_append_only(_mapper, _conn, target):
     # history and evidence are never rewritten
     raise PermissionError(f"{target.__tablename__} {target.id} is history and cannot be changed")

@@ -35,6 +35,7 @@ from geoapp.web import (
     inputs,
     inspections,
     listings,
+    measures,
     navigation,
     photos,
     reports,
@@ -99,6 +100,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(extensions.bp)  # /api/hazards/<id>/extensions, /api/extensions/…
     app.register_blueprint(photos.bp)  # /api/photos/<id>[/thumb], /api/hazards/<id>/photos
     app.register_blueprint(inspections.bp)  # /api/points/<id>/checklist, …/inspections
+    app.register_blueprint(measures.bp)  # /api/measures, /api/measures/<id>/attachment
     app.register_blueprint(cells.bp)  # the grid member's cell page
     app.register_blueprint(map_page.bp)  # the leader's map at / and its /api/map data
     app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin

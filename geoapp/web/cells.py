@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geoapp.domain import duties, extensions, hazard_input, workflow
+from geoapp.domain import duties, extensions, hazard_input, measures, workflow
 from geoapp.domain import listing as listing_rules
 from geoapp.store import accounts
 from geoapp.store.models import Cell
@@ -68,6 +68,9 @@ def cell_page(code: str):
               "can_request_extension": can_write and extensions.may_request(
                   getattr(user, "role", "")),
               "can_decide_extension": extensions.may_decide(getattr(user, "role", "")),
+              # supervisory measures: supervisors, leaders, admins (geoapp.domain.measures)
+              "can_measure": measures.may_record(getattr(user, "role", None))
+              and getattr(user, "is_authenticated", False),
               "me": _me(user), "t": _strings()}
     return render_template(
         "cells/cell.html", cell=cell, village=village, town=town, can_write=can_write,
@@ -109,7 +112,16 @@ def _strings() -> dict:
                           "extension_refuse": _("不批准延期"),
                           "create": _("登记"), "import": _("台账导入"), "edit": _("修改"),
                           "photo": _("添加照片"), "list": _("挂牌督办"),
-                          "publish": _("登记公布"), "delist": _("摘牌")},
+                          "publish": _("登记公布"), "delist": _("摘牌"),
+                          "measure": _("督办措施")},
+        "measure_kinds": {k: _(v) for k, v in measures.KIND_LABELS.items()},
+        "measure": {"title": _("督办措施"), "none": _("暂无督办措施"),
+                    "record": _("记录督办措施"), "save": _("保存措施"),
+                    "saved": _("督办措施已记录"), "kind": _("措施类型"), "date": _("日期"),
+                    "unit": _("发出单位"), "recipient": _("对象"), "note": _("说明（可选）"),
+                    "referred_to": _("移送部门"), "attachment": _("附件"),
+                    "attachment_hint": _("（可选，PDF 或图片）"), "recorded_by": _("记录人"),
+                    "enterprise_id": _("企业"), "hazard_id": _("隐患")},
         "visit": {"overdue": _("逾期未巡查"), "due": _("待巡查"), "visited": _("已巡查")},
         "results": {"ok": _("合格"), "fail": _("不合格"), "na": _("不适用")},
         "overdue": _("逾期"),
@@ -274,6 +286,7 @@ def _page_data(code: str, rules) -> dict:
         # + "<id>/checklist", "<id>/inspections" (geoapp.web.inspections)
         "inspections_url": url_for("inspections.new_inspection", point_id=0)
         .removesuffix("0/inspections"),
+        "measures_url": url_for("measures.measures"),  # + "/<id>/attachment"
     }
 
 

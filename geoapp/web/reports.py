@@ -24,6 +24,7 @@ from geoapp import settings
 from geoapp.domain import periods, ranks, workflow
 from geoapp.reports import bulletin, cache, charts, tables, visits
 from geoapp.reports import extensions as extension_report
+from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
 from geoapp.web import clock, db, params
 from geoapp.web.errors import error_json, is_api
@@ -112,6 +113,14 @@ def _extensions(ds: tables.Dataset, period: periods.Period) -> dict:
                    lambda: extension_report.report(db.session(), ds, period, _today(ds)), period)
 
 
+def _measures(ds: tables.Dataset, period: periods.Period, overdue: list[dict]) -> dict:
+    """Measures of the period per kind and place, and those on the overdue hazards
+    (geoapp.reports.measures; the fingerprint counts measures)."""
+    day = period.as_of(_today(ds))
+    return _cached(ds, "measures", lambda: report_measures.report(
+        db.session(), ds, period, overdue, day), period)
+
+
 def _charts(data: dict) -> dict:
     villages = data["areas"]["villages"]
     vlabels = [v["name"] for v in villages]
@@ -162,6 +171,7 @@ def page():
         village=village, tie_rule=_(ranks.TIE_RULE),
         visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
         extensions=_extensions(ds, period),
+        measures=_measures(ds, period, data["overdue"]),
         month=periods.month_of(period.end).month,
         json_url=url_for("reports.api_page", **{k: v for k, v in request.args.items()
                                                  if k in ("month", "from", "to", "village")}))
@@ -175,7 +185,8 @@ def api_page():
     village = _village(ds)
     data = _page_data(ds, period, village)
     return jsonify({**data, "tie_rule": ranks.TIE_RULE,
-                    "extensions": _extensions(ds, period)})
+                    "extensions": _extensions(ds, period),
+                    "measures": _measures(ds, period, data["overdue"])})
 
 
 @bp.get("/api/reports/areas")
@@ -217,8 +228,19 @@ def api_overdue():
     """Hazards overdue at the end of the period, with the people responsible."""
     ds = _dataset()
     period = _period(ds)
+    overdue = tables.overdue_list(ds, period.as_of(_today(ds)))
+    taken = _measures(ds, period, overdue)["overdue"]
     return jsonify({"as_of": period.as_of(_today(ds)).isoformat(),
-                    "hazards": tables.overdue_list(ds, period.as_of(_today(ds)))})
+                    "hazards": [{**h, "measures": taken.get(h["code"], [])} for h in overdue]})
+
+
+@bp.get("/api/reports/measures")
+def api_measures():
+    """Supervisory measures taken in the period per kind: total, per town, per village."""
+    ds = _dataset()
+    period = _period(ds)
+    return jsonify(_cached(ds, "measure_counts",
+                           lambda: report_measures.counts(db.session(), ds, period), period))
 
 
 @bp.get("/api/reports/visits")
@@ -239,11 +261,15 @@ def api_extensions():
 def api_bulletin():
     """The monthly bulletin's data (twin of /reports/print and bulletin.xlsx)."""
     ds = _dataset()
-    return jsonify({**_bulletin(ds, _period(ds, month_only=True)), "tie_rule": ranks.TIE_RULE})
+    month = _period(ds, month_only=True)
+    data = _bulletin(ds, month)
+    return jsonify({**data, "tie_rule": ranks.TIE_RULE,
+                    "measures": _measures(ds, month, data["overdue"])})
 
 
 def _bulletin(ds: tables.Dataset, month: periods.Period) -> dict:
-    return _cached(ds, "bulletin", lambda: tables.bulletin(ds, month), month)
+    # as of the app's today (pinnable: geoapp.web.clock), as the page is
+    return _cached(ds, "bulletin", lambda: tables.bulletin(ds, month, _today(ds)), month)
 
 
 @bp.get("/reports/print")
@@ -258,7 +284,8 @@ def print_page():
         width=900, height=260, colours=("#e60012", "#222222"))
     return render_template("reports/print.html", data=data, labels=_labels(),
                            tie_rule=_(ranks.TIE_RULE), chart=chart, month=month.month,
-                           visits=_visits(ds, month), coverage_rule=_(ranks.COVERAGE_TIE_RULE))
+                           visits=_visits(ds, month), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
+                           measures=_measures(ds, month, data["overdue"]))
 
 
 @bp.get("/reports/bulletin.xlsx")
@@ -267,8 +294,9 @@ def bulletin_xlsx():
     ds = _dataset()
     month = _period(ds, month_only=True)
     buffer = io.BytesIO()
-    bulletin.write(_bulletin(ds, month), buffer, visits=_visits(ds, month),
-                   extensions=_extensions(ds, month))
+    data = _bulletin(ds, month)
+    bulletin.write(data, buffer, visits=_visits(ds, month), extensions=_extensions(ds, month),
+                   measures=_measures(ds, month, data["overdue"]))
     response = Response(buffer.getvalue(), mimetype=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="bulletin-{month.month}.xlsx"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -220,6 +220,25 @@ def test_xlsx_ledger_with_chinese_headers(loaded, rules, tmp_path):
     assert pts["X2"].outside
 
 
+def test_enterprise_principal_and_controller_with_phones(loaded, rules, tmp_path):
+    """主要负责人 and 实际控制人, each with a phone, are read by their labels and aliases
+    into the point's fields; ledgers without them still load."""
+    path = enterprises(tmp_path, [
+        ["甲（虚构）", uscc(1), "2614", "小微", 120.002, 31.002, "赵某（虚构）", "13900001234",
+         "钱某（虚构）", "13700005678"],
+        ["乙（虚构）", uscc(2), "5261", "小微", 120.015, 31.015, None, None, None, None],
+    ], header=[*ENT_HEADER, "法定代表人/主要负责人", "主要负责人电话", "实际控制人",
+               "实控人电话"])
+    assert importer.import_points(loaded, rules, path, "enterprise").created == 2
+    with loaded.sessions() as s:
+        attrs = {p.name: p.attrs for p in s.scalars(sa.select(Point))}
+    first = attrs["甲（虚构）"]
+    assert (first["principal"], first["principal_phone"], first["controller"],
+            first["controller_phone"]) == ("赵某（虚构）", "13900001234", "钱某（虚构）",
+                                           "13700005678")
+    assert not any(attrs["乙（虚构）"].get(k) for k in ("principal", "controller"))
+
+
 # ------------------------------------------------------------------ bad input
 
 def test_missing_required_column(loaded, rules, tmp_path):

@@ -17,7 +17,7 @@ from geoapp.store.database import Database
 from geoapp.store.models import Base, Hazard, Point
 
 # the newest revision: a new migration changes this one line
-HEAD = "0009"
+HEAD = "0010"
 
 
 def _empty(database: Database) -> Database:
@@ -325,3 +325,46 @@ def test_extensions_migration_keeps_hazards_and_their_history(database):
     assert "original_deadline" not in {c["name"] for c in inspector.get_columns("hazard")}
     with database.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM hazard_event")).scalar() == 1
+
+
+def test_measures_migration_keeps_hazards_and_the_table_is_append_only(database):
+    """0007 → 0010 adds the measure table: existing hazards and events stay, a measure
+    names exactly one target (an enterprise or a hazard), and it refuses UPDATE and DELETE."""
+    _empty(database)
+    migrate.upgrade(database, "0007")
+    geom = ("X'0101000000000000000000F03F000000000000F03F'"
+            if database.engine.dialect.name == "sqlite"
+            else "ST_GeomFromText('POINT(1 1)', 4326)")
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO point (id, layer, key, name, geom, attrs, source_crs, zone_codes, "
+            f"outside, inherent_level, risk_level) VALUES (1, 'enterprise', 'K1', '商店（虚构）', "
+            f"{geom}, '{{}}', 'wgs84', '[]', false, 'blue', 'blue')"))
+        conn.execute(sa.text(
+            "INSERT INTO hazard (id, code, point_id, level, source, description, found_on, "
+            "deadline, listed, state, version) VALUES (1, 'YH20260415-001', 1, 'general', "
+            "'inspection', '测试', '2026-04-15', '2026-05-15', false, 'open', 1)"))
+        conn.execute(sa.text(
+            "INSERT INTO hazard_event (hazard_id, at, actor, action, to_state, note) "
+            "VALUES (1, '2026-04-15 02:00:00', '张三', 'create', 'open', '旧记录')"))
+    assert migrate.upgrade(database) == HEAD
+    assert _diff(database) == []
+    insert = ("INSERT INTO measure (kind, taken_on, unit, recipient, note, point_id, hazard_id, "
+              "recorded_by, recorded_at) VALUES ('interview', '2026-05-20', '示范镇安监站', "
+              "'主要负责人', '', :point, :hazard, 'sup', '2026-05-20 02:00:00')")
+    with database.engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT code, state FROM hazard")).all() == [
+            ("YH20260415-001", "open")]
+        conn.execute(sa.text(insert), {"point": 1, "hazard": None})
+        conn.execute(sa.text(insert), {"point": None, "hazard": 1})
+    for target in ({"point": 1, "hazard": 1}, {"point": None, "hazard": None}):
+        with pytest.raises(sa.exc.IntegrityError):
+            with database.engine.begin() as conn:
+                conn.execute(sa.text(insert), target)
+    for statement in ("UPDATE measure SET note = '改写'", "DELETE FROM measure"):
+        with pytest.raises(sa.exc.DBAPIError, match="measure is append-only"):
+            with database.engine.begin() as conn:
+                conn.execute(sa.text(statement))
+    migrate.downgrade(database, "0007")
+    assert "measure" not in sa.inspect(database.engine).get_table_names()
+    assert migrate.upgrade(database) == HEAD

@@ -385,7 +385,8 @@ def test_cli_writes_the_bulletin_and_refuses_bad_months(township, tmp_path, monk
     ok = CliRunner().invoke(main, ["report", "bulletin", "--month", "2026-03", "--out", str(out)])
     assert ok.exit_code == 0, ok.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[:6] == ["概况", "排名", "逾期清单", "分行业", "巡查", "延期"]
+    assert wb.sheetnames[:7] == ["概况", "排名", "逾期清单", "分行业", "巡查", "延期", "督办措施"]
+    assert wb["督办措施"]["A1"].value == "逾期隐患已采取的督办措施（截至 2026-03-31）"
     assert wb["巡查"]["A1"].value == "村（社区）巡查覆盖率排名（2026-03-01 至 2026-03-31）"
     assert wb["延期"]["A1"].value == "隐患整改延期（2026-03-01 至 2026-03-31）"
     for bad in ("2026-13", "03-2026", "2999-01"):

@@ -38,12 +38,15 @@ QUERY = {
     "reports.api_ranking": ("month", "village"),
     "reports.api_trend": ("month", "months"),
     "reports.api_bulletin": ("month",),
+    "reports.api_measures": ("month", "from", "to"),
+    "measures.measures": ("hazard_id", "enterprise_id", "kind", "from", "to"),
 }
-NUMERIC_QUERY = {"zoom", "limit", "months", "month", "from", "to"}
+NUMERIC_QUERY = {"zoom", "limit", "months", "month", "from", "to", "hazard_id", "enterprise_id"}
 # what a route needs to reach the parameter under test ("to" alone is a missing "from")
 BASE_QUERY = {"map.search": {"q": "公司"},
               **{f"reports.{name}": {"from": "2026-01-01"} for name in (
-                  "api_areas", "api_industries", "api_overdue", "api_extensions", "api_page")}}
+                  "api_areas", "api_industries", "api_overdue", "api_extensions", "api_page",
+                  "api_measures")}}
 
 # write routes that take only files (their bad files: tests/web/test_photos.py)
 FILES_ONLY = {"photos.add_hazard_photo"}
@@ -51,7 +54,8 @@ TEXT_VALUES = (["x"], {"a": 1}, 7, True, SURROGATE, f"a{NUL}b")
 PLAN = {"goal": "消除隐患", "measures": "更换", "funds": "1万元", "emergency_plan": "预案"}
 
 
-def _bodies(today: dt.date, hazard_code: str, checklist: tuple[str, ...] = ()) -> dict:
+def _bodies(today: dt.date, hazard_code: str, checklist: tuple[str, ...] = (),
+            hazard_id: int = 1) -> dict:
     """endpoint -> (a valid body, {field: values that must be refused}).
 
     ``checklist``: the item keys of the point the visit is posted to.
@@ -110,6 +114,14 @@ def _bodies(today: dt.date, hazard_code: str, checklist: tuple[str, ...] = ()) -
         "extensions.decide_extension": ({"approve": False, "note": "理由不充分"}, {
             "approve": ("yes", ["x"], {"a": 1}, 1, SURROGATE),
             "note": (*TEXT_VALUES, "", "  ", "长" * 2001)}),
+        "measures.new_measure": (
+            {"kind": "referral", "hazard_id": hazard_id, "date": found, "unit": "示范镇安监站",
+             "recipient": "某公司（虚构）", "note": "限期整改", "referred_to": "县应急管理局"},
+            {**dict.fromkeys(("kind", "date", "unit", "recipient", "note", "referred_to"),
+                             TEXT_VALUES),
+             "kind": (*TEXT_VALUES, "visit"), "date": (*TEXT_VALUES, "2026-13-01", "1900-01-01"),
+             "hazard_id": ("x", ["x"], {"a": 1}, True, -1, 0, 2**40, SURROGATE),
+             "surprise": ("x",)}),
         "admission.api_check": ({"site": site, "crs": "wgs84", "industry": "2614"}, {
             "site": ("x", ["x"], 7, {"type": SURROGATE, "coordinates": [1, 2]},
                      {"type": "Point", "coordinates": [[[NUL]]]}),
@@ -142,7 +154,7 @@ def _url(rule, args: dict) -> str:
 
 def _cases(app, ids: dict, today: dt.date):
     """(label, method, url, keyword arguments, expected status, expected field) for each."""
-    bodies = _bodies(today, ids["hazard_code"], ids["checklist"])
+    bodies = _bodies(today, ids["hazard_code"], ids["checklist"], ids["hazard"])
     rules = [r for r in app.url_map.iter_rules()
              if r.rule.startswith("/api/") or "POST" in r.methods]
     posted = {r.endpoint for r in rules
@@ -151,7 +163,7 @@ def _cases(app, ids: dict, today: dt.date):
     for rule in sorted(rules, key=lambda r: (r.rule, r.endpoint)):
         method = next((m for m in ("POST", "PATCH") if m in rule.methods), "GET")
         base = {"hazard_id": ids["hazard"], "point_id": ids["point"], "code": ids["cell"],
-                "photo_id": 1, "extension_id": ids["extension"],
+                "photo_id": 1, "extension_id": ids["extension"], "measure_id": 1,
                 "z": 12, "x": 3418, "y": 1660}
         headers = ({"If-Match": '"1"'} if rule.endpoint in ("hazards.move_hazard",
                                                            "hazards.edit_hazard") else {})
@@ -288,6 +300,14 @@ def test_writes_check_the_role_before_reading_the_body(demo_client, demo_auth, i
     r = demo_client.patch(f"/api/hazards/{ids['hazard']}", data=_nested(10000),
                           content_type="application/json", headers={"If-Match": '"1"'})
     assert r.status_code == 403 and r.get_json()["error"] == "forbidden"
+
+
+@pytest.mark.parametrize("role", ["grid", "planner"])
+def test_measures_check_the_role_before_reading_the_body(demo_client, demo_auth, ids, role):
+    cells = [ids["cell"]] if role == "grid" else []
+    assert demo_auth.login(role, cells=cells).status_code == 302
+    r = demo_client.post("/api/measures", data=_nested(10000), content_type="application/json")
+    assert r.status_code == 403 and r.get_json()["error"] == "forbidden_step"
 
 
 def test_grid_member_cannot_make_the_admission_check_read_a_body(demo_client, demo_auth, ids):

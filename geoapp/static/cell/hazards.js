@@ -289,6 +289,7 @@
           body.appendChild(edit);
         }
       }
+      body.appendChild(C.measures.box({ hazard_id: h.id }));
       body.append(el("h4", { text: T.history }), historyList(h.events.slice().reverse(), false, shots));
       node.appendChild(body);
     }

@@ -138,6 +138,12 @@
       body.appendChild(slot);
       if (open) {
         body.appendChild(attrs(f, outside));
+        // an enterprise's supervisory measures (its own and its hazards'); a letter or an
+        // interview goes to its principal by default
+        if (p.layer === "enterprise") {
+          body.appendChild(C.measures.box({ enterprise_id: p.id },
+            { recipient: (p.attrs || {}).principal || p.name }));
+        }
         if (!outside) {
           var visits = el("div", { className: "visits" });
           body.append(el("h4", { text: T.inspections }), visits);

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from geoapp.domain import workflow
 from geoapp.domain.layers import Rules, SupervisionFile
+from geoapp.store import measures
 from geoapp.store.models import Cell, Hazard, Point, PointEvent, Town, Village, Zone
 from geoapp.store.reads import territory
 from geoapp.store.reads.listing_data import listing_dict
@@ -190,6 +191,9 @@ def cell_detail(session: Session, rules: Rules, code: str,
     for p in points:
         counts[code][p.layer] += 1
     rollups = {code: workflow.rollup(hazards, today, rules.risk.hazards.stock_cutoff)}
+    # supervisory measures on these points (enterprises) and on their hazards
+    taken = [measures.as_dict(r)
+             for r in measures.for_points(session, [p.id for p in (*points, *nearby)])]
     return {
         "type": "Feature",
         "id": cell.code,
@@ -205,9 +209,11 @@ def cell_detail(session: Session, rules: Rules, code: str,
         # hazards at the outside points listed above: in no cell's figures
         "outside_hazard_list": [hazard_dict(h, today, events=True,
                                             supervision=rules.supervision) for h in outside],
+        "measures": taken,
         # the people in the history by name (an event records the account)
-        "people": display_names(session, (e.actor for h in (*hazards, *outside)
-                                          for e in h.events)),
+        "people": display_names(session, [*(e.actor for h in (*hazards, *outside)
+                                            for e in h.events),
+                                          *(m["recorded_by"] for m in taken)]),
     }
 
 
