@@ -455,7 +455,7 @@ EXPECTED_LISTING = {"leader": "ok", "planner": 403, "grid-own-cell": 403, "grid-
 EXPECTED_AT = {"extensions.decide_extension": {"grid-own-cell": 403},
                "extensions.request_extension": {"supervisor": 403},
                **{e: EXPECTED_LISTING for e in ("listings.list_hazard", "listings.publish",
-                                                "listings.delist"),
+                                                "listings.delist")},
                # supervisory measures are the supervising side's and the leaders'
                # (geoapp.domain.measures.RECORDERS), refused as a step: 403 forbidden_step
                "measures.new_measure": {"leader": "ok", "grid-own-cell": 403}}
