@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from geoapp.domain.inspection import InspectionSpec
+from geoapp.domain.reminders import RemindersSpec
 
 LevelCode = Literal["red", "orange", "yellow", "blue"]
 FieldType = Literal[
@@ -133,6 +134,7 @@ class TableFile(_Strict):
     risk: RiskSpec | None = None
     inspection: InspectionSpec | None = None  # point layers: visits (geoapp.domain.inspection)
     evidence: EvidenceSpec | None = None  # the hazard table: photo rules
+    reminders: RemindersSpec | None = None  # the hazard table: inbox days (geoapp.domain.reminders)
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -163,6 +165,8 @@ class TableFile(_Strict):
             raise ValueError("only a point layer has an [inspection] table")
         if self.evidence is not None and self.table != "hazard":
             raise ValueError("only the hazard file has an [evidence] table")
+        if self.reminders is not None and self.table != "hazard":
+            raise ValueError("only the hazard file has a [reminders] table")
         return self
 
     def field(self, name: str) -> FieldSpec:

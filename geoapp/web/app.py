@@ -5,7 +5,8 @@ Where a request goes: the blueprint module named like its URL (``/api/cells``
 ``geoapp.web.hazards``, ``/api/points/<id>/checklist`` and ``…/inspections`` →
 ``geoapp.web.inspections``, ``/cells/<code>`` → ``geoapp.web.cells``, ``/`` and
 ``/api/map/*`` → ``geoapp.web.map``, ``/admission`` → ``geoapp.web.admission``,
-``/reports`` → ``geoapp.web.reports``, ``/login`` → ``geoapp.web.auth``).
+``/reports`` → ``geoapp.web.reports``, ``/inbox`` and ``/api/inbox`` →
+``geoapp.web.inbox``, ``/login`` → ``geoapp.web.auth``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from geoapp.web import (
     hazards,
     headers,
     i18n,
+    inbox,
     inputs,
     inspections,
     navigation,
@@ -99,4 +101,5 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(map_page.bp)  # the leader's map at / and its /api/map data
     app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin
     admission.init_app(app)  # the planner's admission check (/admission, its API)
+    inbox.init_app(app)  # /inbox, /api/inbox and the top bar's count of reminders
     return app
