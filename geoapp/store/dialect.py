@@ -197,7 +197,9 @@ def insert_new(session, table: sa.Table, rows: list[dict], index_elements: list[
         from sqlalchemy.dialects.sqlite import insert
     stmt = insert(table).values(rows).on_conflict_do_nothing(
         index_elements=[table.c[name] for name in index_elements])
-    return session.execute(stmt).rowcount
+    # counted from RETURNING: a multi-row INSERT's rowcount is not reliable on psycopg
+    primary = list(table.primary_key.columns)
+    return len(session.execute(stmt.returning(*primary)).all())
 
 
 def is_locked_error(exc: BaseException) -> bool:
