@@ -46,6 +46,9 @@ KINDS = ("awaiting_acceptance", "returned", "overdue", "deadline", "extension", 
 KIND_LABELS = {"awaiting_acceptance": N_("待我验收"), "returned": N_("退回整改"),
                "overdue": N_("已逾期"), "deadline": N_("临近整改期限"),
                "extension": N_("延期申请已批复"), "listed": N_("挂牌督办")}
+# what the step a reminder is about was (the kinds that come from one event)
+EVENT_LABELS = {"awaiting_acceptance": N_("提请验收"), "returned": N_("退回"),
+                "extension": N_("批复"), "listed": N_("挂牌")}
 
 ROLE_KINDS = {
     "grid": ("returned", "overdue", "deadline", "extension", "listed"),
@@ -155,8 +158,8 @@ def reminders_of(hazard: HazardFact, kinds: Iterable[str], username: str, today:
     >>> spec = RemindersSpec()
     >>> def kinds(h, who="g"):
     ...     return [r.kind for r in reminders_of(h, KINDS, who, today, spec, "UTC")]
-    >>> kinds(_example(deadline=dt.date(2030, 6, 21))), kinds(_example(deadline=dt.date(2030, 6, 22)))
-    (['deadline'], [])
+    >>> [kinds(_example(deadline=dt.date(2030, 6, day))) for day in (21, 22)]
+    [['deadline'], []]
     >>> kinds(_example(deadline=dt.date(2030, 6, 13)))
     ['overdue']
     >>> submitted = _example(state="awaiting_acceptance", events=(
@@ -245,19 +248,22 @@ def anchor(hazard_id: int) -> str:
     return f"hazard-{hazard_id}"
 
 
-def record(r: Reminder) -> dict:
+def record(r: Reminder, tz: str) -> dict:
     """A reminder as plain data: the API's item and the outbox's copy of what it said.
 
-    >>> rec = record(Reminder("overdue", "overdue:1:2030-06-01", _example(), dt.date(2030, 6, 1),
-    ...                       None, None))
-    >>> rec["kind"], rec["hazard_id"], rec["due"], rec["anchor"]
-    ('overdue', 1, '2030-06-01', 'hazard-1')
+    ``on`` is the local day (in ``tz``) of the event it is about.
+
+    >>> rec = record(Reminder("returned", "returned:1:9", _example(), dt.date(2030, 6, 1),
+    ...                       dt.datetime(2030, 5, 31, 17, tzinfo=dt.UTC), "s"), "Asia/Shanghai")
+    >>> rec["kind"], rec["hazard_id"], rec["due"], rec["on"], rec["anchor"]
+    ('returned', 1, '2030-06-01', '2030-06-01', 'hazard-1')
     """
     h = r.hazard
     return {"kind": r.kind, "key": r.key, "hazard_id": h.id, "hazard_code": h.code,
             "level": h.level, "state": h.state, "description": h.description,
             "point_name": h.point_name, "cell_code": h.cell_code, "cell_name": h.cell_name,
             "due": r.due.isoformat(), "at": r.at.isoformat() if r.at else None,
+            "on": r.at.astimezone(ZoneInfo(tz)).date().isoformat() if r.at else None,
             "actor": r.actor, "anchor": anchor(h.id)}
 
 

@@ -1,6 +1,6 @@
 """One account's reminders as a Chinese message, and its sending through SMTP (smtplib).
 
-The server is the configured one (``GEOAPP_SMTP_*``, geoapp.settings): at a
+The server is the configured one (the SMTP settings of geoapp.settings): at a
 county office usually the gateway that passes mail on to SMS or 企业微信. A
 send either is accepted by the server or raises ``SendFailed`` with the
 server's answer; nothing is retried here (the next run does that).
@@ -74,9 +74,9 @@ def _line(item: dict, base_url: str | None) -> str:
     place = item["cell_name"] or item["cell_code"] or "网格外"
     text = (f"· {item['hazard_code']}（{level}隐患，{state}）{item['point_name']}，{place}；"
             f"整改期限 {item['due']}")
-    if item.get("at"):
+    if item.get("on"):
         who = f"，{item['actor']}" if item.get("actor") else ""
-        text += f"；{item['at'][:10]}{who}"
+        text += f"；{reminders.EVENT_LABELS.get(item['kind'], '')} {item['on']}{who}"
     text += f"\n  {item['description'][:80]}"
     if base_url and item.get("cell_code"):
         text += f"\n  {base_url.rstrip('/')}/cells/{item['cell_code']}#{item['anchor']}"

@@ -56,7 +56,7 @@ def queue_all(database: Database, rules: Rules, today: dt.date, now: dt.datetime
             if not user.email:
                 summary.without_email += 1
                 continue
-            summary.queued += outbox.queue(s, user.id, items, now)
+            summary.queued += outbox.queue(s, user.id, items, now, tz)
 
 
 def send_all(database: Database, server: mail.Server, today: dt.date, now: dt.datetime,

@@ -25,10 +25,10 @@ ERROR_CHARS = 1000
 
 
 def queue(session: Session, user_id: int, items: Iterable[reminders.Reminder],
-          now: dt.datetime) -> int:
+          now: dt.datetime, tz: str) -> int:
     """Queue the reminders not queued for this account before; returns how many were new."""
     rows = [{"user_id": user_id, "key": r.key, "kind": r.kind, "hazard_id": r.hazard.id,
-             "item": reminders.record(r), "state": "queued", "attempts": 0,
+             "item": reminders.record(r, tz), "state": "queued", "attempts": 0,
              "queued_at": now} for r in items]
     return dialect.insert_new(session, Outbox.__table__, rows, ["user_id", "key"])
 

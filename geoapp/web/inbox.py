@@ -30,8 +30,9 @@ def _items(user) -> tuple[list[reminders.Reminder], list[dict], str]:
     found = inbox_read.inbox(db.session(), rules, user, today)
     items = []
     for r in found:
-        item = reminders.record(r)
+        item = reminders.record(r, rules.risk.hazards.timezone)
         item["label"] = _(reminders.KIND_LABELS[r.kind])
+        item["event_label"] = _(reminders.EVENT_LABELS[r.kind]) if r.at else None
         item["days_left"] = (r.due - today).days
         item["url"] = (url_for("cells.cell_page", code=item["cell_code"],
                                _anchor=item["anchor"]) if item["cell_code"] else None)

@@ -59,7 +59,8 @@ def test_the_supervisor_gets_the_hazard_awaiting_acceptance_with_its_link(client
     assert item["url"] == f"/cells/A#hazard-{submitted}" and item["label"] == "待我验收"
     html = client.get("/inbox").get_data(as_text=True)
     assert topbar_count(html) == "1"
-    assert 'id="inbox-awaiting_acceptance"' in html and f'href="/cells/A#hazard-{submitted}"' in html
+    assert 'id="inbox-awaiting_acceptance"' in html
+    assert f'href="/cells/A#hazard-{submitted}"' in html
 
 
 def test_the_grid_member_who_submitted_sees_only_the_near_deadline(client, auth, submitted):
