@@ -84,3 +84,14 @@ def test_an_empty_inbox_says_so_and_shows_zero(client, auth, submitted):
     html = client.get("/inbox").get_data(as_text=True)
     assert topbar_count(html) == "0" and "暂无需要您处理的事项" in html
     assert "未设置邮箱" in html  # reminders are not mailed to an account without an address
+
+
+def test_the_count_follows_a_step_taken_meanwhile(client, auth, database, submitted):
+    auth.login("grid")
+    assert topbar_count(client.get("/reports").get_data(as_text=True)) == "1"
+    assert topbar_count(client.get("/reports").get_data(as_text=True)) == "1"  # kept
+    with database.transaction() as s:  # returned for rework by a supervisor elsewhere
+        hazards.transition(s.get(Hazard, submitted), "reject", "supervisor")
+    assert topbar_count(client.get("/reports").get_data(as_text=True)) == "2"
+    kinds = [i["kind"] for i in client.get("/api/inbox").get_json()["items"]]
+    assert kinds == ["returned", "deadline"]
