@@ -124,6 +124,8 @@ def test_each_reminder_arrives_once_however_often_notify_runs(database, world, s
     assert sorted(mail) == ["grid@ajz.example.cn", "sup@ajz.example.cn"]
     [to_supervisor] = mail["sup@ajz.example.cn"]
     assert "【待我验收】（1）" in to_supervisor and "H1" in to_supervisor
+    assert "商店（虚构），一网格；整改期限 2030-06-19；提请验收 " in to_supervisor
+    assert to_supervisor.count("，grid") == 1  # who submitted it
     assert f"https://geo.example.cn/cells/A#hazard-{world}" in to_supervisor
     assert "【临近整改期限】（1）" in mail["grid@ajz.example.cn"][0]
     assert {m["Subject"] for m in box.messages} == {"【安全风险网格化监管】您有 1 条新提醒"}
