@@ -82,3 +82,7 @@ def test_the_supervisors_inbox_shows_a_hazard_awaiting_acceptance(submitted, liv
         assert row.locator(".state").inner_text() == "待验收"
         page.wait_for_timeout(600)  # the smooth scroll to the row
         page.screenshot(path=str(SHOTS / f"inbox-cell-{width}.png"))
+        page.evaluate("window.scrollTo(0, 0)")  # the cell page's top bar, with the count
+        assert page.locator(".topbar .inbox-count").inner_text() == "2"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(SHOTS / f"inbox-cell-top-{width}.png"))
