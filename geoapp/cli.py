@@ -1,4 +1,4 @@
-"""The ``geoapp`` command: demo, import, assign, db, layers, users, report.
+"""The ``geoapp`` command: demo, import, assign, db, layers, users, report, notify.
 
 Each command parses its options, calls one core function and prints the
 result; bad input exits non-zero with the report of what is wrong.
@@ -315,6 +315,25 @@ def users_set_name(username, name):
     click.echo(f"name of {username!r} set")
 
 
+@users.command(name="set-email")
+@click.argument("username")
+@click.argument("address")
+def users_set_email(username, address):
+    """Set the address reminders are mailed to ("" clears it: the inbox only)."""
+    from geoapp.store import accounts
+
+    database = _account_session()
+    try:
+        with database.transaction() as s:
+            user = _existing_user(s, username)
+            user.email = accounts.checked_email(address)
+            shown = user.email
+    except accounts.AccountError as exc:
+        _fail(exc)
+    click.echo(f"email of {username!r} set to {shown}" if shown else
+               f"email of {username!r} cleared")
+
+
 @users.command(name="deactivate")
 @click.argument("username")
 def users_deactivate(username):
@@ -399,3 +418,39 @@ def report_bulletin(month, out_file):
         tmp.unlink(missing_ok=True)
         _fail(exc)
     click.echo(f"bulletin {period.month} → {out}")
+
+
+@main.command()
+def notify():
+    """Queue every account's new reminders and mail the unsent ones (run it from cron).
+
+    Each reminder is mailed once; a failed send stays queued for the next run.
+    Exits 1 when something was not sent (no server configured, a refusal).
+    """
+    import sqlalchemy as sa
+
+    from geoapp import settings
+    from geoapp.notify import mail, run
+    from geoapp.web import clock
+
+    app, database, rules = _context()
+    try:
+        server = mail.server_from(app.config)
+    except mail.SettingError as exc:
+        _fail(exc)
+    with app.app_context():  # today as the web app counts it (GEOAPP_TODAY pins it)
+        today = clock.today(rules.risk.hazards.timezone)
+    try:
+        done = run.run(database, rules, today, server, settings.get("BASE_URL", app.config))
+    except sa.exc.SQLAlchemyError as exc:
+        _fail(RuntimeError(f"cannot use the database (run `geoapp db upgrade`?): "
+                           f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
+    click.echo(f"{today}: {done.queued} new reminders queued; {done.sent} sent in "
+               f"{done.messages} messages; {done.failed} not sent (kept for the next run); "
+               f"{done.without_email} accounts without an email address (inbox only)")
+    for error in done.errors:
+        click.echo(f"not sent: {error}", err=True)
+    if server is None:
+        _fail(RuntimeError("GEOAPP_SMTP_HOST is not set: reminders are queued, not sent"))
+    if done.errors:
+        sys.exit(1)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from geoapp.domain.duties import StepsSpec
 from geoapp.domain.inspection import InspectionSpec
+from geoapp.domain.reminders import RemindersSpec
 
 LevelCode = Literal["red", "orange", "yellow", "blue"]
 FieldType = Literal[
@@ -154,6 +155,7 @@ class TableFile(_Strict):
     evidence: EvidenceSpec | None = None  # the hazard table: photo rules
     steps: StepsSpec | None = None  # the hazard table: who takes which step (duties)
     extensions: ExtensionSpec | None = None  # the hazard table: extension limits
+    reminders: RemindersSpec | None = None  # the hazard table: inbox days (geoapp.domain.reminders)
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -188,6 +190,8 @@ class TableFile(_Strict):
             raise ValueError("only the hazard file has a [steps] table")
         if self.extensions is not None and self.table != "hazard":
             raise ValueError("only the hazard file has an [extensions] table")
+        if self.reminders is not None and self.table != "hazard":
+            raise ValueError("only the hazard file has a [reminders] table")
         return self
 
     def field(self, name: str) -> FieldSpec:

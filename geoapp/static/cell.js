@@ -110,6 +110,9 @@
   bindNewHazard();
   window.geoappReady = reload().then(function () {
     C.queue.flush();
+    // a link to one hazard (the inbox's: /cells/<code>#hazard-<id>) opens its row
+    var linked = /^#hazard-(\d+)$/.exec(window.location.hash);
+    if (linked) C.hazards.focus(Number(linked[1]));
     return true;
   }, function (err) {
     C.notice(T.load_failed + "：" + err.message, true);

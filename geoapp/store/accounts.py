@@ -194,6 +194,29 @@ def checked_name(name: str | None) -> str | None:
     return name
 
 
+def checked_email(address: str | None) -> str | None:
+    """An address reminders can be mailed to, normalised; None for blank (no mail).
+
+    Checked by email-validator for its form only, without a DNS look-up (the
+    server may have no resolver): a domain with a dot, not a reserved one
+    (``.local``, ``localhost``), at most 254 characters (the column's length).
+
+    >>> checked_email(" Zhang.San@Example.COM ")
+    'Zhang.San@example.com'
+    >>> checked_email("") is None
+    True
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    address = (address or "").strip()
+    if not address:
+        return None
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise AccountError(f"email {address[:60]!r}: {exc}") from None
+
+
 def set_password(user: User, password: str) -> None:
     """Replace the password; this ends the user's open sessions (see User.get_id)."""
     user.password_hash = hash_password(password)

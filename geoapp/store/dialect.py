@@ -182,6 +182,26 @@ def take_number(session, table: sa.Table, key_column: str, key: str, value_colum
     return session.execute(stmt).scalar_one()
 
 
+def insert_new(session, table: sa.Table, rows: list[dict], index_elements: list[str]) -> int:
+    """Insert the rows whose key (``index_elements``, a unique constraint) is not taken yet;
+    returns how many were inserted.
+
+    One INSERT … ON CONFLICT DO NOTHING on both backends: two writers adding
+    the same key at once neither fail nor store it twice.
+    """
+    if not rows:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table).values(rows).on_conflict_do_nothing(
+        index_elements=[table.c[name] for name in index_elements])
+    # counted from RETURNING: a multi-row INSERT's rowcount is not reliable on psycopg
+    primary = list(table.primary_key.columns)
+    return len(session.execute(stmt.returning(*primary)).all())
+
+
 def is_locked_error(exc: BaseException) -> bool:
     """Whether a database error means "busy, try again": SQLite's write lock was not free
     within the busy timeout, or PostgreSQL gave up waiting for a lock.

@@ -383,6 +383,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(255))  # argon2id, PHC string
     role: Mapped[str] = mapped_column(sa.String(10))
     display_name: Mapped[str | None] = mapped_column(sa.String(100))
+    # where reminders are mailed (geoapp notify); None: the inbox only
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     active: Mapped[bool] = mapped_column(default=True)
     # part of every session's id (get_id): raising it ends all of the account's sessions
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -423,3 +425,32 @@ class UserCell(Base):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
     cell_code: Mapped[str] = mapped_column(sa.String(50), primary_key=True, index=True)
+
+
+class Outbox(Base):
+    """A reminder queued for mailing (geoapp.notify): one row per account and reminder.
+
+    ``key`` names the reminder for good (geoapp.domain.reminders: kind, hazard,
+    the event or deadline), and (user, key) is unique, so a reminder seen by
+    every run of ``geoapp notify`` is queued once and mailed once. ``state``:
+    queued (not tried yet), failed (tried, ``last_error`` says why; tried again
+    on the next run) or sent. ``item`` is what the message says, as it was
+    when queued.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "key", name="uq_outbox_user_key"),
+        sa.CheckConstraint("state IN ('queued', 'sent', 'failed')", name="ck_outbox_state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    hazard_id: Mapped[int] = mapped_column()
+    item: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(sa.String(10), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -6,7 +6,8 @@ Where a request goes: the blueprint module named like its URL (``/api/cells``
 ``geoapp.web.extensions``, ``/api/points/<id>/checklist`` and ``…/inspections`` →
 ``geoapp.web.inspections``, ``/cells/<code>`` → ``geoapp.web.cells``, ``/`` and
 ``/api/map/*`` → ``geoapp.web.map``, ``/admission`` → ``geoapp.web.admission``,
-``/reports`` → ``geoapp.web.reports``, ``/login`` → ``geoapp.web.auth``).
+``/reports`` → ``geoapp.web.reports``, ``/inbox`` and ``/api/inbox`` →
+``geoapp.web.inbox``, ``/login`` → ``geoapp.web.auth``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from geoapp.web import (
     hazards,
     headers,
     i18n,
+    inbox,
     inputs,
     inspections,
     listings,
@@ -106,4 +108,5 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin
     app.register_blueprint(listings.bp)  # 挂牌督办 steps, /api/listings/due, /reports/listings
     admission.init_app(app)  # the planner's admission check (/admission, its API)
+    inbox.init_app(app)  # /inbox, /api/inbox and the top bar's count of reminders
     return app

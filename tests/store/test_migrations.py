@@ -17,7 +17,7 @@ from geoapp.store.database import Database
 from geoapp.store.models import Base, Hazard, Point
 
 # the newest revision: a new migration changes this one line
-HEAD = "0010"
+HEAD = "0011"
 
 
 def _empty(database: Database) -> Database:
@@ -368,3 +368,36 @@ def test_measures_migration_keeps_hazards_and_the_table_is_append_only(database)
     migrate.downgrade(database, "0007")
     assert "measure" not in sa.inspect(database.engine).get_table_names()
     assert migrate.upgrade(database) == HEAD
+
+
+def test_inbox_migration_adds_email_and_an_outbox_that_queues_a_reminder_once(database):
+    """0007 → 0011: accounts (and a grid member's cells) keep as they were, with no
+    address; the outbox refuses the same (account, reminder) twice and an unknown
+    state. Downgrading drops both and keeps the accounts."""
+    _empty(database)
+    migrate.upgrade(database, "0007")
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO app_user (id, username, password_hash, role, active, created_at, "
+            "session_generation) VALUES (7, 'zhang', 'h', 'grid', true, "
+            "'2026-12-01 00:00:00', 2)"))
+        conn.execute(sa.text("INSERT INTO user_cell (user_id, cell_code) VALUES (7, 'SF-05-01')"))
+    assert migrate.upgrade(database) == HEAD
+    assert _diff(database) == []
+    insert = sa.text(
+        "INSERT INTO outbox (user_id, key, kind, hazard_id, item, state, attempts, queued_at) "
+        "VALUES (7, :key, 'overdue', 3, '{}', :state, 0, '2026-12-05 01:00:00')")
+    with database.engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT username, email, session_generation FROM app_user")
+                            ).all() == [("zhang", None, 2)]
+        conn.execute(sa.text("UPDATE app_user SET email = 'zhang@example.cn' WHERE id = 7"))
+        conn.execute(insert, {"key": "overdue:3:2026-12-01", "state": "queued"})
+    for key, state in (("overdue:3:2026-12-01", "queued"), ("overdue:3:2026-12-02", "lost")):
+        with pytest.raises(sa.exc.IntegrityError):
+            with database.engine.begin() as conn:
+                conn.execute(insert, {"key": key, "state": state})
+    migrate.downgrade(database, "0007")
+    with database.engine.connect() as conn:
+        assert "outbox" not in sa.inspect(conn).get_table_names()
+        assert conn.execute(sa.text("SELECT username FROM app_user")).all() == [("zhang",)]
+        assert conn.execute(sa.text("SELECT count(*) FROM user_cell")).scalar() == 1
