@@ -331,8 +331,8 @@ def _reviewers(ws: Worksheet, report: dict) -> None:
     rows.append(["合计", "", t["accepted"], t["rejected"], t["decisions"],
                  t["median_days"] if t["median_days"] is not None else "—"])
     end = _table(ws, f"隐患验收审核情况（{period['label']}，截至 {report['as_of']}）",
-                 ["审核人", "账号", "验收通过（销号）", "退回", "合计", "提请验收至审核天数（中位数）"],
-                 rows, {6: "0.0"})
+                 ["审核人", "账号", "验收通过（销号）", "退回", "合计",
+                  "提请验收至审核天数（中位数）"], rows, {6: "0.0"})
     _finish(ws)
     _note(ws, end + 1, "口径：按审核（验收通过或退回）的当地日期计入期间；天数 = 隐患最近一次"
                        "提请验收至审核的日历天数（当天审核为 0），无提请验收记录的不计天数；"

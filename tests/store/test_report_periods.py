@@ -155,21 +155,24 @@ def reviewed(township):  # noqa: F811
         rest = s.query(Point).filter_by(key="SF-QY-1").one()
 
         def steps(code, moves):
+            from geoapp.store.hazards import transition
+
             _hazard(s, rest, code, "general", "inspection", D(2026, 4, 1), D(2026, 9, 30),
                     utc(2026, 4, 1, 1))
             h = s.query(Hazard).filter_by(code=code).one()
-            from geoapp.store.hazards import transition
+            transition(h, "start", "wang", at=utc(2026, 4, 1, 3))
             for action, actor, at in moves:
                 transition(h, action, actor, at=at)
 
-        steps("R1", [("start", "wang", utc(2026, 4, 1, 3)), ("submit", "wang", utc(2026, 4, 2, 1)),
-                     ("reject", "shen", utc(2026, 4, 5, 2)), ("submit", "wang", utc(2026, 4, 6, 1)),
+        steps("R1", [("submit", "wang", utc(2026, 4, 2, 1)),
+                     ("reject", "shen", utc(2026, 4, 5, 2)),
+                     ("submit", "wang", utc(2026, 4, 6, 1)),
                      ("accept", "shen", utc(2026, 4, 13, 2))])
-        steps("R2", [("start", "wang", utc(2026, 4, 1, 3)), ("submit", "wang", utc(2026, 4, 10, 1)),
+        steps("R2", [("submit", "wang", utc(2026, 4, 10, 1)),
                      ("accept", "lu", utc(2026, 4, 10, 8))])
-        steps("R3", [("start", "wang", utc(2026, 4, 1, 3)), ("submit", "wang", utc(2026, 6, 30, 15)),
+        steps("R3", [("submit", "wang", utc(2026, 6, 30, 15)),
                      ("accept", "shen", utc(2026, 6, 30, 15, 59))])
-        steps("R4", [("start", "wang", utc(2026, 4, 1, 3)), ("submit", "wang", utc(2026, 6, 30, 15)),
+        steps("R4", [("submit", "wang", utc(2026, 6, 30, 15)),
                      ("accept", "shen", utc(2026, 6, 30, 16, 0))])
     return township
 
