@@ -375,49 +375,63 @@ def report():
 
 
 @report.command(name="bulletin")
-@click.option("--month", required=True, metavar="YYYY-MM", help="the month to report")
+@click.option("--month", metavar="YYYY-MM", help="a month: 月通报")
+@click.option("--quarter", metavar="YYYYQn", help="a quarter (Q1 = January–March): 季度通报")
+@click.option("--year", metavar="YYYY", help="a year: 年度总结")
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="a range's first day (with --to)")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="a range's last day (with --from)")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False),
               help="the workbook to write (.xlsx)")
-def report_bulletin(month, out_file):
-    """Write the monthly bulletin (月通报) of MONTH as an XLSX workbook, for scheduled runs."""
+def report_bulletin(month, quarter, year, start, end, out_file):
+    """Write the bulletin of one period as an XLSX workbook, for scheduled runs.
+
+    Give one of --month, --quarter, --year or --from/--to. A running period is
+    reported to date (as of today); a range must end by today.
+    """
     import os
 
     import sqlalchemy as sa
 
     from geoapp.domain import periods
-    from geoapp.reports import bulletin, tables, visits
+    from geoapp.reports import bulletin, reviewers, tables, visits
     from geoapp.reports import extensions as extension_report
     from geoapp.reports import measures as report_measures
 
     try:  # a typo fails at once, before the whole database is read
-        period = periods.parse_month(month)
+        period, param = periods.from_params({"month": month, "quarter": quarter, "year": year,
+                                             "from": start, "to": end})
+        if period is None:
+            raise periods.PeriodError("month", "give --month, --quarter, --year or --from/--to")
     except periods.PeriodError as exc:
         _fail(exc)
     _, database, rules = _context()
     try:  # read only: a report never migrates the schema
         with database.sessions() as s:
             data = tables.load(s, rules)
-            try:
-                periods.not_future(period, data.today())
-            except periods.PeriodError as exc:
-                _fail(exc)
-            visited = visits.report(s, data, period, data.today())
-            extended = extension_report.report(s, data, period, data.today())
-            figures = tables.bulletin(data, period)
+            today = data.today()
+            visited = visits.report(s, data, period, today)
+            reviewed = reviewers.report(s, data.tz, period, today)
+            extended = extension_report.report(s, data, period, today)
+            figures = tables.bulletin(data, period, today)
             taken = report_measures.report(s, data, period, figures["overdue"],
-                                           period.as_of(data.today()))
+                                           period.as_of(today))
     except sa.exc.SQLAlchemyError as exc:
         _fail(RuntimeError(f"cannot read the database (run `geoapp db upgrade`?): "
                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
+    try:
+        periods.not_future(period, today, param)
+    except periods.PeriodError as exc:
+        _fail(exc)
     out = Path(out_file)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # no half-written file on failure
     try:
-        bulletin.write(figures, tmp, visits=visited, extensions=extended, measures=taken)
+        bulletin.write(figures, tmp, visits=visited, extensions=extended, measures=taken,
+                       reviewers=reviewed)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         _fail(exc)
-    click.echo(f"bulletin {period.month} → {out}")
+    click.echo(f"bulletin {periods.label(period)} → {out}")
 
 
 @main.command()

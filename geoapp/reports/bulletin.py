@@ -1,10 +1,14 @@
-"""The monthly bulletin (月通报) as an XLSX workbook, with openpyxl.
+"""The bulletin (月通报, 季度通报, 年度总结) as an XLSX workbook, with openpyxl.
 
-Sheets: 概况 (this month against last), 排名 (villages, with the tie rule),
-逾期清单 (overdue hazards and the people responsible), 分行业 (one row per
-GB/T 4754 division), then one sheet per division that had hazards open at
-the month's end or closed in it. Every sheet has a title row and a frozen
-header row, sized columns, and prints on A4 landscape, one page wide.
+Sheets: 概况 (this period against the one before), 排名 (villages, with the
+tie rule), 逾期清单 (overdue hazards and the people responsible), 分行业 (one
+row per GB/T 4754 division), 巡查 and 审核 (by reviewer) when given, then one
+sheet per division that had hazards open at the period's end or closed in
+it. The sheet names are the same for every kind of period (a script reading
+the workbook finds them); titles and headings name the period and its kind
+(本季度, 季末, 上年度…: geoapp.domain.periods.WORDS). Every sheet has a title
+row and a frozen header row, sized columns, and prints on A4 landscape, one
+page wide.
 
 Every string from the data is written as a literal string: a name such as
 ``=HYPERLINK(...)`` or ``+1`` would otherwise become a formula (OWASP "CSV
@@ -34,7 +38,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from geoapp.domain import workflow
+from geoapp.domain import periods, workflow
 from geoapp.domain.ranks import COVERAGE_TIE_RULE, TIE_RULE
 from geoapp.reports.measures import line
 
@@ -46,12 +50,24 @@ _STATE = {**workflow.STATE_LABELS, None: ""}
 _REPLACEMENT = "\ufffd"
 
 RULES_NOTE = (
-    "口径：日期均为 {tz} 当地日期；“本月销号”按销号日期计（23:59 验收的算当天）；"
-    "“月末”指该月最后一天24 时的状态（本月未结束的为今天），"
+    "口径：日期均为 {tz} 当地日期；“{this}销号”按销号日期计（23:59 验收的算当天）；"
+    "“{end}”指{this}最后一天24 时的状态（{this}未结束的为今天），"
     "由每条隐患的记录和整改日志还原，不是存档快照。整改率 = "
-    "月末已销号 / 月末已发现。挂牌督办：新挂牌按发现日期计，摘牌 = 挂牌督办隐患在本月销号。"
+    "{end}已销号 / {end}已发现。挂牌督办：新挂牌按发现日期计，摘牌 = 挂牌督办隐患在{this}销号。"
     "存量为 {cutoff} 前发现的隐患。"
 )
+
+
+def file_key(period: periods.Period) -> str:
+    """The period in the workbook's file name: 2026-03, 2026Q3, 2026, 2026-03-01_2026-03-20.
+
+    Examples
+    --------
+    >>> file_key(periods.parse_quarter("2026Q3")), file_key(periods.parse_range(
+    ...     "2026-03-01", "2026-03-20"))
+    ('2026Q3', '2026-03-01_2026-03-20')
+    """
+    return "_".join(period.query().values())
 
 
 def literal(value):
@@ -152,25 +168,28 @@ def _pct(rate):
 def _summary(ws: Worksheet, data: dict, place: str) -> None:
     now, prev = data["total"]["hazards"], data["previous_total"]["hazards"]
     zm, pzm = now["zeroing"]["major"], prev["zeroing"]["major"]
+    w = data["words"]
+    this, end = w["this"], w["end"]
 
     def line(label, a, b, fmt=None):
         change = (a - b) if isinstance(a, int | float) and isinstance(b, int | float) else "—"
         return [label, _pct(a), _pct(b), change], fmt
 
     lines = [
-        line("本月发现隐患", now["found"], prev["found"]),
+        line(f"{this}发现隐患", now["found"], prev["found"]),
         line("  其中重大事故隐患", now["by_level"]["major"]["found"],
              prev["by_level"]["major"]["found"]),
-        line("本月销号", now["closed"], prev["closed"]),
-        line("月末未销号", now["open"], prev["open"]),
+        line(f"{this}销号", now["closed"], prev["closed"]),
+        line(f"{end}未销号", now["open"], prev["open"]),
         line("  其中重大事故隐患", now["major_open"], prev["major_open"]),
-        line("月末逾期", now["overdue"], prev["overdue"]),
-        line("累计发现（截至月末）", now["total"], prev["total"]),
-        line("累计销号（截至月末）", now["closed_total"], prev["closed_total"]),
+        line(f"{end}逾期", now["overdue"], prev["overdue"]),
+        line(f"累计发现（截至{end}）", now["total"], prev["total"]),
+        line(f"累计销号（截至{end}）", now["closed_total"], prev["closed_total"]),
         line("整改率", now["rectification_rate"], prev["rectification_rate"], "0.0%"),
-        line("本月销号平均整改天数", now["avg_days_to_close"], prev["avg_days_to_close"], "0.0"),
-        *(row for key, label in (("listed", "本月新挂牌"), ("delisted", "本月摘牌销号"),
-                                 ("open", "月末在督"))
+        line(f"{this}销号平均整改天数", now["avg_days_to_close"], prev["avg_days_to_close"],
+             "0.0"),
+        *(row for key, label in (("listed", f"{this}新挂牌"), ("delisted", f"{this}摘牌销号"),
+                                 ("open", f"{end}在督"))
           for row in (line(f"挂牌督办：{label}", now["listed"][key], prev["listed"][key]),
                       line("  其中重大事故隐患", now["listed"]["by_level"]["major"][key],
                            prev["listed"]["by_level"]["major"][key]))),
@@ -182,21 +201,22 @@ def _summary(ws: Worksheet, data: dict, place: str) -> None:
         line("红色（重大风险）网格", data["total"]["red_cells"],
              data["previous_total"]["red_cells"]),
     ]
-    title = f"{place}安全生产隐患排查治理月通报（{data['month']}）"
-    head = ["指标", f"本月（{data['month']}）", f"上月（{data['previous_month']}）", "增减"]
-    end = _table(ws, title, head, [v for v, _ in lines])
+    label, prev_label = data["period"]["label"], data["previous"]["label"]
+    title = f"{place}安全生产隐患排查治理{w['bulletin']}（{label}）"
+    head = ["指标", f"{this}（{label}）", f"{w['previous']}（{prev_label}）", "增减"]
+    end_row = _table(ws, title, head, [v for v, _ in lines])
     for i, (_v, fmt) in enumerate(lines, 3):
         if fmt:
             for col in (2, 3):
                 ws.cell(row=i, column=col).number_format = fmt
             ws.cell(row=i, column=4).number_format = "+0.0%;-0.0%;0" if fmt == "0.0%" else "0.0"
-    end += 1
-    put(ws, end, 1, "分等级、分来源（本月）").font = Font(bold=True)
-    head = ["类别", "本月发现", "本月销号", "月末未销号", "月末逾期"]
+    end_row += 1
+    put(ws, end_row, 1, f"分等级、分来源（{this}）").font = Font(bold=True)
+    head = ["类别", f"{this}发现", f"{this}销号", f"{end}未销号", f"{end}逾期"]
     for c, h in enumerate(head, 1):
-        cell = put(ws, end + 1, c, h)
+        cell = put(ws, end_row + 1, c, h)
         cell.font, cell.fill, cell.border = Font(bold=True), _HEAD_FILL, _BORDER
-    r = end + 2
+    r = end_row + 2
     for key, label in workflow.LEVEL_LABELS.items():
         b = now["by_level"][key]
         for c, v in enumerate([f"{label}事故隐患", b["found"], b["closed"], b["open"],
@@ -212,23 +232,26 @@ def _summary(ws: Worksheet, data: dict, place: str) -> None:
     ws.column_dimensions["A"].width = 34
     ws.page_setup.fitToHeight = 1  # the summary is one page
     r += 1
-    for note in (f"数据截至 {data['as_of']} 24 时（{data['timezone']}）。",
-                 "排名规则：" + TIE_RULE,
-                 RULES_NOTE.format(tz=data["timezone"], cutoff=data["stock_cutoff"])):
+    as_of = f"数据截至 {data['as_of']} 24 时（{data['timezone']}）" + \
+        ("，期间尚未结束。" if data["to_date"] else "。")
+    for note in (as_of, "排名规则：" + TIE_RULE,
+                 RULES_NOTE.format(tz=data["timezone"], cutoff=data["stock_cutoff"],
+                                   this=this, end=end)):
         _note(ws, r, note, 5)
         r += 1
 
 
 def _ranking(ws: Worksheet, data: dict) -> None:
-    rank = data["ranking"]
+    rank, previous = data["ranking"], data["words"]["previous"]
     rows = [[r["rank"], r["prev_rank"] if r["prev_rank"] is not None else "—",
              r["rank_change"] if r["rank_change"] is not None else "—", r["name"], r["code"],
              r["town"], r["total"], r["closed_total"], _pct(r["rectification_rate"]),
              _pct(r["prev_rate"]), r["overdue"], r["red_cells"], r["major_open"]]
             for r in rank["rows"]]
-    end = _table(ws, f"村（社区）排名（{rank['month']}，与 {rank['previous_month']} 比较）",
-                 ["排名", "上月排名", "名次变化", "村/社区", "代码", "镇/街道", "累计隐患",
-                  "已销号", "整改率", "上月整改率", "逾期", "红色网格", "重大未销号"],
+    end = _table(ws, f"村（社区）排名（{rank['period']['label']}，"
+                     f"与 {rank['previous']['label']} 比较）",
+                 ["排名", f"{previous}排名", "名次变化", "村/社区", "代码", "镇/街道", "累计隐患",
+                  "已销号", "整改率", f"{previous}整改率", "逾期", "红色网格", "重大未销号"],
                  rows, {9: "0.0%", 10: "0.0%", 3: "+0;-0;0"})
     _finish(ws)
     _note(ws, end + 1, "排名规则：" + TIE_RULE + "名次变化为正表示上升。", 13)
@@ -254,9 +277,10 @@ def _industries(ws: Worksheet, data: dict) -> None:
         rows.append([row["name"], row["points"]["total"], h["found"], h["closed"], h["open"],
                      h["overdue"], h["major_open"], _pct(h["rectification_rate"]),
                      h["avg_days_to_close"] if h["avg_days_to_close"] is not None else "—"])
-    _table(ws, f"分行业统计（{data['month']}，国民经济行业分类 GB/T 4754-2017 大类）",
-           ["行业", "点位数", "本月发现", "本月销号", "月末未销号", "月末逾期", "重大未销号",
-            "整改率", "平均整改天数"], rows, {8: "0.0%"})
+    this, end = data["words"]["this"], data["words"]["end"]
+    _table(ws, f"分行业统计（{data['period']['label']}，国民经济行业分类 GB/T 4754-2017 大类）",
+           ["行业", "点位数", f"{this}发现", f"{this}销号", f"{end}未销号", f"{end}逾期",
+            "重大未销号", "整改率", "平均整改天数"], rows, {8: "0.0%"})
     _finish(ws)
 
 
@@ -265,9 +289,10 @@ def _industry_sheet(ws: Worksheet, row: dict, data: dict) -> None:
              workflow.SOURCE_LABELS[h["source"]], h["found_on"], h["deadline"],
              _STATE[h["state"]], h["closed_in_month"] or "", "是" if h["overdue"] else "",
              h["responsible_unit"], h["responsible_person"]] for h in row["hazard_list"]]
-    _table(ws, f"{row['name']}：月末未销号及本月销号隐患（{data['month']}）",
-           ["隐患编号", "点位", "隐患描述", "等级", "来源", "发现日期", "整改期限", "月末状态",
-            "本月销号日期", "逾期", "责任单位", "责任人"], rows)
+    this, end = data["words"]["this"], data["words"]["end"]
+    _table(ws, f"{row['name']}：{end}未销号及{this}销号隐患（{data['period']['label']}）",
+           ["隐患编号", "点位", "隐患描述", "等级", "来源", "发现日期", "整改期限", f"{end}状态",
+            f"{this}销号日期", "逾期", "责任单位", "责任人"], rows)
     _finish(ws, max_width=30)
 
 
@@ -315,6 +340,24 @@ def _measures(ws: Worksheet, data: dict, measures: dict) -> None:
     _finish(ws, max_width=40)
 
 
+def _reviewers(ws: Worksheet, report: dict) -> None:
+    """审核: per account, acceptances, rejections, median days from 提请验收 to the decision."""
+    period = report["period"]
+    rows = [[r["name"] or r["username"], r["username"], r["accepted"], r["rejected"],
+             r["decisions"], r["median_days"] if r["median_days"] is not None else "—"]
+            for r in report["reviewers"]]
+    t = report["total"]
+    rows.append(["合计", "", t["accepted"], t["rejected"], t["decisions"],
+                 t["median_days"] if t["median_days"] is not None else "—"])
+    end = _table(ws, f"隐患验收审核情况（{period['label']}，截至 {report['as_of']}）",
+                 ["审核人", "账号", "验收通过（销号）", "退回", "合计",
+                  "提请验收至审核天数（中位数）"], rows, {6: "0.0"})
+    _finish(ws)
+    _note(ws, end + 1, "口径：按审核（验收通过或退回）的当地日期计入期间；天数 = 隐患最近一次"
+                       "提请验收至审核的日历天数（当天审核为 0），无提请验收记录的不计天数；"
+                       "中位数为期内各次审核天数的中位数。", 6)
+
+
 def sheet_title(text: str, taken: set[str]) -> str:
     """A valid, unique sheet name (≤ 31 characters, none of []:*?/\\).
 
@@ -349,12 +392,14 @@ def _extensions(ws: Worksheet, ext: dict) -> None:
 
 
 def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
-          extensions: dict | None = None, measures: dict | None = None) -> None:
+          extensions: dict | None = None, measures: dict | None = None,
+          reviewers: dict | None = None) -> None:
     """Write the bulletin of ``geoapp.reports.tables.bulletin`` to a path or binary stream.
 
     ``visits`` (geoapp.reports.visits.report for the same month) adds the 巡查 sheet,
     ``extensions`` (geoapp.reports.extensions.report) the 延期 sheet, ``measures``
-    (geoapp.reports.measures.report) the 督办措施 sheet.
+    (geoapp.reports.measures.report) the 督办措施 sheet, ``reviewers``
+    (geoapp.reports.reviewers.report) the 审核 sheet.
     """
     place = data.get("place") or ""
     wb = Workbook()
@@ -368,6 +413,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
         sheets.append(("延期", lambda ws: _extensions(ws, extensions)))
     if measures is not None:
         sheets.append(("督办措施", lambda ws: _measures(ws, data, measures)))
+    if reviewers is not None:
+        sheets.append(("审核", lambda ws: _reviewers(ws, reviewers)))
     taken: set[str] = set()
     for i, (name, fill) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()
@@ -377,6 +424,6 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
         if row["hazard_list"]:
             ws = wb.create_sheet(sheet_title(row["name"], taken))
             _industry_sheet(ws, row, data)
-    wb.properties.title = literal(f"{place}月通报 {data['month']}")
+    wb.properties.title = literal(f"{place}{data['words']['bulletin']} {data['period']['label']}")
     wb.properties.creator = "geoapp"
     wb.save(out)

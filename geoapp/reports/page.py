@@ -17,17 +17,20 @@ from geoapp.reports import tables
 def page_data(ds: tables.Dataset, period: periods.Period, village: dict | None,
               today: dt.date) -> dict:
     """Everything /reports shows (and /api/reports returns), as on ``today``."""
-    month = periods.month_of(period.end)
-    previous = periods.previous_month(period) if period.month else None
+    # a range's flow figures are compared with nothing (its "period before" is arbitrary);
+    # its ranking, like every period's, with the standings the day before it began
+    previous = periods.previous(period) if period.kind != "range" else None
     areas = tables.areas(ds, period, today)
     return {
         "period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
+        "to_date": period.to_date(today),
+        "previous": previous.to_dict() if previous else None,
         "timezone": ds.tz, "stock_cutoff": ds.cutoff.isoformat(),
         "total": areas["total"],  # tables.areas_total's
         "previous_total": tables.areas_total(ds, previous, today) if previous else None,
         "areas": areas,
         "industries": tables.industries(ds, period, today)["industries"],
-        "ranking": tables.ranking(ds, month, today, village),
-        "trend": tables.trend(ds, month, today),
+        "ranking": tables.ranking(ds, period, today, village),
+        "trend": tables.trend(ds, period, today),
         "overdue": tables.overdue_list(ds, period.as_of(today)),
     }

@@ -156,8 +156,9 @@ def areas_total(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
 # ---- ranking and trend --------------------------------------------------------------
 
 
-def _rank_rows(ds: Dataset, month: periods.Period, today: dt.date, village: dict | None) -> list:
-    day = month.as_of(today)
+def _rank_rows(ds: Dataset, period: periods.Period, today: dt.date,
+               village: dict | None) -> list:
+    day = period.as_of(today)
     levels = cell_levels(ds, day)
     items = history.snapshot(ds, day)
     village_of, cells_of = _village_of(ds), _cells_of(ds)
@@ -203,29 +204,34 @@ def find_village(ds: Dataset, text: str) -> dict | None:
     return None
 
 
-def ranking(ds: Dataset, month: periods.Period, today: dt.date | None = None,
+def ranking(ds: Dataset, period: periods.Period, today: dt.date | None = None,
             village: dict | None = None) -> dict:
-    """Villages (or the cells of ``village``) ranked for a month, with last month's ranks."""
+    """Villages (or the cells of ``village``) ranked at the end of a period (month, quarter,
+    year or range), with their ranks at the end of the period before (periods.previous)."""
     today = today or ds.today()
-    previous = periods.previous_month(month)
+    previous = periods.previous(period)
     key = "code" if village else "id"
-    rows = ranks.compare(_rank_rows(ds, month, today, village),
-                      _rank_rows(ds, previous, today, village), key=key)
-    return {"month": month.month, "previous_month": previous.month,
-            "as_of": month.as_of(today).isoformat(), "unit": "cell" if village else "village",
+    rows = ranks.compare(_rank_rows(ds, period, today, village),
+                         _rank_rows(ds, previous, today, village), key=key)
+    return {"month": period.month, "previous_month": previous.month,
+            "period": period.to_dict(), "previous": previous.to_dict(),
+            "as_of": period.as_of(today).isoformat(),
+            "previous_as_of": previous.as_of(today).isoformat(),
+            "unit": "cell" if village else "village",
             "village": village["name"] if village else None, "tie_rule": ranks.TIE_RULE,
             "rows": rows}
 
 
-def trend(ds: Dataset, month: periods.Period, today: dt.date | None = None,
+def trend(ds: Dataset, period: periods.Period, today: dt.date | None = None,
           count: int = 12) -> dict:
-    """Open and overdue major hazards (and all open) at the end of each of ``count`` months."""
+    """Open and overdue major hazards (and all open) at the end of each of ``count`` months,
+    the last one the month of the period's end (of today, while the period runs)."""
     today = today or ds.today()
     out = {"months": [], "major_open": [], "major_overdue": [], "open": []}
     tl = history.timeline(ds)
     major = history.remember(ds.memos, "major", lambda: np.array(
         [r.level == "major" for r in ds.records], bool))
-    for m in periods.months_ending(month, count):
+    for m in periods.months_ending(periods.month_of(period.as_of(today)), count):
         day = m.as_of(today)
         codes = tl.codes(day)
         open_ = (codes != NOT_FOUND) & (codes != CLOSED)
@@ -258,34 +264,42 @@ def overdue_list(ds: Dataset, day: dt.date) -> list[dict]:
     return sorted(out, key=lambda h: (-h["days_overdue"], h["code"]))
 
 
-def bulletin(ds: Dataset, month: periods.Period, today: dt.date | None = None) -> dict:
-    """The monthly bulletin (月通报): totals this and last month, ranking, overdue, industries."""
+def bulletin(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> dict:
+    """The bulletin of a period: 月通报, 季度通报 or 年度总结 (or a range's 通报).
+
+    Totals for the period and the one before (periods.previous), ranking,
+    overdue, industries; every "at the end" figure as of the period's last day,
+    or today while it runs (periods.Period.as_of).
+    """
     today = today or ds.today()
-    previous = periods.previous_month(month)
-    inds = industries(ds, month, today)["industries"]
-    day = month.as_of(today)
+    previous = periods.previous(period)
+    inds = industries(ds, period, today)["industries"]
+    day = period.as_of(today)
     per_division = defaultdict(list)
     states = history.states(ds, day)
     for r in ds.records:
         state = states[r.id]
-        closed_day = timeline.close_day_in(r, month)
+        closed_day = timeline.close_day_in(r, period)
         if state not in (None, "closed") or closed_day is not None:
             per_division[r.division].append(
                 {**r.info, "level": r.level, "source": r.source, "state": state,
                  "found_on": r.found_on.isoformat(), "deadline": r.deadline.isoformat(),
+                 # the key keeps its name for every kind: closed in the period
                  "closed_in_month": closed_day.isoformat() if closed_day else None,
                  "overdue": workflow.is_overdue(state, r.deadline, day)})
     for row in inds:
         row["hazard_list"] = per_division[row["division"]]
     return {
         "place": "、".join(dict.fromkeys(v["town"] for v in ds.villages)),
-        "month": month.month, "previous_month": previous.month, "as_of": day.isoformat(),
+        "month": period.month, "previous_month": previous.month,
+        "period": period.to_dict(), "previous": previous.to_dict(),
+        "words": periods.words(period), "to_date": period.to_date(today),
+        "as_of": day.isoformat(),
         "timezone": ds.tz, "stock_cutoff": ds.cutoff.isoformat(),
-        "total": areas_total(ds, month, today),
+        "total": areas_total(ds, period, today),
         "previous_total": areas_total(ds, previous, today),
-        "ranking": ranking(ds, month, today),
+        "ranking": ranking(ds, period, today),
         "overdue": overdue_list(ds, day),
         "industries": inds,
-        "trend": trend(ds, month, today),
+        "trend": trend(ds, period, today),
     }
-

@@ -71,23 +71,16 @@ def choice(name: str, allowed: Iterable[str], message: str) -> str | None:
     return value
 
 
-def period(today: dt.date, month_only: bool = False) -> periods.Period:
-    """The report period: ``month``, or ``from`` and ``to``, else this month.
+def period(today: dt.date) -> periods.Period:
+    """The report period: ``month``, ``quarter`` (or ``period``), ``year``, or ``from`` and
+    ``to`` (geoapp.domain.periods.from_params), else this month; never one that has not begun.
 
     Raises periods.PeriodError (a report page shows it on its own error page).
     """
-    args = request.args
-    month, start, end = args.get("month"), args.get("from"), args.get("to")
-    if start is not None or end is not None:
-        if month_only:
-            raise periods.PeriodError("from" if start is not None else "to",
-                                      "此处只接受 month=YYYY-MM")
-        if month is not None:
-            raise periods.PeriodError("month", "month 与 from/to 只能给出其一")
-        return periods.range_not_future(periods.parse_range(start, end), today)
-    if month is None:
+    found, param = periods.from_params({p: request.args.get(p) for p in periods.PARAMS})
+    if found is None:
         return periods.month_of(today)
-    return periods.not_future(periods.parse_month(month), today)
+    return periods.not_future(found, today, param)
 
 
 def months(name: str = "months", default: str = "12") -> int:

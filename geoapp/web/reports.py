@@ -1,10 +1,11 @@
 """The leaders' reports: ``/reports`` (tables and charts), the printable bulletin, the XLSX.
 
 Thin views over geoapp.reports.tables; every page has a JSON twin under
-``/api/reports``. Periods: ``month=YYYY-MM`` or ``from=YYYY-MM-DD&to=…``
-(default: this month, in the configured time zone); a bad one is a 400
-naming the parameter (JSON under /api/, a message page otherwise). Reading
-follows the app's read policy (every logged-in role).
+``/api/reports``. Periods, the same on every view: ``month=YYYY-MM``,
+``quarter=YYYYQn`` (or ``period=`` a month, quarter or year), ``year=YYYY``
+or ``from=YYYY-MM-DD&to=…`` (default: this month, in the configured time
+zone); a bad one is a 400 naming the parameter (JSON under /api/, a message
+page otherwise). Reading follows the app's read policy (every logged-in role).
 
 The dataset and the last few computed reports are kept per process
 (``ReportCache``) until the data's fingerprint changes: a hazard move shows
@@ -22,7 +23,7 @@ from flask_babel import gettext as _
 
 from geoapp import settings
 from geoapp.domain import periods, ranks, workflow
-from geoapp.reports import bulletin, cache, charts, tables, visits
+from geoapp.reports import bulletin, cache, charts, reviewers, tables, visits
 from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
@@ -72,8 +73,22 @@ def _village_id(village: dict | None):
     return village["id"] if village else None
 
 
-def _period(ds: tables.Dataset, month_only: bool = False) -> periods.Period:
-    return params.period(_today(ds), month_only)
+def _period(ds: tables.Dataset) -> periods.Period:
+    return params.period(_today(ds))
+
+
+def _switcher(ds: tables.Dataset, period: periods.Period) -> dict:
+    """The period switcher's choices: the month, quarter and year shown (or of the period's
+    end), and the quarters and years from the first hazard's year (at most ten) to today's."""
+    today = _today(ds)
+    first = min((r.found_on.year for r in ds.records), default=today.year)
+    years = list(range(today.year, max(min(first, today.year), today.year - 9) - 1, -1))
+    quarters = [f"{y}Q{q}" for y in years for q in (4, 3, 2, 1)
+                if periods.quarter_of(dt.date(y, 3 * q, 1)).start <= today]
+    end = period.as_of(today)
+    return {"month": periods.month_of(end).month, "quarter": periods.quarter_of(end).quarter,
+            "year": periods.year_of(end).year, "years": [str(y) for y in years],
+            "quarters": [(q, periods.label(periods.parse_quarter(q), _)) for q in quarters]}
 
 
 def _village(ds: tables.Dataset) -> dict | None:
@@ -98,6 +113,16 @@ def _bad_parameter(exc: periods.PeriodError):
 def _page_data(ds: tables.Dataset, period: periods.Period, village: dict | None) -> dict:
     return _cached(ds, "page", lambda: reports_page.page_data(ds, period, village, _today(ds)),
                    period, _village_id(village))
+
+
+def _reviewers(ds: tables.Dataset, period: periods.Period) -> dict:
+    """Decisions per reviewer (the fingerprint counts events; names expire with max_age)."""
+    return _cached(ds, "reviewers",
+                   lambda: reviewers.report(db.session(), ds.tz, period, _today(ds)), period)
+
+
+def _words(period: periods.Period) -> dict:
+    return {**periods.words(period, _), "label": periods.label(period, _)}
 
 
 def _visits(ds: tables.Dataset, period: periods.Period) -> dict:
@@ -160,7 +185,7 @@ def page():
     period = _period(ds)
     village = _village(ds)
     data = _page_data(ds, period, village)
-    query = {k: v for k, v in request.args.items() if k in ("month", "from", "to")}
+    query = period.query()
     return render_template(
         "reports/page.html", data=data, labels=_labels(), query=query,
         charts=_cached(ds, "charts", lambda: _charts(data), period, _village_id(village),
@@ -172,9 +197,10 @@ def page():
         visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
         extensions=_extensions(ds, period),
         measures=_measures(ds, period, data["overdue"]),
-        month=periods.month_of(period.end).month,
+        reviewers=_reviewers(ds, period), switcher=_switcher(ds, period),
+        words=_words(period), previous_words=_words(periods.previous(period)),
         json_url=url_for("reports.api_page", **{k: v for k, v in request.args.items()
-                                                 if k in ("month", "from", "to", "village")}))
+                                                 if k in (*periods.PARAMS, "village")}))
 
 
 @bp.get("/api/reports")
@@ -207,20 +233,22 @@ def api_industries():
 
 @bp.get("/api/reports/ranking")
 def api_ranking():
-    """Villages (or with ``village``, its cells) ranked for a month, with last month's ranks."""
+    """Villages (or with ``village``, its cells) ranked at the end of the period, with their
+    ranks at the end of the period before."""
     ds = _dataset()
-    month, village = _period(ds, month_only=True), _village(ds)
-    return jsonify(_cached(ds, "ranking", lambda: tables.ranking(ds, month, village=village),
-                           month, _village_id(village)))
+    period, village = _period(ds), _village(ds)
+    return jsonify(_cached(ds, "ranking",
+                           lambda: tables.ranking(ds, period, _today(ds), village=village),
+                           period, _village_id(village)))
 
 
 @bp.get("/api/reports/trend")
 def api_trend():
-    """Open (and overdue) major hazards at the end of each month up to ``month``."""
+    """Open (and overdue) major hazards at the end of each month up to the period's end."""
     ds = _dataset()
-    month, count = _period(ds, month_only=True), params.months()
-    return jsonify(_cached(ds, "trend", lambda: tables.trend(ds, month, count=count),
-                           month, count))
+    period, count = _period(ds), params.months()
+    return jsonify(_cached(ds, "trend", lambda: tables.trend(ds, period, _today(ds), count),
+                           period, count))
 
 
 @bp.get("/api/reports/overdue")
@@ -257,47 +285,60 @@ def api_extensions():
     return jsonify(_extensions(ds, _period(ds)))
 
 
+@bp.get("/api/reports/reviewers")
+def api_reviewers():
+    """Per account, hazards accepted and rejected in the period, median days waited."""
+    ds = _dataset()
+    return jsonify(_reviewers(ds, _period(ds)))
+
+
 @bp.get("/api/reports/bulletin")
 def api_bulletin():
-    """The monthly bulletin's data (twin of /reports/print and bulletin.xlsx)."""
+    """The bulletin's data (twin of /reports/print and bulletin.xlsx)."""
     ds = _dataset()
-    month = _period(ds, month_only=True)
-    data = _bulletin(ds, month)
+    period = _period(ds)
+    data = _bulletin(ds, period)
     return jsonify({**data, "tie_rule": ranks.TIE_RULE,
-                    "measures": _measures(ds, month, data["overdue"])})
+                    "measures": _measures(ds, period, data["overdue"])})
 
 
-def _bulletin(ds: tables.Dataset, month: periods.Period) -> dict:
+def _bulletin(ds: tables.Dataset, period: periods.Period) -> dict:
     # as of the app's today (pinnable: geoapp.web.clock), as the page is
-    return _cached(ds, "bulletin", lambda: tables.bulletin(ds, month, _today(ds)), month)
+    return _cached(ds, "bulletin", lambda: tables.bulletin(ds, period, _today(ds)), period)
 
 
 @bp.get("/reports/print")
 def print_page():
-    """The monthly bulletin as one printable A4 page set (twin: /api/reports/bulletin)."""
+    """The bulletin (月通报, 季度通报, 年度总结) as one printable A4 page set
+    (twin: /api/reports/bulletin)."""
     ds = _dataset()
-    month = _period(ds, month_only=True)
-    data = _bulletin(ds, month)
+    period = _period(ds)
+    data = _bulletin(ds, period)
     trend = data["trend"]
     chart = charts.line(_("重大事故隐患月末未销号数"), trend["months"], {
         _("重大隐患未销号"): trend["major_open"], _("其中逾期"): trend["major_overdue"]},
         width=900, height=260, colours=("#e60012", "#222222"))
     return render_template("reports/print.html", data=data, labels=_labels(),
-                           tie_rule=_(ranks.TIE_RULE), chart=chart, month=month.month,
-                           visits=_visits(ds, month), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
-                           measures=_measures(ds, month, data["overdue"]))
+                           tie_rule=_(ranks.TIE_RULE), chart=chart, query=period.query(),
+                           words=_words(period),
+                           previous_words=_words(periods.previous(period)),
+                           visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
+                           measures=_measures(ds, period, data["overdue"]),
+                           reviewers=_reviewers(ds, period))
 
 
 @bp.get("/reports/bulletin.xlsx")
 def bulletin_xlsx():
-    """The monthly bulletin as an XLSX workbook (``month=YYYY-MM``, default this month)."""
+    """The bulletin as an XLSX workbook (any period; default this month)."""
     ds = _dataset()
-    month = _period(ds, month_only=True)
+    period = _period(ds)
     buffer = io.BytesIO()
-    data = _bulletin(ds, month)
-    bulletin.write(data, buffer, visits=_visits(ds, month), extensions=_extensions(ds, month),
-                   measures=_measures(ds, month, data["overdue"]))
+    data = _bulletin(ds, period)
+    bulletin.write(data, buffer, visits=_visits(ds, period), extensions=_extensions(ds, period),
+                   measures=_measures(ds, period, data["overdue"]),
+                   reviewers=_reviewers(ds, period))
     response = Response(buffer.getvalue(), mimetype=XLSX)
-    response.headers["Content-Disposition"] = f'attachment; filename="bulletin-{month.month}.xlsx"'
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="bulletin-{bulletin.file_key(period)}.xlsx"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -11,11 +11,13 @@ from geoapp.domain.periods import Period, PeriodError, not_future, parse_month, 
 D = dt.date
 
 
-def test_to_dict_names_from_to_and_month():
-    assert parse_month("2024-02").to_dict() == {"from": "2024-02-01", "to": "2024-02-29",
-                                                "month": "2024-02"}
+def test_to_dict_names_from_to_and_the_kind():
+    assert parse_month("2024-02").to_dict() == {
+        "from": "2024-02-01", "to": "2024-02-29", "month": "2024-02", "quarter": None,
+        "year": None, "kind": "month", "label": "2024-02"}
     assert Period(D(2026, 1, 5), D(2026, 1, 31)).to_dict() == {
-        "from": "2026-01-05", "to": "2026-01-31", "month": None}
+        "from": "2026-01-05", "to": "2026-01-31", "month": None, "quarter": None,
+        "year": None, "kind": "range", "label": "2026-01-05 至 2026-01-31"}
 
 
 @pytest.mark.parametrize("text", [None, "", "2026-3", "2026-00", "1899-12"])

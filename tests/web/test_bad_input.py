@@ -32,20 +32,23 @@ QUERY = {
                       "outside"),
     "map.search": ("q", "layer", "limit"),
     "admission.industries": ("q",),
-    **{f"reports.{name}": ("month", "from", "to") for name in (
-        "api_areas", "api_industries", "api_overdue", "api_extensions")},
-    "reports.api_page": ("month", "from", "to", "village"),
-    "reports.api_ranking": ("month", "village"),
-    "reports.api_trend": ("month", "months"),
-    "reports.api_bulletin": ("month",),
-    "reports.api_measures": ("month", "from", "to"),
+    # every report takes one period: month, quarter (or period), year, or from and to
+    **{f"reports.{name}": ("month", "quarter", "period", "year", "from", "to") for name in (
+        "api_areas", "api_industries", "api_overdue", "api_ranking", "api_bulletin",
+        "api_reviewers", "api_visits", "api_extensions", "api_measures")},
+    "reports.api_page": ("month", "quarter", "period", "year", "from", "to", "village"),
+    "reports.api_ranking": ("month", "quarter", "period", "year", "from", "to", "village"),
+    # (no base query: a "from" there would make "months" a missing "to")
+    "reports.api_trend": ("month", "quarter", "period", "year", "from", "months"),
     "measures.measures": ("hazard_id", "enterprise_id", "kind", "from", "to"),
 }
-NUMERIC_QUERY = {"zoom", "limit", "months", "month", "from", "to", "hazard_id", "enterprise_id"}
+NUMERIC_QUERY = {"zoom", "limit", "months", "month", "quarter", "period", "year", "from", "to",
+                 "hazard_id", "enterprise_id"}
 # what a route needs to reach the parameter under test ("to" alone is a missing "from")
 BASE_QUERY = {"map.search": {"q": "公司"},
               **{f"reports.{name}": {"from": "2026-01-01"} for name in (
-                  "api_areas", "api_industries", "api_overdue", "api_extensions", "api_page",
+                  "api_areas", "api_industries", "api_overdue", "api_page", "api_ranking",
+                  "api_bulletin", "api_reviewers", "api_visits", "api_extensions",
                   "api_measures")}}
 
 # write routes that take only files (their bad files: tests/web/test_photos.py)
