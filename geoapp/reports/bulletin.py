@@ -335,7 +335,7 @@ def _measures(ws: Worksheet, data: dict, measures: dict) -> None:
                v["counts"]["total"]] for v in measures["villages"]]
     counts.append(["合计", "", *(measures["total"][k["code"]] for k in kinds),
                    measures["total"]["total"]])
-    _table(ws, f"本月督办措施（{measures['period']['from']} 至 {measures['period']['to']}）",
+    _table(ws, f"本期督办措施（{measures['period']['from']} 至 {measures['period']['to']}）",
            ["镇/街道", "村/社区", *(k["label"] for k in kinds), "合计"], counts, top=top + 1)
     _finish(ws, max_width=40)
 

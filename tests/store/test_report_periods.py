@@ -234,7 +234,8 @@ def test_cli_writes_a_quarterly_bulletin(reviewed, tmp_path, monkeypatch):
     assert ok.exit_code == 0, ok.output
     assert "2026年第二季度" in ok.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[:6] == ["概况", "排名", "逾期清单", "分行业", "巡查", "审核"]
+    assert wb.sheetnames[:8] == ["概况", "排名", "逾期清单", "分行业", "巡查", "延期", "督办措施",
+                                 "审核"]
     assert wb["概况"]["A1"].value == "城关镇安全生产隐患排查治理季度通报（2026年第二季度）"
     assert wb["审核"]["B3"].value == "shen"
     ok = CliRunner().invoke(main, ["report", "bulletin", "--year", "2026", "--out", str(out)])

@@ -105,7 +105,7 @@ def test_the_bulletin_names_measures_on_overdue_hazards(client, site):
                           "移送 县应急管理局执法大队）\n"
                           "2030-06-05 约谈（示范镇安监站 → 王某（虚构））")
     start = next(i for i, r in enumerate(rows) if r[0] == "镇/街道")
-    assert rows[start - 1][0] == "本月督办措施（2030-06-01 至 2030-06-30）"
+    assert rows[start - 1][0] == "本期督办措施（2030-06-01 至 2030-06-30）"
     assert list(rows[start][2:9]) == [
         "函告", "通报", "约谈", "曝光", "三函一会", "移送执法", "合计"]
     assert list(rows[start + 1][:9]) == ["示范镇", "东湖村", 1, 0, 1, 0, 0, 0, 2]

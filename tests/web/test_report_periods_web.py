@@ -105,7 +105,8 @@ def test_print_page_and_xlsx_of_a_year(client, township):  # noqa: F811
     assert response.status_code == 200
     assert 'filename="bulletin-2026.xlsx"' in response.headers["Content-Disposition"]
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames[:6] == ["概况", "排名", "逾期清单", "分行业", "巡查", "审核"]
+    assert wb.sheetnames[:8] == ["概况", "排名", "逾期清单", "分行业", "巡查", "延期", "督办措施",
+                                 "审核"]
     assert wb["概况"]["A1"].value == "城关镇安全生产隐患排查治理年度总结（2026年）"
     assert wb["概况"]["C2"].value == "上年度（2025年）"
     response = client.get("/reports/bulletin.xlsx?from=2026-03-01&to=2026-03-20")
