@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from geoapp.domain import workflow
+from geoapp.domain import values, workflow
 from geoapp.domain.layers import ExtensionSpec
 from geoapp.domain.texts import N_
 
@@ -119,9 +119,9 @@ def date_of(value, field: str = "until") -> dt.date:
     ...
     geoapp.domain.extensions.Refused: bad_date: 日期应为 YYYY-MM-DD
     """
-    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
+    if isinstance(value, str):  # text only, as it comes from a request
         try:
-            return dt.date.fromisoformat(value)
+            return values.iso_date(value)
         except ValueError:
             pass
     raise Refused(400, "bad_date", "日期应为 YYYY-MM-DD", field)

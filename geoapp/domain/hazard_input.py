@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from geoapp.domain import hazarddates
+from geoapp.domain import hazarddates, values
 from geoapp.domain.layers import STORED_LENGTHS
 from geoapp.domain.texts import N_
 from geoapp.domain.workflow import LEVEL_LABELS, SOURCE_LABELS
@@ -159,34 +159,20 @@ def _listed(fields: dict) -> bool:
 
 def _text(fields: dict, key: str, limit: int, required: bool = False,
           field: str | None = None) -> str | None:
-    field = field or key
-    value = fields.get(key)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise HazardInputError(field, "须为文本")
-    value = value.strip()
-    if required and not value:
-        raise HazardInputError(field, "不能为空")
-    if len(value) > limit:
-        raise HazardInputError(field, f"不能超过 {limit} 个字符")
-    return value or None
+    try:
+        return values.text(fields.get(key), limit, required) or None
+    except ValueError as exc:
+        raise HazardInputError(field or key, str(exc)) from None
 
 
 def _date(fields: dict, key: str) -> dt.date:
     value = fields.get(key)
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
     if value is None or value == "":
         raise HazardInputError(key, "不能为空")
-    # YYYY-MM-DD only: fromisoformat also takes 20260415 and week dates (2026-W01-1)
-    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-" \
-            and value.replace("-", "").isascii() and value.replace("-", "").isdigit():
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise HazardInputError(key, "日期须为 YYYY-MM-DD 格式的有效日期")
+    try:
+        return values.iso_date(value)
+    except ValueError as exc:
+        raise HazardInputError(key, str(exc)) from None
 
 
 def plan_note(plan: dict | None) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import pyproj
 
+from geoapp.domain import values
 from geoapp.domain.inspection import RESULTS, ChecklistItem
 
 NOTE_MAX = 2000  # the overall note
@@ -154,14 +155,10 @@ def _checklist(answers, notes, items: Sequence[ChecklistItem]) -> dict[str, dict
 
 
 def _text(value, field: str, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InspectionInputError(field, "须为文本")
-    value = value.strip()
-    if len(value) > limit:
-        raise InspectionInputError(field, f"不能超过 {limit} 个字符")
-    return value
+    try:
+        return values.text(value, limit)
+    except ValueError as exc:
+        raise InspectionInputError(field, str(exc)) from None
 
 
 def _number(value, field: str, low: float, high: float) -> float | None:

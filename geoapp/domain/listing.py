@@ -20,6 +20,7 @@ import datetime as dt
 
 import numpy as np
 
+from geoapp.domain import values
 from geoapp.domain.layers import STORED_LENGTHS, ListingRule, WorkCalendar
 from geoapp.domain.texts import N_
 
@@ -233,17 +234,10 @@ def _known(fields: dict, names: tuple[str, ...]) -> None:
 
 
 def _text(fields: dict, key: str, limit: int, required: bool = False) -> str | None:
-    value = fields.get(key)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ListingInputError(key, "须为文本")
-    value = value.strip()
-    if required and not value:
-        raise ListingInputError(key, "不能为空")
-    if len(value) > limit:
-        raise ListingInputError(key, f"不能超过 {limit} 个字符")
-    return value or None
+    try:
+        return values.text(fields.get(key), limit, required) or None
+    except ValueError as exc:
+        raise ListingInputError(key, str(exc)) from None
 
 
 def parse_date(fields: dict, key: str) -> dt.date:
@@ -251,10 +245,9 @@ def parse_date(fields: dict, key: str) -> dt.date:
     value = fields.get(key)
     if value is None or value == "":
         raise ListingInputError(key, "不能为空")
-    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-" \
-            and value.replace("-", "").isascii() and value.replace("-", "").isdigit():
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ListingInputError(key, "日期须为 YYYY-MM-DD 格式的有效日期")
+    if isinstance(value, dt.date):  # text only, as it comes from a request
+        raise ListingInputError(key, values.DATE_FORMAT)
+    try:
+        return values.iso_date(value)
+    except ValueError as exc:
+        raise ListingInputError(key, str(exc)) from None

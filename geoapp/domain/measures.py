@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from geoapp.domain import hazarddates
+from geoapp.domain import hazarddates, values
 from geoapp.domain.texts import N_
 
 # Stable codes, in the order the plans name them; the labels are the plans' words.
@@ -133,32 +133,19 @@ def check(body: dict, today: dt.date, found_on: dt.date | None = None,
 
 
 def _date(value) -> dt.date:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
     if value is None or value == "":
         raise MeasureInputError("date", "日期不能为空")
-    # YYYY-MM-DD only: fromisoformat also takes 20260415 and week dates
-    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-" \
-            and value.replace("-", "").isascii() and value.replace("-", "").isdigit():
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise MeasureInputError("date", "日期须为 YYYY-MM-DD 格式的有效日期")
+    try:
+        return values.iso_date(value)
+    except ValueError as exc:
+        raise MeasureInputError("date", str(exc)) from None
 
 
 def _text(body: dict, key: str, limit: int, required: bool = False) -> str:
-    value = body.get(key)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise MeasureInputError(key, f"{LABELS[key]}须为文本")
-    value = value.strip()
-    if required and not value:
-        raise MeasureInputError(key, f"{LABELS[key]}不能为空")
-    if len(value) > limit:
-        raise MeasureInputError(key, f"{LABELS[key]}不能超过 {limit} 个字符")
-    return value
+    try:
+        return values.text(body.get(key), limit, required)
+    except ValueError as exc:
+        raise MeasureInputError(key, f"{LABELS[key]}{exc}") from None
 
 
 def labels_in_order() -> list[tuple[str, str]]:

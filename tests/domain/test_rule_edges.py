@@ -197,14 +197,17 @@ def test_check_fields_returns_the_columns():
         "level": "general", "source": "inspection", "description": "消防通道堵塞",
         "found_on": D(2026, 4, 10), "deadline": D(2026, 5, 10), "listed": False,
         "plan": None, "responsible_unit": None, "responsible_person": None}
-    full = {**GOOD, "level": "major", "listed": True, "found_on": D(2026, 4, 15),
+    with pytest.raises(hazard_input.HazardInputError) as refused:  # a listing step, not a field
+        hazard_input.check_fields({**GOOD, "listed": True}, TODAY)
+    assert refused.value.field == "listed"
+    full = {**GOOD, "level": "major", "listed": False, "found_on": D(2026, 4, 15),
             "deadline": D(2026, 4, 15), "responsible_unit": " 某化工厂 ",
             "responsible_person": "张三",
             "plan": {"goal": " 清理通道 ", "measures": "", "funds": None,
                      "emergency_plan": "预案"}}
     assert hazard_input.check_fields(full, TODAY) == {
         "level": "major", "source": "inspection", "description": "消防通道堵塞",
-        "found_on": D(2026, 4, 15), "deadline": D(2026, 4, 15), "listed": True,
+        "found_on": D(2026, 4, 15), "deadline": D(2026, 4, 15), "listed": False,
         "plan": {"goal": "清理通道", "emergency_plan": "预案"},
         "responsible_unit": "某化工厂", "responsible_person": "张三"}
     # listed: null means not listed; an empty plan means none
