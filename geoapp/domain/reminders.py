@@ -5,8 +5,9 @@ answers for, each matched against six sources (``KINDS``), so it can never
 disagree with the register. The sources, and why (docs/domain.md "Reminders"):
 
 * ``awaiting_acceptance`` (待我验收): in 待验收, for the accounts that accept
-  (supervisor, admin), leaving out a hazard whose latest 提请验收 the account
-  made itself (nobody accepts their own submission);
+  (supervisor, admin), leaving out what the review rules would refuse the
+  account (geoapp.domain.duties): a hazard whose latest 提请验收 it made itself,
+  and for an admin a 重大 hazard (a supervisor's verdict);
 * ``returned`` (退回整改): 整改中 because the last step was 验收不通过, for the
   cell's grid member;
 * ``overdue`` (已逾期): open past its deadline (``workflow.is_overdue``);
@@ -38,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from geoapp.domain import duties
 from geoapp.domain.texts import N_
 from geoapp.domain.workflow import is_overdue
 
@@ -149,8 +151,12 @@ def _recent(at: dt.datetime, today: dt.date, days: int, tz: str) -> bool:
 
 
 def reminders_of(hazard: HazardFact, kinds: Iterable[str], username: str, today: dt.date,
-                 spec: RemindersSpec, tz: str) -> list[Reminder]:
-    """The reminders one open hazard gives, among ``kinds``, for the account ``username``.
+                 spec: RemindersSpec, tz: str, role: str = "supervisor",
+                 steps: duties.StepsSpec | None = None) -> list[Reminder]:
+    """The reminders one open hazard gives, among ``kinds``, for the account ``username``
+    (of ``role``). A hazard awaits *my* acceptance when the review rules (``steps``,
+    geoapp.domain.duties) would let me accept it: not my own submission, and a 重大
+    hazard only for a supervisor.
 
     Examples
     --------
@@ -165,6 +171,10 @@ def reminders_of(hazard: HazardFact, kinds: Iterable[str], username: str, today:
     >>> submitted = _example(state="awaiting_acceptance", events=(
     ...     _event(1, "submit", "g", "rectifying", "awaiting_acceptance"),))
     >>> kinds(submitted, "s"), kinds(submitted, "g")
+    (['awaiting_acceptance'], [])
+    >>> major = _example(level="major", state="awaiting_acceptance", events=(
+    ...     _event(1, "submit", "g", "rectifying", "awaiting_acceptance"),))
+    >>> kinds(major, "s"), reminders_of(major, KINDS, "root", today, spec, "UTC", "admin")
     (['awaiting_acceptance'], [])
     >>> returned = _example(state="rectifying", events=(
     ...     _event(1, "submit", "g", "rectifying", "awaiting_acceptance"),
@@ -184,8 +194,9 @@ def reminders_of(hazard: HazardFact, kinds: Iterable[str], username: str, today:
     last = _last_state_change(hazard)
     if "awaiting_acceptance" in kinds and hazard.state == "awaiting_acceptance":
         submits = [e for e in hazard.events if e.action == SUBMIT]
-        # nobody accepts what they themselves submitted (the issue's separation of duties)
-        if not submits or submits[-1].actor != username:
+        submitter = submits[-1].actor if submits else None
+        if duties.refusal(steps, role, username, "accept", level=hazard.level,
+                          submitter=submitter) is None:
             event = submits[-1] if submits else last
             add("awaiting_acceptance", str(event.id) if event else "state", event)
     if ("returned" in kinds and hazard.state == "rectifying" and last is not None
@@ -207,7 +218,7 @@ def reminders_of(hazard: HazardFact, kinds: Iterable[str], username: str, today:
 
 
 def inbox(hazards: Iterable[HazardFact], account: Account, today: dt.date,
-          spec: RemindersSpec, tz: str) -> list[Reminder]:
+          spec: RemindersSpec, tz: str, steps: duties.StepsSpec | None = None) -> list[Reminder]:
     """``account``'s reminders: its kinds, in its cells; by kind (``KINDS``), then due date.
 
     >>> today = dt.date(2030, 6, 14)
@@ -226,7 +237,8 @@ def inbox(hazards: Iterable[HazardFact], account: Account, today: dt.date,
     if not kinds:
         return []
     out = [r for h in hazards if in_scope(account, h)
-           for r in reminders_of(h, kinds, account.username, today, spec, tz)]
+           for r in reminders_of(h, kinds, account.username, today, spec, tz, account.role,
+                                 steps)]
     order = {k: i for i, k in enumerate(KINDS)}
     return sorted(out, key=lambda r: (order[r.kind], r.due, r.hazard.id, r.key))
 

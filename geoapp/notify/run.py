@@ -50,7 +50,8 @@ def queue_all(database: Database, rules: Rules, today: dt.date, now: dt.datetime
     with database.transaction() as s:
         facts = inbox.hazard_facts(s)
         for user in s.scalars(sa.select(User).where(User.active).order_by(User.id)):
-            items = reminders.inbox(facts, inbox.account(user), today, spec, tz)
+            items = reminders.inbox(facts, inbox.account(user), today, spec, tz,
+                                    rules.tables["hazard"].steps)
             if not items:
                 continue
             if not user.email:

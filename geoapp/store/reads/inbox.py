@@ -79,4 +79,4 @@ def inbox(session: Session, rules: Rules, user, today: dt.date) -> list[reminder
         return []
     cells = None if who.role in reminders.EVERY_CELL else who.cells
     return reminders.inbox(hazard_facts(session, cells), who, today, spec(rules),
-                           rules.risk.hazards.timezone)
+                           rules.risk.hazards.timezone, rules.tables["hazard"].steps)
