@@ -375,6 +375,11 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
             )
             state = _STATE[rec["state"]]
             hazard = existing.get(rec["code"])
+            if hazard is not None and hazard.original_deadline is not None \
+                    and values["deadline"] == hazard.original_deadline:
+                # the ledger still shows the deadline first set: the extension granted
+                # here (延期, hazard.deadline) stays in force
+                values["deadline"] = hazard.deadline
             if hazard is not None and hazard.listing is not None:
                 # a listing is a record with its own steps: 否 in a ledger does not undo it
                 values["listed"] = True

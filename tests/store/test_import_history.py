@@ -163,3 +163,29 @@ def test_a_ledger_listed_hazard_gets_a_listing_of_unknown_date(loaded, rules,  #
     assert listings() == {"H1": (True, None, None), "H2": (True, None, None)}
     assert _events(loaded)["H2"][-1] == ("edit", "import: h2.csv", "open", "open",
                                          {"listed": [False, True]})
+
+
+def test_a_reimported_ledger_keeps_a_granted_extension(loaded, rules, tmp_path):  # noqa: F811
+    """H2 was extended from 2025-03-20 to 2025-04-10 here; the ledger, re-imported, still
+    shows 2025-03-20: the extension stays in force and no edit is logged. A ledger that
+    sets another date changes it, as any edit, with its event."""
+    importer.import_points(loaded, rules, base.enterprises(tmp_path, [
+        ["乙商店（虚构）", base.uscc(2), "5261", "小微", 120.015, 31.015]]), "enterprise")
+    rows = _hazard_rows()
+    importer.import_hazards(loaded, rules, write_csv(tmp_path / "h1.csv", HZ_HEADER, rows))
+    with loaded.transaction() as s:
+        hazard = s.scalars(sa.select(Hazard).where(Hazard.code == "H2")).one()
+        hazard.original_deadline, hazard.deadline = dt.date(2025, 3, 20), dt.date(2025, 4, 10)
+    before = _events(loaded)["H2"]
+    summary = importer.import_hazards(loaded, rules, write_csv(tmp_path / "h2.csv", HZ_HEADER,
+                                                               rows))
+    assert summary.unchanged == 3
+    with loaded.sessions() as s:
+        hazard = s.scalars(sa.select(Hazard).where(Hazard.code == "H2")).one()
+        assert (hazard.deadline, hazard.original_deadline) == (dt.date(2025, 4, 10),
+                                                               dt.date(2025, 3, 20))
+    assert _events(loaded)["H2"] == before
+    rows[1][7] = "2025-04-30"
+    importer.import_hazards(loaded, rules, write_csv(tmp_path / "h3.csv", HZ_HEADER, rows))
+    assert _events(loaded)["H2"][-1] == (
+        "edit", "import: h3.csv", "open", "open", {"deadline": ["2025-04-10", "2025-04-30"]})
