@@ -49,6 +49,23 @@
     return el("label", { className: "field wide" }, el("span", { text: label }), input);
   }
 
+  // what was chosen or typed in a step's form, by hazard and step: the row is rebuilt
+  // when its details arrive or another hazard moves, and a half-filled form must survive
+  var kept = {};
+
+  function keepValues(form, key) {
+    var names = [].slice.call(form.elements).map(function (e) { return e.name; })
+      .filter(function (n, i, all) { return n && all.indexOf(n) === i; });
+    var saved = kept[key] || {};
+    names.forEach(function (n) { if (n in saved) form.elements[n].value = saved[n]; });
+    function save() {
+      kept[key] = {};
+      names.forEach(function (n) { kept[key][n] = form.elements[n].value; });
+    }
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+  }
+
   // the next step's form: list, publish the listing, 摘牌, publish the 摘牌; null if none
   function stepForm(h, done) {
     if (!P.can_list) return null;
@@ -91,6 +108,8 @@
       step.fields, error,
       el("div", { className: "actions" },
         el("button", { type: "submit", className: "primary", text: step.label })));
+    var key = h.id + " " + step.url + " " + step.label;
+    keepValues(form, key);
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       if (!C.net.online()) { error.hidden = false; error.textContent = T.needs_online; return; }
@@ -103,6 +122,7 @@
             ? L.fields[r.body.field] + "：" : "") + C.net.errorText(r);
           return;
         }
+        delete kept[key];
         done(r.body, step.label);
       }, function () {
         form.querySelector("button[type=submit]").disabled = false;
