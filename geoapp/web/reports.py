@@ -220,7 +220,7 @@ def api_areas():
     """Figures for the territory, towns, villages (and 网格外) and cells for a period."""
     ds = _dataset()
     period = _period(ds)
-    return jsonify(_cached(ds, "areas", lambda: tables.areas(ds, period), period))
+    return jsonify(_cached(ds, "areas", lambda: tables.areas(ds, period, _today(ds)), period))
 
 
 @bp.get("/api/reports/industries")
@@ -228,7 +228,8 @@ def api_industries():
     """Figures per GB/T 4754 division for a period."""
     ds = _dataset()
     period = _period(ds)
-    return jsonify(_cached(ds, "industries", lambda: tables.industries(ds, period), period))
+    return jsonify(_cached(ds, "industries",
+                           lambda: tables.industries(ds, period, _today(ds)), period))
 
 
 @bp.get("/api/reports/ranking")
