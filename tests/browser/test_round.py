@@ -291,6 +291,7 @@ def test_a_long_file_name_in_the_history_stays_within_the_phone(round_, database
         page.reload()
         _ready(page)
         page.locator(f"#hazard-{hid} .row-head").click()
+        page.wait_for_load_state("networkidle")  # the row is redrawn when its details arrive
         note = page.locator(f"#hazard-{hid} .history .event-note", has_text="IMG_777")
         assert note.inner_text() == name
         assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
