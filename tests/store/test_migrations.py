@@ -37,6 +37,16 @@ def _diff(database: Database) -> list:
         return compare_metadata(ctx, Base.metadata)
 
 
+def _insert_shop(conn) -> None:
+    """Point 1, a synthetic shop at (1, 1), written as plain SQL (an older revision's schema)."""
+    geom = ("X'0101000000000000000000F03F000000000000F03F'" if conn.dialect.name == "sqlite"
+            else "ST_GeomFromText('POINT(1 1)', 4326)")
+    conn.execute(sa.text(
+        "INSERT INTO point (id, layer, key, name, geom, attrs, source_crs, zone_codes, "
+        f"outside, inherent_level, risk_level) VALUES (1, 'enterprise', 'K1', '商店（虚构）', "
+        f"{geom}, '{{}}', 'wgs84', '[]', false, 'blue', 'blue')"))
+
+
 def test_upgrade_from_empty_matches_models(database):
     _empty(database)
     assert migrate.upgrade(database) == HEAD
@@ -150,14 +160,8 @@ def test_inspections_migration_keeps_history_and_new_tables_are_append_only(data
     and point history, inspections and photos refuse UPDATE and DELETE."""
     _empty(database)
     migrate.upgrade(database, "0005")
-    geom = ("X'0101000000000000000000F03F000000000000F03F'"
-            if database.engine.dialect.name == "sqlite"
-            else "ST_GeomFromText('POINT(1 1)', 4326)")
     with database.engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO point (id, layer, key, name, geom, attrs, source_crs, zone_codes, "
-            f"outside, inherent_level, risk_level) VALUES (1, 'enterprise', 'K1', '商店（虚构）', "
-            f"{geom}, '{{}}', 'wgs84', '[]', false, 'blue', 'blue')"))
+        _insert_shop(conn)
         conn.execute(sa.text(
             "INSERT INTO hazard (id, code, point_id, level, source, description, found_on, "
             "deadline, listed, state, version) VALUES (1, 'YH20260415-001', 1, 'general', "
@@ -240,14 +244,8 @@ def test_listing_migration_turns_the_old_flag_into_listings_of_unknown_date(data
     drops the table and keeps the flag."""
     _empty(database)
     migrate.upgrade(database, "0007")
-    geom = ("X'0101000000000000000000F03F000000000000F03F'"
-            if database.engine.dialect.name == "sqlite"
-            else "ST_GeomFromText('POINT(1 1)', 4326)")
     with database.engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO point (id, layer, key, name, geom, attrs, source_crs, zone_codes, "
-            f"outside, inherent_level, risk_level) VALUES (1, 'enterprise', 'K1', '商店（虚构）', "
-            f"{geom}, '{{}}', 'wgs84', '[]', false, 'blue', 'blue')"))
+        _insert_shop(conn)
         for n, listed, state in ((1, True, "open"), (2, False, "open"), (3, True, "closed")):
             conn.execute(sa.text(
                 "INSERT INTO hazard (id, code, point_id, level, source, description, found_on, "
@@ -284,14 +282,8 @@ def test_extensions_migration_keeps_hazards_and_their_history(database):
     hazard may wait at a time; downgrading removes both again."""
     _empty(database)
     migrate.upgrade(database, "0007")
-    geom = ("X'0101000000000000000000F03F000000000000F03F'"
-            if database.engine.dialect.name == "sqlite"
-            else "ST_GeomFromText('POINT(1 1)', 4326)")
     with database.engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO point (id, layer, key, name, geom, attrs, source_crs, zone_codes, "
-            f"outside, inherent_level, risk_level) VALUES (1, 'enterprise', 'K1', '商店（虚构）', "
-            f"{geom}, '{{}}', 'wgs84', '[]', false, 'blue', 'blue')"))
+        _insert_shop(conn)
         conn.execute(sa.text(
             "INSERT INTO hazard (id, code, point_id, level, source, description, found_on, "
             "deadline, listed, state, version) VALUES (1, 'YH20260415-001', 1, 'general', "
@@ -332,14 +324,8 @@ def test_measures_migration_keeps_hazards_and_the_table_is_append_only(database)
     names exactly one target (an enterprise or a hazard), and it refuses UPDATE and DELETE."""
     _empty(database)
     migrate.upgrade(database, "0007")
-    geom = ("X'0101000000000000000000F03F000000000000F03F'"
-            if database.engine.dialect.name == "sqlite"
-            else "ST_GeomFromText('POINT(1 1)', 4326)")
     with database.engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO point (id, layer, key, name, geom, attrs, source_crs, zone_codes, "
-            f"outside, inherent_level, risk_level) VALUES (1, 'enterprise', 'K1', '商店（虚构）', "
-            f"{geom}, '{{}}', 'wgs84', '[]', false, 'blue', 'blue')"))
+        _insert_shop(conn)
         conn.execute(sa.text(
             "INSERT INTO hazard (id, code, point_id, level, source, description, found_on, "
             "deadline, listed, state, version) VALUES (1, 'YH20260415-001', 1, 'general', "
