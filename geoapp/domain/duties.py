@@ -28,11 +28,13 @@ from geoapp.domain.texts import N_
 from geoapp.domain.workflow import TRANSITIONS, allowed_actions
 
 # The accounts' roles (the database's role check is built from this list).
-Role = Literal["leader", "grid", "planner", "admin", "supervisor"]
+Role = Literal["leader", "grid", "planner", "admin", "supervisor", "enterprise"]
 ROLES: tuple[str, ...] = get_args(Role)
 ROLE_LABELS = {"leader": N_("领导"), "grid": N_("网格员"), "planner": N_("规划审批"),
-               "admin": N_("管理员"), "supervisor": N_("监管审核")}
+               "admin": N_("管理员"), "supervisor": N_("监管审核"),
+               "enterprise": N_("企业")}
 SUPERVISOR = "supervisor"
+ENTERPRISE = "enterprise"
 
 # The steps the rules speak of: registering a hazard and the workflow's steps.
 # 挂牌督办 has steps of its own, with their roles in layers/supervision.toml

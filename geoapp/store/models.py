@@ -247,6 +247,10 @@ class Inspection(Base):
     distance_m: Mapped[float | None]
     checklist: Mapped[dict] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # who made the visit: a grid member's or supervisor's inspection (巡查), or the
+    # enterprise's own self-check (企业自查), recorded from its account
+    source: Mapped[str] = mapped_column(
+        sa.String(12), default="inspection", server_default="inspection", index=True)
 
 
 class Photo(Base):
@@ -255,8 +259,8 @@ class Photo(Base):
     Stored in the database, not in files: it is backed up with the record it
     proves (one dump, one SQLite file), written in the same transaction (no
     orphan or missing files), and served by every worker on every host.
-    Belongs to an inspection or to a hazard (and then to the event it came
-    with, if any). Append-only.
+    Belongs to an inspection, to a hazard (and then to the event it came
+    with, if any) or to a public report. Append-only.
     """
 
     __tablename__ = "photo"
@@ -264,6 +268,9 @@ class Photo(Base):
     inspection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspection.id"), index=True)
     hazard_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hazard.id"), index=True)
     hazard_event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hazard_event.id"))
+    # or to a public report (一键举报), sent with it by the reporter
+    public_report_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("public_report.id"), index=True)
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     uploaded_by: Mapped[str] = mapped_column(sa.String(64))
     filename: Mapped[str] = mapped_column(sa.String(255), default="")  # as uploaded
@@ -315,8 +322,66 @@ class Measure(Base):
     attachment: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
 
 
+class PublicReport(Base):
+    """A report from the public (一键举报), filed without an account, tracked by its receipt code.
+
+    The place is WGS84 as the reporter's phone or map tap gave it; ``cell_code``
+    is the cell it falls into, or, when ``outside``, the nearest cell (and
+    ``nearest_m`` its distance). States: received (待核查) → checking (核查中) →
+    verified (查实: ``hazard_id`` is the hazard it became) | rejected (不属实).
+    ``reply`` is what the reporter reads at /report/<code>; notes stay inside
+    (``public_report_event``). ``phone`` is for feedback only and is shown to
+    supervisors and admins alone. A verified report may carry a reward record
+    (查实即奖) for the office's ledger.
+    """
+
+    __tablename__ = "public_report"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('received', 'checking', 'verified', 'rejected')",
+                           name="ck_public_report_state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)  # the receipt code
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    lon: Mapped[float]
+    lat: Mapped[float]
+    cell_code: Mapped[str | None] = mapped_column(sa.String(50), index=True)
+    outside: Mapped[bool] = mapped_column(default=False)
+    nearest_m: Mapped[float | None]
+    category: Mapped[str] = mapped_column(sa.String(40))
+    description: Mapped[str] = mapped_column(sa.Text)
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    state: Mapped[str] = mapped_column(sa.String(10), default="received", index=True)
+    reply: Mapped[str] = mapped_column(sa.Text, default="")
+    hazard_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hazard.id"))
+    point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("point.id"))
+    reward_amount: Mapped[float | None]  # yuan
+    reward_on: Mapped[dt.date | None]
+    reward_paid: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+    events: Mapped[list[PublicReportEvent]] = relationship(order_by="PublicReportEvent.id")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PublicReportEvent(Base):
+    """One step of a public report's triage (received, start, verify, reject, reply, reward):
+    append-only. ``note`` is internal; ``reply`` what the reporter was told."""
+
+    __tablename__ = "public_report_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("public_report.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    action: Mapped[str] = mapped_column(sa.String(20))
+    from_state: Mapped[str | None] = mapped_column(sa.String(10))
+    to_state: Mapped[str] = mapped_column(sa.String(10))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    reply: Mapped[str] = mapped_column(sa.Text, default="")
+
+
 for _table in (HazardEvent.__table__, PointEvent.__table__, Inspection.__table__,
-               Photo.__table__, Measure.__table__):
+               Photo.__table__, Measure.__table__, PublicReportEvent.__table__):
     append_only(_table)
 
 
@@ -330,6 +395,8 @@ for _table in (HazardEvent.__table__, PointEvent.__table__, Inspection.__table__
 @sa.event.listens_for(Photo, "before_delete")
 @sa.event.listens_for(Measure, "before_update")
 @sa.event.listens_for(Measure, "before_delete")
+@sa.event.listens_for(PublicReportEvent, "before_update")
+@sa.event.listens_for(PublicReportEvent, "before_delete")
 def _history_is_append_only(_mapper, _conn, target):
     # history and evidence are never rewritten
     raise PermissionError(f"{target.__tablename__} {target.id} is history and cannot be changed")
@@ -363,7 +430,7 @@ class DataVersion(Base):
 
 # ---------------------------------------------------------------- accounts (geoapp.store.accounts)
 
-ROLES = duties.ROLES  # leader, grid, planner, admin, supervisor (geoapp.domain.duties)
+ROLES = duties.ROLES  # leader, grid, planner, admin, supervisor, enterprise (geoapp.domain.duties)
 
 
 class User(Base):
@@ -385,6 +452,8 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(sa.String(100))
     # where reminders are mailed (geoapp notify); None: the inbox only
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    # role enterprise: the USCC of the one enterprise the account speaks for
+    enterprise_uscc: Mapped[str | None] = mapped_column(sa.String(18), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     # part of every session's id (get_id): raising it ends all of the account's sessions
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
