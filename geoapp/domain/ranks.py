@@ -20,6 +20,11 @@ TIE_RULE = N_("按整改率从高到低排名；整改率相同的，逾期隐�
 COVERAGE_TIE_RULE = N_("按巡查覆盖率（期末未逾期巡查的点位数÷点位数）从高到低排名；覆盖率相同的，"
                        "逾期未巡查点位少者在前；仍相同的，红色网格少者在前；再相同的，按代码"
                        "（无代码时按名称）升序。无点位的按覆盖率100%计。名次不并列。")
+# The same rule for enterprises' self-check coverage (geoapp.reports.channels): enterprises
+# that self-checked ÷ enterprises (as closed_total ÷ total), then those that did not.
+SELF_CHECK_TIE_RULE = N_("按企业自查覆盖率（期内自查的企业数÷企业数）从高到低排名；覆盖率相同的，"
+                         "未自查企业少者在前；仍相同的，红色网格少者在前；再相同的，按代码"
+                         "（无代码时按名称）升序。无企业的按覆盖率100%计。名次不并列。")
 
 
 def rank_key(row: dict) -> tuple:

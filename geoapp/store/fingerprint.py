@@ -19,6 +19,7 @@ from geoapp.store.models import (
     Measure,
     Point,
     PointEvent,
+    PublicReportEvent,
 )
 
 
@@ -30,7 +31,8 @@ def data_fingerprint(session: Session) -> tuple:
     of inspections and point events (a visit, which also moves the point's
     ``last_visit_on``, and an edit of a point's fields each append a row: the
     map's visit statuses follow), of supervisory measures (the reports count
-    them, and one against an enterprise adds no hazard event), and last the import counter
+    them, and one against an enterprise adds no hazard event), of public reports' steps (their
+    filing, triage and reward each append one; the reports count them), and last the import counter
     (``models.DataVersion``: imports that correct rows in place, the ledger's
     last visit dates among them). The caches' places keys take the pairs of
     cells and points and the counter (``fingerprint[:4]``, ``fingerprint[-1:]``):
@@ -40,7 +42,8 @@ def data_fingerprint(session: Session) -> tuple:
     """
     # one round trip; each subquery alone, so the database answers it from an index
     parts = []
-    for model in (Cell, Point, Hazard, HazardEvent, Inspection, PointEvent, Measure):
+    for model in (Cell, Point, Hazard, HazardEvent, Inspection, PointEvent, Measure,
+                  PublicReportEvent):
         parts.append(sa.select(sa.func.count()).select_from(model).scalar_subquery())
         parts.append(sa.select(sa.func.max(model.id)).scalar_subquery())
     parts.append(sa.select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery())

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 
 from geoapp import settings
 from geoapp.domain import periods, ranks, workflow
-from geoapp.reports import bulletin, cache, charts, reviewers, tables, visits
+from geoapp.reports import bulletin, cache, channels, charts, reviewers, tables, visits
 from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
@@ -131,6 +131,13 @@ def _visits(ds: tables.Dataset, period: periods.Period) -> dict:
                    period)
 
 
+def _channels(ds: tables.Dataset, period: periods.Period) -> dict:
+    """By channel: hazards per channel, public reports handled, enterprise self-checks (every
+    report step and visit is counted in the fingerprint)."""
+    return _cached(ds, "channels", lambda: channels.report(db.session(), ds, period, _today(ds)),
+                   period)
+
+
 def _extensions(ds: tables.Dataset, period: periods.Period) -> dict:
     """Extensions (延期) requested, granted, refused (every request and decision is an event:
     the fingerprint sees them)."""
@@ -197,7 +204,9 @@ def page():
         visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
         extensions=_extensions(ds, period),
         measures=_measures(ds, period, data["overdue"]),
-        reviewers=_reviewers(ds, period), switcher=_switcher(ds, period),
+        reviewers=_reviewers(ds, period), channels=_channels(ds, period),
+        channel_rule=_(ranks.SELF_CHECK_TIE_RULE),
+        switcher=_switcher(ds, period),
         words=_words(period), previous_words=_words(periods.previous(period)),
         json_url=url_for("reports.api_page", **{k: v for k, v in request.args.items()
                                                  if k in (*periods.PARAMS, "village")}))
@@ -293,6 +302,14 @@ def api_reviewers():
     return jsonify(_reviewers(ds, _period(ds)))
 
 
+@bp.get("/api/reports/channels")
+def api_channels():
+    """By channel: hazards found per channel (per town), public reports received, verified,
+    rejected and the median hours to a first response, enterprise self-check coverage ranked."""
+    ds = _dataset()
+    return jsonify(_channels(ds, _period(ds)))
+
+
 @bp.get("/api/reports/bulletin")
 def api_bulletin():
     """The bulletin's data (twin of /reports/print and bulletin.xlsx)."""
@@ -325,7 +342,8 @@ def print_page():
                            previous_words=_words(periods.previous(period)),
                            visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
                            measures=_measures(ds, period, data["overdue"]),
-                           reviewers=_reviewers(ds, period))
+                           reviewers=_reviewers(ds, period), channels=_channels(ds, period),
+                           channel_rule=_(ranks.SELF_CHECK_TIE_RULE))
 
 
 @bp.get("/reports/bulletin.xlsx")
@@ -337,7 +355,7 @@ def bulletin_xlsx():
     data = _bulletin(ds, period)
     bulletin.write(data, buffer, visits=_visits(ds, period), extensions=_extensions(ds, period),
                    measures=_measures(ds, period, data["overdue"]),
-                   reviewers=_reviewers(ds, period))
+                   reviewers=_reviewers(ds, period), channels=_channels(ds, period))
     response = Response(buffer.getvalue(), mimetype=XLSX)
     response.headers["Content-Disposition"] = \
         f'attachment; filename="bulletin-{bulletin.file_key(period)}.xlsx"'

@@ -129,5 +129,5 @@ def test_a_bad_policy_is_refused(bad, error):
 def test_the_roles_are_the_accounts_roles():
     from tests.support.constants import ROLES as CONTRACT
 
-    assert ROLES == CONTRACT == ("leader", "grid", "planner", "admin", "supervisor")
+    assert ROLES == CONTRACT == ("leader", "grid", "planner", "admin", "supervisor", "enterprise")
     assert set(duties.ROLE_LABELS) == set(ROLES)

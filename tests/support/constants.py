@@ -12,4 +12,4 @@ TODAY = dt.date(2030, 6, 14)
 
 # every test account's password unless a test says otherwise
 PASSWORD = "correct-horse-battery"
-ROLES = ("leader", "grid", "planner", "admin", "supervisor")
+ROLES = ("leader", "grid", "planner", "admin", "supervisor", "enterprise")
