@@ -24,7 +24,7 @@ COVERAGE_TIE_RULE = N_("按巡查覆盖率（期末未逾期巡查的点位数÷
 # that self-checked ÷ enterprises (as closed_total ÷ total), then those that did not.
 SELF_CHECK_TIE_RULE = N_("按企业自查覆盖率（期内自查的企业数÷企业数）从高到低排名；覆盖率相同的，"
                          "未自查企业少者在前；仍相同的，红色网格少者在前；再相同的，按代码"
-                         "（无代码时按名称）升序。无企业的按覆盖率100%计。名次不并列。")
+                         "（无代码时按名称）升序。无企业的村（社区）列在最后，不参加排名。名次不并列。")
 
 
 def rank_key(row: dict) -> tuple:

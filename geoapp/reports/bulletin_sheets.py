@@ -121,7 +121,7 @@ def channels(ws: Worksheet, report: dict) -> None:
          f"{rw['paid']} 元，未发放 {rw['unpaid_count']} 笔。受理按举报日期、查实与不属实按核查"
          "结论日期计入；首次答复 = 受理后办理人员的第一次处理（开始核查、查实、不属实或答复）。", 7)
     sc = report["self_checks"]
-    rows = [[v["rank"], v["name"], v["code"] or "", v["town"], v["enterprises"],
+    rows = [[v["rank"] or "—", v["name"], v["code"] or "", v["town"], v["enterprises"],
              v["self_checked"], v["not_checked"], pct(v["coverage"]), v["red_cells"]]
             for v in sc["villages"]]
     t = sc["total"]

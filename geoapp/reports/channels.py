@@ -105,7 +105,9 @@ def self_check_coverage(ds: Dataset, day: dt.date, enterprises: list[dict],
             "closed_total": t["self_checked"], "total": t["enterprises"],
             "overdue": t["enterprises"] - t["self_checked"],
             "red_cells": sum(levels[c] == "red" for c in cells_of[v["id"]])})
-    ranked = ranks.rank(villages)
+    # a village without enterprises has nothing to self-check: listed after, not ranked
+    ranked = ranks.rank([v for v in villages if v["enterprises"]]) + [
+        {**v, "rank": None} for v in villages if not v["enterprises"]]
     for row in ranked:
         del row["closed_total"], row["total"], row["overdue"]
     outside = per_village.get(None, {"enterprises": 0, "self_checked": 0})

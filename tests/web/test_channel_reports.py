@@ -18,7 +18,15 @@ import shapely
 from openpyxl import load_workbook
 
 from geoapp.store import assignment
-from geoapp.store.models import Inspection, Point, PublicReport, PublicReportEvent
+from geoapp.store.models import (
+    Cell,
+    Inspection,
+    Point,
+    PublicReport,
+    PublicReportEvent,
+    Town,
+    Village,
+)
 from tests.support.apps import shop_with_hazard
 
 
@@ -54,7 +62,10 @@ def site(database, rules, auth):
                       geom=shapely.Point(120.015, 31.005), attrs={"industry": "2614"})
         tank = Point(layer="confined_space", key="C1", name="一号污水池（虚构）",
                      geom=shapely.Point(120.006, 31.006), attrs={"enterprise_uscc": "K1"})
-        s.add_all([other, tank])
+        # a village without enterprises: nothing to self-check, so not ranked
+        empty = Village(town=s.query(Town).one(), name="西山村")
+        s.add_all([other, tank, Cell(code="C", name="三网格", village=empty, geom=shapely.
+                                     MultiPolygon([shapely.box(121, 31, 121.01, 31.01)]))])
         s.flush()
         assignment.reassign(s)
         # 2 h to the first step, verified in June, rewarded and paid
@@ -108,7 +119,7 @@ def test_self_check_coverage_counts_an_enterprise_once_over_its_points(client, s
     sc = client.get("/api/reports/channels?month=2030-06").get_json()["self_checks"]
     assert sc["total"] == {"enterprises": 2, "self_checked": 1, "coverage": 0.5}
     assert [(v["rank"], v["name"], v["enterprises"], v["self_checked"], v["coverage"])
-            for v in sc["villages"]] == [(1, "东湖村", 2, 1, 0.5)]
+            for v in sc["villages"]] == [(1, "东湖村", 2, 1, 0.5), (None, "西山村", 0, 0, None)]
     # those without a self-check first, then by key; the grid member's visit is not one
     assert [(e["key"], e["self_checks"]) for e in sc["enterprises"]] == [("K2", 0), ("K1", 2)]
     may = client.get("/api/reports/channels?month=2030-05").get_json()["self_checks"]
