@@ -39,6 +39,16 @@ def _fail(exc: Exception) -> None:
     sys.exit(1)
 
 
+def _audit(session, action: str, target: str, detail: dict | None = None) -> None:
+    """Record a command's act in the audit log, as the operating-system user who ran it."""
+    import getpass
+
+    from geoapp.store import audit
+
+    audit.record(session, action, f"cli:{getpass.getuser()}", target=target, detail=detail,
+                 via="cli")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """geoapp: grid cells, four-colour risk and hazard rectification on a map."""
@@ -81,17 +91,31 @@ def import_():
     """Validate a whole file, then write it in one transaction (or change nothing)."""
 
 
-def _run_import(run) -> None:
-    """Open the configured database, run one importer call, print its summary or report."""
+def _run_import(run, file: str, what: str) -> None:
+    """Open the configured database, run one importer call, print its summary or report;
+    the audit log records the file's name and SHA-256 with the outcome."""
+    from geoapp.domain.audit import file_sha256
     from geoapp.store import importer, migrate
 
     app, database, rules = _context()
     migrate.upgrade(database)
+    detail = {"what": what, "file": Path(file).name}
+    if Path(file).is_file():
+        detail["sha256"] = file_sha256(file)
     try:
         with app.app_context():
-            click.echo(str(run(importer, database, rules)))
+            summary = run(importer, database, rules)
     except ImportRejected as exc:
+        with database.transaction() as s:
+            _audit(s, "import_rejected", Path(file).name,
+                   {**detail, "problems": len(exc.problems)})
         _fail(exc)
+    with database.transaction() as s:
+        _audit(s, "import", Path(file).name, {**detail, "created": summary.created,
+                                               "updated": summary.updated,
+                                               "unchanged": summary.unchanged,
+                                               "outside": summary.outside})
+    click.echo(str(summary))
 
 
 def _boundary_options(command):
@@ -115,7 +139,7 @@ def import_cells(file, crs, layer, replace):
     Cells not in FILE are deleted only with --replace.
     """
     _run_import(lambda imp, database, rules: imp.import_cells(
-        database, rules, file, crs, layer=layer, allow_delete=replace))
+        database, rules, file, crs, layer=layer, allow_delete=replace), file, "cells")
 
 
 @import_.command(name="zones")
@@ -134,7 +158,7 @@ def import_zones(file, crs, layer, replace):
                                 check_codes=lambda codes: check_zones(admission, codes),
                                 layer=layer, allow_delete=replace)
 
-    _run_import(run)
+    _run_import(run, file, "zones")
 
 
 @import_.command(name="points")
@@ -144,14 +168,16 @@ def import_zones(file, crs, layer, replace):
 @click.argument("file", type=click.Path(dir_okay=False))
 def import_points(layer, crs, file):
     """Merge a point ledger (CSV/XLSX, Chinese headers) into a layer by its stable key."""
-    _run_import(lambda imp, database, rules: imp.import_points(database, rules, file, layer, crs))
+    _run_import(lambda imp, database, rules: imp.import_points(database, rules, file, layer, crs),
+                file, layer)
 
 
 @import_.command(name="hazards")
 @click.argument("file", type=click.Path(dir_okay=False))
 def import_hazards(file):
     """Merge a hazard ledger by 隐患编号; new hazards and state changes are logged."""
-    _run_import(lambda imp, database, rules: imp.import_hazards(database, rules, file))
+    _run_import(lambda imp, database, rules: imp.import_hazards(database, rules, file),
+                file, "hazards")
 
 
 @main.command()
@@ -259,6 +285,7 @@ def users_add(username, role, cells, display_name, password):
         with database.transaction() as s:
             user = accounts.create_user(s, username, role, password, cells, display_name)
             codes = user.cell_codes
+            _audit(s, "account_create", user.username, {"role": role, "cells": codes})
     except accounts.AccountError as exc:
         _fail(exc)
     click.echo(f"user {username.strip()!r} added: {role}"
@@ -294,6 +321,7 @@ def users_set_password(username, password):
         accounts.validate_password(password)
         with database.transaction() as s:
             accounts.set_password(_existing_user(s, username), password)
+            _audit(s, "password_reset", username)
     except accounts.AccountError as exc:
         _fail(exc)
     click.echo(f"password of {username!r} changed")
@@ -310,6 +338,7 @@ def users_set_name(username, name):
     try:
         with database.transaction() as s:
             _existing_user(s, username).display_name = accounts.checked_name(name)
+            _audit(s, "account_change", username, {"field": "display_name"})
     except accounts.AccountError as exc:
         _fail(exc)
     click.echo(f"name of {username!r} set")
@@ -328,6 +357,7 @@ def users_set_email(username, address):
             user = _existing_user(s, username)
             user.email = accounts.checked_email(address)
             shown = user.email
+            _audit(s, "account_change", username, {"field": "email"})
     except accounts.AccountError as exc:
         _fail(exc)
     click.echo(f"email of {username!r} set to {shown}" if shown else
@@ -364,6 +394,7 @@ def _set_active(username: str, active: bool) -> None:
     try:
         with database.transaction() as s:
             accounts.set_active(_existing_user(s, username), active)
+            _audit(s, "account_activate" if active else "account_deactivate", username)
     except accounts.AccountError as exc:
         _fail(exc)
     click.echo(f"{username!r} {'activated' if active else 'deactivated'}")

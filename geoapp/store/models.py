@@ -380,8 +380,29 @@ class PublicReportEvent(Base):
     reply: Mapped[str] = mapped_column(sa.Text, default="")
 
 
+class AuditEntry(Base):
+    """One entry of the audit log (审计日志): who did what, when, from where. Append-only.
+
+    ``action`` is one of geoapp.domain.audit.ACTIONS; ``target`` what it was done
+    to (a username, a file name, a layer); ``detail`` its facts (a file's hash and
+    counts, rows exported, the fields changed) — never a password, session id or
+    token (geoapp.domain.audit.clean refuses them). ``via``: web or cli.
+    """
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(sa.String(100), index=True)
+    action: Mapped[str] = mapped_column(sa.String(30), index=True)
+    target: Mapped[str] = mapped_column(sa.String(255), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    via: Mapped[str] = mapped_column(sa.String(8), default="web")
+
+
 for _table in (HazardEvent.__table__, PointEvent.__table__, Inspection.__table__,
-               Photo.__table__, Measure.__table__, PublicReportEvent.__table__):
+               Photo.__table__, Measure.__table__, PublicReportEvent.__table__,
+               AuditEntry.__table__):
     append_only(_table)
 
 
@@ -397,6 +418,8 @@ for _table in (HazardEvent.__table__, PointEvent.__table__, Inspection.__table__
 @sa.event.listens_for(Measure, "before_delete")
 @sa.event.listens_for(PublicReportEvent, "before_update")
 @sa.event.listens_for(PublicReportEvent, "before_delete")
+@sa.event.listens_for(AuditEntry, "before_update")
+@sa.event.listens_for(AuditEntry, "before_delete")
 def _history_is_append_only(_mapper, _conn, target):
     # history and evidence are never rewritten
     raise PermissionError(f"{target.__tablename__} {target.id} is history and cannot be changed")

@@ -24,6 +24,7 @@ from geoapp.web import (
     admission,
     api,
     assets,
+    audit,
     auth,
     cells,
     clock,
@@ -109,4 +110,5 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(listings.bp)  # 挂牌督办 steps, /api/listings/due, /reports/listings
     admission.init_app(app)  # the planner's admission check (/admission, its API)
     inbox.init_app(app)  # /inbox, /api/inbox and the top bar's count of reminders
+    audit.init_app(app)  # rule files recorded when new; /admin/audit, /api/audit, its XLSX
     return app

@@ -42,6 +42,7 @@ from wtforms.validators import DataRequired, Length
 from geoapp import settings
 from geoapp.domain import duties
 from geoapp.store import accounts
+from geoapp.store import audit as audit_log
 from geoapp.store.accounts import can_write_cell
 from geoapp.store.models import ROLES, Hazard, User
 from geoapp.web import db
@@ -276,9 +277,15 @@ def login():
         session = db.session()
         user = accounts.authenticate(session, form.username.data, form.password.data)
         if user is not None:
-            session.commit()  # keeps a hash rehashed with today's parameters
+            audit_log.record(session, "login", user.username, target=user.username,
+                             ip=request.remote_addr)
+            session.commit()  # with it, a hash rehashed with today's parameters
             login_user(user)
             return redirect(target or _home_for(user))
+        # the name tried, never the password
+        tried = form.username.data.strip()[:64]
+        audit_log.record(session, "login_failed", tried, target=tried, ip=request.remote_addr)
+        session.commit()
     # one message for unknown name, wrong password and inactive account: no enumeration
     return render_template("auth/login.html", form=form, error=_("用户名或密码错误"))
 
@@ -298,6 +305,8 @@ def logout():
     """
     if current_user.is_authenticated:
         accounts.end_sessions(current_user._get_current_object())  # loaded by db.session()
+        audit_log.record(db.session(), "logout", current_user.username,
+                         target=current_user.username, ip=request.remote_addr)
         db.session().commit()
     logout_user()
     return redirect(url_for("auth.login"))

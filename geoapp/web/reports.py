@@ -27,7 +27,7 @@ from geoapp.reports import bulletin, cache, channels, charts, reviewers, tables,
 from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
-from geoapp.web import clock, db, params
+from geoapp.web import audit, clock, db, params
 from geoapp.web.errors import error_json, is_api
 
 bp = Blueprint("reports", __name__)
@@ -356,6 +356,9 @@ def bulletin_xlsx():
     bulletin.write(data, buffer, visits=_visits(ds, period), extensions=_extensions(ds, period),
                    measures=_measures(ds, period, data["overdue"]),
                    reviewers=_reviewers(ds, period), channels=_channels(ds, period))
+    audit.log("export", target=f"bulletin-{bulletin.file_key(period)}.xlsx",
+              detail={"what": "bulletin", "period": period.to_dict()["label"],
+                      "overdue_rows": len(data["overdue"])})
     response = Response(buffer.getvalue(), mimetype=XLSX)
     response.headers["Content-Disposition"] = \
         f'attachment; filename="bulletin-{bulletin.file_key(period)}.xlsx"'
