@@ -30,6 +30,7 @@ ACTIONS = {
     "account_deactivate": N_("停用账号"),
     "account_activate": N_("启用账号"),
     "password_reset": N_("重置密码"),
+    "password_change": N_("修改密码"),
     "rules_loaded": N_("规则文件生效"),
 }
 

@@ -21,6 +21,8 @@ from geoapp.domain.layers import load_rules
 from geoapp.resources import bundled
 from geoapp.store.database import make_private_dir
 from geoapp.web import (
+    account,
+    admin_accounts,
     admission,
     api,
     assets,
@@ -111,4 +113,6 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     admission.init_app(app)  # the planner's admission check (/admission, its API)
     inbox.init_app(app)  # /inbox, /api/inbox and the top bar's count of reminders
     audit.init_app(app)  # rule files recorded when new; /admin/audit, /api/audit, its XLSX
+    app.register_blueprint(admin_accounts.bp)  # /admin/accounts, /api/admin/accounts/…
+    app.register_blueprint(account.bp)  # /account, /api/me, /api/me/password
     return app

@@ -55,12 +55,16 @@ def _record_rules_once() -> None:
         session.commit()
 
 
-def log(action: str, *, target: str = "", detail: dict | None = None,
-        actor: str | None = None) -> None:
+def record_in(session, action: str, target: str = "", detail: dict | None = None) -> None:
+    """Record an act of the current request's user in ``session``: it commits with the change."""
+    name = current_user.username if current_user.is_authenticated else "anonymous"
+    store.record(session, action, name, target=target, detail=detail, ip=request.remote_addr)
+
+
+def log(action: str, *, target: str = "", detail: dict | None = None) -> None:
     """Record an act of the current request (committed at once: the act itself is done)."""
     session = db.session()
-    name = actor or (current_user.username if current_user.is_authenticated else "anonymous")
-    store.record(session, action, name, target=target, detail=detail, ip=request.remote_addr)
+    record_in(session, action, target, detail)
     session.commit()
 
 

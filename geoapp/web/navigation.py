@@ -12,6 +12,7 @@ PAGES = (
     ("admission.page", _l("准入核查"), ("planner", "leader", "admin")),
     ("reports.page", _l("统计报表"), None),
     ("listings.due_page", _l("挂牌督办"), ("leader", "supervisor", "admin")),
+    ("accounts_admin.page", _l("账号管理"), ("admin",)),
     ("audit.page", _l("审计日志"), ("admin",)),
 )
 

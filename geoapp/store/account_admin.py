@@ -1,0 +1,159 @@
+"""Accounts as an administrator manages them: list, change, reset a password (no Flask here).
+
+The checks are geoapp.store.accounts' (username, role, cells, name, email,
+password), so the admin pages and ``geoapp users`` refuse the same things with
+the same messages. Every function raises AccountError naming the field and
+changes nothing then; the caller commits, with its audit entry.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from geoapp.store import accounts
+from geoapp.store.accounts import AccountError
+from geoapp.store.models import ROLES, User
+
+EDITABLE = ("display_name", "email", "role", "cells")
+
+
+class FieldError(AccountError):
+    """An AccountError about one field of the request."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def one_time_password() -> str:
+    """A password to hand over once (16 URL-safe characters, about 96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def as_dict(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "role": user.role,
+            "display_name": user.display_name, "email": user.email, "active": user.active,
+            "cells": user.cell_codes,
+            "created_at": user.created_at.isoformat(timespec="seconds")
+            if user.created_at else None}
+
+
+def listing(session: Session, *, role: str | None = None, active: bool | None = None,
+            text: str | None = None) -> list[dict]:
+    """Accounts by username, filtered by role, state and a text in the username or name."""
+    query = sa.select(User).order_by(User.username)
+    if role:
+        query = query.where(User.role == role)
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    if text:
+        query = query.where(sa.or_(User.username.contains(text, autoescape=True),
+                                   User.display_name.contains(text, autoescape=True)))
+    return [as_dict(u) for u in session.scalars(query)]
+
+
+def _cells(value) -> list[str]:
+    if isinstance(value, str):
+        value = [v for v in value.replace("，", ",").split(",")]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise FieldError("cells", "cells: a list of cell codes")
+    return [v.strip() for v in value if v.strip()]
+
+
+def create(session: Session, fields: dict) -> tuple[User, str | None]:
+    """A new account from ``fields`` (username, role, display_name, email, cells, password);
+    without a password one is made: returned once, never stored in clear."""
+    password = fields.get("password") or None
+    made = None
+    if password is None:
+        password = made = one_time_password()
+    for name in ("username", "role"):
+        if not isinstance(fields.get(name), str) or not fields[name].strip():
+            raise FieldError(name, f"{name}: required")
+    cells = _cells(fields.get("cells") or [])
+    try:
+        user = accounts.create_user(session, fields["username"], fields["role"].strip(),
+                                    password, cells, fields.get("display_name"))
+    except AccountError as exc:
+        raise FieldError(_field_of(str(exc)), str(exc)) from None
+    try:
+        user.email = accounts.checked_email(fields.get("email"))
+    except AccountError as exc:
+        raise FieldError("email", str(exc)) from None
+    session.flush()
+    return user, made
+
+
+def _field_of(message: str) -> str:
+    for prefix, field in (("username", "username"), ("user ", "username"), ("role", "role"),
+                          ("password", "password"), ("name", "display_name"),
+                          ("email", "email")):
+        if message.startswith(prefix):
+            return field
+    return "cells"
+
+
+def update(session: Session, user: User, changes: dict, *, by: User | None = None) -> dict:
+    """Apply ``changes`` (keys of EDITABLE); returns {field: [old, new]} of what changed.
+
+    An admin cannot take the admin role from their own account (nobody would be
+    left to give it back).
+    """
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise FieldError(unknown[0], f"{unknown[0]}: cannot be changed here")
+    new = {"display_name": user.display_name, "email": user.email, "role": user.role,
+           "cells": user.cell_codes}
+    try:
+        if "display_name" in changes:
+            new["display_name"] = accounts.checked_name(changes["display_name"])
+    except AccountError as exc:
+        raise FieldError("display_name", str(exc)) from None
+    try:
+        if "email" in changes:
+            new["email"] = accounts.checked_email(changes["email"])
+    except AccountError as exc:
+        raise FieldError("email", str(exc)) from None
+    if "role" in changes:
+        if changes["role"] not in ROLES:
+            raise FieldError("role", f"role {changes['role']!r}: must be one of "
+                                     f"{', '.join(ROLES)}")
+        new["role"] = changes["role"]
+        if by is not None and by.id == user.id and new["role"] != "admin":
+            raise FieldError("role", "you cannot take the admin role from your own account")
+    if "cells" in changes:
+        new["cells"] = list(dict.fromkeys(_cells(changes["cells"])))
+    if new["role"] != "grid":
+        if "cells" in changes and new["cells"]:
+            raise FieldError("cells", f"only grid members work cells; role {new['role']!r} "
+                                      "takes none")
+        new["cells"] = []
+    elif not new["cells"]:
+        raise FieldError("cells", "a grid member needs at least one cell")
+    unknown_cells = accounts.missing_cells(session, new["cells"])
+    if unknown_cells:
+        raise FieldError("cells", f"no cell with code {', '.join(map(repr, unknown_cells))}")
+    old = {"display_name": user.display_name, "email": user.email, "role": user.role,
+           "cells": user.cell_codes}
+    changed = {k: [old[k], new[k]] for k in EDITABLE if old[k] != new[k]}
+    user.display_name, user.email, user.role = new["display_name"], new["email"], new["role"]
+    accounts.set_cells(user, new["cells"])
+    if "role" in changed or "cells" in changed:
+        accounts.end_sessions(user)  # what they may see changed: log in again
+    return changed
+
+
+def reset_password(user: User) -> str:
+    """A new one-time password for ``user`` (their sessions end); returned once."""
+    password = one_time_password()
+    accounts.set_password(user, password)
+    return password
+
+
+def set_active(user: User, active: bool, *, by: User | None = None) -> None:
+    if by is not None and by.id == user.id and not active:
+        raise FieldError("active", "you cannot deactivate your own account")
+    accounts.set_active(user, active)
