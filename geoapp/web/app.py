@@ -23,6 +23,7 @@ from geoapp.store.database import make_private_dir
 from geoapp.web import (
     account,
     admin_accounts,
+    admin_rules,
     admission,
     api,
     assets,
@@ -115,4 +116,5 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     audit.init_app(app)  # rule files recorded when new; /admin/audit, /api/audit, its XLSX
     app.register_blueprint(admin_accounts.bp)  # /admin/accounts, /api/admin/accounts/…
     app.register_blueprint(account.bp)  # /account, /api/me, /api/me/password
+    app.register_blueprint(admin_rules.bp)  # /admin/rules, /api/admin/rules (read-only)
     return app

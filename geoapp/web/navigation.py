@@ -13,6 +13,7 @@ PAGES = (
     ("reports.page", _l("统计报表"), None),
     ("listings.due_page", _l("挂牌督办"), ("leader", "supervisor", "admin")),
     ("accounts_admin.page", _l("账号管理"), ("admin",)),
+    ("rules_admin.page", _l("规则与目录"), ("admin",)),
     ("audit.page", _l("审计日志"), ("admin",)),
 )
 
