@@ -52,6 +52,11 @@ def load_demo(database: Database, rules: Rules, data_dir: Path | None = None, ec
     visits = demo_visits.seed(database, rules, today or today_in(rules.risk.hazards.timezone),
                               DEMO_ACCOUNTS["grid"][2])
     echo(f"演示巡查记录（虚构）：{visits} 条")
+    from geoapp.store import demo_channels
+
+    checks, reports = demo_channels.seed(
+        database, rules, today or today_in(rules.risk.hazards.timezone))
+    echo(f"演示企业自查（虚构）：{checks} 条；群众举报（虚构）：{reports} 条")
     _check_catalogues(database, rules, echo)
     return True
 

@@ -156,3 +156,9 @@ def test_a_new_step_shows_in_the_next_report(client, database, site):
             after["public_reports"]["total"]["unanswered"]) == (1, 0)
     # 2 h, 24 h, 48 h
     assert after["public_reports"]["total"]["median_hours_to_first_response"] == 24.0
+
+
+def test_a_self_check_is_no_supervisory_visit(client, site):
+    visits = client.get("/api/reports/visits?month=2030-06").get_json()
+    assert visits["total"]["visits"] == 1  # the grid member's, not the enterprise's two
+    assert [m["username"] for m in visits["members"]] == ["grid"]

@@ -301,14 +301,17 @@ def test_the_bulletin_workbook_has_the_visit_sheet(leader):
 
 
 def test_the_demo_shows_every_visit_status_and_has_visit_figures(demo_client, demo_database):
+    from geoapp.store import demo_channels
     from geoapp.store.demo_visits import NOTE
     from geoapp.store.models import Inspection
 
     counts = _points(demo_client)[0]["visits"]
     assert all(counts[status] > 0 for status in ("overdue", "due", "visited")), counts
     with demo_database.sessions() as s:
-        notes = set(s.scalars(sa.select(Inspection.note)))
-    assert notes == {NOTE} and "虚构" in NOTE  # every demo visit is labelled synthetic
+        notes = dict(s.execute(sa.select(Inspection.source, Inspection.note).distinct()).all())
+    # every demo visit and self-check is labelled synthetic
+    assert notes == {"inspection": NOTE, "self_check": demo_channels.NOTE}
+    assert "虚构" in NOTE and "虚构" in demo_channels.NOTE
     for month in ("2030-06", "2030-05"):  # this month and last both have figures
         data = demo_client.get(f"/api/reports/visits?month={month}").get_json()
         assert data["total"]["visits"] > 0 and data["villages"][0]["rank"] == 1, month

@@ -39,12 +39,18 @@ def _iso_date(text) -> dt.date | None:
         return None
 
 
+# visits by grid members and supervisors (巡查); self-checks (企业自查) are counted apart
+INSPECTION = "inspection"
+
+
 def _last_visit_rows(session: Session, rules: Rules, day: dt.date,
                      ids: list[int] | None) -> list[tuple[int, str, dt.date | None]]:
     """(id, layer, last visit on or before ``day``) per point, in id order: one query."""
     tz = rules.risk.hazards.timezone
+    # an enterprise's own self-check is no supervisory visit: it leaves the due date alone
     latest = (sa.select(Inspection.point_id, sa.func.max(Inspection.inspected_at).label("at"))
-              .where(Inspection.inspected_at < day_end_utc(day, tz)))
+              .where(Inspection.inspected_at < day_end_utc(day, tz),
+                     Inspection.source == INSPECTION))
     if ids is not None:  # a few points (a popup, a cell page): their visits only
         latest = latest.where(Inspection.point_id.in_(ids))
     latest = latest.group_by(Inspection.point_id).subquery()
@@ -137,7 +143,8 @@ def visits_between(session: Session, tz: str, start: dt.date, end: dt.date) -> l
     rows = session.execute(
         sa.select(Inspection.point_id, Inspection.inspected_at, Inspection.inspector,
                   Inspection.inspector_name)
-        .where(Inspection.inspected_at >= since, Inspection.inspected_at < day_end_utc(end, tz))
+        .where(Inspection.inspected_at >= since, Inspection.inspected_at < day_end_utc(end, tz),
+               Inspection.source == INSPECTION)
         .order_by(Inspection.inspected_at, Inspection.id)).all()
     return [{"point_id": r.point_id, "day": r.inspected_at.astimezone(zone).date(),
              "inspector": r.inspector, "inspector_name": r.inspector_name} for r in rows]
