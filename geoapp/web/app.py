@@ -7,7 +7,8 @@ Where a request goes: the blueprint module named like its URL (``/api/cells``
 ``geoapp.web.inspections``, ``/cells/<code>`` → ``geoapp.web.cells``, ``/`` and
 ``/api/map/*`` → ``geoapp.web.map``, ``/admission`` → ``geoapp.web.admission``,
 ``/reports`` → ``geoapp.web.reports``, ``/inbox`` and ``/api/inbox`` →
-``geoapp.web.inbox``, ``/login`` → ``geoapp.web.auth``).
+``geoapp.web.inbox``, ``/export`` and ``/api/export/…`` → ``geoapp.web.export``,
+``/login`` → ``geoapp.web.auth``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from geoapp.web import (
     clock,
     db,
     errors,
+    export,
     extensions,
     hazards,
     headers,
@@ -111,4 +113,5 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     admission.init_app(app)  # the planner's admission check (/admission, its API)
     inbox.init_app(app)  # /inbox, /api/inbox and the top bar's count of reminders
     audit.init_app(app)  # rule files recorded when new; /admin/audit, /api/audit, its XLSX
+    app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
     return app
