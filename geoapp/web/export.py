@@ -6,7 +6,8 @@ the rows, filters and files are geoapp.exports.downloads. Formats: ``.xlsx``
 (every layer; the importer's headers), ``.gpkg``, ``.geojson``, ``.shp.zip``
 (``?encoding=gbk`` for old desktop GIS). Errors name the parameter: an
 unknown layer or format is 404 (``field``: ``layer`` / ``format``), a bad
-filter or encoding 400, a layer the role may not download 403.
+filter or encoding 400, a layer the role may not download 403. Every download
+is recorded in the audit log (``export``: layer, format, rows, filters, scope).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from geoapp.domain import periods, workflow
 from geoapp.exports import access, downloads, hazard_filter
 from geoapp.exports.geodata import ENCODINGS
 from geoapp.store.reads import export_data
-from geoapp.web import auth, clock, db
+from geoapp.web import audit, auth, clock, db
 from geoapp.web.errors import ApiError
 
 bp = Blueprint("export", __name__)
@@ -116,6 +117,13 @@ def download(filename: str):
     rules = current_app.extensions["geoapp.rules"]
     done = downloads.build(db.session(), rules, layer, fmt, _today(), only=scope,
                            hazards=filters, encoding=encoding)
+    # who took what, how many rows, under which filters (the audit log, item 4 of issue 16)
+    audit.log("export", target=filename, detail={
+        "what": layer, "format": fmt, "rows": done.rows,
+        **({"encoding": encoding} if fmt == "shp" else {}),
+        **({"cells": sorted(scope)} if scope is not None else {}),
+        **({"filters": {k: v for k, v in request.args.items() if k in hazard_filter.PARAMS
+                        and v != ""}} if filters is not None and filters.active else {})})
     response = Response(done.content, mimetype=done.media_type)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{done.filename}\"; filename*=UTF-8''{quote(done.filename)}")

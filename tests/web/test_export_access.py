@@ -16,6 +16,7 @@ import shapely
 
 from geoapp.exports.access import LAYERS
 from geoapp.store import assignment, hazards
+from geoapp.store import audit as audit_store
 from geoapp.store.models import Hazard, Point, PublicReport
 from tests.support.apps import make_user, shop_with_hazard
 from tests.support.constants import TODAY
@@ -132,6 +133,21 @@ def test_leaders_get_the_whole_territory_and_filters_narrow_the_hazards(world, c
         assert response.headers["X-Export-Rows"] == str(len(expected))
     geo = client.get("/api/export/hazards.geojson?overdue=1").json
     assert [f["properties"]["overdue"] for f in geo["features"]] == [True]
+    with world.sessions() as s:  # each download is in the audit log: what, who, how many
+        _total, logged = audit_store.entries(s, {"action": "export"}, limit=1)
+    assert logged[0]["actor"] == "leader" and logged[0]["target"] == "hazards.geojson"
+    assert logged[0]["detail"] == {"what": "hazards", "format": "geojson", "rows": 1,
+                                   "filters": {"overdue": "1"}}
+
+
+def test_a_grid_members_download_is_logged_with_their_cells(world, client, auth):
+    auth.login("grid", cells=["A"])
+    assert client.get("/api/export/cells.shp.zip?encoding=gbk").status_code == 200
+    with world.sessions() as s:
+        _total, logged = audit_store.entries(s, {"action": "export"}, limit=1)
+    assert logged[0]["actor"] == "grid"
+    assert logged[0]["detail"] == {"what": "cells", "format": "shp", "rows": 1,
+                                   "encoding": "gbk", "cells": ["A"]}
 
 
 @pytest.mark.parametrize(("url", "status", "field"), [

@@ -27,8 +27,9 @@ from tests.support.checks import snapshot
 from tests.support.constants import TODAY
 from tests.support.databases import _fresh
 
-# an import counts itself (data_version) and raises the hazard code counters: bookkeeping
-_BOOKKEEPING = {"data_version", "hazard_code_counter"}
+# an import counts itself (data_version) and raises the hazard code counters, and every
+# download is itself recorded (audit_log): bookkeeping, not the data
+_BOOKKEEPING = {"data_version", "hazard_code_counter", "audit_log"}
 PHONE = "13912345678"  # a public reporter's (synthetic): never in a download
 
 
