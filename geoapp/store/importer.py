@@ -158,10 +158,15 @@ def _replace_all(s, rules: Rules, model, rows: list[tuple[str, dict]],
             s.add(model(code=code, **values))
             summary.created += 1
             continue
-        changed = not shapely.equals_exact(row.geom, values["geom"], tolerance=0) or any(
+        # the same vertices in another ring order or orientation are the same shape: a
+        # Shapefile stores outer rings clockwise, GeoJSON anticlockwise (an exported
+        # file re-imported must change nothing, geoapp.exports)
+        changed = not shapely.equals_exact(shapely.normalize(row.geom),
+                                           shapely.normalize(values["geom"]), tolerance=0) or any(
             getattr(row, k) != v for k, v in values.items() if k != "geom")
-        for k, v in values.items():
-            setattr(row, k, v)
+        if changed:
+            for k, v in values.items():
+                setattr(row, k, v)
         summary.updated += changed
         summary.unchanged += not changed
     for code, row in old.items():

@@ -7,7 +7,8 @@ Where a request goes: the blueprint module named like its URL (``/api/cells``
 ``geoapp.web.inspections``, ``/cells/<code>`` → ``geoapp.web.cells``, ``/`` and
 ``/api/map/*`` → ``geoapp.web.map``, ``/admission`` → ``geoapp.web.admission``,
 ``/reports`` → ``geoapp.web.reports``, ``/inbox`` and ``/api/inbox`` →
-``geoapp.web.inbox``, ``/login`` → ``geoapp.web.auth``).
+``geoapp.web.inbox``, ``/export`` and ``/api/export/…`` → ``geoapp.web.export``,
+``/login`` → ``geoapp.web.auth``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from geoapp.web import (
     clock,
     db,
     errors,
+    export,
     extensions,
     hazards,
     headers,
@@ -117,4 +119,5 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(admin_accounts.bp)  # /admin/accounts, /api/admin/accounts/…
     app.register_blueprint(account.bp)  # /account, /api/me, /api/me/password
     app.register_blueprint(admin_rules.bp)  # /admin/rules, /api/admin/rules (read-only)
+    app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
     return app

@@ -15,6 +15,7 @@ PAGES = (
     ("accounts_admin.page", _l("账号管理"), ("admin",)),
     ("rules_admin.page", _l("规则与目录"), ("admin",)),
     ("audit.page", _l("审计日志"), ("admin",)),
+    ("export.page", _l("数据导出"), ("leader", "supervisor", "admin", "planner", "grid")),
 )
 
 

@@ -41,6 +41,8 @@ QUERY = {
     # (no base query: a "from" there would make "months" a missing "to")
     "reports.api_trend": ("month", "quarter", "period", "year", "from", "months"),
     "measures.measures": ("hazard_id", "enterprise_id", "kind", "from", "to"),
+    "export.download": ("state", "level", "cell", "village", "overdue", "listed", "month",
+                        "quarter", "period", "year", "from", "to", "encoding"),
 }
 NUMERIC_QUERY = {"zoom", "limit", "months", "month", "quarter", "period", "year", "from", "to",
                  "hazard_id", "enterprise_id"}
@@ -49,7 +51,8 @@ BASE_QUERY = {"map.search": {"q": "公司"},
               **{f"reports.{name}": {"from": "2026-01-01"} for name in (
                   "api_areas", "api_industries", "api_overdue", "api_page", "api_ranking",
                   "api_bulletin", "api_reviewers", "api_visits", "api_extensions",
-                  "api_measures")}}
+                  "api_measures")},
+              "export.download": {"from": "2026-01-01"}}
 
 # write routes that take only files (their bad files: tests/web/test_photos.py)
 FILES_ONLY = {"photos.add_hazard_photo"}
@@ -167,7 +170,7 @@ def _cases(app, ids: dict, today: dt.date):
         method = next((m for m in ("POST", "PATCH") if m in rule.methods), "GET")
         base = {"hazard_id": ids["hazard"], "point_id": ids["point"], "code": ids["cell"],
                 "photo_id": 1, "extension_id": ids["extension"], "measure_id": 1,
-                "z": 12, "x": 3418, "y": 1660}
+                "z": 12, "x": 3418, "y": 1660, "filename": "hazards.xlsx"}
         headers = ({"If-Match": '"1"'} if rule.endpoint in ("hazards.move_hazard",
                                                            "hazards.edit_hazard") else {})
         good = bodies.get(rule.endpoint, (None, {}))[0]
