@@ -27,13 +27,26 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+
+from geoapp.domain.timeline import local_day
 
 # the office's steps on a report that answer the reporter (the filing itself is "receive")
 RESPONSES = ("start", "verify", "reject", "reply")
 OUTCOMES = {"verify": "verified", "reject": "rejected"}
+
+
+@dataclass(frozen=True)
+class Window:
+    """A report period's local days, ``start`` to ``end`` (its as-of day) inclusive."""
+
+    start: dt.date
+    end: dt.date
+
+    def __contains__(self, day: dt.date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
 
 
 @dataclass(frozen=True)
@@ -61,50 +74,49 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def report_figures(reports: Iterable[ReportRecord], contains: Callable[[dt.date], bool],
-                   as_of: dt.date, local_day: Callable[[dt.datetime], dt.date],
-                   group: Callable[[ReportRecord], str | None] = lambda r: None) -> dict:
-    """The period's public-report figures in total and per group (``group(report)``).
-
-    ``contains(day)``: is a local day in the period (up to ``as_of``)?
+def report_figures(reports: Iterable[ReportRecord], window: Window, tz: str,
+                   group_of: Mapping[str | None, str] | None = None) -> dict:
+    """The period's public-report figures in total and per group: ``group_of`` maps a
+    report's cell code to its group (its town); reports of other cells group under None.
+    Days are local days in ``tz``.
 
     Examples
     --------
     >>> utc = lambda *a: dt.datetime(*a, tzinfo=dt.UTC)
-    >>> day = lambda at: at.date()
-    >>> march = lambda d: dt.date(2026, 3, 1) <= d <= dt.date(2026, 3, 31)
+    >>> march = Window(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     >>> rs = [ReportRecord(1, utc(2026, 3, 2, 8), "A", ((utc(2026, 3, 2, 8), "receive"),
     ...                    (utc(2026, 3, 2, 14), "start"), (utc(2026, 3, 5), "verify"))),
     ...       ReportRecord(2, utc(2026, 3, 3), "A", ((utc(2026, 3, 3), "receive"),
     ...                    (utc(2026, 4, 1), "reject"))),
     ...       ReportRecord(3, utc(2026, 2, 27), "B", ((utc(2026, 2, 27), "receive"),
     ...                    (utc(2026, 3, 1), "reject")))]
-    >>> f = report_figures(rs, march, dt.date(2026, 3, 31), day)["total"]
+    >>> f = report_figures(rs, march, "UTC")["total"]
     >>> f["received"], f["verified"], f["rejected"], f["pending"], f["unanswered"]
     (2, 1, 1, 1, 1)
     >>> f["median_hours_to_first_response"]
     6.0
     """
-    end = as_of
+    end = window.end
+    group_of = group_of or {}
     total, groups = _tally(), {}
     for r in reports:
-        filed = local_day(r.created_at)
+        filed = local_day(r.created_at, tz)
         if filed > end:
             continue
-        tallies = (total, groups.setdefault(group(r), _tally()))
+        tallies = (total, groups.setdefault(group_of.get(r.cell_code), _tally()))
         outcome_by_end = None
         first_response = None
         for at, action in r.events:
-            day = local_day(at)
+            day = local_day(at, tz)
             if action in RESPONSES and first_response is None:
                 first_response = at
             if action in OUTCOMES and day <= end:
                 outcome_by_end = action
-                if contains(day):
+                if day in window:
                     for t in tallies:
                         t[OUTCOMES[action]] += 1
-        received = contains(filed)
-        answered = first_response is not None and local_day(first_response) <= end
+        received = filed in window
+        answered = first_response is not None and local_day(first_response, tz) <= end
         for t in tallies:
             t["pending"] += outcome_by_end is None
             if received:
@@ -123,7 +135,7 @@ def _finish(t: dict) -> dict:
     return {**t, "median_hours_to_first_response": _median(hours)}
 
 
-def rewards(reports: Iterable[ReportRecord], contains: Callable[[dt.date], bool]) -> dict:
+def rewards(reports: Iterable[ReportRecord], window: Window) -> dict:
     """Rewards dated in the period: how many, how much, and how much of it paid (yuan, as text
     with two decimals: money is never a float).
 
@@ -131,12 +143,13 @@ def rewards(reports: Iterable[ReportRecord], contains: Callable[[dt.date], bool]
     --------
     >>> r = lambda amount, paid: ReportRecord(1, dt.datetime(2026, 3, 1, tzinfo=dt.UTC), None,
     ...     reward_amount=Decimal(amount), reward_on=dt.date(2026, 3, 9), reward_paid=paid)
-    >>> rewards([r("200", True), r("50.5", False)], lambda d: d.month == 3)
+    >>> march = Window(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    >>> rewards([r("200", True), r("50.5", False)], march)
     {'count': 2, 'amount': '250.50', 'paid': '200.00', 'unpaid_count': 1}
     """
     count, amount, paid, unpaid = 0, Decimal(0), Decimal(0), 0
     for r in reports:
-        if r.reward_amount is None or not contains(r.reward_on):
+        if r.reward_amount is None or r.reward_on not in window:
             continue
         count += 1
         amount += r.reward_amount
@@ -149,20 +162,19 @@ def rewards(reports: Iterable[ReportRecord], contains: Callable[[dt.date], bool]
             "paid": str(paid.quantize(cents)), "unpaid_count": unpaid}
 
 
-def self_checked(checks: Iterable[tuple[str, dt.date]],
-                 contains: Callable[[dt.date], bool]) -> dict[str, int]:
+def self_checked(checks: Iterable[tuple[str, dt.date]], window: Window) -> dict[str, int]:
     """Self-checks in the period per enterprise (its key): ``checks`` are (owner, local day).
 
     Examples
     --------
     >>> d = dt.date
     >>> self_checked([("E1", d(2026, 3, 2)), ("E1", d(2026, 3, 9)), ("E2", d(2026, 2, 1))],
-    ...              lambda day: day.month == 3)
+    ...              Window(d(2026, 3, 1), d(2026, 3, 31)))
     {'E1': 2}
     """
     out: dict[str, int] = {}
     for owner, day in checks:
-        if contains(day):
+        if day in window:
             out[owner] = out.get(owner, 0) + 1
     return out
 

@@ -11,12 +11,10 @@ the ranking's one tie rule (geoapp.domain.ranks.SELF_CHECK_TIE_RULE).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from geoapp.domain import channels, periods, ranks
-from geoapp.domain.timeline import local_day
 from geoapp.reports import tables
 from geoapp.reports.pastlevels import cell_levels
 from geoapp.store.reads import channel_data
@@ -41,16 +39,11 @@ def channel_report(ds: Dataset, period: periods.Period, today: dt.date,
     """The period's figures by channel (see the module's docstring)."""
     day = period.as_of(today)
 
-    def contains(d: dt.date | None) -> bool:
-        return d is not None and period.start <= d <= day
-
-    town_of = _town_of(ds)
-    figures = channels.report_figures(reports, contains, day,
-                                      functools.partial(local_day, tz=ds.tz),
-                                      group=lambda r: town_of.get(r.cell_code))
+    window = channels.Window(period.start, day)
+    figures = channels.report_figures(reports, window, ds.tz, _town_of(ds))
     areas = tables.areas(ds, period, today)
     towns = [t["name"] for t in areas["towns"]]
-    empty = channels.report_figures([], contains, day, lambda at: at.date())["total"]
+    empty = channels.report_figures([], window, ds.tz)["total"]
     return {
         "period": period.to_dict(), "as_of": day.isoformat(), "timezone": ds.tz,
         "hazards": {"total": areas["total"]["hazards"]["by_source"],
@@ -61,9 +54,9 @@ def channel_report(ds: Dataset, period: periods.Period, today: dt.date,
             "towns": [{"name": name, **figures["groups"].get(name, empty)}
                       for name in [*towns, None]
                       if name is not None or None in figures["groups"]],
-            "rewards": channels.rewards(reports, contains)},
+            "rewards": channels.rewards(reports, window)},
         "self_checks": self_check_coverage(ds, day, enterprises,
-                                           channels.self_checked(checks, contains)),
+                                           channels.self_checked(checks, window)),
         "tie_rule": ranks.SELF_CHECK_TIE_RULE,
     }
 

@@ -323,8 +323,8 @@ def test_bundled_steps_are_the_review_rule():
 
 @pytest.mark.parametrize("old, new, message", [
     ('accept = ["supervisor", "admin"]', 'accept = ["supervisor", "boss"]',
-     "hazard.toml: steps.accept.1: Input should be 'leader', 'grid', 'planner', 'admin' or "
-     "'supervisor'"),
+     "hazard.toml: steps.accept.1: Input should be 'leader', 'grid', 'planner', 'admin', "
+     "'supervisor' or 'enterprise'"),
     ('reject = ["supervisor", "admin"]', 'reject = []', "hazard.toml: steps.reject: "),
     ('accept = ["supervisor", "admin"]', 'accept = ["admin"]',
      "nobody could accept a major hazard"),

@@ -469,7 +469,7 @@ def test_every_write_endpoint_is_in_the_matrix(app):
     writes = {rule.endpoint for rule in app.url_map.iter_rules()
               if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
               and not rule.endpoint.startswith("auth.")}
-    assert writes - READ_ONLY_POSTS == set(WRITES)
+    assert writes - READ_ONLY_POSTS == set(WRITES) | set(ACCOUNT_WRITES)
 
 
 def _as(client, auth, database, actor):
@@ -508,6 +508,53 @@ def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint,
         body = r.get_json()
         assert body["error"] in ("unauthorized", "forbidden", "forbidden_step")
         assert body["message"]
+        assert snapshot(database) == before
+
+
+# ------------------------------------------------------------------ accounts: role × endpoint
+
+# endpoint → (request on the account ``target``, status when allowed, who is allowed);
+# each allowed write leaves an audit entry naming its actor
+ACCOUNT_WRITES = {
+    "accounts_admin.api_create": (
+        lambda c, uid: c.post("/api/admin/accounts", json={"username": "newcomer",
+                                                           "role": "leader"}), 201, {"admin"}),
+    "accounts_admin.api_update": (
+        lambda c, uid: c.patch(f"/api/admin/accounts/{uid}", json={"display_name": "新名字"}),
+        200, {"admin"}),
+    "accounts_admin.api_active": (
+        lambda c, uid: c.post(f"/api/admin/accounts/{uid}/active", json={"active": False}),
+        200, {"admin"}),
+    "accounts_admin.api_reset_password": (
+        lambda c, uid: c.post(f"/api/admin/accounts/{uid}/password"), 200, {"admin"}),
+    # one's own password: every account, none other's
+    "account.change_password": (
+        lambda c, uid: c.post("/api/me/password", json={"current": PASSWORD,
+                                                        "new": "another-long-password-2"}),
+        204, {a for a in ACTORS if ACTORS[a] is not None}),
+}
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+@pytest.mark.parametrize("endpoint", list(ACCOUNT_WRITES))
+def test_who_may_write_accounts(client, auth, database, world, endpoint, actor):
+    from geoapp.store.models import AuditEntry
+
+    request, ok, allowed = ACCOUNT_WRITES[endpoint]
+    make_user(database, "target", "leader")
+    with database.sessions() as s:
+        uid = accounts.find_user(s, "target").id
+    _as(client, auth, database, actor)
+    before = snapshot(database)
+    r = request(client, uid)
+    if actor in allowed:
+        assert r.status_code == ok, r.get_data(as_text=True)
+        with database.sessions() as s:
+            last = s.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert last.actor == ACTORS[actor]["username"]
+    else:
+        assert r.status_code == (401 if ACTORS[actor] is None else 403)
+        assert r.get_json()["error"] in ("unauthorized", "forbidden")
         assert snapshot(database) == before
 
 
