@@ -64,6 +64,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "YYYY-MM-DD: the date the web app counts as today; unset: the real date"),
     Setting("SQLITE_BUSY_TIMEOUT", None, WEB_BUSY_TIMEOUT,
             "seconds a writer waits for the embedded database's write lock"),
+    Setting("IMPORT_DIR", "GEOAPP_IMPORT_DIR", None,
+            "folder keeping the files uploaded on /admin/imports (preview, import, history);"
+            " unset: instance/imports"),
     Setting("IMPORT_MAX_UNZIPPED_MB", "GEOAPP_IMPORT_MAX_UNZIPPED_MB", 1024,
             "most megabytes an uploaded zip (Shapefile, XLSX) may inflate to"),
     Setting("IMPORT_MAX_ZIP_RATIO", "GEOAPP_IMPORT_MAX_ZIP_RATIO", 100,

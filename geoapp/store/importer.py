@@ -12,13 +12,16 @@ ledgers are merged by their stable key, so re-importing a corrected ledger
 updates rows instead of duplicating them, and every row it changes appends
 an event to the point's or hazard's history naming the changed fields
 (geoapp.store.edits), with the actor ``import: <file name>``.
+
+Each importer takes ``dry_run=True`` to do all of it in a transaction that is
+rolled back (geoapp.store.import_summary): the summary then lists what the
+import would change, and nothing is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,27 +45,8 @@ from geoapp.ingest.problems import ImportRejected, Problem
 from geoapp.store import assignment, edits, hazardcodes, hazards, listings, pausepoints
 from geoapp.store.database import Database
 from geoapp.store.fingerprint import bump_data_version
+from geoapp.store.import_summary import LISTED, ImportSummary, dry_runnable, end_of_run
 from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
-
-
-@dataclass
-class ImportSummary:
-    kind: str
-    path: str
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    outside: int = 0
-    reassigned: int = 0  # points whose cell and zones were recomputed
-    notes: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        text = (f"{self.path}: {self.kind} 新增 {self.created}，更新 {self.updated}，"
-                f"未变 {self.unchanged}")
-        if self.outside:
-            text += f"；{self.outside} 个点位不在任何网格内（已保留并标记）"
-        return "\n".join([text, *(f"  {n}" for n in self.notes)])
-
 
 _SPLIT_NAMES = re.compile(r"[、,，;；/\s]+")
 
@@ -84,8 +68,10 @@ class DeletionNotConfirmed(ImportRejected):
         super().__init__(path, [Problem(None, None, why)])
 
 
+@dry_runnable
 def import_cells(db: Database, rules: Rules, path, crs: str | None = None,
-                 layer: str | None = None, allow_delete: bool = False) -> ImportSummary:
+                 layer: str | None = None, allow_delete: bool = False,
+                 dry_run: bool = False) -> ImportSummary:
     """Replace all grid cells with those of a boundary file; reassign every point.
 
     Cells missing from the file are deleted only with ``allow_delete``; else
@@ -115,12 +101,14 @@ def import_cells(db: Database, rules: Rules, path, crs: str | None = None,
                 supervising_unit=rec.get("supervising_unit"), supervisor=rec.get("supervisor"),
             )))
         _replace_all(s, rules, Cell, rows, summary, allow_delete)
+        end_of_run(summary, dry_run)
     return summary
 
 
+@dry_runnable
 def import_zones(db: Database, rules: Rules, path, crs: str | None = None,
                  check_codes=None, layer: str | None = None,
-                 allow_delete: bool = False) -> ImportSummary:
+                 allow_delete: bool = False, dry_run: bool = False) -> ImportSummary:
     """Replace all functional zones with those of a boundary file; reassign every point.
 
     ``layer`` and ``allow_delete`` as for ``import_cells``.
@@ -142,6 +130,7 @@ def import_zones(db: Database, rules: Rules, path, crs: str | None = None,
                                    park_score=rec.get("park_score"), geom=geom))
                 for rec, geom in zip(frame.to_dict("records"), frame.geometry, strict=True)]
         _replace_all(s, rules, Zone, rows, summary, allow_delete)
+        end_of_run(summary, dry_run)
     return summary
 
 
@@ -157,25 +146,38 @@ def _replace_all(s, rules: Rules, model, rows: list[tuple[str, dict]],
         if row is None:
             s.add(model(code=code, **values))
             summary.created += 1
+            summary.change("added", code, values.get("name"))
             continue
         # the same vertices in another ring order or orientation are the same shape: a
         # Shapefile stores outer rings clockwise, GeoJSON anticlockwise (an exported
         # file re-imported must change nothing, geoapp.exports)
-        changed = not shapely.equals_exact(shapely.normalize(row.geom),
-                                           shapely.normalize(values["geom"]), tolerance=0) or any(
-            getattr(row, k) != v for k, v in values.items() if k != "geom")
+        fields = [k for k, v in values.items() if k != "geom" and getattr(row, k) != v]
+        if not shapely.equals_exact(shapely.normalize(row.geom),
+                                    shapely.normalize(values["geom"]), tolerance=0):
+            fields.append("geom")
+        changed = bool(fields)
         if changed:
+            summary.change("updated", code, values.get("name"), fields)
             for k, v in values.items():
                 setattr(row, k, v)
         summary.updated += changed
         summary.unchanged += not changed
     for code, row in old.items():
+        summary.change("deleted", code, row.name)
         s.delete(row)
         summary.notes.append(f"删除了文件中没有的{summary.kind} {code}")
     s.flush()
     summary.reassigned = assignment.reassign(s)
     assignment.refresh_area_levels(s, rules)
     summary.outside = s.scalar(sa.select(sa.func.count()).where(Point.outside))
+    _list_outside(s, summary, sa.true())
+
+
+def _list_outside(s, summary: ImportSummary, where) -> None:
+    summary.outside_points = [
+        {"layer": layer, "key": key, "name": name} for layer, key, name in s.execute(
+            sa.select(Point.layer, Point.key, Point.name).where(Point.outside, where)
+            .order_by(Point.layer, Point.key).limit(LISTED))]
 
 
 def _members(names: str | None, phones: str | None) -> list[dict]:
@@ -187,8 +189,9 @@ def _members(names: str | None, phones: str | None) -> list[dict]:
 
 # -------------------------------------------------------------------- points
 
+@dry_runnable
 def import_points(db: Database, rules: Rules, path, layer: str,
-                  crs: str = "wgs84") -> ImportSummary:
+                  crs: str = "wgs84", dry_run: bool = False) -> ImportSummary:
     """Merge a point ledger into a layer by stable key; assign only new or moved points."""
     spec = rules.layers.get(layer)
     if spec is None:
@@ -229,6 +232,7 @@ def import_points(db: Database, rules: Rules, path, layer: str,
                 s.add(point)
                 new_points.append(point)
                 summary.created += 1
+                summary.change("added", rec["_key"], rec["name"])
                 visits.append((point, ledger_day))
                 continue
             delta = edits.point_changes(point, rec["name"], attrs, geom)
@@ -244,6 +248,7 @@ def import_points(db: Database, rules: Rules, path, layer: str,
                 changed.append(point)
             if delta:  # one event per changed row, naming each field: nothing changes silently
                 edits.record_point(s, point, actor, delta, at=now)
+                summary.change("updated", rec["_key"], rec["name"], list(delta))
             visits.append((point, ledger_day))
             summary.updated += is_moved or is_changed
             summary.unchanged += not (is_moved or is_changed)
@@ -253,7 +258,9 @@ def import_points(db: Database, rules: Rules, path, layer: str,
         assignment.refresh_levels(s, rules, [p.id for p in new_points + changed])
         summary.outside = s.scalar(sa.select(sa.func.count()).where(
             Point.layer == layer, Point.outside))
+        _list_outside(s, summary, Point.layer == layer)
         pausepoints.reach("import-points-before-commit")  # every row written, not committed
+        end_of_run(summary, dry_run)
     return summary
 
 
@@ -324,7 +331,9 @@ _SOURCE = {v: k for k, v in workflow.SOURCE_LABELS.items()}
 _STATE = {v: k for k, v in workflow.STATE_LABELS.items()}
 
 
-def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -> ImportSummary:
+@dry_runnable
+def import_hazards(db: Database, rules: Rules, path, actor: str | None = None,
+                   dry_run: bool = False) -> ImportSummary:
     """Merge a hazard ledger by 隐患编号; every new hazard, state change or edit is an event.
 
     A row that changes a stored hazard's fields appends one ``edit`` event
@@ -394,6 +403,7 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
                 hazards.record(hazard, actor, "import", "台账导入", at=now)
                 listings.carry_over(hazard)  # 挂牌督办=是: a listing of unknown date
                 summary.created += 1
+                summary.change("added", rec["code"], rec["description"])
                 touched.add(values["point_id"])
                 continue
             old_state, old_point = hazard.state, hazard.point_id
@@ -401,6 +411,9 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
             for k in delta:
                 setattr(hazard, k, values[k])
             changed = bool(delta) or state != old_state
+            if changed:
+                summary.change("updated", rec["code"], rec["description"],
+                               [*delta, *(["state"] if state != old_state else [])])
             if state != old_state:
                 # the close-out date goes with the state it belongs to, in the same event
                 closed = delta.pop("closed_on", None)
@@ -418,6 +431,7 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None) -
                 touched |= {old_point, values["point_id"]}
         s.flush()
         assignment.refresh_levels(s, rules, touched)
+        end_of_run(summary, dry_run)
     return summary
 
 

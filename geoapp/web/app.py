@@ -24,6 +24,7 @@ from geoapp.store.database import make_private_dir
 from geoapp.web import (
     account,
     admin_accounts,
+    admin_imports,
     admin_rules,
     admission,
     api,
@@ -119,5 +120,6 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(admin_accounts.bp)  # /admin/accounts, /api/admin/accounts/…
     app.register_blueprint(account.bp)  # /account, /api/me, /api/me/password
     app.register_blueprint(admin_rules.bp)  # /admin/rules, /api/admin/rules (read-only)
+    app.register_blueprint(admin_imports.bp)  # /admin/imports, /api/admin/imports (dry run)
     app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
     return app

@@ -49,6 +49,12 @@ def session() -> Session:
     return g.db_session
 
 
+def release() -> None:
+    """End the request's session before work that runs its own transactions (an import):
+    on SQLite a writing request's session holds the one write lock."""
+    _close_session(None)
+
+
 def _close_session(_exc) -> None:
     s = g.pop("db_session", None)
     if s is not None:

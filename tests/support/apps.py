@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import shutil
+import tempfile
 
 import pytest
 
@@ -20,13 +22,18 @@ from tests.support.constants import PASSWORD, TEST_SECRET_KEY, TODAY
 # fixture below closes them after each test, so no connection is left to the
 # garbage collector (psycopg warns of each: ResourceWarning, an error in this suite).
 _apps_made: list = []
+_folders_made: list[str] = []
 
 
 def make_app(database: Database, **config):
     """An app over ``database``; CSRF protection and the log-in rate limit stay ON.
 
-    Its connections are closed when the test ends.
+    Its connections are closed when the test ends; uploads to /admin/imports go to a
+    folder of its own (removed then too), never into the checkout's instance folder.
     """
+    if "IMPORT_DIR" not in config:
+        config["IMPORT_DIR"] = tempfile.mkdtemp(prefix="geoapp-imports-")
+        _folders_made.append(config["IMPORT_DIR"])
     app = create_app({"TESTING": True, "DATABASE_URL": database.url,
                       "SECRET_KEY": TEST_SECRET_KEY, "TODAY": TODAY, **config})
     _apps_made.append(app)
@@ -38,6 +45,8 @@ def _dispose_apps():
     yield
     while _apps_made:
         _apps_made.pop().extensions["geoapp.db"].dispose()
+    while _folders_made:
+        shutil.rmtree(_folders_made.pop(), ignore_errors=True)
 
 
 @pytest.fixture

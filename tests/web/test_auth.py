@@ -513,9 +513,29 @@ def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint,
 
 # ------------------------------------------------------------------ accounts: role × endpoint
 
+def _import(client, step: str | None = None):
+    """Upload a one-row enterprise ledger (a preview), then take ``step`` on it."""
+    from io import BytesIO
+
+    from tests.store.test_import_hardening import uscc
+
+    text = ("企业名称,统一社会信用代码,行业代码,企业规模,经度,纬度\n"
+            f"丁商店（虚构）,{uscc(9)},5261,小微,120.005,31.005\n")
+    r = client.post("/api/admin/imports", content_type="multipart/form-data", data={
+        "kind": "enterprise", "file": (BytesIO(text.encode()), "台账.csv")})
+    if step is None:
+        return r
+    upload = r.get_json()["id"] if r.status_code == 200 else "0" * 32
+    return client.post(f"/api/admin/imports/{upload}/{step}")
+
+
 # endpoint → (request on the account ``target``, status when allowed, who is allowed);
-# each allowed write leaves an audit entry naming its actor
+# each allowed write but a preview or a cancel (which write nothing) leaves an audit
+# entry naming its actor
 ACCOUNT_WRITES = {
+    "imports_admin.api_preview": (lambda c, uid: _import(c), 200, {"admin"}),
+    "imports_admin.api_commit": (lambda c, uid: _import(c, "commit"), 200, {"admin"}),
+    "imports_admin.api_cancel": (lambda c, uid: _import(c, "cancel"), 204, {"admin"}),
     "accounts_admin.api_create": (
         lambda c, uid: c.post("/api/admin/accounts", json={"username": "newcomer",
                                                            "role": "leader"}), 201, {"admin"}),
@@ -549,6 +569,9 @@ def test_who_may_write_accounts(client, auth, database, world, endpoint, actor):
     r = request(client, uid)
     if actor in allowed:
         assert r.status_code == ok, r.get_data(as_text=True)
+        if endpoint in ("imports_admin.api_preview", "imports_admin.api_cancel"):
+            assert snapshot(database) == before  # a preview writes nothing
+            return
         with database.sessions() as s:
             last = s.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert last.actor == ACTORS[actor]["username"]

@@ -54,10 +54,12 @@ BASE_QUERY = {"map.search": {"q": "公司"},
                   "api_measures")},
               "export.download": {"from": "2026-01-01"}}
 
-# write routes that take only files (their bad files: tests/web/test_photos.py)
-FILES_ONLY = {"photos.add_hazard_photo"}
+# write routes that take only files (their bad files: tests/web/test_photos.py and
+# tests/web/test_admin_imports.py)
+FILES_ONLY = {"photos.add_hazard_photo", "imports_admin.api_preview"}
 # POSTs that read no body (the path and the query are still checked)
-NO_BODY = {"accounts_admin.api_reset_password"}
+NO_BODY = {"accounts_admin.api_reset_password", "imports_admin.api_commit",
+           "imports_admin.api_cancel"}
 TEXT_VALUES = (["x"], {"a": 1}, 7, True, SURROGATE, f"a{NUL}b")
 PLAN = {"goal": "消除隐患", "measures": "更换", "funds": "1万元", "emergency_plan": "预案"}
 
@@ -190,7 +192,7 @@ def _cases(app, ids: dict, today: dt.date):
         method = next((m for m in ("POST", "PATCH") if m in rule.methods), "GET")
         base = {"hazard_id": ids["hazard"], "point_id": ids["point"], "code": ids["cell"],
                 "photo_id": 1, "extension_id": ids["extension"], "measure_id": 1,
-                "user_id": ids["user"],
+                "user_id": ids["user"], "upload_id": "0" * 32,
                 "z": 12, "x": 3418, "y": 1660, "filename": "hazards.xlsx"}
         headers = ({"If-Match": '"1"'} if rule.endpoint in ("hazards.move_hazard",
                                                            "hazards.edit_hazard") else {})

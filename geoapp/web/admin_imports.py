@@ -1,0 +1,223 @@
+"""Imports in the browser, for admins: /admin/imports and /api/admin/imports.
+
+The same importer as ``geoapp import`` (geoapp.store.importer), in two steps:
+
+1. ``POST /api/admin/imports`` (multipart: ``kind``, ``file``, ``crs``,
+   ``replace``) keeps the uploaded file and runs a **dry run**: the whole file
+   validated, then imported in a transaction that is rolled back. The answer is
+   either 400 with every problem as {row, column, reason} or the preview: counts,
+   the rows added / updated (with the changed fields) / deleted, the points that
+   would fall outside every cell. Nothing is written either way.
+2. ``POST /api/admin/imports/<id>/commit`` imports the kept file for real (in one
+   transaction: all or nothing) and records it in the audit log with the file's
+   SHA-256 and counts; ``POST …/cancel`` drops the upload.
+
+The history is the audit log's ``import`` entries; a file uploaded here can be
+downloaded again (``GET /admin/imports/<id>/file``). Uploads are kept in
+``GEOAPP_IMPORT_DIR`` (default instance/imports), one folder per upload with
+its options in ``upload.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, jsonify, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from geoapp import settings
+from geoapp.domain import crs as crs_mod
+from geoapp.domain.audit import file_sha256
+from geoapp.domain.catalogue import check_zones
+from geoapp.ingest.problems import ImportRejected
+from geoapp.store import audit as audit_store
+from geoapp.store import importer
+from geoapp.web import audit, auth, db, inputs
+from geoapp.web.errors import ApiError
+
+bp = Blueprint("imports_admin", __name__)
+
+BOUNDARIES = {"cells": _l("网格边界"), "zones": _l("功能区边界")}
+HAZARDS = {"hazards": _l("隐患台账")}
+# what a kind's file may be (the importer reads it by its ending)
+ENDINGS = {"boundaries": (".geojson", ".json", ".zip", ".gpkg"),
+           "ledger": (".csv", ".xlsx")}
+_ID = 32  # hex digits of an upload id
+# the coordinate systems offered (any EPSG:n is taken too); "" is the file's own / WGS84
+CRS_CHOICES = ("", "wgs84", "cgcs2000", "gcj02", "bd09")
+
+
+def _kinds() -> dict:
+    """kind → label: the boundaries, every point layer of layers/, the hazards."""
+    rules = current_app.extensions["geoapp.rules"]
+    layers = {name: _("%(layer)s台账", layer=spec.label) for name, spec in rules.layers.items()}
+    return {**BOUNDARIES, **layers, **HAZARDS}
+
+
+def _folder() -> Path:
+    configured = settings.get("IMPORT_DIR", current_app.config)
+    return Path(configured) if configured else Path(current_app.instance_path) / "imports"
+
+
+def _upload(upload_id: str) -> tuple[Path, dict]:
+    if len(upload_id) != _ID or any(c not in "0123456789abcdef" for c in upload_id):
+        raise ApiError(404, "not_found", _("没有这次上传"), "path")
+    folder = _folder() / upload_id
+    try:
+        meta = json.loads((folder / "upload.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ApiError(404, "not_found", _("没有这次上传")) from None
+    return folder, meta
+
+
+def _save(meta: dict) -> None:
+    path = _folder() / meta["id"] / "upload.json"
+    path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _run(meta: dict, path: Path, dry_run: bool):
+    """The importer call for an upload's kind and options."""
+    db.release()  # the importer writes in its own transaction
+    database = db.database()
+    rules = current_app.extensions["geoapp.rules"]
+    kind, crs = meta["kind"], meta["crs"] or None
+    if kind == "cells":
+        return importer.import_cells(database, rules, path, crs, allow_delete=meta["replace"],
+                                     dry_run=dry_run)
+    if kind == "zones":
+        admission = current_app.extensions["geoapp.admission"]
+        return importer.import_zones(database, rules, path, crs,
+                                     check_codes=lambda codes: check_zones(admission, codes),
+                                     allow_delete=meta["replace"], dry_run=dry_run)
+    if kind == "hazards":
+        return importer.import_hazards(database, rules, path,
+                                       actor=f"import: {meta['filename']}", dry_run=dry_run)
+    return importer.import_points(database, rules, path, kind, crs or "wgs84", dry_run=dry_run)
+
+
+def _rejected(exc: ImportRejected) -> ApiError:
+    return ApiError(400, "rejected", _("文件有 %(n)d 处错误，未导入任何数据。",
+                                       n=len(exc.problems)), "file",
+                    problems=[{"row": p.row, "column": p.column, "reason": p.reason}
+                              for p in exc.problems],
+                    codes=getattr(exc, "codes", None))
+
+
+@bp.get("/admin/imports")
+def page():
+    auth.require_role("admin")
+    with_files = {p.name for p in _folder().glob("*") if (p / "upload.json").is_file()} \
+        if _folder().is_dir() else set()
+    _total, history = audit_store.entries(db.session(), {"action": "import"}, limit=50)
+    tz = ZoneInfo(current_app.extensions["geoapp.rules"].risk.hazards.timezone)
+    for entry in history:
+        entry["local"] = entry["at"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        upload = (entry.get("detail") or {}).get("upload")
+        entry["file_url"] = (f"/admin/imports/{upload}/file" if upload in with_files else None)
+    return render_template("admin/imports.html", kinds=_kinds(), history=history,
+                           crs_choices=CRS_CHOICES,
+                           page_config={"t": {
+                               "failed": _("操作失败"), "row": _("行"), "column": _("列"),
+                               "reason": _("原因"), "added": _("新增"), "updated": _("更新"),
+                               "deleted": _("删除"), "unchanged": _("未变"),
+                               "outside": _("网格外"), "done": _("已导入"),
+                               "cancelled": _("已取消，未导入任何数据。")}})
+
+
+@bp.post("/api/admin/imports")
+@inputs.takes_uploads
+def api_preview():
+    """Keep the uploaded file and answer its dry run (or 400 with its problems)."""
+    auth.require_role("admin")
+    kinds = _kinds()
+    kind = request.form.get("kind", "")
+    if kind not in kinds:
+        raise ApiError(400, "bad_request", _("kind：请选择要导入的数据（%(kinds)s）",
+                                             kinds="、".join(kinds)), "kind")
+    crs = request.form.get("crs", "").strip()
+    if crs:
+        try:
+            crs_mod.parse_crs(crs)
+        except ValueError as exc:
+            raise ApiError(400, "bad_request", f"crs: {exc}", "crs") from None
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "bad_request", _("file：请选择文件"), "file")
+    name = Path(upload.filename.replace("\\", "/")).name[:200]
+    allowed = ENDINGS["boundaries" if kind in BOUNDARIES else "ledger"]
+    ending = next((e for e in allowed if name.lower().endswith(e)), None)
+    if ending is None:
+        raise ApiError(400, "bad_request", _("file：%(kind)s须为 %(endings)s 文件",
+                                             kind=kinds[kind], endings="、".join(allowed)), "file")
+    upload_id = uuid.uuid4().hex
+    folder = _folder() / upload_id
+    folder.mkdir(parents=True, mode=0o700)
+    path = folder / f"upload{ending}"
+    upload.save(path)
+    meta = {"id": upload_id, "kind": kind, "crs": crs, "replace": request.form.get("replace")
+            in ("1", "true", "on"), "filename": name, "sha256": file_sha256(path),
+            "by": auth.actor_name(), "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "state": "previewed"}
+    _save(meta)
+    try:
+        summary = _run(meta, path, dry_run=True)
+    except ImportRejected as exc:
+        audit.log("import_rejected", target=name, detail={
+            "what": kind, "file": name, "sha256": meta["sha256"], "upload": upload_id,
+            "problems": len(exc.problems)})
+        raise _rejected(exc) from None
+    return jsonify({"id": upload_id, "filename": name, "kind": kind, "preview": summary.as_dict()})
+
+
+@bp.post("/api/admin/imports/<upload_id>/commit")
+def api_commit(upload_id: str):
+    """Import a previewed upload for real; recorded in the audit log."""
+    auth.require_role("admin")
+    folder, meta = _upload(upload_id)
+    if meta["state"] != "previewed":
+        raise ApiError(409, "conflict", _("这次上传已导入") if meta["state"] == "committed"
+                       else _("这次上传已取消"), "state")
+    path = next(folder.glob("upload.*"))
+    detail = {"what": meta["kind"], "file": meta["filename"], "sha256": meta["sha256"],
+              "upload": upload_id}
+    try:
+        summary = _run(meta, path, dry_run=False)
+    except ImportRejected as exc:  # the data changed since the preview
+        audit.log("import_rejected", target=meta["filename"],
+                  detail={**detail, "problems": len(exc.problems)})
+        raise _rejected(exc) from None
+    meta["state"] = "committed"
+    _save(meta)
+    audit.log("import", target=meta["filename"], detail={**detail, **summary.counts()})
+    return jsonify({"id": upload_id, "result": summary.as_dict()})
+
+
+@bp.post("/api/admin/imports/<upload_id>/cancel")
+def api_cancel(upload_id: str):
+    """Drop a previewed upload: nothing was written, and its file goes."""
+    auth.require_role("admin")
+    folder, meta = _upload(upload_id)
+    if meta["state"] != "previewed":
+        raise ApiError(409, "conflict", _("只能取消尚未导入的上传"), "state")
+    for child in folder.iterdir():
+        child.unlink()
+    folder.rmdir()
+    return "", 204
+
+
+@bp.get("/admin/imports/<upload_id>/file")
+def original_file(upload_id: str):
+    """The file as it was uploaded, under its own name."""
+    auth.require_role("admin")
+    folder, meta = _upload(upload_id)
+    path = next(folder.glob("upload.*"))
+    response = send_file(path, as_attachment=True, download_name=meta["filename"])
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{quote(meta['filename'])}")
+    return response

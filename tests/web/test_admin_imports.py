@@ -1,0 +1,159 @@
+"""Imports in the browser's API (/api/admin/imports): a dry run first (problems as a table,
+or what would change), nothing written before the commit, the commit audited with the
+file's hash, the original file kept for the history. Both backends.
+
+The territory and ledger helpers are tests.store.test_import's (cells A B C D).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from io import BytesIO
+
+import pytest
+import sqlalchemy as sa
+
+from geoapp.store.models import AuditEntry, Cell, Point
+from tests.store import test_import as base
+from tests.store.test_import import cells_file  # noqa: F401  (fixture)
+from tests.support.apps import AuthActions, make_app
+from tests.support.checks import snapshot
+
+
+@pytest.fixture
+def admin(database, tmp_path):
+    app = make_app(database, IMPORT_DIR=str(tmp_path / "uploads"))
+    client = app.test_client()
+    AuthActions(client).login("admin")
+    return client
+
+
+def _upload(client, path, kind, **form):
+    with open(path, "rb") as f:
+        data = {"kind": kind, "file": (BytesIO(f.read()), path.name), **form}
+    return client.post("/api/admin/imports", data=data, content_type="multipart/form-data")
+
+
+def _ledger(tmp_path, rows, name="企业台账.csv"):
+    return base.enterprises(tmp_path, rows, name=name)
+
+
+GOOD = [["甲商店（虚构）", base.uscc(1), "5261", "小微", 120.005, 31.005],
+        ["乙商店（虚构）", base.uscc(2), "5261", "小微", 120.015, 31.015],
+        ["丙商店（虚构）", base.uscc(3), "5261", "小微", 120.5, 31.5]]  # outside every cell
+
+
+def _loaded(admin, cells_file):  # noqa: F811
+    r = _upload(admin, cells_file, "cells")
+    assert r.status_code == 200, r.get_json()
+    assert admin.post(f"/api/admin/imports/{r.get_json()['id']}/commit").status_code == 200
+
+
+def test_bad_rows_come_back_as_a_table_and_nothing_is_stored(admin, database, tmp_path,
+                                                             cells_file):  # noqa: F811
+    _loaded(admin, cells_file)
+    bad = [list(row) for row in GOOD]
+    bad[0][1] = "91320205MA0000001X"  # a wrong check character
+    bad[1][4] = "东经120度"
+    bad[2][2] = "99999"
+    before = snapshot(database)
+    r = _upload(admin, _ledger(tmp_path, bad), "enterprise")
+    assert r.status_code == 400
+    body = r.get_json()
+    assert body["error"] == "rejected" and body["field"] == "file"
+    rows = {(p["row"], p["column"]) for p in body["problems"]}
+    assert {row for row, _ in rows} == {2, 3, 4}  # the header is row 1
+    assert ("2", "统一社会信用代码") in {(str(a), b) for a, b in rows}
+    assert snapshot(database) == before
+    with database.sessions() as s:
+        assert s.scalar(sa.select(AuditEntry.action).order_by(AuditEntry.id.desc())) == \
+            "import_rejected"
+
+
+def test_dry_run_then_commit(admin, database, tmp_path, cells_file):  # noqa: F811
+    _loaded(admin, cells_file)
+    path = _ledger(tmp_path, GOOD)
+    before = snapshot(database)
+    r = _upload(admin, path, "enterprise")
+    assert r.status_code == 200, r.get_json()
+    preview = r.get_json()["preview"]
+    assert preview["dry_run"] is True
+    assert (preview["created"], preview["updated"], preview["outside"]) == (3, 0, 1)
+    assert [c["key"] for c in preview["changes"]] == [base.uscc(1), base.uscc(2), base.uscc(3)]
+    assert {c["action"] for c in preview["changes"]} == {"added"}
+    assert [p["key"] for p in preview["outside_points"]] == [base.uscc(3)]
+    assert snapshot(database) == before  # the dry run wrote nothing
+
+    upload = r.get_json()["id"]
+    done = admin.post(f"/api/admin/imports/{upload}/commit")
+    assert done.status_code == 200 and done.get_json()["result"]["created"] == 3
+    with database.sessions() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Point)) == 3
+        entry = s.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (entry.action, entry.actor, entry.target) == ("import", "admin", "企业台账.csv")
+    assert entry.detail == {**entry.detail, "sha256": digest, "created": 3, "upload": upload,
+                            "what": "enterprise"}
+    assert admin.post(f"/api/admin/imports/{upload}/commit").status_code == 409
+
+    # the history lists it, and the original file comes back as uploaded
+    page = admin.get("/admin/imports").get_data(as_text=True)
+    assert f"/admin/imports/{upload}/file" in page
+    with admin.get(f"/admin/imports/{upload}/file") as original:
+        assert original.status_code == 200 and original.data == path.read_bytes()
+        assert "filename*=UTF-8''%E4%BC%81" in original.headers["Content-Disposition"]
+
+
+def test_an_edited_ledger_previews_its_changed_fields_and_a_cancel_writes_nothing(
+        admin, database, tmp_path, cells_file):  # noqa: F811
+    _loaded(admin, cells_file)
+    r = _upload(admin, _ledger(tmp_path, GOOD), "enterprise")
+    admin.post(f"/api/admin/imports/{r.get_json()['id']}/commit")
+    edited = [list(row) for row in GOOD]
+    edited[1][0] = "乙商店（虚构，已更名）"
+    edited[0][4] = 120.006
+    before = snapshot(database)
+    r = _upload(admin, _ledger(tmp_path, edited, name="改.csv"), "enterprise")
+    preview = r.get_json()["preview"]
+    assert (preview["created"], preview["updated"], preview["unchanged"]) == (0, 2, 1)
+    fields = {c["key"]: c["fields"] for c in preview["changes"]}
+    assert fields == {base.uscc(1): ["coordinates"], base.uscc(2): ["name"]}
+    upload = r.get_json()["id"]
+    assert admin.post(f"/api/admin/imports/{upload}/cancel").status_code == 204
+    assert snapshot(database) == before
+    assert admin.post(f"/api/admin/imports/{upload}/commit").status_code == 404
+
+
+def test_boundaries_that_delete_cells_need_the_replace_box(admin, database, tmp_path,
+                                                          cells_file):  # noqa: F811
+    _loaded(admin, cells_file)
+    import geopandas as gpd
+
+    frame = gpd.read_file(cells_file)
+    fewer = tmp_path / "三个网格.geojson"
+    frame[frame["网格编码"] != "D"].to_file(fewer, driver="GeoJSON")
+    r = _upload(admin, fewer, "cells")
+    assert r.status_code == 400 and r.get_json()["codes"] == ["D"]
+    r = _upload(admin, fewer, "cells", replace="1")
+    assert [c for c in r.get_json()["preview"]["changes"] if c["action"] == "deleted"] == [
+        {"action": "deleted", "key": "D", "name": "西山社区（虚构）D网格", "fields": []}]
+    with database.sessions() as s:  # a preview: D is still there
+        assert s.scalar(sa.select(sa.func.count()).select_from(Cell).where(Cell.code == "D")) == 1
+
+
+def test_bad_fields_are_named_and_only_admins_may(client, auth, admin, tmp_path):
+    path = _ledger(tmp_path, GOOD)
+    assert _upload(admin, path, "nothing").get_json()["field"] == "kind"
+    assert _upload(admin, path, "enterprise", crs="EPSG:abc").get_json()["field"] == "crs"
+    text = tmp_path / "台账.txt"
+    text.write_text("x", encoding="utf-8")
+    r = _upload(admin, text, "enterprise")
+    assert r.status_code == 400 and r.get_json()["field"] == "file"
+    r = admin.post("/api/admin/imports", data={"kind": "enterprise"},
+                   content_type="multipart/form-data")
+    assert r.status_code == 400 and r.get_json()["field"] == "file"
+    assert admin.post("/api/admin/imports/notanid/commit").status_code == 404
+    for role in ("leader", "grid", "planner", "supervisor"):
+        auth.login(role, cells=["A"] if role == "grid" else ())
+        assert client.get("/admin/imports").status_code == 403
+        assert _upload(client, path, "enterprise").status_code == 403
