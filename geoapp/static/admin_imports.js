@@ -1,6 +1,8 @@
 /* /admin/imports: upload → the server's dry run (a table of problems, or the preview of what
  * the import would change) → 确认导入 or 取消, through /api/admin/imports
- * (geoapp.web.admin_imports). Nothing is written before 确认导入. */
+ * (geoapp.web.admin_imports). Both steps run on the server as jobs this page polls, with a
+ * progress bar; the upload's id is kept in localStorage, so a reload picks the job up again.
+ * Nothing is written before 确认导入. */
 (function () {
   "use strict";
   var t = JSON.parse(document.getElementById("page-config").textContent).t;
@@ -9,6 +11,8 @@
   var problems = document.getElementById("problems");
   var preview = document.getElementById("preview");
   var result = document.getElementById("result");
+  var bar = document.getElementById("progress");
+  var KEY = "geoapp.import";
   var current = null;
 
   function cell(row, text) {
@@ -17,8 +21,8 @@
     row.appendChild(td);
   }
 
-  function post(url, body) {
-    return fetch(url, {method: "POST", credentials: "same-origin", body: body,
+  function send(method, url, body) {
+    return fetch(url, {method: method, credentials: "same-origin", body: body,
       headers: {"X-CSRFToken": token}})
       .then(function (r) {
         if (r.status === 204) return {};
@@ -29,6 +33,10 @@
       });
   }
 
+  function hideAll() {
+    problems.hidden = preview.hidden = result.hidden = bar.hidden = true;
+  }
+
   function showProblems(data) {
     var body = problems.querySelector("tbody");
     body.textContent = "";
@@ -37,7 +45,7 @@
       cell(tr, p.row); cell(tr, p.column); cell(tr, p.reason);
       body.appendChild(tr);
     });
-    problems.querySelector(".summary").textContent = data.message;
+    problems.querySelector(".summary").textContent = data.message || "";
     problems.hidden = false;
   }
 
@@ -75,38 +83,78 @@
     preview.hidden = false;
   }
 
+  function showProgress(p) {
+    var meter = bar.querySelector("progress");
+    if (p && p.total) {
+      meter.value = Math.round(100 * p.done / p.total);
+    } else {
+      meter.removeAttribute("value");  // a stage without a count: indeterminate
+    }
+    var stage = p && t.stages[p.stage] ? t.stages[p.stage] : "";
+    bar.querySelector(".stage").textContent = stage +
+      (p && p.total ? " " + p.done + " / " + p.total : "");
+    bar.hidden = false;
+  }
+
+  function finished(message) {
+    localStorage.removeItem(KEY);
+    result.textContent = message;
+    result.hidden = false;
+  }
+
+  function follow(data) {
+    current = data.id;
+    localStorage.setItem(KEY, data.id);
+    hideAll();
+    if (data.state === "checking" || data.state === "importing") {
+      if (data.stalled) { finished(t.stalled); return; }
+      showProgress(data.progress);
+      setTimeout(function () {
+        send("GET", "/api/admin/imports/" + data.id).then(follow).catch(function (e) {
+          finished(e.message);
+        });
+      }, 700);
+    } else if (data.state === "previewed") {
+      showPreview(data);
+    } else if (data.state === "rejected" || data.state === "failed") {
+      localStorage.removeItem(KEY);
+      showProblems(data);
+    } else if (data.state === "committed") {
+      finished(t.done + "：" + counts(data.result));
+      setTimeout(function () { window.location.reload(); }, 1500);
+    }
+  }
+
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var err = form.querySelector(".error");
     err.textContent = "";
-    problems.hidden = preview.hidden = result.hidden = true;
-    post("/api/admin/imports", new FormData(form)).then(function (data) {
-      current = data.id;
-      showPreview(data);
-    }).catch(function (e) {
-      if (e.data && e.data.problems) showProblems(e.data);
-      else err.textContent = e.message;
+    hideAll();
+    send("POST", "/api/admin/imports", new FormData(form)).then(follow).catch(function (e) {
+      err.textContent = e.message;
     });
   });
 
   document.getElementById("commit").addEventListener("click", function () {
-    post("/api/admin/imports/" + current + "/commit").then(function (data) {
-      preview.hidden = true;
-      result.textContent = t.done + "：" + counts(data.result);
-      result.hidden = false;
-      setTimeout(function () { window.location.reload(); }, 1500);
-    }).catch(function (e) {
-      if (e.data && e.data.problems) { preview.hidden = true; showProblems(e.data); }
-      else form.querySelector(".error").textContent = e.message;
+    send("POST", "/api/admin/imports/" + current + "/commit").then(follow).catch(function (e) {
+      form.querySelector(".error").textContent = e.message;
     });
   });
 
   document.getElementById("cancel").addEventListener("click", function () {
-    post("/api/admin/imports/" + current + "/cancel").then(function () {
-      preview.hidden = true;
-      result.textContent = t.cancelled;
-      result.hidden = false;
+    send("POST", "/api/admin/imports/" + current + "/cancel").then(function () {
+      hideAll();
+      finished(t.cancelled);
       form.reset();
     });
   });
+
+  // a reload while a job runs (or a preview waits): pick it up again
+  var kept = localStorage.getItem(KEY);
+  if (kept) {
+    send("GET", "/api/admin/imports/" + kept).then(function (data) {
+      if (data.state === "committed") localStorage.removeItem(KEY);
+      else follow(data);
+    }).catch(function () { localStorage.removeItem(KEY); });
+  }
 })();

@@ -6,13 +6,18 @@ back at its end instead of committed: what it reports is exactly what the
 import would do, and nothing is left written. The importers
 (geoapp.store.importer) call ``end_of_run`` as the last step of their
 transaction; ``dry_runnable`` turns the ``DryRunEnded`` that raises into the
-function's return value.
+function's return value. ``Progress`` tells a page polling a long import
+(100 000 rows) which stage it is in and how many rows are written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import json
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # rows listed one by one in a summary; the counts cover them all
 LISTED = 1000
@@ -81,3 +86,43 @@ def dry_runnable(importer):
         except DryRunEnded as ended:
             return ended.summary
     return run
+
+
+class Progress:
+    """How far an import is: its stage and, while rows are written, how many of how many.
+
+    Kept in a small JSON file (``path``) that a page polls from any process; written at
+    most every ``every`` seconds within a stage, and at once when a stage begins. Without
+    a path it only remembers (the CLI, the tests of the importers).
+    """
+
+    def __init__(self, path=None, every: float = 0.5):
+        self.path, self.every = path, every
+        self.name, self.done, self.total, self._written = "", 0, None, 0.0
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.name, self.done, self.total = name, 0, total
+        self._write()
+
+    def step(self, done: int) -> None:
+        self.done = done
+        if time.monotonic() - self._written >= self.every:
+            self._write()
+
+    def as_dict(self) -> dict:
+        return {"stage": self.name, "done": self.done, "total": self.total,
+                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+
+    def _write(self) -> None:
+        self._written = time.monotonic()
+        if self.path is not None:
+            temp = Path(f"{self.path}.part")
+            temp.write_text(json.dumps(self.as_dict()), encoding="utf-8")
+            temp.replace(self.path)  # a reader never sees half a file
+
+
+def read_progress(path) -> dict | None:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None

@@ -45,7 +45,13 @@ from geoapp.ingest.problems import ImportRejected, Problem
 from geoapp.store import assignment, edits, hazardcodes, hazards, listings, pausepoints
 from geoapp.store.database import Database
 from geoapp.store.fingerprint import bump_data_version
-from geoapp.store.import_summary import LISTED, ImportSummary, dry_runnable, end_of_run
+from geoapp.store.import_summary import (
+    LISTED,
+    ImportSummary,
+    Progress,
+    dry_runnable,
+    end_of_run,
+)
 from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
 
 _SPLIT_NAMES = re.compile(r"[、,，;；/\s]+")
@@ -71,14 +77,17 @@ class DeletionNotConfirmed(ImportRejected):
 @dry_runnable
 def import_cells(db: Database, rules: Rules, path, crs: str | None = None,
                  layer: str | None = None, allow_delete: bool = False,
-                 dry_run: bool = False) -> ImportSummary:
+                 dry_run: bool = False, progress: Progress | None = None) -> ImportSummary:
     """Replace all grid cells with those of a boundary file; reassign every point.
 
     Cells missing from the file are deleted only with ``allow_delete``; else
     DeletionNotConfirmed names them and nothing is written. ``layer`` names
     the layer of a GeoPackage holding several.
     """
+    progress = progress or Progress()
+    progress.stage("read")
     frame, notes = read_boundaries(path, rules.tables["cell"], crs, layer)
+    progress.stage("write", len(frame))
     summary = ImportSummary("网格", str(path), notes=notes)
     with db.transaction() as s:
         bump_data_version(s)  # every import: the map's cache sees in-place corrections
@@ -100,7 +109,7 @@ def import_cells(db: Database, rules: Rules, path, crs: str | None = None,
                 members=_members(rec.get("members"), rec.get("member_phones")),
                 supervising_unit=rec.get("supervising_unit"), supervisor=rec.get("supervisor"),
             )))
-        _replace_all(s, rules, Cell, rows, summary, allow_delete)
+        _replace_all(s, rules, Cell, rows, summary, allow_delete, progress)
         end_of_run(summary, dry_run)
     return summary
 
@@ -108,7 +117,8 @@ def import_cells(db: Database, rules: Rules, path, crs: str | None = None,
 @dry_runnable
 def import_zones(db: Database, rules: Rules, path, crs: str | None = None,
                  check_codes=None, layer: str | None = None,
-                 allow_delete: bool = False, dry_run: bool = False) -> ImportSummary:
+                 allow_delete: bool = False, dry_run: bool = False,
+                 progress: Progress | None = None) -> ImportSummary:
     """Replace all functional zones with those of a boundary file; reassign every point.
 
     ``layer`` and ``allow_delete`` as for ``import_cells``.
@@ -117,7 +127,10 @@ def import_zones(db: Database, rules: Rules, path, crs: str | None = None,
     written (the admission catalogues must still name existing zones: see
     ``geoapp.domain.catalogue.check_zones``); a ValueError from it rejects the file.
     """
+    progress = progress or Progress()
+    progress.stage("read")
     frame, notes = read_boundaries(path, rules.tables["zone"], crs, layer)
+    progress.stage("write", len(frame))
     if check_codes is not None:
         try:
             check_codes([str(code) for code in frame["code"]])
@@ -129,13 +142,13 @@ def import_zones(db: Database, rules: Rules, path, crs: str | None = None,
         rows = [(rec["code"], dict(name=rec["name"], kind=rec["kind"],
                                    park_score=rec.get("park_score"), geom=geom))
                 for rec, geom in zip(frame.to_dict("records"), frame.geometry, strict=True)]
-        _replace_all(s, rules, Zone, rows, summary, allow_delete)
+        _replace_all(s, rules, Zone, rows, summary, allow_delete, progress)
         end_of_run(summary, dry_run)
     return summary
 
 
 def _replace_all(s, rules: Rules, model, rows: list[tuple[str, dict]],
-                 summary: ImportSummary, allow_delete: bool) -> None:
+                 summary: ImportSummary, allow_delete: bool, progress: Progress) -> None:
     """Make the stored cells (or zones) exactly ``rows``, matched by code; reassign all points."""
     old = {row.code: row for row in s.scalars(sa.select(model))}
     gone = sorted(set(old) - {code for code, _ in rows})
@@ -167,6 +180,7 @@ def _replace_all(s, rules: Rules, model, rows: list[tuple[str, dict]],
         s.delete(row)
         summary.notes.append(f"删除了文件中没有的{summary.kind} {code}")
     s.flush()
+    progress.stage("assign")
     summary.reassigned = assignment.reassign(s)
     assignment.refresh_area_levels(s, rules)
     summary.outside = s.scalar(sa.select(sa.func.count()).where(Point.outside))
@@ -191,7 +205,8 @@ def _members(names: str | None, phones: str | None) -> list[dict]:
 
 @dry_runnable
 def import_points(db: Database, rules: Rules, path, layer: str,
-                  crs: str = "wgs84", dry_run: bool = False) -> ImportSummary:
+                  crs: str = "wgs84", dry_run: bool = False,
+                  progress: Progress | None = None) -> ImportSummary:
     """Merge a point ledger into a layer by stable key; assign only new or moved points."""
     spec = rules.layers.get(layer)
     if spec is None:
@@ -201,7 +216,10 @@ def import_points(db: Database, rules: Rules, path, layer: str,
         chosen = crs_mod.parse_crs(crs)
     except ValueError as exc:
         raise ImportRejected(path, [Problem(None, "--crs", str(exc))]) from None
+    progress = progress or Progress()
+    progress.stage("read")
     frame = read_table(path)
+    progress.stage("check", len(frame))
     records, problems = parse_records(frame, spec)
     coords, coord_problems = parse_coordinates(frame, crs_mod.is_lonlat(chosen))
     problems += coord_problems
@@ -219,7 +237,9 @@ def import_points(db: Database, rules: Rules, path, layer: str,
         bump_data_version(s)  # every import: the map's cache sees in-place corrections
         existing = {p.key: p for p in s.scalars(sa.select(Point).where(Point.layer == layer))}
         moved, changed, new_points, visits = [], [], [], []
-        for rec in records:
+        progress.stage("write", len(records))
+        for done, rec in enumerate(records):
+            progress.step(done)
             attrs = {f.name: rec[f.name] for f in spec.fields if f.name != "name"}
             attrs.update(rec.get("_derived", {}))
             geom = shapely.Point(rec["_lon"], rec["_lat"])
@@ -252,6 +272,7 @@ def import_points(db: Database, rules: Rules, path, layer: str,
             visits.append((point, ledger_day))
             summary.updated += is_moved or is_changed
             summary.unchanged += not (is_moved or is_changed)
+        progress.stage("assign")
         s.flush()
         edits.advance_last_visits(s, [(p.id, day) for p, day in visits if day])
         summary.reassigned = assignment.reassign(s, [p.id for p in new_points + moved])
@@ -333,7 +354,7 @@ _STATE = {v: k for k, v in workflow.STATE_LABELS.items()}
 
 @dry_runnable
 def import_hazards(db: Database, rules: Rules, path, actor: str | None = None,
-                   dry_run: bool = False) -> ImportSummary:
+                   dry_run: bool = False, progress: Progress | None = None) -> ImportSummary:
     """Merge a hazard ledger by 隐患编号; every new hazard, state change or edit is an event.
 
     A row that changes a stored hazard's fields appends one ``edit`` event
@@ -344,7 +365,10 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None,
     is ``import: <file name>`` unless given.
     """
     spec = rules.tables["hazard"]
+    progress = progress or Progress()
+    progress.stage("read")
     frame = read_table(path)
+    progress.stage("check", len(frame))
     records, problems = parse_records(frame, spec)
     label = {f.name: f.label for f in spec.fields}
     actor = actor or f"import: {Path(path).name}"
@@ -378,7 +402,9 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None,
         hazardcodes.reserve_codes(s, (rec["code"] for rec in records))
         existing = {h.code: h for h in s.scalars(
             sa.select(Hazard).options(selectinload(Hazard.listing)))}
-        for rec in records:
+        progress.stage("write", len(records))
+        for done, rec in enumerate(records):
+            progress.step(done)
             values = dict(
                 point_id=rec["_point_id"], level=_LEVEL[rec["level"]],
                 source=_SOURCE[rec["source"]], description=rec["description"],
@@ -429,6 +455,7 @@ def import_hazards(db: Database, rules: Rules, path, actor: str | None = None,
             summary.unchanged += not changed
             if changed:
                 touched |= {old_point, values["point_id"]}
+        progress.stage("assign")
         s.flush()
         assignment.refresh_levels(s, rules, touched)
         end_of_run(summary, dry_run)

@@ -1,27 +1,39 @@
 """Imports in the browser, for admins: /admin/imports and /api/admin/imports.
 
-The same importer as ``geoapp import`` (geoapp.store.importer), in two steps:
+The same importer as ``geoapp import`` (geoapp.store.importer), in two steps,
+each run as a background job (a thread of the serving process: a 100 000-row
+ledger takes a minute, longer than a request may) that the page polls:
 
 1. ``POST /api/admin/imports`` (multipart: ``kind``, ``file``, ``crs``,
-   ``replace``) keeps the uploaded file and runs a **dry run**: the whole file
-   validated, then imported in a transaction that is rolled back. The answer is
-   either 400 with every problem as {row, column, reason} or the preview: counts,
-   the rows added / updated (with the changed fields) / deleted, the points that
-   would fall outside every cell. Nothing is written either way.
-2. ``POST /api/admin/imports/<id>/commit`` imports the kept file for real (in one
-   transaction: all or nothing) and records it in the audit log with the file's
-   SHA-256 and counts; ``POST …/cancel`` drops the upload.
+   ``replace``) keeps the uploaded file and starts a **dry run**: the whole file
+   validated, then imported in a transaction that is rolled back → 202. Polled
+   with ``GET /api/admin/imports/<id>``, it ends ``rejected`` with every problem
+   as {row, column, reason}, or ``previewed`` with the counts, the rows added /
+   updated (with the changed fields) / deleted, and the points that would fall
+   outside every cell. Nothing is written either way.
+2. ``POST /api/admin/imports/<id>/commit`` imports the kept file for real (one
+   transaction: all or nothing) → 202, then ``committed`` with its counts,
+   recorded in the audit log with the file's SHA-256; ``POST …/cancel`` drops a
+   previewed upload.
+
+While a job runs, its stage and rows written are in the upload's progress file
+(geoapp.store.import_summary.Progress), so the page's bar survives a reload and
+any worker process can answer the poll. A job whose progress has not moved for
+``STALLED_AFTER`` seconds is reported as stalled (its process ended).
 
 The history is the audit log's ``import`` entries; a file uploaded here can be
 downloaded again (``GET /admin/imports/<id>/file``). Uploads are kept in
 ``GEOAPP_IMPORT_DIR`` (default instance/imports), one folder per upload with
-its options in ``upload.json``.
+its state in ``upload.json``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import os
+import threading
 import uuid
 from pathlib import Path
 from urllib.parse import quote
@@ -38,7 +50,8 @@ from geoapp.domain.catalogue import check_zones
 from geoapp.ingest.problems import ImportRejected
 from geoapp.store import audit as audit_store
 from geoapp.store import importer
-from geoapp.web import audit, auth, db, inputs
+from geoapp.store.import_summary import Progress, read_progress
+from geoapp.web import auth, db, inputs
 from geoapp.web.errors import ApiError
 
 bp = Blueprint("imports_admin", __name__)
@@ -49,6 +62,9 @@ HAZARDS = {"hazards": _l("隐患台账")}
 ENDINGS = {"boundaries": (".geojson", ".json", ".zip", ".gpkg"),
            "ledger": (".csv", ".xlsx")}
 _ID = 32  # hex digits of an upload id
+RUNNING = ("checking", "importing")
+STALLED_AFTER = 300  # seconds without progress: the job's process is gone
+log = logging.getLogger(__name__)
 # the coordinate systems offered (any EPSG:n is taken too); "" is the file's own / WGS84
 CRS_CHOICES = ("", "wgs84", "cgcs2000", "gcj02", "bd09")
 
@@ -78,35 +94,89 @@ def _upload(upload_id: str) -> tuple[Path, dict]:
 
 def _save(meta: dict) -> None:
     path = _folder() / meta["id"] / "upload.json"
-    path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    temp = path.with_suffix(".part")
+    temp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    temp.replace(path)  # a poll never reads half a file
 
 
-def _run(meta: dict, path: Path, dry_run: bool):
+def _run(meta: dict, path: Path, dry_run: bool, progress: Progress):
     """The importer call for an upload's kind and options."""
-    db.release()  # the importer writes in its own transaction
     database = db.database()
     rules = current_app.extensions["geoapp.rules"]
     kind, crs = meta["kind"], meta["crs"] or None
+    options = {"dry_run": dry_run, "progress": progress}
     if kind == "cells":
         return importer.import_cells(database, rules, path, crs, allow_delete=meta["replace"],
-                                     dry_run=dry_run)
+                                     **options)
     if kind == "zones":
         admission = current_app.extensions["geoapp.admission"]
         return importer.import_zones(database, rules, path, crs,
                                      check_codes=lambda codes: check_zones(admission, codes),
-                                     allow_delete=meta["replace"], dry_run=dry_run)
+                                     allow_delete=meta["replace"], **options)
     if kind == "hazards":
         return importer.import_hazards(database, rules, path,
-                                       actor=f"import: {meta['filename']}", dry_run=dry_run)
-    return importer.import_points(database, rules, path, kind, crs or "wgs84", dry_run=dry_run)
+                                       actor=f"import: {meta['filename']}", **options)
+    return importer.import_points(database, rules, path, kind, crs or "wgs84", **options)
 
 
-def _rejected(exc: ImportRejected) -> ApiError:
-    return ApiError(400, "rejected", _("文件有 %(n)d 处错误，未导入任何数据。",
-                                       n=len(exc.problems)), "file",
-                    problems=[{"row": p.row, "column": p.column, "reason": p.reason}
-                              for p in exc.problems],
-                    codes=getattr(exc, "codes", None))
+def _start(meta: dict, dry_run: bool) -> None:
+    """Run the dry run or the import in a thread of this process; it records its outcome
+    in ``upload.json`` (and, for an import or a rejection, in the audit log)."""
+    meta["state"] = "checking" if dry_run else "importing"
+    _save(meta)
+    who = {"actor": auth.actor_name(), "ip": request.remote_addr}
+    db.release()  # the job writes in its own transactions
+    app = current_app._get_current_object()
+    threading.Thread(target=_job, args=(app, dict(meta), dry_run, who),
+                     name=f"import-{meta['id']}", daemon=True).start()
+
+
+def _job(app, meta: dict, dry_run: bool, who: dict) -> None:
+    with app.app_context():
+        folder = _folder() / meta["id"]
+        path = folder / meta["stored"]
+        detail = {"what": meta["kind"], "file": meta["filename"], "sha256": meta["sha256"],
+                  "upload": meta["id"]}
+        try:
+            summary = _run(meta, path, dry_run, Progress(folder / "progress.json"))
+        except ImportRejected as exc:
+            meta.update(state="rejected", problems=[
+                {"row": p.row, "column": p.column, "reason": p.reason} for p in exc.problems],
+                codes=getattr(exc, "codes", None))
+            _audit(who, "import_rejected", meta, {**detail, "problems": len(exc.problems)})
+        except Exception:  # the page must learn that it ended; the log has the cause
+            log.exception("import %s failed", meta["id"])
+            meta["state"] = "failed"
+        else:
+            if dry_run:
+                meta.update(state="previewed", preview=summary.as_dict())
+            else:
+                meta.update(state="committed", result=summary.as_dict())
+                _audit(who, "import", meta, {**detail, **summary.counts()})
+        _save(meta)
+
+
+def _audit(who: dict, action: str, meta: dict, detail: dict) -> None:
+    with db.database().transaction() as s:
+        audit_store.record(s, action, who["actor"], target=meta["filename"], detail=detail,
+                           ip=who["ip"])
+
+
+def _status(meta: dict) -> dict:
+    """What a poll answers: the upload's state and, while its job runs, its progress."""
+    out = {k: meta.get(k) for k in ("id", "filename", "kind", "state", "preview", "result",
+                                    "problems", "codes")}
+    if meta["state"] in RUNNING:
+        progress = read_progress(_folder() / meta["id"] / "progress.json") or {}
+        out["progress"] = progress
+        at = progress.get("at") or meta["at"]
+        age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(at)
+        out["stalled"] = age.total_seconds() > STALLED_AFTER
+    if meta["state"] == "rejected":
+        out["message"] = _("文件有 %(n)d 处错误，未导入任何数据。", n=len(meta["problems"]))
+    if meta["state"] == "failed":
+        out["message"] = _("导入出错，未导入任何数据；详情见服务日志。")
+    return out
 
 
 @bp.get("/admin/imports")
@@ -122,12 +192,17 @@ def page():
         entry["file_url"] = (f"/admin/imports/{upload}/file" if upload in with_files else None)
     return render_template("admin/imports.html", kinds=_kinds(), history=history,
                            crs_choices=CRS_CHOICES,
-                           page_config={"t": {
-                               "failed": _("操作失败"), "row": _("行"), "column": _("列"),
-                               "reason": _("原因"), "added": _("新增"), "updated": _("更新"),
-                               "deleted": _("删除"), "unchanged": _("未变"),
-                               "outside": _("网格外"), "done": _("已导入"),
-                               "cancelled": _("已取消，未导入任何数据。")}})
+                           page_config={"t": _texts()})
+
+
+def _texts() -> dict:
+    """The page script's words."""
+    return {"failed": _("操作失败"), "added": _("新增"), "updated": _("更新"),
+            "deleted": _("删除"), "unchanged": _("未变"), "outside": _("网格外"),
+            "done": _("已导入"), "cancelled": _("已取消，未导入任何数据。"),
+            "stalled": _("导入已中断（服务进程已停止），未导入任何数据，请重新上传。"),
+            "stages": {"read": _("读取文件"), "check": _("校验"), "write": _("写入"),
+                       "assign": _("落入网格、计算等级")}}
 
 
 @bp.post("/api/admin/imports")
@@ -160,19 +235,20 @@ def api_preview():
     folder.mkdir(parents=True, mode=0o700)
     path = folder / f"upload{ending}"
     upload.save(path)
-    meta = {"id": upload_id, "kind": kind, "crs": crs, "replace": request.form.get("replace")
-            in ("1", "true", "on"), "filename": name, "sha256": file_sha256(path),
+    meta = {"id": upload_id, "stored": path.name, "kind": kind, "crs": crs,
+            "replace": request.form.get("replace") in ("1", "true", "on"), "filename": name,
+            "sha256": file_sha256(path),
             "by": auth.actor_name(), "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "state": "previewed"}
-    _save(meta)
-    try:
-        summary = _run(meta, path, dry_run=True)
-    except ImportRejected as exc:
-        audit.log("import_rejected", target=name, detail={
-            "what": kind, "file": name, "sha256": meta["sha256"], "upload": upload_id,
-            "problems": len(exc.problems)})
-        raise _rejected(exc) from None
-    return jsonify({"id": upload_id, "filename": name, "kind": kind, "preview": summary.as_dict()})
+            "state": "uploaded"}
+    _start(meta, dry_run=True)
+    return jsonify(_status(meta)), 202
+
+
+@bp.get("/api/admin/imports/<upload_id>")
+def api_status(upload_id: str):
+    """An upload's state: checking | previewed | rejected | importing | committed | failed."""
+    auth.require_role("admin")
+    return jsonify(_status(_upload(upload_id)[1]))
 
 
 @bp.post("/api/admin/imports/<upload_id>/commit")
@@ -181,21 +257,19 @@ def api_commit(upload_id: str):
     auth.require_role("admin")
     folder, meta = _upload(upload_id)
     if meta["state"] != "previewed":
-        raise ApiError(409, "conflict", _("这次上传已导入") if meta["state"] == "committed"
-                       else _("这次上传已取消"), "state")
-    path = next(folder.glob("upload.*"))
-    detail = {"what": meta["kind"], "file": meta["filename"], "sha256": meta["sha256"],
-              "upload": upload_id}
-    try:
-        summary = _run(meta, path, dry_run=False)
-    except ImportRejected as exc:  # the data changed since the preview
-        audit.log("import_rejected", target=meta["filename"],
-                  detail={**detail, "problems": len(exc.problems)})
-        raise _rejected(exc) from None
-    meta["state"] = "committed"
-    _save(meta)
-    audit.log("import", target=meta["filename"], detail={**detail, **summary.counts()})
-    return jsonify({"id": upload_id, "result": summary.as_dict()})
+        raise ApiError(409, "conflict", _refusal(meta["state"]), "state")
+    try:  # one import per upload, whichever worker the requests reach
+        os.close(os.open(folder / "commit.lock", os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        raise ApiError(409, "conflict", _refusal("importing"), "state") from None
+    _start(meta, dry_run=False)
+    return jsonify(_status(meta)), 202
+
+
+def _refusal(state: str) -> str:
+    return {"committed": _("这次上传已导入"), "importing": _("这次上传正在导入"),
+            "checking": _("这次上传正在校验"),
+            }.get(state, _("这次上传未通过校验，不能导入"))
 
 
 @bp.post("/api/admin/imports/<upload_id>/cancel")
@@ -203,7 +277,7 @@ def api_cancel(upload_id: str):
     """Drop a previewed upload: nothing was written, and its file goes."""
     auth.require_role("admin")
     folder, meta = _upload(upload_id)
-    if meta["state"] != "previewed":
+    if meta["state"] not in ("previewed", "rejected", "failed"):
         raise ApiError(409, "conflict", _("只能取消尚未导入的上传"), "state")
     for child in folder.iterdir():
         child.unlink()
@@ -216,7 +290,7 @@ def original_file(upload_id: str):
     """The file as it was uploaded, under its own name."""
     auth.require_role("admin")
     folder, meta = _upload(upload_id)
-    path = next(folder.glob("upload.*"))
+    path = folder / meta["stored"]
     response = send_file(path, as_attachment=True, download_name=meta["filename"])
     response.headers["Content-Disposition"] = (
         f"attachment; filename*=UTF-8''{quote(meta['filename'])}")

@@ -58,6 +58,9 @@ def test_an_admin_fixes_a_ledger_previews_and_imports_it(database, rules, live_u
         page.screenshot(path=str(SHOTS / f"import-preview-{width}.png"), full_page=True)
         with database.sessions() as s:  # the preview wrote nothing
             assert s.scalar(sa.select(sa.func.count()).select_from(Point)) == 1
+        page.reload()  # the page picks its upload up again
+        page.wait_for_selector("#preview:not([hidden])")
+        assert page.locator("#preview .changes tbody tr.added").count() == 3
         page.click("#commit")
         page.wait_for_selector("#result:not([hidden])")
         page.wait_for_selector("#history a")  # the page reloads with the import in its history

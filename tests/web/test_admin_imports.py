@@ -8,6 +8,7 @@ The territory and ledger helpers are tests.store.test_import's (cells A B C D).
 from __future__ import annotations
 
 import hashlib
+import time
 from io import BytesIO
 
 import pytest
@@ -29,9 +30,31 @@ def admin(database, tmp_path):
 
 
 def _upload(client, path, kind, **form):
+    """Upload and wait for the dry run: the final status (or the refusal of the upload)."""
     with open(path, "rb") as f:
         data = {"kind": kind, "file": (BytesIO(f.read()), path.name), **form}
-    return client.post("/api/admin/imports", data=data, content_type="multipart/form-data")
+    r = client.post("/api/admin/imports", data=data, content_type="multipart/form-data")
+    return wait(client, r)
+
+
+def wait(client, r, seconds: float = 60):
+    """Poll an upload's job (202) until it is no longer running; its final status."""
+    if r.status_code != 202:
+        return r
+    upload = r.get_json()["id"]
+    deadline = time.monotonic() + seconds
+    while r.get_json()["state"] in ("checking", "importing"):
+        assert time.monotonic() < deadline, r.get_json()
+        time.sleep(0.05)
+        r = client.get(f"/api/admin/imports/{upload}")
+        assert r.status_code == 200
+    return r
+
+
+def _commit(client, upload):
+    r = client.post(f"/api/admin/imports/{upload}/commit")
+    assert r.status_code == 202, r.get_json()
+    return wait(client, r)
 
 
 def _ledger(tmp_path, rows, name="企业台账.csv"):
@@ -45,8 +68,8 @@ GOOD = [["甲商店（虚构）", base.uscc(1), "5261", "小微", 120.005, 31.00
 
 def _loaded(admin, cells_file):  # noqa: F811
     r = _upload(admin, cells_file, "cells")
-    assert r.status_code == 200, r.get_json()
-    assert admin.post(f"/api/admin/imports/{r.get_json()['id']}/commit").status_code == 200
+    assert r.get_json()["state"] == "previewed", r.get_json()
+    assert _commit(admin, r.get_json()["id"]).get_json()["state"] == "committed"
 
 
 def test_bad_rows_come_back_as_a_table_and_nothing_is_stored(admin, database, tmp_path,
@@ -58,9 +81,8 @@ def test_bad_rows_come_back_as_a_table_and_nothing_is_stored(admin, database, tm
     bad[2][2] = "99999"
     before = snapshot(database)
     r = _upload(admin, _ledger(tmp_path, bad), "enterprise")
-    assert r.status_code == 400
     body = r.get_json()
-    assert body["error"] == "rejected" and body["field"] == "file"
+    assert body["state"] == "rejected" and body["message"].startswith("文件有 4 处错误")
     rows = {(p["row"], p["column"]) for p in body["problems"]}
     assert {row for row, _ in rows} == {2, 3, 4}  # the header is row 1
     assert ("2", "统一社会信用代码") in {(str(a), b) for a, b in rows}
@@ -75,7 +97,7 @@ def test_dry_run_then_commit(admin, database, tmp_path, cells_file):  # noqa: F8
     path = _ledger(tmp_path, GOOD)
     before = snapshot(database)
     r = _upload(admin, path, "enterprise")
-    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["state"] == "previewed", r.get_json()
     preview = r.get_json()["preview"]
     assert preview["dry_run"] is True
     assert (preview["created"], preview["updated"], preview["outside"]) == (3, 0, 1)
@@ -85,8 +107,8 @@ def test_dry_run_then_commit(admin, database, tmp_path, cells_file):  # noqa: F8
     assert snapshot(database) == before  # the dry run wrote nothing
 
     upload = r.get_json()["id"]
-    done = admin.post(f"/api/admin/imports/{upload}/commit")
-    assert done.status_code == 200 and done.get_json()["result"]["created"] == 3
+    done = _commit(admin, upload)
+    assert done.get_json()["state"] == "committed" and done.get_json()["result"]["created"] == 3
     with database.sessions() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Point)) == 3
         entry = s.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
@@ -108,7 +130,7 @@ def test_an_edited_ledger_previews_its_changed_fields_and_a_cancel_writes_nothin
         admin, database, tmp_path, cells_file):  # noqa: F811
     _loaded(admin, cells_file)
     r = _upload(admin, _ledger(tmp_path, GOOD), "enterprise")
-    admin.post(f"/api/admin/imports/{r.get_json()['id']}/commit")
+    _commit(admin, r.get_json()["id"])
     edited = [list(row) for row in GOOD]
     edited[1][0] = "乙商店（虚构，已更名）"
     edited[0][4] = 120.006
@@ -133,7 +155,7 @@ def test_boundaries_that_delete_cells_need_the_replace_box(admin, database, tmp_
     fewer = tmp_path / "三个网格.geojson"
     frame[frame["网格编码"] != "D"].to_file(fewer, driver="GeoJSON")
     r = _upload(admin, fewer, "cells")
-    assert r.status_code == 400 and r.get_json()["codes"] == ["D"]
+    assert r.get_json()["state"] == "rejected" and r.get_json()["codes"] == ["D"]
     r = _upload(admin, fewer, "cells", replace="1")
     assert [c for c in r.get_json()["preview"]["changes"] if c["action"] == "deleted"] == [
         {"action": "deleted", "key": "D", "name": "西山社区（虚构）D网格", "fields": []}]
@@ -157,3 +179,36 @@ def test_bad_fields_are_named_and_only_admins_may(client, auth, admin, tmp_path)
         auth.login(role, cells=["A"] if role == "grid" else ())
         assert client.get("/admin/imports").status_code == 403
         assert _upload(client, path, "enterprise").status_code == 403
+
+
+def test_a_job_whose_process_ended_is_reported_stalled(admin, tmp_path):
+    import datetime as dt
+    import json
+
+    upload = "ab" * 16
+    folder = tmp_path / "uploads" / upload
+    folder.mkdir(parents=True)
+    hour_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(timespec="seconds")
+    (folder / "upload.json").write_text(json.dumps({
+        "id": upload, "stored": "upload.csv", "kind": "enterprise", "crs": "",
+        "replace": False, "filename": "台账.csv", "sha256": "0" * 64, "by": "admin",
+        "at": hour_ago, "state": "importing"}), encoding="utf-8")
+    (folder / "progress.json").write_text(json.dumps({
+        "stage": "write", "done": 5000, "total": 100000, "at": hour_ago}), encoding="utf-8")
+    status = admin.get(f"/api/admin/imports/{upload}").get_json()
+    assert status["stalled"] is True and status["progress"]["done"] == 5000
+    assert admin.post(f"/api/admin/imports/{upload}/commit").status_code == 409
+
+
+def test_progress_is_written_for_a_poll_and_throttled(tmp_path):
+    from geoapp.store.import_summary import Progress, read_progress
+
+    path = tmp_path / "progress.json"
+    progress = Progress(path, every=3600)
+    progress.stage("write", 100)
+    assert read_progress(path) == {**read_progress(path), "stage": "write", "done": 0,
+                                   "total": 100}
+    progress.step(50)  # within the interval: not written yet
+    assert read_progress(path)["done"] == 0 and progress.done == 50
+    progress.stage("assign")
+    assert read_progress(path)["stage"] == "assign" and read_progress(path)["total"] is None

@@ -514,19 +514,23 @@ def test_who_may_write_in_a_cell(client, auth, database, world, rules, endpoint,
 # ------------------------------------------------------------------ accounts: role × endpoint
 
 def _import(client, step: str | None = None):
-    """Upload a one-row enterprise ledger (a preview), then take ``step`` on it."""
+    """Upload a one-row enterprise ledger (a preview), then take ``step`` on it; the
+    final status of a job (tests.web.test_admin_imports.wait)."""
     from io import BytesIO
 
     from tests.store.test_import_hardening import uscc
 
     text = ("企业名称,统一社会信用代码,行业代码,企业规模,经度,纬度\n"
             f"丁商店（虚构）,{uscc(9)},5261,小微,120.005,31.005\n")
-    r = client.post("/api/admin/imports", content_type="multipart/form-data", data={
-        "kind": "enterprise", "file": (BytesIO(text.encode()), "台账.csv")})
+    from tests.web.test_admin_imports import wait
+
+    r = wait(client, client.post("/api/admin/imports", content_type="multipart/form-data",
+                                 data={"kind": "enterprise",
+                                       "file": (BytesIO(text.encode()), "台账.csv")}))
     if step is None:
         return r
     upload = r.get_json()["id"] if r.status_code == 200 else "0" * 32
-    return client.post(f"/api/admin/imports/{upload}/{step}")
+    return wait(client, client.post(f"/api/admin/imports/{upload}/{step}"))
 
 
 # endpoint → (request on the account ``target``, status when allowed, who is allowed);
