@@ -28,6 +28,7 @@ def scope_of(user) -> dict:
 
 @bp.get("/api/me")
 def me():
+    """Who is logged in: {username, name, role, scope}."""
     auth.actor_name()  # 401 without a session
     user = current_user
     return jsonify({"username": user.username, "name": user.display_name or user.username,

@@ -112,5 +112,6 @@ def page():
 
 @bp.get("/api/admin/rules")
 def api():
+    """The rules in force (layers, steps, risk, supervision, admission) and the disk's state."""
     auth.require_role("admin")
     return jsonify(rules_in_force())

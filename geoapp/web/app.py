@@ -46,6 +46,7 @@ from geoapp.web import (
     listings,
     measures,
     navigation,
+    openapi,
     photos,
     reports,
 )
@@ -121,5 +122,6 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(account.bp)  # /account, /api/me, /api/me/password
     app.register_blueprint(admin_rules.bp)  # /admin/rules, /api/admin/rules (read-only)
     app.register_blueprint(admin_imports.bp)  # /admin/imports, /api/admin/imports (dry run)
+    app.register_blueprint(openapi.bp)  # /api/openapi.json, read off the routes
     app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
     return app
