@@ -21,7 +21,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from geoapp.domain import duties
-from geoapp.store.models import ROLES, Cell, User, UserCell
+from geoapp.domain.identifiers import uscc_problem
+from geoapp.store.models import ROLES, Cell, Point, User, UserCell
 
 __all__ = ["ROLES", "AccountError", "authenticate", "can_read_cell", "can_write_cell",
            "create_user",
@@ -147,12 +148,34 @@ def missing_cells(session: Session, codes: Iterable[str]) -> list[str]:
     return [c for c in codes if c not in found]
 
 
+def checked_uscc(session: Session, uscc: str | None) -> str:
+    """``uscc`` trimmed and upper-cased, if it is a valid USCC (its check character too,
+    geoapp.domain.identifiers) of an enterprise in the ledger; else AccountError saying why.
+
+    The ledger's enterprise is the point of layer enterprise keyed by it (the match
+    geoapp.store.ownership makes).
+    """
+    code = (uscc or "").strip().upper()
+    problem = uscc_problem(code)
+    if problem is not None:
+        raise AccountError(f"USCC {code!r}: {problem}")
+    found = session.scalar(sa.select(Point.id).where(Point.layer == "enterprise",
+                                                      Point.key == code).limit(1))
+    if found is None:
+        raise AccountError(f"USCC {code!r}: no enterprise with this code in the ledger "
+                           "(import the enterprise ledger first)")
+    return code
+
+
 def create_user(session: Session, username: str, role: str, password: str,
-                cells: Iterable[str] = (), display_name: str | None = None) -> User:
+                cells: Iterable[str] = (), display_name: str | None = None,
+                enterprise: str | None = None) -> User:
     """Add an account; raises AccountError naming what is wrong, and adds nothing then.
 
     A grid member needs at least one cell and every cell must exist; other
-    roles take no cells. The password needs ``MIN_PASSWORD`` characters.
+    roles take no cells. An enterprise account needs the USCC of an enterprise in
+    the ledger (``enterprise``, checked_uscc); other roles take none. The
+    password needs ``MIN_PASSWORD`` characters.
     """
     username = (username or "").strip()
     if not _USERNAME.fullmatch(username):
@@ -168,13 +191,22 @@ def create_user(session: Session, username: str, role: str, password: str,
     unknown = missing_cells(session, cells)
     if unknown:
         raise AccountError(f"no cell with code {', '.join(map(repr, unknown))}")
+    if role == duties.ENTERPRISE:
+        if not (enterprise or "").strip():
+            raise AccountError("an enterprise account needs its enterprise's USCC "
+                               "(--enterprise USCC)")
+        enterprise = checked_uscc(session, enterprise)
+    elif enterprise:
+        raise AccountError(f"only enterprise accounts speak for an enterprise; role {role!r} "
+                           "takes no --enterprise")
     taken = session.scalar(sa.select(User.username).where(
         sa.func.lower(User.username) == username.lower()))
     if taken is not None:  # "Zhang" beside "zhang" would only confuse
         raise AccountError(f"user {taken!r} already exists")
     validate_password(password)
     user = User(username=username, role=role, display_name=checked_name(display_name),
-                password_hash=hash_password(password), active=True)
+                password_hash=hash_password(password), active=True,
+                enterprise_uscc=enterprise or None)
     set_cells(user, cells)
     session.add(user)
     return user

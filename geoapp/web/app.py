@@ -33,6 +33,7 @@ from geoapp.web import (
     cells,
     clock,
     db,
+    enterprise,
     errors,
     export,
     extensions,
@@ -120,4 +121,5 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(account.bp)  # /account, /api/me, /api/me/password
     app.register_blueprint(admin_rules.bp)  # /admin/rules, /api/admin/rules (read-only)
     app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
+    app.register_blueprint(enterprise.bp)  # /enterprise, /api/enterprise (enterprise accounts)
     return app
