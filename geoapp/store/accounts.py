@@ -1,10 +1,12 @@
 """Accounts: users, roles, passwords and who may change which cell (no Flask here).
 
-Five roles: ``leader`` and ``planner`` read; ``grid``
+Six roles: ``leader`` and ``planner`` read; ``grid``
 members change hazards in the cells they work (``user_cell``);
 ``supervisor`` (安监站 or a sector department's staff) reviews hazards in
 every cell: the steps each role may take are geoapp.domain.duties; ``admin``
-changes anything. Passwords are stored as argon2id hashes (argon2-cffi's
+changes anything; an ``enterprise`` account speaks for one enterprise of the
+ledger (``enterprise_uscc``) and reads and writes its own points only
+(geoapp.store.ownership). Passwords are stored as argon2id hashes (argon2-cffi's
 defaults, RFC 9106) and rehashed at log-in when those parameters change.
 The web side (sessions, CSRF, rate limits) is geoapp.web.auth.
 """
