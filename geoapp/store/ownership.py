@@ -1,4 +1,4 @@
-"""Which points an enterprise account speaks for, and who may read or write a point.
+"""Which points an enterprise account speaks for, and the point a photo belongs to.
 
 An ``enterprise`` account is bound to one enterprise by its USCC
 (``User.enterprise_uscc``). It owns the enterprise's own point (layer
@@ -16,14 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from geoapp.domain.duties import ENTERPRISE
-from geoapp.store import accounts
 from geoapp.store.models import Hazard, Inspection, Photo, Point
 
 # the layers an enterprise owns by its USCC (attrs["enterprise_uscc"]), beside its own point
 OWNED_LAYERS = ("confined_space", "major_hazard")
 
-__all__ = ["OWNED_LAYERS", "can_read_point", "can_write_point", "is_enterprise", "owned_clause",
-           "owned_points", "owner_of", "owns_point", "photo_point"]
+__all__ = ["OWNED_LAYERS", "is_enterprise", "owned_clause", "owned_points", "owner_of",
+           "owns_point", "photo_point"]
 
 
 def is_enterprise(user) -> bool:
@@ -70,25 +69,6 @@ def owned_points(session: Session, uscc: str) -> list[Point]:
     first = sa.case((Point.layer == "enterprise", 0), else_=1)
     return list(session.scalars(sa.select(Point).where(owned_clause(uscc))
                                 .order_by(first, Point.layer, Point.key)))
-
-
-def can_read_point(user, point: Point | None) -> bool:
-    """May ``user`` see ``point``'s hazards, visits and photos?
-
-    An enterprise: only its own points; the other roles: the point's cell
-    (accounts.can_read_cell; None is a point outside every cell).
-    """
-    if is_enterprise(user):
-        return owns_point(user, point)
-    return accounts.can_read_cell(user, None if point is None else point.cell_code)
-
-
-def can_write_point(user, point: Point | None) -> bool:
-    """May ``user`` record at ``point`` (visits, hazards, their steps)? As can_read_point,
-    with accounts.can_write_cell for the other roles (which steps: geoapp.domain.duties)."""
-    if is_enterprise(user):
-        return owns_point(user, point)
-    return accounts.can_write_cell(user, None if point is None else point.cell_code)
 
 
 def photo_point(session: Session, photo_id: int) -> tuple[Photo, Point | None] | None:
