@@ -325,6 +325,8 @@ def login():
                              ip=request.remote_addr)
             session.commit()  # with it, a hash rehashed with today's parameters
             login_user(user)
+            if user.role == duties.ENTERPRISE:
+                target = None  # a link into staff pages would only answer it 403
             return redirect(target or _home_for(user))
         # the name tried, never the password
         tried = form.username.data.strip()[:64]

@@ -33,8 +33,9 @@ from geoapp.store.models import (
     Village,
 )
 from geoapp.web.auth import ENTERPRISE_ENDPOINTS
+from tests.support.apps import csrf_token_from
 from tests.support.checks import snapshot
-from tests.support.constants import TODAY
+from tests.support.constants import PASSWORD, TODAY
 from tests.support.images import jpeg
 
 OWN = "91330100MA2B3C4D5" + uscc_check_char("91330100MA2B3C4D5")
@@ -180,6 +181,12 @@ def test_the_allowed_reads_of_its_own_points_answer(client, firm):
 def test_it_lands_on_its_page_and_the_top_bar_shows_nothing_else(client, auth, firms):
     r = auth.login("qiye", role="enterprise", enterprise=OWN)
     assert r.status_code == 302 and r.headers["Location"] == "/enterprise"
+    auth.logout()
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    r = client.post("/login?next=/reports", data={"username": "qiye", "password": PASSWORD,
+                                                  "csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/enterprise"
+    client.environ_base["HTTP_X_CSRFTOKEN"] = token
     html = client.get("/enterprise").get_data(as_text=True)
     nav = re.search(r'<nav class="pages">(.*?)</nav>', html, re.S).group(1)
     assert re.findall(r'href="([^"]+)"', nav) == ["/enterprise"]
