@@ -30,6 +30,7 @@ from geoapp.store.models import (
     Photo,
     Point,
     Town,
+    User,
     Village,
 )
 from geoapp.web.auth import ENTERPRISE_ENDPOINTS
@@ -313,3 +314,29 @@ def test_an_account_without_a_bound_enterprise_owns_nothing(client, auth, firms)
     auth.login("qiye0", role="enterprise")
     assert client.get(f"/api/hazards/{firms['own']['hazard']}").status_code == 403
     assert client.get("/api/enterprise").get_json()["points"] == []
+
+
+# ------------------------------------------------------------------ made by an admin
+
+@pytest.mark.parametrize("fields, status, field", [
+    ({"role": "enterprise", "enterprise": OWN.lower()}, 201, None),
+    ({"role": "enterprise"}, 400, "enterprise"),
+    ({"role": "enterprise", "enterprise": OWN[:-1] + ("0" if OWN[-1] != "0" else "1")}, 400,
+     "enterprise"),
+    ({"role": "enterprise", "enterprise": "91350100M000100Y43"}, 400, "enterprise"),  # no ledger
+    ({"role": "leader", "enterprise": OWN}, 400, "enterprise"),
+])
+def test_an_admin_makes_an_enterprise_account_for_a_ledger_enterprise(client, auth, firms,
+                                                                      database, fields, status,
+                                                                      field):
+    auth.login("admin")
+    r = client.post("/api/admin/accounts", json={"username": "qiye2", **fields})
+    assert r.status_code == status, r.get_data(as_text=True)
+    if status == 201:
+        assert r.get_json()["account"]["enterprise_uscc"] == OWN
+        auth.login("qiye2", r.get_json()["password"])
+        assert client.get("/api/enterprise").get_json()["uscc"] == OWN
+    else:
+        assert r.get_json()["field"] == field
+        with database.sessions() as s:
+            assert s.scalar(sa.select(User).where(User.username == "qiye2")) is None
