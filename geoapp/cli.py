@@ -58,12 +58,13 @@ def main():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo-password", default=None, metavar="PW",
-              help="password of the demo accounts leader, grid, planner, admin, supervisor "
+              help="password of the demo accounts leader, grid, planner, admin, supervisor, "
+                   "enterprise "
                    "(default: a new random one, printed)")
 def demo(host, port, demo_password):
     """Create the embedded database if missing, load the synthetic demo data, serve.
 
-    The demo accounts (leader, grid, planner, admin, supervisor) are created, or have
+    The demo accounts (leader, grid, planner, admin, supervisor, enterprise) are created, or have
     their password reset, on every start.
     """
     from geoapp.store.demo import ensure_demo_accounts, load_demo
@@ -256,7 +257,8 @@ def check(folder):
 
 @main.group()
 def users():
-    """Accounts: leader, grid (grid member, works cells), planner, admin, supervisor."""
+    """Accounts: leader, grid (grid member, works cells), planner, admin, supervisor,
+    enterprise (speaks for one enterprise of the ledger)."""
 
 
 def _account_session():
@@ -269,12 +271,15 @@ def _account_session():
 
 @users.command(name="add")
 @click.argument("username")
-@click.option("--role", required=True, metavar="leader|grid|planner|admin|supervisor")
+@click.option("--role", required=True,
+              metavar="leader|grid|planner|admin|supervisor|enterprise")
 @click.option("--cell", "cells", multiple=True, metavar="CODE",
               help="a cell the grid member works (repeat for several)")
+@click.option("--enterprise", default=None, metavar="USCC",
+              help="the enterprise an enterprise account speaks for (in the ledger)")
 @click.option("--name", "display_name", default=None, help="name shown in the page header")
 @click.option("--password", default=None, help="(default: asked for, not echoed)")
-def users_add(username, role, cells, display_name, password):
+def users_add(username, role, cells, enterprise, display_name, password):
     """Create an account."""
     from geoapp.store import accounts
 
@@ -283,13 +288,51 @@ def users_add(username, role, cells, display_name, password):
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
         with database.transaction() as s:
-            user = accounts.create_user(s, username, role, password, cells, display_name)
-            codes = user.cell_codes
-            _audit(s, "account_create", user.username, {"role": role, "cells": codes})
+            user = accounts.create_user(s, username, role, password, cells, display_name,
+                                        enterprise=enterprise)
+            codes, uscc = user.cell_codes, user.enterprise_uscc
+            _audit(s, "account_create", user.username, {"role": role, "cells": codes}
+                   | ({"enterprise": uscc} if uscc else {}))
     except accounts.AccountError as exc:
         _fail(exc)
     click.echo(f"user {username.strip()!r} added: {role}"
-               + (f", cells {', '.join(codes)}" if codes else ""))
+               + (f", cells {', '.join(codes)}" if codes else "")
+               + (f", enterprise {uscc}" if uscc else ""))
+
+
+@users.command(name="add-enterprises")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False),
+              help="CSV for the office to hand out (UTF-8 with BOM, mode 0600; must not exist)")
+def users_add_enterprises(out_file):
+    """One enterprise account per ledger enterprise (by USCC) that has none yet.
+
+    The one-time passwords go to OUT only (the database keeps their hashes).
+    """
+    import csv
+    import os
+
+    from geoapp.store import enterprise_accounts
+
+    database = _account_session()
+    try:  # before any account: a file that exists, or a folder that does not, stops here
+        fd = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        _fail(ValueError(f"{out_file}: {exc.strerror} (give a new file name)"))
+    try:
+        with database.transaction() as s, open(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            made, skipped = enterprise_accounts.create_for_ledger(s)
+            writer = csv.writer(fh)
+            writer.writerow(["用户名", "统一社会信用代码", "企业名称", "一次性密码"])
+            for a in made:
+                writer.writerow([a.username, a.uscc, a.name, a.password])
+                _audit(s, "account_create", a.username, {"role": "enterprise",
+                                                         "enterprise": a.uscc})
+    except BaseException:
+        os.unlink(out_file)  # no passwords of accounts that were not made
+        raise
+    click.echo(f"{len(made)} enterprise accounts added; one-time passwords in {out_file}")
+    for uscc in skipped:
+        click.echo(f"skipped {uscc}: the username is another account's", err=True)
 
 
 @users.command(name="list")

@@ -36,7 +36,8 @@
     err.textContent = "";
     send("POST", "/api/admin/accounts", {
       username: f.username.value, role: f.role.value, display_name: f.display_name.value,
-      email: f.email.value, cells: cells(f.cells.value)
+      email: f.email.value, cells: cells(f.cells.value),
+      enterprise: f.role.value === "enterprise" ? f.enterprise.value : ""
     }).then(function (data) {
       // the list reloads with the new row; the password stays on screen once, in this tab
       sessionStorage.setItem("geoapp-one-time",

@@ -36,7 +36,7 @@ def one_time_password() -> str:
 def as_dict(user: User) -> dict:
     return {"id": user.id, "username": user.username, "role": user.role,
             "display_name": user.display_name, "email": user.email, "active": user.active,
-            "cells": user.cell_codes,
+            "cells": user.cell_codes, "enterprise_uscc": user.enterprise_uscc,
             "created_at": user.created_at.isoformat(timespec="seconds")
             if user.created_at else None}
 
@@ -64,7 +64,8 @@ def _cells(value) -> list[str]:
 
 
 def create(session: Session, fields: dict) -> tuple[User, str | None]:
-    """A new account from ``fields`` (username, role, display_name, email, cells, password);
+    """A new account from ``fields`` (username, role, display_name, email, cells, enterprise,
+    password);
     without a password one is made: returned once, never stored in clear."""
     password = fields.get("password") or None
     made = None
@@ -76,7 +77,8 @@ def create(session: Session, fields: dict) -> tuple[User, str | None]:
     cells = _cells(fields.get("cells") or [])
     try:
         user = accounts.create_user(session, fields["username"], fields["role"].strip(),
-                                    password, cells, fields.get("display_name"))
+                                    password, cells, fields.get("display_name"),
+                                    enterprise=fields.get("enterprise") or None)
     except AccountError as exc:
         raise FieldError(_field_of(str(exc)), str(exc)) from None
     try:
@@ -90,7 +92,8 @@ def create(session: Session, fields: dict) -> tuple[User, str | None]:
 def _field_of(message: str) -> str:
     for prefix, field in (("username", "username"), ("user ", "username"), ("role", "role"),
                           ("password", "password"), ("name", "display_name"),
-                          ("email", "email")):
+                          ("email", "email"), ("USCC", "enterprise"),
+                          ("an enterprise", "enterprise"), ("only enterprise", "enterprise")):
         if message.startswith(prefix):
             return field
     return "cells"

@@ -1,10 +1,12 @@
 """Accounts: users, roles, passwords and who may change which cell (no Flask here).
 
-Five roles: ``leader`` and ``planner`` read; ``grid``
+Six roles: ``leader`` and ``planner`` read; ``grid``
 members change hazards in the cells they work (``user_cell``);
 ``supervisor`` (安监站 or a sector department's staff) reviews hazards in
 every cell: the steps each role may take are geoapp.domain.duties; ``admin``
-changes anything. Passwords are stored as argon2id hashes (argon2-cffi's
+changes anything; an ``enterprise`` account speaks for one enterprise of the
+ledger (``enterprise_uscc``) and reads and writes its own points only
+(geoapp.store.ownership). Passwords are stored as argon2id hashes (argon2-cffi's
 defaults, RFC 9106) and rehashed at log-in when those parameters change.
 The web side (sessions, CSRF, rate limits) is geoapp.web.auth.
 """
@@ -21,7 +23,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from geoapp.domain import duties
-from geoapp.store.models import ROLES, Cell, User, UserCell
+from geoapp.domain.identifiers import uscc_problem
+from geoapp.store.models import ROLES, Cell, Point, User, UserCell
 
 __all__ = ["ROLES", "AccountError", "authenticate", "can_read_cell", "can_write_cell",
            "create_user",
@@ -147,12 +150,34 @@ def missing_cells(session: Session, codes: Iterable[str]) -> list[str]:
     return [c for c in codes if c not in found]
 
 
+def checked_uscc(session: Session, uscc: str | None) -> str:
+    """``uscc`` trimmed and upper-cased, if it is a valid USCC (its check character too,
+    geoapp.domain.identifiers) of an enterprise in the ledger; else AccountError saying why.
+
+    The ledger's enterprise is the point of layer enterprise keyed by it (the match
+    geoapp.store.ownership makes).
+    """
+    code = (uscc or "").strip().upper()
+    problem = uscc_problem(code)
+    if problem is not None:
+        raise AccountError(f"USCC {code!r}: {problem}")
+    found = session.scalar(sa.select(Point.id).where(Point.layer == "enterprise",
+                                                      Point.key == code).limit(1))
+    if found is None:
+        raise AccountError(f"USCC {code!r}: no enterprise with this code in the ledger "
+                           "(import the enterprise ledger first)")
+    return code
+
+
 def create_user(session: Session, username: str, role: str, password: str,
-                cells: Iterable[str] = (), display_name: str | None = None) -> User:
+                cells: Iterable[str] = (), display_name: str | None = None,
+                enterprise: str | None = None) -> User:
     """Add an account; raises AccountError naming what is wrong, and adds nothing then.
 
     A grid member needs at least one cell and every cell must exist; other
-    roles take no cells. The password needs ``MIN_PASSWORD`` characters.
+    roles take no cells. An enterprise account needs the USCC of an enterprise in
+    the ledger (``enterprise``, checked_uscc); other roles take none. The
+    password needs ``MIN_PASSWORD`` characters.
     """
     username = (username or "").strip()
     if not _USERNAME.fullmatch(username):
@@ -168,13 +193,22 @@ def create_user(session: Session, username: str, role: str, password: str,
     unknown = missing_cells(session, cells)
     if unknown:
         raise AccountError(f"no cell with code {', '.join(map(repr, unknown))}")
+    if role == duties.ENTERPRISE:
+        if not (enterprise or "").strip():
+            raise AccountError("an enterprise account needs its enterprise's USCC "
+                               "(--enterprise USCC)")
+        enterprise = checked_uscc(session, enterprise)
+    elif enterprise:
+        raise AccountError(f"only enterprise accounts speak for an enterprise; role {role!r} "
+                           "takes no --enterprise")
     taken = session.scalar(sa.select(User.username).where(
         sa.func.lower(User.username) == username.lower()))
     if taken is not None:  # "Zhang" beside "zhang" would only confuse
         raise AccountError(f"user {taken!r} already exists")
     validate_password(password)
     user = User(username=username, role=role, display_name=checked_name(display_name),
-                password_hash=hash_password(password), active=True)
+                password_hash=hash_password(password), active=True,
+                enterprise_uscc=enterprise or None)
     set_cells(user, cells)
     session.add(user)
     return user

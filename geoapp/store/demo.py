@@ -89,6 +89,7 @@ def ensure_demo_accounts(database: Database, password: str) -> list[str]:
     """Create the demo accounts, or reset them: role, cells, active, and ``password``.
 
     Running it again is safe; it is how a forgotten demo password is replaced.
+    With the demo data loaded, an enterprise account too (DEMO_ENTERPRISE).
     Returns the usernames.
     """
     from geoapp.store import accounts
@@ -104,4 +105,29 @@ def ensure_demo_accounts(database: Database, password: str) -> list[str]:
             user.role, user.display_name, user.active = role, display_name, True
             accounts.set_password(user, password)
             accounts.set_cells(user, cells)
-    return list(DEMO_ACCOUNTS)
+        uscc = demo_enterprise(s)
+        if uscc is not None:  # an enterprise account (企业) for a demo enterprise
+            user = accounts.find_user(s, DEMO_ENTERPRISE[0])
+            if user is None:
+                user = User(username=DEMO_ENTERPRISE[0])
+                s.add(user)
+            user.role, user.display_name, user.active = "enterprise", DEMO_ENTERPRISE[1], True
+            user.enterprise_uscc = uscc
+            accounts.set_password(user, password)
+    return list(DEMO_ACCOUNTS) + ([DEMO_ENTERPRISE[0]] if uscc is not None else [])
+
+
+# The demo's enterprise account: bound to the first demo enterprise (synthetic, by USCC)
+# that owns confined spaces, so its page has more than its own point.
+DEMO_ENTERPRISE = ("enterprise", "企业（演示）")
+
+
+def demo_enterprise(session) -> str | None:
+    """The USCC of the first demo enterprise (by USCC) owning a confined space; None: none."""
+    from geoapp.store.models import Point
+
+    owners = (sa.select(Point.attrs["enterprise_uscc"].as_string())
+              .where(Point.layer == "confined_space"))
+    return session.scalar(sa.select(Point.key).where(Point.layer == "enterprise",
+                                                     Point.key.in_(owners))
+                          .order_by(Point.key).limit(1))

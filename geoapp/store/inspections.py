@@ -48,14 +48,17 @@ def checklist_of(rules, point: Point) -> tuple[ChecklistItem, ...]:
     return layer.inspection.items_for(point.industry)
 
 
-def record(session, rules, point: Point, fields: dict, user, now: dt.datetime) -> Recorded:
+def record(session, rules, point: Point, fields: dict, user, now: dt.datetime,
+           source: str = "inspection") -> Recorded:
     """Record a visit to ``point`` by ``user`` at ``now`` (aware), in the caller's transaction.
 
     ``fields`` as the phone sends them (geoapp.domain.inspection_input: the
     first bad one raises InspectionInputError naming it, and nothing is
     written). A ``client_id`` seen before returns that visit (``created``
     False) without checking the rest again, so a retried save always gets
-    its answer; one seen on another point raises ClientIdTaken.
+    its answer; one seen on another point raises ClientIdTaken. ``source``
+    self_check is an enterprise's own visit: stored as such, it leaves the
+    point's ``last_visit_on`` (the supervisory visits') as it was.
     """
     client_id = check_client_id(fields.get("client_id")) if isinstance(fields, dict) else None
     if client_id is not None:
@@ -70,7 +73,7 @@ def record(session, rules, point: Point, fields: dict, user, now: dt.datetime) -
         point_id=point.id, client_id=visit.client_id, inspected_at=now,
         inspector=user.username, inspector_name=user.display_name or user.username,
         lon=visit.lon, lat=visit.lat, accuracy_m=visit.accuracy_m, distance_m=distance,
-        checklist=visit.checklist, note=visit.note)
+        checklist=visit.checklist, note=visit.note, source=source)
     try:
         with session.begin_nested():  # a concurrent save of the same client id may win
             session.add(inspection)
@@ -80,6 +83,8 @@ def record(session, rules, point: Point, fields: dict, user, now: dt.datetime) -
         if earlier is None:
             raise
         return earlier
+    if source != "inspection":
+        return Recorded(inspection, True)
     visited_on = now.astimezone(ZoneInfo(rules.risk.hazards.timezone)).date()
     # forward only, in one guarded UPDATE: a concurrent visit or the ledger's later date stays
     session.execute(

@@ -23,6 +23,8 @@ bp = Blueprint("account", __name__)
 def scope_of(user) -> dict:
     if user.role == "grid":
         return {"cells": user.cell_codes}
+    if user.role == "enterprise":  # its own points only (geoapp.store.ownership)
+        return {"enterprise": user.enterprise_uscc}
     return {"all": True}
 
 

@@ -71,11 +71,13 @@ def _user(user_id: int) -> User:
 
 @bp.post("/api/admin/accounts")
 def api_create():
-    """{username, role, display_name?, email?, cells?, password?} → 201 {account, password?}"""
+    """{username, role, display_name?, email?, cells?, enterprise?, password?} → 201
+    {account, password?}; ``enterprise``: the USCC an enterprise account speaks for."""
     auth.require_role("admin")
     body = inputs.json_body({"username": inputs.TEXT, "role": inputs.TEXT,
                              "display_name": inputs.TEXT, "email": inputs.TEXT,
-                             "cells": (inputs.LIST, inputs.TEXT), "password": inputs.TEXT})
+                             "cells": (inputs.LIST, inputs.TEXT), "password": inputs.TEXT,
+                             "enterprise": inputs.TEXT})
     session = db.session()
     try:
         user, made = account_admin.create(session, body)
@@ -83,7 +85,8 @@ def api_create():
         session.rollback()
         raise _refused(exc) from None
     audit.record_in(session, "account_create", user.username,
-                    {"role": user.role, "cells": user.cell_codes})
+                    {"role": user.role, "cells": user.cell_codes}
+                    | ({"enterprise": user.enterprise_uscc} if user.enterprise_uscc else {}))
     session.commit()
     out = {"account": account_admin.as_dict(user)}
     if made:

@@ -34,6 +34,7 @@ from geoapp.web import (
     cells,
     clock,
     db,
+    enterprise,
     errors,
     export,
     extensions,
@@ -124,4 +125,5 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(admin_imports.bp)  # /admin/imports, /api/admin/imports (dry run)
     app.register_blueprint(openapi.bp)  # /api/openapi.json, read off the routes
     app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
+    app.register_blueprint(enterprise.bp)  # /enterprise, /api/enterprise (enterprise accounts)
     return app

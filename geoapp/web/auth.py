@@ -41,7 +41,7 @@ from wtforms.validators import DataRequired, Length
 
 from geoapp import settings
 from geoapp.domain import duties
-from geoapp.store import accounts
+from geoapp.store import accounts, ownership
 from geoapp.store import audit as audit_log
 from geoapp.store.accounts import can_write_cell
 from geoapp.store.models import ROLES, Hazard, User
@@ -49,13 +49,23 @@ from geoapp.web import db
 from geoapp.web.errors import ApiError, error_json, is_api
 
 __all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "may_take",
-           "require_cell_read", "require_cell_write", "require_role", "steps_allowed"]
+           "require_cell_read", "require_cell_write", "require_own_point", "require_point_read",
+           "require_point_write",
+           "require_role", "steps_allowed"]
 
 bp = Blueprint("auth", __name__)
 
 # Reachable without logging in even once accounts exist (request.endpoint names).
 OPEN_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static", "assets.vendor",
                             "assets.favicon"})
+# All an enterprise account may open (its own page, its points' checklists, self-checks,
+# hazards and photos, its own account); every other endpoint answers it 403. The views
+# check besides that the point is its own (require_point_read / require_point_write).
+ENTERPRISE_ENDPOINTS = frozenset({
+    "enterprise.page", "enterprise.api", "hazards.hazard", "hazards.new_hazard",
+    "hazards.move_hazard", "photos.photo", "photos.thumb", "photos.add_hazard_photo",
+    "inspections.checklist", "inspections.point_inspections", "inspections.new_inspection",
+    "account.page", "account.me", "account.change_password"})
 
 
 class LoginForm(FlaskForm):
@@ -145,6 +155,9 @@ def _read_policy():
     if request.endpoint in OPEN_ENDPOINTS:
         return None
     if current_user.is_authenticated:
+        if (current_user.role == duties.ENTERPRISE and request.endpoint is not None
+                and request.endpoint not in ENTERPRISE_ENDPOINTS):
+            _abort(403, "forbidden", _("您的账号无权查看此页面"))
         if current_user.role in ROLES:
             return None
         _abort(403, "forbidden", _("您的账号无权查看此页面"))
@@ -189,20 +202,51 @@ def hazard_to_write(hazard_id: int) -> tuple[str, Hazard]:
     hazard = db.session().get(Hazard, hazard_id)
     if hazard is None:
         raise ApiError(404, "not_found", f"no hazard {hazard_id}")
-    require_cell_write(hazard.point.cell_code)
+    require_point_write(hazard.point)
     return actor, hazard
 
 
-def steps_allowed(hazard: dict, cell_code: str | None) -> list[str]:
+def require_point_write(point) -> None:
+    """As require_cell_write for the point's cell; an enterprise account: its own points only
+    (geoapp.store.ownership), 403 for any other."""
+    if ownership.is_enterprise(current_user):
+        if not ownership.owns_point(current_user, point):
+            _abort(403, "forbidden", _("您的账号只能办理本企业的点位"))
+        return
+    require_cell_write(point.cell_code)
+
+
+def require_own_point(point) -> None:
+    """For an enterprise account: 403 unless ``point`` is its own; nothing for other roles
+    (the reads they may make are the read policy's)."""
+    if ownership.is_enterprise(current_user) and not ownership.owns_point(current_user, point):
+        _abort(403, "forbidden", _("您的账号只能查看本企业的点位"))
+
+
+def require_point_read(point) -> None:
+    """As require_cell_read for the point's cell (None: a photo of no point, e.g. a public
+    report's); an enterprise account: its own points only, 403 for any other."""
+    if ownership.is_enterprise(current_user):
+        if not ownership.owns_point(current_user, point):
+            _abort(403, "forbidden", _("您的账号只能查看本企业的点位"))
+        return
+    require_cell_read(None if point is None else point.cell_code)
+
+
+def steps_allowed(hazard: dict, cell_code: str | None, point=None) -> list[str]:
     """The workflow steps the logged-in user may take on a hazard (its JSON, with events).
 
     What the cell page offers (``my_actions``): the hazard's cell (``cell_code``,
     None: outside every cell) must be one the user writes, then the
-    hazard file's ``[steps]`` (geoapp.domain.duties). The server checks every
+    hazard file's ``[steps]`` (geoapp.domain.duties). An enterprise account
+    writes its own points (``point``) instead of cells. The server checks every
     step again when it is taken.
     """
     user = current_user
-    if not user.is_authenticated or not can_write_cell(user, cell_code):
+    if ownership.is_enterprise(user):
+        if not ownership.owns_point(user, point):
+            return []
+    elif not user.is_authenticated or not can_write_cell(user, cell_code):
         return []
     steps = current_app.extensions["geoapp.rules"].tables["hazard"].steps
     return duties.permitted(steps, user.role, user.username, hazard["state"], hazard["level"],
@@ -281,6 +325,8 @@ def login():
                              ip=request.remote_addr)
             session.commit()  # with it, a hash rehashed with today's parameters
             login_user(user)
+            if user.role == duties.ENTERPRISE:
+                target = None  # a link into staff pages would only answer it 403
             return redirect(target or _home_for(user))
         # the name tried, never the password
         tried = form.username.data.strip()[:64]
@@ -335,6 +381,8 @@ def _home_for(user) -> str:
     """Where a user lands after logging in: a grid member on their first cell, others on /."""
     views = current_app.view_functions
     try:
+        if user.role == duties.ENTERPRISE and "enterprise.page" in views:
+            return url_for("enterprise.page")
         if user.role == "grid" and user.cell_codes and "cells.cell_page" in views:
             return url_for("cells.cell_page", code=user.cell_codes[0])
         if "map.map_page" in views:

@@ -18,7 +18,7 @@ from flask import Blueprint, abort, current_app, jsonify, url_for
 from flask_babel import gettext as _
 
 from geoapp.domain import duties, evidence, hazard_input, workflow
-from geoapp.store import accounts, edits, extensions, hazards
+from geoapp.store import accounts, edits, extensions, hazards, ownership
 from geoapp.store import photos as stored_photos
 from geoapp.store.models import Hazard, Point
 from geoapp.store.reads import pages
@@ -65,7 +65,7 @@ def refuse_step(field: str | None = None) -> ApiError:
 def hazard_response(hazard: Hazard, status: int = 200):
     """A hazard with its history, photos and 挂牌督办 record; the ETag is its version."""
     body = pages.hazard_dict(hazard, _today(), events=True, supervision=_rules().supervision)
-    body["my_actions"] = auth.steps_allowed(body, hazard.point.cell_code)
+    body["my_actions"] = auth.steps_allowed(body, hazard.point.cell_code, hazard.point)
     # its photos, each with the event it came with (creation, a step, an added photo)
     body["photos"] = [{**photos.photo_json(p), "event_id": p.hazard_event_id}
                       for p in stored_photos.for_hazard(db.session(), hazard.id)]
@@ -84,6 +84,7 @@ def hazard(hazard_id: int):
     found = db.session().get(Hazard, hazard_id)
     if found is None:
         abort(404, description=f"no hazard {hazard_id}")
+    auth.require_own_point(found.point)  # an enterprise sees its own points' hazards only
     return hazard_response(found)
 
 
@@ -213,9 +214,11 @@ def new_hazard(point_id: int):
     point = session.get(Point, point_id)
     if point is None:
         raise ApiError(404, "not_found", f"no point {point_id}")
-    auth.require_cell_write(point.cell_code)  # 401 / 403 as JSON
+    auth.require_point_write(point)  # 401 / 403 as JSON
     body = inputs.form_or_json(_HAZARD_FIELDS)  # only now, once the user may write here
     body.pop("actor", None)  # the logged-in user is the actor, whatever the body says
+    if ownership.is_enterprise(auth.current_user):
+        body["source"] = "self_check"  # what an enterprise registers, it found itself (企业自查)
     if body.get("listed") is True and not may_list(auth.current_user):
         raise refuse_step("listed")  # the role first; for those who may list, 400: use the step
     client_id = inputs.client_id(body.pop("client_id", None))

@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geoapp.domain.inspection_input import InspectionInputError
-from geoapp.store import inspections
+from geoapp.store import inspections, ownership
 from geoapp.store import photos as stored_photos
 from geoapp.store.models import Inspection, Point
 from geoapp.web import auth, clock, db, inputs
@@ -65,6 +65,7 @@ def inspection_json(inspection: Inspection, photos) -> dict:
         "distance_m": None if inspection.distance_m is None else int(inspection.distance_m),
         "checklist": inspection.checklist,
         "note": inspection.note,
+        "source": inspection.source,
         "photos": [photo_json(p) for p in photos],
     }
 
@@ -73,16 +74,18 @@ def inspection_json(inspection: Inspection, photos) -> dict:
 def checklist(point_id: int):
     """The point's checklist items in order: [{key, label}] (label in the UI language)."""
     english = str(get_locale() or "zh") == "en"
+    point = _point(point_id)
+    auth.require_own_point(point)
     return jsonify([{"key": item.key,
                      "label": (item.label_en if english else None) or item.label}
-                    for item in _checklist(_point(point_id))])
+                    for item in _checklist(point)])
 
 
 @bp.get("/points/<int:point_id>/inspections")
 def point_inspections(point_id: int):
     """The point's visits with their photos, newest first."""
     session = db.session()
-    _point(point_id)
+    auth.require_own_point(_point(point_id))
     found = inspections.for_point(session, point_id)
     photos = inspections.photos_by_inspection(session, [i.id for i in found])
     return jsonify([inspection_json(i, photos[i.id]) for i in found])
@@ -100,12 +103,14 @@ def new_inspection(point_id: int):
     actor = auth.actor_name()  # 401 before anything about the point is revealed
     session = db.session()
     point = _point(point_id)
-    auth.require_cell_write(point.cell_code)  # 401 / 403; a point outside every cell: admin
+    auth.require_point_write(point)  # 401 / 403; outside every cell: admin; enterprise: its own
     body = inputs.form_or_json(_JSON_FIELDS)  # only now, once the user may write here
     body.pop("csrf_token", None)  # a form's own token, checked already
     try:
+        # an enterprise's own visit is its self-check (企业自查), never a supervisory visit
+        source = "self_check" if ownership.is_enterprise(auth.current_user) else "inspection"
         done = inspections.record(session, _rules(), point, body, auth.current_user,
-                                  clock.now(_rules().risk.hazards.timezone))
+                                  clock.now(_rules().risk.hazards.timezone), source=source)
         sent = read_uploads("photos") if done.created and inputs.is_form() else []
         for prepared in sent:
             stored_photos.attach(session, prepared, actor, inspection_id=done.inspection.id,

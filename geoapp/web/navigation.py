@@ -6,7 +6,8 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-# (endpoint, label, roles that see the link; None = every role)
+# (endpoint, label, roles that see the link; None = every role but enterprise, which opens
+# its own page only: geoapp.web.auth.ENTERPRISE_ENDPOINTS)
 PAGES = (
     ("map.map_page", _l("风险地图"), None),
     ("admission.page", _l("准入核查"), ("planner", "leader", "admin")),
@@ -17,6 +18,7 @@ PAGES = (
     ("rules_admin.page", _l("规则与目录"), ("admin",)),
     ("audit.page", _l("审计日志"), ("admin",)),
     ("export.page", _l("数据导出"), ("leader", "supervisor", "admin", "planner", "grid")),
+    ("enterprise.page", _l("本企业"), ("enterprise",)),
 )
 
 
@@ -28,6 +30,8 @@ def links() -> list[dict]:
         if endpoint not in current_app.view_functions:
             continue
         if roles is not None and role is not None and role not in roles:
+            continue
+        if roles is None and role == "enterprise":
             continue
         out.append({"url": url_for(endpoint), "label": str(label),
                     "current": request.endpoint == endpoint})

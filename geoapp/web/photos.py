@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from geoapp.domain import workflow
 from geoapp.ingest.photos import PhotoRejected, PreparedPhoto, prepare
-from geoapp.store import hazards
+from geoapp.store import hazards, ownership
 from geoapp.store import photos as stored
 from geoapp.store.models import Photo
 from geoapp.web import auth, db, inputs
@@ -75,11 +75,11 @@ def thumb(photo_id: int):
 
 def _serve(photo_id: int, thumb: bool) -> Response:
     session = db.session()
-    found = stored.photo_cell(session, photo_id)
+    found = ownership.photo_point(session, photo_id)
     if found is None:
         abort(404, description=f"no photo {photo_id}")
-    photo, cell_code = found
-    auth.require_cell_read(cell_code)
+    photo, point = found
+    auth.require_point_read(point)
     response = Response(stored.content(session, photo_id, thumb=thumb),
                         mimetype=photo.media_type)
     # The stored bytes are always a JPEG made by the server, but a browser must

@@ -315,7 +315,9 @@ def test_bundled_checklists_follow_the_industry():
 
 def test_bundled_steps_are_the_review_rule():
     steps = load_rules(bundled("layers")).tables["hazard"].steps
-    assert (steps.create, steps.start, steps.submit) == (("grid", "supervisor", "admin"),) * 3
+    # the rectifying side registers, starts and submits: the enterprise on its own points
+    assert (steps.create, steps.start, steps.submit) == (
+        ("grid", "supervisor", "admin", "enterprise"),) * 3
     assert steps.accept == steps.reject == ("supervisor", "admin")
     assert (steps.submitter_may_accept, steps.major_needs_supervisor) == (False, True)
     assert steps.needs_note == ("accept", "reject")

@@ -242,9 +242,10 @@ def test_demo_creates_one_account_per_role(tmp_path, monkeypatch, request):
     assert {name: u[:3] for name, u in users.items()} == {
         "leader": ("leader", True, []), "grid": ("grid", True, ["SF-05-01", "SF-06-02"]),
         "planner": ("planner", True, []), "admin": ("admin", True, []),
-        "supervisor": ("supervisor", True, [])}
+        "supervisor": ("supervisor", True, []), "enterprise": ("enterprise", True, [])}
     _assert_logs_in(app, "grid", "demo-pw")
     _assert_logs_in(app, "supervisor", "demo-pw")
+    _assert_demo_enterprise(app, "demo-pw")
     with app.extensions["geoapp.db"].sessions() as s:  # the grid member's cells are demo cells
         assert s.scalars(sa.select(Cell.code).where(
             Cell.code.in_(["SF-05-01", "SF-06-02"]))).all() == ["SF-05-01", "SF-06-02"]
@@ -256,6 +257,25 @@ def test_demo_creates_one_account_per_role(tmp_path, monkeypatch, request):
     for name in ("leader", "grid", "planner", "admin", "supervisor"):
         _assert_logs_in(app, name, password)
     assert not _logs_in(app, "admin", "demo-pw")
+
+
+def _assert_demo_enterprise(app, password):
+    """The demo's enterprise account: a demo enterprise (synthetic) with confined spaces."""
+    from geoapp.store.accounts import find_user
+    from tests.support.apps import csrf_token_from
+
+    with app.extensions["geoapp.db"].sessions() as s:
+        user = find_user(s, "enterprise")
+        assert user.role == "enterprise" and user.display_name == "企业（演示）"
+        uscc = user.enterprise_uscc
+    client = app.test_client()
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    r = client.post("/login", data={"username": "enterprise", "password": password,
+                                    "csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/enterprise"
+    body = client.get("/api/enterprise").get_json()
+    assert body["uscc"] == uscc and "（虚构）" in body["enterprise"]["name"]
+    assert "confined_space" in {p["layer"] for p in body["points"]}
 
 
 def _logs_in(app, username, password) -> bool:

@@ -444,21 +444,29 @@ ACTORS = {
     "supervisor": {"username": "supervisor"},
     "admin": {"username": "admin"},
     "anonymous": None,
+    # enterprise accounts (企业) bound to the shop in cell A, and to the one in cell B
+    "enterprise-own": {"username": "qiye", "role": "enterprise", "enterprise": "K-A"},
+    "enterprise-other": {"username": "qiye_b", "role": "enterprise", "enterprise": "K-B"},
 }
 EXPECTED = {"leader": 403, "planner": 403, "grid-own-cell": "ok", "grid-other-cell": 403,
-            "supervisor": "ok", "admin": "ok", "anonymous": 401}
+            "supervisor": "ok", "admin": "ok", "anonymous": 401, "enterprise-own": "ok",
+            "enterprise-other": 403}
 # 挂牌督办 is the supervising side's and the leaders' step, in every cell (layers/supervision.toml)
 EXPECTED_LISTING = {"leader": "ok", "planner": 403, "grid-own-cell": 403, "grid-other-cell": 403,
-                    "supervisor": "ok", "admin": "ok", "anonymous": 401}
+                    "supervisor": "ok", "admin": "ok", "anonymous": 401, "enterprise-own": 403,
+                    "enterprise-other": 403}
 # where an endpoint differs: a grid member asks for an extension but cannot decide one; a
 # supervisor decides but does not ask; the listing steps are EXPECTED_LISTING's
-EXPECTED_AT = {"extensions.decide_extension": {"grid-own-cell": 403},
-               "extensions.request_extension": {"supervisor": 403},
+EXPECTED_AT = {"extensions.decide_extension": {"grid-own-cell": 403, "enterprise-own": 403},
+               "extensions.request_extension": {"supervisor": 403, "enterprise-own": 403},
+               # an enterprise edits nothing of a hazard (geoapp.web.auth.ENTERPRISE_ENDPOINTS)
+               "hazards.edit_hazard": {"enterprise-own": 403},
                **{e: EXPECTED_LISTING for e in ("listings.list_hazard", "listings.publish",
                                                 "listings.delist")},
                # supervisory measures are the supervising side's and the leaders'
                # (geoapp.domain.measures.RECORDERS), refused as a step: 403 forbidden_step
-               "measures.new_measure": {"leader": "ok", "grid-own-cell": 403}}
+               "measures.new_measure": {"leader": "ok", "grid-own-cell": 403,
+                                        "enterprise-own": 403}}
 
 
 # POSTs that change nothing (a query too large for a URL); their roles are tested with them
@@ -592,22 +600,22 @@ def test_who_may_write_accounts(client, auth, database, world, endpoint, actor):
 # by someone else; "list" is registering a hazard marked 挂牌督办: refused to a grid
 # member's role, and for those who may list a 400 naming ``listed`` (the listing step
 # records it, geoapp.web.listings).
-_CELL_RULE = {"leader": 403, "planner": 403, "grid-other-cell": 403, "anonymous": 401}
+_CELL_RULE = {"leader": 403, "planner": 403, "grid-other-cell": 403, "anonymous": 401,
+              "enterprise-other": 403}
+# the rectifying side (a grid member, the enterprise on its own points) registers, starts
+# and submits; it never accepts, rejects or lists
+_NO_REVIEW = {"grid-own-cell": "forbidden_step", "enterprise-own": "forbidden_step"}
+_RECTIFIES = {"grid-own-cell": "ok", "enterprise-own": "ok"}
 STEPS = {
-    ("start", "general"): {**_CELL_RULE, "grid-own-cell": "ok", "supervisor": "ok",
-                           "admin": "ok"},
-    ("submit", "general"): {**_CELL_RULE, "grid-own-cell": "ok", "supervisor": "ok",
-                            "admin": "ok"},
-    ("accept", "general"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": "ok",
-                            "admin": "ok"},
-    ("reject", "general"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": "ok",
-                            "admin": "ok"},
-    ("accept", "major"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": "ok",
+    ("start", "general"): {**_CELL_RULE, **_RECTIFIES, "supervisor": "ok", "admin": "ok"},
+    ("submit", "general"): {**_CELL_RULE, **_RECTIFIES, "supervisor": "ok", "admin": "ok"},
+    ("accept", "general"): {**_CELL_RULE, **_NO_REVIEW, "supervisor": "ok", "admin": "ok"},
+    ("reject", "general"): {**_CELL_RULE, **_NO_REVIEW, "supervisor": "ok", "admin": "ok"},
+    ("accept", "major"): {**_CELL_RULE, **_NO_REVIEW, "supervisor": "ok",
                           "admin": "forbidden_step"},
-    ("reject", "major"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": "ok",
+    ("reject", "major"): {**_CELL_RULE, **_NO_REVIEW, "supervisor": "ok",
                           "admin": "forbidden_step"},
-    ("list", "general"): {**_CELL_RULE, "grid-own-cell": "forbidden_step", "supervisor": 400,
-                          "admin": 400},
+    ("list", "general"): {**_CELL_RULE, **_NO_REVIEW, "supervisor": 400, "admin": 400},
 }
 _BEFORE = {"start": (), "submit": ("start",), "accept": ("start", "submit"),
            "reject": ("start", "submit")}

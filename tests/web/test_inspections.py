@@ -116,6 +116,7 @@ def test_a_visit_is_recorded(client, database, places, member):
             "rescue_gear": {"result": "ok", "label": "配备应急救援装备", "note": ""},
         },
         "note": "已告知物业", "photos": [],
+        "source": "inspection",  # a grid member's visit; an enterprise's is self_check
     }
     with database.sessions() as s:
         assert s.get(Point, places["in_a"]).last_visit_on == APP_TODAY

@@ -16,9 +16,7 @@ from sqlalchemy.orm import Session
 
 from geoapp.domain.channels import ReportRecord
 from geoapp.store.models import Inspection, Point, PublicReport, PublicReportEvent
-
-# the layers an enterprise owns by its USCC (attrs["enterprise_uscc"]), beside its own point
-OWNED_LAYERS = ("confined_space", "major_hazard")
+from geoapp.store.ownership import OWNED_LAYERS  # what an enterprise owns, beside its point
 
 
 def public_reports(session: Session, until: dt.datetime) -> list[ReportRecord]:
