@@ -8,7 +8,8 @@ Where a request goes: the blueprint module named like its URL (``/api/cells``
 ``/api/map/*`` → ``geoapp.web.map``, ``/admission`` → ``geoapp.web.admission``,
 ``/reports`` → ``geoapp.web.reports``, ``/inbox`` and ``/api/inbox`` →
 ``geoapp.web.inbox``, ``/export`` and ``/api/export/…`` → ``geoapp.web.export``,
-``/login`` → ``geoapp.web.auth``).
+``/login`` → ``geoapp.web.auth``, ``/report…``, ``/public-reports`` and
+``/api/public-reports…`` → ``geoapp.web.public_reports``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from geoapp.web import (
     measures,
     navigation,
     photos,
+    public_reports,
     reports,
 )
 from geoapp.web import map as map_page
@@ -120,4 +122,5 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(account.bp)  # /account, /api/me, /api/me/password
     app.register_blueprint(admin_rules.bp)  # /admin/rules, /api/admin/rules (read-only)
     app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
+    public_reports.init_app(app)  # /report (public), /public-reports, /api/public-reports/…
     return app

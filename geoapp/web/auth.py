@@ -56,6 +56,9 @@ bp = Blueprint("auth", __name__)
 # Reachable without logging in even once accounts exist (request.endpoint names).
 OPEN_ENDPOINTS = frozenset({"auth.login", "auth.logout", "static", "assets.vendor",
                             "assets.favicon"})
+# the public's report form, its filing and the receipt (geoapp.web.public_reports)
+OPEN_ENDPOINTS |= {"public_reports.report_form", "public_reports.file_report",
+                   "public_reports.status_page", "public_reports.status"}
 
 
 class LoginForm(FlaskForm):

@@ -16,6 +16,7 @@ PAGES = (
     ("rules_admin.page", _l("规则与目录"), ("admin",)),
     ("audit.page", _l("审计日志"), ("admin",)),
     ("export.page", _l("数据导出"), ("leader", "supervisor", "admin", "planner", "grid")),
+    ("public_reports.queue_page", _l("群众举报"), ("grid", "supervisor", "admin", "leader")),
 )
 
 
