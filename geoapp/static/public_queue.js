@@ -69,7 +69,7 @@
     var buttons = el("div", { className: "pq-buttons" });
     ["start", "verify", "reject", "reply"].forEach(function (action) {
       if (!config.steps[action] || (action === "start" && r.state !== "received")) return;
-      var b = el("button", { type: "button", className: "pq-" + action, text: config.actions[action] });
+      var b = el("button", { type: "button", className: "pq-do-" + action, text: config.actions[action] });
       b.addEventListener("click", function () {
         var body = { action: action, note: note.value, reply: reply.value };
         if (action === "verify" && point.value) body.point_id = Number(point.value);
