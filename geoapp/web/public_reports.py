@@ -18,6 +18,8 @@ phone is in the queue only for the roles ``triage.phone`` names.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -173,9 +175,12 @@ def status(code: str):
 def status_page(code: str):
     """The receipt's page: the state, the office's reply, filed and last changed."""
     report = _receipt(code)
+    tz = ZoneInfo(_tz())
+    local = {k: getattr(report, k).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+             for k in ("created_at", "updated_at")}
     response = current_app.make_response(render_template(
         "public_reports/status.html", code=report.code, receipt=receipt_json(report),
-        state_label=_(rules_of.STATE_LABELS[report.state]), tz=_tz()))
+        state_label=_(rules_of.STATE_LABELS[report.state]), local=local))
     response.headers["Cache-Control"] = "no-store"
     return response
 
