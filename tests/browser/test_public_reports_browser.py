@@ -17,7 +17,7 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from geoapp.store.models import Cell, Hazard, PublicReport, Town, Village
+from geoapp.store.models import Cell, Hazard, Photo, PublicReport, Town, Village
 from tests.support.apps import make_user
 from tests.support.browser import log_in, watched_page
 from tests.support.images import jpeg
@@ -69,7 +69,8 @@ def test_a_phone_files_a_report_and_a_supervisor_verifies_it_onto_the_map(
         report = s.scalar(sa.select(PublicReport).where(PublicReport.code == code))
         assert (report.cell_code, report.outside) == ("B", False)
         assert (round(report.lon, 4), round(report.lat, 4)) == (120.0148, 31.0052)
-        assert len(s.scalars(sa.select(sa.text("id")).select_from(sa.table("photo"))).all()) == 1
+        assert s.scalar(sa.select(sa.func.count()).select_from(Photo).where(
+            Photo.public_report_id == report.id)) == 1
 
     with watched_page(browser, 1440, 900) as (page, _requests, errors):
         log_in(page, live_url, "supervisor")
