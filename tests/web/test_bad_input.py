@@ -208,8 +208,9 @@ def _cases(app, ids: dict, today: dt.date):
         method = next((m for m in ("POST", "PATCH") if m in rule.methods), "GET")
         base = {"hazard_id": ids["hazard"], "point_id": ids["point"], "code": ids["cell"],
                 "photo_id": 1, "extension_id": ids["extension"], "measure_id": 1,
-                "user_id": ids["user"], "report_id": ids["report"],
+                "user_id": ids["user"],
                 "z": 12, "x": 3418, "y": 1660, "filename": "hazards.xlsx"}
+        base["report_id"] = ids["report"]  # a public report waiting (the demo's)
         headers = ({"If-Match": '"1"'} if rule.endpoint in (
             "hazards.move_hazard", "hazards.edit_hazard", "public_reports.triage") else {})
         good = bodies.get(rule.endpoint, (None, {}))[0]
