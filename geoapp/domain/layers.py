@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from geoapp.domain.duties import StepsSpec
 from geoapp.domain.inspection import InspectionSpec
+from geoapp.domain.public_reports import PublicReportFile
 from geoapp.domain.reminders import RemindersSpec
 
 LevelCode = Literal["red", "orange", "yellow", "blue"]
@@ -307,6 +308,7 @@ class Rules:
     risk: RiskFile
     substances: dict = field(default_factory=dict)  # name/alias → substances.Substance
     supervision: SupervisionFile = SupervisionFile()  # supervision.toml, or its defaults
+    public_report: PublicReportFile = PublicReportFile()  # public_report.toml, or its defaults
 
     def layer_by_label(self, label: str) -> TableFile | None:
         return next((t for t in self.layers.values() if label in (t.label, t.layer)), None)
@@ -392,7 +394,8 @@ def load_rules(folder: Path) -> Rules:
     tables: dict[str, TableFile] = {}
     declared_in: dict[tuple[str, str], Path] = {}
     for path in sorted(folder.glob("*.toml")):
-        if path.name in ("risk.toml", "substances.toml", "supervision.toml"):
+        if path.name in ("risk.toml", "substances.toml", "supervision.toml",
+                         "public_report.toml"):
             continue
         spec = _validate(TableFile, path, _read(path))
         kind, name = ("layer", spec.layer) if spec.layer is not None else ("table", spec.table)
@@ -419,6 +422,12 @@ def load_rules(folder: Path) -> Rules:
     supervision_path = folder / "supervision.toml"
     supervision = (_validate(SupervisionFile, supervision_path, _read(supervision_path))
                    if supervision_path.is_file() else SupervisionFile())
+    public_path = folder / "public_report.toml"
+    public_report = (_validate(PublicReportFile, public_path, _read(public_path))
+                     if public_path.is_file() else PublicReportFile())
     layers = dict(sorted(layers.items(), key=lambda kv: (kv[1].order, kv[0])))
+    if public_report.verify.new_point_layer not in layers:
+        raise LayerFileError(f"{public_path}: verify.new_point_layer: no layer "
+                             f"{public_report.verify.new_point_layer!r}")
     return Rules(folder=folder, layers=layers, tables=tables, risk=risk, substances=substances,
-                 supervision=supervision)
+                 supervision=supervision, public_report=public_report)

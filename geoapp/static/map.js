@@ -523,6 +523,7 @@
           el("b", { text: (T.hazard_levels[h.level] || h.level) + " · " + (T.states[h.state] || h.state) }),
           h.listed ? el("span", { className: "gm-badge", text: T.badge_listed, title: T.listed_open }) : null,
           el("div", { text: h.description }),
+          el("div", { className: "muted hazard-source", text: h.source_label }),
           el("div", { className: h.overdue ? "overdue" : "muted",
                       text: T.deadline + " " + h.deadline + (h.overdue ? " · " + T.overdue : "") }),
         ]));

@@ -1,7 +1,7 @@
 """Photos kept as evidence (geoapp.store.models.Photo): stored with what they prove.
 
 The checking and re-encoding is geoapp.ingest.photos; this module only writes
-a prepared photo beside its inspection or hazard, in the caller's transaction,
+a prepared photo beside its inspection, hazard or public report, in the caller's transaction,
 and finds the cell a photo belongs to (who may see it is decided by that cell).
 """
 
@@ -12,17 +12,19 @@ import datetime as dt
 import sqlalchemy as sa
 
 from geoapp.ingest.photos import PreparedPhoto
-from geoapp.store.models import Hazard, HazardEvent, Inspection, Photo, Point
+from geoapp.store.models import Hazard, HazardEvent, Inspection, Photo, Point, PublicReport
 
 
 def attach(session, prepared: PreparedPhoto, uploaded_by: str, *,
            inspection_id: int | None = None, hazard_id: int | None = None,
-           hazard_event_id: int | None = None, at: dt.datetime | None = None) -> Photo:
-    """Store one prepared photo for an inspection or a hazard (exactly one of them)."""
-    if (inspection_id is None) == (hazard_id is None):
-        raise ValueError("a photo belongs to one inspection or one hazard")
+           hazard_event_id: int | None = None, at: dt.datetime | None = None,
+           public_report_id: int | None = None) -> Photo:
+    """Store one prepared photo for an inspection, a hazard or a public report (one of them)."""
+    if sum(x is not None for x in (inspection_id, hazard_id, public_report_id)) != 1:
+        raise ValueError("a photo belongs to one inspection, hazard or public report")
     photo = Photo(
         inspection_id=inspection_id, hazard_id=hazard_id, hazard_event_id=hazard_event_id,
+        public_report_id=public_report_id,
         uploaded_at=at or dt.datetime.now(dt.UTC), uploaded_by=uploaded_by,
         filename=prepared.filename, media_type=prepared.media_type, width=prepared.width,
         height=prepared.height, sha256=prepared.sha256, taken_at=prepared.taken_at,
@@ -41,6 +43,9 @@ def photo_cell(session, photo_id: int) -> tuple[Photo, str | None] | None:
     photo = session.get(Photo, photo_id)
     if photo is None:
         return None
+    if photo.public_report_id is not None:  # a reporter's photo: the report's cell
+        return photo, session.scalar(sa.select(PublicReport.cell_code).where(
+            PublicReport.id == photo.public_report_id))
     if photo.inspection_id is not None:
         point_id = sa.select(Inspection.point_id).where(Inspection.id == photo.inspection_id)
     else:

@@ -8,7 +8,8 @@ Where a request goes: the blueprint module named like its URL (``/api/cells``
 ``/api/map/*`` → ``geoapp.web.map``, ``/admission`` → ``geoapp.web.admission``,
 ``/reports`` → ``geoapp.web.reports``, ``/inbox`` and ``/api/inbox`` →
 ``geoapp.web.inbox``, ``/export`` and ``/api/export/…`` → ``geoapp.web.export``,
-``/login`` → ``geoapp.web.auth``).
+``/login`` → ``geoapp.web.auth``, ``/report…``, ``/public-reports`` and
+``/api/public-reports…`` → ``geoapp.web.public_reports``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from geoapp.web import (
     navigation,
     openapi,
     photos,
+    public_reports,
     reports,
 )
 from geoapp.web import map as map_page
@@ -126,4 +128,5 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(openapi.bp)  # /api/openapi.json, read off the routes
     app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
     app.register_blueprint(enterprise.bp)  # /enterprise, /api/enterprise (enterprise accounts)
+    public_reports.init_app(app)  # /report (public), /public-reports, /api/public-reports/…
     return app

@@ -66,6 +66,9 @@ ENTERPRISE_ENDPOINTS = frozenset({
     "hazards.move_hazard", "photos.photo", "photos.thumb", "photos.add_hazard_photo",
     "inspections.checklist", "inspections.point_inspections", "inspections.new_inspection",
     "account.page", "account.me", "account.change_password"})
+# the public's report form, its filing and the receipt (geoapp.web.public_reports)
+OPEN_ENDPOINTS |= {"public_reports.report_form", "public_reports.file_report",
+                   "public_reports.status_page", "public_reports.status"}
 
 
 class LoginForm(FlaskForm):

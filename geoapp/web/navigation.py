@@ -19,6 +19,7 @@ PAGES = (
     ("audit.page", _l("审计日志"), ("admin",)),
     ("export.page", _l("数据导出"), ("leader", "supervisor", "admin", "planner", "grid")),
     ("enterprise.page", _l("本企业"), ("enterprise",)),
+    ("public_reports.queue_page", _l("群众举报"), ("grid", "supervisor", "admin", "leader")),
 )
 
 

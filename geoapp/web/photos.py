@@ -75,11 +75,14 @@ def thumb(photo_id: int):
 
 def _serve(photo_id: int, thumb: bool) -> Response:
     session = db.session()
-    found = ownership.photo_point(session, photo_id)
+    found = stored.photo_cell(session, photo_id)
     if found is None:
         abort(404, description=f"no photo {photo_id}")
-    photo, point = found
-    auth.require_point_read(point)
+    photo, cell_code = found  # a reporter's photo: the report's cell
+    if ownership.is_enterprise(auth.current_user):  # its own points' photos only
+        auth.require_point_read(ownership.photo_point(session, photo_id)[1])
+    else:
+        auth.require_cell_read(cell_code)
     response = Response(stored.content(session, photo_id, thumb=thumb),
                         mimetype=photo.media_type)
     # The stored bytes are always a JPEG made by the server, but a browser must

@@ -67,9 +67,9 @@ def test_attach_keeps_the_prepared_photo_and_its_fields(database, rows):
 def test_a_photo_belongs_to_one_record(database, rows):
     prepared = prepare("a.jpg", images.jpeg())
     with database.sessions() as s:
-        with pytest.raises(ValueError, match="one inspection or one hazard"):
+        with pytest.raises(ValueError, match="one inspection, hazard or public report"):
             photos.attach(s, prepared, "grid")
-        with pytest.raises(ValueError, match="one inspection or one hazard"):
+        with pytest.raises(ValueError, match="one inspection, hazard or public report"):
             photos.attach(s, prepared, "grid", hazard_id=rows["hazard"],
                           inspection_id=rows["inspection"])
 

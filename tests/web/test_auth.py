@@ -477,7 +477,8 @@ def test_every_write_endpoint_is_in_the_matrix(app):
     writes = {rule.endpoint for rule in app.url_map.iter_rules()
               if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
               and not rule.endpoint.startswith("auth.")}
-    assert writes - READ_ONLY_POSTS == set(WRITES) | set(ACCOUNT_WRITES)
+    assert writes - READ_ONLY_POSTS == set(WRITES) | set(ACCOUNT_WRITES) | set(
+        PUBLIC_REPORT_WRITES)
 
 
 def _as(client, auth, database, actor):
@@ -590,6 +591,71 @@ def test_who_may_write_accounts(client, auth, database, world, endpoint, actor):
     else:
         assert r.status_code == (401 if ACTORS[actor] is None else 403)
         assert r.get_json()["error"] in ("unauthorized", "forbidden")
+        assert snapshot(database) == before
+
+
+# ------------------------------------------------------------------ public reports: role × endpoint
+
+def _public_report(database, state: str) -> int:
+    """A public report in cell A (filed by the public; verified ones have their hazard)."""
+    from geoapp.store.models import PublicReport
+
+    at = dt.datetime(2030, 6, 13, 2, tzinfo=dt.UTC)
+    with database.transaction() as s:
+        report = PublicReport(code="TESTCODE2345", created_at=at, updated_at=at, lon=120.005,
+                              lat=31.005, cell_code="A", category="other",
+                              description="通道堵塞（测试）", phone="13800000000", state=state)
+        s.add(report)
+        s.flush()
+        return report.id
+
+
+def _public_file(client, report_id):
+    from io import BytesIO
+
+    token = csrf_token_from(client.get("/report").get_data(as_text=True))
+    return client.post("/api/public-reports", content_type="multipart/form-data", data={
+        "csrf_token": token, "lon": "120.005", "lat": "31.005", "category": "other",
+        "description": "通道堵塞（测试）", "photos": [(BytesIO(b""), "")]})
+
+
+def _public_triage(client, report_id):
+    return client.post(f"/api/public-reports/{report_id}/triage",
+                       json={"action": "start", "note": "已安排"}, headers={"If-Match": '"1"'})
+
+
+def _public_reward(client, report_id):
+    return client.post(f"/api/public-reports/{report_id}/reward",
+                       json={"amount": 100, "on": TODAY.isoformat(), "paid": False})
+
+
+# endpoint → (request, the report's state first, status when allowed, who is allowed); a
+# report in cell A. Filing is the public's: everyone, logged in or not. Start is anyone's
+# who triages in the cell; the reward (and verify, reject: tests/web/test_public_reports.py)
+# the supervising side's
+PUBLIC_REPORT_WRITES = {
+    "public_reports.file_report": (_public_file, "received", 201, set(ACTORS)),
+    "public_reports.triage": (_public_triage, "received", 200,
+                              {"grid-own-cell", "supervisor", "admin"}),
+    "public_reports.reward": (_public_reward, "verified", 200, {"supervisor", "admin"}),
+}
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+@pytest.mark.parametrize("endpoint", list(PUBLIC_REPORT_WRITES))
+def test_who_may_write_public_reports(client, auth, database, world, endpoint, actor):
+    request, state, ok, allowed = PUBLIC_REPORT_WRITES[endpoint]
+    report_id = _public_report(database, state)
+    _as(client, auth, database, actor)
+    before = snapshot(database)
+    r = request(client, report_id)
+    if actor in allowed:
+        assert r.status_code == ok, r.get_data(as_text=True)
+        if "events" in r.get_json():
+            assert r.get_json()["events"][-1]["actor"] == ACTORS[actor]["username"]
+    else:
+        assert r.status_code == (401 if ACTORS[actor] is None else 403), r.get_json()
+        assert r.get_json()["error"] in ("unauthorized", "forbidden", "forbidden_step")
         assert snapshot(database) == before
 
 

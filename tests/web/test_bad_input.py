@@ -43,6 +43,7 @@ QUERY = {
     "measures.measures": ("hazard_id", "enterprise_id", "kind", "from", "to"),
     "export.download": ("state", "level", "cell", "village", "overdue", "listed", "month",
                         "quarter", "period", "year", "from", "to", "encoding"),
+    "public_reports.queue": ("state",),
 }
 NUMERIC_QUERY = {"zoom", "limit", "months", "month", "quarter", "period", "year", "from", "to",
                  "hazard_id", "enterprise_id"}
@@ -149,6 +150,23 @@ def _bodies(today: dt.date, hazard_code: str, checklist: tuple[str, ...] = (),
         "account.change_password": ({"current": PASSWORD, "new": "another-long-password-2"}, {
             "current": (*TEXT_VALUES, "wrong-password"),
             "new": (*TEXT_VALUES, "short", "")}),
+        # public reports: the filing as JSON (the form's fields are the same; its files and
+        # the form itself: tests/web/test_public_reports.py), a triage step, a reward
+        "public_reports.file_report": (
+            {"lon": 120.35, "lat": 31.58, "category": "other", "description": "通道堵塞",
+             "phone": "13800000000"},
+            {**dict.fromkeys(("lon", "lat"), ("x", ["x"], {"a": 1}, True, 200, SURROGATE)),
+             **dict.fromkeys(("category", "description", "phone"), TEXT_VALUES),
+             "category": (*TEXT_VALUES, "no_such"), "description": (*TEXT_VALUES, "  "),
+             "phone": (*TEXT_VALUES, "call me")}),
+        "public_reports.triage": ({"action": "start", "note": "已安排", "reply": ""}, {
+            **dict.fromkeys(("action", "note", "reply", "level", "deadline", "name"),
+                            TEXT_VALUES),
+            "action": (*TEXT_VALUES, "fly"),
+            "point_id": ("x", ["x"], {"a": 1}, True, -1, 2**40, SURROGATE)}),
+        "public_reports.reward": ({"amount": 100, "on": found, "paid": False}, {
+            "amount": ("x", ["x"], {"a": 1}, True, 0, -5, SURROGATE),
+            "on": (*TEXT_VALUES, "2030-13-01"), "paid": ("yes", ["x"], 1, SURROGATE)}),
         "admission.api_check": ({"site": site, "crs": "wgs84", "industry": "2614"}, {
             "site": ("x", ["x"], 7, {"type": SURROGATE, "coordinates": [1, 2]},
                      {"type": "Point", "coordinates": [[[NUL]]]}),
@@ -194,8 +212,9 @@ def _cases(app, ids: dict, today: dt.date):
                 "photo_id": 1, "extension_id": ids["extension"], "measure_id": 1,
                 "user_id": ids["user"], "upload_id": "0" * 32,
                 "z": 12, "x": 3418, "y": 1660, "filename": "hazards.xlsx"}
-        headers = ({"If-Match": '"1"'} if rule.endpoint in ("hazards.move_hazard",
-                                                           "hazards.edit_hazard") else {})
+        base["report_id"] = ids["report"]  # a public report waiting (the demo's)
+        headers = ({"If-Match": '"1"'} if rule.endpoint in (
+            "hazards.move_hazard", "hazards.edit_hazard", "public_reports.triage") else {})
         good = bodies.get(rule.endpoint, (None, {}))[0]
         send = {"headers": headers, **(_json(good) if good is not None else {})}
         if rule.endpoint == "auth.login":
@@ -240,6 +259,7 @@ def ids(demo_database, rules):
     """Ids in the shared demo, and an extension request waiting on its first open hazard
     (so that a decision's bad body is read), removed again afterwards."""
     from geoapp.store.inspections import checklist_of
+    from geoapp.store.models import PublicReport
 
     with demo_database.transaction() as s:
         hazard = s.scalars(sa.select(Hazard).where(Hazard.state == "open")
@@ -256,7 +276,9 @@ def ids(demo_database, rules):
         s.flush()
         found = {"hazard": hazard.id, "hazard_code": hazard.code, "point": point.id,
                  "cell": cell, "checklist": tuple(i.key for i in checklist_of(rules, point)),
-                 "extension": asked.id}
+                 "extension": asked.id,
+                 "report": s.scalar(sa.select(sa.func.min(PublicReport.id)).where(
+                     PublicReport.state == "received"))}
     yield found
     with demo_database.transaction() as s:
         s.delete(s.get(Extension, found["extension"]))
