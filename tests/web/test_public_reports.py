@@ -398,3 +398,11 @@ def test_the_nav_shows_the_queue_to_staff_only(client, auth, world):
     auth.login("planner")
     assert 'href="/public-reports"' not in client.get("/account").get_data(as_text=True)
 
+
+
+def test_the_queue_puts_waiting_reports_first(client, database, auth, two):
+    c = _filed(client, database, place=IN_A)  # filed last, still waiting
+    auth.login("supervisor")
+    assert _triage(client, database, two["A"], "reject", reply="不属实（测试）").status_code == 200
+    ids = [r["id"] for r in client.get("/api/public-reports").get_json()]
+    assert ids == [two["B"], c.id, two["A"]]  # waiting, oldest first; then the decided

@@ -12,16 +12,21 @@ import sqlalchemy as sa
 
 from geoapp.store.models import Photo, PublicReport
 
+WAITING = ("received", "checking")
+
 
 def queue(session, state: str | None, cells: list[str] | None) -> list[PublicReport]:
-    """Reports, oldest waiting first; ``state`` filters; ``cells`` limits to those cells
+    """Reports still waiting (待核查, 核查中) first, the oldest of them first; then the
+    decided ones, the newest first. ``state`` filters; ``cells`` limits to those cells
     (an outside report belongs to its nearest cell), None: all."""
     query = sa.select(PublicReport).order_by(PublicReport.created_at, PublicReport.id)
     if state is not None:
         query = query.where(PublicReport.state == state)
     if cells is not None:
         query = query.where(PublicReport.cell_code.in_(cells))
-    return list(session.scalars(query))
+    found = list(session.scalars(query))
+    waiting = [r for r in found if r.state in WAITING]
+    return waiting + [r for r in reversed(found) if r.state not in WAITING]
 
 
 def photo_ids(session, report_ids: list[int]) -> dict[int, list[int]]:
