@@ -49,18 +49,20 @@ def place(session, lon: float, lat: float) -> tuple[str | None, bool, float | No
     return out.nearest_cell_code, True, round(float(out.distance_m), 1)
 
 
-def file(session, spec: rules_of.PublicReportFile, values: dict,
-         photos: list[PreparedPhoto], at: dt.datetime) -> PublicReport:
-    """Store a checked filing (domain.public_reports.check_filing) with its photos.
-
-    A place farther than the file's ``max_outside_m`` from every cell raises
-    PublicReportInputError naming ``lon``; nothing is written then.
-    """
+def placed(session, spec: rules_of.PublicReportFile, values: dict) -> dict:
+    """``values`` with the place's cell: a place farther than the file's ``max_outside_m``
+    from every cell raises PublicReportInputError naming ``lon``. Checked before any photo
+    is decoded, so a refused place costs the server little."""
     cell_code, outside, nearest_m = place(session, values["lon"], values["lat"])
     if outside:
         rules_of.check_outside(nearest_m, spec)
+    return {**values, "cell_code": cell_code, "outside": outside, "nearest_m": nearest_m}
+
+
+def file(session, values: dict, photos: list[PreparedPhoto], at: dt.datetime) -> PublicReport:
+    """Store a checked and placed filing (domain.public_reports.check_filing, ``placed``)
+    with its photos."""
     report = PublicReport(code=_unused_code(session), created_at=at, updated_at=at,
-                          cell_code=cell_code, outside=outside, nearest_m=nearest_m,
                           state="received", reply="", **values)
     session.add(report)
     session.flush()
@@ -135,10 +137,12 @@ def triage(session, rules, report_id: int, fields: dict, actor: str, *,
 def _new_point(session, rules, report: PublicReport, name) -> int:
     layer = rules.public_report.verify.new_point_layer
     try:
-        name = values.text(name, 300) or f"群众举报点位 {report.code}"
+        name = values.text(name, 300) or f"群众举报点位 #{report.id}"
     except ValueError as exc:
         raise PublicReportInputError("name", str(exc)) from None
-    point = Point(layer=layer, key=f"JB-{report.code}", name=name,
+    # named by the report's id, never its receipt code: the code is the reporter's key to
+    # the answer, and the point (and hazard) are read by staff and possibly the enterprise
+    point = Point(layer=layer, key=f"JB-{report.id}", name=name,
                   geom=shapely.Point(report.lon, report.lat), attrs={}, source_crs="wgs84")
     session.add(point)
     session.flush()
@@ -151,7 +155,7 @@ def _hazard(session, rules, report: PublicReport, point_id: int, fields: dict, a
     tz = ZoneInfo(rules.risk.hazards.timezone)
     found_on = min(report.created_at.astimezone(tz).date(), today)
     days = rules.public_report.verify.deadline_days
-    suffix = f"（群众举报 {report.code}）"
+    suffix = f"（群众举报 #{report.id}）"
     description = report.description[:rules_of.DESCRIPTION_MAX - len(suffix)] + suffix
     return hazards.create_hazard(session, rules, point_id, {
         "level": fields.get("level") or "general", "source": "public_report",

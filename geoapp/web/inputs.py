@@ -58,21 +58,26 @@ _TYPE_NAMES = {str: _l("文本"), dict: _l("JSON 对象"), list: _l("JSON 数组
 _UPLOAD_LIMIT = "geoapp.upload_limit"
 
 
-def takes_uploads(view: Callable) -> Callable:
+def takes_uploads(view: Callable | None = None, *, limit: str | None = None):
     """Mark a view that accepts multipart file parts (photos).
 
     Any other view refuses a file (400 naming it), and only these may receive
     a multipart body up to the upload limit (``GEOAPP_MAX_UPLOAD_MB``) instead
-    of ``GEOAPP_MAX_BODY_BYTES``. Returns the view itself, so it works above
-    or below the route decorator.
+    of ``GEOAPP_MAX_BODY_BYTES``; ``limit`` names the config key of a smaller
+    limit in MiB for this view (the public's report form). The limit holds on
+    the bytes read, a chunked body without a length included. Returns the view
+    itself, so it works above or below the route decorator.
     """
-    view.takes_uploads = True
-    return view
+    def mark(v: Callable) -> Callable:
+        v.takes_uploads = True
+        v.upload_limit_key = limit
+        return v
+    return mark(view) if view is not None else mark
 
 
-def _takes_uploads() -> bool:
+def _upload_view() -> Callable | None:
     view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "takes_uploads", False))
+    return view if getattr(view, "takes_uploads", False) else None
 
 
 class IdConverter(IntegerConverter):
@@ -148,9 +153,14 @@ def _check_url() -> None:
     """
     if "\x00" in request.path:
         raise BadInput("path", _("地址中含有空字符（NUL）"))
-    uploads = _takes_uploads()
+    view = _upload_view()
+    uploads = view is not None
     if uploads and request.mimetype == "multipart/form-data":
-        request.max_content_length = current_app.extensions[_UPLOAD_LIMIT]
+        limit = current_app.extensions[_UPLOAD_LIMIT]
+        key = getattr(view, "upload_limit_key", None)
+        if key:
+            limit = min(limit, int(float(current_app.config[key]) * (1 << 20)))
+        request.max_content_length = limit
     if request.mimetype == "multipart/form-data" and request.files and not uploads:
         raise BadInput(next(iter(request.files)), _("此处不接受文件上传"))
     fields = request.args.items(multi=True)

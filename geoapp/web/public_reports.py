@@ -61,10 +61,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     limiter = app.extensions["geoapp.limiter"]
     views = app.view_functions
-    # filings per client address: those taken (201, the honeypot's pretended ones too)
+    # filings per client address, each counted when it arrives (refused ones too: decoding
+    # photos costs the server, and a count taken only after the answer would let
+    # parallel requests all through)
     views["public_reports.file_report"] = limiter.limit(
         app.config["PUBLIC_REPORT_RATE_LIMIT"], key_func=lambda: "report:" + get_remote_address(),
-        deduct_when=lambda r: r.status_code == 201)(views["public_reports.file_report"])
+        )(views["public_reports.file_report"])
     # shared by the receipt's page and its API: one count for both
     per_receipt = limiter.shared_limit(app.config["PUBLIC_RECEIPT_RATE_LIMIT"],
                                        scope="public-receipt", key_func=_receipt_key)
@@ -108,7 +110,7 @@ def report_form():
 
 
 @bp.post("/api/public-reports")
-@inputs.takes_uploads
+@inputs.takes_uploads(limit="PUBLIC_REPORT_MAX_MB")
 def file_report():
     """File a report: multipart (or JSON) lon, lat, category, description, optional phone,
     files ``photos`` (up to the file's max_photos) and the CSRF token → 201 {code, url}.
@@ -116,9 +118,6 @@ def file_report():
     Every bad field is 400 naming it and nothing is written. A filled honeypot
     gets the same answer with a code that leads nowhere, and nothing is stored.
     """
-    limit = float(current_app.config["PUBLIC_REPORT_MAX_MB"]) * 1024 * 1024
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "too_large", _("提交内容过大（照片请压缩后再传）"), field="photos")
     body = inputs.form_or_json({name: inputs.TEXT for name in (
         "category", "description", "phone", HONEYPOT)} | {"lon": (inputs.TEXT, *inputs.NUMBER),
                                                            "lat": (inputs.TEXT, *inputs.NUMBER)})
@@ -129,14 +128,14 @@ def file_report():
         values = rules_of.check_filing(body, spec)
     except PublicReportInputError as exc:
         raise ApiError(400, "bad_request", _(exc.message), field=exc.field) from None
-    sent = photos.read_uploads("photos", spec.max_photos) if inputs.is_form() else []
     session = db.session()
-    try:
-        report = store.file(session, spec, values, sent, clock.now(_tz()))
-        session.commit()
+    try:  # every cheap check before a photo is decoded
+        values = store.placed(session, spec, values)
     except PublicReportInputError as exc:
-        session.rollback()
         raise ApiError(400, "bad_request", _(exc.message), field=exc.field) from None
+    sent = photos.read_uploads("photos", spec.max_photos) if inputs.is_form() else []
+    report = store.file(session, values, sent, clock.now(_tz()))
+    session.commit()
     return _filed(report.code)
 
 
