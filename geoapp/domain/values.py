@@ -9,6 +9,7 @@ may be required, and has a length limit. Each input module turns the
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 DATE_FORMAT = "日期须为 YYYY-MM-DD 格式的有效日期"
 
@@ -50,12 +51,13 @@ def text(value, limit: int, required: bool = False) -> str:
     --------
     >>> text("  堵塞 ", 10), text(None, 10)
     ('堵塞', '')
-    >>> for bad, required in ((5, False), ("  ", True), ("长" * 11, False)):
+    >>> for bad, required in ((5, False), ("  ", True), (" \u200b ", True), ("长" * 11, False)):
     ...     try:
     ...         text(bad, 10, required)
     ...     except ValueError as exc:
     ...         print(exc)
     须为文本
+    不能为空
     不能为空
     不能超过 10 个字符
     """
@@ -64,7 +66,8 @@ def text(value, limit: int, required: bool = False) -> str:
     if not isinstance(value, str):
         raise ValueError("须为文本")
     value = value.strip()
-    if required and not value:
+    # a text of nothing but invisible format characters (a zero-width space, a BOM) is empty
+    if required and not "".join(c for c in value if unicodedata.category(c) != "Cf").strip():
         raise ValueError("不能为空")
     if len(value) > limit:
         raise ValueError(f"不能超过 {limit} 个字符")
