@@ -1,9 +1,11 @@
 """Benchmark: a 100,000-row enterprise ledger (XLSX) imported through /admin/imports.
 
 Not a timed test: run by hand, ``python bench/bench_import.py [--rows N]``.
-Writes a synthetic ledger (labelled 虚构) of N enterprises, loads the demo's
-cells into a fresh SQLite database, then, in the same run and on the same
-file:
+Writes a synthetic ledger (labelled 虚构) of N enterprises, every point inside
+one of the demo's cells (tests.support.ledgers: the same rows as the browser
+test of a 100,000-row import), with openpyxl in write-only mode; loads the
+demo's cells into a fresh SQLite database, then, in the same run and on the
+same file:
 
 * **geoapp, web**: ``POST /api/admin/imports`` (the dry run: the whole file
   checked and imported in a transaction that is rolled back), polled until
@@ -14,13 +16,13 @@ file:
 * **the peer**: GDAL (through pyogrio) reading the XLSX and writing the points
   to a GeoPackage — a plain load with no checks, no cells, no history.
 
-It prints each time and the ratio to the peer.
+It prints the file's size, each time (the web's preview, commit and their total)
+and the ratio to the peer.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import subprocess
 import sys
 import tempfile
@@ -28,23 +30,9 @@ import time
 from io import BytesIO
 from pathlib import Path
 
-HEADER = ["企业名称", "统一社会信用代码", "行业代码", "企业规模", "经度", "纬度"]
-
-
-def make_ledger(path: Path, rows: int) -> None:
-    import openpyxl
-
-    from geoapp.domain.identifiers import uscc_check_char
-
-    rng = random.Random(1)
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append(HEADER)
-    for i in range(rows):
-        body = f"91320205MA{i:07d}"[:17]
-        sheet.append([f"合成企业{i:06d}（虚构）", body + uscc_check_char(body), "5261", "小微",
-                      round(120.25 + rng.random() * 0.1, 6), round(31.55 + rng.random() * 0.1, 6)])
-    book.save(path)
+# the ledger's rows are the browser test's (tests/browser/test_import_large_browser.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.ledgers import enterprise_rows, write_ledger  # noqa: E402
 
 
 def fresh_database(folder: Path, name: str):
@@ -128,7 +116,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         ledger = folder / "合成企业台账（虚构）.xlsx"
-        make_ledger(ledger, args.rows)
+        write_ledger(ledger, enterprise_rows(args.rows))
         print(f"{args.rows:,} rows, {ledger.stat().st_size / 1e6:.1f} MB XLSX")
         t_peer = peer(folder, ledger)
         t_cli = cli(folder, ledger)
@@ -140,6 +128,8 @@ def main() -> None:
         print(f"| geoapp import points (CLI, one pass) | {t_cli:.1f} | {t_cli / t_peer:.2f} |")
         print(f"| /admin/imports dry run (preview) | {t_preview:.1f} | {t_preview / t_peer:.2f} |")
         print(f"| /admin/imports commit | {t_commit:.1f} | {t_commit / t_peer:.2f} |")
+        t_web = t_preview + t_commit
+        print(f"| /admin/imports upload → preview → commit | {t_web:.1f} | {t_web / t_peer:.2f} |")
 
 
 if __name__ == "__main__":

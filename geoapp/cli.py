@@ -59,13 +59,12 @@ def main():
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo-password", default=None, metavar="PW",
               help="password of the demo accounts leader, grid, planner, admin, supervisor, "
-                   "enterprise "
-                   "(default: a new random one, printed)")
+                   "town_leader, enterprise (default: a new random one, printed)")
 def demo(host, port, demo_password):
     """Create the embedded database if missing, load the synthetic demo data, serve.
 
-    The demo accounts (leader, grid, planner, admin, supervisor, enterprise) are created, or have
-    their password reset, on every start.
+    The demo accounts (leader, grid, planner, admin, supervisor, town_leader, enterprise) are
+    created, or have their password reset, on every start.
     """
     from geoapp.store.demo import ensure_demo_accounts, load_demo
 
@@ -274,29 +273,44 @@ def _account_session():
 @click.option("--role", required=True,
               metavar="leader|grid|planner|admin|supervisor|enterprise")
 @click.option("--cell", "cells", multiple=True, metavar="CODE",
-              help="a cell the grid member works (repeat for several)")
+              help="grid: a cell the member works; leader, planner, supervisor: a cell of "
+                   "their area scope (repeat for several)")
+@click.option("--town", "towns", multiple=True, metavar="NAME|CODE",
+              help="area scope: a town, sub-district or development zone office, by name or "
+                   "9-digit code (repeat for several)")
+@click.option("--village", "villages", multiple=True, metavar="CODE",
+              help="area scope: a village or community, by its 12-digit code")
+@click.option("--zone", "zones", multiple=True, metavar="CODE",
+              help="area scope: the cells a functional zone overlaps")
 @click.option("--enterprise", default=None, metavar="USCC",
               help="the enterprise an enterprise account speaks for (in the ledger)")
 @click.option("--name", "display_name", default=None, help="name shown in the page header")
 @click.option("--password", default=None, help="(default: asked for, not echoed)")
-def users_add(username, role, cells, enterprise, display_name, password):
-    """Create an account."""
+def users_add(username, role, cells, towns, villages, zones, enterprise, display_name, password):
+    """Create an account. Without --town/--village/--cell/--zone a leader, planner or
+    supervisor reads the whole territory."""
     from geoapp.store import accounts
 
+    areas = [("town", c) for c in towns] + [("village", c) for c in villages] + [
+        ("zone", c) for c in zones]
+    if role != "grid":  # a grid member's --cell is a cell they work, anyone else's an area
+        areas, cells = areas + [("cell", c) for c in cells], ()
     database = _account_session()
     if password is None:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
         with database.transaction() as s:
             user = accounts.create_user(s, username, role, password, cells, display_name,
-                                        enterprise=enterprise)
+                                        enterprise=enterprise, areas=areas)
             codes, uscc = user.cell_codes, user.enterprise_uscc
+            scope = [f"{a.kind}:{a.code}" for a in user.area_links]
             _audit(s, "account_create", user.username, {"role": role, "cells": codes}
-                   | ({"enterprise": uscc} if uscc else {}))
+                   | ({"enterprise": uscc} if uscc else {}) | ({"areas": scope} if scope else {}))
     except accounts.AccountError as exc:
         _fail(exc)
     click.echo(f"user {username.strip()!r} added: {role}"
                + (f", cells {', '.join(codes)}" if codes else "")
+               + (f", areas {', '.join(scope)}" if scope else "")
                + (f", enterprise {uscc}" if uscc else ""))
 
 
@@ -346,7 +360,8 @@ def users_list():
     with database.sessions() as s:
         for user in s.scalars(sa.select(User).order_by(User.username)):
             state = "active" if user.active else "inactive"
-            click.echo(f"{user.username}\t{user.role}\t{state}\t{','.join(user.cell_codes)}"
+            where = user.cell_codes or [f"{a.kind}:{a.code}" for a in user.area_links]
+            click.echo(f"{user.username}\t{user.role}\t{state}\t{','.join(where)}"
                        f"\t{user.display_name or ''}")
 
 

@@ -68,6 +68,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "a 天地图 key: the map offers its base layers; unset: no basemap"),
     Setting("MAP_CACHE_SECONDS", "GEOAPP_MAP_CACHE_SECONDS", 60,
             "longest reuse of the map's and reports' data without a seen change"),
+    Setting("GRID_OVERVIEW", "GEOAPP_GRID_OVERVIEW", None,
+            "1: grid members see every cell's colour on the map (figures of their own cells "
+            "only); unset: their own cells alone"),
     Setting("TODAY", "GEOAPP_TODAY", None,
             "YYYY-MM-DD: the date the web app counts as today; unset: the real date"),
     Setting("SQLITE_BUSY_TIMEOUT", None, WEB_BUSY_TIMEOUT,

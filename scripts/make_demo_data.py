@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate the bundled demo data (synthetic 示范镇（虚构）) into data/.
+"""Generate the bundled demo data (synthetic 示范县（虚构）, four town-level units) into data/.
 
 A thin entry point: the generator is the package scripts/demodata/, whose
 docstring describes the steps. Run from the repository root:

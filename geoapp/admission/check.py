@@ -26,9 +26,10 @@ class CheckFailed(Exception):
 
 
 def run(session: Session, catalogues, site, crs, industry,
-        now: dt.datetime) -> tuple[dict, admission.Territory]:
-    """The verdict with its reasons, and the territory it was checked against."""
-    territory = admission_data.territory(session)
+        now: dt.datetime, only=None) -> tuple[dict, admission.Territory]:
+    """The verdict with its reasons, and the territory it was checked against (the cells of
+    ``only``, an account's area scope; None: all)."""
+    territory = admission_data.territory(session, only)
     try:
         check_zones(catalogues, territory.zones["code"].tolist())
     except CatalogueError as exc:

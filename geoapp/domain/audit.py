@@ -4,7 +4,8 @@ The log answers "who did what, when, from where" for the acts that change
 what an office holds or who may see it: log-ins (and failed ones), log-outs,
 imports (with the file's SHA-256, so the file can be matched later), exports
 (what, by whom, how many rows), account and scope changes, password resets,
-and the rule files in force when they change. It is append-only like the
+personal access tokens made and revoked, and the rule files in force when they
+change. It is append-only like the
 hazards' history. A password, session id or token is never written to it:
 ``clean`` refuses a detail that carries one, so a mistake in a caller fails
 loudly instead of leaking.
@@ -31,6 +32,9 @@ ACTIONS = {
     "account_activate": N_("启用账号"),
     "password_reset": N_("重置密码"),
     "password_change": N_("修改密码"),
+    # personal access tokens (geoapp.store.tokens): name and prefix, never the token
+    "token_create": N_("新建访问令牌"),
+    "token_revoke": N_("吊销访问令牌"),
     "rules_loaded": N_("规则文件生效"),
 }
 

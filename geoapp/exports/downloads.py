@@ -48,6 +48,34 @@ def _spec(rules: Rules, layer: str):
             "hazards": rules.tables["hazard"]}.get(layer) or rules.layers[layer]
 
 
+@dataclass(frozen=True)
+class Table:
+    """A layer as the GIS files hold it: columns, one record per row (by column name, values
+    before typing), and the rows themselves (``geom`` and the stored keys)."""
+
+    columns: list[geodata.Column]
+    records: list[dict]
+    rows: list[dict]
+
+
+def table(session: Session, rules: Rules, layer: str, today: dt.date, *,
+          only: Collection[str] | None = None) -> Table:
+    """The rows of ``layer`` in the cells ``only`` with the GIS files' attributes (the OGC API
+    serves these, so its properties are the downloads' own)."""
+    rows = _rows(session, rules, layer, today, only, None)
+    return Table(*_tabulate(rules, layer, rows, today), rows)
+
+
+def _tabulate(rules: Rules, layer: str, rows: list[dict], today: dt.date) -> tuple[list, list]:
+    """The GIS attributes of ``rows``: columns and a record per row."""
+    spec = _spec(rules, layer)
+    if layer in ("cells", "zones"):
+        return geodata.area_table(spec, rules, rows)
+    if layer == "hazards":
+        return geodata.hazard_table(spec, rules, rows, today)
+    return geodata.point_table(spec, rules, rows)
+
+
 def build(session: Session, rules: Rules, layer: str, fmt: str, today: dt.date, *,
           only: Collection[str] | None = None, hazards: HazardFilter | None = None,
           encoding: str = "utf-8") -> Download:
@@ -59,12 +87,7 @@ def build(session: Session, rules: Rules, layer: str, fmt: str, today: dt.date, 
     if fmt == "xlsx":
         content = _xlsx(rules, layer, spec, rows, today, only, hazards)
         return Download(content, filename, XLSX, len(rows))
-    if layer in ("cells", "zones"):
-        frame, cols = geodata.area_frame(spec, rules, rows)
-    elif layer == "hazards":
-        frame, cols = geodata.hazard_frame(spec, rules, rows, today)
-    else:
-        frame, cols = geodata.point_frame(spec, rules, rows)
+    frame, cols = geodata.frame(*_tabulate(rules, layer, rows, today), [r["geom"] for r in rows])
     content = geodata.write(frame, cols, fmt, layer, encoding)
     return Download(content, filename, geodata.MEDIA_TYPES[fmt], len(rows))
 

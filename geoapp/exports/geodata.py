@@ -92,8 +92,13 @@ _AREA_FIGURES = ("risk_level", "risk_label", "hazards_total", "hazards_open", "h
                  "stock_open", "increment_open")
 
 
-def area_frame(spec: TableFile, rules: Rules, rows: list[dict]):
-    """Cells or zones: the importer's fields, level, points per layer, hazard figures."""
+# figures written as floating-point numbers in every format (the others as they come)
+FLOAT_FIGURES = ("rectification_rate", "distance_m")
+
+
+def area_table(spec: TableFile, rules: Rules, rows: list[dict]) -> tuple[list[Column], list]:
+    """Cells or zones: the importer's fields, level, points per layer, hazard figures; as
+    columns and records (a dict per row, by column name), before typing."""
     labels = {lv.code: lv.label for lv in rules.risk.levels}
     cols = [Column(f.label, f.label, f) for f in spec.fields] + _figure_cols(_AREA_FIGURES) + [
         Column(f"points_{code}", f"{layer.label}数") for code, layer in rules.layers.items()]
@@ -104,7 +109,7 @@ def area_frame(spec: TableFile, rules: Rules, rows: list[dict]):
                    **_hazard_figures(row["hazards"]),
                    **{f"points_{k}": row["counts"].get(k, 0) for k in rules.layers})
         records.append(rec)
-    return _frame(cols, records, [r["geom"] for r in rows])
+    return cols, records
 
 
 _POINT_FIGURES = ("cell_code", "zone_codes", "outside", "nearest_cell_code", "distance_m",
@@ -112,12 +117,11 @@ _POINT_FIGURES = ("cell_code", "zone_codes", "outside", "nearest_cell_code", "di
                   "hazards_total", "hazards_open", "hazards_overdue", "hazards_major_open")
 
 
-def point_frame(spec: TableFile, rules: Rules, rows: list[dict]):
-    """One point layer: its ledger fields, where it lies, its levels and hazard figures.
-
-    Values the importer derives and stores beside the fields (a major hazard's
-    S and α) follow under their code names.
-    """
+def point_table(spec: TableFile, rules: Rules, rows: list[dict]) -> tuple[list[Column], list]:
+    """One point layer: its ledger fields, where it lies, its levels and hazard figures (values
+    the importer derives and stores beside the fields, a major hazard's S and α, follow
+    under their code names); as columns and records (a dict per row, by column name),
+    before typing."""
     labels = {lv.code: lv.label for lv in rules.risk.levels}
     names = {f.name for f in spec.fields}
     derived = sorted({k for r in rows for k in r["attrs"] if k not in names})
@@ -136,11 +140,13 @@ def point_frame(spec: TableFile, rules: Rules, rows: list[dict]):
                       if k in _POINT_FIGURES},
                    **{k: row["attrs"].get(k) for k in derived})
         records.append(rec)
-    return _frame(cols, records, [r["geom"] for r in rows])
+    return cols, records
 
 
-def hazard_frame(spec: TableFile, rules: Rules, rows: list[dict], today: dt.date):
-    """Hazards as points at their point: the ledger's fields, place, overdue, first deadline."""
+def hazard_table(spec: TableFile, rules: Rules, rows: list[dict],
+                 today: dt.date) -> tuple[list[Column], list]:
+    """Hazards as points at their point: the ledger's fields, place, overdue, first deadline;
+    as columns and records (a dict per row, by column name), before typing."""
     cols = [Column(f.label, f.label, f) for f in spec.fields] + _figure_cols(
         ("point_name", "cell_code", "village", "town", "overdue", "original_deadline"))
     records = []
@@ -151,10 +157,10 @@ def hazard_frame(spec: TableFile, rules: Rules, rows: list[dict], today: dt.date
                    overdue=workflow.is_overdue(row["state"], row["deadline"], today),
                    original_deadline=row["original_deadline"] or row["deadline"])
         records.append(rec)
-    return _frame(cols, records, [r["geom"] for r in rows])
+    return cols, records
 
 
-def _frame(cols: list[Column], records: list[dict], geoms) -> tuple[gpd.GeoDataFrame, list]:
+def frame(cols: list[Column], records: list[dict], geoms) -> tuple[gpd.GeoDataFrame, list]:
     """Typed columns: whole numbers as nullable integers, dates as text, the rest as given."""
     data = {}
     for c in cols:
@@ -164,15 +170,15 @@ def _frame(cols: list[Column], records: list[dict], geoms) -> tuple[gpd.GeoDataF
         if kind == "int" or (kind is None and values and all(
                 isinstance(v, int) and not isinstance(v, bool) for v in values)):
             data[c.name] = pd.array(values, dtype="Int64")
-        elif kind == "float" or c.name in ("rectification_rate", "distance_m"):
+        elif kind == "float" or c.name in FLOAT_FIGURES:
             data[c.name] = pd.array([float("nan") if v is None else float(v) for v in values],
                                     dtype="float64")
         elif values and all(isinstance(v, bool) for v in values):
             data[c.name] = pd.array(values, dtype="bool")
         else:
             data[c.name] = pd.array(values, dtype=object)
-    frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(list(geoms), crs=4326), crs=4326)
-    return frame, cols
+    typed = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(list(geoms), crs=4326), crs=4326)
+    return typed, cols
 
 
 def shapefile_names(cols: list[Column], encoding: str) -> dict[str, str]:

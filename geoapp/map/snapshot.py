@@ -189,7 +189,7 @@ class Snapshot:
                  for i, ((x, y), on) in enumerate(zip(geometry.badge_at, listed, strict=True))
                  if on}
         figures = ("open", "overdue", "major_open", "listed_open", "closed")
-        self.cells_payload = geometry.cells_payload({
+        self.cells_doc = {
             "format": "geoapp-cells/1",
             "levels": list(LEVEL_ORDER),
             "layers": layers,
@@ -209,7 +209,9 @@ class Snapshot:
             "counts": places.counts.tolist(),
             "hazards": [[c["hazards"].get(k, 0) for k in figures] for c in cells],
             "badge": badge,
-        })
+        }
+        self.cells_payload = geometry.cells_payload(self.cells_doc)
+        self.scoped: dict = {}  # payloads of area scopes (geoapp.map.scoped), per scope
         # points as numpy columns: places kept, level and flags matched to them by id
         self.p_id, self.p_lon, self.p_lat = places.id, places.lon, places.lat
         self.p_layer, self.p_outside, self.p_name = places.layer, places.outside, places.name

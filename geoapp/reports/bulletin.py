@@ -144,9 +144,10 @@ def _ranking(ws: Worksheet, data: dict) -> None:
              r["town"], r["total"], r["closed_total"], pct(r["rectification_rate"]),
              pct(r["prev_rate"]), r["overdue"], r["red_cells"], r["major_open"]]
             for r in rank["rows"]]
-    end = table(ws, f"村（社区）排名（{rank['period']['label']}，"
-                     f"与 {rank['previous']['label']} 比较）",
-                 ["排名", f"{previous}排名", "名次变化", "村/社区", "代码", "镇/街道", "累计隐患",
+    unit = "镇街" if rank.get("unit") == "town" else "村/社区"
+    end = table(ws, f"{'镇（街道）' if unit == '镇街' else '村（社区）'}排名"
+                     f"（{rank['period']['label']}，与 {rank['previous']['label']} 比较）",
+                 ["排名", f"{previous}排名", "名次变化", unit, "代码", "镇/街道", "累计隐患",
                   "已销号", "整改率", f"{previous}整改率", "逾期", "红色网格", "重大未销号"],
                  rows, {9: "0.0%", 10: "0.0%", 3: "+0;-0;0"})
     finish(ws)

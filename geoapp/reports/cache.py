@@ -28,6 +28,7 @@ class ReportCache:
         self._dataset: tuple | None = None  # (fingerprint, time loaded, Dataset)
         self._places: tuple | None = None  # (its part of the fingerprint, time read, Places)
         self._reports: OrderedDict = OrderedDict()  # key → (time computed, report)
+        self._scoped: dict = {}  # (fingerprint, cells) → the dataset cut to an area scope
 
     def _young(self, at: float) -> bool:
         return time.monotonic() - at < self.max_age
@@ -49,6 +50,21 @@ class ReportCache:
                     self._places = (places_key, time.monotonic(), ds.places)
                 got = self._dataset = (fingerprint, time.monotonic(), ds)
         return fingerprint, got[2]
+
+    def within(self, fingerprint: tuple, ds: tables.Dataset, cells: frozenset[str]
+               ) -> tables.Dataset:
+        """``ds`` cut to an area scope's cells (report_data.within), kept per scope while
+        the data stay the same."""
+        key = (fingerprint, cells)
+        with self._lock:
+            found = self._scoped.get(key)
+        if found is None:
+            found = report_data.within(ds, cells)
+            with self._lock:
+                if any(k[0] != fingerprint for k in self._scoped) or len(self._scoped) > 16:
+                    self._scoped.clear()
+                self._scoped[key] = found
+        return found
 
     def lookup(self, key: tuple) -> tuple[bool, object]:
         """(True, the report kept for ``key``) or (False, None); the key starts with the

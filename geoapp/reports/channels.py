@@ -28,8 +28,12 @@ def report(session, ds: Dataset, period: periods.Period, today: dt.date) -> dict
     ``channel_report``."""
     day = period.as_of(today)
     until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(ds.tz))
-    return channel_report(ds, period, today, channel_data.public_reports(session, until),
-                          channel_data.enterprises(session),
+    reports, enterprises = channel_data.public_reports(session, until), \
+        channel_data.enterprises(session)
+    if ds.scoped:  # another area's reports and enterprises stay out
+        reports = [r for r in reports if r.cell_code in ds.cells]
+        enterprises = [e for e in enterprises if e["cell_code"] in ds.cells]
+    return channel_report(ds, period, today, reports, enterprises,
                           channel_data.self_checks(session, ds.tz, period.start, day))
 
 

@@ -45,6 +45,8 @@ def counts(ds: Dataset, period: periods.Period, end: dt.date, rows: list[dict]) 
     for row in rows:
         asked, decided = local(row["requested_at"]), local(row["decided_at"])
         cell = ds.cells.get(row["cell_code"] or "")
+        if cell is None and ds.scoped:
+            continue  # another area's extension
         group = by_village.get(cell["village_id"]) if cell else None
         group = group if group is not None else outside
         figures = {

@@ -37,6 +37,8 @@ def counts(session, ds: Dataset, period: periods.Period) -> dict:
     outside = _empty()
     for kind, _day, _hazard, cell_code in stored.in_period(session, period.start, period.end):
         cell = ds.cells.get(cell_code)
+        if cell is None and ds.scoped:
+            continue  # another area's measure
         buckets = [total]
         if cell is None:
             buckets.append(outside)

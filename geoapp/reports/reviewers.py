@@ -16,10 +16,14 @@ from geoapp.domain.timeline import local_day
 from geoapp.store.reads import review_data
 
 
-def report(session, tz: str, period: periods.Period, today: dt.date) -> dict:
-    """Read the submissions, decisions and account names, then ``reviewer_report``."""
-    return reviewer_report(review_data.review_events(session),
-                           review_data.display_names(session), tz, period, today)
+def report(session, tz: str, period: periods.Period, today: dt.date,
+           hazards: set[int] | None = None) -> dict:
+    """Read the submissions, decisions and account names, then ``reviewer_report``; of the
+    hazards ``hazards`` only when given (an area scope's)."""
+    events = review_data.review_events(session)
+    if hazards is not None:
+        events = {h: evs for h, evs in events.items() if h in hazards}
+    return reviewer_report(events, review_data.display_names(session), tz, period, today)
 
 
 def reviewer_report(events: dict[int, list], names: dict[str, str | None], tz: str,

@@ -162,27 +162,45 @@ def _rank_rows(ds: Dataset, period: periods.Period, today: dt.date,
     levels = cell_levels(ds, day)
     items = history.snapshot(ds, day)
     village_of, cells_of = _village_of(ds), _cells_of(ds)
+    unit_kind = rank_unit(ds, village)
+    town_of = {v["id"]: v["town"] for v in ds.villages}
     groups = defaultdict(list)
     for r in ds.records:
-        key = r.cell_code if village else village_of.get(r.cell_code)
+        key = (r.cell_code if unit_kind == "cell" else
+               town_of.get(village_of.get(r.cell_code)) if unit_kind == "town" else
+               village_of.get(r.cell_code))
         groups[key].append(r)
-    if village:
+    if unit_kind == "cell":
         units = [{"code": code, "name": c["name"], "red_cells": int(levels[code] == "red"),
                   "risk_level": levels[code]}
                  for code, c in ((k, ds.cells[k]) for k in cells_of[village["id"]])]
+    elif unit_kind == "town":
+        units = [{"code": town, "name": town, "town": town, "id": town,
+                  "red_cells": sum(levels[c] == "red" for v in ds.villages if v["town"] == town
+                                   for c in cells_of[v["id"]])}
+                 for town in dict.fromkeys(v["town"] for v in ds.villages)]
     else:
         units = [{"code": v["code"], "name": v["name"], "town": v["town"], "id": v["id"],
                   "red_cells": sum(levels[c] == "red" for c in cells_of[v["id"]])}
                  for v in ds.villages]
     rows = []
     for unit in units:
-        snap = timeline.snapshot(groups[unit["code"] if village else unit["id"]], day, items)
+        snap = timeline.snapshot(groups[unit["code"] if unit_kind == "cell" else unit["id"]],
+                                 day, items)
         roll = workflow.rollup(snap, day, ds.cutoff)
         rows.append({**unit, "total": roll["total"], "closed_total": roll["closed"],
                      "open": roll["open"], "overdue": roll["overdue"],
                      "major_open": roll["major_open"],
                      "rectification_rate": roll["rectification_rate"]})
     return ranks.rank(rows)
+
+
+def rank_unit(ds: Dataset, village: dict | None = None) -> str:
+    """What a ranking ranks: the cells of ``village`` when one is given, else the towns when
+    the dataset holds more than one (a county's leader), else the villages (a town's)."""
+    if village:
+        return "cell"
+    return "town" if len({v["town"] for v in ds.villages}) > 1 else "village"
 
 
 def village_key(village: dict) -> str:
@@ -206,8 +224,9 @@ def find_village(ds: Dataset, text: str) -> dict | None:
 
 def ranking(ds: Dataset, period: periods.Period, today: dt.date | None = None,
             village: dict | None = None) -> dict:
-    """Villages (or the cells of ``village``) ranked at the end of a period (month, quarter,
-    year or range), with their ranks at the end of the period before (periods.previous)."""
+    """Towns, villages or the cells of ``village`` (rank_unit) ranked at the end of a period
+    (month, quarter, year or range), with their ranks at the end of the period before
+    (periods.previous)."""
     today = today or ds.today()
     previous = periods.previous(period)
     key = "code" if village else "id"
@@ -217,7 +236,7 @@ def ranking(ds: Dataset, period: periods.Period, today: dt.date | None = None,
             "period": period.to_dict(), "previous": previous.to_dict(),
             "as_of": period.as_of(today).isoformat(),
             "previous_as_of": previous.as_of(today).isoformat(),
-            "unit": "cell" if village else "village",
+            "unit": rank_unit(ds, village),
             "village": village["name"] if village else None, "tie_rule": ranks.TIE_RULE,
             "rows": rows}
 

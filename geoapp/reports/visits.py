@@ -50,9 +50,25 @@ def report(session, ds: Dataset, period: periods.Period, today: dt.date) -> dict
     """Read the period's visits and last visits, then ``visit_report``."""
     rules, day = ds.rules, period.as_of(today)
     return visit_report(
-        ds, period, today, visit_data.visits_between(session, ds.tz, period.start, day),
+        ds, period, today, _mine(ds, visit_data.visits_between(session, ds.tz, period.start,
+                                                              day)),
         visit_data.last_visits(session, rules, period.start - dt.timedelta(days=1)),
-        visit_data.last_visits(session, rules, day), visit_data.grid_members(session))
+        visit_data.last_visits(session, rules, day), _members(ds, visit_data.grid_members(session)))
+
+
+def _mine(ds: Dataset, visits: list[dict]) -> list[dict]:
+    """Visits to the dataset's points (of its area scope, when cut to one)."""
+    if not ds.scoped:
+        return visits
+    ids = {p.id for p in ds.points}
+    return [v for v in visits if v["point_id"] in ids]
+
+
+def _members(ds: Dataset, members: list[dict]) -> list[dict]:
+    """Grid members (of a scoped dataset: those working one of its cells)."""
+    if not ds.scoped:
+        return members
+    return [m for m in members if set(m.get("cells") or ()) & ds.cells.keys()]
 
 
 def visit_report(ds: Dataset, period: periods.Period, today: dt.date, visits: list[dict],

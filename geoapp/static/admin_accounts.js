@@ -30,13 +30,19 @@
     return text.split(/[,，\s]+/).filter(Boolean);
   }
 
+  // "town:示范镇（虚构）, village:320205999001": names may hold spaces, so commas only
+  function areas(text) {
+    return text.split(/[,，]+/).map(function (a) { return a.trim(); }).filter(Boolean);
+  }
+
   document.getElementById("create-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var f = ev.target, err = f.querySelector(".error");
     err.textContent = "";
     send("POST", "/api/admin/accounts", {
       username: f.username.value, role: f.role.value, display_name: f.display_name.value,
-      email: f.email.value, cells: cells(f.cells.value),
+      email: f.email.value, phone: f.phone.value, cells: cells(f.cells.value),
+      areas: areas(f.areas.value),
       enterprise: f.role.value === "enterprise" ? f.enterprise.value : ""
     }).then(function (data) {
       // the list reloads with the new row; the password stays on screen once, in this tab
@@ -60,11 +66,15 @@
     row.querySelector(".save").addEventListener("click", function () {
       err.textContent = "";
       send("PATCH", "/api/admin/accounts/" + id, {
-        display_name: field("display_name"), email: field("email"), role: field("role"),
-        cells: field("role") === "grid" ? cells(field("cells")) : []
+        display_name: field("display_name"), email: field("email"), phone: field("phone"),
+        role: field("role"),
+        cells: field("role") === "grid" ? cells(field("cells")) : [],
+        areas: areas(field("areas")),
+        enterprise: field("role") === "enterprise" ? field("enterprise") : ""
       }).then(function (data) {
         err.textContent = Object.keys(data.changed).length ? t.saved : t.unchanged;
         row.querySelector('[name="cells"]').value = data.account.cells.join(", ");
+        row.querySelector('[name="areas"]').value = data.account.areas.join(", ");
       }).catch(function (e) { err.textContent = e.message; });
     });
     row.querySelector(".toggle").addEventListener("click", function (ev) {

@@ -83,15 +83,19 @@
     preview.hidden = false;
   }
 
-  function showProgress(p) {
+  // the phase first: a dry run ("checking") writes nothing, so its "write" stage compares
+  function showProgress(p, state) {
     var meter = bar.querySelector("progress");
     if (p && p.total) {
       meter.value = Math.round(100 * p.done / p.total);
     } else {
       meter.removeAttribute("value");  // a stage without a count: indeterminate
     }
-    var stage = p && t.stages[p.stage] ? t.stages[p.stage] : "";
-    bar.querySelector(".stage").textContent = stage +
+    var dry = state === "checking";
+    var key = p && p.stage === "write" && dry ? "compare" : p && p.stage;
+    var stage = key && t.stages[key] ? t.stages[key] : "";
+    bar.querySelector(".stage").textContent = (dry ? t.phase_check : t.phase_import) + "：" +
+      stage +
       (p && p.total ? " " + p.done + " / " + p.total : "");
     bar.hidden = false;
   }
@@ -108,7 +112,7 @@
     hideAll();
     if (data.state === "checking" || data.state === "importing") {
       if (data.stalled) { finished(t.stalled); return; }
-      showProgress(data.progress);
+      showProgress(data.progress, data.state);
       setTimeout(function () {
         send("GET", "/api/admin/imports/" + data.id).then(follow).catch(function (e) {
           finished(e.message);

@@ -13,11 +13,11 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geoapp.store import accounts
+from geoapp.store import accounts, scopes
 from geoapp.store.accounts import AccountError
 from geoapp.store.models import ROLES, User
 
-EDITABLE = ("display_name", "email", "role", "cells")
+EDITABLE = ("display_name", "email", "phone", "role", "cells", "areas", "enterprise")
 
 
 class FieldError(AccountError):
@@ -35,8 +35,10 @@ def one_time_password() -> str:
 
 def as_dict(user: User) -> dict:
     return {"id": user.id, "username": user.username, "role": user.role,
-            "display_name": user.display_name, "email": user.email, "active": user.active,
+            "display_name": user.display_name, "email": user.email, "phone": user.phone,
+            "active": user.active,
             "cells": user.cell_codes, "enterprise_uscc": user.enterprise_uscc,
+            "areas": _area_texts(user),
             "created_at": user.created_at.isoformat(timespec="seconds")
             if user.created_at else None}
 
@@ -64,8 +66,8 @@ def _cells(value) -> list[str]:
 
 
 def create(session: Session, fields: dict) -> tuple[User, str | None]:
-    """A new account from ``fields`` (username, role, display_name, email, cells, enterprise,
-    password);
+    """A new account from ``fields`` (username, role, display_name, email, phone, cells, areas,
+    enterprise, password);
     without a password one is made: returned once, never stored in clear."""
     password = fields.get("password") or None
     made = None
@@ -75,22 +77,35 @@ def create(session: Session, fields: dict) -> tuple[User, str | None]:
         if not isinstance(fields.get(name), str) or not fields[name].strip():
             raise FieldError(name, f"{name}: required")
     cells = _cells(fields.get("cells") or [])
+    areas = _areas(fields.get("areas") or [])
     try:
         user = accounts.create_user(session, fields["username"], fields["role"].strip(),
                                     password, cells, fields.get("display_name"),
-                                    enterprise=fields.get("enterprise") or None)
+                                    enterprise=fields.get("enterprise") or None, areas=areas)
     except AccountError as exc:
         raise FieldError(_field_of(str(exc)), str(exc)) from None
     try:
         user.email = accounts.checked_email(fields.get("email"))
     except AccountError as exc:
         raise FieldError("email", str(exc)) from None
+    try:
+        user.phone = accounts.checked_phone(fields.get("phone"))
+    except AccountError as exc:
+        raise FieldError("phone", str(exc)) from None
     session.flush()
     return user, made
 
 
+def _areas(value) -> list[tuple[str, str]]:
+    try:
+        return scopes.parse_areas(value)
+    except scopes.ScopeError as exc:
+        raise FieldError("areas", str(exc)) from None
+
+
 def _field_of(message: str) -> str:
-    for prefix, field in (("username", "username"), ("user ", "username"), ("role", "role"),
+    for prefix, field in (("areas", "areas"), ("username", "username"), ("user ", "username"),
+                          ("role", "role"),
                           ("password", "password"), ("name", "display_name"),
                           ("email", "email"), ("USCC", "enterprise"),
                           ("an enterprise", "enterprise"), ("only enterprise", "enterprise")):
@@ -108,8 +123,12 @@ def update(session: Session, user: User, changes: dict, *, by: User | None = Non
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise FieldError(unknown[0], f"{unknown[0]}: cannot be changed here")
-    new = {"display_name": user.display_name, "email": user.email, "role": user.role,
-           "cells": user.cell_codes}
+    new = _editable(user)
+    try:
+        if "phone" in changes:
+            new["phone"] = accounts.checked_phone(changes["phone"])
+    except AccountError as exc:
+        raise FieldError("phone", str(exc)) from None
     try:
         if "display_name" in changes:
             new["display_name"] = accounts.checked_name(changes["display_name"])
@@ -139,14 +158,52 @@ def update(session: Session, user: User, changes: dict, *, by: User | None = Non
     unknown_cells = accounts.missing_cells(session, new["cells"])
     if unknown_cells:
         raise FieldError("cells", f"no cell with code {', '.join(map(repr, unknown_cells))}")
-    old = {"display_name": user.display_name, "email": user.email, "role": user.role,
-           "cells": user.cell_codes}
+    areas = _areas(changes["areas"]) if "areas" in changes else [
+        (a.kind, a.code) for a in user.area_links]
+    if new["role"] not in scopes.AREA_ROLES and "areas" not in changes:
+        areas = []  # a role that is not scoped by area keeps none
+    try:
+        areas = accounts.checked_areas(session, new["role"], areas)
+    except AccountError as exc:
+        raise FieldError("areas", str(exc)) from None
+    new["areas"] = [f"{k}:{c}" for k, c in areas]
+    new["enterprise"] = _enterprise(session, new["role"], changes, user.enterprise_uscc)
+    old = _editable(user)
     changed = {k: [old[k], new[k]] for k in EDITABLE if old[k] != new[k]}
     user.display_name, user.email, user.role = new["display_name"], new["email"], new["role"]
+    user.phone, user.enterprise_uscc = new["phone"], new["enterprise"]
     accounts.set_cells(user, new["cells"])
-    if "role" in changed or "cells" in changed:
+    scopes.set_areas(user, areas)
+    if {"role", "cells", "areas", "enterprise"} & changed.keys():
         accounts.end_sessions(user)  # what they may see changed: log in again
     return changed
+
+
+def _editable(user: User) -> dict:
+    return {"display_name": user.display_name, "email": user.email, "phone": user.phone,
+            "role": user.role, "cells": user.cell_codes, "areas": _area_texts(user),
+            "enterprise": user.enterprise_uscc}
+
+
+def _enterprise(session: Session, role: str, changes: dict, current: str | None) -> str | None:
+    """The USCC an account of ``role`` speaks for after ``changes``: an enterprise account
+    needs one of the ledger (checked_uscc); any other role has none."""
+    given = changes.get("enterprise") if "enterprise" in changes else current
+    if role != "enterprise":
+        if "enterprise" in changes and (given or "").strip():
+            raise FieldError("enterprise", f"only enterprise accounts speak for an enterprise; "
+                                           f"role {role!r} takes none")
+        return None
+    if not (given or "").strip():
+        raise FieldError("enterprise", "an enterprise account needs its enterprise's USCC")
+    try:
+        return accounts.checked_uscc(session, given)
+    except AccountError as exc:
+        raise FieldError("enterprise", str(exc)) from None
+
+
+def _area_texts(user: User) -> list[str]:
+    return [f"{a.kind}:{a.code}" for a in user.area_links]
 
 
 def reset_password(user: User) -> str:

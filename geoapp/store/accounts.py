@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from geoapp.domain import duties
 from geoapp.domain.identifiers import uscc_problem
+from geoapp.store import scopes
 from geoapp.store.models import ROLES, Cell, Point, User, UserCell
 
 __all__ = ["ROLES", "AccountError", "authenticate", "can_read_cell", "can_write_cell",
@@ -171,7 +172,8 @@ def checked_uscc(session: Session, uscc: str | None) -> str:
 
 def create_user(session: Session, username: str, role: str, password: str,
                 cells: Iterable[str] = (), display_name: str | None = None,
-                enterprise: str | None = None) -> User:
+                enterprise: str | None = None,
+                areas: Iterable[tuple[str, str]] = ()) -> User:
     """Add an account; raises AccountError naming what is wrong, and adds nothing then.
 
     A grid member needs at least one cell and every cell must exist; other
@@ -205,13 +207,32 @@ def create_user(session: Session, username: str, role: str, password: str,
         sa.func.lower(User.username) == username.lower()))
     if taken is not None:  # "Zhang" beside "zhang" would only confuse
         raise AccountError(f"user {taken!r} already exists")
+    areas = checked_areas(session, role, areas)
     validate_password(password)
     user = User(username=username, role=role, display_name=checked_name(display_name),
                 password_hash=hash_password(password), active=True,
                 enterprise_uscc=enterprise or None)
     set_cells(user, cells)
+    scopes.set_areas(user, areas)
     session.add(user)
     return user
+
+
+def checked_areas(session: Session, role: str, areas: Iterable[tuple[str, str]]
+                  ) -> list[tuple[str, str]]:
+    """The area scope of an account of ``role``: only leaders, planners and supervisors
+    take areas (none: the whole territory); each must name a town, village, cell or zone."""
+    areas = list(areas)
+    if areas and role not in scopes.AREA_ROLES:
+        reason = {"grid": "a grid member reads the cells they work (--cell)",
+                  "admin": "an administrator reads the whole territory"}.get(
+            role, f"role {role!r} is not scoped by area")
+        raise AccountError(f"areas: {reason}; only {', '.join(scopes.AREA_ROLES)} take "
+                           "--town/--village/--cell/--zone")
+    try:
+        return scopes.checked_areas(session, areas)
+    except scopes.ScopeError as exc:
+        raise AccountError(f"areas: {exc}") from None
 
 
 def checked_name(name: str | None) -> str | None:
@@ -226,6 +247,24 @@ def checked_name(name: str | None) -> str | None:
         raise AccountError(f"name {name[:20]!r}…: at most 100 printable characters"
                            if len(name) > 100 else f"name {name!r}: no control characters")
     return name
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 -]{3,18}[0-9]")
+
+
+def checked_phone(phone: str | None) -> str | None:
+    """A phone number as offices write them (13800001234, 0510-8888 1234, +86 …);
+    None for blank.
+
+    >>> checked_phone(" 0510-88881234 "), checked_phone("")
+    ('0510-88881234', None)
+    """
+    phone = (phone or "").strip()
+    if not phone:
+        return None
+    if not _PHONE.fullmatch(phone):
+        raise AccountError(f"phone {phone[:24]!r}: digits, spaces and '-' (5–20 characters)")
+    return phone
 
 
 def checked_email(address: str | None) -> str | None:

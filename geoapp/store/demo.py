@@ -75,14 +75,19 @@ def _check_catalogues(database: Database, rules: Rules, echo) -> None:
     echo(f"准入目录：{len(admission.catalogues)} 个（{folder}）")
 
 
-# The demo's accounts (README "Two commands"): one per role, the grid member on two demo cells.
+# The demo's accounts (README "Two commands"): one per role, the grid member on two demo cells,
+# and a leader of one town (town_leader) beside the county's (leader).
 DEMO_ACCOUNTS = {
     "leader": ("leader", "领导（演示）", ()),
     "grid": ("grid", "网格员（演示）", ("SF-05-01", "SF-06-02")),
     "planner": ("planner", "规划审批（演示）", ()),
     "admin": ("admin", "管理员（演示）", ()),
     "supervisor": ("supervisor", "监管审核（演示）", ()),
+    "town_leader": ("leader", "镇街领导（演示）", ()),
 }
+# Demo accounts scoped to an area (geoapp.store.scopes): the town leader reads one town.
+DEMO_TOWN = "示范镇（虚构）"
+DEMO_AREAS = {"town_leader": (("town", DEMO_TOWN),)}
 
 
 def ensure_demo_accounts(database: Database, password: str) -> list[str]:
@@ -92,7 +97,7 @@ def ensure_demo_accounts(database: Database, password: str) -> list[str]:
     With the demo data loaded, an enterprise account too (DEMO_ENTERPRISE).
     Returns the usernames.
     """
-    from geoapp.store import accounts
+    from geoapp.store import accounts, scopes
     from geoapp.store.models import User
 
     migrate.upgrade(database)
@@ -105,6 +110,7 @@ def ensure_demo_accounts(database: Database, password: str) -> list[str]:
             user.role, user.display_name, user.active = role, display_name, True
             accounts.set_password(user, password)
             accounts.set_cells(user, cells)
+            scopes.set_areas(user, DEMO_AREAS.get(username, ()))
         uscc = demo_enterprise(s)
         if uscc is not None:  # an enterprise account (企业) for a demo enterprise
             user = accounts.find_user(s, DEMO_ENTERPRISE[0])

@@ -475,6 +475,8 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(sa.String(100))
     # where reminders are mailed (geoapp notify); None: the inbox only
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    # a work phone, shown to admins (who call a member about their account)
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
     # role enterprise: the USCC of the one enterprise the account speaks for
     enterprise_uscc: Mapped[str | None] = mapped_column(sa.String(18), index=True)
     active: Mapped[bool] = mapped_column(default=True)
@@ -484,6 +486,9 @@ class User(Base):
         UTCDateTime(), default=lambda: dt.datetime.now(dt.UTC))
     cell_links: Mapped[list[UserCell]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UserCell.cell_code")
+    # the areas the account reads (geoapp.store.scopes); none: the whole territory
+    area_links: Mapped[list[UserArea]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="(UserArea.kind, UserArea.code)")
 
     is_authenticated = True
     is_anonymous = False
@@ -517,6 +522,43 @@ class UserCell(Base):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
     cell_code: Mapped[str] = mapped_column(sa.String(50), primary_key=True, index=True)
+
+
+class UserArea(Base):
+    """An area an account is scoped to (geoapp.store.scopes): a town (its name or 9-digit
+    code), a village (its 12-digit code), a cell (its code) or a functional zone (its
+    code). By code, like ``user_cell``: areas outlive the boundary imports that redraw them.
+    """
+
+    __tablename__ = "user_area"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('town', 'village', 'cell', 'zone')", name="ck_user_area_kind"),
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+
+
+class AccessToken(Base):
+    """A personal access token (个人访问令牌) for desktop GIS clients (OGC API – Features).
+
+    Only the SHA-256 of the token is stored: the token is 32 random bytes, so a
+    slow hash adds nothing, and the clear text is shown once, when it is made.
+    ``prefix`` (its first characters) lets the owner tell tokens apart. A token
+    reads as its account reads, scope included, and never writes.
+    """
+
+    __tablename__ = "access_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Outbox(Base):

@@ -1,10 +1,10 @@
 """The logged-in user's own account: /account (who am I, change my password) and /api/me.
 
 ``GET /api/me`` → {username, name, role, scope}: the scope is what the account
-may read in detail — ``{"all": true}`` for the roles that read the whole
-territory, ``{"cells": [...]}`` for a grid member. A password change needs the
-current password, ends the account's other sessions and is audited (never the
-password itself).
+may read (geoapp.store.scopes) — ``all`` true for the whole territory, else its
+areas and the ``cells`` they resolve to (a grid member: the cells they work).
+A password change needs the current password, ends the account's other
+sessions and is audited (never the password itself).
 """
 
 from __future__ import annotations
@@ -21,11 +21,16 @@ bp = Blueprint("account", __name__)
 
 
 def scope_of(user) -> dict:
-    if user.role == "grid":
-        return {"cells": user.cell_codes}
+    """{all, level, areas, cells}: ``all`` true for the whole territory (then no ``cells``);
+    else the resolved cell codes; an enterprise account: ``enterprise``, its USCC."""
+    scope = auth.read_scope()
+    out = {"all": scope.whole, "level": scope.level,
+           "areas": [{"kind": kind, "code": code} for kind, code in scope.areas]}
+    if not scope.whole:
+        out["cells"] = sorted(scope.cells)
     if user.role == "enterprise":  # its own points only (geoapp.store.ownership)
-        return {"enterprise": user.enterprise_uscc}
-    return {"all": True}
+        out["enterprise"] = user.enterprise_uscc
+    return out
 
 
 @bp.get("/api/me")

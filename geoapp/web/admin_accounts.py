@@ -14,7 +14,7 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from geoapp.store import account_admin
+from geoapp.store import account_admin, scopes
 from geoapp.store.account_admin import FieldError
 from geoapp.store.models import ROLES, User
 from geoapp.web import audit, auth, db, inputs, params
@@ -40,6 +40,7 @@ def page():
              "on": _("启用"), "off": _("停用")}
     return render_template("admin/accounts.html", users=account_admin.listing(
         db.session(), **filters), roles=ROLES, args=request.args, cells=_cell_codes(),
+        areas=scopes.area_options(db.session()),
         page_config={"t": texts})
 
 
@@ -71,13 +72,15 @@ def _user(user_id: int) -> User:
 
 @bp.post("/api/admin/accounts")
 def api_create():
-    """{username, role, display_name?, email?, cells?, enterprise?, password?} → 201
-    {account, password?}; ``enterprise``: the USCC an enterprise account speaks for."""
+    """{username, role, display_name?, email?, cells?, areas?, enterprise?, password?} → 201
+    {account, password?}; ``enterprise``: the USCC an enterprise account speaks for;
+    ``areas``: its area scope, ["town:…", "village:…", "cell:…", "zone:…"]."""
     auth.require_role("admin")
     body = inputs.json_body({"username": inputs.TEXT, "role": inputs.TEXT,
                              "display_name": inputs.TEXT, "email": inputs.TEXT,
+                             "phone": inputs.TEXT,
                              "cells": (inputs.LIST, inputs.TEXT), "password": inputs.TEXT,
-                             "enterprise": inputs.TEXT})
+                             "enterprise": inputs.TEXT, "areas": (inputs.LIST, inputs.TEXT)})
     session = db.session()
     try:
         user, made = account_admin.create(session, body)
@@ -86,7 +89,8 @@ def api_create():
         raise _refused(exc) from None
     audit.record_in(session, "account_create", user.username,
                     {"role": user.role, "cells": user.cell_codes}
-                    | ({"enterprise": user.enterprise_uscc} if user.enterprise_uscc else {}))
+                    | ({"enterprise": user.enterprise_uscc} if user.enterprise_uscc else {})
+                    | ({"areas": account_admin.as_dict(user)["areas"]} if user.area_links else {}))
     session.commit()
     out = {"account": account_admin.as_dict(user)}
     if made:
@@ -96,10 +100,13 @@ def api_create():
 
 @bp.patch("/api/admin/accounts/<int:user_id>")
 def api_update(user_id: int):
-    """{display_name?, email?, role?, cells?} → {account, changed}"""
+    """{display_name?, email?, phone?, role?, cells?, areas?, enterprise?} → {account,
+    changed}; a role changed to or from 企业 takes or drops its ``enterprise`` (USCC)."""
     auth.require_role("admin")
     body = inputs.json_body({"display_name": inputs.TEXT, "email": inputs.TEXT,
-                             "role": inputs.TEXT, "cells": (inputs.LIST, inputs.TEXT)})
+                             "phone": inputs.TEXT, "role": inputs.TEXT,
+                             "cells": (inputs.LIST, inputs.TEXT),
+                             "areas": (inputs.LIST, inputs.TEXT), "enterprise": inputs.TEXT})
     session = db.session()
     user = _user(user_id)
     try:

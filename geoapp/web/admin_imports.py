@@ -123,6 +123,9 @@ def _start(meta: dict, dry_run: bool) -> None:
     """Run the dry run or the import in a thread of this process; it records its outcome
     in ``upload.json`` (and, for an import or a rejection, in the audit log)."""
     meta["state"] = "checking" if dry_run else "importing"
+    # a fresh reading, dated now: the dry run's last one (hours old if the admin read the
+    # preview that long) would be shown and judged stalled until the job writes its first
+    Progress(_folder() / meta["id"] / "progress.json").stage("")
     _save(meta)
     who = {"actor": auth.actor_name(), "ip": request.remote_addr}
     db.release()  # the job writes in its own transactions
@@ -201,8 +204,9 @@ def _texts() -> dict:
             "deleted": _("删除"), "unchanged": _("未变"), "outside": _("网格外"),
             "done": _("已导入"), "cancelled": _("已取消，未导入任何数据。"),
             "stalled": _("导入已中断（服务进程已停止），未导入任何数据，请重新上传。"),
+            "phase_check": _("预览（不写入）"), "phase_import": _("导入"),
             "stages": {"read": _("读取文件"), "check": _("校验"), "write": _("写入"),
-                       "assign": _("落入网格、计算等级")}}
+                       "compare": _("与现有数据比对"), "assign": _("落入网格、计算等级")}}
 
 
 @bp.post("/api/admin/imports")

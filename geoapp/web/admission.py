@@ -56,7 +56,8 @@ def _now() -> dt.datetime:
 
 
 def _run(site, crs, industry) -> tuple[dict, admission.Territory]:
-    return check.run(db.session(), _settings(), site, crs, industry, _now())
+    return check.run(db.session(), _settings(), site, crs, industry, _now(),
+                     auth.read_scope().cells)
 
 
 # ---------------------------------------------------------------- views
@@ -122,7 +123,7 @@ def _page_strings() -> dict:
 def page():
     """The planner's page: site on the map or typed, industry, verdict and reasons."""
     auth.require_role(*ROLES)
-    territory = admission_data.territory(db.session())
+    territory = admission_data.territory(db.session(), auth.read_scope().cells)
     bounds = None
     frames = [f for f in (territory.cells, territory.zones) if len(f)]
     if frames:

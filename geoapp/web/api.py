@@ -24,7 +24,8 @@ def _today():
 @bp.get("/cells")
 def cells():
     """All grid cells with level, point counts and hazard figures."""
-    return jsonify(pages.cells_collection(db.session(), rules(), _today()))
+    return jsonify(pages.cells_collection(db.session(), rules(), _today(),
+                                          auth.read_scope().cells))
 
 
 @bp.get("/cells/<code>")
@@ -37,6 +38,7 @@ def cell(code: str):
     detail = pages.cell_detail(db.session(), rules(), code, _today())
     if detail is None:
         abort(404, description=f"no cell with code {code!r}")
+    auth.require_in_scope(code)
     for h in detail["hazard_list"]:
         h["my_actions"] = auth.steps_allowed(h, code)
     for h in detail["outside_hazard_list"]:  # at points outside every cell
@@ -46,11 +48,12 @@ def cell(code: str):
 
 @bp.get("/zones")
 def zones():
-    """All functional zones with kind and level."""
+    """All functional zones with kind and level (whole for every account: zones are the
+    planning frame every role reads, not an area's rows)."""
     return jsonify(pages.zones_collection(db.session(), rules()))
 
 
 @bp.get("/summary")
 def summary():
-    """Territory-wide headline figures."""
-    return jsonify(pages.summary(db.session(), rules(), _today()))
+    """Headline figures of the account's scope (the whole territory for most)."""
+    return jsonify(pages.summary(db.session(), rules(), _today(), auth.read_scope().cells))

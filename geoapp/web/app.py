@@ -9,7 +9,8 @@ Where a request goes: the blueprint module named like its URL (``/api/cells``
 ``/reports`` → ``geoapp.web.reports``, ``/inbox`` and ``/api/inbox`` →
 ``geoapp.web.inbox``, ``/export`` and ``/api/export/…`` → ``geoapp.web.export``,
 ``/login`` → ``geoapp.web.auth``, ``/report…``, ``/public-reports`` and
-``/api/public-reports…`` → ``geoapp.web.public_reports``).
+``/api/public-reports…`` → ``geoapp.web.public_reports``, ``/api/me/tokens`` →
+``geoapp.web.tokens``, ``/ogc…`` → ``geoapp.web.ogc``).
 """
 
 from __future__ import annotations
@@ -48,10 +49,12 @@ from geoapp.web import (
     listings,
     measures,
     navigation,
+    ogc,
     openapi,
     photos,
     public_reports,
     reports,
+    tokens,
 )
 from geoapp.web import map as map_page
 
@@ -123,10 +126,12 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     audit.init_app(app)  # rule files recorded when new; /admin/audit, /api/audit, its XLSX
     app.register_blueprint(admin_accounts.bp)  # /admin/accounts, /api/admin/accounts/…
     app.register_blueprint(account.bp)  # /account, /api/me, /api/me/password
+    app.register_blueprint(tokens.bp)  # /api/me/tokens: personal access tokens
     app.register_blueprint(admin_rules.bp)  # /admin/rules, /api/admin/rules (read-only)
     app.register_blueprint(admin_imports.bp)  # /admin/imports, /api/admin/imports (dry run)
     app.register_blueprint(openapi.bp)  # /api/openapi.json, read off the routes
     app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
+    app.register_blueprint(ogc.bp)  # /ogc: OGC API – Features, read-only (tokens or session)
     app.register_blueprint(enterprise.bp)  # /enterprise, /api/enterprise (enterprise accounts)
     public_reports.init_app(app)  # /report (public), /public-reports, /api/public-reports/…
     return app

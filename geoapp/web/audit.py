@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from geoapp.domain import audit as rules
 from geoapp.domain.values import iso_date
 from geoapp.store import audit as store
-from geoapp.web import auth, db, params
+from geoapp.web import auth, db, params, token_auth
 
 bp = Blueprint("audit", __name__)
 PAGE = 100
@@ -58,7 +58,8 @@ def _record_rules_once() -> None:
 def record_in(session, action: str, target: str = "", detail: dict | None = None) -> None:
     """Record an act of the current request's user in ``session``: it commits with the change."""
     name = current_user.username if current_user.is_authenticated else "anonymous"
-    store.record(session, action, name, target=target, detail=detail, ip=request.remote_addr)
+    store.record(session, action, name, target=target, detail=detail, ip=request.remote_addr,
+                 via="token" if token_auth.via_token() else "web")  # a download by access token
 
 
 def log(action: str, *, target: str = "", detail: dict | None = None) -> None:

@@ -8,6 +8,14 @@ once one exists, every page and API read needs a logged-in user — API paths
 (/api/…) answer 401 JSON, pages redirect to /login?next=…. Writes always need
 a user who may write the cell: ``require_cell_write``. The rules themselves
 are geoapp.store.accounts.
+
+Desktop GIS clients read with a personal access token (geoapp.store.tokens)
+instead of a session: ``Authorization: Bearer gat_…`` or ``?token=gat_…``,
+taken by Flask-Login's request loader on GET/HEAD of /ogc/… and /api/export/…
+only (geoapp.web.token_auth), so a token never writes and is no log-in anywhere else. A
+request that brings one is the token's (its session cookie is ignored, and it
+gets none back); a token that does not count (unknown, revoked, its account
+deactivated) is 401 ``invalid_token``.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -41,14 +50,15 @@ from wtforms.validators import DataRequired, Length
 
 from geoapp import settings
 from geoapp.domain import duties
-from geoapp.store import accounts, ownership
+from geoapp.store import accounts, ownership, scopes
 from geoapp.store import audit as audit_log
 from geoapp.store.accounts import can_write_cell
 from geoapp.store.models import ROLES, Hazard, User
-from geoapp.web import db
+from geoapp.web import db, token_auth
 from geoapp.web.errors import ApiError, error_json, is_api
 
 __all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "may_take",
+           "read_scope", "require_in_scope",
            "require_cell_read", "require_cell_write", "require_own_point", "require_point_read",
            "require_point_write",
            "require_role", "steps_allowed"]
@@ -89,7 +99,11 @@ def init_app(app: Flask) -> None:
 
     login_manager = LoginManager()
     login_manager.user_loader(_load_user)
+    # personal access tokens: GET/HEAD of TOKEN_PATHS only (desktop GIS clients)
+    login_manager.request_loader(token_auth.load_user)
     login_manager.init_app(app)
+    app.session_interface = token_auth.NoSessionForTokens()
+    app.after_request(token_auth.challenge)
     # before CSRFProtect's own hook, so that an anonymous POST gets 401, not 400
     app.before_request(_read_policy)
     CSRFProtect(app)
@@ -136,6 +150,8 @@ def _account_key() -> str:
 # ------------------------------------------------------------------ sessions and policy
 
 def _load_user(session_id: str) -> User | None:
+    if token_auth.presented_token() is not None:
+        return None  # a request with a token is the token's: its session cookie counts not
     user_id, _sep, _fingerprint = session_id.partition(":")
     if not (user_id.isascii() and user_id.isdigit()):
         return None
@@ -157,6 +173,9 @@ def _read_policy():
     """Before every request: once accounts exist, nothing but log-in and assets is public."""
     if request.endpoint in OPEN_ENDPOINTS:
         return None
+    if token_auth.presented_token() is not None and not current_user.is_authenticated:
+        # unknown, revoked, or its account deactivated: 401 whether accounts exist or not
+        raise ApiError(401, "invalid_token", _("访问令牌无效、已吊销或账号已停用"))
     if current_user.is_authenticated:
         if (current_user.role == duties.ENTERPRISE and request.endpoint is not None
                 and request.endpoint not in ENTERPRISE_ENDPOINTS):
@@ -183,6 +202,24 @@ def _abort(status: int, code: str, message: str):
     abort(status, description=message)
 
 
+def read_scope() -> scopes.Scope:
+    """The logged-in account's area scope (geoapp.store.scopes), resolved once per request.
+
+    Nobody logged in: the whole territory, which only the app without accounts
+    reaches (the read policy sends everyone else to log in first).
+    """
+    if "geoapp_scope" not in g:
+        user = current_user if current_user.is_authenticated else None
+        g.geoapp_scope = scopes.scope_of(db.session(), user)
+    return g.geoapp_scope
+
+
+def require_in_scope(cell_code: str | None) -> None:
+    """403 unless the cell ``cell_code`` (None: outside every cell) is in the account's scope."""
+    if not read_scope().has_cell(cell_code):
+        _abort(403, "out_of_scope", _("该网格不在您的辖区范围内"))
+
+
 def require_cell_write(cell_code: str | None) -> None:
     """Abort unless the logged-in user may change hazards in ``cell_code``.
 
@@ -192,7 +229,7 @@ def require_cell_write(cell_code: str | None) -> None:
     """
     if not current_user.is_authenticated:
         _abort(401, "unauthorized", _("请先登录"))
-    if not can_write_cell(current_user, cell_code):
+    if not can_write_cell(current_user, cell_code) or not read_scope().has_cell(cell_code):
         _abort(403, "forbidden", _("您的账号无权修改该网格的隐患"))
 
 
@@ -220,10 +257,14 @@ def require_point_write(point) -> None:
 
 
 def require_own_point(point) -> None:
-    """For an enterprise account: 403 unless ``point`` is its own; nothing for other roles
-    (the reads they may make are the read policy's)."""
-    if ownership.is_enterprise(current_user) and not ownership.owns_point(current_user, point):
-        _abort(403, "forbidden", _("您的账号只能查看本企业的点位"))
+    """Before a read of ``point``: for an enterprise account 403 unless the point is its own;
+    for any other, 403 unless its home cell (its cell, or the nearest for a point outside
+    every cell) is in the account's area scope."""
+    if ownership.is_enterprise(current_user):
+        if not ownership.owns_point(current_user, point):
+            _abort(403, "forbidden", _("您的账号只能查看本企业的点位"))
+        return
+    require_in_scope(point.cell_code or point.nearest_cell_code)
 
 
 def require_point_read(point) -> None:
@@ -249,7 +290,8 @@ def steps_allowed(hazard: dict, cell_code: str | None, point=None) -> list[str]:
     if ownership.is_enterprise(user):
         if not ownership.owns_point(user, point):
             return []
-    elif not user.is_authenticated or not can_write_cell(user, cell_code):
+    elif (not user.is_authenticated or not can_write_cell(user, cell_code)
+          or not read_scope().has_cell(cell_code)):
         return []
     steps = current_app.extensions["geoapp.rules"].tables["hazard"].steps
     return duties.permitted(steps, user.role, user.username, hazard["state"], hazard["level"],
@@ -276,7 +318,7 @@ def require_cell_read(cell_code: str | None) -> None:
         if _accounts_exist():
             _abort(401, "unauthorized", _("请先登录"))
         return
-    if not accounts.can_read_cell(current_user, cell_code):
+    if not accounts.can_read_cell(current_user, cell_code) or not read_scope().has_cell(cell_code):
         _abort(403, "forbidden", _("您的账号无权查看该网格的照片"))
 
 

@@ -52,6 +52,7 @@ def cell_page(code: str):
     row = territory.cell_with_names(db.session(), code)
     if row is None:
         return render_template("cells/cell.html", cell=None, code=code), 404
+    auth.require_in_scope(code)
     cell, village, town = row
     rules = _rules()
     user = auth.current_user

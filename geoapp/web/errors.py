@@ -1,7 +1,7 @@
 """Errors: one exception for every refusal, one JSON shape, and the site's own error pages.
 
 A view refuses with ``raise ApiError(status, error, message, field=…)``. Under
-``/api/`` (and for any write, which a page script sends) the answer is JSON
+``/api/`` and ``/ogc/`` (and for any write, which a page script sends) the answer is JSON
 ``{"error": code, "message": text, "field": name or null}``, plus whatever a
 client needs to recover (e.g. ``current_version`` on 412). A page gets the
 error page in the site's frame, top bar included, in the user's language.
@@ -36,7 +36,9 @@ class ApiError(Exception):
 
 
 def is_api() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
+    """Is this a request of a JSON API: /api/… or the OGC API (/ogc/…, geoapp.web.ogc)?"""
+    path = request.path
+    return path in ("/api", "/ogc") or path.startswith(("/api/", "/ogc/"))
 
 
 def error_json(status: int, error: str, message: str, field: str | None = None,

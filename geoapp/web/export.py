@@ -54,7 +54,12 @@ def _grant() -> access.Grant:
 
 
 def _scope(grant: access.Grant) -> frozenset[str] | None:
-    return frozenset(auth.current_user.cell_codes) if grant.own_cells_only else None
+    """The cells whose rows the download holds: the account's area scope (geoapp.store.scopes;
+    a grid member's own cells, as the grant says); None for the whole territory."""
+    cells = auth.read_scope().cells
+    if grant.own_cells_only and cells is None:  # a grid member always has a scope
+        cells = frozenset(auth.current_user.cell_codes)
+    return cells
 
 
 def _today():
@@ -149,6 +154,7 @@ def page():
     return render_template(
         "export/page.html", layers=layers, scoped=grant.own_cells_only,
         cells=sorted(auth.current_user.cell_codes) if grant.own_cells_only else [],
+        areas=[] if grant.own_cells_only else auth.read_scope().areas,
         states=states, may_hazards="hazards" in grant.layers,
         gbk_url=url_for("export.download", filename="cells.shp.zip", encoding="gbk"),
         levels=[(code, _(label)) for code, label in workflow.LEVEL_LABELS.items()],

@@ -128,6 +128,7 @@ def point_events(point_id: int):
     events = pages.point_events(db.session(), point_id)
     if events is None:
         raise ApiError(404, "not_found", f"no point {point_id}")
+    auth.require_own_point(db.session().get(Point, point_id))
     return jsonify(events)
 
 

@@ -111,7 +111,7 @@ def count() -> int | None:
             session = db.session()
             today = clock.today(rules.risk.hazards.timezone)
             key = (user.id, user.username, user.role, tuple(user.cell_codes), today,
-                   data_fingerprint(session))
+                   auth.read_scope().key(), data_fingerprint(session))
             g.inbox_count = current_app.extensions["geoapp.inboxcount"].get(
                 key, lambda: len(inbox_read.inbox(session, rules, user, today)))
         except sa.exc.SQLAlchemyError:

@@ -89,7 +89,8 @@ def delist(hazard_id: int):
 
 def _due() -> dict:
     auth.require_role(*READERS)
-    return listing_data.due_for_publication(db.session(), _rules().supervision, _today())
+    return listing_data.due_for_publication(db.session(), _rules().supervision, _today(),
+                                            auth.read_scope().cells)
 
 
 @bp.get("/api/listings/due")

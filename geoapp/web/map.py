@@ -27,9 +27,9 @@ from geoapp import settings
 from geoapp.domain import workflow
 from geoapp.domain.inspection import VISIT_STATUSES
 from geoapp.domain.layers import LEVEL_ORDER
-from geoapp.map import snapshot
+from geoapp.map import scoped, snapshot
 from geoapp.store.reads import pages, visit_data
-from geoapp.web import clock, db, params
+from geoapp.web import auth, clock, db, params
 from geoapp.web.assets import vendor_url
 
 bp = Blueprint("map", __name__)
@@ -44,6 +44,7 @@ def _configure(state) -> None:
     app = state.app
     app.config["TIANDITU_KEY"] = settings.get("TIANDITU_KEY", app.config)
     app.config["MAP_CACHE_SECONDS"] = float(settings.get("MAP_CACHE_SECONDS", app.config))
+    app.config["GRID_OVERVIEW"] = settings.is_on("GRID_OVERVIEW", app.config)
     app.extensions["geoapp.mapcache"] = snapshot.MapCache(
         max_age=float(app.config["MAP_CACHE_SECONDS"]))
 
@@ -170,10 +171,12 @@ def _map_skeleton() -> tuple[dict, dict[str, str]]:
     """This request's folium skeleton and layer labels (the page and its script share it)."""
     rules = _rules()
     snap = _snapshot()
+    only = auth.read_scope().cells
+    mine = scoped.cell_indices(snap, only) if only is not None else slice(None)
     bounds = None
-    if snap.cell_codes:
-        bounds = [float(v) for v in snap.geometry.bounds.min(axis=0)[:2]] + \
-                 [float(v) for v in snap.geometry.bounds.max(axis=0)[2:]]
+    if len(snap.geometry.bounds[mine]):
+        bounds = [float(v) for v in snap.geometry.bounds[mine].min(axis=0)[:2]] + \
+                 [float(v) for v in snap.geometry.bounds[mine].max(axis=0)[2:]]
     en = _english()
     layers = {c: t.label_en if en else t.label for c, t in rules.layers.items()}
     return _skeleton(bounds, layers, current_app.config.get("TIANDITU_KEY")), layers
@@ -196,7 +199,8 @@ def map_page():
     skeleton, layers = _map_skeleton()
     levels = [{"code": lv.code, "label": lv.label_en if en else lv.label, "colour": lv.colour}
               for lv in rules.risk.levels]
-    summary = pages.summary(db.session(), rules, clock.today(rules.risk.hazards.timezone))
+    summary = pages.summary(db.session(), rules, clock.today(rules.risk.hazards.timezone),
+                            auth.read_scope().cells)
     config = {
         "urls": {"cells": url_for("map.cells"), "points": url_for("map.points"),
                  "search": url_for("map.search"),
@@ -238,8 +242,11 @@ def _send(payload: snapshot.Payload) -> Response:
 
 @bp.get("/api/map/cells")
 def cells():
-    """Every cell for drawing: simplified shared-edge geometry, names, level, figures."""
-    return _send(_snapshot().cells_payload)
+    """Every cell of the account's scope for drawing: simplified shared-edge geometry,
+    names, level, figures (a grid member with GRID_OVERVIEW on: every cell's colour)."""
+    overview = (current_app.config.get("GRID_OVERVIEW")
+                and getattr(auth.current_user, "role", None) == "grid")
+    return _send(scoped.cells_payload(_snapshot(), auth.read_scope().cells, bool(overview)))
 
 
 @bp.get("/api/map/cells/tile/<int:z>/<int:x>/<int:y>")
@@ -249,7 +256,7 @@ def cell_tile(z: int, x: int, y: int):
         raise params.bad("z", "tile zoom must be between 10 and 16")
     if not (0 <= x < 2**z and 0 <= y < 2**z):
         raise params.bad("x" if not 0 <= x < 2**z else "y", "tile outside the world")
-    return _send(_snapshot().tile(z, x, y))
+    return _send(scoped.tile(_snapshot(), z, x, y, auth.read_scope().cells))
 
 
 @bp.get("/api/map/points")
@@ -281,6 +288,8 @@ def points():
     except KeyError as exc:
         name = exc.args[0]
         raise params.bad(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
+    only = auth.read_scope().cells
+    area = scoped.area_cells(snap, only, area)
     idx = snap.select(bbox, layers, levels, hazard, area, outside)
     counts = snap.visits.counts(idx)
     if visit:
@@ -295,6 +304,8 @@ def point(point_id: int):
                                clock.today(_rules().risk.hazards.timezone), english=_english())
     if detail is None:
         return {"error": "not_found", "message": f"no point {point_id}"}, 404
+    props = detail["properties"]  # its home cell: the cell, else the nearest (outside)
+    auth.require_in_scope(props["cell_code"] or props.get("nearest_cell_code"))
     rules = _rules()
     visit = visit_data.statuses(db.session(), rules, [point_id],
                                 clock.today(rules.risk.hazards.timezone)).get(point_id, {})
@@ -316,4 +327,5 @@ def search():
         [code for code in ("enterprise",) if code in rules.layers] or None
     limit = params.whole_number("limit", "20", 1, 100,
                                 "limit must be a whole number from 1 to 100")
-    return {"query": q, "results": pages.search_points(db.session(), q, layers, limit)}
+    return {"query": q, "results": pages.search_points(db.session(), q, layers, limit,
+                                                       only=auth.read_scope().cells)}

@@ -93,6 +93,8 @@ def new_measure():
                              closed_on=hazard.closed_on if hazard else None)
     except (rules.MeasureInputError, stored.UnknownTarget) as exc:
         raise ApiError(400, "bad_request", exc.message, field=exc.field) from None
+    point = target.point if kind == "hazard" else target
+    auth.require_in_scope(point.cell_code or point.nearest_cell_code)  # a town's own only
     attachment = _attachment() if inputs.is_form() else None
     measure = stored.record(session, target, fields, actor, attachment)
     session.commit()
@@ -142,7 +144,9 @@ def measures():
                        enterprise_id=_id_param("enterprise_id"), kind=kind, start=start, end=end)
     user = auth.current_user
     if getattr(user, "is_authenticated", False):
-        rows = [r for r in rows if accounts.can_read_cell(user, r.cell_code)]
+        scope = auth.read_scope()
+        rows = [r for r in rows if accounts.can_read_cell(user, r.cell_code)
+                and scope.has_cell(r.cell_code)]
     return jsonify([measure_json(r) for r in rows])
 
 

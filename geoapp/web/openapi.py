@@ -5,8 +5,10 @@ path parameters typed from the URL converters and its summary and description
 from the view's docstring (every API view has one: tests/web/test_openapi.py).
 Built from the routes that exist, it cannot list one that does not, nor miss
 one that does. What it states about all of them: a log-in session (cookie and,
-for writes, the ``X-CSRFToken`` header) unless the route is public, and the
-one error shape {error, message, field} of geoapp.web.errors.
+for writes, the ``X-CSRFToken`` header) unless the route is public — or, for
+the downloads' GET, a personal access token (geoapp.web.auth) — and the one
+error shape {error, message, field} of geoapp.web.errors. The OGC API at /ogc
+describes itself (/ogc/api).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import re
 from importlib.metadata import version
 
 from flask import Blueprint, current_app, jsonify
+
+from geoapp.web import token_auth
 
 bp = Blueprint("openapi", __name__)
 
@@ -44,6 +48,8 @@ def _operation(rule, method: str, view) -> dict:
         op["description"] = rest.strip()
     if params:
         op["parameters"] = params
+    if method in token_auth.TOKEN_METHODS and token_auth.is_token_path(rule.rule):
+        op["security"] = [{"session": []}, {"token": []}]
     return op
 
 
@@ -64,7 +70,10 @@ def document(app) -> dict:
         "paths": paths,
         "components": {"schemas": {"Error": ERROR},
                        "securitySchemes": {"session": {"type": "apiKey", "in": "cookie",
-                                                       "name": "session"}}},
+                                                       "name": "session"},
+                                           "token": {"type": "http", "scheme": "bearer",
+                                                     "description": "a personal access token "
+                                                     "(/account; also ?token=)"}}},
         "security": [{"session": []}],
     }
 

@@ -187,10 +187,10 @@ def status_page(code: str):
 # ------------------------------------------------------------------ the office's side
 
 def _cells_read() -> list[str] | None:
-    user = auth.current_user
-    if user.is_authenticated and user.role == "grid":
-        return list(user.cell_codes)
-    return None
+    """The cells whose reports the account reads: its area scope (a grid member's own
+    cells); None for the whole territory."""
+    cells = auth.read_scope().cells
+    return None if cells is None else sorted(cells)
 
 
 def report_json(report: PublicReport, photo_ids: list[int], with_phone: bool) -> dict:
@@ -276,7 +276,8 @@ def _report_to_change(report_id: int) -> tuple[str, PublicReport]:
     if report is None:
         raise ApiError(404, "not_found", f"no public report {report_id}")
     if auth.current_user.role not in TRIAGERS \
-            or not accounts.can_write_cell(auth.current_user, report.cell_code):
+            or not accounts.can_write_cell(auth.current_user, report.cell_code) \
+            or not auth.read_scope().has_cell(report.cell_code):
         raise ApiError(403, "forbidden", _("您的账号无权处理该网格的群众举报"))
     return actor, report
 

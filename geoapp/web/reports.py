@@ -27,7 +27,7 @@ from geoapp.reports import bulletin, cache, channels, charts, reviewers, tables,
 from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
-from geoapp.web import audit, clock, db, params
+from geoapp.web import audit, auth, clock, db, params
 from geoapp.web.errors import error_json, is_api
 
 bp = Blueprint("reports", __name__)
@@ -43,9 +43,15 @@ def _configure(state) -> None:
 
 
 def _dataset() -> tables.Dataset:
+    """The reports' dataset, cut to the account's area scope (a town's leader reads the
+    town: its villages ranked, its figures)."""
     report_cache: cache.ReportCache = current_app.extensions["geoapp.reportcache"]
     fingerprint, ds = report_cache.dataset(db.session(), current_app.extensions["geoapp.rules"])
     g.report_fingerprint = fingerprint
+    scope = auth.read_scope()
+    g.report_scope = scope.key()
+    if scope.cells is not None:
+        ds = report_cache.within(fingerprint, ds, frozenset(scope.cells))
     return ds
 
 
@@ -59,7 +65,7 @@ def _cached(ds: tables.Dataset, what: str, compute, *params):
 
     Reports are shared between requests: views never change them.
     """
-    key = (g.report_fingerprint, _today(ds), what, *params)
+    key = (g.report_fingerprint, _today(ds), g.report_scope, what, *params)
     kept: cache.ReportCache = current_app.extensions["geoapp.reportcache"]
     found, value = kept.lookup(key)
     if not found:
@@ -118,7 +124,9 @@ def _page_data(ds: tables.Dataset, period: periods.Period, village: dict | None)
 def _reviewers(ds: tables.Dataset, period: periods.Period) -> dict:
     """Decisions per reviewer (the fingerprint counts events; names expire with max_age)."""
     return _cached(ds, "reviewers",
-                   lambda: reviewers.report(db.session(), ds.tz, period, _today(ds)), period)
+                   lambda: reviewers.report(db.session(), ds.tz, period, _today(ds),
+                                            {r.id for r in ds.records} if ds.scoped else None),
+                   period)
 
 
 def _words(period: periods.Period) -> dict:

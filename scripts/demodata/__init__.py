@@ -1,17 +1,20 @@
-"""Generate the bundled demo data: a synthetic township, 示范镇（虚构）.
+"""Generate the bundled demo data: a synthetic county, 示范县（虚构）.
 
-Everything written here is invented (虚构, synthetic): the town, its villages
-and grid cells, the functional zones, every enterprise, person, phone number,
-credit code, installation and hazard. Nothing describes a real place,
-organisation or person. The township sits around lon 120.30, lat 31.60 only so
-that a basemap shows a plausible backdrop.
+Everything written here is invented (虚构, synthetic): the county, its towns,
+sub-district and development zone, their villages and grid cells, the
+functional zones, every enterprise, person, phone number, credit code,
+installation and hazard. Nothing describes a real place, organisation or
+person. The county's first town, the township 示范镇（虚构）, sits around
+lon 120.30, lat 31.60 only so that a basemap shows a plausible backdrop; the
+other three units (`county`) lie next to it.
 
 Steps, in the order `main()` runs them, and the module holding each:
 
     outline → cell seeds → villages → zones → boundary strip → enclave → cells
     → tiers (territory) → enterprises → idle sites (sites) → confined spaces
     → major hazards → risk top-up (installations) → hazards (hazards)
-    → write files (writers) → self-check (selfcheck)
+    → the county's other units: outlines, cells (county) → their cell attributes,
+      points and hazards (county_sites) → write files (writers) → self-check (selfcheck)
 
 The data model is in `model`, the tables of names, industries and the like in
 `content`, constants and the Context every step receives in `common`, and
@@ -21,10 +24,13 @@ Geometry is built in metres in CGCS2000 / 3-degree Gauss-Krüger CM 120E
 (EPSG:4549, also the CRS of the zone shapefile) and converted to WGS84 at the
 end; CGCS2000 is taken as equal to WGS84 (they differ by centimetres).
 
-Deterministic: one numpy Generator with a fixed seed and no wall clock, so a
+Deterministic: numpy Generators with fixed seeds and no wall clock, so a
 rerun gives byte-identical files; archives (XLSX, the zipped shapefile) get
-fixed timestamps. The steps draw from that generator in a fixed order, so
-reordering calls in `main()` changes the output.
+fixed timestamps. The township's steps draw from one generator (SEED) in a
+fixed order, so reordering calls in `main()` changes the output; the county's
+other units draw from a second one (county.COUNTY_SEED) only after the
+township is complete, so they leave every township row as it was. In every
+file the township's rows come first and the other units' rows follow.
 
 Nothing runs at import time: `main()` loads the app's rules and builds the
 Context. Run from the repository root:  python scripts/make_demo_data.py
@@ -40,9 +46,11 @@ import numpy as np
 from .app import bundled, load_rules
 from .common import SEED, Context
 from .content import Names
+from .county import COUNTY_SEED, make_county
+from .county_sites import make_county_sites
 from .hazards import make_hazards
 from .installations import make_confined_spaces, make_major_hazards, top_up
-from .selfcheck import check_hazards, report, self_check
+from .selfcheck import check_hazards, report, report_county, self_check
 from .sites import make_enterprises, make_idle_sites
 from .territory import assign_tiers, cell_properties, make_world
 from .writers import write_all
@@ -66,6 +74,23 @@ def main(out: Path | None = None) -> None:
     triggers = top_up(ctx, world, sites)
     hazards = make_hazards(ctx, sites, triggers)
     check_hazards(hazards)
-    write_all(ctx, world, enterprises, idle, spaces, majors, hazards)
     report(ctx, world, enterprises, idle, spaces, majors, hazards)
-    self_check(ctx, world, sites, hazards)
+
+    # The county's other units: a generator of their own, so the township stays as it was.
+    rng = np.random.default_rng(COUNTY_SEED)
+    names = Names(rng)
+    names.used |= ctx.names.used  # nobody twice, no phone number twice
+    for prefix, left in ctx.names.phones.items():
+        free = set(left)
+        names.phones[prefix] = [n for n in names.phones[prefix] if n in free]
+    cty = Context(rng=rng, rules=ctx.rules, names=names, out=ctx.out)
+    county = make_county(cty, world)
+    more = make_county_sites(cty, county, enterprises, hazards)
+    enterprises, idle, spaces, majors = (a + b for a, b in zip(
+        (enterprises, idle, spaces, majors), more[:4], strict=True))
+    hazards = hazards + more[4]
+    check_hazards(hazards)
+    write_all(ctx, county, enterprises, idle, spaces, majors, hazards)
+    sites = enterprises + idle + spaces + majors
+    level = self_check(ctx, county, sites, hazards)
+    report_county(county, level, sites, hazards)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 SEED = 20241101
 
+COUNTY = "示范县（虚构）"  # the demo's territory: the township and three more units (county)
 TOWN = "示范镇（虚构）"
 TOWN_OFFICE = "示范镇应急管理办公室（虚构）"
 CENTRE_LONLAT = (120.30, 31.60)
@@ -41,7 +42,8 @@ MARGIN = 8.0
 
 METRIC = "EPSG:4549"
 
-NOTE = (f"本数据为虚构的示范数据（synthetic），地点“{TOWN}”及其中所有村社区、网格、功能区、"
+NOTE = (f"本数据为虚构的示范数据（synthetic），地点“{COUNTY}”及其中所有镇街道（{TOWN}、桐湾镇、"
+        "云锦街道、望湖经济开发区管委会，均为虚构）、村社区、网格、功能区、"
         "企业、人员、电话、统一社会信用代码、重大危险源和隐患均为程序随机生成，不对应任何真实对象。"
         "由 scripts/make_demo_data.py 生成。")
 

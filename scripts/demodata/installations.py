@@ -14,6 +14,21 @@ from .model import Site, World
 from .sites import place_near, set_lec
 
 
+def confined_row(rng, code: str, name: str, owner: Site, kind: str, hazards, dept: str,
+                 locked: bool) -> dict:
+    """A confined space's ledger row; its management answers drawn from ``rng`` in a fixed
+    order (the township's and the county's files stay reproducible)."""
+    yes = {True: "是", False: "否"}
+    return {"编号": code, "名称": name,
+            "所属企业统一社会信用代码": owner.row["统一社会信用代码"],
+            "所属企业": owner.name, "所属部门": dept, "类型": kind,
+            "危险有害因素": "、".join(hazards), "管控措施": pick(rng, CS_CONTROLS),
+            "作业审批制度": yes[bool(rng.random() < 0.92)],
+            "警示标识": yes[bool(rng.random() < 0.85)], "上锁管理": yes[bool(locked)],
+            "赋码管理": yes[bool(rng.random() < 0.75)],
+            "检测及救援装备": yes[bool(rng.random() < 0.8)]}
+
+
 def make_confined_spaces(ctx: Context, world: World, enterprises: list[Site]) -> list[Site]:
     """90 confined spaces, each within 50 m of its enterprise and in the same cell."""
     rng, spec = ctx.rng, ctx.rules.layers["confined_space"]
@@ -37,16 +52,8 @@ def make_confined_spaces(ctx: Context, world: World, enterprises: list[Site]) ->
             n = sum(1 for s in sites if s.row["所属企业"] == owner.name) + 1
             x, y = place_near(rng, world, owner, 10, 50)
             locked = mild or rng.random() < 0.85
-            yes = {True: "是", False: "否"}
             code = f"SF-YX-{len(sites) + 1:03d}"
-            row = {"编号": code, "名称": f"{n}#{title}",
-                   "所属企业统一社会信用代码": owner.row["统一社会信用代码"],
-                   "所属企业": owner.name, "所属部门": dept, "类型": kind,
-                   "危险有害因素": "、".join(hazards), "管控措施": pick(rng, CS_CONTROLS),
-                   "作业审批制度": yes[bool(rng.random() < 0.92)],
-                   "警示标识": yes[bool(rng.random() < 0.85)], "上锁管理": yes[bool(locked)],
-                   "赋码管理": yes[bool(rng.random() < 0.75)],
-                   "检测及救援装备": yes[bool(rng.random() < 0.8)]}
+            row = confined_row(rng, code, f"{n}#{title}", owner, kind, hazards, dept, locked)
             sites.append(Site(spec, code, f"{owner.name}{n}#{title}", x, y,
                               owner.cell, owner.zone, row,
                               {"hazards": hazards, "locked": bool(locked)},
@@ -78,28 +85,40 @@ def make_major_hazards(ctx: Context, world: World, enterprises: list[Site]) -> l
                 and s.key not in used]
         owner = pool[int(rng.integers(len(pool)))]
         used.add(owner.key)
-        lo, hi = GRADE_RANGE[grade]
-        while True:  # R = α·Σβq/Q: scale the shares to a target R in the grade's band
-            r_target = rng.uniform(lo, hi)
-            weighted = sum(table[k].beta * w for k, w in shares.items())
-            s_total = r_target / (alpha_for_people(people) * weighted)
-            substances = ";".join(f"{k}:{fmt_num(round(s_total * w * table[k].threshold_t, 1))}"
-                                  for k, w in shares.items())
-            result = assess(parse_substances(substances), people, table)
-            if result.grade == grade:  # None unless S ≥ 1
-                break
+        substances, result = dose_for_grade(rng, table, shares, grade, people)
         x, y = place_near(rng, world, owner, 30, 150)
-        code = f"SF-WXY-{n:02d}"
-        name = f"{owner.name.removesuffix('（虚构）')}{title}（虚构）"
-        row = {"编号": code, "名称": name,
-               "所属企业统一社会信用代码": owner.row["统一社会信用代码"],
-               "所属企业": owner.name,
-               "危险物质及数量": substances,
-               "500米内人数": people, "R值": None, "等级": None}
-        sites.append(Site(spec, code, name, x, y, owner.cell, owner.zone, row,
-                          {"grade": result.grade, "s": result.s, "r": result.r},
-                          unit=owner.name, person=owner.person, group="mh"))
+        sites.append(major_site(spec, f"SF-WXY-{n:02d}", title, owner, x, y, owner.zone,
+                                substances, people, result))
     return sites
+
+
+def dose_for_grade(rng, table, shares: dict, grade: str, people: int):
+    """Substances and quantities (``氯:71.9;液氨:95.8``) whose R falls in ``grade``'s band,
+    with their assessment: R = α·Σβq/Q, the shares scaled to a target R drawn in the band."""
+    lo, hi = GRADE_RANGE[grade]
+    while True:
+        r_target = rng.uniform(lo, hi)
+        weighted = sum(table[k].beta * w for k, w in shares.items())
+        s_total = r_target / (alpha_for_people(people) * weighted)
+        substances = ";".join(f"{k}:{fmt_num(round(s_total * w * table[k].threshold_t, 1))}"
+                              for k, w in shares.items())
+        result = assess(parse_substances(substances), people, table)
+        if result.grade == grade:  # None unless S ≥ 1
+            return substances, result
+
+
+def major_site(spec, code: str, title: str, owner: Site, x: float, y: float, zone,
+               substances: str, people: int, result) -> Site:
+    """A major hazard installation of ``owner``: its ledger row (R and grade left empty for
+    the app to compute) and the planned grade."""
+    name = f"{owner.name.removesuffix('（虚构）')}{title}（虚构）"
+    row = {"编号": code, "名称": name,
+           "所属企业统一社会信用代码": owner.row["统一社会信用代码"],
+           "所属企业": owner.name, "危险物质及数量": substances,
+           "500米内人数": people, "R值": None, "等级": None}
+    return Site(spec, code, name, x, y, owner.cell, zone, row,
+                {"grade": result.grade, "s": result.s, "r": result.r},
+                unit=owner.name, person=owner.person, group="mh")
 
 
 def top_up(ctx: Context, world: World, sites: list[Site]) -> list[Site]:

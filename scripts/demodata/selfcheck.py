@@ -5,19 +5,22 @@ generator prints.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import shapely
 from shapely.geometry import Point
 
 from .app import LEVEL_ORDER, STATE_LABELS, area_level, escalated_level
-from .common import AS_OF, FIRST_FOUND, Context
-from .model import Site, World
+from .common import AS_OF, COUNTY, FIRST_FOUND, TOWN, TOWN_CODE, Context
+from .model import Site
 
 
-def self_check(ctx: Context, world: World, sites: list[Site], hazards: list[dict]) -> None:
+def self_check(ctx: Context, world, sites: list[Site], hazards: list[dict]) -> dict[str, str]:
     """Each cell's level as the app computes it (its points' levels by the layer
     rules, escalated by an open 重大 hazard, then the area rule), each point
-    found by point-in-polygon on the written coordinates."""
+    found by point-in-polygon on the written coordinates. `world` is anything
+    with the cells (the county: every unit's). Returns the level by cell code."""
     open_major = {(h["点位类型"], h["点位编号"]) for h in hazards
                   if h["隐患等级"] == "重大" and h["整改状态"] != "已销号"}
     geoms = np.array([c.wgs for c in world.cells])
@@ -44,7 +47,45 @@ def self_check(ctx: Context, world: World, sites: list[Site], hazards: list[dict
     assert per_colour["blue"] >= 8
     assert len(outside) >= 6
     keys = {s.ref for s in sites}
+    assert len(keys) == len(sites), "two points share a key"
     assert all((h["点位类型"], h["点位编号"]) in keys for h in hazards)
+    assert len({h["隐患编号"] for h in hazards}) == len(hazards), "two hazards share a code"
+    return level
+
+
+def report_county(county, level: dict[str, str], sites: list[Site], hazards: list[dict]) -> None:
+    """Per town-level unit: villages, cells, points, hazards and cell colours. Every
+    unit has points and hazards; the township's colours are those of the
+    one-township demo (data/README.md), which the other units must not change."""
+    units = [(TOWN, TOWN_CODE, "SF", county.township.villages, county.township.cells)]
+    units += [(u.plan.name, u.plan.code, u.plan.prefix, u.villages, u.cells)
+              for u in county.units]
+    by_ref = {s.ref: s for s in sites}
+    print(f"{COUNTY}: {len(units)} town-level units, {len(county.villages)} villages, "
+          f"{len(county.cells)} cells, {len(sites)} points, {len(hazards)} hazards")
+    for name, code, prefix, villages, cells in units:
+        codes = {c.code for c in cells}
+        points = [s for s in sites if s.cell is not None and s.cell.code in codes]
+        mine = [h for h in hazards if by_ref[h["点位类型"], h["点位编号"]] in points]
+        open_ = [h for h in mine if h["整改状态"] != "已销号"]
+        layers = Counter(s.layer for s in points)
+        colours = {lv: sum(level[c] == lv for c in codes) for lv in LEVEL_ORDER}
+        print(f"  {name} {code} {prefix}-vv-cc: villages {len(villages)}, cells {len(cells)}, "
+              f"points {len(points)} {dict(sorted(layers.items()))}, hazards {len(mine)} "
+              f"(open {len(open_)}, overdue {sum(h['整改期限'] < AS_OF for h in open_)}, "
+              f"重大 {sum(h['隐患等级'] == '重大' for h in mine)}), colours {colours}")
+        assert points and open_ and any(h["隐患等级"] == "重大" for h in mine), name
+        assert any(h["整改期限"] < AS_OF for h in open_), name
+        if prefix == "SF":
+            assert colours == {"red": 7, "orange": 16, "yellow": 28, "blue": 21}, colours
+        assert all(v.code.startswith(code) and len(v.code) == 12 for v in villages)
+    for m in sites:
+        if m.layer == "major_hazard" and not m.key.startswith("SF-"):
+            print(f"  {m.key} {m.row['危险物质及数量']:<24} people {m.row['500米内人数']:>3}  "
+                  f"S={m.attrs['s']:.2f} R={m.attrs['r']:.1f} {m.attrs['grade']}  "
+                  f"cell {m.cell.code}")
+    outside = [s for s in sites if s.cell is None]
+    assert all(s.key.startswith("SF-") for s in outside), "a county point outside every cell"
 
 
 def report(ctx: Context, world, enterprises, idle, spaces, majors, hazards) -> None:

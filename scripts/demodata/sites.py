@@ -170,6 +170,15 @@ def set_lec(rng, site: Site, band: str) -> None:
     site.row["LEC风险值"] = site.attrs["lec_d"] = d
 
 
+def idle_title(rng, category: str, village: str) -> str:
+    """An idle site's name for its category, in its village (without the （虚构） mark)."""
+    if category == "农村闲置院落":
+        return f"{village}{int(rng.integers(1, 12))}组闲置院落"
+    if category == "废弃厂房":
+        return f"{village}原{pick(rng, ['砖瓦厂', '五金厂', '纸箱厂', '农机站'])}"
+    return f"{pick(rng, BRANDS)}{category.removesuffix('厂房')}厂房"
+
+
 def idle_row(rng, names: Names, category: str, title: str, inspected: bool, owner=None):
     owner = owner or pick(rng, [names.person(), f"{pick(rng, BRANDS)}实业有限公司（虚构）"])
     use = pick(rng, IDLE_USES)
@@ -235,12 +244,8 @@ def make_idle_sites(ctx: Context, world: World) -> list[Site]:
     for n, (category, x, y, cell, inspected) in enumerate(specs, start=1):
         if cell is None:
             title = f"{pick(rng, VILLAGE_NAMES + COMMUNITY_NAMES)}交界处{category}"
-        elif category == "农村闲置院落":
-            title = f"{cell.village.name}{int(rng.integers(1, 12))}组闲置院落"
-        elif category == "废弃厂房":
-            title = f"{cell.village.name}原{pick(rng, ['砖瓦厂', '五金厂', '纸箱厂', '农机站'])}"
         else:
-            title = f"{pick(rng, BRANDS)}{category.removesuffix('厂房')}厂房"
+            title = idle_title(rng, category, cell.village.name)
         title += "（虚构）"
         owner = (f"{cell.village.name}{'居民' if cell.village.community else '村民'}委员会"
                  if cell is not None and rng.random() < 0.3 else None)

@@ -52,12 +52,14 @@ def make_cell_seeds(rng, outline: Polygon, n: int = 72, rounds: int = 3) -> np.n
     return np.round(pts, 1)
 
 
-def group_villages(rng, seeds: np.ndarray, outline: Polygon, k: int = 16) -> np.ndarray:
+def group_villages(rng, seeds: np.ndarray, outline: Polygon, k: int = 16,
+                   sizes_within: tuple[int, int] = (2, 10**6)) -> np.ndarray:
     """Village of each cell seed: k-means, i.e. the nearest of k village seeds.
 
-    Returns one label per seed. Restarts until every village has at least two
-    cells and is one piece (a village cut in two by its neighbour is not a
-    village); the generator makes the restarts deterministic too.
+    Returns one label per seed. Restarts until every village's number of
+    cells is within `sizes_within` (at least two by default) and the village
+    is one piece (a village cut in two by its neighbour is not a village);
+    the generator makes the restarts deterministic too.
     """
     frame = outline.buffer(3000).envelope
     polys = [p.intersection(outline) for p in voronoi(seeds, frame)]
@@ -76,7 +78,7 @@ def group_villages(rng, seeds: np.ndarray, outline: Polygon, k: int = 16) -> np.
                 break
             centres = new
         sizes = np.bincount(labels, minlength=k)
-        if sizes.min() < 2:
+        if sizes.min() < sizes_within[0] or sizes.max() > sizes_within[1]:
             continue
         pieces = [shapely.union_all([polys[i] for i in np.flatnonzero(labels == j)])
                   for j in range(k)]

@@ -167,13 +167,43 @@ def test_users_add_and_list(cli_db):
                                           "zhang\tgrid\tactive\tA,B\t张三"]
 
 
+def test_users_add_with_an_area_scope(cli_db):
+    """--town by name (or 9-digit code), --cell for a leader: the areas it reads."""
+    runner = CliRunner()
+    r = runner.invoke(main, ["users", "add", "wang", "--role", "leader", "--town", "示范镇",
+                             "--password", "leader-pass-1"])
+    assert r.exit_code == 0 and "areas town:示范镇" in r.output, r.output
+    r = runner.invoke(main, ["users", "add", "li", "--role", "planner", "--cell", "B",
+                             "--password", "planner-pass-1"])
+    assert r.exit_code == 0 and "areas cell:B" in r.output, r.output
+    listed = runner.invoke(main, ["users", "list"]).output.splitlines()
+    assert "li\tplanner\tactive\tcell:B\t" in listed and \
+        "wang\tleader\tactive\ttown:示范镇\t" in listed
+    import sqlalchemy as sa
+
+    from geoapp.store import scopes
+    from geoapp.store.models import User
+
+    with cli_db.sessions() as s:
+        user = s.scalar(sa.select(User).where(User.username == "wang"))
+        assert scopes.scope_of(s, user).cells == {"A", "B"}
+        user = s.scalar(sa.select(User).where(User.username == "li"))
+        assert scopes.scope_of(s, user).cells == {"B"}
+
+
 @pytest.mark.parametrize("args, message", [
     (["zhang", "--role", "grid", "--cell", "A"], "already exists"),
     (["Zhang", "--role", "leader"], "user 'zhang' already exists"),
     (["li", "--role", "boss"], "role 'boss'"),
     (["li", "--role", "grid"], "at least one cell"),
     (["li", "--role", "grid", "--cell", "A", "--cell", "Z9"], "no cell with code 'Z9'"),
-    (["li", "--role", "leader", "--cell", "A"], "only grid members"),
+    (["li", "--role", "admin", "--cell", "A"], "an administrator reads the whole territory"),
+    (["li", "--role", "leader", "--town", "无此镇"], "no such area: town '无此镇'"),
+    (["li", "--role", "leader", "--village", "320205999001", "--zone", "Z9"],
+     "no such area: village '320205999001', zone 'Z9'"),
+    (["li", "--role", "grid", "--cell", "A", "--town", "示范镇"],
+     "a grid member reads the cells they work"),
+    (["li", "--role", "supervisor", "--town", "示范镇", "--zone", "Z9"], "no such area: zone"),
     (["li", "--role", "leader", "--password", "short"], "at least 8 characters"),
     (["bad name", "--role", "leader"], "username 'bad name'"),
 ])
@@ -242,7 +272,16 @@ def test_demo_creates_one_account_per_role(tmp_path, monkeypatch, request):
     assert {name: u[:3] for name, u in users.items()} == {
         "leader": ("leader", True, []), "grid": ("grid", True, ["SF-05-01", "SF-06-02"]),
         "planner": ("planner", True, []), "admin": ("admin", True, []),
-        "supervisor": ("supervisor", True, []), "enterprise": ("enterprise", True, [])}
+        "supervisor": ("supervisor", True, []), "enterprise": ("enterprise", True, []),
+        "town_leader": ("leader", True, [])}
+    with app.extensions["geoapp.db"].sessions() as s:  # the town leader reads one town
+        from geoapp.store import scopes
+        from geoapp.store.accounts import find_user
+        from geoapp.store.demo import DEMO_TOWN
+
+        scope = scopes.scope_of(s, find_user(s, "town_leader"))
+        assert scope.areas == (("town", DEMO_TOWN),) and "SF-05-01" in scope.cells
+    _assert_logs_in(app, "town_leader", "demo-pw")
     _assert_logs_in(app, "grid", "demo-pw")
     _assert_logs_in(app, "supervisor", "demo-pw")
     _assert_demo_enterprise(app, "demo-pw")

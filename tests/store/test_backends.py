@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from geoapp.store.demo import load_demo
 from geoapp.store.models import Cell, Point, Zone
 from tests.support.databases import BACKENDS, _fresh
+from tests.support.demo_files import demo_counts
 
 pytestmark = pytest.mark.skipif(
     set(BACKENDS) != {"sqlite", "postgis"},
@@ -37,7 +38,8 @@ def test_demo_is_identical_on_both_backends(pair, tmp_path, rules, postgis_url):
     a, b = _state(embedded), _state(server)
     embedded.dispose()
     server.dispose()
-    assert len(a[0]) == 477 and len(a[1]) == 72
+    counts = demo_counts()  # the demo's files: the whole county
+    assert len(a[0]) == counts["points"] and len(a[1]) == counts["cells"]
     assert a[0] == b[0]
     assert a[1] == b[1]
     assert a[2] == b[2]

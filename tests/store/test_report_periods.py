@@ -257,12 +257,14 @@ def test_cli_refuses_bad_periods_naming_them(reviewed, tmp_path, monkeypatch, ar
 
 def test_a_village_without_hazards_leads_every_kind_of_ranking(township, rules):  # noqa: F811
     # no hazards counts as 100 %: first by its code, at both ends of every kind of period
+    import sqlalchemy as sa
+
     from geoapp.store.models import Cell, Town, Village
 
     with township.transaction() as s:
-        s.add(Cell(code="C51", name="新镇网格", geom=shapely.MultiPolygon(
-            [shapely.box(7, 0, 8, 1)]), village=Village(town=Town(name="新镇"), name="北村",
-                                                         code="V00")))
+        town = s.scalar(sa.select(Town))  # the township's own: one town, its villages ranked
+        s.add(Cell(code="C51", name="新村网格", geom=shapely.MultiPolygon(
+            [shapely.box(7, 0, 8, 1)]), village=Village(town=town, name="北村", code="V00")))
     ds = _load(township, rules)
     for period in (Q1, periods.parse_year("2026"), periods.parse_range("2026-03-01",
                                                                        "2026-03-31")):

@@ -72,17 +72,20 @@ def _password_hash(password: str) -> str:
 
 
 def make_user(database: Database, username: str, role: str | None = None, cells=(),
-              password: str = PASSWORD, active: bool = True, enterprise: str | None = None) -> str:
+              password: str = PASSWORD, active: bool = True, enterprise: str | None = None,
+              areas=()) -> str:
     """Create an account straight in the database; role defaults to the username.
 
-    ``enterprise``: the USCC an enterprise account speaks for.
+    ``enterprise``: the USCC an enterprise account speaks for; ``areas``: its area
+    scope as (kind, code) pairs (geoapp.store.scopes).
     """
-    from geoapp.store.models import User, UserCell
+    from geoapp.store.models import User, UserArea, UserCell
 
     with database.transaction() as s:
         s.add(User(username=username, role=role or username, active=active,
                    password_hash=_password_hash(password), enterprise_uscc=enterprise,
-                   cell_links=[UserCell(cell_code=c) for c in cells]))
+                   cell_links=[UserCell(cell_code=c) for c in cells],
+                   area_links=[UserArea(kind=k, code=c) for k, c in areas]))
     return username
 
 
@@ -161,14 +164,14 @@ class AuthActions:
         self.created: list[str] = []
 
     def login(self, username: str = "admin", password: str = PASSWORD, *,
-              role: str | None = None, cells=(), enterprise: str | None = None):
+              role: str | None = None, cells=(), enterprise: str | None = None, areas=()):
         from geoapp.store.accounts import find_user
 
         with self.database.sessions() as s:
             exists = find_user(s, username) is not None
         if not exists:
             self.created.append(make_user(self.database, username, role, cells, password,
-                                          enterprise=enterprise))
+                                          enterprise=enterprise, areas=areas))
         self.logout()
         token = csrf_token_from(self.client.get("/login").get_data(as_text=True))
         response = self.client.post("/login", data={

@@ -14,9 +14,12 @@ from tests.support.constants import PASSWORD
 def test_me_names_the_user_role_and_scope(client, auth):
     auth.login("grid", cells=["A", "B"])
     assert client.get("/api/me").get_json() == {
-        "username": "grid", "name": "grid", "role": "grid", "scope": {"cells": ["A", "B"]}}
+        "username": "grid", "name": "grid", "role": "grid",
+        "scope": {"all": False, "level": "own_cells", "cells": ["A", "B"],
+                  "areas": [{"kind": "cell", "code": "A"}, {"kind": "cell", "code": "B"}]}}
     auth.login("leader")
-    assert client.get("/api/me").get_json()["scope"] == {"all": True}
+    assert client.get("/api/me").get_json()["scope"] == {"all": True, "level": "county",
+                                                         "areas": []}
     assert "全域" in client.get("/account").get_data(as_text=True)
     auth.logout()
     assert client.get("/api/me").status_code == 401

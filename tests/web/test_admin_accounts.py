@@ -155,3 +155,41 @@ def test_the_list_filters(admin):
     assert 'data-username="li"' in page and 'data-username="wang"' not in page
     assert admin.get("/api/admin/accounts/99999/password").status_code == 405
     assert admin.post("/api/admin/accounts/99999/password").status_code == 404
+
+
+def test_an_area_scope_phone_and_enterprise_are_set_and_checked(admin, client, database):
+    """Areas (town by name, a cell), a phone; a role changed to 企业 needs its USCC; each
+    refusal names its field and changes nothing; the scope change ends the sessions."""
+    from geoapp.store import scopes
+    from geoapp.store.models import Town
+
+    with database.sessions() as s:
+        town = s.scalar(sa.select(Town.name))
+    r = admin.post("/api/admin/accounts", json={
+        "username": "wang", "role": "leader", "phone": "0510-8888 1234",
+        "areas": [f"town:{town}"]})
+    assert r.status_code == 201, r.get_json()
+    account = r.get_json()["account"]
+    assert account["areas"] == [f"town:{town}"] and account["phone"] == "0510-8888 1234"
+    with database.sessions() as s:
+        user = s.scalar(sa.select(User).where(User.username == "wang"))
+        assert scopes.scope_of(s, user).cells == {"A", "B"}
+    uid = account["id"]
+    r = admin.patch(f"/api/admin/accounts/{uid}", json={"areas": ["cell:B"]})
+    assert r.get_json()["changed"] == {"areas": [[f"town:{town}"], ["cell:B"]]}
+    with database.sessions() as s:
+        user = s.get(User, uid)
+        assert scopes.scope_of(s, user).cells == {"B"} and user.session_generation == 1
+    before = snapshot(database)
+    for body, field in (({"areas": ["cell:Z9"]}, "areas"), ({"phone": "call me"}, "phone"),
+                        ({"role": "grid", "cells": ["A"], "areas": ["cell:A"]}, "areas"),
+                        ({"role": "enterprise"}, "enterprise"),
+                        ({"enterprise": "91320205MA000001XG"}, "enterprise"),
+                        ({"role": "admin", "areas": ["cell:A"]}, "areas")):
+        r = admin.patch(f"/api/admin/accounts/{uid}", json=body)
+        assert r.status_code == 400 and r.get_json()["field"] == field, (body, r.get_json())
+        assert snapshot(database) == before, body
+    # to an unscoped role: the areas go with the old role
+    r = admin.patch(f"/api/admin/accounts/{uid}", json={"role": "admin"})
+    assert r.status_code == 200 and r.get_json()["account"]["areas"] == []
+    assert _audit(database)[-1][3]["changed"]["areas"] == [["cell:B"], []]

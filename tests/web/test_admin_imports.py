@@ -212,3 +212,24 @@ def test_progress_is_written_for_a_poll_and_throttled(tmp_path):
     assert read_progress(path)["done"] == 0 and progress.done == 50
     progress.stage("assign")
     assert read_progress(path)["stage"] == "assign" and read_progress(path)["total"] is None
+
+
+def test_a_commit_long_after_its_preview_is_not_reported_stalled(admin, tmp_path, monkeypatch):
+    """The dry run's last progress reading is not the commit's: an admin who read the
+    preview for an hour, then clicked 确认导入, must see the import run (the page stops
+    polling at ``stalled``), not 导入已中断 while it goes on in the background."""
+    import datetime as dt
+    import json
+
+    from geoapp.web import admin_imports
+
+    upload = _upload(admin, _ledger(tmp_path, GOOD), "enterprise").get_json()["id"]
+    progress = tmp_path / "uploads" / upload / "progress.json"
+    hour_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(timespec="seconds")
+    progress.write_text(json.dumps({**json.loads(progress.read_text("utf-8")), "at": hour_ago}),
+                        encoding="utf-8")
+    monkeypatch.setattr(admin_imports, "_job", lambda *args: None)  # the job not begun yet
+    status = admin.post(f"/api/admin/imports/{upload}/commit").get_json()
+    assert status["state"] == "importing" and status["stalled"] is False, status
+    assert status["progress"]["stage"] != "assign"  # not the dry run's last stage
+    assert admin.get(f"/api/admin/imports/{upload}").get_json()["stalled"] is False

@@ -309,9 +309,10 @@ def test_reads_are_open_until_the_first_account_exists(client, database, world):
     assert client.get("/no/such/page").status_code == 302  # nothing about what exists
 
 
-@pytest.mark.parametrize("role, cells", [("leader", ()), ("grid", ("A",)), ("planner", ()),
+@pytest.mark.parametrize("role, cells", [("leader", ()), ("grid", ("A", "B")), ("planner", ()),
                                          ("admin", ())])
 def test_after_login_every_role_reads(client, auth, world, role, cells):
+    """(A grid member reads the cells they work: tests/web/test_scopes.py.)"""
     auth.login(role, cells=cells)
     for url in ("/api/cells", "/api/cells/B", "/api/zones", "/api/summary",
                 f"/api/hazards/{world['B'][1]}", "/"):
@@ -542,6 +543,15 @@ def _import(client, step: str | None = None):
     return wait(client, client.post(f"/api/admin/imports/{upload}/{step}"))
 
 
+def _new_token(client) -> int:
+    """One's own new access token's id (1 when the account may not make one)."""
+    r = client.post("/api/me/tokens", json={"name": "QGIS（测试）"})
+    return r.get_json()["id"] if r.status_code == 201 else 1
+
+
+# personal access tokens: every account that may download anything (not an enterprise's)
+_TOKEN_HOLDERS = {a for a in ACTORS if ACTORS[a] is not None and not a.startswith("enterprise")}
+
 # endpoint → (request on the account ``target``, status when allowed, who is allowed);
 # each allowed write but a preview or a cancel (which write nothing) leaves an audit
 # entry naming its actor
@@ -565,6 +575,12 @@ ACCOUNT_WRITES = {
         lambda c, uid: c.post("/api/me/password", json={"current": PASSWORD,
                                                         "new": "another-long-password-2"}),
         204, {a for a in ACTORS if ACTORS[a] is not None}),
+    # one's own access tokens (geoapp.web.tokens): made, and revoked (made first)
+    "tokens.create_token": (
+        lambda c, uid: c.post("/api/me/tokens", json={"name": "QGIS（测试）"}), 201,
+        _TOKEN_HOLDERS),
+    "tokens.revoke_token": (
+        lambda c, uid: c.delete(f"/api/me/tokens/{_new_token(c)}"), 204, _TOKEN_HOLDERS),
 }
 
 

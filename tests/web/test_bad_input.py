@@ -150,6 +150,9 @@ def _bodies(today: dt.date, hazard_code: str, checklist: tuple[str, ...] = (),
         "account.change_password": ({"current": PASSWORD, "new": "another-long-password-2"}, {
             "current": (*TEXT_VALUES, "wrong-password"),
             "new": (*TEXT_VALUES, "short", "")}),
+        # one's own access token (its revocation: test_token_revocation_refuses_…)
+        "tokens.create_token": ({"name": "QGIS（测试）"}, {
+            "name": (*TEXT_VALUES, "", "   ", "\u200b", "长" * 101)}),
         # public reports: the filing as JSON (the form's fields are the same; its files and
         # the form itself: tests/web/test_public_reports.py), a triage step, a reward
         "public_reports.file_report": (
@@ -210,7 +213,7 @@ def _cases(app, ids: dict, today: dt.date):
         method = next((m for m in ("POST", "PATCH") if m in rule.methods), "GET")
         base = {"hazard_id": ids["hazard"], "point_id": ids["point"], "code": ids["cell"],
                 "photo_id": 1, "extension_id": ids["extension"], "measure_id": 1,
-                "user_id": ids["user"], "upload_id": "0" * 32,
+                "user_id": ids["user"], "upload_id": "0" * 32, "token_id": 1,
                 "z": 12, "x": 3418, "y": 1660, "filename": "hazards.xlsx"}
         base["report_id"] = ids["report"]  # a public report waiting (the demo's)
         headers = ({"If-Match": '"1"'} if rule.endpoint in (
@@ -441,3 +444,27 @@ def test_a_week_date_is_not_a_date(demo_client, demo_auth, ids):
         "level": "general", "source": "inspection", "description": "灭火器过期",
         "found_on": "2026-W01-1", "deadline": "2026-12-31"})
     assert r.status_code == 400 and r.get_json()["field"] == "found_on", r.get_json()
+
+
+def test_token_revocation_refuses_unknown_and_others_tokens(client, auth):
+    """DELETE /api/me/tokens/<id>: 404 for no such token, an id past the range, and another
+    account's token (which stays live); bad names are in the table above."""
+    auth.login("leader")
+    mine = client.post("/api/me/tokens", json={"name": "QGIS（测试）"}).get_json()
+    auth.login("planner")
+    theirs = client.post("/api/me/tokens", json={"name": "ArcGIS（测试）"}).get_json()
+    for token_id in (mine["id"], 0, 999999, *HUGE_IDS):
+        r = client.delete(f"/api/me/tokens/{token_id}")
+        assert r.status_code == 404 and r.is_json, (token_id, r.status_code)
+    r = client.delete(f"/api/me/tokens/{theirs['id']}%00")
+    assert r.status_code in (400, 404)
+    for bad in (*TEXT_VALUES, "", "长" * 101):
+        r = client.post("/api/me/tokens", **_json({"name": bad}))
+        assert r.status_code == 400 and r.get_json()["field"] == "name", bad
+    r = client.post("/api/me/tokens", data="[1]", content_type="application/json")
+    assert r.status_code == 400 and r.get_json()["field"] == "body"
+    auth.login("leader")
+    listed = client.get("/api/me/tokens").get_json()["tokens"]
+    assert [(t["id"], t["revoked"]) for t in listed] == [(mine["id"], False)]
+    assert client.get("/ogc", headers={"Authorization": f"Bearer {mine['token']}"}
+                      ).status_code == 200

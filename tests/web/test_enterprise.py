@@ -110,7 +110,7 @@ def _url(rule, ids: dict) -> str:
     for arg in rule.arguments:
         if arg in _PARAMS:
             values[arg] = ids[_PARAMS[arg]]
-        elif arg in ("user_id", "report_id", "z", "x", "y"):
+        elif arg in ("user_id", "report_id", "token_id", "z", "x", "y"):
             values[arg] = 1
         elif arg == "upload_id":
             values[arg] = "0" * 32
@@ -177,7 +177,8 @@ def test_the_allowed_reads_of_its_own_points_answer(client, firm):
                 f"/api/points/{own['point']}/inspections", "/api/me", "/account", "/enterprise",
                 "/api/enterprise"):
         assert client.get(url).status_code == 200, url
-    assert client.get("/api/me").get_json()["scope"] == {"enterprise": OWN}
+    assert client.get("/api/me").get_json()["scope"] == {
+        "all": False, "level": "enterprise", "areas": [], "cells": [], "enterprise": OWN}
     assert client.get(f"/api/hazards/{own['hazard']}").get_json()["my_actions"] == ["start"]
 
 

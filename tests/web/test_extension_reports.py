@@ -82,7 +82,7 @@ def test_the_month_end_is_the_territorys_midnight():
     """23:30 on 31 May in Shanghai is May's, 00:30 on 1 June is June's (both 31 May in UTC)."""
     ds = SimpleNamespace(tz="Asia/Shanghai", villages=[
         {"id": 1, "name": "东湖村", "code": "V1", "town": "示范镇"}],
-        cells={"A": {"village_id": 1}})
+        cells={"A": {"village_id": 1}}, scoped=False)
     utc = dt.UTC
     rows = [
         {"requested_at": dt.datetime(2030, 5, 31, 15, 30, tzinfo=utc), "state": "approved",

@@ -204,7 +204,8 @@ def test_visits_are_listed_newest_first(client, places, member):
     listed = client.get(f"/api/points/{places['in_a']}/inspections")
     assert listed.status_code == 200
     assert listed.get_json() == [second, first]
-    assert client.get(f"/api/points/{places['outside']}/inspections").get_json() == []
+    # a point outside every cell (and near none) is in no grid member's scope
+    assert client.get(f"/api/points/{places['outside']}/inspections").status_code == 403
     assert client.get("/api/points/999999/inspections").status_code == 404
 
 

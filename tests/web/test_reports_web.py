@@ -19,6 +19,7 @@ from geoapp.reports import bulletin, tables
 from tests.store.test_reports import EVIL_NAME, township  # noqa: F401  (the fixture)
 from tests.support.browser import watched_page
 from tests.support.constants import TODAY
+from tests.support.demo_files import demo_hazards
 
 
 def test_page_shows_every_section_and_the_tie_rule(client, township):  # noqa: F811
@@ -259,7 +260,10 @@ def test_demo_history_today_matches_the_stored_cell_levels(demo_database, rules)
         ds = tables.load(s, rules)
         stored = dict(s.execute(sa.select(Cell.code, Cell.risk_level)).all())
     assert tables.cell_levels(ds, ds.today()) == stored
-    assert len(tables.ranking(ds, periods.parse_month("2026-10"))["rows"]) == 16
+    ranked = tables.ranking(ds, periods.parse_month("2026-10"))
+    # every unit ranked: the demo is a county, so its towns (or its villages, by village)
+    units = {"town": {v["town"] for v in ds.villages}, "village": ds.villages}[ranked["unit"]]
+    assert len(ranked["rows"]) == len(units) > 1
 
 
 def test_demo_bulletin_opens_in_openpyxl_and_libreoffice(demo_database, rules, tmp_path):
@@ -269,7 +273,9 @@ def test_demo_bulletin_opens_in_openpyxl_and_libreoffice(demo_database, rules, t
     bulletin.write(tables.bulletin(ds, periods.parse_month("2026-10")), path)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:4] == ["概况", "排名", "逾期清单", "分行业"] and len(wb.sheetnames) > 6
-    assert wb["逾期清单"].max_row == 2 + 23                      # 23 overdue at October's end
+    october = dt.date(2026, 10, 31)  # overdue at October's end: open, deadline passed
+    overdue = [h for h in demo_hazards() if h["整改状态"] != "已销号" and h["整改期限"] <= october]
+    assert len(overdue) > 20 and wb["逾期清单"].max_row == 2 + len(overdue)
     office = shutil.which("libreoffice") or shutil.which("soffice")
     # a skipped check is not a passing one: scripts/test.sh installs LibreOffice
     assert office, "LibreOffice is missing: scripts/ensure-test-packages.sh installs it"

@@ -24,12 +24,17 @@ def _columns(rows, names) -> dict:
     return {n: [r[i] for r in rows] for i, n in enumerate(names)}
 
 
-def territory(session: Session) -> Territory:
-    """The stored territory the check runs against."""
+def territory(session: Session, only=None) -> Territory:
+    """The stored territory the check runs against: the cells of ``only`` (an account's area
+    scope; None: all), every zone, and every major hazard installation — a safety distance
+    does not stop at a town's boundary, so a planner of one town sees the next town's
+    installations near a site."""
     conn = session.connection()
     c = Cell.__table__.c
-    cells = conn.execute(sa.select(c.code, c.name, c.risk_level, raw_geometry(c.geom))
-                         .order_by(c.code)).all()
+    query = sa.select(c.code, c.name, c.risk_level, raw_geometry(c.geom)).order_by(c.code)
+    if only is not None:
+        query = query.where(c.code.in_(sorted(only)))
+    cells = conn.execute(query).all()
     z = Zone.__table__.c
     zones = conn.execute(sa.select(z.code, z.name, z.kind, z.risk_level,
                                    raw_geometry(z.geom)).order_by(z.code)).all()

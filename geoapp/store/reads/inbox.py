@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from geoapp.domain import reminders
 from geoapp.domain.layers import Rules
+from geoapp.store import scopes
 from geoapp.store.models import Cell, Hazard, HazardEvent, Point
 
 # events read besides the state changes: the news the sources report
@@ -78,5 +79,8 @@ def inbox(session: Session, rules: Rules, user, today: dt.date) -> list[reminder
     if not reminders.ROLE_KINDS.get(who.role):
         return []
     cells = None if who.role in reminders.EVERY_CELL else who.cells
+    scoped = scopes.scope_of(session, user).cells  # a town's leader: the town's hazards
+    if scoped is not None:
+        cells = sorted(scoped if cells is None else set(cells) & scoped)
     return reminders.inbox(hazard_facts(session, cells), who, today, spec(rules),
                            rules.risk.hazards.timezone, rules.tables["hazard"].steps)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from geoapp.domain import listing as rules_of
 from geoapp.domain.layers import SupervisionFile
 from geoapp.store.models import Hazard, Listing, Point
+from geoapp.store.reads import territory
 
 
 def _iso(day: dt.date | None) -> str | None:
@@ -57,8 +58,10 @@ def listing_dict(listing: Listing | None, supervision: SupervisionFile,
     }
 
 
-def due_for_publication(session: Session, supervision: SupervisionFile, today: dt.date) -> dict:
-    """Listings and 摘牌 not yet published, by due date (then code): ``items``, ``undated``.
+def due_for_publication(session: Session, supervision: SupervisionFile, today: dt.date,
+                        only=None) -> dict:
+    """Listings and 摘牌 not yet published, by due date (then code): ``items``, ``undated``;
+    of the points whose home cell is in ``only`` (None: all).
 
     Each item: the hazard (id, code, description, point, cell), ``kind``
     (listed | delisted), ``done_on`` (the day of the step), ``due_on``,
@@ -72,7 +75,8 @@ def due_for_publication(session: Session, supervision: SupervisionFile, today: d
         .join(Hazard, Listing.hazard_id == Hazard.id).join(Point, Hazard.point_id == Point.id)
         .where(sa.or_(Listing.listed_published_on.is_(None),
                       sa.and_(Listing.delisted_on.is_not(None),
-                              Listing.delisted_published_on.is_(None))))
+                              Listing.delisted_published_on.is_(None))),
+               territory.points_in(only))
     ).all()
     items, undated = [], 0
     for listing, code, description, point_name, cell_code in rows:

@@ -33,20 +33,23 @@ def _geometry(geom) -> dict:
     return json.loads(shapely.to_geojson(shapely.set_precision(geom, 10**-_PRECISION)))
 
 
-def _layer_counts(session: Session, rules: Rules) -> dict[str, dict[str, int]]:
+def _layer_counts(session: Session, rules: Rules, only=None) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(rules.layers, 0))
     for code, layer, n in session.execute(
         sa.select(Point.cell_code, Point.layer, sa.func.count())
-        .where(Point.cell_code.is_not(None)).group_by(Point.cell_code, Point.layer)
+        .where(Point.cell_code.is_not(None), territory.points_in(only))
+        .group_by(Point.cell_code, Point.layer)
     ):
         counts[code][layer] = n
     return counts
 
 
-def hazard_rollups(session: Session, rules: Rules, today: dt.date, cell_code=None) -> dict:
+def hazard_rollups(session: Session, rules: Rules, today: dt.date, cell_code=None,
+                   only=None) -> dict:
     q = (sa.select(Point.cell_code, Hazard.state, Hazard.level, Hazard.deadline,
                    Hazard.found_on, Hazard.listed)
-         .join(Point, Hazard.point_id == Point.id).where(Point.cell_code.is_not(None)))
+         .join(Point, Hazard.point_id == Point.id)
+         .where(Point.cell_code.is_not(None), territory.points_in(only)))
     if cell_code is not None:
         q = q.where(Point.cell_code == cell_code)
     per_cell = defaultdict(list)
@@ -72,12 +75,14 @@ def _cell_properties(cell, village, town, counts, hazards, rules: Rules, today) 
     }
 
 
-def cells_collection(session: Session, rules: Rules, today: dt.date) -> dict:
-    """Every cell as a GeoJSON Feature with its level, point counts and hazard figures."""
-    counts = _layer_counts(session, rules)
-    hazards = hazard_rollups(session, rules, today)
+def cells_collection(session: Session, rules: Rules, today: dt.date, only=None) -> dict:
+    """Every cell (of ``only``; None: all) as a GeoJSON Feature with its level, point counts
+    and hazard figures."""
+    counts = _layer_counts(session, rules, only)
+    hazards = hazard_rollups(session, rules, today, only=only)
     rows = session.execute(
-        territory.cells_in_areas(Cell, Village.name, Town.name).order_by(Cell.code)).all()
+        territory.cells_in_areas(Cell, Village.name, Town.name)
+        .where(territory.cells_in(only)).order_by(Cell.code)).all()
     features = [
         {"type": "Feature", "id": cell.code, "geometry": _geometry(cell.geom),
          "properties": _cell_properties(cell, v, t, counts, hazards, rules, today)}
@@ -234,8 +239,9 @@ def zones_collection(session: Session, rules: Rules) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def summary(session: Session, rules: Rules, today: dt.date) -> dict:
-    """Territory-wide headline figures: cells per colour, points, outside points, hazards.
+def summary(session: Session, rules: Rules, today: dt.date, only=None) -> dict:
+    """Headline figures of the territory (or of the cells ``only``): cells per colour,
+    points, outside points (for ``only``: those whose nearest cell it holds), hazards.
 
     ``major`` has the open, overdue and listed open 重大事故隐患; ``zeroing`` the
     动态清零 position (stock left, this year's increment and how many of it
@@ -243,15 +249,19 @@ def summary(session: Session, rules: Rules, today: dt.date) -> dict:
     """
     colours = dict.fromkeys(("red", "orange", "yellow", "blue"), 0)
     for level, n in session.execute(
-        sa.select(Cell.risk_level, sa.func.count()).group_by(Cell.risk_level)
+        sa.select(Cell.risk_level, sa.func.count()).where(territory.cells_in(only))
+        .group_by(Cell.risk_level)
     ):
         colours[level] = n
     points = dict.fromkeys(rules.layers, 0)
-    for layer, n in session.execute(sa.select(Point.layer, sa.func.count()).group_by(Point.layer)):
+    mine = territory.points_in(only)
+    for layer, n in session.execute(sa.select(Point.layer, sa.func.count()).where(mine)
+                                    .group_by(Point.layer)):
         points[layer] = n
-    outside = session.scalar(sa.select(sa.func.count()).where(Point.outside))
+    outside = session.scalar(sa.select(sa.func.count()).where(Point.outside, mine))
     hazards = session.execute(
         sa.select(Hazard.state, Hazard.level, Hazard.deadline, Hazard.found_on, Hazard.listed)
+        .join(Point, Hazard.point_id == Point.id).where(mine)
     ).all()
     cutoff = rules.risk.hazards.stock_cutoff
     major = [h for h in hazards if h.level == "major"]
@@ -316,14 +326,16 @@ def point_detail(session: Session, rules: Rules, point_id: int,
 
 
 def search_points(session: Session, text: str, layers: list[str] | None = None,
-                  limit: int = 20) -> list[dict]:
-    """Points whose name contains ``text`` (case-insensitive), shortest names first."""
+                  limit: int = 20, only=None) -> list[dict]:
+    """Points (whose home cell is in ``only``; None: all) whose name contains ``text``
+    (case-insensitive), shortest names first."""
     needle = text.strip().lower()
     if not needle:
         return []
     q = (sa.select(Point.id, Point.layer, Point.name, Point.geom, Point.risk_level,
                    Point.cell_code, Point.outside)
-         .where(sa.func.lower(Point.name).contains(needle, autoescape=True))
+         .where(sa.func.lower(Point.name).contains(needle, autoescape=True),
+                territory.points_in(only))
          .order_by(sa.func.length(Point.name), Point.name, Point.id).limit(limit))
     if layers:
         q = q.where(Point.layer.in_(layers))

@@ -38,6 +38,9 @@ class Dataset:
     records: list[timeline.HazardRecord]
     rules: Rules
     places: Places | None = field(default=None, repr=False, compare=False)  # load's
+    # cut to an area scope (within): rows of other areas, read beside the dataset
+    # (visits, measures, extensions, public reports, reviews), are left out, not "outside"
+    scoped: bool = False
     # what the reports compute once per dataset and day (geoapp.reports.history.remember)
     memos: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -182,3 +185,17 @@ def _load(session: Session, rules: Rules, places: Places | None) -> Dataset:
     places = load_places(session)
     return Dataset(places.villages, places.cells, places.points,
                    load_hazards(session, rules, places), rules, places=places)
+
+
+def within(ds: Dataset, cells) -> Dataset:
+    """``ds`` cut to the cells ``cells`` (an account's area scope): their villages, towns,
+    points and hazards only; points outside every cell belong to no area and are left out.
+    What is computed once per dataset starts afresh (its own Places and memos)."""
+    kept = {code: c for code, c in ds.cells.items() if code in cells}
+    village_ids = {c["village_id"] for c in kept.values()}
+    villages = [v for v in ds.villages if v["id"] in village_ids]
+    points = [p for p in ds.points if p.cell_code in kept]
+    places = Places(villages, kept, points, {p.id: p for p in points})
+    return Dataset(villages, kept, points, [r for r in ds.records if r.cell_code in kept],
+                   ds.rules, places=places, scoped=True)
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geoapp.store.models import Cell, Town, Village
+from geoapp.store.models import Cell, Point, Town, Village
 
 
 def cells_in_areas(*columns) -> sa.Select:
@@ -25,3 +25,23 @@ def cell_with_names(session: Session, code: str) -> tuple[Cell, str, str] | None
     row = session.execute(
         cells_in_areas(Cell, Village.name, Town.name).where(Cell.code == code)).first()
     return None if row is None else tuple(row)
+
+
+def home_cell():
+    """A point's home cell: its cell, or for a point outside every cell the nearest one
+    (whose member deals with it, and whose area scope it falls in)."""
+    return sa.func.coalesce(Point.cell_code, Point.nearest_cell_code)
+
+
+def points_in(cells) -> sa.ColumnElement[bool]:
+    """Points whose home cell is one of ``cells`` (None: every point)."""
+    if cells is None:
+        return sa.true()
+    return home_cell().in_(sorted(cells))
+
+
+def cells_in(cells) -> sa.ColumnElement[bool]:
+    """Cells among ``cells`` (None: every cell)."""
+    if cells is None:
+        return sa.true()
+    return Cell.code.in_(sorted(cells))
