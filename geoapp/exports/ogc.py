@@ -50,7 +50,10 @@ FORMATS = frozenset({"json", "geojson", JSON, GEOJSON})
 # parameters every OGC request may carry besides the collection's own (lang: the UI's
 # language; token: a personal access token, geoapp.web.auth)
 COMMON = ("f", "token", "lang")
-ITEM_PARAMS = ("bbox", "bbox-crs", "limit", "offset", *COMMON)
+ITEM_PARAMS = ("bbox", "bbox-crs", "datetime", "limit", "offset", *COMMON)
+# the collections with a time: a hazard's is the day it was found (the others have none,
+# so a datetime filter keeps all of them, as Part 1 lets a server decide)
+TIME_OF = {"hazards": "found_on"}
 
 
 class ParamError(ValueError):
@@ -102,6 +105,7 @@ class Layer:
     properties: list[str]
     features: list[dict]
     geoms: np.ndarray = field(repr=False)
+    days: list | None = field(default=None, repr=False)  # each feature's day (TIME_OF)
 
     def extent(self) -> list[float] | None:
         """[west, south, east, north] of every feature (None when there is none)."""
@@ -127,7 +131,9 @@ def layer(collection: str, table: Table) -> Layer:
             "properties": {n: _json_value(record.get(n), n in floats) for n in names}})
     geoms = np.empty(len(table.rows), dtype=object)
     geoms[:] = [row["geom"] for row in table.rows]
-    return Layer(collection, names, features, geoms)
+    days = [row.get(TIME_OF[collection]) for row in table.rows] \
+        if collection in TIME_OF else None
+    return Layer(collection, names, features, geoms, days)
 
 
 # ------------------------------------------------------------------ the items' query
@@ -140,6 +146,8 @@ class Query:
     limit: int = DEFAULT_LIMIT
     offset: int = 0
     filters: dict[str, str] = field(default_factory=dict)
+    # datetime: the first and last day (None: open), both included
+    period: tuple[dt.date | None, dt.date | None] | None = None
     # the parameters the request gave, as links repeat them (limit and offset apart)
     given: tuple[tuple[str, str], ...] = ()
 
@@ -171,7 +179,7 @@ def parse_query(args: Sequence[tuple[str, str]], properties: Iterable[str]) -> Q
     seen: dict[str, str] = {}
     for name, value in args:
         if name not in known and name not in ITEM_PARAMS:
-            allowed = ", ".join([*ITEM_PARAMS[:4], "f", "token"])
+            allowed = ", ".join([*ITEM_PARAMS[:5], "f", "token"])
             raise ParamError(name, f"unknown parameter; use {allowed} or a property of "
                                    "the collection (its queryables)")
         if name in seen and seen[name] != value:
@@ -186,7 +194,41 @@ def parse_query(args: Sequence[tuple[str, str]], properties: Iterable[str]) -> Q
     offset = _whole("offset", seen.get("offset", "0"), 0)
     filters = {k: v for k, v in seen.items() if k in known and k not in ITEM_PARAMS}
     given = tuple((k, v) for k, v in seen.items() if k not in ("limit", "offset"))
-    return Query(bbox, min(limit, MAX_LIMIT), offset, filters, given)
+    period = _period(seen["datetime"]) if "datetime" in seen else None
+    return Query(bbox, min(limit, MAX_LIMIT), offset, filters, period, given)
+
+
+def _period(raw: str) -> tuple[dt.date | None, dt.date | None]:
+    """``datetime``: an instant or an interval (``start/end``, ``..`` or nothing for an open
+    end), in RFC 3339 (a date, or a date-time whose day counts as written).
+
+    >>> [str(d) for d in _period("2026-03-01/2026-03-31") + _period("2026-03-05T08:00:00Z")]
+    ['2026-03-01', '2026-03-31', '2026-03-05', '2026-03-05']
+    >>> _period("../2026-01-01")[0] is None
+    True
+    """
+    parts = raw.strip().split("/")
+    if len(parts) > 2:
+        raise ParamError("datetime", "an instant or start/end (RFC 3339; .. for an open end)")
+    days = []
+    for part in parts:
+        text = part.strip()
+        if len(parts) == 2 and text in ("", ".."):
+            days.append(None)
+            continue
+        try:
+            day = (dt.datetime.fromisoformat(text).date() if "T" in text.upper()
+                   else dt.date.fromisoformat(text))
+        except ValueError:
+            raise ParamError("datetime", f"{text!r} is not an RFC 3339 date or date-time "
+                                         "(2026-03-01 or 2026-03-01T08:00:00Z)") from None
+        days.append(day)
+    start, end = days if len(days) == 2 else (days[0], days[0])
+    if start is None and end is None:
+        raise ParamError("datetime", "an interval needs at least one end")
+    if start is not None and end is not None and start > end:
+        raise ParamError("datetime", "the start is after the end")
+    return start, end
 
 
 def _whole(name: str, raw: str, low: int) -> int:
@@ -246,6 +288,10 @@ def select(found: Layer, query: Query) -> list[dict]:
         for box in boxes:
             hit |= shapely.intersects(found.geoms, box)
         keep &= hit
+    if query.period is not None and found.days is not None:
+        start, end = query.period
+        keep &= np.array([day is not None and (start is None or day >= start)
+                          and (end is None or day <= end) for day in found.days], dtype=bool)
     out = []
     for i in np.flatnonzero(keep):
         feature = found.features[i]
@@ -353,6 +399,9 @@ def openapi(base: str, ids: list[str], name: str) -> dict:
                                 "items": {"type": "number"}},
               "west,south,east,north in WGS84 degrees", style="form", explode=False),
         param("bbox-crs", "query", {"type": "string", "enum": [CRS84]}, "CRS84 only"),
+        param("datetime", "query", {"type": "string"},
+              "an RFC 3339 instant or interval (start/end, .. open); hazards by the day "
+              "found, the other collections have no time", style="form", explode=False),
         param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                                  "default": DEFAULT_LIMIT}, "features per page",
               style="form", explode=False),

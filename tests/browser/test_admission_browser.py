@@ -22,9 +22,13 @@ IN_CHEM_PARK = (31.5805, 120.3405)  # lat, lon: inside GNQ-02 only
 
 
 def click_at(page, lat: float, lon: float) -> None:
-    """Click the map at a WGS84 position (through Leaflet's own projection)."""
-    xy = page.evaluate("([lat, lon]) => { const p = window.admMap.latLngToContainerPoint("
-                       "[lat, lon]); return [p.x, p.y]; }", [lat, lon])
+    """Click the map at a WGS84 position (through Leaflet's own projection), zoomed in first
+    (zoom 15: a pixel is a few metres; at the whole county's zoom it is some 60 m)."""
+    xy = page.evaluate("""([lat, lon]) => {
+        const m = window.admMap;
+        if (m.getZoom() < 15 || !m.getBounds().pad(-0.1).contains([lat, lon]))
+          m.setView([lat, lon], Math.max(m.getZoom(), 15), {animate: false});
+        const p = m.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }""", [lat, lon])
     box = page.locator("#adm-map").bounding_box()
     page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
 

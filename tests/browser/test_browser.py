@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from geoapp.store.demo import load_demo
 from geoapp.store.models import Cell, Hazard, Point
-from tests.support.apps import make_user
+from tests.support.apps import make_app, make_user
 from tests.support.browser import log_in, watched_page
 
 XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
@@ -42,6 +42,13 @@ def _poison(database):
 
 
 @pytest.fixture
+def app(database):
+    """The app with GRID_OVERVIEW on: a grid member's map shows every cell's colour (their
+    own cells' figures only; without it, their map holds their own cells alone)."""
+    return make_app(database, GRID_OVERVIEW=True)
+
+
+@pytest.fixture
 def walk(database, rules):
     load_demo(database, rules, echo=lambda _msg: None)
     make_user(database, "grid", cells=[CELL])
@@ -55,7 +62,7 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
         log_in(page, live_url, "grid")
         page.wait_for_url(f"{live_url}/cells/{CELL}")  # a grid member lands on their cell
 
-        # the leader's view of the whole territory: every cell, four colours
+        # the county overview (GRID_OVERVIEW): every cell, four colours
         page.goto(f"{live_url}/")
         page.wait_for_function("() => window.geoappReady !== undefined")
         page.evaluate("window.geoappReady")

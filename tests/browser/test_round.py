@@ -302,11 +302,11 @@ def test_a_long_file_name_in_the_history_stays_within_the_phone(round_, database
 def test_the_office_registers_a_hazard_at_a_point_outside_every_cell(database, rules, live_url,
                                                                       browser):
     load_demo(database, rules, echo=lambda _msg: None)
-    make_user(database, "admin")
-    make_user(database, "grid", cells=[CELL])
     with database.sessions() as s:
         point = s.scalars(sa.select(Point).where(Point.outside).order_by(Point.id).limit(1)).one()
         pid, near = point.id, point.nearest_cell_code
+    make_user(database, "admin")
+    make_user(database, "grid", cells=[near])  # the member of the cell it is nearest to
     with _phone(browser, 120.3, 31.5) as (page, _requests, errors):
         log_in(page, live_url, "admin", next_path=f"/cells/{near}")
         page.wait_for_url(f"{live_url}/cells/{near}")

@@ -239,7 +239,9 @@ def test_a_property_filters_by_equality(demo_app, demo_database, token_for, rule
     ("offset=1.5", "offset"), ("bbox=1,2,3", "bbox"), ("bbox=a,b,c,d", "bbox"),
     ("bbox=120,32,121,31", "bbox"), ("bbox=120,31,121,nan", "bbox"),
     ("bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4326", "bbox-crs"), ("f=html", "f"),
-    ("colour=red", "colour"), ("datetime=2026-01-01", "datetime"),
+    ("colour=red", "colour"), ("datetime=2026-13-01", "datetime"),
+    ("datetime=../..", "datetime"), ("datetime=2026-03-31/2026-03-01", "datetime"),
+    ("datetime=2026-01-01/2026-02-01/2026-03-01", "datetime"), ("datetime=yesterday", "datetime"),
     ("risk_level=red&risk_level=blue", "risk_level"),
 ])
 def test_bad_parameters_are_400_naming_them(demo_app, token_for, query, param):
@@ -247,6 +249,25 @@ def test_bad_parameters_are_400_naming_them(demo_app, token_for, query, param):
     r = client.get(f"/ogc/collections/enterprise/items?{query}", headers=headers)
     assert r.status_code == 400 and r.is_json, r.get_data(as_text=True)
     assert r.get_json()["field"] == param and r.get_json()["message"]
+
+
+def test_datetime_selects_hazards_by_the_day_found_and_leaves_timeless_collections_whole(
+        demo_app, token_for, demo_database):
+    client, headers = demo_app.test_client(), bearer(token_for("leader"))
+    with demo_database.sessions() as s:
+        found = dict(s.execute(sa.select(Hazard.code, Hazard.found_on)).all())
+    for query, keep in (
+            ("datetime=2026-03-01/2026-03-31",
+             lambda d: dt.date(2026, 3, 1) <= d <= dt.date(2026, 3, 31)),
+            ("datetime=2026-10-15T08:00:00Z", lambda d: d == dt.date(2026, 10, 15)),
+            ("datetime=2026-06-01/..", lambda d: d >= dt.date(2026, 6, 1)),
+            ("datetime=/2023-12-31", lambda d: d <= dt.date(2023, 12, 31))):
+        got, _ = _all_pages(client, f"/ogc/collections/hazards/items?{query}", headers)
+        expected = {code for code, day in found.items() if keep(day)}
+        assert expected and {f["id"] for f in got} == expected, query
+    everything, _ = _all_pages(client, "/ogc/collections/cells/items", headers)
+    timeless, _ = _all_pages(client, "/ogc/collections/cells/items?datetime=2026-03-01", headers)
+    assert [f["id"] for f in timeless] == [f["id"] for f in everything]
 
 
 def test_limit_past_the_maximum_is_served_as_the_maximum_and_single_items(demo_app, token_for):
