@@ -44,7 +44,6 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.routing import BuildError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -54,7 +53,7 @@ from geoapp.store import accounts, ownership, scopes
 from geoapp.store import audit as audit_log
 from geoapp.store.accounts import can_write_cell
 from geoapp.store.models import ROLES, Hazard, User
-from geoapp.web import db, token_auth
+from geoapp.web import db, navigation, token_auth
 from geoapp.web.errors import ApiError, error_json, is_api
 
 __all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "may_take",
@@ -360,7 +359,7 @@ def login():
     target = safe_next(request.args.get("next"))
     if request.method == "GET":
         if current_user.is_authenticated:
-            return redirect(target or _home_for(current_user))
+            return redirect(target or navigation.home_for(current_user)[0])
         return render_template("auth/login.html", form=form)
     if form.validate_on_submit():
         session = db.session()
@@ -372,7 +371,7 @@ def login():
             login_user(user)
             if user.role == duties.ENTERPRISE:
                 target = None  # a link into staff pages would only answer it 403
-            return redirect(target or _home_for(user))
+            return redirect(target or navigation.home_for(user)[0])
         # the name tried, never the password
         tried = form.username.data.strip()[:64]
         audit_log.record(session, "login_failed", tried, target=tried, ip=request.remote_addr)
@@ -420,21 +419,6 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target
-
-
-def _home_for(user) -> str:
-    """Where a user lands after logging in: a grid member on their first cell, others on /."""
-    views = current_app.view_functions
-    try:
-        if user.role == duties.ENTERPRISE and "enterprise.page" in views:
-            return url_for("enterprise.page")
-        if user.role == "grid" and user.cell_codes and "cells.cell_page" in views:
-            return url_for("cells.cell_page", code=user.cell_codes[0])
-        if "map.map_page" in views:
-            return url_for("map.map_page")
-    except BuildError:
-        pass
-    return request.script_root + "/"
 
 
 # ------------------------------------------------------------------ the secret key

@@ -16,7 +16,10 @@ import re
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+
+from geoapp.web import navigation
 
 TITLES = {
     400: _l("请求有误"), 401: _l("请先登录"), 403: _l("无权访问"), 404: _l("页面不存在"),
@@ -52,8 +55,9 @@ def error_json(status: int, error: str, message: str, field: str | None = None,
 def error_page(status: int, message: str | None = None) -> Response:
     """The error page in the site's frame (base.html: top bar, language)."""
     title = TITLES.get(status) or TITLES[500 if status >= 500 else 400]
+    home = navigation.home_for(current_user) if current_user.is_authenticated else None
     response = Response(render_template("errors/error.html", status=status, title=title,
-                                         message=message))
+                                         message=message, home=home))
     response.status_code = status
     return response
 

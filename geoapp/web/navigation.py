@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Flask, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from geoapp.domain import duties
 
 # (endpoint, label, roles that see the link; None = every role but enterprise, which opens
 # its own page only: geoapp.web.auth.ENTERPRISE_ENDPOINTS)
@@ -41,6 +44,24 @@ def links() -> list[dict]:
         out.append({"url": url_for("cells.cell_page", code=code), "label": str(_l("我的网格")),
                     "current": request.view_args == {"code": code}})
     return out
+
+
+def home_for(user) -> tuple[str, str]:
+    """A user's home page and its link text: where they land after logging in, and where an
+    error page sends them back to (a grid member's first cell, an enterprise's own page, else
+    the risk map)."""
+    views = current_app.view_functions
+    try:
+        if user.role == duties.ENTERPRISE and "enterprise.page" in views:
+            return url_for("enterprise.page"), str(_l("返回本企业页面"))
+        if user.role == "grid" and user.cell_codes and "cells.cell_page" in views:
+            return (url_for("cells.cell_page", code=user.cell_codes[0]),
+                    str(_l("返回我的网格")))
+        if "map.map_page" in views:
+            return url_for("map.map_page"), str(_l("返回风险地图"))
+    except BuildError:
+        pass
+    return request.script_root + "/", str(_l("返回首页"))
 
 
 def init_app(app: Flask) -> None:

@@ -71,3 +71,15 @@ def test_a_refusal_on_a_page_is_the_error_page(database):
     response = client.get("/probe-refused")
     assert response.status_code == 409 and response.mimetype == "text/html"
     assert "这一页的操作冲突了" in response.get_data(as_text=True)
+
+
+def test_the_error_page_leads_each_role_home(client, auth):
+    """The way back goes to the user's own home page: a grid member's cell, the map for others."""
+    auth.login("grid", cells=["A"])
+    html = client.get("/no-such-page").get_data(as_text=True)
+    assert 'href="/cells/A"' in html and "返回我的网格" in html
+    html = client.get("/admission").get_data(as_text=True)  # 403 says who is logged in
+    assert "当前登录：" in html and "网格员" in html
+    auth.login("leader")
+    html = client.get("/no-such-page?lang=en").get_data(as_text=True)
+    assert "Back to the risk map" in html and 'href="/"' in html
