@@ -90,7 +90,7 @@
     }));
     var steps = el("ol", { className: "pq-steps" }, r.events.map(function (e) {
       return el("li", null, e.at.slice(0, 16).replace("T", " ") + " " + e.actor + " · " +
-                (config.actions[e.action] || e.action) + (e.note ? "：" + e.note : "") +
+                (config.actions[e.action] || e.action) + (e.note ? T.colon + e.note : "") +
                 (e.reply ? " · " + T.replied + e.reply : ""));
     }));
     var li = el("li", { className: "pq-card state-" + r.state, dataset: { id: String(r.id) } },

@@ -51,7 +51,7 @@ from geoapp.ingest.problems import ImportRejected
 from geoapp.store import audit as audit_store
 from geoapp.store import importer
 from geoapp.store.import_summary import Progress, read_progress
-from geoapp.web import auth, db, inputs
+from geoapp.web import auth, db, i18n, inputs
 from geoapp.web.errors import ApiError
 
 bp = Blueprint("imports_admin", __name__)
@@ -72,7 +72,8 @@ CRS_CHOICES = ("", "wgs84", "cgcs2000", "gcj02", "bd09")
 def _kinds() -> dict:
     """kind → label: the boundaries, every point layer of layers/, the hazards."""
     rules = current_app.extensions["geoapp.rules"]
-    layers = {name: _("%(layer)s台账", layer=spec.label) for name, spec in rules.layers.items()}
+    layers = {name: _("%(layer)s台账", layer=i18n.localized(spec))
+              for name, spec in rules.layers.items()}
     return {**BOUNDARIES, **layers, **HAZARDS}
 
 

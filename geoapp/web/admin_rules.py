@@ -77,7 +77,8 @@ def rules_in_force() -> dict:
         "steps": {step: list(getattr(hazard.steps, step))
                   for step in ("create", "start", "submit", "accept", "reject")}
         if hazard.steps else {},
-        "risk": {"levels": [{"code": lv.code, "label": lv.label, "colour": lv.colour}
+        "risk": {"levels": [{"code": lv.code, "label": lv.label, "label_en": lv.label_en,
+                             "colour": lv.colour}
                             for lv in risk.levels],
                  "area_rule": risk.area.rule,
                  "open_major_hazard_is_red": risk.escalation.open_major_hazard_is_red,

@@ -111,6 +111,13 @@ def init_app(app: Flask) -> None:
     _limit_login(app)
     app.context_processor(lambda: {"can_write_cell": can_write_cell,
                                    "role_labels": accounts.ROLE_LABELS})
+    app.add_template_filter(role_label, "role_label")
+
+
+def role_label(role: str) -> str:
+    """A role's name in the page's language (an unknown role as its code)."""
+    label = accounts.ROLE_LABELS.get(role)
+    return _(label) if label else role
 
 
 def _limit_login(app: Flask) -> None:

@@ -35,6 +35,44 @@ def _remember(response):
     return response
 
 
+def english() -> bool:
+    """Is the current request's page in English?"""
+    from flask_babel import get_locale
+
+    return str(get_locale() or DEFAULT) == "en"
+
+
+def localized(thing) -> str:
+    """A rules object's (or its dict's) label in the page's language: ``label_en`` in English
+    where the rules file gives one (layers, levels, categories, checklist items), else
+    ``label``."""
+    if isinstance(thing, dict):
+        label, label_en = thing["label"], thing.get("label_en")
+    else:
+        label, label_en = thing.label, getattr(thing, "label_en", None)
+    return (label_en or label) if english() else label
+
+
+# Chinese lists and clauses take full-width marks (、；：); English ones take ASCII.
+_MARKS = {"zh": {"list": "、", "clause": "；", "colon": "：", "comma": "，"},
+          "en": {"list": ", ", "clause": "; ", "colon": ": ", "comma": ", "}}
+
+
+def mark(kind: str) -> str:
+    """The punctuation mark of ``kind`` (list, clause, colon, comma) in the page's language."""
+    return _MARKS["en" if english() else "zh"][kind]
+
+
+def join_list(items) -> str:
+    """Items joined as a list in the page's language: 甲、乙 or A, B."""
+    return mark("list").join(str(item) for item in items)
+
+
+def parens(text) -> str:
+    """A remark in brackets in the page's language: （逾期 3 天） or " (3 days overdue)"."""
+    return f" ({text})" if english() else f"（{text}）"
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
@@ -46,4 +84,8 @@ def init_app(app: Flask) -> None:
     def _languages():
         from flask_babel import get_locale
 
-        return {"languages": LANGUAGES, "current_lang": str(get_locale() or DEFAULT)}
+        return {"languages": LANGUAGES, "current_lang": str(get_locale() or DEFAULT),
+                "localized": localized, "mark": mark}
+
+    app.add_template_filter(join_list, "join_list")
+    app.add_template_filter(parens, "parens")

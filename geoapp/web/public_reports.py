@@ -32,7 +32,7 @@ from geoapp.store import accounts
 from geoapp.store import public_reports as store
 from geoapp.store.models import PublicReport
 from geoapp.store.reads import admission_data, public_report_data
-from geoapp.web import auth, clock, db, inputs, params, photos
+from geoapp.web import auth, clock, db, i18n, inputs, params, photos
 from geoapp.web.assets import vendor_url
 from geoapp.web.errors import ApiError
 from geoapp.web.map import TIANDITU
@@ -195,7 +195,7 @@ def _cells_read() -> list[str] | None:
 
 def report_json(report: PublicReport, photo_ids: list[int], with_phone: bool) -> dict:
     """A report as the queue shows it; the phone only when ``with_phone``."""
-    labels = {c.code: c.label for c in _spec().categories}
+    labels = {c.code: i18n.localized(c) for c in _spec().categories}
     out = {"id": report.id, "code": report.code, "state": report.state,
            "state_label": _(rules_of.STATE_LABELS[report.state]),
            "created_at": report.created_at.isoformat(),
@@ -256,7 +256,8 @@ def queue_page():
               "steps": steps, "today": clock.today(_tz()).isoformat(),
               "states": {s: _(rules_of.STATE_LABELS[s]) for s in rules_of.STATES},
               "actions": {a: _(label) for a, label in rules_of.STEP_LABELS.items()},
-              "t": {"none": _("没有举报"), "note": _("内部记录（举报人看不到）"),
+              "t": {"colon": i18n.mark("colon"), "none": _("没有举报"),
+                    "note": _("内部记录（举报人看不到）"),
                     "reply": _("给举报人的答复（不属实时必填）"),
                     "point": _("关联点位编号（留空则在举报位置新建点位）"),
                     "note_label": _("核查记录"), "reply_label": _("答复"),
