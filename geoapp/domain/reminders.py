@@ -32,7 +32,7 @@ per account and key, so a reminder is mailed once however often it is seen.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -289,3 +289,9 @@ def _example(**fields) -> HazardFact:  # for the examples
               "deadline": dt.date(2030, 7, 30), "description": "", "point_name": "P",
               "cell_code": "A", "cell_name": "A", "in_cell": True, "events": ()}
     return HazardFact(**{**values, **fields})
+
+
+def within(facts: Iterable[HazardFact], cells: Collection[str]) -> list[HazardFact]:
+    """The hazards at points inside ``cells`` (an area scope's cells; as the inbox's query
+    reads them: a point outside every cell is in no scope but the whole territory's)."""
+    return [f for f in facts if f.in_cell and f.cell_code in cells]

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from geoapp.store import fingerprint
 from geoapp.store.models import Cell, Town, User, UserArea, Village, Zone
+from geoapp.store.reads.territory import cells_in_areas
 
 KINDS = ("town", "village", "cell", "zone")
 # the roles an area narrows; grid members read the cells they work, admins everything,
@@ -95,12 +96,6 @@ def scope_of(session: Session, user) -> Scope:
     return Scope(level, areas, resolve(session, areas))
 
 
-def _cells_in_areas(*columns) -> sa.Select:
-    # the cell ⋈ village ⋈ town join (as geoapp.store.reads.territory's, which reads scopes)
-    return (sa.select(*columns).join(Village, Cell.village_id == Village.id)
-            .join(Town, Village.town_id == Town.id))
-
-
 def resolve(session: Session, areas: Iterable[tuple[str, str]]) -> frozenset[str]:
     """The cell codes of ``areas`` (kind, code), as the territory is stored now."""
     cells: set[str] = set()
@@ -108,7 +103,7 @@ def resolve(session: Session, areas: Iterable[tuple[str, str]]) -> frozenset[str
         if kind == "town":
             cells |= _town_cells(session, code)
         elif kind == "village":
-            cells |= set(session.scalars(_cells_in_areas(Cell.code).where(Village.code == code)))
+            cells |= set(session.scalars(cells_in_areas(Cell.code).where(Village.code == code)))
         elif kind == "cell":
             cells.add(code)
         elif kind == "zone":
@@ -118,7 +113,7 @@ def resolve(session: Session, areas: Iterable[tuple[str, str]]) -> frozenset[str
 
 def _town_cells(session: Session, code: str) -> set[str]:
     by_code = Village.code.startswith(code) if code.isdigit() and len(code) == 9 else sa.false()
-    return set(session.scalars(_cells_in_areas(Cell.code).where(sa.or_(Town.name == code,
+    return set(session.scalars(cells_in_areas(Cell.code).where(sa.or_(Town.name == code,
                                                                         by_code))))
 
 

@@ -38,7 +38,7 @@ def _rules():
 def _items(user) -> tuple[list[reminders.Reminder], list[dict], str]:
     rules = _rules()
     today = clock.today(rules.risk.hazards.timezone)
-    found = inbox_read.inbox(db.session(), rules, user, today)
+    found = inbox_read.inbox(db.session(), rules, user, today, auth.read_scope().cells)
     items = []
     for r in found:
         item = reminders.record(r, rules.risk.hazards.timezone)
@@ -113,7 +113,8 @@ def count() -> int | None:
             key = (user.id, user.username, user.role, tuple(user.cell_codes), today,
                    auth.read_scope().key(), data_fingerprint(session))
             g.inbox_count = current_app.extensions["geoapp.inboxcount"].get(
-                key, lambda: len(inbox_read.inbox(session, rules, user, today)))
+                key, lambda: len(inbox_read.inbox(session, rules, user, today,
+                                                  auth.read_scope().cells)))
         except sa.exc.SQLAlchemyError:
             db.session().rollback()  # an error page must still show: without the count
             g.inbox_count = None

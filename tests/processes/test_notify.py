@@ -210,3 +210,20 @@ def test_set_email_checks_the_address_and_clears_it(database, world):
     assert runner.invoke(main, ["users", "set-email", "leader", ""]).exit_code == 0
     with database.sessions() as s:
         assert s.scalar(sa.select(User.email).where(User.username == "leader")) is None
+
+
+def test_mailed_reminders_keep_to_the_accounts_area(database, world, smtp):
+    """A supervisor scoped to another cell is not mailed about H1; one scoped to its cell is
+    (the inbox page and the mail read the same scope: geoapp.store.scopes)."""
+    box, _ = smtp
+    make_user(database, "sup_there", "supervisor", areas=[("cell", "B")])
+    make_user(database, "sup_here", "supervisor", areas=[("cell", "A")])
+    with database.transaction() as s:
+        for name in ("sup_there", "sup_here"):
+            s.scalar(sa.select(User).where(User.username == name)).email = f"{name}@ajz.example.cn"
+    result = notify()
+    assert result.exit_code == 0, result.output
+    mail = box.by_recipient()
+    assert "sup_there@ajz.example.cn" not in mail
+    [to_here] = mail["sup_here@ajz.example.cn"]
+    assert "【待我验收】（1）" in to_here and "H1" in to_here

@@ -39,7 +39,7 @@ def world(database, rules):
 
 def kinds(database, rules, username, today=TODAY):
     with database.sessions() as s:
-        found = inbox.inbox(s, rules, find_user(s, username), today)
+        found = inbox.inbox(s, rules, find_user(s, username), today, None)
         return [(r.kind, r.hazard.code) for r in found]
 
 
@@ -81,7 +81,7 @@ def test_returned_for_rework_while_it_is_rectifying_again(database, rules, world
     step(database, world, "reject", "supervisor", TODAY - 3 * DAY)
     assert kinds(database, rules, "grid") == [("returned", "H1")]
     with database.sessions() as s:
-        [reminder] = inbox.inbox(s, rules, find_user(s, "grid"), TODAY)
+        [reminder] = inbox.inbox(s, rules, find_user(s, "grid"), TODAY, None)
         reject = s.get(Hazard, world).events[-1]
     assert reminder.key == f"returned:{world}:{reject.id}" and reminder.actor == "supervisor"
     step(database, world, "submit", "grid", TODAY - DAY)  # submitted again: no longer returned
@@ -138,6 +138,6 @@ def test_a_hazard_outside_every_cell_is_the_supervisors_shown_on_the_nearest_cel
                      deadline=TODAY - DAY, state="open"))
     assert kinds(database, rules, "grid_b") == []
     with database.sessions() as s:
-        [reminder] = inbox.inbox(s, rules, find_user(s, "supervisor"), TODAY)
+        [reminder] = inbox.inbox(s, rules, find_user(s, "supervisor"), TODAY, None)
     assert (reminder.kind, reminder.hazard.cell_code, reminder.hazard.cell_name,
             reminder.hazard.in_cell) == ("overdue", "B", "二网格", False)

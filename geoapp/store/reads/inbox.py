@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from geoapp.domain import reminders
 from geoapp.domain.layers import Rules
-from geoapp.store import scopes
 from geoapp.store.models import Cell, Hazard, HazardEvent, Point
 
 # events read besides the state changes: the news the sources report
@@ -73,13 +72,17 @@ def account(user) -> reminders.Account:
     return reminders.Account(user.username, user.role, tuple(user.cell_codes))
 
 
-def inbox(session: Session, rules: Rules, user, today: dt.date) -> list[reminders.Reminder]:
-    """The logged-in ``user``'s reminders (one query; none for a role without reminders)."""
+def inbox(session: Session, rules: Rules, user, today: dt.date,
+          scoped: Collection[str] | None) -> list[reminders.Reminder]:
+    """The logged-in ``user``'s reminders (one query; none for a role without reminders).
+
+    ``scoped``: the cells of the user's area scope (geoapp.store.scopes; None: the whole
+    territory): a town's leader is reminded of the town's hazards only.
+    """
     who = account(user)
     if not reminders.ROLE_KINDS.get(who.role):
         return []
     cells = None if who.role in reminders.EVERY_CELL else who.cells
-    scoped = scopes.scope_of(session, user).cells  # a town's leader: the town's hazards
     if scoped is not None:
         cells = sorted(scoped if cells is None else set(cells) & scoped)
     return reminders.inbox(hazard_facts(session, cells), who, today, spec(rules),
