@@ -29,7 +29,7 @@ from geoapp.domain.inspection import VISIT_STATUSES
 from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map import scoped, snapshot
 from geoapp.store.reads import pages, visit_data
-from geoapp.web import auth, clock, db, params
+from geoapp.web import api, auth, clock, db, params
 from geoapp.web.assets import vendor_url
 
 bp = Blueprint("map", __name__)
@@ -301,7 +301,8 @@ def points():
 def point(point_id: int):
     """One point for its popup: key fields, its cell, open hazards."""
     detail = pages.point_detail(db.session(), _rules(), point_id,
-                               clock.today(_rules().risk.hazards.timezone), english=_english())
+                               clock.today(_rules().risk.hazards.timezone), english=_english(),
+                               say=api.say())
     if detail is None:
         return {"error": "not_found", "message": f"no point {point_id}"}, 404
     props = detail["properties"]  # its home cell: the cell, else the nearest (outside)
