@@ -155,6 +155,7 @@ def _strings(rules) -> dict:
         "zoom_in": _("放大查看"), "exact": _("精确边界"),
         "last_visit": _("最近巡查"), "visit_status": _("巡查状态"), "never": _("从未巡查"),
         "next_visit_due": _("下次应巡查"),
+        "level_reasons": _("定级依据"),
         "visits": {"due": _("待巡查"), "overdue": _("逾期未巡查"), "visited": _("已巡查")},
     }
 
