@@ -196,13 +196,14 @@
     return box;
   }
 
-  // 定级依据 in a popup (static/reasons.js): ``reasons`` of /api/cells/<code> or of a point;
-  // a point it names opens that point's popup here, or its row on the cell page in a new tab
+  // 定级依据 in a popup (static/reasons.js): ``reasons`` of /api/cells/<code> (a cell's: a
+  // point it names opens that point's popup here, or its row on the cell page in a new tab)
+  // or a point's own (no links: they are about the point shown)
   function reasonsBlock(reasons, code) {
     if (!reasons || !reasons.length) return null;
     return el("div", { className: "gm-reasons" }, [
       el("div", { className: "section", text: T.level_reasons }),
-      window.geoappReasons.list(reasons, {
+      window.geoappReasons.list(reasons, code === null ? {} : {
         href: function (id) { return config.urls.cell_page + encodeURIComponent(code) + "#point-" + id; },
         open: function (id) { openPoint(id); },
       }),
@@ -534,7 +535,7 @@
       if (p.next_visit_due) t.appendChild(row(T.next_visit_due, p.next_visit_due));
       p.fields.forEach(function (fl) { t.appendChild(row(fl.label, fl.value)); });
       box.appendChild(t);
-      var why = reasonsBlock(p.level_reasons, p.cell_code || (p.cell && p.cell.code) || "");
+      var why = reasonsBlock(p.level_reasons, null);
       if (why) box.appendChild(why);
       box.appendChild(el("div", { className: "section", text: T.open_hazards + " (" + p.open_hazards.length + ")" }));
       if (!p.open_hazards.length) box.appendChild(el("p", { className: "muted", text: T.none }));

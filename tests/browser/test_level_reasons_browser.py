@@ -62,6 +62,7 @@ def test_the_leader_reads_why_a_cell_is_red(red_by_inherent, live_url, browser, 
         popup = page.locator(f"#point-popup[data-id='{pid}'] .level-reasons")
         popup.wait_for()
         assert popup.inner_text().strip() == "固有风险 重大风险（LEC风险值 360 ≥ 320）"
+        assert popup.locator("a").count() == 0  # its own reasons: nothing to link to
         _shot(page, f"map-point-popup-{tag}")
 
         # the cell page: 定级依据 beside its level; the link opens the enterprise's row
@@ -88,6 +89,14 @@ def test_the_leader_reads_why_a_cell_is_red(red_by_inherent, live_url, browser, 
         page.wait_for_function("() => window.geoappReady !== undefined")
         page.evaluate("window.geoappReady")
         assert row.locator(".row-head").get_attribute("aria-expanded") == "true"
+
+        # in English
+        page.goto(f"{live_url}/cells/{CELL}?lang=en")
+        page.wait_for_function("() => window.geoappReady !== undefined")
+        page.evaluate("window.geoappReady")
+        assert box.locator("summary").inner_text() == "Why this level"
+        assert "Area rule: the highest level, points at Major: 1" in box.inner_text()
+        _shot(page, f"cell-page-en-{tag}")
 
         assert page.evaluate("window.__xss") is None
         assert not errors
