@@ -27,6 +27,21 @@
       fig.appendChild(el("span", { className: "figure fig-" + k + (n && k !== "total" ? " hot" : "") },
         T.figures[k] + " ", el("b", { text: String(n) })));
     });
+    drawReasons(data.level_reasons);
+  }
+
+  // 定级依据: each point it names opens that point's row below
+  function drawReasons(reasons) {
+    var box = document.getElementById("level-reasons");
+    C.clear(box);
+    box.appendChild(window.geoappReasons.list(reasons, {
+      href: function (id) { return "#point-" + id; },
+      open: function (id) {
+        if (window.history.replaceState) window.history.replaceState(null, "", "#point-" + id);
+        C.points.focus(id);
+      },
+      name: function (id) { return state.points[id] ? state.points[id].properties.name : null; },
+    }));
   }
 
   // 登记新隐患 at any point of the cell (and, for those allowed, the outside ones near it)
@@ -113,6 +128,9 @@
     // a link to one hazard (the inbox's: /cells/<code>#hazard-<id>) opens its row
     var linked = /^#hazard-(\d+)$/.exec(window.location.hash);
     if (linked) C.hazards.focus(Number(linked[1]));
+    // a link to one point (定级依据 on the map: /cells/<code>#point-<id>) opens its row
+    var point = /^#point-(\d+)$/.exec(window.location.hash);
+    if (point) C.points.focus(Number(point[1]));
     return true;
   }, function (err) {
     C.notice(T.load_failed + "：" + err.message, true);

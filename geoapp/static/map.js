@@ -165,18 +165,22 @@
       row(T.rate, total ? Math.round(h.closed / total * 1000) / 10 + "%" : "—"),
     ]);
     var members = el("tbody", null, [row(T.member, T.loading)]);
+    var reasons = el("div", { className: "gm-reasons-slot" });
     var link = el("a", { className: "link", href: config.urls.cell_page + encodeURIComponent(code), text: T.open_cell_page + " →" });
     var box = el("div", { id: "cell-popup", className: "gm-popup gm-cell-popup", "data-code": code }, [
       el("h3", null, [c.name[i] + " ", el("span", { className: "code", text: code })]),
       el("table", null, [row(T.village, v[0]), row(T.town, c.towns[v[1]]), row(T.risk_level, levelPill(level))]),
+      reasons,
       el("table", { className: "members" }, [members]),
       el("div", { className: "section", text: T.points }), counts,
       el("div", { className: "section", text: T.hazards }), hz, link,
     ]);
     if (!latlng) latlng = state.polygons[i].getCenter();
     // clear of the zoom buttons (left) and the filters button (top)
-    L.popup({ maxWidth: 320, autoPanPaddingTopLeft: [56, 60] }).setLatLng(latlng).setContent(box).openOn(map);
+    var popup = L.popup({ maxWidth: 320, autoPanPaddingTopLeft: [56, 60] }).setLatLng(latlng).setContent(box).openOn(map);
     fetchJSON(config.urls.cell + encodeURIComponent(code)).then(function (detail) {
+      var why = reasonsBlock(detail.level_reasons, code);
+      if (why) reasons.appendChild(why);
       var ms = detail.properties.members || [];
       while (members.firstChild) members.removeChild(members.firstChild);
       if (!ms.length) members.appendChild(row(T.member, T.none));
@@ -184,11 +188,26 @@
         var phone = m.phone ? el("a", { href: "tel:" + String(m.phone).replace(/[^0-9+\-]/g, ""), text: m.phone }) : null;
         members.appendChild(row(T.member, el("span", null, [m.name || "", phone ? " " : null, phone])));
       });
+      popup.update();  // grown by the reasons and members: laid out and panned into view again
     }).catch(function () {
       while (members.firstChild) members.removeChild(members.firstChild);
       members.appendChild(row(T.member, T.failed));
     });
     return box;
+  }
+
+  // 定级依据 in a popup (static/reasons.js): ``reasons`` of /api/cells/<code> (a cell's: a
+  // point it names opens that point's popup here, or its row on the cell page in a new tab)
+  // or a point's own (no links: they are about the point shown)
+  function reasonsBlock(reasons, code) {
+    if (!reasons || !reasons.length) return null;
+    return el("div", { className: "gm-reasons" }, [
+      el("div", { className: "section", text: T.level_reasons }),
+      window.geoappReasons.list(reasons, code === null ? {} : {
+        href: function (id) { return config.urls.cell_page + encodeURIComponent(code) + "#point-" + id; },
+        open: function (id) { openPoint(id); },
+      }),
+    ]);
   }
 
   // exact geometry by tile once zoomed in past the overview's precision
@@ -516,6 +535,8 @@
       if (p.next_visit_due) t.appendChild(row(T.next_visit_due, p.next_visit_due));
       p.fields.forEach(function (fl) { t.appendChild(row(fl.label, fl.value)); });
       box.appendChild(t);
+      var why = reasonsBlock(p.level_reasons, null);
+      if (why) box.appendChild(why);
       box.appendChild(el("div", { className: "section", text: T.open_hazards + " (" + p.open_hazards.length + ")" }));
       if (!p.open_hazards.length) box.appendChild(el("p", { className: "muted", text: T.none }));
       p.open_hazards.forEach(function (h) {

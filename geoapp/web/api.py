@@ -6,8 +6,10 @@ Thin views over geoapp.store.reads.pages; the hazards' routes are geoapp.web.haz
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
-from geoapp.store.reads import pages
+from geoapp.store.reads import level_reasons, pages
 from geoapp.web import auth, clock, db
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -19,6 +21,11 @@ def rules():
 
 def _today():
     return clock.today(rules().risk.hazards.timezone)
+
+
+def say() -> level_reasons.Say:
+    """定级依据's texts in the request's language (the map's point popup uses it too)."""
+    return level_reasons.Say(rules(), str(get_locale() or "zh") == "en", _)
 
 
 @bp.get("/cells")
@@ -33,9 +40,11 @@ def cell(code: str):
     """One cell with its points, hazards and history.
 
     Each hazard's ``my_actions``: the steps the logged-in account may take on
-    it (geoapp.domain.duties), what the cell page offers as buttons.
+    it (geoapp.domain.duties), what the cell page offers as buttons. ``level_reasons``
+    (定级依据): why the cell has its level, each with the ids of the points it names;
+    every point has its own.
     """
-    detail = pages.cell_detail(db.session(), rules(), code, _today())
+    detail = pages.cell_detail(db.session(), rules(), code, _today(), say())
     if detail is None:
         abort(404, description=f"no cell with code {code!r}")
     auth.require_in_scope(code)

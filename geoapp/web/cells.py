@@ -152,6 +152,7 @@ def _strings() -> dict:
         "name": _("名称"), "key": _("编号"), "risk": _("风险等级"),
         "open_hazards": _("未销号隐患"), "details": _("详情"),
         "inherent": _("固有"), "record": _("登记隐患"), "visit_action": _("巡查"),
+        "level_reasons": _("定级依据"),
         "distance": _("距网格"), "metres": _("米"),
         "outside": _("网格外就近点位"),
         "no_points": _("无"),

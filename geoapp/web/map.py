@@ -29,7 +29,7 @@ from geoapp.domain.inspection import VISIT_STATUSES
 from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map import scoped, snapshot
 from geoapp.store.reads import pages, visit_data
-from geoapp.web import auth, clock, db, params
+from geoapp.web import api, auth, clock, db, params
 from geoapp.web.assets import vendor_url
 
 bp = Blueprint("map", __name__)
@@ -155,6 +155,7 @@ def _strings(rules) -> dict:
         "zoom_in": _("放大查看"), "exact": _("精确边界"),
         "last_visit": _("最近巡查"), "visit_status": _("巡查状态"), "never": _("从未巡查"),
         "next_visit_due": _("下次应巡查"),
+        "level_reasons": _("定级依据"),
         "visits": {"due": _("待巡查"), "overdue": _("逾期未巡查"), "visited": _("已巡查")},
     }
 
@@ -301,7 +302,8 @@ def points():
 def point(point_id: int):
     """One point for its popup: key fields, its cell, open hazards."""
     detail = pages.point_detail(db.session(), _rules(), point_id,
-                               clock.today(_rules().risk.hazards.timezone), english=_english())
+                               clock.today(_rules().risk.hazards.timezone), english=_english(),
+                               say=api.say())
     if detail is None:
         return {"error": "not_found", "message": f"no point {point_id}"}, 404
     props = detail["properties"]  # its home cell: the cell, else the nearest (outside)

@@ -137,6 +137,10 @@
       if (slots[p.id]) slot.appendChild(slots[p.id]);
       body.appendChild(slot);
       if (open) {
+        // 定级依据: why this point has its level (its own reasons, without its name)
+        if (p.level_reasons && p.level_reasons.length) {
+          body.append(el("h4", { text: T.level_reasons }), window.geoappReasons.list(p.level_reasons));
+        }
         body.appendChild(attrs(f, outside));
         // an enterprise's supervisory measures (its own and its hazards'); a letter or an
         // interview goes to its principal by default

@@ -19,7 +19,7 @@ from geoapp.domain import workflow
 from geoapp.domain.layers import Rules, SupervisionFile
 from geoapp.store import measures
 from geoapp.store.models import Cell, Hazard, Point, PointEvent, Town, Village, Zone
-from geoapp.store.reads import territory
+from geoapp.store.reads import level_reasons, territory
 from geoapp.store.reads.listing_data import listing_dict
 from geoapp.store.reads.round_data import display_names, hazards_at, with_visits
 
@@ -171,9 +171,10 @@ def _point_feature(p: Point, rules: Rules, today: dt.date) -> dict:
             "properties": point_properties(p, rules, today)}
 
 
-def cell_detail(session: Session, rules: Rules, code: str,
-                today: dt.date) -> dict | None:
-    """One cell with its points, its hazards (with history) and the outside points nearest it."""
+def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
+                say: level_reasons.Say | None = None) -> dict | None:
+    """One cell with its points, its hazards (with history) and the outside points nearest it;
+    ``level_reasons`` (定级依据) for the cell and each point, in ``say``'s language."""
     row = territory.cell_with_names(session, code)
     if row is None:
         return None
@@ -199,16 +200,27 @@ def cell_detail(session: Session, rules: Rules, code: str,
     # supervisory measures on these points (enterprises) and on their hazards
     taken = [measures.as_dict(r)
              for r in measures.for_points(session, [p.id for p in (*points, *nearby)])]
+    say = say or level_reasons.Say(rules)
+    majors = level_reasons.open_major_codes((*hazards, *outside))
+    own = {p.id: level_reasons.point_reasons(p, rules, majors.get(p.id, ()))
+           for p in (*points, *nearby)}
+
+    def features(rows):
+        out = [_point_feature(p, rules, today) for p in rows]
+        for f in out:
+            f["properties"]["level_reasons"] = say(own[f["id"]], with_name=False)
+        return out
+
     return {
         "type": "Feature",
         "id": cell.code,
         "geometry": _geometry(cell.geom),
         "properties": _cell_properties(cell, village, town, counts, rollups, rules, today),
+        # why the cell has its level: its area rule, then the points that decide it
+        "level_reasons": say(level_reasons.area_reasons(points, own, rules)),
         "points": {"type": "FeatureCollection",
-                   "features": with_visits(
-                       session, [_point_feature(p, rules, today) for p in points], rules, today)},
-        "outside_points_nearby": {"type": "FeatureCollection",
-                                  "features": [_point_feature(p, rules, today) for p in nearby]},
+                   "features": with_visits(session, features(points), rules, today)},
+        "outside_points_nearby": {"type": "FeatureCollection", "features": features(nearby)},
         "hazard_list": [hazard_dict(h, today, events=True, supervision=rules.supervision)
                         for h in hazards],
         # hazards at the outside points listed above: in no cell's figures
@@ -286,8 +298,10 @@ def summary(session: Session, rules: Rules, today: dt.date, only=None) -> dict:
 
 
 def point_detail(session: Session, rules: Rules, point_id: int,
-                 today: dt.date, english: bool = False) -> dict | None:
-    """One point for its map popup: key fields with their labels, its cell, open hazards."""
+                 today: dt.date, english: bool = False,
+                 say: level_reasons.Say | None = None) -> dict | None:
+    """One point for its map popup: key fields with their labels, its cell, open hazards,
+    ``level_reasons`` (定级依据, in ``say``'s language)."""
     point = session.get(Point, point_id)
     if point is None:
         return None
@@ -318,10 +332,14 @@ def point_detail(session: Session, rules: Rules, point_id: int,
     props.pop("attrs")
     if english and layer is not None:
         props["layer_label"] = layer.label_en
+    own = level_reasons.point_reasons(
+        point, rules, level_reasons.open_major_codes(hazards).get(point.id, ()))
     return {
         "type": "Feature", "id": point.id, "geometry": _geometry(point.geom),
         "properties": {**props, "fields": fields, "cell": cell,
-                       "open_hazards": [hazard_dict(h, today) for h in hazards]},
+                       "open_hazards": [hazard_dict(h, today) for h in hazards],
+                       "level_reasons": (say or level_reasons.Say(rules, english))(
+                           own, with_name=False)},
     }
 
 
