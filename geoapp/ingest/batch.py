@@ -30,7 +30,24 @@ _CODE_ONLY = TableFile(
              "aliases": ("网格编码", "功能区编码", "GNQBM", "WGBM", "编码"), "type": "str",
              "required": True},),
 )
-ID_HEADERS = ("id", "point_id", "编号", "统一社会信用代码", "code", "ID")
+ID_HEADERS = ("id", "point_id", "ID", "统一社会信用代码", "编号", "code")
+
+
+def _point_ids(frame: pd.DataFrame) -> tuple[pd.Series, str] | None:
+    """Each row's id: its first filled id column, in ID_HEADERS order, and the header(s).
+
+    As the enterprise layer's key: the USCC where a row has one, else its 编号 (offices'
+    ledgers carry the 编号 on a few rows only), so neither sparse column decides alone.
+    """
+    present = [c for c in ID_HEADERS if c in frame.columns]
+    if not present:
+        return None
+    ids = pd.Series("", index=frame.index, dtype=object)
+    for column in reversed(present):
+        values = frame[column].astype(str).str.strip()
+        filled = frame[column].notna() & values.astype(bool)
+        ids = ids.where(~filled, values)
+    return ids, " / ".join(present)
 
 
 def _read_points(path: Path, chosen) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -41,8 +58,8 @@ def _read_points(path: Path, chosen) -> tuple[pd.Series, np.ndarray, np.ndarray]
         types = set(shapely.get_type_id(np.asarray(frame.geometry.values)))
         if types != {0}:
             raise ImportRejected(path, [Problem(None, "几何", "点文件中应只有点（Point）")])
-        id_col = next((c for c in ID_HEADERS if c in frame.columns), None)
-        ids = frame[id_col].astype(str) if id_col else pd.Series(np.arange(1, len(frame) + 1))
+        found = _point_ids(frame)
+        ids = found[0] if found else pd.Series(np.arange(1, len(frame) + 1)).astype(str)
         if frame.crs is not None and not frame.crs.is_geographic:
             # projected file: its own .prj/crs member says how to get to WGS84
             xy = shapely.get_coordinates(np.asarray(frame.geometry.to_crs(4326).values))
@@ -50,17 +67,18 @@ def _read_points(path: Path, chosen) -> tuple[pd.Series, np.ndarray, np.ndarray]
         xy = shapely.get_coordinates(np.asarray(frame.geometry.values))
     else:
         frame = read_table(path)
-        id_col = next((c for c in ID_HEADERS if c in frame.columns), None)
+        found = _point_ids(frame)
         coords, problems = parse_coordinates(frame, crs_mod.is_lonlat(chosen))
-        if id_col is None:
+        if found is None:
             problems.insert(0, Problem(None, "id", "缺少点编号列（id / 编号 / 统一社会信用代码）"))
+        else:
+            ids, id_col = found
+            problems += [Problem(int(i) + 2, id_col, "没有编号") for i in ids.index[ids == ""]]
+            filled = ids[ids != ""]
+            problems += [Problem(int(i) + 2, id_col, f"编号 {v} 重复")
+                         for i, v in filled[filled.duplicated()].items()]
         if problems:
             raise ImportRejected(path, problems)
-        ids = frame[id_col].astype(str)
-        dupes = ids[ids.duplicated()]
-        if len(dupes):
-            raise ImportRejected(path, [Problem(int(i) + 2, id_col, f"编号 {v} 重复")
-                                        for i, v in dupes.items()])
         xy = np.array(coords, dtype=float)
     lon, lat = crs_mod.to_wgs84_xy(xy[:, 0], xy[:, 1], chosen)
     return ids, lon, lat

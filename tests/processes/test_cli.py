@@ -12,6 +12,7 @@ from shapely import box
 
 from geoapp.cli import main
 from geoapp.domain import crs as crs_mod
+from geoapp.resources import bundled
 from tests.support.files import write_csv, write_geojson
 
 
@@ -92,6 +93,51 @@ def test_assign_bad_points_exit_nonzero_with_row(files):
     assert "第 3 行" in result.output and "lon" in result.output
     assert "数据库" not in result.output and "未写出" in result.output  # assign has no database
     assert not out.exists()
+
+
+def test_assign_takes_the_uscc_else_the_code_as_a_ledger_s_id(files):
+    """An office ledger: 编号 on a few rows, the USCC on the others; each row keeps its own."""
+    tmp, cells, _ = files
+    points = write_csv(tmp / "ledger.csv", ["编号", "统一社会信用代码", "经度", "纬度"], [
+        ["QY-1", "", 120.002, 31.008],
+        ["", "91320205MA1XXXXX01", 120.015, 31.005],
+        ["QY-3", "91320205MA1XXXXX03", 120.003, 31.002],
+    ])
+    out = tmp / "out.csv"
+    result = CliRunner().invoke(main, ["assign", "--cells", str(cells), "--points", str(points),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [(r["point_id"], r["cell_code"]) for r in read_rows(out)] == [
+        ("QY-1", "A"), ("91320205MA1XXXXX01", "B"), ("91320205MA1XXXXX03", "A")]
+
+
+def test_assign_names_rows_without_an_id_and_repeated_ids(files):
+    tmp, cells, _ = files
+    points = write_csv(tmp / "ledger.csv", ["编号", "统一社会信用代码", "经度", "纬度"], [
+        ["QY-1", "", 120.002, 31.008],
+        ["", "", 120.015, 31.005],
+        ["QY-1", "", 120.003, 31.002],
+    ])
+    out = tmp / "out.csv"
+    result = CliRunner().invoke(main, ["assign", "--cells", str(cells), "--points", str(points),
+                                       "--out", str(out)])
+    assert result.exit_code != 0 and not out.exists()
+    assert "第 3 行" in result.output and "没有编号" in result.output
+    assert "第 4 行" in result.output and "QY-1 重复" in result.output
+
+
+def test_assign_runs_on_the_bundled_enterprise_ledger(files):
+    """data/enterprises.xlsx (Chinese headers, 编号 on a few rows only) assigns whole."""
+    tmp, _, _ = files
+    data = bundled("data")
+    out = tmp / "out.csv"
+    result = CliRunner().invoke(main, ["assign", "--cells", str(data / "boundaries/cells.geojson"),
+                                       "--points", str(data / "enterprises.xlsx"),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = read_rows(out)
+    assert len(rows) > 300 and len({r["point_id"] for r in rows}) == len(rows)
+    assert all(r["point_id"] for r in rows)
 
 
 def test_import_cli_rejects_and_accepts(tmp_path, monkeypatch):
