@@ -157,11 +157,13 @@ def listed_industry(text: str) -> str:
     >>> listed_industry("2618")
     Traceback (most recent call last):
     ...
-    ValueError: 行业代码 2618 不是 GB/T 4754-2017 的行业（261 下无此小类）
+    ValueError: 行业代码 2618 不是 GB/T 4754-2017 的行业（261 基础化学原料制造 下没有 2618）
     """
     code = normalise_industry(text)
-    if code in standard().names:
+    names = standard().names
+    if code in names:
         return code
-    parent = code[:-1]
-    where = f"（{parent} 下无此{'小类' if len(code) == 4 else '中类'}）" if len(code) > 2 else ""
+    # every division is listed, so a longer code always has a listed ancestor to name
+    known = next((code[:n] for n in range(len(code) - 1, 1, -1) if code[:n] in names), None)
+    where = f"（{known} {names[known]} 下没有 {code[:len(known) + 1]}）" if known else ""
     raise ValueError(f"行业代码 {code} 不是 GB/T 4754-2017 的行业{where}")
