@@ -108,7 +108,8 @@ def load_industries(path: Path) -> Industries:
             line = reader.line_num
             if not row or row[0].startswith("#"):
                 continue
-            if len(row) != len(header) or not row[1].strip():
+            # name_en may be left off (groups and classes have none)
+            if not 2 <= len(row) <= len(header) or not row[1].strip():
                 raise IndustryListError(f"{path}:{line}: expected {','.join(header)}")
             code, name = row[0].strip().upper(), row[1].strip()
             if code in SECTIONS:

@@ -166,7 +166,8 @@ def test_the_older_code_name_form_is_still_read(tmp_path):
     ("code,name,name_en\nX,未知,\n", ":2: 行业代码 'X' 格式不符"),
     ("code,name,name_en\n2614,有机化学原料制造,\n", ":2: 行业代码 2614 的上级 26 不在"),
     ("code,name,name_en\n26,,\n", ":2: expected code,name,name_en"),
-    ("code,name,name_en\n26,化学\n", ":2: expected code,name,name_en"),
+    ("code,name,name_en\n26,化学,Chemicals,x\n", ":2: expected code,name,name_en"),
+    ("code,name\n26,化学,Chemicals\n", ":2: expected code,name"),
 ])
 def test_bad_lists_name_file_and_line(tmp_path, text, needle):
     with pytest.raises(IndustryListError) as info:
