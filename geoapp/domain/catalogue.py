@@ -4,9 +4,9 @@ No national catalogue exists: each city or park issues its own, so the
 catalogues are files an administrator edits, in the admission folder
 (``<layers>/admission/`` by default, ``GEOAPP_ADMISSION_DIR`` otherwise):
 
-* ``industries.csv``: ``code,name`` of GB/T 4754-2017 industries (every
-  division 01–97 and at least every group and class a catalogue names);
-  the planner's page searches it and a code outside it is refused.
+* ``industries.csv``: the GB/T 4754-2017 list, ``code,name,name_en`` (read by
+  geoapp.domain.industry_list; the bundled one is the whole standard); the
+  planner's page searches it and a code outside it is refused.
 * ``settings.toml``: search radius around major hazard installations per
   grade, and how far outside the territory a site may lie.
 * ``catalogues/*.toml``: one file per functional zone (``zone = "GNQ-02"``),
@@ -23,7 +23,6 @@ by every admission check and after the demo import.
 
 from __future__ import annotations
 
-import csv
 import re
 import tomllib
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from pydantic import (
 )
 
 from geoapp.domain.industry import normalise_industry
+from geoapp.domain.industry_list import Industries, IndustryListError, load_industries
 
 OUTSIDE = "outside"  # the catalogue for sites outside every functional zone
 GRADES = ("一级", "二级", "三级", "四级")
@@ -123,35 +123,6 @@ class Catalogue:
 
 
 @dataclass(frozen=True)
-class Industries:
-    """GB/T 4754-2017 codes (digits) → Chinese names, in file order."""
-
-    names: dict[str, str]
-    path: Path
-
-    def name(self, code: str) -> str | None:
-        return self.names.get(code)
-
-    def search(self, text: str, limit: int = 20) -> list[dict]:
-        """Industries whose code starts with, or whose name contains, ``text``.
-
-        Examples
-        --------
-        >>> inds = Industries({"26": "化学原料和化学制品制造业", "2614": "有机化学原料制造"},
-        ...                   Path())
-        >>> [i["code"] for i in inds.search("有机")], [i["code"] for i in inds.search("C26")]
-        (['2614'], ['26', '2614'])
-        """
-        q = text.strip().upper()
-        if not q:
-            return []
-        digits = re.sub(r"^[A-T](?=\d)", "", q)
-        out = [{"code": c, "name": n} for c, n in self.names.items()
-               if (digits.isdigit() and c.startswith(digits)) or q in n]
-        return out[:limit]
-
-
-@dataclass(frozen=True)
 class Admission:
     """Everything read from an admission folder."""
 
@@ -228,46 +199,6 @@ def _validate(model, path: Path, data: dict, lines: list[str]):
         raise CatalogueError("\n".join(msgs)) from None
 
 
-def load_industries(path: Path) -> Industries:
-    """Read ``code,name`` rows: every code well-formed and unique, every division present,
-    and the group and division of every listed class (the division of every group)."""
-    if not path.is_file():
-        raise CatalogueError(f"{path}: missing (the GB/T 4754-2017 industry list)")
-    names: dict[str, str] = {}
-    lines: dict[str, int] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header != ["code", "name"]:
-            raise CatalogueError(f"{path}:1: the header must be code,name")
-        for row in reader:
-            line = reader.line_num
-            if not row or row[0].startswith("#"):
-                continue
-            if len(row) != 2 or not row[1].strip():
-                raise CatalogueError(f"{path}:{line}: expected code,name")
-            try:
-                code = normalise_industry(row[0])
-            except ValueError as exc:
-                raise CatalogueError(f"{path}:{line}: {exc}") from None
-            if code in names:
-                raise CatalogueError(f"{path}:{line}: 行业代码 {code} 重复")
-            names[code] = row[1].strip()
-            lines[code] = line
-    # a class without its group (or a group without its division) breaks the cautious
-    # "partial" match: a planner who cannot find the group falls back to the division,
-    # which then meets every listed class of it and reads as prohibited
-    for code, line in lines.items():
-        for parent in (code[:n] for n in range(2, len(code))):
-            if parent not in names:
-                raise CatalogueError(f"{path}:{line}: 行业代码 {code} 的上级 {parent} 不在"
-                                     "行业目录中（须列出每个小类所属的中类和大类）")
-    missing = [f"{d:02d}" for d in range(1, 98) if f"{d:02d}" not in names]
-    if missing:
-        raise CatalogueError(f"{path}: 缺少大类 {', '.join(missing)}（须含 01–97 全部大类）")
-    return Industries(names, path)
-
-
 def load_admission(folder: Path) -> Admission:
     """Read and validate an admission folder: industries, settings, every catalogue.
 
@@ -281,7 +212,10 @@ def load_admission(folder: Path) -> Admission:
     folder = Path(folder)
     if not folder.is_dir():
         raise CatalogueError(f"{folder}: admission folder not found")
-    industries = load_industries(folder / "industries.csv")
+    try:
+        industries = load_industries(folder / "industries.csv")
+    except IndustryListError as exc:
+        raise CatalogueError(str(exc)) from None
     settings_path = folder / "settings.toml"
     if not settings_path.is_file():
         raise CatalogueError(f"{settings_path}: missing (search radii per major hazard grade)")

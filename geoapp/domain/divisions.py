@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import functools
 
-from geoapp.domain.catalogue import load_industries
 from geoapp.domain.industry import normalise_industry, section_of
-from geoapp.resources import bundled
+from geoapp.domain.industry_list import standard
 
 
 @functools.cache
@@ -23,8 +22,7 @@ def division_names() -> dict[str, str]:
     >>> len(division_names()), division_names()["26"]
     (97, '化学原料和化学制品制造业')
     """
-    names = load_industries(bundled("layers") / "admission" / "industries.csv").names
-    return {code: name for code, name in names.items() if len(code) == 2}
+    return {code: name for code, name in standard().names.items() if len(code) == 2}
 
 
 # Points without an industry code (idle premises, or an owner not in the ledger).

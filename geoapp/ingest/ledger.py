@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoapp.domain.identifiers import uscc_problem
-from geoapp.domain.industry import normalise_industry
+from geoapp.domain.industry_list import listed_industry
 from geoapp.domain.layers import FieldSpec, TableFile
 from geoapp.ingest import filecheck
 from geoapp.ingest.problems import ImportRejected, Problem
@@ -171,8 +171,8 @@ def parse_value(text: str, field: FieldSpec):
         if problem:
             raise ValueError(problem)
         return text.strip().upper()
-    if t == "industry":
-        return normalise_industry(text)
+    if t == "industry":  # any level of the standard; a made-up class is refused
+        return listed_industry(text)
     raise AssertionError(f"unhandled field type {t}")
 
 

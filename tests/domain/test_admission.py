@@ -442,7 +442,7 @@ def test_bundled_admission_folder_is_valid_and_covers_the_demo():
             assert all(code in names for code in entry.codes)
     assert names["25"] == "石油、煤炭及其他燃料加工业"
     assert names["96"] == "基层群众自治组织及其他组织"
-    assert [i["code"] for i in adm.industries.search("农药")] == ["263", "2631", "2632"]
+    assert [i["code"] for i in adm.industries.search("农药")] == ["263", "2631", "2632", "5167"]
 
 
 @pytest.mark.parametrize(("text", "line", "needle"), [

@@ -208,7 +208,8 @@ def test_industry_search_is_the_pages_list_as_json(web):
     out = web.get("/api/industries?q=农药").get_json()
     assert out["results"] == [{"code": "263", "name": "农药制造"},
                               {"code": "2631", "name": "化学农药制造"},
-                              {"code": "2632", "name": "生物化学农药及微生物农药制造"}]
+                              {"code": "2632", "name": "生物化学农药及微生物农药制造"},
+                              {"code": "5167", "name": "农药批发"}]
     assert [r["code"] for r in web.get("/api/industries?q=C267").get_json()["results"]] == [
         "267", "2671", "2672"]
     assert len(web.get("/api/industries").get_json()["results"]) > 300
