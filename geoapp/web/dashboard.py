@@ -1,0 +1,134 @@
+"""The leader's dashboard (驾驶舱) for a big screen: ``/dashboard`` and its data.
+
+``GET /api/dashboard?month=YYYY-MM`` (default: this month) is the state at
+the month's end (geoapp.reports.dashboard: KPIs, series, red cells, overdue
+hazards, every cell's level then); ``/api/dashboard/charts/<name>.svg`` its two
+charts, drawn on the server like the reports' (geoapp.reports.charts). The
+map's shapes are the leader's map's own (``/api/map/cells``); the page only
+recolours them per month. Read-only; who may read it and what area follow
+the reports: the same scoped dataset and the same cache (geoapp.web.reports,
+keyed by the data's fingerprint), so a warm request computes nothing.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from geoapp.domain import periods, workflow
+from geoapp.reports import charts
+from geoapp.reports import dashboard as board
+from geoapp.web import errors, params
+from geoapp.web import reports as report_views
+from geoapp.web.assets import vendor_url
+
+bp = Blueprint("dashboard", __name__)
+
+CHARTS = ("villages", "trend")
+TOP_VILLAGES = 15  # bars a side panel can label legibly
+
+
+@bp.errorhandler(periods.PeriodError)
+def _bad_month(exc: periods.PeriodError):
+    if errors.is_api():
+        return errors.error_json(400, "bad_request", str(exc), exc.param)
+    return errors.error_page(400, _("参数 %(param)s：", param=exc.param) + exc.message)
+
+
+def _month(today) -> periods.Period:
+    """``month=YYYY-MM`` (this month when absent), never one that has not begun."""
+    text = request.args.get("month")
+    if text is None or text == "":
+        return periods.month_of(today)
+    return periods.not_future(periods.parse_month(text), today)
+
+
+def _board():
+    """(the dashboard's data, its month, the dataset): the reports' dataset cut to the
+    account's area scope, and their cache."""
+    ds = report_views._dataset()
+    today = report_views._today(ds)
+    month = _month(today)
+    return report_views._cached(ds, "dashboard", lambda: board.data(ds, month, today),
+                                month), month, ds
+
+
+@bp.get("/api/dashboard")
+def api():
+    """The dashboard at the end of ``month``: kpis, series (villages, trend), red_cells,
+    overdue, cells (columnar: code, level, open, overdue, major_open) and the slider's
+    months."""
+    response = jsonify(_board()[0])
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _chart(name: str, data: dict) -> str:
+    if name == "trend":
+        t = data["series"]["trend"]
+        return charts.line(_("重大事故隐患月末未销号数"), t["months"], {
+            _("重大隐患未销号"): t["major_open"], _("其中逾期"): t["major_overdue"]},
+            width=560, height=340, colours=("#e60012", "#222222"))
+    villages = sorted(data["series"]["villages"], key=lambda v: (-v["open"], v["name"]))
+    shown = villages[:TOP_VILLAGES][::-1]  # the largest on top of a horizontal chart
+    title = _("各村/社区隐患（月末）") if len(villages) <= TOP_VILLAGES else \
+        _("各村/社区隐患（月末未销号最多的 %(n)d 个）", n=TOP_VILLAGES)
+    return charts.hbars(title, [v["name"] for v in shown], {
+        _("未销号"): [v["open"] for v in shown], _("逾期"): [v["overdue"] for v in shown],
+        _("重大未销号"): [v["major_open"] for v in shown]},
+        width=560, height=max(300, 120 + 34 * len(shown)),
+        colours=("#f39800", "#e60012", "#1f3a5f"))
+
+
+@bp.get("/api/dashboard/charts/<name>.svg")
+def chart(name: str):
+    """One of the dashboard's charts for ``month`` as an SVG image (no script)."""
+    if name not in CHARTS:
+        raise params.bad("name", f"chart must be one of {', '.join(CHARTS)}")
+    data, month, ds = _board()
+    svg = report_views._cached(ds, "dashboard_chart", lambda: _chart(name, data), month, name,
+                               str(get_locale()))
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, no-cache"
+    # an image with pygal's own <style> and no script (geoapp.web.headers keeps a view's CSP)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def _strings(rules) -> dict:
+    """Every text dashboard.js shows, translated here (the script has none of its own)."""
+    english = str(get_locale() or "zh") == "en"
+    return {
+        "levels": {lv.code: lv.label_en if english else lv.label for lv in rules.risk.levels},
+        "states": {k: _(v) for k, v in workflow.STATE_LABELS.items()},
+        "hazard_levels": {k: _(v) for k, v in workflow.LEVEL_LABELS.items()},
+        "month_end": _("月末状态"), "to_date": _("截至今日"), "loading": _("加载中…"),
+        "failed": _("加载失败"), "none": _("无"), "days": _("天"),
+        "open": _("未销号"), "overdue": _("逾期"), "major_open": _("重大未销号"),
+        "listed": _("挂牌督办"), "open_cell_page": _("打开网格页"),
+        "no_red": _("该月末没有红色网格"), "no_overdue": _("该月末没有逾期隐患"),
+        "filtered": _("已按卡片筛选"), "not_in_data": _("不在辖区数据中"),
+    }
+
+
+@bp.get("/dashboard")
+def page():
+    """The dashboard page; its data come from /api/dashboard and /api/map/cells."""
+    data, month, _ds = _board()
+    rules = current_app.extensions["geoapp.rules"]
+    config = {
+        "urls": {"api": url_for("dashboard.api"), "cells": url_for("map.cells"),
+                 "charts": url_for("dashboard.chart", name="x")[:-len("x.svg")],
+                 "cell_page": url_for("cells.cell_page", code="x")[:-1]},
+        "month": month.month, "months": data["months"],
+        "colours": {lv.code: lv.colour for lv in rules.risk.levels},
+        "t": _strings(rules),
+    }
+    english = str(get_locale() or "zh") == "en"
+    levels = [{"label": lv.label_en if english else lv.label, "colour": lv.colour}
+              for lv in rules.risk.levels]
+    return render_template("dashboard/page.html", data=data, page_config=config,
+                           config_levels=levels,
+                           kpis=board.KPIS, leaflet_js=vendor_url("leaflet", "leaflet.js"),
+                           leaflet_css=vendor_url("leaflet", "leaflet.css"))

@@ -1,0 +1,120 @@
+"""The leader's dashboard over HTTP: /api/dashboard at a month's end, its charts, its page,
+bad months, the cache. Both backends, on the hand-made township of tests/store/test_reports.py
+(C11 turns red in March 2026, when its major hazard H8 is found; H3 is overdue at March's end).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.store.test_reports import EVIL_NAME, township  # noqa: F401  (the fixture)
+from tests.support.apps import make_user
+
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+
+
+def _cells(doc: dict) -> dict[str, dict]:
+    c = doc["cells"]
+    return {code: {k: c[k][i] for k in ("level", "open", "overdue", "major_open")}
+            for i, code in enumerate(c["code"])}
+
+
+def test_each_month_is_the_state_at_its_end(client, township):  # noqa: F811
+    feb = client.get("/api/dashboard?month=2026-02").get_json()
+    mar = client.get("/api/dashboard?month=2026-03").get_json()
+    assert (feb["month"], feb["as_of"], mar["as_of"]) == ("2026-02", "2026-02-28", "2026-03-31")
+    # C11's enterprise is yellow by itself, red while its major hazard H8 is open (from 25 Mar)
+    assert _cells(feb)["C11"] == {"level": "yellow", "open": 0, "overdue": 0, "major_open": 0}
+    assert _cells(mar)["C11"] == {"level": "red", "open": 1, "overdue": 0, "major_open": 1}
+    assert _cells(mar)["C21"]["overdue"] == 1  # H3, due 28 Feb
+    assert feb["kpis"]["red_cells"] == 0 and feb["red_cells"] == []
+    assert [c["code"] for c in mar["red_cells"]] == ["C11"]
+    assert mar["red_cells"][0]["town"] == "城关镇" and mar["red_cells"][0]["village"] == "东村"
+    assert feb["overdue"] == []  # H3 is due on 28 Feb itself
+    assert [(h["code"], h["days_overdue"], h["cell_code"]) for h in mar["overdue"]] == [
+        ("H3", 31, "C21")]
+    assert mar["series"]["trend"]["months"][-1] == "2026-03"
+    assert mar["series"]["trend"]["major_open"][-2:] == [0, 1]
+    assert {v["name"]: v["open"] for v in mar["series"]["villages"]} == {
+        "东村": 1, "西村": 2, "南村": 1}  # H2 closed on 1 April
+    # the KPIs are the reports' own figures at the same month's end
+    areas = client.get("/api/reports/areas?month=2026-03").get_json()["total"]
+    assert mar["kpis"] == {"cells": 3, "red_cells": areas["red_cells"],
+                           **{k: areas["hazards"][k] for k in (
+                               "open", "overdue", "major_open", "found", "closed",
+                               "rectification_rate")}}
+    # the slider reaches back to the month asked for and on to this month (TODAY: 2030-06)
+    assert mar["months"][0] == "2026-03" and mar["months"][-1] == "2030-06"
+    assert len(set(mar["months"])) == len(mar["months"]) == 52
+
+
+def test_this_month_by_default_and_the_slider_from_the_first_hazard(client, township):  # noqa: F811
+    doc = client.get("/api/dashboard").get_json()
+    assert doc["month"] == "2030-06" and doc["to_date"] is True
+    assert len(doc["months"]) == 24 and doc["months"][-1] == "2030-06"  # hazards from 2026
+
+
+@pytest.mark.parametrize("month", ["2026-13", "26-03", "abc", "2031-01", "2026-3"])
+def test_a_bad_month_is_a_400_naming_it(client, township, month):  # noqa: F811
+    r = client.get(f"/api/dashboard?month={month}")
+    assert r.status_code == 400 and r.get_json()["field"] == "month", r.data
+    page = client.get(f"/dashboard?month={month}")
+    assert page.status_code == 400 and "month" in page.get_data(as_text=True)
+    chart = client.get(f"/api/dashboard/charts/trend.svg?month={month}")
+    assert chart.status_code == 400 and chart.get_json()["field"] == "month"
+
+
+def test_charts_are_svg_images_without_script(client, township):  # noqa: F811
+    r = client.get("/api/dashboard/charts/villages.svg?month=2026-03")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    svg = r.get_data(as_text=True)
+    assert svg.startswith("<svg") and "<script" not in svg and "东村" in svg
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    trend = client.get("/api/dashboard/charts/trend.svg?month=2026-03").get_data(as_text=True)
+    assert "2026-03" in trend and "<script" not in trend
+    bad = client.get("/api/dashboard/charts/pie.svg")
+    assert bad.status_code == 400 and bad.get_json()["field"] == "name"
+
+
+def test_the_page_and_its_english(client, township):  # noqa: F811
+    html = client.get("/dashboard?month=2026-03").get_data(as_text=True)
+    for marker in ('id="kpi-red_cells"', 'id="kpi-overdue"', 'id="db-slider"', 'id="db-map"',
+                   'id="db-red"', 'id="db-overdue"',
+                   "/api/dashboard/charts/villages.svg?month=2026-03", "dashboard.js"):
+        assert marker in html, marker
+    assert "<script>" not in html.split("<main>")[1]  # no inline script (CSP)
+    english = client.get("/dashboard?month=2026-03&lang=en").get_data(as_text=True)
+    main = english.split("<main>")[1].split("</main>")[0]
+    assert not CJK.search(main), CJK.findall(main)[:10]
+    for name in ("villages", "trend"):
+        svg = client.get(f"/api/dashboard/charts/{name}.svg?month=2026-03&lang=en")
+        text = re.sub(r"<[^>]+>", " ", svg.get_data(as_text=True))
+        for village in ("东村", "西村", "南村"):  # the data stays as stored
+            text = text.replace(village, "")
+        assert not CJK.search(text), (name, CJK.findall(text)[:10])
+
+
+def test_a_warm_request_is_served_from_the_reports_cache(app, client, township):  # noqa: F811
+    first = client.get("/api/dashboard?month=2026-03").get_json()
+    kept = app.extensions["geoapp.reportcache"]
+    keys = [k for k in kept._reports if "dashboard" in k]
+    assert len(keys) == 1
+    found, value = kept.lookup(keys[0])
+    assert found and value["month"] == "2026-03"
+    assert client.get("/api/dashboard?month=2026-03").get_json() == first
+    assert [k for k in kept._reports if "dashboard" in k] == keys  # not computed again
+
+
+def test_who_sees_it(client, auth, township):  # noqa: F811
+    make_user(township, "ent", role="enterprise", enterprise="91320205MA00000010")
+    auth.login("leader")
+    page = client.get("/reports").get_data(as_text=True)
+    assert 'href="/dashboard"' in page  # in the top bar beside the reports
+    assert client.get("/dashboard").status_code == 200
+    auth.login("ent")
+    assert client.get("/api/dashboard").status_code == 403
+    auth.logout()
+    assert client.get("/api/dashboard").status_code == 401
+    assert 'href="/dashboard"' not in client.get("/enterprise").get_data(as_text=True)
