@@ -16,7 +16,7 @@ from geoapp.reports import tables
 
 # the KPI cards, in their order on the screen; each selects cells (see ``cells``)
 KPIS = ("red_cells", "open", "overdue", "major_open")
-SLIDER_MONTHS = 24  # how far back the month slider reaches at most (unless asked further)
+SLIDER_MONTHS = 12  # how far back the month slider reaches (unless a month further back is asked)
 TREND_MONTHS = 12
 
 
@@ -37,7 +37,7 @@ def data(ds: tables.Dataset, month: periods.Period, today: dt.date) -> dict:
     return {
         "month": month.month, "as_of": day.isoformat(), "to_date": month.to_date(today),
         "timezone": ds.tz,
-        "months": slider_months(ds, month, today),
+        "months": slider_months(month, today),
         "kpis": {"cells": len(cells), "red_cells": areas["total"]["red_cells"],
                  "open": total["open"], "overdue": total["overdue"],
                  "major_open": total["major_open"], "found": total["found"],
@@ -63,12 +63,10 @@ def data(ds: tables.Dataset, month: periods.Period, today: dt.date) -> dict:
     }
 
 
-def slider_months(ds: tables.Dataset, month: periods.Period, today: dt.date) -> list[str]:
-    """The slider's months, oldest first, to this month: from the first hazard's month (at
-    most SLIDER_MONTHS back), or from ``month`` when it is older (it is always on the slider).
-    """
+def slider_months(month: periods.Period, today: dt.date) -> list[str]:
+    """The slider's months, oldest first, to this month: SLIDER_MONTHS of them, or from
+    ``month`` when it is older (the month shown is always on the slider)."""
     this = periods.month_of(today)
-    first = periods.month_of(min((r.found_on for r in ds.records), default=today)).start
-    start = min(max(first, periods.months_ending(this, SLIDER_MONTHS)[0].start), month.start)
+    start = min(periods.months_ending(this, SLIDER_MONTHS)[0].start, month.start)
     count = (this.start.year - start.year) * 12 + this.start.month - start.month + 1
     return [m.month for m in periods.months_ending(this, count)]

@@ -226,6 +226,7 @@
   // ---- a month ---------------------------------------------------------------------------
 
   function show(data) {
+    map.closePopup();  // a cell's popup holds the figures of the month it was opened in
     state.data = data;
     state.at = {};
     data.cells.code.forEach(function (code, i) { state.at[code] = i; });

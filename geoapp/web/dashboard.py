@@ -27,6 +27,17 @@ bp = Blueprint("dashboard", __name__)
 
 CHARTS = ("villages", "trend")
 TOP_VILLAGES = 15  # bars a side panel can label legibly
+CHART_WIDTH = 400  # about a side panel's width on a big screen: the labels keep their size
+
+
+def _short_months(months: list[str]) -> list[str]:
+    """A year of months on a narrow axis: ``MM``, and the year alone for a January (the
+    chart's title names the first and last month).
+
+    >>> _short_months(["2029-12", "2030-01", "2030-02"])
+    ['12', '2030', '02']
+    """
+    return [m[:4] if m.endswith("-01") else m[5:] for m in months]
 
 
 @bp.errorhandler(periods.PeriodError)
@@ -67,9 +78,10 @@ def api():
 def _chart(name: str, data: dict) -> str:
     if name == "trend":
         t = data["series"]["trend"]
-        return charts.line(_("重大事故隐患月末未销号数"), t["months"], {
+        title = f'{_("重大事故隐患月末未销号数")} {t["months"][0]} – {t["months"][-1]}'
+        return charts.line(title, _short_months(t["months"]), {
             _("重大隐患未销号"): t["major_open"], _("其中逾期"): t["major_overdue"]},
-            width=560, height=340, colours=("#e60012", "#222222"))
+            width=CHART_WIDTH, height=280, colours=("#e60012", "#222222"), legend_columns=2)
     villages = sorted(data["series"]["villages"], key=lambda v: (-v["open"], v["name"]))
     shown = villages[:TOP_VILLAGES][::-1]  # the largest on top of a horizontal chart
     title = _("各村/社区隐患（月末）") if len(villages) <= TOP_VILLAGES else \
@@ -77,7 +89,7 @@ def _chart(name: str, data: dict) -> str:
     return charts.hbars(title, [v["name"] for v in shown], {
         _("未销号"): [v["open"] for v in shown], _("逾期"): [v["overdue"] for v in shown],
         _("重大未销号"): [v["major_open"] for v in shown]},
-        width=560, height=max(300, 120 + 34 * len(shown)),
+        width=CHART_WIDTH, height=max(260, 110 + 30 * len(shown)),
         colours=("#f39800", "#e60012", "#1f3a5f"))
 
 
