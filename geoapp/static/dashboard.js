@@ -57,7 +57,7 @@
   function figures(code) {
     var c = state.data.cells, i = state.at[code];
     if (i === undefined) return null;
-    return { level: c.level[i], open: c.open[i], overdue: c.overdue[i], major_open: c.major_open[i] };
+    return { level: c.levels[c.level[i]], open: c.open[i], overdue: c.overdue[i], major_open: c.major_open[i] };
   }
 
   function selected(code) {
@@ -70,11 +70,6 @@
       case "major_open": return f.major_open > 0;
       default: return true;
     }
-  }
-
-  function hazardShown(h) {
-    if (state.filter === "major_open" && h.level !== "major") return false;
-    return selected(h.cell_code);
   }
 
   // ---- the map --------------------------------------------------------------------------
@@ -159,16 +154,26 @@
       : (Math.round(k.rectification_rate * 1000) / 10).toFixed(1) + "%";
   }
 
-  function replace(list, items, empty) {
+  // A list as the pressed card (or none) selects it: the server picked each card's rows
+  // (at most a hundred, in order) and counted them all; "more" says how many are left out.
+  function replace(list, items, count, empty) {
     while (list.firstChild) list.removeChild(list.firstChild);
     if (!items.length) list.appendChild(el("li", { className: "db-empty", text: empty }));
     items.forEach(function (item) { list.appendChild(item); });
+    if (count > items.length) {
+      list.appendChild(el("li", { className: "db-more", text: T.more + " " + (count - items.length) }));
+    }
+  }
+
+  function picked(list) {
+    var key = state.filter || "all";
+    return { rows: list.lists[key].map(function (i) { return list.items[i]; }), count: list.counts[key] };
   }
 
   function fillLists() {
     var d = state.data;
-    var red = d.red_cells.filter(function (c) { return selected(c.code); });
-    replace(document.getElementById("db-red"), red.map(function (c) {
+    var red = picked(d.red_cells);
+    replace(document.getElementById("db-red"), red.rows.map(function (c) {
       return el("li", { className: "db-red-item", "data-code": c.code },
         el("button", { type: "button", className: "db-link" },
           el("b", { text: c.name }), " ", el("small", { text: c.code })),
@@ -177,10 +182,10 @@
           el("span", { text: T.open + " " + c.open }),
           el("span", { className: c.overdue ? "db-alert" : "", text: T.overdue + " " + c.overdue }),
           el("span", { text: T.major_open + " " + c.major_open })));
-    }), T.no_red);
-    document.getElementById("db-red-count").textContent = String(red.length);
-    var overdue = d.overdue.filter(hazardShown);
-    replace(document.getElementById("db-overdue"), overdue.map(function (h) {
+    }), red.count, T.no_red);
+    document.getElementById("db-red-count").textContent = String(red.count);
+    var overdue = picked(d.overdue);
+    replace(document.getElementById("db-overdue"), overdue.rows.map(function (h) {
       return el("li", { className: "db-overdue-item db-hz-" + h.level, "data-code": h.code, "data-cell": h.cell_code || "" },
         el("button", { type: "button", className: "db-link" },
           el("b", { text: h.code }), " ", el("span", { text: T.hazard_levels[h.level] || h.level }),
@@ -190,8 +195,8 @@
         el("span", { className: "db-figs" },
           el("span", { className: "db-alert", text: T.overdue + " " + h.days_overdue + " " + T.days }),
           el("span", { text: T.states[h.state] || h.state || "" })));
-    }), T.no_overdue);
-    document.getElementById("db-overdue-count").textContent = String(overdue.length);
+    }), overdue.count, T.no_overdue);
+    document.getElementById("db-overdue-count").textContent = String(overdue.count);
   }
 
   function onListClick(e) {

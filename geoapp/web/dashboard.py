@@ -12,14 +12,16 @@ keyed by the data's fingerprint), so a warm request computes nothing.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geoapp.domain import periods, workflow
 from geoapp.reports import charts
 from geoapp.reports import dashboard as board
+from geoapp.map import snapshot
 from geoapp.web import errors, params
+from geoapp.web import map as map_views
 from geoapp.web import reports as report_views
 from geoapp.web.assets import vendor_url
 
@@ -56,23 +58,26 @@ def _month(today) -> periods.Period:
 
 
 def _board():
-    """(the dashboard's data, its month, the dataset): the reports' dataset cut to the
-    account's area scope, and their cache."""
+    """(the dashboard's data and its JSON body, its month, the dataset): the reports'
+    dataset cut to the account's area scope, and their cache (the body is kept made: a
+    county's is megabytes to encode)."""
     ds = report_views._dataset()
     today = report_views._today(ds)
     month = _month(today)
-    return report_views._cached(ds, "dashboard", lambda: board.data(ds, month, today),
-                                month), month, ds
+
+    def compute():
+        data = board.data(ds, month, today)
+        return data, snapshot.Payload.of(data)
+    return report_views._cached(ds, "dashboard", compute, month), month, ds
 
 
 @bp.get("/api/dashboard")
 def api():
-    """The dashboard at the end of ``month``: kpis, series (villages, trend), red_cells,
-    overdue, cells (columnar: code, level, open, overdue, major_open) and the slider's
-    months."""
-    response = jsonify(_board()[0])
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    """The dashboard at the end of ``month``: kpis, series (villages, trend), red_cells and
+    overdue (per KPI card: items, lists, counts), cells (columnar: code, level, open,
+    overdue, major_open) and the slider's months. gzip and ETag like the map's data."""
+    (_data, payload), _month_shown, _ds = _board()
+    return map_views._send(payload)
 
 
 def _chart(name: str, data: dict) -> str:
@@ -98,7 +103,7 @@ def chart(name: str):
     """One of the dashboard's charts for ``month`` as an SVG image (no script)."""
     if name not in CHARTS:
         raise params.bad("name", f"chart must be one of {', '.join(CHARTS)}")
-    data, month, ds = _board()
+    (data, _payload), month, ds = _board()
     svg = report_views._cached(ds, "dashboard_chart", lambda: _chart(name, data), month, name,
                                str(get_locale()))
     response = Response(svg, mimetype="image/svg+xml")
@@ -121,13 +126,14 @@ def _strings(rules) -> dict:
         "listed": _("挂牌督办"), "open_cell_page": _("打开网格页"),
         "no_red": _("该月末没有红色网格"), "no_overdue": _("该月末没有逾期隐患"),
         "filtered": _("已按卡片筛选"), "not_in_data": _("不在辖区数据中"),
+        "more": _("另有"),
     }
 
 
 @bp.get("/dashboard")
 def page():
     """The dashboard page; its data come from /api/dashboard and /api/map/cells."""
-    data, month, _ds = _board()
+    (data, _payload), month, _ds = _board()
     rules = current_app.extensions["geoapp.rules"]
     config = {
         "urls": {"api": url_for("dashboard.api"), "cells": url_for("map.cells"),

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from tests.store.test_reports import EVIL_NAME, township  # noqa: F401  (the fixture)
+from geoapp.reports import dashboard as board
+from tests.store.test_reports import township  # noqa: F401  (the fixture)
 from tests.support.apps import make_user
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
@@ -17,8 +18,15 @@ CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 
 def _cells(doc: dict) -> dict[str, dict]:
     c = doc["cells"]
-    return {code: {k: c[k][i] for k in ("level", "open", "overdue", "major_open")}
+    return {code: {"level": c["levels"][c["level"][i]],
+                   **{k: c[k][i] for k in ("open", "overdue", "major_open")}}
             for i, code in enumerate(c["code"])}
+
+
+def _shown(doc: dict, name: str, kpi: str = "all") -> list[str]:
+    """The codes a list shows when the card ``kpi`` is pressed."""
+    got = doc[name]
+    return [got["items"][i]["code"] for i in got["lists"][kpi]]
 
 
 def test_each_month_is_the_state_at_its_end(client, township):  # noqa: F811
@@ -29,12 +37,19 @@ def test_each_month_is_the_state_at_its_end(client, township):  # noqa: F811
     assert _cells(feb)["C11"] == {"level": "yellow", "open": 0, "overdue": 0, "major_open": 0}
     assert _cells(mar)["C11"] == {"level": "red", "open": 1, "overdue": 0, "major_open": 1}
     assert _cells(mar)["C21"]["overdue"] == 1  # H3, due 28 Feb
-    assert feb["kpis"]["red_cells"] == 0 and feb["red_cells"] == []
-    assert [c["code"] for c in mar["red_cells"]] == ["C11"]
-    assert mar["red_cells"][0]["town"] == "城关镇" and mar["red_cells"][0]["village"] == "东村"
-    assert feb["overdue"] == []  # H3 is due on 28 Feb itself
-    assert [(h["code"], h["days_overdue"], h["cell_code"]) for h in mar["overdue"]] == [
+    assert feb["kpis"]["red_cells"] == 0 and feb["red_cells"]["items"] == []
+    assert _shown(mar, "red_cells") == ["C11"] and mar["red_cells"]["counts"]["all"] == 1
+    red = mar["red_cells"]["items"][0]
+    assert (red["town"], red["village"], red["major_open"]) == ("城关镇", "东村", 1)
+    assert feb["overdue"]["items"] == [] and feb["overdue"]["counts"]["all"] == 0  # due 28 Feb
+    assert [(h["code"], h["days_overdue"], h["cell_code"]) for h in mar["overdue"]["items"]] == [
         ("H3", 31, "C21")]
+    # each card's lists: C11 has no overdue hazard; H3 is general, in a cell that is not red
+    assert {kpi: _shown(mar, "red_cells", kpi) for kpi in board.FILTERS} == {
+        "all": ["C11"], "red_cells": ["C11"], "open": ["C11"], "overdue": [],
+        "major_open": ["C11"]}
+    assert {kpi: _shown(mar, "overdue", kpi) for kpi in board.FILTERS} == {
+        "all": ["H3"], "red_cells": [], "open": ["H3"], "overdue": ["H3"], "major_open": []}
     assert mar["series"]["trend"]["months"][-1] == "2026-03"
     assert mar["series"]["trend"]["major_open"][-2:] == [0, 1]
     assert {v["name"]: v["open"] for v in mar["series"]["villages"]} == {
@@ -103,7 +118,7 @@ def test_a_warm_request_is_served_from_the_reports_cache(app, client, township):
     keys = [k for k in kept._reports if "dashboard" in k]
     assert len(keys) == 1
     found, value = kept.lookup(keys[0])
-    assert found and value["month"] == "2026-03"
+    assert found and value[0]["month"] == "2026-03"
     assert client.get("/api/dashboard?month=2026-03").get_json() == first
     assert [k for k in kept._reports if "dashboard" in k] == keys  # not computed again
 
@@ -119,3 +134,16 @@ def test_who_sees_it(client, auth, township):  # noqa: F811
     auth.logout()
     assert client.get("/api/dashboard").status_code == 401
     assert 'href="/dashboard"' not in client.get("/enterprise").get_data(as_text=True)
+
+
+def test_a_long_list_keeps_each_cards_first_rows_and_counts_them_all(monkeypatch):
+    monkeypatch.setattr(board, "LIST_LIMIT", 2)
+    rows = [{"code": f"H{i}", "level": "major" if i % 3 == 0 else "general"}
+            for i in range(10)]
+    got = board._per_filter(rows, lambda kpi, h: board._hazard_in(kpi, h, "blue"))
+    assert [got["items"][i]["code"] for i in got["lists"]["all"]] == ["H0", "H1"]
+    assert [got["items"][i]["code"] for i in got["lists"]["major_open"]] == ["H0", "H3"]
+    assert got["lists"]["red_cells"] == [] and got["counts"]["red_cells"] == 0
+    assert got["counts"] == {"all": 10, "red_cells": 0, "open": 10, "overdue": 10,
+                             "major_open": 4}
+    assert [r["code"] for r in got["items"]] == ["H0", "H1", "H3"]  # no row twice
