@@ -17,9 +17,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geoapp.domain import periods, workflow
+from geoapp.map import snapshot
 from geoapp.reports import charts
 from geoapp.reports import dashboard as board
-from geoapp.map import snapshot
 from geoapp.web import errors, params
 from geoapp.web import map as map_views
 from geoapp.web import reports as report_views
