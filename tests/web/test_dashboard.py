@@ -90,6 +90,12 @@ def test_charts_are_svg_images_without_script(client, township):  # noqa: F811
     assert "default-src 'none'" in r.headers["Content-Security-Policy"]
     trend = client.get("/api/dashboard/charts/trend.svg?month=2026-03").get_data(as_text=True)
     assert "2026-03" in trend and "<script" not in trend
+    again = client.get("/api/dashboard/charts/villages.svg?month=2026-03",
+                       headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    english = client.get("/api/dashboard/charts/villages.svg?month=2026-03&lang=en",
+                         headers={"If-None-Match": r.headers["ETag"]})
+    assert english.status_code == 200 and english.headers["ETag"] != r.headers["ETag"]
     bad = client.get("/api/dashboard/charts/pie.svg")
     assert bad.status_code == 400 and bad.get_json()["field"] == "name"
 
