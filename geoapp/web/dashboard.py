@@ -28,7 +28,7 @@ from geoapp.web.assets import vendor_url
 bp = Blueprint("dashboard", __name__)
 
 CHARTS = ("villages", "trend")
-TOP_VILLAGES = 15  # bars a side panel can label legibly
+TOP_VILLAGES = 10  # villages a side panel shows legibly, above the trend, on one screen
 CHART_WIDTH = 400  # about a side panel's width on a big screen: the labels keep their size
 
 
@@ -94,7 +94,7 @@ def _chart(name: str, data: dict) -> str:
     return charts.hbars(title, [v["name"] for v in shown], {
         _("未销号"): [v["open"] for v in shown], _("逾期"): [v["overdue"] for v in shown],
         _("重大未销号"): [v["major_open"] for v in shown]},
-        width=CHART_WIDTH, height=max(260, 110 + 30 * len(shown)),
+        width=CHART_WIDTH, height=max(240, 110 + 26 * len(shown)),
         colours=("#f39800", "#e60012", "#1f3a5f"))
 
 
