@@ -58,9 +58,9 @@ def _month(today) -> periods.Period:
 
 
 def _board():
-    """(the dashboard's data and its JSON body, its month, the dataset): the reports'
-    dataset cut to the account's area scope, and their cache (the body is kept made: a
-    county's is megabytes to encode)."""
+    """((the dashboard's data, its JSON body), its month): from the reports' dataset cut to
+    the account's area scope, kept in their cache with the body made (a county's takes
+    longer to encode than the warm request takes in all)."""
     ds = report_views._dataset()
     today = report_views._today(ds)
     month = _month(today)
@@ -68,7 +68,7 @@ def _board():
     def compute():
         data = board.data(ds, month, today)
         return data, snapshot.Payload.of(data)
-    return report_views._cached(ds, "dashboard", compute, month), month, ds
+    return report_views._cached(ds, "dashboard", compute, month), month
 
 
 @bp.get("/api/dashboard")
@@ -76,7 +76,7 @@ def api():
     """The dashboard at the end of ``month``: kpis, series (villages, trend), red_cells and
     overdue (per KPI card: items, lists, counts), cells (columnar: code, level, open,
     overdue, major_open) and the slider's months. gzip and ETag like the map's data."""
-    (_data, payload), _month_shown, _ds = _board()
+    (_data, payload), _month_shown = _board()
     return map_views._send(payload)
 
 
@@ -109,7 +109,7 @@ def chart(name: str):
     """
     if name not in CHARTS:
         raise params.bad("name", f"chart must be one of {', '.join(CHARTS)}")
-    (data, payload), _month_shown, _ds = _board()
+    (data, payload), _month_shown = _board()
     etag = f"{payload.etag}-{name}-{get_locale()}"
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
@@ -129,8 +129,7 @@ def _strings(rules) -> dict:
         "levels": {lv.code: lv.label_en if english else lv.label for lv in rules.risk.levels},
         "states": {k: _(v) for k, v in workflow.STATE_LABELS.items()},
         "hazard_levels": {k: _(v) for k, v in workflow.LEVEL_LABELS.items()},
-        "month_end": _("月末状态"), "to_date": _("截至今日"), "loading": _("加载中…"),
-        "failed": _("加载失败"), "none": _("无"), "days": _("天"),
+        "month_end": _("月末状态"), "to_date": _("截至今日"), "days": _("天"),
         "open": _("未销号"), "overdue": _("逾期"), "major_open": _("重大未销号"),
         "listed": _("挂牌督办"), "open_cell_page": _("打开网格页"),
         "no_red": _("该月末没有红色网格"), "no_overdue": _("该月末没有逾期隐患"),
@@ -142,7 +141,7 @@ def _strings(rules) -> dict:
 @bp.get("/dashboard")
 def page():
     """The dashboard page; its data come from /api/dashboard and /api/map/cells."""
-    (data, _payload), month, _ds = _board()
+    (data, _payload), month = _board()
     rules = current_app.extensions["geoapp.rules"]
     config = {
         "urls": {"api": url_for("dashboard.api"), "cells": url_for("map.cells"),
