@@ -90,8 +90,9 @@
     var n = doc.code.length;
     var renderer = n > 3000 ? L.canvas({ padding: 0.3 }) : L.svg({ padding: 0.3 });
     for (var i = 0; i < n; i++) {
+      // styled as drawn (the month's data are in by now): 10⁴ cells are not styled twice
       var poly = L.polygon(decodeGeometry(doc.geom[i], doc.quantum, doc.origin[0], doc.origin[1]),
-        { renderer: renderer, className: "db-cell" });
+        Object.assign({ renderer: renderer, className: "db-cell" }, cellStyle(doc.code[i])));
       poly.dbIndex = i;
       poly.on("click", onCellClick);
       poly.addTo(map);
@@ -207,7 +208,7 @@
   document.getElementById("db-red").addEventListener("click", onListClick);
   document.getElementById("db-overdue").addEventListener("click", onListClick);
 
-  function applyFilter() {
+  function applyFilter(restyled) {
     document.querySelectorAll(".db-kpi[data-kpi]").forEach(function (card) {
       card.setAttribute("aria-pressed", card.dataset.kpi === state.filter ? "true" : "false");
     });
@@ -217,7 +218,7 @@
       note.textContent = T.filtered + ": " +
         document.querySelector("#kpi-" + state.filter + " .db-kpi-label").textContent;
     }
-    restyle();
+    if (!restyled) restyle();
     fillLists();
   }
 
@@ -230,11 +231,15 @@
 
   // ---- a month ---------------------------------------------------------------------------
 
-  function show(data) {
-    map.closePopup();  // a cell's popup holds the figures of the month it was opened in
+  function setData(data) {
     state.data = data;
     state.at = {};
     data.cells.code.forEach(function (code, i) { state.at[code] = i; });
+  }
+
+  function show(data, fresh) {
+    map.closePopup();  // a cell's popup holds the figures of the month it was opened in
+    if (state.data !== data) setData(data);
     document.getElementById("db-asof").textContent = data.month + " " + T.month_end +
       (data.to_date ? " · " + T.to_date : "");
     fillKpis(data.kpis);
@@ -242,7 +247,7 @@
       document.getElementById("db-chart-" + name).src =
         config.urls.charts + name + ".svg?month=" + encodeURIComponent(data.month);
     });
-    applyFilter();
+    applyFilter(fresh);
     root.dataset.month = data.month;
     root.dataset.state = "ready";
   }
@@ -277,8 +282,9 @@
     map: map,
     ready: Promise.all([fetchJSON(config.urls.cells), fetchJSON(config.urls.api + "?month=" + encodeURIComponent(state.month))])
       .then(function (got) {
+        setData(got[1]);
         drawShapes(got[0]);
-        show(got[1]);
+        show(got[1], true);  // the shapes were drawn in this month's colours
       }).catch(function (err) {
         root.dataset.state = "failed";
         throw err;
