@@ -35,6 +35,7 @@ from geoapp.web import (
     auth,
     cells,
     clock,
+    dashboard,
     db,
     enterprise,
     errors,
@@ -120,6 +121,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(cells.bp)  # the grid member's cell page
     app.register_blueprint(map_page.bp)  # the leader's map at / and its /api/map data
     app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin
+    app.register_blueprint(dashboard.bp)  # /dashboard (驾驶舱) and /api/dashboard: after reports
     app.register_blueprint(listings.bp)  # 挂牌督办 steps, /api/listings/due, /reports/listings
     admission.init_app(app)  # the planner's admission check (/admission, its API)
     inbox.init_app(app)  # /inbox, /api/inbox and the top bar's count of reminders

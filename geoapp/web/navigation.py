@@ -15,6 +15,7 @@ PAGES = (
     ("map.map_page", _l("风险地图"), None),
     ("admission.page", _l("准入核查"), ("planner", "leader", "admin")),
     ("reports.page", _l("统计报表"), None),
+    ("dashboard.page", _l("驾驶舱"), None),  # who reads the reports reads their dashboard
     ("listings.due_page", _l("挂牌督办"), ("leader", "supervisor", "admin")),
     ("accounts_admin.page", _l("账号管理"), ("admin",)),
     ("imports_admin.page", _l("数据导入"), ("admin",)),

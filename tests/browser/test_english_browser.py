@@ -29,7 +29,8 @@ PAGES = {
     None: ["/login", "/report", "/no-such-page"],
     "admin": ["/admin/accounts", "/admin/imports", "/admin/rules", "/admin/audit",
               "/account", "/export", "/inbox", "/public-reports"],
-    "leader": ["/reports/listings", "/inbox", "/export", "/account", "/admin/accounts"],
+    "leader": ["/reports/listings", "/inbox", "/export", "/account", "/admin/accounts",
+               "/dashboard"],
     "grid": ["/inbox", "/public-reports", "/account"],
     "enterprise": ["/enterprise"],
 }

@@ -40,6 +40,7 @@ QUERY = {
     "reports.api_ranking": ("month", "quarter", "period", "year", "from", "to", "village"),
     # (no base query: a "from" there would make "months" a missing "to")
     "reports.api_trend": ("month", "quarter", "period", "year", "from", "months"),
+    "dashboard.api": ("month",), "dashboard.chart": ("month",),
     "measures.measures": ("hazard_id", "enterprise_id", "kind", "from", "to"),
     "export.download": ("state", "level", "cell", "village", "overdue", "listed", "month",
                         "quarter", "period", "year", "from", "to", "encoding"),
@@ -214,7 +215,8 @@ def _cases(app, ids: dict, today: dt.date):
         base = {"hazard_id": ids["hazard"], "point_id": ids["point"], "code": ids["cell"],
                 "photo_id": 1, "extension_id": ids["extension"], "measure_id": 1,
                 "user_id": ids["user"], "upload_id": "0" * 32, "token_id": 1,
-                "z": 12, "x": 3418, "y": 1660, "filename": "hazards.xlsx"}
+                "z": 12, "x": 3418, "y": 1660, "filename": "hazards.xlsx",
+                "name": "trend"}
         base["report_id"] = ids["report"]  # a public report waiting (the demo's)
         headers = ({"If-Match": '"1"'} if rule.endpoint in (
             "hazards.move_hazard", "hazards.edit_hazard", "public_reports.triage") else {})

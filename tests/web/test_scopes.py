@@ -83,6 +83,7 @@ CHECKED = {
     "/api/reports/overdue", "/api/reports/ranking", "/api/reports/reviewers",
     "/api/reports/trend", "/api/reports/visits", "/reports", "/reports/print",
     "/reports/bulletin.xlsx", "/export", "/api/export/<string:filename>",
+    "/dashboard", "/api/dashboard", "/api/dashboard/charts/<name>.svg",
 }
 
 
@@ -272,6 +273,16 @@ def test_a_town_leader_reads_only_the_town(county):
     assert {r["code"] for r in ranking["rows"]} == truth["my_villages"]
     overdue = client.get(f"/api/reports/overdue?{period}").get_json()["hazards"]
     assert overdue and {r["code"] for r in overdue} <= truth["my_hazards"]
+    # the dashboard: the town's cells, red cells and overdue hazards, at a month's end
+    for url in ("/dashboard", "/api/dashboard", "/api/dashboard/charts/villages.svg",
+                "/api/dashboard/charts/trend.svg"):
+        read(f"{url}?{period}")
+    board = client.get(f"/api/dashboard?{period}").get_json()
+    assert set(board["cells"]["code"]) == truth["mine"]
+    assert {h["code"] for h in board["overdue"]["items"]} == {r["code"] for r in overdue}
+    assert {c["code"] for c in board["red_cells"]["items"]} <= truth["mine"]
+    assert {v["name"] for v in board["series"]["villages"]} == {
+        v["name"] for v in areas["villages"]}
     # downloads
     read("/export")
     for layer in ("cells", "enterprise", "idle_site", "confined_space", "major_hazard",
