@@ -2,14 +2,14 @@
 
 Sheets: 概况 (this period against the one before), 排名 (villages, with the
 tie rule), 逾期清单 (overdue hazards and the people responsible), 分行业 (one
-row per GB/T 4754 division), 巡查, 延期, 督办措施, 审核 (by reviewer) and 渠道
-(by channel) when given, then one
-sheet per division that had hazards open at the period's end or closed in
-it. The sheet names are the same for every kind of period (a script reading
-the workbook finds them); titles and headings name the period and its kind
-(本季度, 季末, 上年度…: geoapp.domain.periods.WORDS). Every sheet has a title
+row per GB/T 4754 division, then the hazards open at the period's end or
+closed in it, under a heading per division), 巡查, 延期, 督办措施, 审核 (by
+reviewer) and 渠道 (by channel) when given. The sheet names are the same for
+every kind of period (a script reading the workbook finds them); titles and
+headings name the period and its kind (本季度, 季末, 上年度…: geoapp.domain.periods.WORDS). Every sheet has a title
 row and a frozen header row, sized columns, and prints on A4 landscape, one
-page wide.
+page wide, its page breaks placed (geoapp.reports.workbook.paginate: no
+near-empty page, no row split, a title never alone at a page's foot).
 
 Cells are written through geoapp.reports.workbook (strings stay text, never a
 formula; control characters replaced).
@@ -32,10 +32,13 @@ from geoapp.reports.workbook import (
     finish,
     literal,
     note,
+    paginate,
     pct,
     put,
+    section,
     sheet_title,
     table,
+    table_rows,
 )
 
 _STATE = {**workflow.STATE_LABELS, None: ""}
@@ -107,7 +110,7 @@ def _summary(ws: Worksheet, data: dict, place: str) -> None:
                 ws.cell(row=i, column=col).number_format = fmt
             ws.cell(row=i, column=4).number_format = "+0.0%;-0.0%;0" if fmt == "0.0%" else "0.0"
     end_row += 1
-    put(ws, end_row, 1, f"分等级、分来源（{this}）").font = Font(bold=True)
+    section(ws, end_row, f"分等级、分来源（{this}）", 5)
     head = ["类别", f"{this}发现", f"{this}销号", f"{end}未销号", f"{end}逾期"]
     for c, h in enumerate(head, 1):
         cell = put(ws, end_row + 1, c, h)
@@ -125,8 +128,6 @@ def _summary(ws: Worksheet, data: dict, place: str) -> None:
             put(ws, r, c, v).border = BORDER
         r += 1
     finish(ws, max_width=34)
-    ws.column_dimensions["A"].width = 34
-    ws.page_setup.fitToHeight = 1  # the summary is one page
     r += 1
     as_of = f"数据截至 {data['as_of']} 24 时（{data['timezone']}）" + \
         ("，期间尚未结束。" if data["to_date"] else "。")
@@ -164,10 +165,13 @@ def _overdue(ws: Worksheet, data: dict) -> None:
            ["隐患编号", "村/社区", "网格", "点位", "隐患描述", "等级", "来源", "挂牌督办",
             "发现日期", "整改期限", "逾期天数", "状态", "责任单位", "责任人", "网格员",
             "监管责任人"], rows)
-    finish(ws, max_width=18)
+    finish(ws, text_columns={5: 24})
 
 
 def _industries(ws: Worksheet, data: dict) -> None:
+    """分行业: the figures per division, then one list of the hazards open at the period's
+    end or closed in it, a heading row per division (one sheet, not one per division: a
+    division with two hazards made a page of its own)."""
     rows = []
     for row in data["industries"]:
         h = row["hazards"]
@@ -175,22 +179,23 @@ def _industries(ws: Worksheet, data: dict) -> None:
                      h["overdue"], h["major_open"], pct(h["rectification_rate"]),
                      h["avg_days_to_close"] if h["avg_days_to_close"] is not None else "—"])
     this, end = data["words"]["this"], data["words"]["end"]
-    table(ws, f"分行业统计（{data['period']['label']}，国民经济行业分类 GB/T 4754-2017 大类）",
-           ["行业", "点位数", f"{this}发现", f"{this}销号", f"{end}未销号", f"{end}逾期",
-            "重大未销号", "整改率", "平均整改天数"], rows, {8: "0.0%"})
-    finish(ws)
-
-
-def _industry_sheet(ws: Worksheet, row: dict, data: dict) -> None:
-    rows = [[h["code"], h["point"], h["description"], workflow.LEVEL_LABELS[h["level"]],
+    top = table(ws, f"分行业统计（{data['period']['label']}，"
+                    "国民经济行业分类 GB/T 4754-2017 大类）",
+                ["行业", "点位数", f"{this}发现", f"{this}销号", f"{end}未销号", f"{end}逾期",
+                 "重大未销号", "整改率", "平均整改天数"], rows, {8: "0.0%"})
+    heads = ["隐患编号", "点位", "隐患描述", "等级", "来源", "发现日期", "整改期限", f"{end}状态",
+             f"{this}销号日期", "逾期", "责任单位", "责任人"]
+    listed = [row for row in data["industries"] if row["hazard_list"]]
+    row_no = table(ws, f"{end}未销号及{this}销号隐患（{data['period']['label']}）", heads, [],
+                   top=top + 1)
+    for row in listed:
+        section(ws, row_no, f"{row['name']}（{len(row['hazard_list'])} 条）", len(heads))
+        row_no = table_rows(ws, row_no + 1, [
+            [h["code"], h["point"], h["description"], workflow.LEVEL_LABELS[h["level"]],
              workflow.SOURCE_LABELS[h["source"]], h["found_on"], h["deadline"],
              _STATE[h["state"]], h["closed_in_month"] or "", "是" if h["overdue"] else "",
-             h["responsible_unit"], h["responsible_person"]] for h in row["hazard_list"]]
-    this, end = data["words"]["this"], data["words"]["end"]
-    table(ws, f"{row['name']}：{end}未销号及{this}销号隐患（{data['period']['label']}）",
-           ["隐患编号", "点位", "隐患描述", "等级", "来源", "发现日期", "整改期限", f"{end}状态",
-            f"{this}销号日期", "逾期", "责任单位", "责任人"], rows)
-    finish(ws, max_width=30)
+             h["responsible_unit"], h["responsible_person"]] for h in row["hazard_list"]])
+    finish(ws, text_columns={3: 24})
 
 
 def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
@@ -225,10 +230,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
         ws = wb.active if i == 0 else wb.create_sheet()
         ws.title = sheet_title(name, taken)
         fill(ws)
-    for row in data["industries"]:
-        if row["hazard_list"]:
-            ws = wb.create_sheet(sheet_title(row["name"], taken))
-            _industry_sheet(ws, row, data)
+    for ws in wb.worksheets:
+        paginate(ws)
     wb.properties.title = literal(f"{place}{data['words']['bulletin']} {data['period']['label']}")
     wb.properties.creator = "geoapp"
     wb.save(out)

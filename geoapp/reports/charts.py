@@ -36,9 +36,17 @@ def _svg(chart) -> str:
     return svg.replace(' style="opacity: 0"', "")
 
 
+# Room per group of bars in a horizontal chart, and for the title, axis and legend
+ROW_PX, FRAME_PX = 34, 150
+
+
 def bars(title: str, labels: list[str], series: dict[str, list], width: int = 960,
-         height: int = 380, colours=COLOURS) -> str:
-    """A grouped bar chart as an inline ``<svg>`` string (labels escaped).
+         height: int | None = None, colours=COLOURS) -> str:
+    """A grouped horizontal bar chart as an inline ``<svg>`` string (labels escaped).
+
+    Horizontal, so every label is a whole name on one line beside its bars (never
+    rotated over its neighbours nor broken); the chart grows by ROW_PX per label, so bars
+    and their printed values never overlap, and labels are never cut short.
 
     Examples
     --------
@@ -46,11 +54,13 @@ def bars(title: str, labels: list[str], series: dict[str, list], width: int = 96
     >>> svg.startswith("<svg") and "&lt;b&gt;" in svg and "<script" not in svg
     True
     """
-    # rotated labels only when many: pygal's bottom legend then needs the room
-    rotate = 30 if len(labels) > 24 else 0
-    chart = pygal.Bar(**_config(width=width, height=height, style=_style(colours),
-                           x_label_rotation=rotate,
-                           print_values=True, print_zeroes=False), title=title)
+    height = height or FRAME_PX + ROW_PX * max(len(labels), 1) * max(1, (len(series) + 1) // 2)
+    chart = pygal.HorizontalBar(**_config(width=width, height=height, style=_style(colours),
+                                          print_values=True, print_zeroes=False),
+                                title=title)
+    # pygal draws the first label at the bottom: reversed, the list reads top to bottom
+    labels = list(reversed(labels))
+    series = {name: list(reversed(values)) for name, values in series.items()}
     chart.x_labels = labels
     for name, values in series.items():
         chart.add(name, values)

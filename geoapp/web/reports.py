@@ -4,8 +4,9 @@ Thin views over geoapp.reports.tables; every page has a JSON twin under
 ``/api/reports``. Periods, the same on every view: ``month=YYYY-MM``,
 ``quarter=YYYYQn`` (or ``period=`` a month, quarter or year), ``year=YYYY``
 or ``from=YYYY-MM-DD&to=…`` (default: this month, in the configured time
-zone); a bad one is a 400 naming the parameter (JSON under /api/, a message
-page otherwise). Reading follows the app's read policy (every logged-in role).
+zone, or the last full month in a month's first days: periods.default_period); a bad
+one is a 400 naming the parameter (JSON under /api/, a message page otherwise).
+Reading follows the app's read policy (every logged-in role).
 
 The dataset and the last few computed reports are kept per process
 (``ReportCache``) until the data's fingerprint changes: a hazard move shows
@@ -171,9 +172,10 @@ def _charts(data: dict) -> dict:
         _("期末逾期"): [v["hazards"]["overdue"] for v in villages]},
         colours=("#1f3a5f", "#4caf50", "#f39800", "#e60012"))
     inds = [i for i in data["industries"] if i["hazards"]["total"]]
-    # division codes on the axis (names are long); the table below names them
-    codes = [i["name"].split(" ")[0] if i["division"] else _("未分类") for i in inds]
-    by_industry = charts.bars(_("各行业隐患（行业代码见分行业统计表）"), codes, {
+    # horizontal bars: the division's whole name fits beside its bars (codes told nobody
+    # which industry it was)
+    names = [i["name"] if i["division"] else _("未分类") for i in inds]
+    by_industry = charts.bars(_("各行业隐患"), names, {
         _("期内发现"): [i["hazards"]["found"] for i in inds],
         _("期内销号"): [i["hazards"]["closed"] for i in inds],
         _("期末未销号"): [i["hazards"]["open"] for i in inds],
@@ -201,6 +203,7 @@ def page():
     village = _village(ds)
     data = _page_data(ds, period, village)
     query = period.query()
+    asked = any(request.args.get(p) is not None for p in periods.PARAMS)
     return render_template(
         "reports/page.html", data=data, labels=_labels(), query=query,
         charts=_cached(ds, "charts", lambda: _charts(data), period, _village_id(village),
@@ -215,6 +218,9 @@ def page():
         reviewers=_reviewers(ds, period), channels=_channels(ds, period),
         channel_rule=_(ranks.SELF_CHECK_TIE_RULE),
         switcher=_switcher(ds, period),
+        # no period asked for, and the default is not today's month: say why
+        defaulted=not asked and period.end < _today(ds),
+        grace_days=periods.DEFAULT_GRACE_DAYS,
         words=_words(period), previous_words=_words(periods.previous(period)),
         json_url=url_for("reports.api_page", **{k: v for k, v in request.args.items()
                                                  if k in (*periods.PARAMS, "village")}))
