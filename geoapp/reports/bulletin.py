@@ -6,10 +6,11 @@ row per GB/T 4754 division, then the hazards open at the period's end or
 closed in it, under a heading per division), 巡查, 延期, 督办措施, 审核 (by
 reviewer) and 渠道 (by channel) when given. The sheet names are the same for
 every kind of period (a script reading the workbook finds them); titles and
-headings name the period and its kind (本季度, 季末, 上年度…: geoapp.domain.periods.WORDS). Every sheet has a title
-row and a frozen header row, sized columns, and prints on A4 landscape, one
-page wide, its page breaks placed (geoapp.reports.workbook.paginate: no
-near-empty page, no row split, a title never alone at a page's foot).
+headings name the period and its kind (本季度, 季末, 上年度…:
+geoapp.domain.periods.WORDS). Every sheet has a title row and a frozen header
+row, sized columns, and prints on A4 landscape, one page wide, its page breaks
+placed (geoapp.reports.workbook.paginate: no near-empty page, no row split, a
+title never alone at a page's foot).
 
 Cells are written through geoapp.reports.workbook (strings stay text, never a
 formula; control characters replaced).
