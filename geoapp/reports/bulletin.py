@@ -21,12 +21,13 @@ from __future__ import annotations
 from typing import IO
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from geoapp.domain import periods, workflow
 from geoapp.domain.ranks import TIE_RULE
 from geoapp.reports import bulletin_sheets
+from geoapp.reports.issue import chinese_date
 from geoapp.reports.workbook import (
     BORDER,
     HEAD_FILL,
@@ -65,7 +66,7 @@ def file_key(period: periods.Period) -> str:
     return "_".join(period.query().values())
 
 
-def _summary(ws: Worksheet, data: dict, place: str) -> None:
+def _summary(ws: Worksheet, data: dict, place: str, issued: dict | None) -> None:
     now, prev = data["total"]["hazards"], data["previous_total"]["hazards"]
     zm, pzm = now["zeroing"]["major"], prev["zeroing"]["major"]
     w = data["words"]
@@ -103,6 +104,8 @@ def _summary(ws: Worksheet, data: dict, place: str) -> None:
     ]
     label, prev_label = data["period"]["label"], data["previous"]["label"]
     title = f"{place}安全生产隐患排查治理{w['bulletin']}（{label}）"
+    if issued:  # the 文号 under the title, as on the printed page
+        title += f"\n{issued['number']}"
     head = ["指标", f"{this}（{label}）", f"{w['previous']}（{prev_label}）", "增减"]
     end_row = table(ws, title, head, [v for v, _ in lines])
     for i, (_v, fmt) in enumerate(lines, 3):
@@ -137,6 +140,11 @@ def _summary(ws: Worksheet, data: dict, place: str) -> None:
                                    this=this, end=end)):
         note(ws, r, text, 5)
         r += 1
+    if issued:  # the issuing unit and the date, at the foot on the right (落款)
+        for text in (issued["issuer"], chinese_date(issued["date"])):
+            r += 1
+            note(ws, r, text, 5)
+            ws.cell(row=r, column=1).alignment = Alignment(horizontal="right")
 
 
 def _ranking(ws: Worksheet, data: dict) -> None:
@@ -154,6 +162,11 @@ def _ranking(ws: Worksheet, data: dict) -> None:
                  rows, {9: "0.0%", 10: "0.0%", 3: "+0;-0;0"})
     finish(ws)
     note(ws, end + 1, "排名规则：" + TIE_RULE + "名次变化为正表示上升。", 13)
+    apart = "、".join(r["name"] for r in rank.get("no_hazards", []))
+    if data.get("empty"):
+        note(ws, end + 2, f"{data['period']['label']}没有发现或销号的隐患，排名与上期相同。", 13)
+    if apart:
+        note(ws, end + 3, f"本期无隐患（不参加排名）：{apart}", 13)
 
 
 def _overdue(ws: Worksheet, data: dict) -> None:
@@ -201,18 +214,20 @@ def _industries(ws: Worksheet, data: dict) -> None:
 
 def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
           extensions: dict | None = None, measures: dict | None = None,
-          reviewers: dict | None = None, channels: dict | None = None) -> None:
+          reviewers: dict | None = None, channels: dict | None = None,
+          issue: dict | None = None) -> None:
     """Write the bulletin of ``geoapp.reports.tables.bulletin`` to a path or binary stream.
 
     ``visits`` (geoapp.reports.visits.report for the same month) adds the 巡查 sheet,
     ``extensions`` (geoapp.reports.extensions.report) the 延期 sheet, ``measures``
     (geoapp.reports.measures.report) the 督办措施 sheet, ``reviewers``
     (geoapp.reports.reviewers.report) the 审核 sheet, ``channels``
-    (geoapp.reports.channels.report) the 渠道 sheet.
+    (geoapp.reports.channels.report) the 渠道 sheet; ``issue`` (geoapp.reports.issue.block)
+    the 文号 under the title and the issuing unit and date at the foot of 概况.
     """
     place = data.get("place") or ""
     wb = Workbook()
-    sheets = [("概况", lambda ws: _summary(ws, data, place)),
+    sheets = [("概况", lambda ws: _summary(ws, data, place, issue)),
               ("排名", lambda ws: _ranking(ws, data)),
               ("逾期清单", lambda ws: _overdue(ws, data)),
               ("分行业", lambda ws: _industries(ws, data))]
@@ -232,7 +247,7 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
         ws.title = sheet_title(name, taken)
         fill(ws)
     for ws in wb.worksheets:
-        paginate(ws)
+        paginate(ws, one_page=ws.title == "概况")  # the summary is one page
     wb.properties.title = literal(f"{place}{data['words']['bulletin']} {data['period']['label']}")
     wb.properties.creator = "geoapp"
     wb.save(out)

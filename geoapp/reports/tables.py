@@ -310,14 +310,17 @@ def bulletin(ds: Dataset, period: periods.Period, today: dt.date | None = None) 
                  "overdue": workflow.is_overdue(state, r.deadline, day)})
     for row in inds:
         row["hazard_list"] = per_division[row["division"]]
+    total = areas_total(ds, period, today)
     return {
         "place": "、".join(dict.fromkeys(v["town"] for v in ds.villages)),
+        # nothing found or closed in the period (the pages say so instead of a ranking)
+        "empty": not (total["hazards"]["found"] or total["hazards"]["closed"]),
         "month": period.month, "previous_month": previous.month,
         "period": period.to_dict(), "previous": previous.to_dict(),
         "words": periods.words(period), "to_date": period.to_date(today),
         "as_of": day.isoformat(),
         "timezone": ds.tz, "stock_cutoff": ds.cutoff.isoformat(),
-        "total": areas_total(ds, period, today),
+        "total": total,
         "previous_total": areas_total(ds, previous, today),
         "ranking": ranking(ds, period, today),
         "overdue": overdue_list(ds, day),

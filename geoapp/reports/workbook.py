@@ -155,7 +155,8 @@ def finish(ws: Worksheet, header_row: int = 2, max_width: int = 40,
             room = sum((ws.column_dimensions[get_column_letter(c)].width or 8.43)
                        for c in range(1, _TITLES[ws][r] + 1))
             # 14 pt against the columns' 11 pt units
-            lines = -(-int(width(row[0].value) * 14 / 11 * 1.1) // max(int(room) - 2, 1))
+            lines = sum(-(-int(width(t) * 14 / 11 * 1.1) // max(int(room) - 2, 1))
+                        for t in str(row[0].value).split("\n"))
             ws.row_dimensions[r].height = 20.0 * lines + 2
         elif row[0] not in merged:
             ws.row_dimensions[r].height = _height(ws, row)
@@ -220,9 +221,10 @@ def _keep_with_next(ws: Worksheet) -> set[int]:
     return _KEEP.setdefault(ws, set())
 
 
-def paginate(ws: Worksheet, header_row: int = 2) -> list[int]:
+def paginate(ws: Worksheet, header_row: int = 2, one_page: bool = False) -> list[int]:
     """Set the print scale and the page breaks of a finished sheet; returns the rows each
-    page ends with (the last one is the sheet's last row)."""
+    page ends with (the last one is the sheet's last row). ``one_page``: shrink it onto
+    one page however long it is."""
     def height(r: int) -> float:
         return ws.row_dimensions[r].height or 15.0
 
@@ -234,7 +236,7 @@ def paginate(ws: Worksheet, header_row: int = 2) -> list[int]:
     scale = max(min(100, int(100 * page_w / total_w)), 10)
     # a sheet that nearly fits one page is printed a little smaller on one page
     rows_h = sum(height(r) for r in range(1, ws.max_row + 1))
-    if rows_h * scale / 100 <= page_h * SLACK * ONE_PAGE:
+    if one_page or rows_h * scale / 100 <= page_h * SLACK * ONE_PAGE:
         scale = min(scale, int(100 * page_h * SLACK / rows_h))
     ws.page_setup.scale = scale
     ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = None

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 
 from geoapp import settings
 from geoapp.domain import periods, ranks, workflow
-from geoapp.reports import bulletin, cache, channels, charts, reviewers, tables, visits
+from geoapp.reports import bulletin, cache, channels, charts, issue, reviewers, tables, visits
 from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
@@ -41,6 +41,18 @@ def _configure(state) -> None:
     app = state.app
     app.extensions["geoapp.reportcache"] = cache.ReportCache(
         max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)))
+    # a bad 文号 template stops start-up, naming the setting, rather than a bulletin
+    for key in ("BULLETIN_ISSUER", "BULLETIN_NUMBER"):
+        if settings.get(key, app.config):
+            issue.check(settings.get(key, app.config), f"GEOAPP_{key}")
+
+
+def _issue(data: dict, period: periods.Period, ds: tables.Dataset) -> dict:
+    """The bulletin's issuing unit, 文号 and date (geoapp.reports.issue) from the settings."""
+    block = issue.block(period, data.get("place") or "", _today(ds),
+                        settings.get("BULLETIN_ISSUER", current_app.config),
+                        settings.get("BULLETIN_NUMBER", current_app.config))
+    return {**block, "chinese_date": issue.chinese_date(block["date"])}
 
 
 def _dataset() -> tables.Dataset:
@@ -330,7 +342,7 @@ def api_bulletin():
     ds = _dataset()
     period = _period(ds)
     data = _bulletin(ds, period)
-    return jsonify({**data, "tie_rule": ranks.TIE_RULE,
+    return jsonify({**data, "tie_rule": ranks.TIE_RULE, "issue": _issue(data, period, ds),
                     "measures": _measures(ds, period, data["overdue"])})
 
 
@@ -352,6 +364,7 @@ def print_page():
         width=900, height=260, colours=("#e60012", "#222222"))
     return render_template("reports/print.html", data=data, labels=_labels(),
                            tie_rule=_(ranks.TIE_RULE), chart=chart, query=period.query(),
+                           issue=_issue(data, period, ds),
                            words=_words(period),
                            previous_words=_words(periods.previous(period)),
                            visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
@@ -367,7 +380,8 @@ def bulletin_xlsx():
     period = _period(ds)
     buffer = io.BytesIO()
     data = _bulletin(ds, period)
-    bulletin.write(data, buffer, visits=_visits(ds, period), extensions=_extensions(ds, period),
+    bulletin.write(data, buffer, issue=_issue(data, period, ds),
+                   visits=_visits(ds, period), extensions=_extensions(ds, period),
                    measures=_measures(ds, period, data["overdue"]),
                    reviewers=_reviewers(ds, period), channels=_channels(ds, period))
     audit.log("export", target=f"bulletin-{bulletin.file_key(period)}.xlsx",
