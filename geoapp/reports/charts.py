@@ -38,6 +38,8 @@ def _svg(chart) -> str:
 
 # Room per group of bars in a horizontal chart, and for the title, axis and legend
 ROW_PX, FRAME_PX = 34, 150
+# the width of a CJK character of a 12 px label
+LABEL_PX = 12
 
 
 def bars(title: str, labels: list[str], series: dict[str, list], width: int = 960,
@@ -54,10 +56,24 @@ def bars(title: str, labels: list[str], series: dict[str, list], width: int = 96
     >>> svg.startswith("<svg") and "&lt;b&gt;" in svg and "<script" not in svg
     True
     """
+    # a label with no bar is left out: its empty row only pushed the others apart
+    keep = [i for i in range(len(labels)) if any(values[i] for values in series.values())]
+    labels = [labels[i] for i in keep]
+    series = {name: [values[i] for i in keep] for name, values in series.items()}
     height = height or FRAME_PX + ROW_PX * max(len(labels), 1) * max(1, (len(series) + 1) // 2)
-    chart = pygal.HorizontalBar(**_config(width=width, height=height, style=_style(colours),
-                                          print_values=True, print_zeroes=False),
-                                title=title)
+    config = _config(width=width, height=height, style=_style(colours), print_values=True,
+                     print_zeroes=False)
+    # the category labels of a horizontal chart are its y axis: shown, all of them
+    config.pop("show_minor_y_labels")
+    # pygal sizes the labels' room as if every character were a Latin one: a CJK one is
+    # about twice as wide, and a long industry name was cut at the chart's edge
+    config["margin_left"] = 8 + max((sum(LABEL_PX // 2 for ch in label if ord(ch) > 0x2e80)
+                                     for label in labels), default=0)
+    # counts: whole numbers on the value axis (pygal would mark 0.4, 0.8 …)
+    top = max((v for values in series.values() for v in values if v), default=1)
+    step = max(1, -(-top // 8))
+    chart = pygal.HorizontalBar(**config, title=title,
+                                y_labels=list(range(0, top + step + 1, step)))
     # pygal draws the first label at the bottom: reversed, the list reads top to bottom
     labels = list(reversed(labels))
     series = {name: list(reversed(values)) for name, values in series.items()}
