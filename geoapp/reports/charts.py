@@ -43,7 +43,7 @@ LABEL_PX = 12
 
 
 def bars(title: str, labels: list[str], series: dict[str, list], width: int = 960,
-         height: int | None = None, colours=COLOURS) -> str:
+         height: int | None = None, colours=COLOURS, label_lang: str | None = None) -> str:
     """A grouped horizontal bar chart as an inline ``<svg>`` string (labels escaped).
 
     Horizontal, so every label is a whole name on one line beside its bars (never
@@ -80,7 +80,14 @@ def bars(title: str, labels: list[str], series: dict[str, list], width: int = 96
     chart.x_labels = labels
     for name, values in series.items():
         chart.add(name, values)
-    return _svg(chart)
+    svg = _svg(chart)
+    if label_lang:  # the labels' language (GB/T names are Chinese in an English page too)
+        start = svg.find('<g class="axis y">')
+        end = svg.find('<g class="axis x', start)
+        if start >= 0 and end > start:
+            svg = svg[:start] + svg[start:end].replace(
+                "<text ", f'<text lang="{label_lang}" ') + svg[end:]
+    return svg
 
 
 def line(title: str, labels: list[str], series: dict[str, list], width: int = 960,

@@ -28,7 +28,7 @@ from geoapp.reports import bulletin, cache, channels, charts, issue, reviewers, 
 from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
-from geoapp.web import audit, auth, clock, db, params
+from geoapp.web import audit, auth, clock, db, i18n, params
 from geoapp.web.errors import error_json, is_api
 
 bp = Blueprint("reports", __name__)
@@ -187,7 +187,7 @@ def _charts(data: dict) -> dict:
     # horizontal bars: the division's whole name fits beside its bars (codes told nobody
     # which industry it was)
     names = [i["name"] if i["division"] else _("未分类") for i in inds]
-    by_industry = charts.bars(_("各行业隐患"), names, {
+    by_industry = charts.bars(_("各行业隐患"), names, label_lang="zh", series={
         _("期内发现"): [i["hazards"]["found"] for i in inds],
         _("期内销号"): [i["hazards"]["closed"] for i in inds],
         _("期末未销号"): [i["hazards"]["open"] for i in inds],
@@ -220,8 +220,8 @@ def page():
         "reports/page.html", data=data, labels=_labels(), query=query,
         charts=_cached(ds, "charts", lambda: _charts(data), period, _village_id(village),
                        str(get_locale())),
-        layers={c: t.label for c, t in rules.layers.items()},
-        level_labels={lv.code: lv.label for lv in rules.risk.levels},
+        layers={c: i18n.localized(t) for c, t in rules.layers.items()},
+        level_labels={lv.code: i18n.localized(lv) for lv in rules.risk.levels},
         villages=[{**v, "key": tables.village_key(v)} for v in ds.villages],
         village=village, tie_rule=_(ranks.TIE_RULE),
         visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
