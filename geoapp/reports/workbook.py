@@ -247,7 +247,7 @@ def paginate(ws: Worksheet, header_row: int = 2, one_page: bool = False) -> list
     # table (on a sheet of several it would head another table's rows)
     title_h = height(header_row)
     if len(_TITLES.get(ws, {})) > 1:
-        ws.print_title_rows = None
+        ws._print_rows = None  # openpyxl's setter ignores None
         title_h = 0.0
     keep = _keep_with_next(ws)
     ends: list[int] = []
