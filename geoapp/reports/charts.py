@@ -37,7 +37,7 @@ def _svg(chart) -> str:
 
 
 # Room per group of bars in a horizontal chart, and for the title, axis and legend
-ROW_PX, FRAME_PX = 34, 150
+ROW_PX, FRAME_PX = 52, 150
 # the width of a CJK character of a 12 px label
 LABEL_PX = 12
 

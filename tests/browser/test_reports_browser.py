@@ -29,9 +29,9 @@ NOV_3 = dt.date(2026, 11, 3)
 # 示范镇's villages without a hazard in the demo
 NO_HAZARDS = {"金港社区", "高墩村"}
 
-# the boxes of the industry chart's axis labels (pygal's <g class="guides"> texts)
-LABEL_BOXES = """() => [...document.querySelectorAll('#chart-industries svg .axis.x .guides text,'
-  + '#chart-industries svg .axis.y .guides text')]
+# the boxes of a chart's axis labels (pygal's <g class="guides"> texts) and printed values
+LABEL_BOXES = """(chart) => [...document.querySelectorAll(`${chart} svg .axis.x .guides text,`
+  + `${chart} svg .axis.y .guides text, ${chart} svg text.value`)]
   .filter(t => t.textContent.trim()).map(t => {
     const b = t.getBoundingClientRect();
     return {text: t.textContent, x: b.x, y: b.y, w: b.width, h: b.height};
@@ -77,11 +77,13 @@ def test_reports_page_default_period_places_apart_links_and_phone(
         assert page.locator("#ranking tbody tr td:nth-child(2)").all_inner_texts() == [
             str(i) for i in range(1, 15)]
         # the industry chart names its industries on one line each, and no label overlaps
-        boxes = page.evaluate(LABEL_BOXES)
+        boxes = page.evaluate(LABEL_BOXES, "#chart-industries")
         names = [b["text"] for b in boxes if re.search(r"[\u4e00-\u9fff]", b["text"])]
         assert len(names) >= 3 and all(re.match(r"[A-Z]?\d{2} \S", n) or n == "未分类"
                                        for n in names), names
         assert not _overlaps(boxes)
+        boxes = page.evaluate(LABEL_BOXES, "#chart-villages")
+        assert len(boxes) > 10 and not _overlaps(boxes)
         # the page never scrolls sideways: the wide tables scroll in their boxes
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(SHOTS / f"reports-{width}.png"), full_page=False)
