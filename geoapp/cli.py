@@ -481,8 +481,9 @@ def report_bulletin(month, quarter, year, start, end, out_file):
 
     import sqlalchemy as sa
 
+    from geoapp import settings
     from geoapp.domain import periods
-    from geoapp.reports import bulletin, reviewers, tables, visits
+    from geoapp.reports import bulletin, issue, reviewers, tables, visits
     from geoapp.reports import extensions as extension_report
     from geoapp.reports import measures as report_measures
 
@@ -493,7 +494,7 @@ def report_bulletin(month, quarter, year, start, end, out_file):
             raise periods.PeriodError("month", "give --month, --quarter, --year or --from/--to")
     except periods.PeriodError as exc:
         _fail(exc)
-    _, database, rules = _context()
+    app, database, rules = _context()
     try:  # read only: a report never migrates the schema
         with database.sessions() as s:
             data = tables.load(s, rules)
@@ -509,13 +510,16 @@ def report_bulletin(month, quarter, year, start, end, out_file):
                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
     try:
         periods.not_future(period, today, param)
-    except periods.PeriodError as exc:
+        issued = issue.block(period, figures.get("place") or "", today,
+                             settings.get("BULLETIN_ISSUER", app.config),
+                             settings.get("BULLETIN_NUMBER", app.config))
+    except (periods.PeriodError, issue.IssueSettingError) as exc:
         _fail(exc)
     out = Path(out_file)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # no half-written file on failure
     try:
         bulletin.write(figures, tmp, visits=visited, extensions=extended, measures=taken,
-                       reviewers=reviewed)
+                       reviewers=reviewed, issue=issued)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -96,6 +96,12 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "seconds to wait for the mail server before a send counts as failed"),
     Setting("BASE_URL", "GEOAPP_BASE_URL", None,
             "the site's address (https://…) for links in mailed reminders; unset: no links"),
+    Setting("BULLETIN_ISSUER", "GEOAPP_BULLETIN_ISSUER", None,
+            "the bulletin's issuing unit (发文单位); {year} {month} {quarter} {place} filled in;"
+            " unset: {place}安全生产委员会办公室"),
+    Setting("BULLETIN_NUMBER", "GEOAPP_BULLETIN_NUMBER", None,
+            "the bulletin's number (文号), placeholders as BULLETIN_ISSUER; "
+            "unset: 安委办通报〔{year}〕{month}号"),
     Setting("PAUSE_AT", "GEOAPP_PAUSE_AT", None,
             "tests only: hold a process still at a named point (geoapp.store.pausepoints)"),
 )}

@@ -393,6 +393,27 @@ def range_not_future(period: Period, today: dt.date) -> Period:
     return period
 
 
+# The first days of a month report the month before: on 2 December "this month" has
+# (almost) nothing in it yet, while November is whole and is what the 月通报 is about.
+DEFAULT_GRACE_DAYS = 5
+
+
+def default_period(today: dt.date) -> Period:
+    """The period a report shows when none is asked for: this month, except in its first
+    ``DEFAULT_GRACE_DAYS`` days, when it is the last full month.
+
+    Examples
+    --------
+    >>> [default_period(dt.date(2026, 12, d)).month for d in (1, 5, 6, 31)]
+    ['2026-11', '2026-11', '2026-12', '2026-12']
+    >>> default_period(dt.date(2027, 1, 3)).month
+    '2026-12'
+    """
+    if today.day <= DEFAULT_GRACE_DAYS:
+        return previous_month(month_of(today))
+    return month_of(today)
+
+
 def previous_month(period: Period) -> Period:
     """The calendar month before the one ``period`` starts in."""
     return month_of(period.start.replace(day=1) - dt.timedelta(days=1))

@@ -1,5 +1,8 @@
 """Ranking (晾晒): the one tie rule, and the change against last month.
 
+Places with no hazards are not ranked (rank_apart): they are listed apart as
+本期无隐患.
+
 The rule is stated once here and shown as ``TIE_RULE`` on the page, in the
 JSON and in the bulletin. Rows come from geoapp.reports.tables (villages, or the
 cells of one village) with their figures at the end of a month.
@@ -13,8 +16,13 @@ from fractions import Fraction
 from geoapp.domain.texts import N_
 
 # The one tie rule, shown on the page and in the bulletin (the bulletin stays in Chinese).
+# A place with no hazards at all is not ranked: a rate of 100 % would put a village with
+# nothing to rectify above one that closed every hazard it had (see rank_apart).
 TIE_RULE = N_("按整改率从高到低排名；整改率相同的，逾期隐患少者在前；仍相同的，红色网格少者在前；"
-              "再相同的，按代码（无代码时按名称）升序。无隐患的按整改率100%计。名次不并列。")
+              "再相同的，按代码（无代码时按名称）升序。名次不并列。截至期末从未有过隐患的，"
+              "不参加排名，另列为“本期无隐患”。")
+# The heading of the places listed apart
+NO_HAZARDS = N_("本期无隐患")
 # The same rule for the visits' coverage (geoapp.reports.visits): rank_key over on-time
 # points ÷ points (as closed_total ÷ total) and the points overdue for a visit.
 COVERAGE_TIE_RULE = N_("按巡查覆盖率（期末未逾期巡查的点位数÷点位数）从高到低排名；覆盖率相同的，"
@@ -67,6 +75,24 @@ def rank(rows: Iterable[dict]) -> list[dict]:
     for i, row in enumerate(ordered, 1):
         row["rank"] = i
     return ordered
+
+
+def rank_apart(rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
+    """The rows with hazards ranked (rank), and those with none (``total`` 0) apart, in
+    code (or name) order, without a rank.
+
+    Examples
+    --------
+    >>> row = lambda code, closed, total: {"code": code, "name": code, "closed_total": closed,
+    ...     "total": total, "overdue": 0, "red_cells": 0}
+    >>> ranked, apart = rank_apart([row("01", 1, 2), row("02", 0, 0), row("03", 2, 2)])
+    >>> [(r["code"], r["rank"]) for r in ranked], [(r["code"], r.get("rank")) for r in apart]
+    ([('03', 1), ('01', 2)], [('02', None)])
+    """
+    rows = list(rows)
+    apart = sorted((r for r in rows if not r["total"]),
+                   key=lambda r: (r["code"] or r["name"], r["name"], r.get("town") or ""))
+    return rank(r for r in rows if r["total"]), apart
 
 
 def compare(current: list[dict], previous: list[dict], key: str = "code") -> list[dict]:

@@ -2,14 +2,15 @@
 
 Sheets: 概况 (this period against the one before), 排名 (villages, with the
 tie rule), 逾期清单 (overdue hazards and the people responsible), 分行业 (one
-row per GB/T 4754 division), 巡查, 延期, 督办措施, 审核 (by reviewer) and 渠道
-(by channel) when given, then one
-sheet per division that had hazards open at the period's end or closed in
-it. The sheet names are the same for every kind of period (a script reading
-the workbook finds them); titles and headings name the period and its kind
-(本季度, 季末, 上年度…: geoapp.domain.periods.WORDS). Every sheet has a title
-row and a frozen header row, sized columns, and prints on A4 landscape, one
-page wide.
+row per GB/T 4754 division, then the hazards open at the period's end or
+closed in it, under a heading per division), 巡查, 延期, 督办措施, 审核 (by
+reviewer) and 渠道 (by channel) when given. The sheet names are the same for
+every kind of period (a script reading the workbook finds them); titles and
+headings name the period and its kind (本季度, 季末, 上年度…:
+geoapp.domain.periods.WORDS). Every sheet has a title row and a frozen header
+row, sized columns, and prints on A4 landscape, one page wide, its page breaks
+placed (geoapp.reports.workbook.paginate: no near-empty page, no row split, a
+title never alone at a page's foot).
 
 Cells are written through geoapp.reports.workbook (strings stay text, never a
 formula; control characters replaced).
@@ -20,22 +21,26 @@ from __future__ import annotations
 from typing import IO
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from geoapp.domain import periods, workflow
 from geoapp.domain.ranks import TIE_RULE
 from geoapp.reports import bulletin_sheets
+from geoapp.reports.issue import chinese_date
 from geoapp.reports.workbook import (
     BORDER,
     HEAD_FILL,
     finish,
     literal,
     note,
+    paginate,
     pct,
     put,
+    section,
     sheet_title,
     table,
+    table_rows,
 )
 
 _STATE = {**workflow.STATE_LABELS, None: ""}
@@ -61,7 +66,7 @@ def file_key(period: periods.Period) -> str:
     return "_".join(period.query().values())
 
 
-def _summary(ws: Worksheet, data: dict, place: str) -> None:
+def _summary(ws: Worksheet, data: dict, place: str, issued: dict | None) -> None:
     now, prev = data["total"]["hazards"], data["previous_total"]["hazards"]
     zm, pzm = now["zeroing"]["major"], prev["zeroing"]["major"]
     w = data["words"]
@@ -99,6 +104,8 @@ def _summary(ws: Worksheet, data: dict, place: str) -> None:
     ]
     label, prev_label = data["period"]["label"], data["previous"]["label"]
     title = f"{place}安全生产隐患排查治理{w['bulletin']}（{label}）"
+    if issued:  # the 文号 under the title, as on the printed page
+        title += f"\n{issued['number']}"
     head = ["指标", f"{this}（{label}）", f"{w['previous']}（{prev_label}）", "增减"]
     end_row = table(ws, title, head, [v for v, _ in lines])
     for i, (_v, fmt) in enumerate(lines, 3):
@@ -107,7 +114,7 @@ def _summary(ws: Worksheet, data: dict, place: str) -> None:
                 ws.cell(row=i, column=col).number_format = fmt
             ws.cell(row=i, column=4).number_format = "+0.0%;-0.0%;0" if fmt == "0.0%" else "0.0"
     end_row += 1
-    put(ws, end_row, 1, f"分等级、分来源（{this}）").font = Font(bold=True)
+    section(ws, end_row, f"分等级、分来源（{this}）", 5)
     head = ["类别", f"{this}发现", f"{this}销号", f"{end}未销号", f"{end}逾期"]
     for c, h in enumerate(head, 1):
         cell = put(ws, end_row + 1, c, h)
@@ -125,8 +132,6 @@ def _summary(ws: Worksheet, data: dict, place: str) -> None:
             put(ws, r, c, v).border = BORDER
         r += 1
     finish(ws, max_width=34)
-    ws.column_dimensions["A"].width = 34
-    ws.page_setup.fitToHeight = 1  # the summary is one page
     r += 1
     as_of = f"数据截至 {data['as_of']} 24 时（{data['timezone']}）" + \
         ("，期间尚未结束。" if data["to_date"] else "。")
@@ -135,6 +140,11 @@ def _summary(ws: Worksheet, data: dict, place: str) -> None:
                                    this=this, end=end)):
         note(ws, r, text, 5)
         r += 1
+    if issued:  # the issuing unit and the date, at the foot on the right (落款)
+        for text in (issued["issuer"], chinese_date(issued["date"])):
+            r += 1
+            note(ws, r, text, 5)
+            ws.cell(row=r, column=1).alignment = Alignment(horizontal="right")
 
 
 def _ranking(ws: Worksheet, data: dict) -> None:
@@ -152,6 +162,11 @@ def _ranking(ws: Worksheet, data: dict) -> None:
                  rows, {9: "0.0%", 10: "0.0%", 3: "+0;-0;0"})
     finish(ws)
     note(ws, end + 1, "排名规则：" + TIE_RULE + "名次变化为正表示上升。", 13)
+    apart = "、".join(r["name"] for r in rank.get("no_hazards", []))
+    if data.get("empty"):
+        note(ws, end + 2, f"{data['period']['label']}没有发现或销号的隐患，排名与上期相同。", 13)
+    if apart:
+        note(ws, end + 3, f"本期无隐患（不参加排名）：{apart}", 13)
 
 
 def _overdue(ws: Worksheet, data: dict) -> None:
@@ -164,10 +179,13 @@ def _overdue(ws: Worksheet, data: dict) -> None:
            ["隐患编号", "村/社区", "网格", "点位", "隐患描述", "等级", "来源", "挂牌督办",
             "发现日期", "整改期限", "逾期天数", "状态", "责任单位", "责任人", "网格员",
             "监管责任人"], rows)
-    finish(ws, max_width=18)
+    finish(ws, text_columns={5: 24})
 
 
 def _industries(ws: Worksheet, data: dict) -> None:
+    """分行业: the figures per division, then one list of the hazards open at the period's
+    end or closed in it, a heading row per division (one sheet, not one per division: a
+    division with two hazards made a page of its own)."""
     rows = []
     for row in data["industries"]:
         h = row["hazards"]
@@ -175,38 +193,41 @@ def _industries(ws: Worksheet, data: dict) -> None:
                      h["overdue"], h["major_open"], pct(h["rectification_rate"]),
                      h["avg_days_to_close"] if h["avg_days_to_close"] is not None else "—"])
     this, end = data["words"]["this"], data["words"]["end"]
-    table(ws, f"分行业统计（{data['period']['label']}，国民经济行业分类 GB/T 4754-2017 大类）",
-           ["行业", "点位数", f"{this}发现", f"{this}销号", f"{end}未销号", f"{end}逾期",
-            "重大未销号", "整改率", "平均整改天数"], rows, {8: "0.0%"})
-    finish(ws)
-
-
-def _industry_sheet(ws: Worksheet, row: dict, data: dict) -> None:
-    rows = [[h["code"], h["point"], h["description"], workflow.LEVEL_LABELS[h["level"]],
+    top = table(ws, f"分行业统计（{data['period']['label']}，"
+                    "国民经济行业分类 GB/T 4754-2017 大类）",
+                ["行业", "点位数", f"{this}发现", f"{this}销号", f"{end}未销号", f"{end}逾期",
+                 "重大未销号", "整改率", "平均整改天数"], rows, {8: "0.0%"})
+    heads = ["隐患编号", "点位", "隐患描述", "等级", "来源", "发现日期", "整改期限", f"{end}状态",
+             f"{this}销号日期", "逾期", "责任单位", "责任人"]
+    listed = [row for row in data["industries"] if row["hazard_list"]]
+    row_no = table(ws, f"{end}未销号及{this}销号隐患（{data['period']['label']}）", heads, [],
+                   top=top + 1)
+    for row in listed:
+        section(ws, row_no, f"{row['name']}（{len(row['hazard_list'])} 条）", len(heads))
+        row_no = table_rows(ws, row_no + 1, [
+            [h["code"], h["point"], h["description"], workflow.LEVEL_LABELS[h["level"]],
              workflow.SOURCE_LABELS[h["source"]], h["found_on"], h["deadline"],
              _STATE[h["state"]], h["closed_in_month"] or "", "是" if h["overdue"] else "",
-             h["responsible_unit"], h["responsible_person"]] for h in row["hazard_list"]]
-    this, end = data["words"]["this"], data["words"]["end"]
-    table(ws, f"{row['name']}：{end}未销号及{this}销号隐患（{data['period']['label']}）",
-           ["隐患编号", "点位", "隐患描述", "等级", "来源", "发现日期", "整改期限", f"{end}状态",
-            f"{this}销号日期", "逾期", "责任单位", "责任人"], rows)
-    finish(ws, max_width=30)
+             h["responsible_unit"], h["responsible_person"]] for h in row["hazard_list"]])
+    finish(ws, text_columns={3: 24})
 
 
 def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
           extensions: dict | None = None, measures: dict | None = None,
-          reviewers: dict | None = None, channels: dict | None = None) -> None:
+          reviewers: dict | None = None, channels: dict | None = None,
+          issue: dict | None = None) -> None:
     """Write the bulletin of ``geoapp.reports.tables.bulletin`` to a path or binary stream.
 
     ``visits`` (geoapp.reports.visits.report for the same month) adds the 巡查 sheet,
     ``extensions`` (geoapp.reports.extensions.report) the 延期 sheet, ``measures``
     (geoapp.reports.measures.report) the 督办措施 sheet, ``reviewers``
     (geoapp.reports.reviewers.report) the 审核 sheet, ``channels``
-    (geoapp.reports.channels.report) the 渠道 sheet.
+    (geoapp.reports.channels.report) the 渠道 sheet; ``issue`` (geoapp.reports.issue.block)
+    the 文号 under the title and the issuing unit and date at the foot of 概况.
     """
     place = data.get("place") or ""
     wb = Workbook()
-    sheets = [("概况", lambda ws: _summary(ws, data, place)),
+    sheets = [("概况", lambda ws: _summary(ws, data, place, issue)),
               ("排名", lambda ws: _ranking(ws, data)),
               ("逾期清单", lambda ws: _overdue(ws, data)),
               ("分行业", lambda ws: _industries(ws, data))]
@@ -225,10 +246,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
         ws = wb.active if i == 0 else wb.create_sheet()
         ws.title = sheet_title(name, taken)
         fill(ws)
-    for row in data["industries"]:
-        if row["hazard_list"]:
-            ws = wb.create_sheet(sheet_title(row["name"], taken))
-            _industry_sheet(ws, row, data)
+    for ws in wb.worksheets:
+        paginate(ws, one_page=ws.title == "概况")  # the summary is one page
     wb.properties.title = literal(f"{place}{data['words']['bulletin']} {data['period']['label']}")
     wb.properties.creator = "geoapp"
     wb.save(out)

@@ -71,7 +71,7 @@ def measures(ws: Worksheet, data: dict, measures: dict) -> None:
                    measures["total"]["total"]])
     table(ws, f"本期督办措施（{measures['period']['from']} 至 {measures['period']['to']}）",
            ["镇/街道", "村/社区", *(k["label"] for k in kinds), "合计"], counts, top=top + 1)
-    finish(ws, max_width=40)
+    finish(ws, text_columns={4: 24})
 
 
 def reviewers(ws: Worksheet, report: dict) -> None:

@@ -36,9 +36,19 @@ def _svg(chart) -> str:
     return svg.replace(' style="opacity: 0"', "")
 
 
+# Room per group of bars in a horizontal chart, and for the title, axis and legend
+ROW_PX, FRAME_PX = 52, 150
+# the width of a CJK character of a 12 px label
+LABEL_PX = 12
+
+
 def bars(title: str, labels: list[str], series: dict[str, list], width: int = 960,
-         height: int = 380, colours=COLOURS) -> str:
-    """A grouped bar chart as an inline ``<svg>`` string (labels escaped).
+         height: int | None = None, colours=COLOURS, label_lang: str | None = None) -> str:
+    """A grouped horizontal bar chart as an inline ``<svg>`` string (labels escaped).
+
+    Horizontal, so every label is a whole name on one line beside its bars (never
+    rotated over its neighbours nor broken); the chart grows by ROW_PX per label, so bars
+    and their printed values never overlap, and labels are never cut short.
 
     Examples
     --------
@@ -46,15 +56,38 @@ def bars(title: str, labels: list[str], series: dict[str, list], width: int = 96
     >>> svg.startswith("<svg") and "&lt;b&gt;" in svg and "<script" not in svg
     True
     """
-    # rotated labels only when many: pygal's bottom legend then needs the room
-    rotate = 30 if len(labels) > 24 else 0
-    chart = pygal.Bar(**_config(width=width, height=height, style=_style(colours),
-                           x_label_rotation=rotate,
-                           print_values=True, print_zeroes=False), title=title)
+    # a label with no bar is left out: its empty row only pushed the others apart
+    keep = [i for i in range(len(labels)) if any(values[i] for values in series.values())]
+    labels = [labels[i] for i in keep]
+    series = {name: [values[i] for i in keep] for name, values in series.items()}
+    height = height or FRAME_PX + ROW_PX * max(len(labels), 1) * max(1, (len(series) + 1) // 2)
+    config = _config(width=width, height=height, style=_style(colours), print_values=True,
+                     print_zeroes=False)
+    # the category labels of a horizontal chart are its y axis: shown, all of them
+    config.pop("show_minor_y_labels")
+    # pygal sizes the labels' room as if every character were a Latin one: a CJK one is
+    # about twice as wide, and a long industry name was cut at the chart's edge
+    config["margin_left"] = 8 + max((sum(LABEL_PX // 2 for ch in label if ord(ch) > 0x2e80)
+                                     for label in labels), default=0)
+    # counts: whole numbers on the value axis (pygal would mark 0.4, 0.8 …)
+    top = max((v for values in series.values() for v in values if v), default=1)
+    step = max(1, -(-top // 8))
+    chart = pygal.HorizontalBar(**config, title=title,
+                                y_labels=list(range(0, top + step + 1, step)))
+    # pygal draws the first label at the bottom: reversed, the list reads top to bottom
+    labels = list(reversed(labels))
+    series = {name: list(reversed(values)) for name, values in series.items()}
     chart.x_labels = labels
     for name, values in series.items():
         chart.add(name, values)
-    return _svg(chart)
+    svg = _svg(chart)
+    if label_lang:  # the labels' language (GB/T names are Chinese in an English page too)
+        start = svg.find('<g class="axis y">')
+        end = svg.find('<g class="axis x', start)
+        if start >= 0 and end > start:
+            svg = svg[:start] + svg[start:end].replace(
+                "<text ", f'<text lang="{label_lang}" ') + svg[end:]
+    return svg
 
 
 def line(title: str, labels: list[str], series: dict[str, list], width: int = 960,

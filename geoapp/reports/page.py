@@ -21,7 +21,11 @@ def page_data(ds: tables.Dataset, period: periods.Period, village: dict | None,
     # its ranking, like every period's, with the standings the day before it began
     previous = periods.previous(period) if period.kind != "range" else None
     areas = tables.areas(ds, period, today)
+    hazards = areas["total"]["hazards"]
     return {
+        # nothing found or closed in the period: the page says so instead of zeros and a
+        # ranking that the period did not change
+        "empty": not (hazards["found"] or hazards["closed"]),
         "period": period.to_dict(), "as_of": period.as_of(today).isoformat(),
         "to_date": period.to_date(today),
         "previous": previous.to_dict() if previous else None,

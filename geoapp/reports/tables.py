@@ -157,7 +157,8 @@ def areas_total(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
 
 
 def _rank_rows(ds: Dataset, period: periods.Period, today: dt.date,
-               village: dict | None) -> list:
+               village: dict | None) -> tuple[list, list]:
+    """The units ranked at the end of the period, and those with no hazards (ranks.rank_apart)."""
     day = period.as_of(today)
     levels = cell_levels(ds, day)
     items = history.snapshot(ds, day)
@@ -192,7 +193,7 @@ def _rank_rows(ds: Dataset, period: periods.Period, today: dt.date,
                      "open": roll["open"], "overdue": roll["overdue"],
                      "major_open": roll["major_open"],
                      "rectification_rate": roll["rectification_rate"]})
-    return ranks.rank(rows)
+    return ranks.rank_apart(rows)
 
 
 def rank_unit(ds: Dataset, village: dict | None = None) -> str:
@@ -226,19 +227,19 @@ def ranking(ds: Dataset, period: periods.Period, today: dt.date | None = None,
             village: dict | None = None) -> dict:
     """Towns, villages or the cells of ``village`` (rank_unit) ranked at the end of a period
     (month, quarter, year or range), with their ranks at the end of the period before
-    (periods.previous)."""
+    (periods.previous); ``no_hazards``: the units with none, not ranked (ranks.rank_apart)."""
     today = today or ds.today()
     previous = periods.previous(period)
     key = "code" if village else "id"
-    rows = ranks.compare(_rank_rows(ds, period, today, village),
-                         _rank_rows(ds, previous, today, village), key=key)
+    ranked, apart = _rank_rows(ds, period, today, village)
+    rows = ranks.compare(ranked, _rank_rows(ds, previous, today, village)[0], key=key)
     return {"month": period.month, "previous_month": previous.month,
             "period": period.to_dict(), "previous": previous.to_dict(),
             "as_of": period.as_of(today).isoformat(),
             "previous_as_of": previous.as_of(today).isoformat(),
             "unit": rank_unit(ds, village),
             "village": village["name"] if village else None, "tie_rule": ranks.TIE_RULE,
-            "rows": rows}
+            "rows": rows, "no_hazards": apart}
 
 
 def trend(ds: Dataset, period: periods.Period, today: dt.date | None = None,
@@ -272,7 +273,7 @@ def overdue_list(ds: Dataset, day: dt.date) -> list[dict]:
         cell = ds.cells.get(r.cell_code)
         village = vnames[cell["village_id"]] if cell else None
         out.append({
-            **r.info, "level": r.level, "source": r.source, "state": state,
+            **r.info, "id": r.id, "level": r.level, "source": r.source, "state": state,
             "found_on": r.found_on.isoformat(), "deadline": r.deadline.isoformat(),
             "days_overdue": (day - r.deadline).days, "listed": r.listed,
             "cell_code": r.cell_code, "cell": cell["name"] if cell else OUTSIDE,
@@ -301,21 +302,25 @@ def bulletin(ds: Dataset, period: periods.Period, today: dt.date | None = None) 
         closed_day = timeline.close_day_in(r, period)
         if state not in (None, "closed") or closed_day is not None:
             per_division[r.division].append(
-                {**r.info, "level": r.level, "source": r.source, "state": state,
-                 "found_on": r.found_on.isoformat(), "deadline": r.deadline.isoformat(),
+                {**r.info, "id": r.id, "cell_code": r.cell_code, "level": r.level,
+                 "source": r.source, "state": state, "found_on": r.found_on.isoformat(),
+                 "deadline": r.deadline.isoformat(),
                  # the key keeps its name for every kind: closed in the period
                  "closed_in_month": closed_day.isoformat() if closed_day else None,
                  "overdue": workflow.is_overdue(state, r.deadline, day)})
     for row in inds:
         row["hazard_list"] = per_division[row["division"]]
+    total = areas_total(ds, period, today)
     return {
         "place": "、".join(dict.fromkeys(v["town"] for v in ds.villages)),
+        # nothing found or closed in the period (the pages say so instead of a ranking)
+        "empty": not (total["hazards"]["found"] or total["hazards"]["closed"]),
         "month": period.month, "previous_month": previous.month,
         "period": period.to_dict(), "previous": previous.to_dict(),
         "words": periods.words(period), "to_date": period.to_date(today),
         "as_of": day.isoformat(),
         "timezone": ds.tz, "stock_cutoff": ds.cutoff.isoformat(),
-        "total": areas_total(ds, period, today),
+        "total": total,
         "previous_total": areas_total(ds, previous, today),
         "ranking": ranking(ds, period, today),
         "overdue": overdue_list(ds, day),

@@ -73,13 +73,14 @@ def choice(name: str, allowed: Iterable[str], message: str) -> str | None:
 
 def period(today: dt.date) -> periods.Period:
     """The report period: ``month``, ``quarter`` (or ``period``), ``year``, or ``from`` and
-    ``to`` (geoapp.domain.periods.from_params), else this month; never one that has not begun.
+    ``to`` (geoapp.domain.periods.from_params), else periods.default_period (this month, or
+    the last full month in the first days of a month); never one that has not begun.
 
     Raises periods.PeriodError (a report page shows it on its own error page).
     """
     found, param = periods.from_params({p: request.args.get(p) for p in periods.PARAMS})
     if found is None:
-        return periods.month_of(today)
+        return periods.default_period(today)
     return periods.not_future(found, today, param)
 
 

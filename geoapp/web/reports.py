@@ -4,8 +4,9 @@ Thin views over geoapp.reports.tables; every page has a JSON twin under
 ``/api/reports``. Periods, the same on every view: ``month=YYYY-MM``,
 ``quarter=YYYYQn`` (or ``period=`` a month, quarter or year), ``year=YYYY``
 or ``from=YYYY-MM-DD&to=…`` (default: this month, in the configured time
-zone); a bad one is a 400 naming the parameter (JSON under /api/, a message
-page otherwise). Reading follows the app's read policy (every logged-in role).
+zone, or the last full month in a month's first days: periods.default_period); a bad
+one is a 400 naming the parameter (JSON under /api/, a message page otherwise).
+Reading follows the app's read policy (every logged-in role).
 
 The dataset and the last few computed reports are kept per process
 (``ReportCache``) until the data's fingerprint changes: a hazard move shows
@@ -23,11 +24,11 @@ from flask_babel import gettext as _
 
 from geoapp import settings
 from geoapp.domain import periods, ranks, workflow
-from geoapp.reports import bulletin, cache, channels, charts, reviewers, tables, visits
+from geoapp.reports import bulletin, cache, channels, charts, issue, reviewers, tables, visits
 from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
-from geoapp.web import audit, auth, clock, db, params
+from geoapp.web import audit, auth, clock, db, i18n, params
 from geoapp.web.errors import error_json, is_api
 
 bp = Blueprint("reports", __name__)
@@ -40,6 +41,18 @@ def _configure(state) -> None:
     app = state.app
     app.extensions["geoapp.reportcache"] = cache.ReportCache(
         max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)))
+    # a bad 文号 template stops start-up, naming the setting, rather than a bulletin
+    for key in ("BULLETIN_ISSUER", "BULLETIN_NUMBER"):
+        if settings.get(key, app.config):
+            issue.check(settings.get(key, app.config), f"GEOAPP_{key}")
+
+
+def _issue(data: dict, period: periods.Period, ds: tables.Dataset) -> dict:
+    """The bulletin's issuing unit, 文号 and date (geoapp.reports.issue) from the settings."""
+    block = issue.block(period, data.get("place") or "", _today(ds),
+                        settings.get("BULLETIN_ISSUER", current_app.config),
+                        settings.get("BULLETIN_NUMBER", current_app.config))
+    return {**block, "chinese_date": issue.chinese_date(block["date"])}
 
 
 def _dataset() -> tables.Dataset:
@@ -171,9 +184,10 @@ def _charts(data: dict) -> dict:
         _("期末逾期"): [v["hazards"]["overdue"] for v in villages]},
         colours=("#1f3a5f", "#4caf50", "#f39800", "#e60012"))
     inds = [i for i in data["industries"] if i["hazards"]["total"]]
-    # division codes on the axis (names are long); the table below names them
-    codes = [i["name"].split(" ")[0] if i["division"] else _("未分类") for i in inds]
-    by_industry = charts.bars(_("各行业隐患（行业代码见分行业统计表）"), codes, {
+    # horizontal bars: the division's whole name fits beside its bars (codes told nobody
+    # which industry it was)
+    names = [i["name"] if i["division"] else _("未分类") for i in inds]
+    by_industry = charts.bars(_("各行业隐患"), names, label_lang="zh", series={
         _("期内发现"): [i["hazards"]["found"] for i in inds],
         _("期内销号"): [i["hazards"]["closed"] for i in inds],
         _("期末未销号"): [i["hazards"]["open"] for i in inds],
@@ -201,12 +215,13 @@ def page():
     village = _village(ds)
     data = _page_data(ds, period, village)
     query = period.query()
+    asked = any(request.args.get(p) is not None for p in periods.PARAMS)
     return render_template(
         "reports/page.html", data=data, labels=_labels(), query=query,
         charts=_cached(ds, "charts", lambda: _charts(data), period, _village_id(village),
                        str(get_locale())),
-        layers={c: t.label for c, t in rules.layers.items()},
-        level_labels={lv.code: lv.label for lv in rules.risk.levels},
+        layers={c: i18n.localized(t) for c, t in rules.layers.items()},
+        level_labels={lv.code: i18n.localized(lv) for lv in rules.risk.levels},
         villages=[{**v, "key": tables.village_key(v)} for v in ds.villages],
         village=village, tie_rule=_(ranks.TIE_RULE),
         visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
@@ -215,6 +230,9 @@ def page():
         reviewers=_reviewers(ds, period), channels=_channels(ds, period),
         channel_rule=_(ranks.SELF_CHECK_TIE_RULE),
         switcher=_switcher(ds, period),
+        # no period asked for, and the default is not today's month: say why
+        defaulted=not asked and period.end < _today(ds),
+        grace_days=periods.DEFAULT_GRACE_DAYS,
         words=_words(period), previous_words=_words(periods.previous(period)),
         json_url=url_for("reports.api_page", **{k: v for k, v in request.args.items()
                                                  if k in (*periods.PARAMS, "village")}))
@@ -324,7 +342,7 @@ def api_bulletin():
     ds = _dataset()
     period = _period(ds)
     data = _bulletin(ds, period)
-    return jsonify({**data, "tie_rule": ranks.TIE_RULE,
+    return jsonify({**data, "tie_rule": ranks.TIE_RULE, "issue": _issue(data, period, ds),
                     "measures": _measures(ds, period, data["overdue"])})
 
 
@@ -346,6 +364,7 @@ def print_page():
         width=900, height=260, colours=("#e60012", "#222222"))
     return render_template("reports/print.html", data=data, labels=_labels(),
                            tie_rule=_(ranks.TIE_RULE), chart=chart, query=period.query(),
+                           issue=_issue(data, period, ds),
                            words=_words(period),
                            previous_words=_words(periods.previous(period)),
                            visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
@@ -361,7 +380,8 @@ def bulletin_xlsx():
     period = _period(ds)
     buffer = io.BytesIO()
     data = _bulletin(ds, period)
-    bulletin.write(data, buffer, visits=_visits(ds, period), extensions=_extensions(ds, period),
+    bulletin.write(data, buffer, issue=_issue(data, period, ds),
+                   visits=_visits(ds, period), extensions=_extensions(ds, period),
                    measures=_measures(ds, period, data["overdue"]),
                    reviewers=_reviewers(ds, period), channels=_channels(ds, period))
     audit.log("export", target=f"bulletin-{bulletin.file_key(period)}.xlsx",

@@ -23,14 +23,15 @@ from tests.support.browser import log_in, watched_page
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
-# role → the pages it opens (its own pages; the map, reports, cell page and the planner's
-# page have their own English checks beside their browser tests)
+# role → the pages it opens (its own pages; the map, cell page and the planner's page have
+# their own English checks beside their browser tests)
 PAGES = {
     None: ["/login", "/report", "/no-such-page"],
     "admin": ["/admin/accounts", "/admin/imports", "/admin/rules", "/admin/audit",
               "/account", "/export", "/inbox", "/public-reports"],
     "leader": ["/reports/listings", "/inbox", "/export", "/account", "/admin/accounts",
-               "/dashboard"],
+               "/reports", "/reports?month=2026-10", "/reports?month=2026-10&village=320205999001",
+               "/reports/print", "/reports/print?month=2026-10", "/dashboard"],
     "grid": ["/inbox", "/public-reports", "/account"],
     "enterprise": ["/enterprise"],
 }

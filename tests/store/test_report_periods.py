@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import openpyxl
 import pytest
@@ -86,9 +87,12 @@ def test_leap_day_2028_is_in_q1(township, rules):  # noqa: F811
 def test_quarter_ranking_against_the_quarter_before(ds):
     r = tables.ranking(ds, Q1, LATE)
     # Q1's end is March's: 南村 2/3, 东村 2/3 with a red cell, 西村 0/2. At Q4 2025's end
-    # nobody had a hazard: all 100 %, by code: 东村 V01, 西村 V02, 南村 V03
+    # only 东村 had a hazard: it alone was ranked; 西村 and 南村 were apart, so new now
     assert [(x["name"], x["rank"], x["prev_rank"], x["rank_change"]) for x in r["rows"]] == \
-        [("南村", 1, 3, 2), ("东村", 2, 1, -1), ("西村", 3, 2, -1)]
+        [("南村", 1, None, None), ("东村", 2, 1, -1), ("西村", 3, None, None)]
+    previous = tables.ranking(ds, periods.parse_quarter("2025Q4"), LATE)
+    assert [x["name"] for x in previous["rows"]] == ["东村"]
+    assert [x["name"] for x in previous["no_hazards"]] == ["西村", "南村"]  # by code V02, V03
     assert r["previous"]["quarter"] == "2025Q4" and r["previous_as_of"] == "2025-12-31"
     assert r["period"]["label"] == "2026年第一季度" and r["month"] is None
     r = tables.ranking(ds, Q2, LATE)
@@ -100,7 +104,7 @@ def test_quarter_ranking_against_the_quarter_before(ds):
 def test_year_and_range_rankings(ds):
     r = tables.ranking(ds, periods.parse_year("2026"), LATE)
     assert r["previous"]["label"] == "2025年" and r["as_of"] == "2026-12-01"
-    assert [x["prev_rank"] for x in r["rows"]] == [3, 1, 2]   # 2025's end: by code
+    assert [x["prev_rank"] for x in r["rows"]] == [None, 1, None]   # 2025's end: 东村 alone
     # 11–20 March against 1–10 March: 10 March 南村 2/2, 东村 1/2, 西村 0/2; 20 March
     # 南村 2/3 (H7 found), 东村 1/2, 西村 0/2
     r = tables.ranking(ds, periods.parse_range("2026-03-11", "2026-03-20"), LATE)
@@ -236,7 +240,11 @@ def test_cli_writes_a_quarterly_bulletin(reviewed, tmp_path, monkeypatch):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:8] == ["概况", "排名", "逾期清单", "分行业", "巡查", "延期", "督办措施",
                                  "审核"]
-    assert wb["概况"]["A1"].value == "城关镇安全生产隐患排查治理季度通报（2026年第二季度）"
+    # the title, then the 文号 (default template, numbered by the quarter's last month)
+    assert wb["概况"]["A1"].value == ("城关镇安全生产隐患排查治理季度通报（2026年第二季度）\n"
+                                     "安委办通报〔2026〕6号")
+    foot = [c.value for c in wb["概况"]["A"] if c.value][-2:]
+    assert foot[0] == "城关镇安全生产委员会办公室" and re.fullmatch(r"\d{4}年\d+月\d+日", foot[1])
     assert wb["审核"]["B3"].value == "shen"
     ok = CliRunner().invoke(main, ["report", "bulletin", "--year", "2026", "--out", str(out)])
     assert ok.exit_code == 0 and "年度总结" in openpyxl.load_workbook(out)["概况"]["A1"].value
@@ -255,8 +263,10 @@ def test_cli_refuses_bad_periods_naming_them(reviewed, tmp_path, monkeypatch, ar
     assert not out.exists()
 
 
-def test_a_village_without_hazards_leads_every_kind_of_ranking(township, rules):  # noqa: F811
-    # no hazards counts as 100 %: first by its code, at both ends of every kind of period
+def test_a_village_without_hazards_is_listed_apart_in_every_kind_of_ranking(
+        township, rules):  # noqa: F811
+    # no hazards is not ranked (it counted as 100 % and led every ranking): it is listed
+    # apart, at both ends of every kind of period
     import sqlalchemy as sa
 
     from geoapp.store.models import Cell, Town, Village
@@ -268,5 +278,7 @@ def test_a_village_without_hazards_leads_every_kind_of_ranking(township, rules):
     ds = _load(township, rules)
     for period in (Q1, periods.parse_year("2026"), periods.parse_range("2026-03-01",
                                                                        "2026-03-31")):
-        rows = tables.ranking(ds, period, LATE)["rows"]
-        assert rows[0]["name"] == "北村" and rows[0]["prev_rank"] == 1, period
+        ranked = tables.ranking(ds, period, LATE)
+        assert "北村" not in [r["name"] for r in ranked["rows"]], period
+        assert [r["name"] for r in ranked["no_hazards"]] == ["北村"], period
+        assert [r["rank"] for r in ranked["rows"]] == list(range(1, len(ranked["rows"]) + 1))

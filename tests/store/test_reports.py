@@ -261,7 +261,8 @@ def test_villages_of_one_name_in_two_towns_are_kept_apart(township, rules):
     assert tables.village_key(north) == f"id:{north['id']}"
     assert tables.find_village(ds, f"id:{north['id']}") == north
     cells = tables.ranking(ds, MARCH, D(2026, 12, 1), tables.find_village(ds, "W01"))
-    assert [x["code"] for x in cells["rows"]] == ["C41"]
+    # its one cell has no hazard: listed apart, not ranked
+    assert cells["rows"] == [] and [x["code"] for x in cells["no_hazards"]] == ["C41"]
     a = tables.areas(ds, MARCH, D(2026, 12, 1))
     ids = {c["code"]: c["village_id"] for c in a["cells"]}
     assert ids["C41"] != ids["C11"]
@@ -311,8 +312,11 @@ def _workbook(ds, month=MARCH):
 
 def test_bulletin_sheets_headers_and_widths(ds):
     wb = _workbook(ds)
-    assert wb.sheetnames == ["概况", "排名", "逾期清单", "分行业", "C26 化学原料和化学制品制造业",
-                             "F52 零售业", "H62 餐饮业", "未分类"]
+    assert wb.sheetnames == ["概况", "排名", "逾期清单", "分行业"]
+    # the industries' hazards on 分行业, under a heading each (not a sheet each)
+    headings = [c.value for c in wb["分行业"]["A"] if c.value and "条）" in str(c.value)]
+    assert [h.split("（")[0] for h in headings] == [
+        "C26 化学原料和化学制品制造业", "F52 零售业", "H62 餐饮业", "未分类"]
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A3", ws.title
         assert ws["A2"].font.b, ws.title

@@ -107,13 +107,16 @@ def test_print_page_and_xlsx_of_a_year(client, township):  # noqa: F811
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
     assert wb.sheetnames[:8] == ["概况", "排名", "逾期清单", "分行业", "巡查", "延期", "督办措施",
                                  "审核"]
-    assert wb["概况"]["A1"].value == "城关镇安全生产隐患排查治理年度总结（2026年）"
+    # the title and under it the 文号 (numbered by the period's last month)
+    assert wb["概况"]["A1"].value == ("城关镇安全生产隐患排查治理年度总结（2026年）\n"
+                                     "安委办通报〔2026〕12号")
     assert wb["概况"]["C2"].value == "上年度（2025年）"
     response = client.get("/reports/bulletin.xlsx?from=2026-03-01&to=2026-03-20")
     assert 'filename="bulletin-2026-03-01_2026-03-20.xlsx"' in \
         response.headers["Content-Disposition"]
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert wb["概况"]["A1"].value == "城关镇安全生产隐患排查治理通报（2026-03-01 至 2026-03-20）"
+    assert wb["概况"]["A1"].value == ("城关镇安全生产隐患排查治理通报（2026-03-01 至 2026-03-20）\n"
+                                     "安委办通报〔2026〕3号")
     assert wb["概况"]["C2"].value == "上期（2026-02-09 至 2026-02-28）"
 
 
