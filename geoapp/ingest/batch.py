@@ -29,6 +29,7 @@ from geoapp.ingest import csvtable, filecheck
 from geoapp.ingest.boundaries import read_boundaries
 from geoapp.ingest.ledger import coordinate_arrays, read_table
 from geoapp.ingest.problems import ImportRejected, Problem
+from geoapp.memory import no_gc_pauses
 
 # Enough of a boundary spec to read any file whose features carry a code.
 _CODE_ONLY = TableFile(
@@ -111,8 +112,9 @@ def assign_files(cells_file, points_file, out_file, zones_file=None,
     database here to leave unchanged).
     """
     try:
-        return _assign_files(cells_file, points_file, out_file, zones_file, points_crs,
-                             cells_crs)
+        with no_gc_pauses():  # a million shapely points and strings, none in a cycle
+            return _assign_files(cells_file, points_file, out_file, zones_file, points_crs,
+                                 cells_crs)
     except ImportRejected as exc:
         raise ImportRejected(exc.path, exc.problems, outcome=f"未写出 {out_file}") from None
 

@@ -201,6 +201,7 @@ def parse_records(
     columns, problems = match_columns(list(frame.columns), spec.fields)
     if problems:
         return [], problems
+    frame = frame.astype(object)  # the loop reads every cell: as Python str, not Arrow scalars
     records = []
     seen: dict[str, int] = {}
     for i, row in enumerate(frame.itertuples(index=False)):
