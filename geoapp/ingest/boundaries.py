@@ -134,8 +134,8 @@ def read_boundaries(
     if "encoding" in options:
         notes.append(f"属性表无 .cpg，按 {options['encoding']} 解码")
 
-    attrs = frame.drop(columns="geometry").astype(object).where(frame.notna(), "")
-    attrs = attrs.map(lambda v: "" if v is None else str(v).strip())
+    attrs = pd.DataFrame({c: _attribute_text(frame[c]) for c in frame.columns
+                          if c != frame.geometry.name})
     records, problems = parse_records(attrs, spec, first_row=1)
     if not records and problems:
         raise ImportRejected(path, problems)
@@ -161,6 +161,14 @@ def read_boundaries(
     # which PostgreSQL stores as NaN where SQLite stores NULL)
     out = gpd.GeoDataFrame(pd.DataFrame(records, dtype=object), geometry=fixed, crs=4326)
     return out, notes
+
+
+def _attribute_text(column: pd.Series) -> pd.Series:
+    """An attribute column as stripped text, "" where missing (a text column at once)."""
+    if pd.api.types.is_string_dtype(column) and column.dtype != object:
+        return column.str.strip().fillna("").astype(object)
+    column = column.astype(object).where(column.notna(), "")
+    return column.map(lambda v: "" if v is None else str(v).strip()).astype(object)
 
 
 def _to_wgs84(frame: gpd.GeoDataFrame, crs: str | None):

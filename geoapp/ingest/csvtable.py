@@ -34,16 +34,16 @@ _BLANK_BYTES = np.array(sorted({c.encode("utf-8")[0] for c in WHITESPACE} - {10,
 _MAX_COLUMNS = 16384
 
 
-def read_text_columns(text: str) -> tuple[list[str], pd.DataFrame] | None:
-    """(header, rows as trimmed text columns) of a CSV's text, or None if not well-formed.
+def read_text_columns(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
+    """(header, rows as trimmed text columns) of a UTF-8 CSV, or None if not well-formed
+    (or not UTF-8).
 
     The columns are pandas' ``str`` dtype backed by Arrow: values are never
     missing (an empty cell is ""), as with ``pd.read_csv(dtype=str,
     keep_default_na=False)``.
     """
-    if not text.strip():
+    if not data.strip():
         return None  # pandas' reader says "no header row"
-    data = text.encode("utf-8")
     quoted = b'"' in data  # only a quoted value can hold a line break or a comma
     try:
         table = pacsv.read_csv(
@@ -54,7 +54,7 @@ def read_text_columns(text: str) -> tuple[list[str], pd.DataFrame] | None:
                 column_types={f"f{i}": pa.string() for i in range(_MAX_COLUMNS)},
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    except pa.ArrowInvalid:  # a row with more or fewer fields than the header…
+    except pa.ArrowInvalid:  # a row with more or fewer fields than the header, not UTF-8…
         return None
     if table.num_columns >= _MAX_COLUMNS:
         return None

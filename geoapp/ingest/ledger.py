@@ -53,8 +53,13 @@ def read_table(path: str | Path) -> pd.DataFrame:
             raise ImportRejected(path, [Problem(None, None, why)]) from None
     elif suffix in (".csv", ".txt"):
         filecheck.require_file(path)
-        text = filecheck.decode_text(path.read_bytes(), path)
-        fast = csvtable.read_text_columns(text)
+        raw = path.read_bytes()
+        # UTF-8 goes to pyarrow as it is (pyarrow checks it is UTF-8); anything else is
+        # decoded first, and a file of mixed encodings is named by decode_text
+        fast = csvtable.read_text_columns(raw.removeprefix(b"\xef\xbb\xbf"))
+        if fast is None:
+            text = filecheck.decode_text(raw, path)
+            fast = csvtable.read_text_columns(text.encode("utf-8"))
         if fast is not None:
             return _named(path, *fast)
         try:
