@@ -133,7 +133,7 @@ def _assign_files(cells_file, points_file, out_file, zones_file, points_crs, cel
     outside = result["outside"].to_numpy()
     zone_codes = result["zone_codes"].to_numpy()
     columns = {
-        "point_id": _text(ids.to_numpy()),
+        "point_id": _text(ids),  # Arrow-backed already: no copy
         "cell_code": _text(result["cell_code"].to_numpy()),
         # a ledger without zones: one empty string repeated, not a million joins
         "zone_codes": (_text([";".join(z) for z in zone_codes]) if zones is not None
