@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 import shapely
 
@@ -98,8 +99,7 @@ def _read_point_features(path: Path) -> gpd.GeoDataFrame:
             frame = pyogrio.read_dataframe(path)
     except Exception as exc:  # not GeoParquet (no geo metadata), truncated, not a dataset…
         raise ImportRejected(path, [Problem(None, None, f"无法读取：{exc}")]) from None
-    types = set(shapely.get_type_id(np.asarray(frame.geometry.values)))
-    if types != {0}:
+    if len(frame) == 0 or (shapely.get_type_id(np.asarray(frame.geometry.values)) != 0).any():
         raise ImportRejected(path, [Problem(None, "几何", "点文件中应只有点（Point）")])
     return frame
 
@@ -162,5 +162,5 @@ def _write(out: Path, columns: dict, points: gpd.GeoSeries) -> None:
         gpd.GeoDataFrame(frame, geometry=points.values, crs=4326).to_parquet(out)
         return
     # the CSV has always said True/False (pandas' words), not pyarrow's true/false
-    columns["outside"] = np.where(columns["outside"], "True", "False")
+    columns["outside"] = pc.if_else(pa.array(columns["outside"]), "True", "False")
     csvtable.write_csv(out, columns)
