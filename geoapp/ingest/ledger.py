@@ -206,7 +206,8 @@ def parse_records(
     columns, problems = match_columns(list(frame.columns), spec.fields)
     if problems:
         return [], problems
-    frame = frame.astype(object)  # the loop reads every cell: as Python str, not Arrow scalars
+    # the loop reads every cell and header: as Python str, not one Arrow scalar at a time
+    frame = frame.astype(object).set_axis(pd.Index(list(frame.columns), dtype=object), axis=1)
     records = []
     seen: dict[str, int] = {}
     for i, row in enumerate(frame.itertuples(index=False)):
