@@ -140,7 +140,8 @@ def _assign_files(cells_file, points_file, out_file, zones_file, points_crs, cel
                        else pa.repeat(pa.scalar("", pa.string()), len(ids))),
         "outside": outside,
         "nearest_cell_code": _text(result["nearest_cell_code"].to_numpy()),
-        "distance_m": result["distance_m"].to_numpy().round(1),
+        # NaN (no cell at all) is left empty, as pandas wrote it
+        "distance_m": pa.array(result["distance_m"].to_numpy().round(1), from_pandas=True),
         "lon": np.round(lon, 7),
         "lat": np.round(lat, 7),
     }

@@ -8,12 +8,14 @@ per row); each test feeds both the same file.
 
 from __future__ import annotations
 
+import csv
 import math
 import sys
 from io import StringIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from geoapp.ingest import csvtable, filecheck
@@ -146,3 +148,24 @@ def test_a_header_given_twice_is_refused_by_the_column_reader(tmp_path):
 def test_the_trimmed_characters_are_pythons_whitespace():
     every = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
     assert csvtable.WHITESPACE == every
+
+
+def test_the_written_csv_reads_back_in_order_quoted_only_where_needed(tmp_path, monkeypatch):
+    monkeypatch.setattr(csvtable, "_WRITE_ROWS", 3)  # several chunks from ten rows
+    ids = [f"p{i}" for i in range(10)]
+    columns = {"point_id": pa.array(ids), "cell code": pa.array([None, *"ABCDEFGHI"]),
+               "distance_m": np.arange(10) / 2}
+    plain = tmp_path / "plain.csv"
+    csvtable.write_csv(plain, columns)
+    assert plain.read_text(encoding="utf-8").splitlines()[:3] == [
+        "point_id,cell code,distance_m", "p0,,0", "p1,A,0.5"]
+    ids[4], ids[8] = "甲,乙", 'say "hi"'  # these need quotes: the strings are quoted
+    quoted = tmp_path / "quoted.csv"
+    csvtable.write_csv(quoted, {**columns, "point_id": pa.array(ids)})
+    for path, want in ((plain, [f"p{i}" for i in range(10)]), (quoted, ids)):
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        assert rows[0] == ["point_id", "cell code", "distance_m"]
+        assert [r[0] for r in rows[1:]] == want
+        assert [r[1] for r in rows[1:]] == ["", *"ABCDEFGHI"]
+        assert [float(r[2]) for r in rows[1:]] == [i / 2 for i in range(10)]
