@@ -13,6 +13,7 @@ whole (pyarrow, numpy); Python looks at single rows only to word a problem.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -124,9 +125,13 @@ def _assign_files(cells_file, points_file, out_file, zones_file, points_crs, cel
         chosen = crs_mod.parse_crs(points_crs)
     except ValueError as exc:
         raise ImportRejected(points_file, [Problem(None, "--points-crs", str(exc))]) from None
-    cells, _ = read_boundaries(cells_file, _CODE_ONLY, cells_crs)
-    zones = read_boundaries(zones_file, _CODE_ONLY)[0] if zones_file else None
-    ids, lon, lat = _read_points(Path(points_file), chosen)
+    # The points are read on a second core while GDAL parses the boundaries (both let go
+    # of the GIL); a problem in the boundaries is still reported first, as before.
+    with ThreadPoolExecutor(1) as pool:
+        reading_points = pool.submit(_read_points, Path(points_file), chosen)
+        cells, _ = read_boundaries(cells_file, _CODE_ONLY, cells_crs)
+        zones = read_boundaries(zones_file, _CODE_ONLY)[0] if zones_file else None
+        ids, lon, lat = reading_points.result()
     points = gpd.GeoSeries(shapely.points(lon, lat), crs=4326)
     result = assign(points, cells[["code", "geometry"]],
                     zones[["code", "geometry"]] if zones is not None else None)
