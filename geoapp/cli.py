@@ -188,7 +188,12 @@ def import_hazards(file):
 @click.option("--points-crs", default="wgs84", show_default=True, help=CRS_HELP)
 @click.option("--cells-crs", default=None, help=CRS_HELP + " (default: the file's own)")
 def assign(cells_file, points_file, out_file, zones_file, points_crs, cells_crs):
-    """Assign points to cells and zones, on files, without a database; write a CSV."""
+    """Assign points to cells and zones, on files, without a database; write a CSV.
+
+    Points: CSV/XLSX ledger, GeoJSON, GeoPackage or GeoParquet; cells and zones:
+    GeoJSON, zipped Shapefile, GeoPackage or GeoParquet. --out FILE.parquet writes
+    GeoParquet (the same columns, each point as its geometry).
+    """
     from geoapp.ingest.batch import assign_files
 
     try:

@@ -133,7 +133,9 @@ def _basic_checks(points, cells, zones) -> None:
         if not kinds <= {3, 6}:  # Polygon, MultiPolygon
             raise ValueError(f"{name} must be polygons")
     values = np.asarray(points.values)
-    if len(points) and (set(shapely.get_type_id(values)) != {0} or shapely.is_empty(values).any()):
+    # array tests, not set(): a set of a million numpy ints costs a Python call each
+    if len(points) and ((shapely.get_type_id(values) != 0).any()
+                        or shapely.is_empty(values).any()):
         raise ValueError("points must all be non-empty Point geometries")
 
 
@@ -166,10 +168,16 @@ def _one_cell_per_point(n, p_idx, c_idx, codes) -> np.ndarray:
     cell_of = np.full(n, -1, dtype=np.intp)
     if len(p_idx) == 0:
         return cell_of
-    code_rank = np.argsort(np.argsort(codes.astype(str), kind="stable"), kind="stable")
-    # sort by point, then by code rank descending, so the lowest code is written last
-    order = np.lexsort((-code_rank[c_idx], p_idx))
-    cell_of[p_idx[order]] = c_idx[order]
+    cell_of[p_idx] = c_idx
+    # only points covered by several cells (on a shared edge) need the tie rule: sorting
+    # just their pairs spares a sort of every pair
+    shared = np.bincount(p_idx, minlength=n)[p_idx] > 1
+    if shared.any():
+        p_s, c_s = p_idx[shared], c_idx[shared]
+        code_rank = np.argsort(np.argsort(codes.astype(str), kind="stable"), kind="stable")
+        # sort by point, then by code rank descending, so the lowest code is written last
+        order = np.lexsort((-code_rank[c_s], p_s))
+        cell_of[p_s[order]] = c_s[order]
     return cell_of
 
 
@@ -230,7 +238,7 @@ def _degrees_to_some_cell(tree, points) -> np.ndarray:
 def _zone_codes(point_tree, n, zones) -> np.ndarray:
     """Sorted tuple of the codes of every zone covering each point (zones may overlap)."""
     out = np.empty(n, dtype=object)
-    out[:] = [()] * n
+    out.fill(())
     if zones is None or len(zones) == 0:
         return out
     p_idx, z_idx = _covering_pairs(point_tree, np.asarray(zones.geometry.values))

@@ -1,27 +1,37 @@
-"""``geoapp assign`` on files: boundaries and points in, one CSV row per point out.
+"""``geoapp assign`` on files: boundaries and points in, one row per point out.
 
 No database: reads with the same validators as the importer, joins with
 geoapp.domain.spatial.assign, writes ``point_id, cell_code, zone_codes, outside,
-nearest_cell_code, distance_m, lon, lat`` (UTF-8, zone codes joined by ';',
-lon/lat in WGS84).
+nearest_cell_code, distance_m, lon, lat`` (zone codes joined by ';', lon/lat in
+WGS84) as a UTF-8 CSV, or as GeoParquet with the point geometry when the output
+file ends in ``.parquet``. Points may be CSV/XLSX ledgers, GeoJSON, GeoPackage or
+GeoParquet.
+
+A million points are a million rows: every column is read, checked and written
+whole (pyarrow, numpy); Python looks at single rows only to word a problem.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 import shapely
 
 from geoapp.domain import crs as crs_mod
 from geoapp.domain.layers import TableFile
 from geoapp.domain.spatial import assign
+from geoapp.ingest import csvtable, filecheck
 from geoapp.ingest.boundaries import read_boundaries
-from geoapp.ingest.ledger import parse_coordinates, read_table
+from geoapp.ingest.ledger import coordinate_arrays, read_table
 from geoapp.ingest.problems import ImportRejected, Problem
+from geoapp.memory import no_gc_pauses
 
 # Enough of a boundary spec to read any file whose features carry a code.
 _CODE_ONLY = TableFile(
@@ -42,22 +52,18 @@ def _point_ids(frame: pd.DataFrame) -> tuple[pd.Series, str] | None:
     present = [c for c in ID_HEADERS if c in frame.columns]
     if not present:
         return None
-    ids = pd.Series("", index=frame.index, dtype=object)
+    ids = pd.Series("", index=frame.index, dtype="str")
     for column in reversed(present):
-        values = frame[column].astype(str).str.strip()
-        filled = frame[column].notna() & values.astype(bool)
-        ids = ids.where(~filled, values)
+        values = frame[column].astype("str").str.strip().fillna("")
+        ids = ids.where(values == "", values)
     return ids, " / ".join(present)
 
 
 def _read_points(path: Path, chosen) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Point ids and WGS84 lon/lat from GeoJSON/GeoPackage or CSV/XLSX."""
+    """Point ids and WGS84 lon/lat from GeoJSON/GeoPackage/GeoParquet or CSV/XLSX."""
     suffix = path.suffix.lower()
-    if suffix in (".geojson", ".json", ".gpkg"):
-        frame = pyogrio.read_dataframe(path)
-        types = set(shapely.get_type_id(np.asarray(frame.geometry.values)))
-        if types != {0}:
-            raise ImportRejected(path, [Problem(None, "几何", "点文件中应只有点（Point）")])
+    if suffix in (".geojson", ".json", ".gpkg", ".parquet"):
+        frame = _read_point_features(path)
         found = _point_ids(frame)
         ids = found[0] if found else pd.Series(np.arange(1, len(frame) + 1)).astype(str)
         if frame.crs is not None and not frame.crs.is_geographic:
@@ -65,10 +71,11 @@ def _read_points(path: Path, chosen) -> tuple[pd.Series, np.ndarray, np.ndarray]
             xy = shapely.get_coordinates(np.asarray(frame.geometry.to_crs(4326).values))
             return ids, xy[:, 0], xy[:, 1]
         xy = shapely.get_coordinates(np.asarray(frame.geometry.values))
+        x, y = xy[:, 0], xy[:, 1]
     else:
         frame = read_table(path)
         found = _point_ids(frame)
-        coords, problems = parse_coordinates(frame, crs_mod.is_lonlat(chosen))
+        x, y, problems = coordinate_arrays(frame, crs_mod.is_lonlat(chosen))
         if found is None:
             problems.insert(0, Problem(None, "id", "缺少点编号列（id / 编号 / 统一社会信用代码）"))
         else:
@@ -79,9 +86,23 @@ def _read_points(path: Path, chosen) -> tuple[pd.Series, np.ndarray, np.ndarray]
                          for i, v in filled[filled.duplicated()].items()]
         if problems:
             raise ImportRejected(path, problems)
-        xy = np.array(coords, dtype=float)
-    lon, lat = crs_mod.to_wgs84_xy(xy[:, 0], xy[:, 1], chosen)
+    lon, lat = crs_mod.to_wgs84_xy(x, y, chosen)
     return ids, lon, lat
+
+
+def _read_point_features(path: Path) -> gpd.GeoDataFrame:
+    """A GeoJSON, GeoPackage or GeoParquet file of points (and nothing else)."""
+    filecheck.require_file(path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = gpd.read_parquet(path)
+        else:
+            frame = pyogrio.read_dataframe(path)
+    except Exception as exc:  # not GeoParquet (no geo metadata), truncated, not a dataset…
+        raise ImportRejected(path, [Problem(None, None, f"无法读取：{exc}")]) from None
+    if len(frame) == 0 or (shapely.get_type_id(np.asarray(frame.geometry.values)) != 0).any():
+        raise ImportRejected(path, [Problem(None, "几何", "点文件中应只有点（Point）")])
+    return frame
 
 
 def assign_files(cells_file, points_file, out_file, zones_file=None,
@@ -92,8 +113,9 @@ def assign_files(cells_file, points_file, out_file, zones_file=None,
     database here to leave unchanged).
     """
     try:
-        return _assign_files(cells_file, points_file, out_file, zones_file, points_crs,
-                             cells_crs)
+        with no_gc_pauses():  # a million shapely points and strings, none in a cycle
+            return _assign_files(cells_file, points_file, out_file, zones_file, points_crs,
+                                 cells_crs)
     except ImportRejected as exc:
         raise ImportRejected(exc.path, exc.problems, outcome=f"未写出 {out_file}") from None
 
@@ -103,23 +125,48 @@ def _assign_files(cells_file, points_file, out_file, zones_file, points_crs, cel
         chosen = crs_mod.parse_crs(points_crs)
     except ValueError as exc:
         raise ImportRejected(points_file, [Problem(None, "--points-crs", str(exc))]) from None
-    cells, _ = read_boundaries(cells_file, _CODE_ONLY, cells_crs)
-    zones = read_boundaries(zones_file, _CODE_ONLY)[0] if zones_file else None
-    ids, lon, lat = _read_points(Path(points_file), chosen)
+    # The points are read on a second core while GDAL parses the boundaries (both let go
+    # of the GIL); a problem in the boundaries is still reported first, as before.
+    with ThreadPoolExecutor(1) as pool:
+        reading_points = pool.submit(_read_points, Path(points_file), chosen)
+        cells, _ = read_boundaries(cells_file, _CODE_ONLY, cells_crs)
+        zones = read_boundaries(zones_file, _CODE_ONLY)[0] if zones_file else None
+        ids, lon, lat = reading_points.result()
     points = gpd.GeoSeries(shapely.points(lon, lat), crs=4326)
     result = assign(points, cells[["code", "geometry"]],
                     zones[["code", "geometry"]] if zones is not None else None)
-    out = pd.DataFrame({
-        "point_id": ids.to_numpy(),
-        "cell_code": result["cell_code"].to_numpy(),
-        "zone_codes": [";".join(z) for z in result["zone_codes"]],
-        "outside": result["outside"].to_numpy(),
-        "nearest_cell_code": result["nearest_cell_code"].to_numpy(),
-        "distance_m": result["distance_m"].round(1).to_numpy(),
+    outside = result["outside"].to_numpy()
+    zone_codes = result["zone_codes"].to_numpy()
+    columns = {
+        "point_id": _text(ids),  # Arrow-backed already: no copy
+        "cell_code": _text(result["cell_code"].to_numpy()),
+        # a ledger without zones: one empty string repeated, not a million joins
+        "zone_codes": (_text([";".join(z) for z in zone_codes]) if zones is not None
+                       else pa.repeat(pa.scalar("", pa.string()), len(ids))),
+        "outside": outside,
+        "nearest_cell_code": _text(result["nearest_cell_code"].to_numpy()),
+        # NaN (no cell at all) is left empty, as pandas wrote it
+        "distance_m": pa.array(result["distance_m"].to_numpy().round(1), from_pandas=True),
         "lon": np.round(lon, 7),
         "lat": np.round(lat, 7),
-    })
-    out.to_csv(out_file, index=False, encoding="utf-8")
-    return {"points": len(out), "inside": int((~result["outside"]).sum()),
-            "outside": int(result["outside"].sum()),
-            "in_zones": int(sum(bool(z) for z in result["zone_codes"])), "crs": chosen.label}
+    }
+    _write(Path(out_file), columns, points)
+    return {"points": len(ids), "inside": int((~outside).sum()), "outside": int(outside.sum()),
+            "in_zones": int(sum(bool(z) for z in zone_codes)) if zones is not None else 0,
+            "crs": chosen.label}
+
+
+def _text(values) -> pa.Array:
+    """A string column; None (no cell) stays empty."""
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
+def _write(out: Path, columns: dict, points: gpd.GeoSeries) -> None:
+    """GeoParquet (the points as geometry) for ``.parquet``, else a UTF-8 CSV."""
+    if out.suffix.lower() == ".parquet":
+        frame = pa.table(columns).to_pandas()
+        gpd.GeoDataFrame(frame, geometry=points.values, crs=4326).to_parquet(out)
+        return
+    # the CSV has always said True/False (pandas' words), not pyarrow's true/false
+    columns["outside"] = pc.if_else(pa.array(columns["outside"]), "True", "False")
+    csvtable.write_csv(out, columns)

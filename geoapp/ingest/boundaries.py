@@ -30,6 +30,7 @@ from geoapp.ingest.ledger import CHINA_LAT, CHINA_LON, parse_records
 from geoapp.ingest.problems import ImportRejected, Problem
 
 POLYGONAL = {3, 6}  # shapely type ids: Polygon, MultiPolygon
+SINGLE_LAYER = (".geojson", ".json", ".parquet")
 
 
 def _dbf_encoding(read_head) -> str:
@@ -71,9 +72,10 @@ def _open(path: Path) -> tuple[str, dict]:
             with dbf.open("rb") as fh:
                 options["encoding"] = _dbf_encoding(fh.read)
         return str(path), options
-    if suffix in (".geojson", ".json", ".gpkg"):
+    if suffix in (".geojson", ".json", ".gpkg", ".parquet"):
         return str(path), {}
-    why = f"不支持的边界格式 {suffix}（GeoJSON、Shapefile 压缩包 .zip、GeoPackage）"
+    why = (f"不支持的边界格式 {suffix}"
+           "（GeoJSON、Shapefile 压缩包 .zip、GeoPackage、GeoParquet .parquet）")
     raise ImportRejected(path, [Problem(None, None, why)])
 
 
@@ -81,8 +83,11 @@ def _choose_layer(path: Path, source: str, layer: str | None) -> str | None:
     """The layer to read: the one named, or the file's only one.
 
     A GeoPackage may hold several layers (a draft and the full grid); reading
-    the first one silently would replace the grid with the draft.
+    the first one silently would replace the grid with the draft. GeoJSON and
+    GeoParquet hold one layer: not asking saves GDAL parsing a large GeoJSON twice.
     """
+    if layer is None and path.suffix.lower() in SINGLE_LAYER:
+        return None
     try:
         names = [str(n) for n in pyogrio.list_layers(source)[:, 0]]
     except Exception as exc:  # GDAL says why: truncated file, not a dataset…
@@ -115,7 +120,10 @@ def read_boundaries(
     source, options = _open(path)
     layer = _choose_layer(path, source, layer)
     try:
-        frame = pyogrio.read_dataframe(source, layer=layer, **options)
+        if path.suffix.lower() == ".parquet":
+            frame = gpd.read_parquet(path)
+        else:
+            frame = pyogrio.read_dataframe(source, layer=layer, **options)
     except Exception as exc:  # GDAL says why: truncated file, not a dataset…
         raise ImportRejected(path, [Problem(None, None, f"无法读取：{exc}")]) from None
     if frame.empty:
@@ -126,8 +134,8 @@ def read_boundaries(
     if "encoding" in options:
         notes.append(f"属性表无 .cpg，按 {options['encoding']} 解码")
 
-    attrs = frame.drop(columns="geometry").astype(object).where(frame.notna(), "")
-    attrs = attrs.map(lambda v: "" if v is None else str(v).strip())
+    attrs = pd.DataFrame({c: _attribute_text(frame[c]) for c in frame.columns
+                          if c != frame.geometry.name})
     records, problems = parse_records(attrs, spec, first_row=1)
     if not records and problems:
         raise ImportRejected(path, problems)
@@ -138,14 +146,14 @@ def read_boundaries(
     if crs_problems:
         raise ImportRejected(path, problems)
 
-    fixed = []
-    for i, geom in enumerate(geoms):
-        result, problem, repaired = _polygonal(geom)
+    fixed = _as_multipolygons(geoms)
+    for i in np.flatnonzero(pd.isna(fixed)):  # only features that are not plainly fine
+        result, problem, repaired = _polygonal(geoms[i])
         if problem:
             problems.append(Problem(i + 1, "几何", problem))
         elif repaired:
             notes.append(f"第 {i + 1} 个要素的多边形无效，已自动修复")
-        fixed.append(result)
+        fixed[i] = result
     if problems:
         raise ImportRejected(path, problems)
 
@@ -153,6 +161,14 @@ def read_boundaries(
     # which PostgreSQL stores as NaN where SQLite stores NULL)
     out = gpd.GeoDataFrame(pd.DataFrame(records, dtype=object), geometry=fixed, crs=4326)
     return out, notes
+
+
+def _attribute_text(column: pd.Series) -> pd.Series:
+    """An attribute column as stripped text, "" where missing (a text column at once)."""
+    if pd.api.types.is_string_dtype(column) and column.dtype != object:
+        return column.str.strip().fillna("").astype(object)
+    column = column.astype(object).where(column.notna(), "")
+    return column.map(lambda v: "" if v is None else str(v).strip()).astype(object)
 
 
 def _to_wgs84(frame: gpd.GeoDataFrame, crs: str | None):
@@ -190,6 +206,19 @@ def _to_wgs84(frame: gpd.GeoDataFrame, crs: str | None):
             problems.append(Problem(None, "几何", f"坐标 ({x:.6g}, {y:.6g}) 不在中国范围内："
                                     "文件坐标系不明时请用 --crs 指定（如 EPSG:4549）"))
     return geoms, notes, problems
+
+
+def _as_multipolygons(geoms: np.ndarray) -> np.ndarray:
+    """Each valid (Multi)Polygon as a MultiPolygon, checked all at once; None for the rest."""
+    types = shapely.get_type_id(geoms)
+    fine = np.isin(types, list(POLYGONAL)) & ~shapely.is_empty(geoms)
+    fine[fine] = shapely.is_valid(geoms[fine])
+    out = np.full(len(geoms), None, dtype=object)
+    out[fine] = geoms[fine]
+    single = np.flatnonzero(fine & (types == 3))
+    if len(single):
+        out[single] = shapely.multipolygons(geoms[single], indices=np.arange(len(single)))
+    return out
 
 
 def _polygonal(geom):

@@ -15,12 +15,15 @@ import re
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geoapp.domain.identifiers import uscc_problem
 from geoapp.domain.industry_list import listed_industry
 from geoapp.domain.layers import FieldSpec, TableFile
-from geoapp.ingest import filecheck
+from geoapp.ingest import csvtable, filecheck
 from geoapp.ingest.problems import ImportRejected, Problem
 
 # Coordinate columns of point ledgers (and of the `assign` CLI's CSV: id, lon, lat).
@@ -50,7 +53,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
             raise ImportRejected(path, [Problem(None, None, why)]) from None
     elif suffix in (".csv", ".txt"):
         filecheck.require_file(path)
-        text = filecheck.decode_text(path.read_bytes(), path)
+        raw = path.read_bytes()
+        # UTF-8 goes to pyarrow as it is (pyarrow checks it is UTF-8); anything else is
+        # decoded first, and a file of mixed encodings is named by decode_text
+        fast = csvtable.read_text_columns(raw.removeprefix(b"\xef\xbb\xbf"))
+        if fast is None:
+            text = filecheck.decode_text(raw, path)
+            fast = csvtable.read_text_columns(text.encode("utf-8"))
+        if fast is not None:
+            return _named(path, *fast)
         try:
             frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, header=None)
         except pd.errors.EmptyDataError:
@@ -62,14 +73,21 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise ImportRejected(path, [Problem(None, None, why)])
     if frame.empty:
         raise ImportRejected(path, [Problem(None, None, "文件为空（没有表头行）")])
-    header = [_cell_text(c) or f"Unnamed: {i}" for i, c in enumerate(frame.iloc[0])]
+    header = [_cell_text(c) for c in frame.iloc[0]]
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = range(frame.shape[1])
+    return _named(path, header, frame.map(_cell_text))
+
+
+def _named(path: Path, header: list[str], frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows under their header, once no header is given twice (blank ones named)."""
+    header = [h or f"Unnamed: {i}" for i, h in enumerate(header)]
     problems = [Problem(1, h, f"列名“{h}”出现 {header.count(h)} 次，请只保留一列")
                 for h in dict.fromkeys(header) if header.count(h) > 1]
     if problems:
         raise ImportRejected(path, problems)
-    frame = frame.iloc[1:].reset_index(drop=True)
     frame.columns = header
-    return frame.map(_cell_text)
+    return frame
 
 
 def _parser_problem(exc: Exception) -> Problem:
@@ -188,6 +206,8 @@ def parse_records(
     columns, problems = match_columns(list(frame.columns), spec.fields)
     if problems:
         return [], problems
+    # the loop reads every cell and header: as Python str, not one Arrow scalar at a time
+    frame = frame.astype(object).set_axis(pd.Index(list(frame.columns), dtype=object), axis=1)
     records = []
     seen: dict[str, int] = {}
     for i, row in enumerate(frame.itertuples(index=False)):
@@ -260,12 +280,30 @@ def coordinate_conflicts(columns: list[str]) -> list[Problem]:
 def parse_coordinates(
     frame: pd.DataFrame, geographic: bool, first_row: int = 2
 ) -> tuple[list[tuple[float, float] | None], list[Problem]]:
-    """(x, y) per row from the 经度/纬度 columns, with range and swap checks.
+    """(x, y) per row from the 经度/纬度 columns (None for a row with a problem), and problems.
+
+    The list form of ``coordinate_arrays`` for the importer, which works row by row.
+    """
+    x, y, problems = coordinate_arrays(frame, geographic, first_row)
+    if x is None:
+        return [], problems
+    out: list[tuple[float, float] | None] = list(zip(x.tolist(), y.tolist(), strict=True))
+    for i in np.flatnonzero(np.isnan(x)):
+        out[i] = None
+    return out, problems
+
+
+def coordinate_arrays(
+    frame: pd.DataFrame, geographic: bool, first_row: int = 2
+) -> tuple[np.ndarray | None, np.ndarray | None, list[Problem]]:
+    """x and y arrays from the 经度/纬度 columns (NaN on a row with a problem), and problems.
 
     ``geographic`` is True for lon/lat input (WGS84, CGCS2000, GCJ-02, BD-09):
     values must lie in the box around China, and lon/lat given the wrong way
     round is named as such. Projected input (EPSG:n in metres) is only checked
-    for being numbers here and for landing in China after conversion.
+    for being numbers here and for landing in China after conversion. Whole
+    columns are parsed at once; only rows with a problem are looked at one by
+    one, to word the problem. x and y are None when a column is missing.
     """
     lon_col, lat_col = coordinate_columns(list(frame.columns))
     problems = coordinate_conflicts(list(frame.columns))
@@ -273,34 +311,48 @@ def parse_coordinates(
         if col is None:
             problems.append(Problem(None, label, "缺少坐标列（经度/纬度 或 lon/lat）"))
     if problems:
-        return [], problems
-    out: list[tuple[float, float] | None] = []
-    for i, (xs, ys) in enumerate(zip(frame[lon_col], frame[lat_col], strict=True)):
-        rownum = first_row + i
-        try:
-            x, y = float(xs), float(ys)
-            if not (math.isfinite(x) and math.isfinite(y)):
-                raise ValueError
-        except ValueError:
-            bad, text = (lon_col, xs) if not _is_number(xs) else (lat_col, ys)
-            problems.append(Problem(rownum, bad, f"坐标应为数字，而不是 {text!r}"))
-            out.append(None)
-            continue
-        if geographic:
-            problem = _lonlat_problem(x, y, lon_col, lat_col)
-            if problem:
-                problems.append(Problem(rownum, problem[0], problem[1]))
-                out.append(None)
-                continue
-        out.append((x, y))
-    return out, problems
+        return None, None, problems
+    x, y = _floats(frame[lon_col]), _floats(frame[lat_col])
+    x_ok, y_ok = np.isfinite(x), np.isfinite(y)
+    bad = ~(x_ok & y_ok)
+    if geographic:
+        inside = ((x >= CHINA_LON[0]) & (x <= CHINA_LON[1])
+                  & (y >= CHINA_LAT[0]) & (y <= CHINA_LAT[1]))
+        bad |= ~inside
+    for i in np.flatnonzero(bad):
+        rownum = first_row + int(i)
+        if not (x_ok[i] and y_ok[i]):
+            col = lon_col if not x_ok[i] else lat_col
+            problems.append(Problem(rownum, col, f"坐标应为数字，而不是 {frame[col].iloc[i]!r}"))
+        else:
+            problems.append(Problem(rownum, *_lonlat_problem(float(x[i]), float(y[i]),
+                                                             lon_col, lat_col)))
+    x[bad] = np.nan
+    y[bad] = np.nan
+    return x, y, problems
 
 
-def _is_number(text) -> bool:
+# A decimal number pyarrow and Python's float() read alike; other text (blank, "abc",
+# "1_000", full-width digits) goes through float() itself, so nothing reads differently.
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    """float(text) of every cell as a float64 array; NaN where float() refuses the text."""
+    values = pa.array(column, type=pa.string(), from_pandas=True)
     try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False
+        return pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False).copy()
+    except pa.ArrowInvalid:  # some cell is not a plain number: parse the others at once
+        pass
+    plain = pc.match_substring_regex(values, _PLAIN_NUMBER)
+    out = pc.cast(pc.if_else(plain, values, "nan"), pa.float64()).to_numpy(
+        zero_copy_only=False).copy()
+    for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)):
+        try:
+            out[i] = float(values[i].as_py())
+        except ValueError:
+            out[i] = np.nan
+    return out
 
 
 def _lonlat_problem(x, y, lon_col, lat_col) -> tuple[str, str] | None:

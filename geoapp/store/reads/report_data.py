@@ -11,9 +11,7 @@ places after a hazard move.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -24,6 +22,7 @@ from sqlalchemy.orm import Session
 from geoapp.domain import timeline, workflow
 from geoapp.domain.divisions import division_of
 from geoapp.domain.layers import Rules
+from geoapp.memory import no_gc_pauses
 from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
 from geoapp.store.reads import territory
 
@@ -143,26 +142,6 @@ def load_hazards(session: Session, rules: Rules, places: Places) -> list[timelin
                   "responsible_unit": h.responsible_unit,
                   "responsible_person": h.responsible_person}))
     return records
-
-
-@contextlib.contextmanager
-def no_gc_pauses():
-    """Hold off the cyclic garbage collector while a report builds its many objects.
-
-    Loading 10⁵ points and 3×10⁴ hazards, or computing 10⁴ rows of figures,
-    allocates millions of objects that all stay alive; the collector would
-    scan them again and again for nothing (a third of the load time). Nothing
-    here makes reference cycles; the collector runs again afterwards (it is
-    process-wide: a concurrent request may find it already enabled, which
-    only costs it the speed-up).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def load(session: Session, rules: Rules, places: Places | None = None) -> Dataset:
