@@ -87,9 +87,11 @@ class PMTiles:
                               WHERE + " bounds")
         metadata = {}
         if header["metadata_length"]:
+            raw = self._bytes(header["metadata_offset"], header["metadata_length"])
             try:
-                metadata = json.loads(self._internal(header["metadata_offset"],
-                                                     header["metadata_length"]))
+                if header["internal_compression"] == Compression.GZIP:
+                    raw = gzip.decompress(raw)
+                metadata = json.loads(raw)
             except (ValueError, OSError, EOFError):
                 raise BadTileset(N_("PMTiles：元数据不是有效的 JSON")) from None
         if not isinstance(metadata, dict):
@@ -102,16 +104,9 @@ class PMTiles:
                     name=str(metadata.get("name") or ""),
                     attribution=str(metadata.get("attribution") or ""), vector_layers=layers)
 
-    def _internal(self, offset: int, length: int) -> bytes:
-        """Directory or metadata bytes, decompressed as the header says."""
-        data = self._bytes(offset, length)
-        if self._header["internal_compression"] == Compression.GZIP:
-            data = gzip.decompress(data)
-        return data
-
     def _directory(self, offset: int, length: int) -> list:
+        data = self._bytes(offset, length)
         try:
-            data = self._bytes(offset, length)
             if self._header["internal_compression"] != Compression.GZIP:
                 data = gzip.compress(data, 1)  # deserialize_directory expects gzip
             return deserialize_directory(data)
