@@ -89,18 +89,22 @@ def meta():
     return response
 
 
+def _missing(message: str) -> Response:
+    """A plain 404 (an image or a tile fetch reads no error page)."""
+    return Response(message, status=404, mimetype="text/plain")
+
+
 @bp.get("/basemap/<int:z>/<int:x>/<int:y>.<ext>")
 def tile(z: int, x: int, y: int, ext: str):
     """One tile of the installed basemap (y counted from the north, as Leaflet does)."""
     installed = _basemap().current()
     if installed is None:
-        raise ApiError(404, "not_found", _("未安装离线底图"))
+        return _missing(_("未安装离线底图"))
     meta = installed.tileset.meta
     if FORMAT_ALIASES.get(ext.lower()) != meta.format:
-        raise ApiError(404, "not_found", _("底图瓦片格式为 %(format)s", format=meta.format),
-                       "ext")
+        return _missing(_("底图瓦片格式为 %(format)s", format=meta.format))
     if not (z <= MAX_ZOOM and x < 1 << z and y < 1 << z):
-        raise ApiError(404, "not_found", _("瓦片超出世界范围"), "z")
+        return _missing(_("瓦片超出世界范围"))
     etag = f"{installed.version}-{z}-{x}-{y}"
     if request.if_none_match.contains(etag):
         response = Response(status=304)
