@@ -40,7 +40,7 @@
     layers.forEach(function (name) {
       var water = WATER.test(name);
       rules.push({ dataLayer: name, filter: function (z, f) { return f.geomType === 3; },
-        symbolizer: new P.PolygonSymbolizer({ fill: water ? "#a8c8e8" : "#e4e1d8", opacity: 0.9 }) });
+        symbolizer: new P.PolygonSymbolizer({ fill: water ? "#a8c8e8" : "#e4e1d8", opacity: water ? 1 : 0.8 }) });
       rules.push({ dataLayer: name, filter: function (z, f) { return f.geomType === 2; },
         symbolizer: new P.LineSymbolizer({ color: water ? "#7aa6d6" : "#9a958a", width: 1 }) });
     });
