@@ -81,6 +81,7 @@ def test_the_three_maps_show_the_offline_basemap(demo_database, live_url, browse
                 # the file's attribution is on the map (the cell page adds the control)
                 attribution = page.inner_text(f"{selector} .leaflet-control-attribution")
                 assert "测试底图（虚构）" in attribution
+                page.locator(selector).scroll_into_view_if_needed()
                 page.wait_for_load_state("networkidle")
                 _shot(page, f"{role}_{width}x{height}")
                 assert not errors, errors
@@ -117,3 +118,48 @@ def test_vector_tiles_are_drawn_on_the_leaders_map(demo_database, browser, tmp_p
         stop()
         with demo_database.transaction() as s:
             s.delete(find_user(s, "bm_vector_leader"))
+
+
+def test_an_admin_installs_a_basemap_in_the_browser(demo_database, browser, tmp_path):
+    """/admin/basemap: a ledger sent as a basemap is refused with its reason on the page,
+    then an MBTiles installs and the page shows it (1440×900, then a phone's 390×844)."""
+    from tests.support.browser import serve
+
+    live_url, stop = serve(make_app(demo_database, BASEMAP_DIR=str(tmp_path / "none")))
+    make_user(demo_database, "bm_admin", "admin")
+    try:
+        _admin_installs(browser, live_url, tmp_path)
+    finally:
+        stop()
+        with demo_database.transaction() as s:
+            s.delete(find_user(s, "bm_admin"))
+
+
+def _admin_installs(browser, live_url, tmp_path):
+    bad = tmp_path / "企业台账.mbtiles"
+    bad.write_text("企业名称,经度,纬度\n", encoding="utf-8")
+    good = write_mbtiles(tmp_path / "县底图.mbtiles", raster_tiles(range(0, 8)))
+    with watched_page(browser, 1440, 900) as (page, _requests, errors):
+        log_in(page, live_url, "bm_admin", next_path="/admin/basemap")
+        page.wait_for_url(f"{live_url}/admin/basemap")
+        assert "未安装离线底图" in page.inner_text("#current")
+        page.set_input_files("#upload-form input[type=file]", str(bad))
+        page.click("#upload-form button[type=submit]")
+        page.wait_for_function("() => document.querySelector('#upload-form .error')"
+                               ".textContent.length > 0")
+        message = page.inner_text("#upload-form .error")
+        assert "企业台账.mbtiles" in message and "不是 MBTiles 或 PMTiles 文件" in message
+        _shot(page, "admin_refused_1440x900")
+        page.set_input_files("#upload-form input[type=file]", str(good))
+        with page.expect_navigation():
+            page.click("#upload-form button[type=submit]")
+        assert page.inner_text("#bm-file") == "县底图.mbtiles"
+        assert "MBTILES · PNG" in page.inner_text("#bm-kind")
+        _shot(page, "admin_installed_1440x900")
+        page.set_viewport_size({"width": 390, "height": 844})
+        _shot(page, "admin_installed_390x844")
+        page.once("dialog", lambda d: d.accept())
+        with page.expect_navigation():
+            page.click("#remove")
+        assert "未安装离线底图" in page.inner_text("#current")
+        assert not errors, errors
