@@ -35,14 +35,21 @@ INFO = "basemap.json"
 log = logging.getLogger(__name__)
 
 
+SQLITE = b"SQLite format 3\x00"
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(16)
+
+
 def open_tileset(path: Path) -> Tileset:
     """The file as a tileset, checked: metadata sound and one tile of the declared format.
 
     Recognised by its first bytes, never by its name.
     """
-    with open(path, "rb") as f:
-        head = f.read(16)
-    if head == b"SQLite format 3\x00":
+    head = _head(path)
+    if head == SQLITE:
         tileset: Tileset = mbtiles.MBTiles(path)
     elif head[:7] == b"PMTiles":
         tileset = pmtiles_file.PMTiles(path)
@@ -125,10 +132,13 @@ class Basemap:
         """Check ``staged`` (a staging_path) and put it in place; BadTileset leaves all as
         it was, the staged file removed."""
         try:
-            open_tileset(staged).close()
+            # the file as it came (before an index is added to it)
             info = {"filename": filename, "size": staged.stat().st_size,
                     "sha256": file_sha256(staged), "by": by,
                     "installed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            if _head(staged) == SQLITE:
+                mbtiles.add_index(staged)
+            open_tileset(staged).close()
             part = staged.with_suffix(".json")
             part.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
             os.replace(staged, self.folder / TILES)

@@ -5,6 +5,7 @@ database: the readers know nothing of one."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import random
 import sqlite3
@@ -140,3 +141,29 @@ def test_install_replaces_atomically_and_a_bad_file_changes_nothing(tmp_path, ra
     assert basemap.current() is second
     assert basemap.remove()["filename"] == "c.pmtiles"
     assert basemap.current() is None and basemap.remove() is None
+
+
+def test_an_mbtiles_without_an_index_gets_one_when_installed(tmp_path, raster):
+    """Otherwise every tile would read the whole file; the recorded SHA-256 stays the
+    uploaded file's."""
+    source = write_mbtiles(tmp_path / "plain.mbtiles", raster)
+    lookup = ("EXPLAIN QUERY PLAN SELECT tile_data FROM tiles WHERE zoom_level = 1"
+              " AND tile_column = 1 AND tile_row = 1")
+
+    def plan(path):
+        with sqlite3.connect(path) as db:
+            text = " ".join(str(row[-1]) for row in db.execute(lookup))
+        db.close()
+        return text
+
+    assert "SCAN" in plan(source)
+    basemap = Basemap(tmp_path / "basemap")
+    installed = basemap.install_file(source, "tester")
+    try:
+        assert "USING INDEX" in plan(tmp_path / "basemap" / "basemap.tiles")
+        assert installed.as_dict()["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+        x, y = tile_xy(120.3, 31.6, 10)
+        assert installed.tileset.tile(10, x, y) == raster[(10, x, y)]
+    finally:
+        installed.tileset.close()
+    assert "SCAN" in plan(source)  # the administrator's own file is not touched
