@@ -1,4 +1,4 @@
-"""The ``geoapp`` command: demo, import, assign, db, layers, users, report, notify.
+"""The ``geoapp`` command: demo, import, assign, db, layers, users, report, notify, basemap.
 
 Each command parses its options, calls one core function and prints the
 result; bad input exits non-zero with the report of what is wrong.
@@ -566,3 +566,64 @@ def notify():
         _fail(RuntimeError("GEOAPP_SMTP_HOST is not set: reminders are queued, not sent"))
     if done.errors:
         sys.exit(1)
+
+
+@main.group()
+def basemap():
+    """The offline basemap the maps draw: install FILE, show, remove (audited)."""
+
+
+def _basemap():
+    app, database, _rules = _context()
+    return app.extensions["geoapp.basemap"], database
+
+
+def _describe(state: dict) -> str:
+    return "\n".join(f"{key}: {state[key]}" for key in (
+        "filename", "kind", "format", "tiles", "minzoom", "maxzoom", "bounds", "name",
+        "attribution", "size", "sha256", "installed_at", "by") if state.get(key) not in (None, ""))
+
+
+@basemap.command(name="install")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def basemap_install(file):
+    """Check FILE (MBTiles or PMTiles) and put it in place of the basemap; no size limit."""
+    import getpass
+
+    from geoapp.basemap.tileset import BadTileset
+
+    folder, database = _basemap()
+    try:
+        installed = folder.install_file(Path(file), f"cli:{getpass.getuser()}")
+    except BadTileset as exc:
+        with database.transaction() as s:
+            _audit(s, "basemap_rejected", Path(file).name, {"reason": str(exc)})
+        _fail(Exception(f"{Path(file).name}: not usable as the basemap: {exc}"
+                        " (the installed basemap is unchanged)"))
+    state = installed.as_dict()
+    with database.transaction() as s:
+        _audit(s, "basemap_install", state["filename"], {
+            k: state.get(k) for k in ("sha256", "size", "kind", "format", "minzoom", "maxzoom")})
+    click.echo("basemap installed\n" + _describe(state))
+
+
+@basemap.command(name="show")
+def basemap_show():
+    """What basemap is installed (exit 1: none)."""
+    folder, _database = _basemap()
+    installed = folder.current()
+    if installed is None:
+        _fail(Exception(f"no basemap installed in {folder.folder}"))
+    click.echo(_describe(installed.as_dict()))
+
+
+@basemap.command(name="remove")
+def basemap_remove():
+    """Remove the basemap: the maps show 天地图 (with a key) or none."""
+    folder, database = _basemap()
+    removed = folder.remove()
+    if removed is None:
+        _fail(Exception(f"no basemap installed in {folder.folder}"))
+    with database.transaction() as s:
+        _audit(s, "basemap_remove", removed.get("filename", ""), {"sha256": removed.get("sha256")})
+    click.echo(f"basemap {removed.get('filename', '')} removed")

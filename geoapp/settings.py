@@ -65,7 +65,13 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("MAX_UPLOAD_MB", "GEOAPP_MAX_UPLOAD_MB", 20,
             "largest multipart body (photos) an upload endpoint takes, in MiB; then 413"),
     Setting("TIANDITU_KEY", "GEOAPP_TIANDITU_KEY", None,
-            "a 天地图 key: the map offers its base layers; unset: no basemap"),
+            "a 天地图 key: the maps offer its base layers; unset: none from 天地图"),
+    Setting("BASEMAP_DIR", "GEOAPP_BASEMAP_DIR", None,
+            "folder holding the installed offline basemap (/admin/basemap, geoapp basemap);"
+            " unset: instance/basemap"),
+    Setting("BASEMAP_MAX_MB", "GEOAPP_BASEMAP_MAX_MB", 1024,
+            "largest basemap file /admin/basemap takes, in MiB; then 413 (the command line"
+            " has no limit)"),
     Setting("MAP_CACHE_SECONDS", "GEOAPP_MAP_CACHE_SECONDS", 60,
             "longest reuse of the map's and reports' data without a seen change"),
     Setting("GRID_OVERVIEW", "GEOAPP_GRID_OVERVIEW", None,

@@ -4,8 +4,8 @@ The log answers "who did what, when, from where" for the acts that change
 what an office holds or who may see it: log-ins (and failed ones), log-outs,
 imports (with the file's SHA-256, so the file can be matched later), exports
 (what, by whom, how many rows), account and scope changes, password resets,
-personal access tokens made and revoked, and the rule files in force when they
-change. It is append-only like the
+personal access tokens made and revoked, the offline basemap installed or removed,
+and the rule files in force when they change. It is append-only like the
 hazards' history. A password, session id or token is never written to it:
 ``clean`` refuses a detail that carries one, so a mistake in a caller fails
 loudly instead of leaking.
@@ -36,6 +36,10 @@ ACTIONS = {
     "token_create": N_("新建访问令牌"),
     "token_revoke": N_("吊销访问令牌"),
     "rules_loaded": N_("规则文件生效"),
+    # the offline basemap (geoapp.web.basemap, geoapp basemap): file name and SHA-256
+    "basemap_install": N_("安装离线底图"),
+    "basemap_rejected": N_("离线底图被拒"),
+    "basemap_remove": N_("删除离线底图"),
 }
 
 # keys of a detail that would carry a secret, at any depth

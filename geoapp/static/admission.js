@@ -20,6 +20,7 @@
   // ---- the map ------------------------------------------------------------------------
 
   var map = L.map("adm-map", { zoomSnap: 0.25, doubleClickZoom: false, maxZoom: 19 });
+  window.geoappBasemap.add(map);  // base layers: static/basemap.js
   window.admMap = map;
   L.control.scale({ imperial: false }).addTo(map);
   if (config.bounds) {

@@ -12,6 +12,7 @@
   var T = config.t;
   var F = window.geoappFolium;
   var map = F.map;
+  window.geoappBasemap.add(map, F.control);  // base layers: static/basemap.js
   window.geoappMap = map;
   // without a basemap nothing else sets these; markercluster needs a maximum zoom
   if (map.options.maxZoom === undefined) map.setMaxZoom(19);

@@ -33,6 +33,7 @@ from geoapp.web import (
     assets,
     audit,
     auth,
+    basemap,
     cells,
     clock,
     dashboard,
@@ -131,6 +132,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(tokens.bp)  # /api/me/tokens: personal access tokens
     app.register_blueprint(admin_rules.bp)  # /admin/rules, /api/admin/rules (read-only)
     app.register_blueprint(admin_imports.bp)  # /admin/imports, /api/admin/imports (dry run)
+    app.register_blueprint(basemap.bp)  # /basemap/…, /admin/basemap: the maps' base layers
     app.register_blueprint(openapi.bp)  # /api/openapi.json, read off the routes
     app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
     app.register_blueprint(ogc.bp)  # /ogc: OGC API – Features, read-only (tokens or session)

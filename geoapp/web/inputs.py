@@ -58,19 +58,22 @@ _TYPE_NAMES = {str: _l("文本"), dict: _l("JSON 对象"), list: _l("JSON 数组
 _UPLOAD_LIMIT = "geoapp.upload_limit"
 
 
-def takes_uploads(view: Callable | None = None, *, limit: str | None = None):
+def takes_uploads(view: Callable | None = None, *, limit: str | None = None,
+                  instead: bool = False):
     """Mark a view that accepts multipart file parts (photos).
 
     Any other view refuses a file (400 naming it), and only these may receive
     a multipart body up to the upload limit (``GEOAPP_MAX_UPLOAD_MB``) instead
     of ``GEOAPP_MAX_BODY_BYTES``; ``limit`` names the config key of a smaller
-    limit in MiB for this view (the public's report form). The limit holds on
+    limit in MiB for this view (the public's report form), or with ``instead``
+    the limit in its place (a basemap file, far larger than photos). The limit holds on
     the bytes read, a chunked body without a length included. Returns the view
     itself, so it works above or below the route decorator.
     """
     def mark(v: Callable) -> Callable:
         v.takes_uploads = True
         v.upload_limit_key = limit
+        v.upload_limit_instead = instead
         return v
     return mark(view) if view is not None else mark
 
@@ -159,7 +162,8 @@ def _check_url() -> None:
         limit = current_app.extensions[_UPLOAD_LIMIT]
         key = getattr(view, "upload_limit_key", None)
         if key:
-            limit = min(limit, int(float(current_app.config[key]) * (1 << 20)))
+            own = int(float(current_app.config[key]) * (1 << 20))
+            limit = own if getattr(view, "upload_limit_instead", False) else min(limit, own)
         request.max_content_length = limit
     if request.mimetype == "multipart/form-data" and request.files and not uploads:
         raise BadInput(next(iter(request.files)), _("此处不接受文件上传"))

@@ -1,7 +1,7 @@
 """The leader's map (``GET /``) and the compact data it loads (``/api/map/...``).
 
-folium builds the map's skeleton (the Leaflet map, 天地图 base layers when a
-key is configured, one empty overlay per layer, the layer control) with every
+folium builds the map's skeleton (the Leaflet map, one empty overlay per layer,
+the layer control; the base layers are static/basemap.js's, geoapp.web.basemap) with every
 script and stylesheet repointed at the app's own vendored copies; the page
 itself (templates/map.html, static/map.js) fills the overlays from the JSON
 endpoints below, so no data is embedded in the page. ``geoapp.map.snapshot``
@@ -34,15 +34,9 @@ from geoapp.web.assets import vendor_url
 
 bp = Blueprint("map", __name__)
 
-TIANDITU = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-            "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-            "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}")
-
-
 @bp.record_once
 def _configure(state) -> None:
     app = state.app
-    app.config["TIANDITU_KEY"] = settings.get("TIANDITU_KEY", app.config)
     app.config["MAP_CACHE_SECONDS"] = float(settings.get("MAP_CACHE_SECONDS", app.config))
     app.config["GRID_OVERVIEW"] = settings.is_on("GRID_OVERVIEW", app.config)
     app.extensions["geoapp.mapcache"] = snapshot.MapCache(
@@ -81,7 +75,7 @@ window.geoappFolium = {map: {{ this.map.get_name() }}, cells: {{ this.cells.get_
         self.map, self.cells, self.groups, self.control = map_, cells, groups, control
 
 
-def _skeleton(bounds, layer_labels: dict[str, str], key: str | None) -> dict:
+def _skeleton(bounds, layer_labels: dict[str, str]) -> dict:
     """The folium map without data: returns its div, script and the asset URLs it needs."""
     m = folium.Map(location=[35.0, 105.0], zoom_start=4, tiles=None,
                    zoom_control="topleft", width="100%", height="100%", zoom_snap=0.25)
@@ -95,16 +89,6 @@ def _skeleton(bounds, layer_labels: dict[str, str], key: str | None) -> dict:
     if bounds:
         w, s, e, n = bounds
         m.fit_bounds([[s, w], [n, e]])
-    if key:
-        for name, base, notes, show in (("vec", "vec", "cva", True),
-                                        ("img", "img", "cia", False)):
-            label = _("天地图矢量") if name == "vec" else _("天地图影像")
-            group = folium.FeatureGroup(name=str(escape(label)), overlay=False, show=show)
-            for layer in (base, notes):
-                folium.TileLayer(TIANDITU.format(layer=layer, key=key), attr="© 天地图",
-                                 subdomains="01234567", max_zoom=18, max_native_zoom=18,
-                                 control=False).add_to(group)
-            group.add_to(m)
     cells = folium.FeatureGroup(name=str(escape(_("网格"))), show=True).add_to(m)
     groups = {code: folium.FeatureGroup(name=str(escape(label)), show=True).add_to(m)
               for code, label in layer_labels.items()}
@@ -180,7 +164,7 @@ def _map_skeleton() -> tuple[dict, dict[str, str]]:
                  [float(v) for v in snap.geometry.bounds[mine].max(axis=0)[2:]]
     en = _english()
     layers = {c: t.label_en if en else t.label for c, t in rules.layers.items()}
-    return _skeleton(bounds, layers, current_app.config.get("TIANDITU_KEY")), layers
+    return _skeleton(bounds, layers), layers
 
 
 @bp.get("/map/skeleton.js")

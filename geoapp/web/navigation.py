@@ -19,6 +19,7 @@ PAGES = (
     ("listings.due_page", _l("挂牌督办"), ("leader", "supervisor", "admin")),
     ("accounts_admin.page", _l("账号管理"), ("admin",)),
     ("imports_admin.page", _l("数据导入"), ("admin",)),
+    ("basemap.page", _l("离线底图"), ("admin",)),
     ("rules_admin.page", _l("规则与目录"), ("admin",)),
     ("audit.page", _l("审计日志"), ("admin",)),
     ("export.page", _l("数据导出"), ("leader", "supervisor", "admin", "planner", "grid")),

@@ -34,8 +34,8 @@ from geoapp.store.models import PublicReport
 from geoapp.store.reads import admission_data, public_report_data
 from geoapp.web import auth, clock, db, i18n, inputs, params, photos
 from geoapp.web.assets import vendor_url
+from geoapp.web.basemap import TIANDITU
 from geoapp.web.errors import ApiError
-from geoapp.web.map import TIANDITU
 
 bp = Blueprint("public_reports", __name__)
 

@@ -27,7 +27,7 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # their own English checks beside their browser tests)
 PAGES = {
     None: ["/login", "/report", "/no-such-page"],
-    "admin": ["/admin/accounts", "/admin/imports", "/admin/rules", "/admin/audit",
+    "admin": ["/admin/accounts", "/admin/imports", "/admin/basemap", "/admin/rules", "/admin/audit",
               "/account", "/export", "/inbox", "/public-reports"],
     "leader": ["/reports/listings", "/inbox", "/export", "/account", "/admin/accounts",
                "/reports", "/reports?month=2026-10", "/reports?month=2026-10&village=320205999001",

@@ -28,12 +28,14 @@ _folders_made: list[str] = []
 def make_app(database: Database, **config):
     """An app over ``database``; CSRF protection and the log-in rate limit stay ON.
 
-    Its connections are closed when the test ends; uploads to /admin/imports go to a
-    folder of its own (removed then too), never into the checkout's instance folder.
+    Its connections are closed when the test ends; uploads to /admin/imports and the
+    basemap go to folders of its own (removed then too), never into the checkout's
+    instance folder.
     """
-    if "IMPORT_DIR" not in config:
-        config["IMPORT_DIR"] = tempfile.mkdtemp(prefix="geoapp-imports-")
-        _folders_made.append(config["IMPORT_DIR"])
+    for key, prefix in (("IMPORT_DIR", "geoapp-imports-"), ("BASEMAP_DIR", "geoapp-basemap-")):
+        if key not in config:
+            config[key] = tempfile.mkdtemp(prefix=prefix)
+            _folders_made.append(config[key])
     app = create_app({"TESTING": True, "DATABASE_URL": database.url,
                       "SECRET_KEY": TEST_SECRET_KEY, "TODAY": TODAY, **config})
     _apps_made.append(app)

@@ -543,6 +543,24 @@ def _import(client, step: str | None = None):
     return wait(client, client.post(f"/api/admin/imports/{upload}/{step}"))
 
 
+def _basemap(client, remove: bool = False):
+    """Upload a small MBTiles as the basemap; or, with ``remove``, install one (directly,
+    as setup) and ask to remove it."""
+    import tempfile
+    from io import BytesIO
+    from pathlib import Path
+
+    from tests.support.basemaps import raster_tiles, write_mbtiles
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_mbtiles(Path(tmp) / "底图.mbtiles", raster_tiles(range(0, 3)))
+        if remove:
+            client.application.extensions["geoapp.basemap"].install_file(path, "setup")
+            return client.delete("/api/admin/basemap")
+        return client.post("/api/admin/basemap", content_type="multipart/form-data",
+                           data={"file": (BytesIO(path.read_bytes()), path.name)})
+
+
 def _new_token(client) -> int:
     """One's own new access token's id (1 when the account may not make one)."""
     r = client.post("/api/me/tokens", json={"name": "QGIS（测试）"})
@@ -559,6 +577,8 @@ ACCOUNT_WRITES = {
     "imports_admin.api_preview": (lambda c, uid: _import(c), 200, {"admin"}),
     "imports_admin.api_commit": (lambda c, uid: _import(c, "commit"), 200, {"admin"}),
     "imports_admin.api_cancel": (lambda c, uid: _import(c, "cancel"), 204, {"admin"}),
+    "basemap.api_install": (lambda c, uid: _basemap(c), 201, {"admin"}),
+    "basemap.api_remove": (lambda c, uid: _basemap(c, remove=True), 200, {"admin"}),
     "accounts_admin.api_create": (
         lambda c, uid: c.post("/api/admin/accounts", json={"username": "newcomer",
                                                            "role": "leader"}), 201, {"admin"}),

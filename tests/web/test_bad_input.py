@@ -57,8 +57,8 @@ BASE_QUERY = {"map.search": {"q": "公司"},
               "export.download": {"from": "2026-01-01"}}
 
 # write routes that take only files (their bad files: tests/web/test_photos.py and
-# tests/web/test_admin_imports.py)
-FILES_ONLY = {"photos.add_hazard_photo", "imports_admin.api_preview"}
+# tests/web/test_admin_imports.py, tests/web/test_basemap.py)
+FILES_ONLY = {"photos.add_hazard_photo", "imports_admin.api_preview", "basemap.api_install"}
 # POSTs that read no body (the path and the query are still checked)
 NO_BODY = {"accounts_admin.api_reset_password", "imports_admin.api_commit",
            "imports_admin.api_cancel"}

@@ -31,7 +31,7 @@
   function draw(data) {
     var panel = document.getElementById("map-panel");
     if (!panel.open || !window.L) return;
-    if (!map) map = L.map("cell-map", { attributionControl: false, zoomSnap: 0.25 });
+    if (!map) window.geoappBasemap.add(map = L.map("cell-map", { attributionControl: false, zoomSnap: 0.25 }));
     if (overlay) overlay.remove();
     overlay = L.featureGroup().addTo(map);
     var colour = (P.levels[data.properties.risk_level] || {}).colour || "#666";
