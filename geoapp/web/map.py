@@ -156,6 +156,16 @@ def _strings(rules) -> dict:
         "last_visit": _("最近巡查"), "visit_status": _("巡查状态"), "never": _("从未巡查"),
         "next_visit_due": _("下次应巡查"),
         "level_reasons": _("定级依据"),
+        "loading_points": _("正在加载点位…"),
+        "offline": _("网络已断开"), "load_failed": _("加载失败"),
+        "cells_failed": _("地图数据未能加载"),
+        "stale_points": _("灰色的点位是上次加载的，可能已过时"),
+        "key_points": _("重点点位"),
+        "key_hint": _("全域只显示红色、逾期和网格外点位，放大或勾选“显示全部点位”看全部"),
+        "empty_cells": _("没有符合筛选条件的网格"),
+        "empty_points": _("没有符合筛选条件的点位"),
+        "filters_in_force": _("当前筛选："), "no_level": _("未选风险等级"),
+        "list_more": _("只列出前 200 个"),
         "visits": {"due": _("待巡查"), "overdue": _("逾期未巡查"), "visited": _("已巡查")},
     }
 
@@ -265,10 +275,11 @@ def points():
     """Points in a bounding box, filtered; as points when few, else clusters.
 
     Parameters: ``bbox`` (west,south,east,north), ``zoom`` (0–22), ``layers``,
-    ``levels`` (comma lists), ``hazard`` (open|overdue|major_open|listed),
+    ``levels`` (comma lists), ``hazard`` (open|overdue|major_open|listed|major_overdue),
     ``town``, ``village``, ``cell`` (names; code for the cell; outside points
     count with their nearest cell), ``outside`` (only|exclude), ``visit``
-    (due|overdue|visited: the points' visit status today). Each point row ends
+    (due|overdue|visited: the points' visit status today), ``key=1`` (only the
+    points that matter: red, overdue hazard, outside every cell). Each point row ends
     with its ``visit`` status and ``last_visit`` (ISO date or null); ``visits``
     counts the view's points per status before the ``visit`` filter.
     """
@@ -282,6 +293,7 @@ def points():
     outside = params.choice("outside", ("only", "exclude"), "outside must be only or exclude")
     visit = params.choice("visit", VISIT_STATUSES,
                           f"visit must be one of {', '.join(VISIT_STATUSES)}")
+    key = params.choice("key", ("0", "1"), "key must be 0 or 1") == "1"
     snap = _snapshot()
     try:
         area = snap.area_cells(request.args.get("town"), request.args.get("village"),
@@ -291,7 +303,7 @@ def points():
         raise params.bad(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
     only = auth.read_scope().cells
     area = scoped.area_cells(snap, only, area)
-    idx = snap.select(bbox, layers, levels, hazard, area, outside)
+    idx = snap.select(bbox, layers, levels, hazard, area, outside, key=key)
     counts = snap.visits.counts(idx)
     if visit:
         idx = idx[snap.visits.mask(visit)[idx]]

@@ -116,7 +116,7 @@ def test_page_and_its_assets_come_from_the_app(demo_client):
     parser.feed(html)
     assert any(u.endswith("leaflet.js") for u in parser.urls)
     assert any(u.endswith("leaflet.markercluster.js") for u in parser.urls)
-    assert any(u.endswith("map.js") for u in parser.urls)
+    assert any(u.endswith("map/main.js") for u in parser.urls)
     for url in parser.urls:
         parts = urlsplit(url)
         assert not parts.scheme and not parts.netloc, f"{url} is on another host"
