@@ -71,6 +71,7 @@
     M.restyleCells();
     M.updateCounts();
     M.updateCellLabels();
+    M.showEmpty();
     M.zoomToMatches();
     M.loadPoints();
     M.refreshList();
