@@ -63,6 +63,12 @@ def _zoom(page):
     return page.evaluate("window.geoappMap.getZoom()")
 
 
+def _of_cell(page, column, code):
+    """A column of /api/map/cells for one cell, as the page holds it."""
+    return page.evaluate(f"(M => M.state.cells.{column}[M.cellIndex({code!r})])"
+                         "(window.geoappMapApp)")
+
+
 def _back_home(page, home):
     """Wait until the whole territory is in view again (the legend's size may move the fit
     by a fraction of a zoom level)."""
@@ -80,7 +86,8 @@ def test_the_overview_reads_at_a_glance(leader, live_url, browser, size):
         # only the points that matter at the territory's zoom: red, overdue, outside
         last = page.evaluate("window.geoappMapApp.state.lastPoints")
         assert last["key"] is True and last["total"] > 0
-        rows = last["points"] + [[None, c[0], c[4], None, None, c[5], c[6]] for c in last["clusters"]]
+        rows = last["points"] + [[None, c[0], c[4], None, None, c[5], c[6]]
+                                 for c in last["clusters"]]
         assert all(r[2] == 0 or r[5] & 2 or r[6] for r in rows), rows
         assert "重点点位" in page.locator("#map-status").inner_text()
         # …unless the user asks for all
@@ -105,7 +112,7 @@ def test_the_overview_reads_at_a_glance(leader, live_url, browser, size):
                       f".getBounds().getCenter(), {home} + 3, {{animate: false}})")
         page.wait_for_function("() => document.querySelectorAll('.gm-cell-label').length > 0")
         names = page.locator(".gm-cell-label").all_inner_texts()
-        assert page.evaluate(f"window.geoappMapApp.state.cells.name[window.geoappMapApp.cellIndex({CELL!r})]") in names
+        assert _of_cell(page, "name", CELL) in names
         _shot(page, f"overview-zoomed-{tag}")
 
         # 全域 brings the whole territory back
@@ -148,13 +155,15 @@ def test_the_overview_reads_at_a_glance(leader, live_url, browser, size):
 
         # a filter nothing passes says why and offers to clear; clearing zooms back out
         page.evaluate("""() => {
-          document.querySelectorAll('#f-levels input').forEach(b => { b.checked = b.value === 'blue'; });
+          document.querySelectorAll('#f-levels input')
+            .forEach(b => { b.checked = b.value === 'blue'; });
           document.querySelector('#f-levels input').dispatchEvent(new Event('change'));
         }""")
         empty = page.locator("#map-empty")
         empty.wait_for()
         text = page.locator("#map-empty-text").inner_text()
-        assert text.startswith("没有符合筛选条件的") and "有重大隐患逾期" in text and "低风险" in text
+        assert text.startswith("没有符合筛选条件的")
+        assert "有重大隐患逾期" in text and "低风险" in text  # the filters in force
         _shot(page, f"overview-empty-{tag}")
         page.click("#map-empty-clear")
         _back_home(page, home)
@@ -171,7 +180,7 @@ def test_the_overview_reads_at_a_glance(leader, live_url, browser, size):
         page.locator("#map-list-items li button").first.click()
         page.locator("#cell-popup").wait_for()
         code = page.locator("#cell-popup").get_attribute("data-code")
-        assert page.evaluate(f"window.geoappMapApp.state.cells.level[window.geoappMapApp.cellIndex({code!r})]") == 0
+        assert _of_cell(page, "level", code) == 0
         _shot(page, f"overview-red-cells-{tag}")
         # and the area filter zooms there; 清除筛选 zooms back out
         page.evaluate("window.geoappMap.closePopup()")
@@ -194,7 +203,8 @@ RED_CLUSTER = """() => {
           const M = window.geoappMapApp, map = window.geoappMap;
           for (const icon of document.querySelectorAll('.gm-cluster-icon')) {
             const r = icon.getBoundingClientRect(), c = map.getContainer().getBoundingClientRect();
-            const at = map.containerPointToLatLng([r.x + r.width / 2 - c.x, r.y + r.height / 2 - c.y]);
+            const at = map.containerPointToLatLng([r.x + r.width / 2 - c.x,
+                                                   r.y + r.height / 2 - c.y]);
             const i = M.cellAt(at);
             if (i >= 0 && M.state.cells.level[i] === 0 && r.top > c.top + 60)
               return {x: r.x + r.width / 2, y: r.y + r.height / 2, code: M.state.cells.code[i]};
@@ -209,7 +219,7 @@ def _band(page):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_phone_taps_the_map(leader, live_url, browser, lang):
-    with watched_page(browser, 390, 844, has_touch=True, is_mobile=True) as (page, requests, errors):
+    with watched_page(browser, 390, 844, has_touch=True, is_mobile=True) as (page, _req, errors):
         _open_map(page, live_url, leader, lang)
         band = _band(page)
         assert band <= 0.2 * 844, band
