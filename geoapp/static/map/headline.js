@@ -78,7 +78,7 @@
           el("span", { className: "pill gm-lv-" + LEVELS[p[2]], text: T.levels[LEVELS[p[2]]] }), " ",
           el("b", { text: p[7] }), " ", el("small", { text: T.layers[layers[p[1]]] || layers[p[1]] })],
           function () {
-            map.setView([p[4], p[3]], Math.max(map.getZoom(), 16));
+            map.setView([p[4], p[3]], Math.max(map.getZoom(), 16), { animate: false });
             M.openPoint(p[0], L.latLng(p[4], p[3]));
           }));
       });

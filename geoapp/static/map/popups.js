@@ -9,8 +9,9 @@
   // of the zoom and filter buttons (top left) and the layer control (top right), so that
   // its × can always be tapped and its top never hides under the headline.
   function popupOptions() {
+    // the content's box plus the popup's frame and tip (about 60 px) within the padding
     var h = map.getSize().y;
-    return { maxWidth: 320, maxHeight: Math.max(160, h - 110), autoPanPaddingTopLeft: [52, 56],
+    return { maxWidth: 320, maxHeight: Math.max(160, h - 170), autoPanPaddingTopLeft: [52, 56],
              autoPanPaddingBottomRight: [52, 20] };
   }
   M.popupOptions = popupOptions;

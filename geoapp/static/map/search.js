@@ -19,7 +19,8 @@
             el("small", { text: (T.layers[r.layer] || r.layer) + " · " + (r.cell_code || T.outside) }),
           ]);
           btn.addEventListener("click", function () {
-            map.setView([r.lat, r.lon], Math.max(map.getZoom(), 17));
+            // at once (no animation): the popup then pans itself into view from a still map
+            map.setView([r.lat, r.lon], Math.max(map.getZoom(), 17), { animate: false });
             M.openPoint(r.id, L.latLng(r.lat, r.lon));
             if (window.innerWidth <= 700) M.setPanel(false);
           });
