@@ -58,6 +58,12 @@
     document.getElementById("map-status").textContent = text;
   };
 
+  // run ``fn`` once the map is not zooming: a view set during Leaflet's zoom animation is
+  // undone when the animation ends
+  M.whenStill = function (fn) {
+    if (map._animatingZoom) map.once("zoomend", function () { M.whenStill(fn); }); else fn();
+  };
+
   M.clear = function (node) {
     while (node.firstChild) node.removeChild(node.firstChild);
   };

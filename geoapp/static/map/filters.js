@@ -49,19 +49,21 @@
   // after a filter changed, show what matches: the matching cells, or for a filter on the
   // points alone (outside every cell, a visit status) the matching points; no filter at all
   // brings the whole territory back
+  var zoomSeq = 0;  // only the latest change zooms (an earlier answer may come late)
   M.zoomToMatches = function () {
-    var f = state.filters;
+    var f = state.filters, seq = ++zoomSeq;
     var any = f.town || f.village || f.cell || M.pointFilterOn();
-    if (!any) { M.fitTerritory(); return Promise.resolve(); }
+    if (!any) { M.whenStill(M.fitTerritory); return Promise.resolve(); }
     if (!(f.outside === "only" || f.visit)) {
       var bounds = M.matchingBounds();
-      if (bounds) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
+      if (bounds) M.whenStill(function () { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17, animate: false }); });
       return Promise.resolve();
     }
     return M.matchingPoints().then(function (data) {
+      if (seq !== zoomSeq) return;
       var at = data.points.map(function (p) { return [p[4], p[3]]; })
         .concat((data.clusters || []).map(function (c) { return [c[2], c[1]]; }));
-      if (at.length) map.fitBounds(L.latLngBounds(at), { padding: [40, 40], maxZoom: 16 });
+      if (at.length) M.whenStill(function () { map.fitBounds(L.latLngBounds(at), { padding: [40, 40], maxZoom: 16, animate: false }); });
     }).catch(function () {});
   };
 

@@ -36,7 +36,7 @@
     map.on("resize", function () { if (state.autoFit) fitTerritory(); });
     document.getElementById("map-home").addEventListener("click", function () {
       map.closePopup();
-      fitTerritory();
+      M.whenStill(fitTerritory);
     });
   }
 
