@@ -151,7 +151,7 @@ def today_in(tz: str) -> dt.date:
 
 
 def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
-    """Hazard figures for an area: by state, overdue, major open, rate, stock/increment.
+    """Hazard figures for an area: by state, overdue, major open and overdue, rate, stock/increment.
 
     ``hazards`` are objects with ``state``, ``level``, ``deadline``,
     ``found_on`` and ``listed`` (ORM rows or plain records).
@@ -172,6 +172,7 @@ def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
     ({'total': 1, 'open': 0}, {'total': 1, 'open': 1})
     """
     out = {"total": 0, "open": 0, "overdue": 0, "closed": 0, "major_open": 0, "listed_open": 0,
+           "major_overdue": 0,
            "by_state": dict.fromkeys(STATES, 0), "stock": {"total": 0, "open": 0},
            "increment": {"total": 0, "open": 0}}
     for h in hazards:
@@ -182,6 +183,7 @@ def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
         out["overdue"] += is_overdue(h.state, h.deadline, today)
         out["major_open"] += (not closed) and h.level == "major"
         out["listed_open"] += (not closed) and bool(h.listed)
+        out["major_overdue"] += h.level == "major" and is_overdue(h.state, h.deadline, today)
         part = out["stock" if h.found_on < stock_cutoff else "increment"]
         part["total"] += 1
         part["open"] += not closed

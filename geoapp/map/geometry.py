@@ -54,7 +54,7 @@ def encode_geometries(geoms, quantum: float, origin) -> list[list[list[list[int]
     first vertex is absolute, the others are differences from the previous
     one; the closing vertex and repeated vertices are dropped, and rings left
     with fewer than 3 vertices (holes smaller than the quantum) vanish.
-    Decoding: running sums times ``quantum`` plus ``origin`` (geoapp/static/map.js).
+    Decoding: running sums times ``quantum`` plus ``origin`` (geoapp/static/geometry.js).
 
     Examples
     --------
@@ -126,3 +126,20 @@ def mercator_px(lon, lat, zoom: int):
     x = (lon + 180) / 360 * size
     y = (1 - np.log(np.tan(np.radians(lat)) + 1 / np.cos(np.radians(lat))) / math.pi) / 2 * size
     return x, y
+
+
+def village_shapes(geoms, village_of, n: int, tolerance: float, origin) -> dict:
+    """Each village's outline (the union of its cells, simplified like them) and a place
+    for its name: ``{"village_geom": [...], "village_at": [[lon, lat], ...]}``, village
+    ``v`` being the cells whose ``village_of`` is ``v``. Only polygons are kept (a
+    union of touching cells is one)."""
+    village_of = np.asarray(village_of)
+    shapes = np.array([shapely.union_all(geoms[village_of == v]) for v in range(n)], dtype=object)
+    polygonal = np.array([s.geom_type in ("Polygon", "MultiPolygon") for s in shapes], dtype=bool)
+    shapes[~polygonal] = [shapely.union_all([p for p in shapely.get_parts(s)
+                                             if p.geom_type == "Polygon"])
+                          for s in shapes[~polygonal]]
+    at = shapely.get_coordinates(shapely.point_on_surface(shapes)) if n else np.zeros((0, 2))
+    return {"village_geom": encode_geometries(shapely.simplify(shapes, tolerance),
+                                              OVERVIEW_QUANTUM, origin) if n else [],
+            "village_at": np.round(at, 6).tolist()}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from geoapp.map.geometry import DETAIL_QUANTUM, encode_geometries, tile_bounds
+from geoapp.map.geometry import DETAIL_QUANTUM, encode_geometries, tile_bounds, village_shapes
 from geoapp.map.snapshot import Payload, Snapshot
 
 
@@ -60,6 +60,10 @@ def cells_payload(snap: Snapshot, only, overview: bool = False) -> Payload:
         "badge": {str(n): doc["badge"][str(i)] for n, i in enumerate(idx)
                   if str(i) in doc["badge"] and i in figures},
         "geom": [snap.geometry.overview[i] for i in idx],
+        "label_at": [doc["label_at"][i] for i in idx],
+        # outlines of the kept cells only: no shape of a cell outside the scope travels
+        **village_shapes(geoms, [new_village[doc["village"][i]] for i in idx],
+                         len(kept_villages), snap.geometry.tolerance, snap.geometry.origin),
     }
     payload = Payload.of(sub)
     if len(snap.scoped) > 64:

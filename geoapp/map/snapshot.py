@@ -43,6 +43,7 @@ from geoapp.map.geometry import (
     mercator_px,
     overview_tolerance,
     tile_bounds,
+    village_shapes,
 )
 from geoapp.map.visits import FIELDS as VISIT_FIELDS
 from geoapp.map.visits import VisitColumns, VisitRead
@@ -50,9 +51,9 @@ from geoapp.store.dialect import decode_raw
 from geoapp.store.fingerprint import data_fingerprint
 from geoapp.store.reads import map_data
 
-FLAG_OPEN, FLAG_OVERDUE, FLAG_MAJOR_OPEN, FLAG_LISTED = 1, 2, 4, 8
+FLAG_OPEN, FLAG_OVERDUE, FLAG_MAJOR_OPEN, FLAG_LISTED, FLAG_MAJOR_OVERDUE = 1, 2, 4, 8, 16
 HAZARD_FILTERS = {"open": FLAG_OPEN, "overdue": FLAG_OVERDUE, "major_open": FLAG_MAJOR_OPEN,
-                  "listed": FLAG_LISTED}
+                  "listed": FLAG_LISTED, "major_overdue": FLAG_MAJOR_OVERDUE}
 MAX_POINTS = 2500  # more points than this in a view are sent as clusters
 CLUSTER_PX = 80  # size of a clustering square on screen
 
@@ -98,6 +99,7 @@ class CellGeometry:
     overview: list
     badge_at: np.ndarray  # (n, 2) a point inside each cell, for badges
     tiles: dict = field(default_factory=dict)
+    villages: dict = field(default_factory=dict)  # village outlines per cell→village mapping
     _gzip_head: tuple | None = None
 
     def cells_payload(self, properties: dict) -> Payload:
@@ -115,6 +117,19 @@ class CellGeometry:
         rest = b"," + dumps(properties)[1:]
         tail = compressor.copy()
         return Payload.of_parts(head + rest, head_gz + tail.compress(rest) + tail.flush())
+
+
+def village_outlines(geometry: CellGeometry, cell_village: np.ndarray, n: int) -> dict:
+    """``village_shapes`` of the whole territory, kept with the shapes while the cells'
+    villages stay the same (the snapshot is rebuilt after every write; these rarely change)."""
+    key = cell_village.tobytes()
+    hit = geometry.villages.get(key)
+    if hit is None:
+        if len(geometry.villages) > 8:
+            geometry.villages.clear()
+        hit = geometry.villages[key] = village_shapes(geometry.geoms, cell_village, n,
+                                                      geometry.tolerance, geometry.origin)
+    return hit
 
 
 def cell_geometry(codes: list[str], geoms, digest: str) -> CellGeometry:
@@ -188,7 +203,7 @@ class Snapshot:
         badge = {str(i): [round(float(x), 6), round(float(y), 6)]
                  for i, ((x, y), on) in enumerate(zip(geometry.badge_at, listed, strict=True))
                  if on}
-        figures = ("open", "overdue", "major_open", "listed_open", "closed")
+        figures = ("open", "overdue", "major_open", "listed_open", "closed", "major_overdue")
         self.cells_doc = {
             "format": "geoapp-cells/1",
             "levels": list(LEVEL_ORDER),
@@ -209,6 +224,10 @@ class Snapshot:
             "counts": places.counts.tolist(),
             "hazards": [[c["hazards"].get(k, 0) for k in figures] for c in cells],
             "badge": badge,
+            # where each cell's name is written (a point inside it), lon/lat
+            "label_at": np.round(geometry.badge_at, 6).tolist(),
+            # village outlines and label places, in the order of "villages"
+            **village_outlines(geometry, self.cell_village, len(villages)),
         }
         self.cells_payload = geometry.cells_payload(self.cells_doc)
         self.scoped: dict = {}  # payloads of area scopes (geoapp.map.scoped), per scope
@@ -277,9 +296,15 @@ class Snapshot:
 
     def select(self, bbox=None, layers=None, levels=None, hazard: str | None = None,
                cells: np.ndarray | None = None, outside: str | None = None,
-               visit: str | None = None) -> np.ndarray:
-        """Indices of the points passing every filter."""
+               visit: str | None = None, key: bool = False) -> np.ndarray:
+        """Indices of the points passing every filter.
+
+        ``key``: only the points that matter at a glance — red, with an overdue
+        hazard, or outside every cell (the territory view shows these first).
+        """
         m = np.ones(len(self.p_id), dtype=bool)
+        if key:
+            m &= (self.p_level == 0) | ((self.p_flags & FLAG_OVERDUE) != 0) | self.p_outside
         if bbox is not None:
             w, s, e, n = bbox
             m &= (self.p_lon >= w) & (self.p_lon <= e) & (self.p_lat >= s) & (self.p_lat <= n)

@@ -109,14 +109,40 @@
     C.map.draw(data);
   }
 
+  // Loading shows (body.is-loading, #cell-loading); a failed load says so with 重试, and
+  // what is still on the page from an earlier load is greyed (body.is-stale): never old
+  // data presented as current.
+  function loadState(loading, err) {
+    document.body.classList.toggle("is-loading", loading);
+    document.getElementById("cell-loading").hidden = !loading;
+    var box = document.getElementById("cell-load-failed");
+    box.hidden = !err;
+    document.body.classList.toggle("is-stale", !!err && !!state.data);
+    if (err) {
+      document.getElementById("cell-load-failed-text").textContent = T.load_failed +
+        (err.network ? "（" + T.network + "）" : "：" + err.message) + (state.data ? " · " + T.stale : "");
+    }
+  }
+
   function reload() {
-    return C.net.getJson(P.data_url).then(draw);
+    loadState(true, null);
+    return C.net.getJson(P.data_url).then(function (data) {
+      draw(data);
+      loadState(false, null);
+    }, function (err) {
+      loadState(false, err);
+      throw err;
+    });
   }
   C.reload = function () {
-    return reload().catch(function (err) {
-      if (!err.network) C.notice(T.load_failed + "：" + err.message, true);
-    });
+    return reload().catch(function () {});
   };
+  document.getElementById("cell-retry").addEventListener("click", function () {
+    C.reload().then(function () { C.queue.flush(); });
+  });
+  window.addEventListener("online", function () {
+    if (!document.getElementById("cell-load-failed").hidden) C.reload();
+  });
 
   // a save sent from the queue: show it
   C.queue.onSent(function () { C.reload(); });
@@ -133,7 +159,6 @@
     if (point) C.points.focus(Number(point[1]));
     return true;
   }, function (err) {
-    C.notice(T.load_failed + "：" + err.message, true);
-    throw err;
+    throw err;  // shown by loadState, with 重试
   });
 })();

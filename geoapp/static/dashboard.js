@@ -37,20 +37,7 @@
       });
   }
 
-  // The cells' shapes as quantised deltas: the leader's map's decoding (static/map.js),
-  // copied until the map's modules can be shared.
-  function decodeGeometry(polys, q, ox, oy) {
-    return polys.map(function (rings) {
-      return rings.map(function (ring) {
-        var x = 0, y = 0, out = new Array(ring.length / 2);
-        for (var i = 0; i < ring.length; i += 2) {
-          x += ring[i]; y += ring[i + 1];
-          out[i / 2] = [oy + y * q, ox + x * q];
-        }
-        return out;
-      });
-    });
-  }
+  var decodeGeometry = window.geoappGeometry.decode;  // static/geometry.js
 
   // ---- which cells a KPI card selects -------------------------------------------------
 

@@ -146,6 +146,7 @@ def _strings() -> dict:
         "failed": _("操作失败"),
         "network": _("网络错误，请稍后重试。"),
         "load_failed": _("数据加载失败"),
+        "stale": _("下面显示的是上次加载的数据，可能已过时"),
         "moved": _("已更新"),
         "created": _("已登记隐患 {code}"),
         "saved": _("已保存"),

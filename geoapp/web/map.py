@@ -3,7 +3,7 @@
 folium builds the map's skeleton (the Leaflet map, one empty overlay per layer,
 the layer control; the base layers are static/basemap.js's, geoapp.web.basemap) with every
 script and stylesheet repointed at the app's own vendored copies; the page
-itself (templates/map.html, static/map.js) fills the overlays from the JSON
+itself (templates/map.html, static/map/) fills the overlays from the JSON
 endpoints below, so no data is embedded in the page. ``geoapp.map.snapshot``
 encodes that data; this module only parses requests and sends bytes (gzip,
 ETag).
@@ -61,7 +61,7 @@ def _snapshot() -> snapshot.Snapshot:
 
 
 class _Handoff(MacroElement):
-    """Hands folium's objects to map.js: ``window.geoappFolium`` (the control is a ``let``)."""
+    """Hands folium's objects to the map's scripts: ``window.geoappFolium`` (the control is a ``let``)."""
 
     _template = Template("""{% macro script(this, kwargs) %}
 window.geoappFolium = {map: {{ this.map.get_name() }}, cells: {{ this.cells.get_name() }},
@@ -118,7 +118,7 @@ def _fixed_names(element, counter=None) -> None:
 
 
 def _strings(rules) -> dict:
-    """Every UI text map.js shows, already translated (map.js has none of its own)."""
+    """Every UI text the map's scripts show, already translated (they have none of their own)."""
     en = _english()
     return {
         "levels": {lv.code: lv.label_en if en else lv.label for lv in rules.risk.levels},
@@ -140,6 +140,16 @@ def _strings(rules) -> dict:
         "last_visit": _("最近巡查"), "visit_status": _("巡查状态"), "never": _("从未巡查"),
         "next_visit_due": _("下次应巡查"),
         "level_reasons": _("定级依据"),
+        "loading_points": _("正在加载点位…"),
+        "offline": _("网络已断开"), "load_failed": _("加载失败"),
+        "cells_failed": _("地图数据未能加载"),
+        "stale_points": _("灰色的点位是上次加载的，可能已过时"),
+        "key_points": _("重点点位"),
+        "key_hint": _("全域只显示红色、逾期和网格外点位，放大或勾选“显示全部点位”看全部"),
+        "empty_cells": _("没有符合筛选条件的网格"),
+        "empty_points": _("没有符合筛选条件的点位"),
+        "filters_in_force": _("当前筛选："), "no_level": _("未选风险等级"),
+        "list_more": _("只列出前 200 个"),
         "visits": {"due": _("待巡查"), "overdue": _("逾期未巡查"), "visited": _("已巡查")},
     }
 
@@ -249,10 +259,11 @@ def points():
     """Points in a bounding box, filtered; as points when few, else clusters.
 
     Parameters: ``bbox`` (west,south,east,north), ``zoom`` (0–22), ``layers``,
-    ``levels`` (comma lists), ``hazard`` (open|overdue|major_open|listed),
+    ``levels`` (comma lists), ``hazard`` (open|overdue|major_open|listed|major_overdue),
     ``town``, ``village``, ``cell`` (names; code for the cell; outside points
     count with their nearest cell), ``outside`` (only|exclude), ``visit``
-    (due|overdue|visited: the points' visit status today). Each point row ends
+    (due|overdue|visited: the points' visit status today), ``key=1`` (only the
+    points that matter: red, overdue hazard, outside every cell). Each point row ends
     with its ``visit`` status and ``last_visit`` (ISO date or null); ``visits``
     counts the view's points per status before the ``visit`` filter.
     """
@@ -266,6 +277,7 @@ def points():
     outside = params.choice("outside", ("only", "exclude"), "outside must be only or exclude")
     visit = params.choice("visit", VISIT_STATUSES,
                           f"visit must be one of {', '.join(VISIT_STATUSES)}")
+    key = params.choice("key", ("0", "1"), "key must be 0 or 1") == "1"
     snap = _snapshot()
     try:
         area = snap.area_cells(request.args.get("town"), request.args.get("village"),
@@ -275,7 +287,7 @@ def points():
         raise params.bad(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
     only = auth.read_scope().cells
     area = scoped.area_cells(snap, only, area)
-    idx = snap.select(bbox, layers, levels, hazard, area, outside)
+    idx = snap.select(bbox, layers, levels, hazard, area, outside, key=key)
     counts = snap.visits.counts(idx)
     if visit:
         idx = idx[snap.visits.mask(visit)[idx]]

@@ -116,7 +116,7 @@ def test_page_and_its_assets_come_from_the_app(demo_client):
     parser.feed(html)
     assert any(u.endswith("leaflet.js") for u in parser.urls)
     assert any(u.endswith("leaflet.markercluster.js") for u in parser.urls)
-    assert any(u.endswith("map.js") for u in parser.urls)
+    assert any(u.endswith("map/main.js") for u in parser.urls)
     for url in parser.urls:
         parts = urlsplit(url)
         assert not parts.scheme and not parts.netloc, f"{url} is on another host"
@@ -266,6 +266,46 @@ def test_points_filters(demo_client):
     assert one[0] in [r[0] for r in near["points"]]
 
 
+def test_key_points_are_red_overdue_or_outside(demo_client):
+    every = _points(demo_client)
+    key = _points(demo_client, key=1)
+    f = key["point_fields"]
+    ids = {r[0] for r in key["points"]}
+    expected = {r[0] for r in every["points"]
+                if r[f.index("level")] == 0 or r[f.index("flags")] & 2 or r[f.index("outside")]}
+    assert ids == expected and 0 < len(ids) < every["total"]
+    assert key["outside"] == every["outside"]  # every point outside a cell matters
+    assert _points(demo_client, key=0)["total"] == every["total"]
+
+
+def test_overdue_major_hazards_flag_points_and_cells(demo_client, map_cells):
+    summary = demo_client.get("/api/summary").get_json()
+    data = _points(demo_client, hazard="major_overdue")
+    f = data["point_fields"]
+    assert summary["major"]["overdue"] > 0 and data["total"] > 0
+    # flag 16 is overdue and major at once: within both of those filters
+    assert all(r[f.index("flags")] & (16 | 4 | 2) == 22 for r in data["points"])
+    overdue_major = {r[0] for r in _points(demo_client, hazard="overdue")["points"]} & \
+        {r[0] for r in _points(demo_client, hazard="major_open")["points"]}
+    assert {r[0] for r in data["points"]} <= overdue_major
+    at = map_cells["hazard_fields"].index("major_overdue")
+    assert sum(h[at] for h in map_cells["hazards"]) == summary["major"]["overdue"]
+
+
+def test_village_outlines_cover_their_cells(map_cells):
+    q, origin = map_cells["quantum"], map_cells["origin"]
+    assert len(map_cells["village_geom"]) == len(map_cells["villages"]) == \
+        len(map_cells["village_at"])
+    assert len(map_cells["label_at"]) == len(map_cells["code"])
+    for v in range(len(map_cells["villages"])):
+        outline = decode(map_cells["village_geom"][v], q, origin)
+        assert outline.contains(shapely.Point(map_cells["village_at"][v]))
+        for i in [i for i, x in enumerate(map_cells["village"]) if x == v]:
+            cell = decode(map_cells["geom"][i], q, origin)
+            assert outline.buffer(1e-4).contains(cell), (v, map_cells["code"][i])
+            assert cell.buffer(1e-6).contains(shapely.Point(map_cells["label_at"][i]))
+
+
 def test_points_by_area(demo_client, map_cells):
     town = map_cells["towns"][0]
     village = map_cells["villages"][0][0]
@@ -279,7 +319,7 @@ def test_points_by_area(demo_client, map_cells):
     ("bbox=5,0,1,1", "bbox"), ("layers=enterprise,pipeline", "layers"),
     ("levels=purple", "levels"), ("hazard=lost", "hazard"), ("zoom=x", "zoom"),
     ("zoom=40", "zoom"), ("outside=maybe", "outside"), ("town=nowhere", "town"),
-    ("village=nowhere", "village"), ("cell=NO-SUCH", "cell"),
+    ("village=nowhere", "village"), ("cell=NO-SUCH", "cell"), ("key=yes", "key"),
 ])
 def test_bad_parameters_are_400_naming_the_parameter(demo_client, query, field):
     response = demo_client.get(f"/api/map/points?{query}")

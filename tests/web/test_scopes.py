@@ -20,6 +20,7 @@ import re
 
 import openpyxl
 import pytest
+import shapely
 import sqlalchemy as sa
 
 from geoapp.store.demo import DEMO_TOWN, load_demo
@@ -27,6 +28,7 @@ from geoapp.store.models import Cell, Hazard, Point, Town, Village
 from tests.support.apps import AuthActions, make_app
 from tests.support.constants import TODAY
 from tests.support.images import jpeg, png
+from tests.web.test_map import decode
 
 # GET routes that are not an area's rows, with the reason (the others are checked below)
 EXEMPT = {
@@ -211,6 +213,13 @@ def test_a_town_leader_reads_only_the_town(county):
     read("/api/summary")
     map_cells = client.get("/api/map/cells").get_json()
     assert set(map_cells["code"]) == truth["mine"] and map_cells["towns"] == [DEMO_TOWN]
+    # village outlines: the town's villages only, drawn round the town's cells alone
+    assert len(map_cells["village_geom"]) == len(map_cells["villages"])
+    assert len(map_cells["label_at"]) == len(map_cells["code"])
+    mine_bounds = shapely.box(*map_cells["bounds"]).buffer(1e-4)
+    assert all(mine_bounds.contains(shapely.Point(at)) for at in map_cells["village_at"])
+    assert all(mine_bounds.contains(decode(g, map_cells["quantum"], map_cells["origin"]))
+               for g in map_cells["village_geom"])
     read("/api/map/cells")
     # a tile over another town's point: only the town's cells in it
     lon, lat = truth["foreign_geom"].x, truth["foreign_geom"].y

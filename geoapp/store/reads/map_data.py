@@ -78,7 +78,7 @@ def map_point_states(session: Session, rules: Rules, today: dt.date) -> dict:
     """Every point's risk level and hazard flags as columns, in id order.
 
     ``flags`` per point: bit 1 open hazard, 2 overdue, 4 open major, 8 open
-    listed (挂牌督办).
+    listed (挂牌督办), 16 overdue major (the headline's 重大隐患逾期).
     """
     flags: dict[int, int] = defaultdict(int)
     for point_id, state, level, deadline, listed in session.execute(
@@ -89,7 +89,7 @@ def map_point_states(session: Session, rules: Rules, today: dt.date) -> dict:
         if workflow.is_overdue(state, deadline, today):
             f |= 2
         if level == "major":
-            f |= 4
+            f |= 4 | (f & 2) << 3  # overdue (2) and major: 16
         if listed:
             f |= 8
         flags[point_id] |= f

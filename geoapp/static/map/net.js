@@ -1,0 +1,61 @@
+/* The leader's map: fetching JSON from the app, and what the page shows while it does —
+ * a loading veil until the cells are in, a banner with 重试 when a load failed or the
+ * network is gone, and points greyed out ("gm-stale") whenever they may be out of date,
+ * so that old points are never presented as current. */
+(function (M) {
+  "use strict";
+
+  var T = M.T;
+  var retry = null;   // what 重试 runs: the last load that failed
+
+  M.fetchJSON = function (url, options) {
+    return fetch(url, Object.assign({ credentials: "same-origin", headers: { Accept: "application/json" } }, options || {}))
+      .then(function (r) {
+        if (!r.ok) throw new Error(r.status + " " + url);
+        return r.json();
+      });
+  };
+
+  function area() { return document.querySelector(".map-area"); }
+
+  // the veil over the map while the cells load (a blank map says nothing)
+  M.loading = function (on) {
+    document.getElementById("map-loading").hidden = !on;
+    area().classList.toggle("gm-busy", !!on);
+  };
+
+  function banner(text) {
+    document.getElementById("map-banner-text").textContent = text;
+    document.getElementById("map-banner").hidden = false;
+  }
+
+  // a load failed: say so, grey out what is on the map, offer to load again
+  M.failed = function (what, again) {
+    retry = again;
+    area().classList.add("gm-stale");
+    var offline = navigator.onLine === false;
+    banner((offline ? T.offline : T.load_failed) + " · " + (what === "cells" ? T.cells_failed : T.stale_points));
+    M.setStatus(T.failed);
+  };
+
+  // a load succeeded: what is shown is current again
+  M.loaded = function () {
+    retry = null;
+    area().classList.remove("gm-stale");
+    document.getElementById("map-banner").hidden = true;
+  };
+
+  M.wireNet = function () {
+    document.getElementById("map-retry").addEventListener("click", function () {
+      if (retry) retry();
+    });
+    window.addEventListener("offline", function () {
+      area().classList.add("gm-stale");
+      banner(T.offline + " · " + T.stale_points);
+    });
+    // back online: load again what failed (or the points, which may have changed)
+    window.addEventListener("online", function () {
+      if (retry) retry(); else if (M.state.cells) M.loadPoints();
+    });
+  };
+})(window.geoappMapApp);
