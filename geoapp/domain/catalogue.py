@@ -132,23 +132,45 @@ class Industries:
     def name(self, code: str) -> str | None:
         return self.names.get(code)
 
+    @property
+    def names_en(self) -> dict[str, str]:
+        """English names by code; none while industries.csv has no ``name_en`` column."""
+        return {}
+
     def search(self, text: str, limit: int = 20) -> list[dict]:
-        """Industries whose code starts with, or whose name contains, ``text``.
+        """Industries whose code starts with, or whose Chinese or English name contains,
+        ``text``; by name, the narrower first where both match (a class before its group,
+        a group before its division), else in the list's order.
 
         Examples
         --------
-        >>> inds = Industries({"26": "化学原料和化学制品制造业", "2614": "有机化学原料制造"},
-        ...                   Path())
-        >>> [i["code"] for i in inds.search("有机")], [i["code"] for i in inds.search("C26")]
-        (['2614'], ['26', '2614'])
+        >>> inds = Industries({"26": "化学原料和化学制品制造业",
+        ...                    "264": "涂料、油墨、颜料及类似产品制造",
+        ...                    "2641": "涂料制造", "2614": "有机化学原料制造"}, Path())
+        >>> [i["code"] for i in inds.search("涂料")], [i["code"] for i in inds.search("C26")]
+        (['2641', '264'], ['26', '264', '2641', '2614'])
         """
         q = text.strip().upper()
         if not q:
             return []
         digits = re.sub(r"^[A-T](?=\d)", "", q)
-        out = [{"code": c, "name": n} for c, n in self.names.items()
-               if (digits.isdigit() and c.startswith(digits)) or q in n]
-        return out[:limit]
+        if digits.isdigit():
+            found = [c for c in self.names if c.startswith(digits)]
+        else:
+            en, low = self.names_en, q.lower()
+            found = sorted((c for c, n in self.names.items()
+                            if q in n or low in en.get(c, "").lower()), key=_narrow_first)
+        return [{"code": c, "name": self.names[c], "name_en": self.names_en.get(c)}
+                for c in found[:limit]]
+
+
+def _narrow_first(code: str) -> str:
+    """Sort key placing a code after every code under it: 2641 < 264 < 2649 < 26 < 27.
+
+    Padding with "~" (after the digits) makes a group sort after its classes, a
+    division after its groups, and a section letter after every number.
+    """
+    return code.ljust(4, "~") if code.isdigit() else "~~~~" + code
 
 
 @dataclass(frozen=True)
