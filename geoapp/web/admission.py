@@ -41,7 +41,7 @@ from geoapp.domain.catalogue import OUTSIDE, load_admission
 from geoapp.domain.site_summary import summary
 from geoapp.store import admission_checks
 from geoapp.store.reads import admission_data
-from geoapp.web import auth, db, i18n, inputs
+from geoapp.web import auth, clock, db, i18n, inputs
 from geoapp.web.assets import vendor_url
 from geoapp.web.errors import ApiError
 
@@ -67,7 +67,8 @@ def _settings():
 
 def _now() -> dt.datetime:
     tz = current_app.extensions["geoapp.rules"].risk.hazards.timezone
-    return dt.datetime.now(ZoneInfo(tz)).replace(microsecond=0)
+    # the app's clock (pinnable: a register's year follows the demo's or test's today)
+    return clock.now(tz).astimezone(ZoneInfo(tz)).replace(microsecond=0)
 
 
 def _run(site, crs, industry) -> tuple[dict, admission.Territory]:
