@@ -41,7 +41,7 @@
     interactive: false,
     style: function (f) {
       return { color: "#555", weight: 0.6, fillColor: config.colours[f.properties.risk_level] || "#999",
-               fillOpacity: 0.22 };
+               fillOpacity: 0.22, className: "adm-cell level-" + f.properties.risk_level };
     },
   }).addTo(map);
   var zoneLayer = L.geoJSON(null, {
@@ -56,7 +56,8 @@
     },
   }).addTo(map);
   var townLayer = L.geoJSON(null, {
-    interactive: false, style: { color: "#333", weight: 2, dashArray: "8 5", fill: false },
+    interactive: false,
+    style: { color: "#333", weight: 2, dashArray: "8 5", fill: false, className: "adm-town" },
   }).addTo(map);
   var installations = L.layerGroup().addTo(map);
 
@@ -80,7 +81,32 @@
         .addTo(installations);
     });
   });
-  window.admZonesReady = Promise.all([zonesDrawn, backdropDrawn]);
+  window.admZonesReady = Promise.all([zonesDrawn, backdropDrawn]).then(declutter);
+
+  // A zone's label shows while the zone is wide enough on screen to carry it and the label
+  // does not cover another's (the larger zone first); else its name waits for a closer zoom.
+  function declutter() {
+    var zones = [];
+    zoneLayer.eachLayer(function (layer) {
+      var b = layer.getBounds();
+      var a = map.latLngToContainerPoint(b.getNorthWest()), z = map.latLngToContainerPoint(b.getSouthEast());
+      zones.push({ layer: layer, width: z.x - a.x, size: (z.x - a.x) * (z.y - a.y) });
+    });
+    zones.sort(function (p, q) { return q.size - p.size; });
+    var taken = [];
+    zones.forEach(function (zone) {
+      zone.layer.closeTooltip();
+      if (zone.width < 48) return;
+      zone.layer.openTooltip();
+      var tip = zone.layer.getTooltip().getElement();
+      var r = tip && tip.getBoundingClientRect();
+      if (r && taken.some(function (t) {
+        return r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom;
+      })) { zone.layer.closeTooltip(); return; }
+      if (r) taken.push(r);
+    });
+  }
+  map.on("zoomend", declutter);
 
   var draft = L.layerGroup().addTo(map);
   var result = L.layerGroup().addTo(map);

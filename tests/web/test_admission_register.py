@@ -35,8 +35,8 @@ def _check(client, site=SITE, industry="2614", crs="wgs84"):
     return r.get_json()
 
 
-def test_every_check_is_stored_with_its_number_reasons_and_catalogue_files(web, seeded,
-                                                                          database):
+def test_every_check_is_stored_with_its_number_and_catalogue_files(  # noqa: F811
+        web, seeded, database):  # noqa: F811
     first, second = _check(web), _check(web, IN_B, "2672")
     assert (first["number"], second["number"]) == (f"准入-{YEAR}-000001", f"准入-{YEAR}-000002")
     assert first["print_url"] == "/admission/checks/%E5%87%86%E5%85%A5-2030-000001/print"
@@ -63,14 +63,14 @@ def test_every_check_is_stored_with_its_number_reasons_and_catalogue_files(web, 
             s.flush()
 
 
-def test_a_refused_check_is_not_stored(web, database):
+def test_a_refused_check_is_not_stored(web, database):  # noqa: F811
     r = web.post(API, json={"site": SITE, "crs": "wgs84", "industry": "9999"})
     assert r.status_code == 400
     with database.sessions() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(AdmissionCheck)) == 0
 
 
-def test_concurrent_checks_never_share_a_number(seeded, database):
+def test_concurrent_checks_never_share_a_number(seeded, database):  # noqa: F811
     """8 writers × 5 checks at once, each in its own transaction: numbers 1–40, each once."""
     result = _check(seeded.test_client())
     numbers, errors = [], []
@@ -98,7 +98,7 @@ def test_concurrent_checks_never_share_a_number(seeded, database):
     assert sorted(numbers) == [f"准入-{YEAR}-{n:06d}" for n in range(2, 42)]
 
 
-def test_swapped_coordinates_are_detected_with_the_fix(web):
+def test_swapped_coordinates_are_detected_with_the_fix(web):  # noqa: F811
     swapped = {"type": "Point", "coordinates": [31.005, 120.005]}  # 纬度 in the 经度 field
     r = web.post(API, json={"site": swapped, "crs": "wgs84", "industry": "2614"})
     out = r.get_json()
@@ -123,13 +123,14 @@ def test_swapped_coordinates_are_detected_with_the_fix(web):
     ({"site": {"type": "Point", "coordinates": [31.005, 120.005]}, "crs": "wgs84",
       "industry": "2614"}, "经纬度似乎填反了", "latitude and longitude"),
     ({"site": SITE, "crs": "utm50", "industry": "2614"}, "未知坐标系", "Unknown coordinate system"),
-    ({"site": SITE, "crs": "wgs84", "industry": "2699"}, "不在行业目录", "not in the industry list"),
+    ({"site": SITE, "crs": "wgs84", "industry": "2699"}, "不在行业目录",
+     "not in the industry list"),
     ({"site": SITE, "crs": "wgs84", "industry": "9999"}, "行业代码 9999 无效", "is not valid"),
     ({"site": SITE, "crs": "wgs84"}, "缺少字段", "Missing field"),
     ({"site": {"type": "Point", "coordinates": [116.4, 39.9]}, "crs": "wgs84",
       "industry": "2614"}, "超出允许", "outside the territory"),
 ])
-def test_each_message_in_the_pages_language_only(web, body, zh, en):
+def test_each_message_in_the_pages_language_only(web, body, zh, en):  # noqa: F811
     chinese = web.post(API, json=body).get_json()["message"]
     english = web.post(API + "?lang=en", json=body).get_json()["message"]
     assert zh in chinese and " / " not in chinese, chinese  # no English half after a slash
@@ -137,7 +138,7 @@ def test_each_message_in_the_pages_language_only(web, body, zh, en):
     assert not any("\u4e00" <= c <= "\u9fff" for c in english), english
 
 
-def test_the_register_lists_filters_exports_and_reprints(seeded, database):
+def test_the_register_lists_filters_exports_and_reprints(seeded, database):  # noqa: F811
     client = seeded.test_client()
     make_user(database, "admin")
     auth = AuthActions(client)
@@ -181,7 +182,7 @@ def test_the_register_lists_filters_exports_and_reprints(seeded, database):
     assert client.get("/admission/checks/nonsense/print").status_code == 404
 
 
-def test_a_polygon_sheet_has_its_vertices_and_area(seeded, database):
+def test_a_polygon_sheet_has_its_vertices_and_area(seeded, database):  # noqa: F811
     client = seeded.test_client()
     site = {"type": "Polygon", "coordinates": [[[120.004, 31.004], [120.006, 31.004],
                                                 [120.006, 31.006], [120.004, 31.004]]]}
@@ -194,7 +195,7 @@ def test_a_polygon_sheet_has_its_vertices_and_area(seeded, database):
     assert "面积 21,17" in sheet
 
 
-def test_the_register_is_scoped_and_only_for_its_roles(seeded, database):
+def test_the_register_is_scoped_and_only_for_its_roles(seeded, database):  # noqa: F811
     client = seeded.test_client()
     make_user(database, "admin")
     auth = AuthActions(client)
