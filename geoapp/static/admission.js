@@ -371,24 +371,27 @@
     });
   });
 
+  // a remark in brackets, a label in square ones: full-width in Chinese, ASCII in English
+  function paren(text) { return T.parens[0] + text + T.parens[1]; }
+
   function tag(verdict) {
     return el("span", { className: "adm-tag v-" + verdict, text: T.verdicts[verdict] });
   }
 
   function reasonNode(r) {
     var head = el("div", null, [
-      el("b", { text: "【" + T.lists[r.list] + "】" }),
-      (r.clause ? r.clause + "：" : "") + r.text,
+      el("b", { text: T.brackets[0] + T.lists[r.list] + T.brackets[1] }),
+      (r.clause ? r.clause + T.colon : "") + r.text,
     ]);
     var node = el("div", { className: "adm-reason" }, [head]);
     node.appendChild(el("div", { className: "note", text: r.code + " " + (r.industry_name || "") }));
     if (r.conditions && r.conditions.length) {
-      node.appendChild(el("div", { text: T.conditions + "：" }));
+      node.appendChild(el("div", { text: T.conditions + T.colon }));
       node.appendChild(el("ol", null, r.conditions.map(function (c) { return el("li", { text: c }); })));
     }
     if (r.match === "partial") node.appendChild(el("div", { className: "note", text: T.match_partial }));
     // a zone without a catalogue gives a reason with no source document
-    if (r.source) node.appendChild(el("div", { className: "src", text: T.source + "：" + r.source }));
+    if (r.source) node.appendChild(el("div", { className: "src", text: T.source + T.colon + r.source }));
     return node;
   }
 
@@ -414,20 +417,20 @@
     zones.textContent = "";
     if (doc.outside_zones) {
       var near = doc.nearest_zone;
-      var title = T.outside + (near ? "；" + T.nearest_zone + "：" + near.name + "（" + near.code + "），" +
+      var title = T.outside + (near ? T.clause + T.nearest_zone + T.colon + near.name + paren(near.code) + T.comma +
         T.distance + " " + Math.round(near.distance_m) + " " + T.metres : "");
       zones.appendChild(zoneBox(title, doc.verdict, doc.reasons, doc.outside_catalogue, T.no_reasons));
     }
     doc.zones.forEach(function (z) {
       // the part of a polygon site outside every zone answers to the outside catalogue
       var title = z.code === "outside"
-        ? T.outside_part + "（" + Math.round(z.area_m2) + " " + T.square_metres + "）"
-        : z.name + "（" + z.code + "）";
+        ? T.outside_part + paren(Math.round(z.area_m2) + " " + T.square_metres)
+        : z.name + paren(z.code);
       zones.appendChild(zoneBox(title, z.verdict, z.reasons, z.catalogue, T.no_reasons));
     });
     if (doc.adjacent_zones && doc.adjacent_zones.length) {
-      zones.appendChild(el("p", { className: "note", text: T.adjacent_zones + "：" +
-        doc.adjacent_zones.map(function (z) { return z.name + "（" + z.code + "）"; }).join("、") }));
+      zones.appendChild(el("p", { className: "note", text: T.adjacent_zones + T.colon +
+        doc.adjacent_zones.map(function (z) { return z.name + paren(z.code); }).join(T.list_mark) }));
     }
     var cells = $("adm-cells");
     cells.textContent = "";

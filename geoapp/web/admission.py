@@ -168,7 +168,8 @@ def _page_strings() -> dict:
         # literal ids so that pybabel finds them (catalogue.VERDICT_LABELS has the same)
         "verdicts": {"prohibited": _("禁止"), "restricted": _("限制"), "allowed": _("允许")},
         "lists": {"prohibited": _("禁止类"), "restricted": _("限制类")},
-        "levels": {lv.code: lv.label for lv in current_app.extensions["geoapp.rules"].risk.levels},
+        "levels": {lv.code: i18n.localized(lv)
+                   for lv in current_app.extensions["geoapp.rules"].risk.levels},
         "match_partial": _("所填代码较粗，其下属行业列入目录，按从严原则适用；请填写到小类（4位）"),
         "conditions": _("准入条件"), "source": _("依据"), "zone": _("功能区"),
         "no_reasons": _("未列入该功能区的禁止类和限制类目录"),
@@ -185,6 +186,9 @@ def _page_strings() -> dict:
         "site": _("场址"), "synthetic": _("演示目录（虚构）"), "none": _("无"),
         "polygon_hint": _("在地图上依次单击多边形的各个顶点，双击或点“完成多边形”结束。"),
         "colon": i18n.mark("colon"), "list_mark": i18n.mark("list"),
+        "clause": i18n.mark("clause"), "comma": i18n.mark("comma"),
+        "parens": [" (", ")"] if i18n.english() else ["（", "）"],
+        "brackets": ["[", "] "] if i18n.english() else ["【", "】"],
         "swap": _("交换经纬度并重新核查"), "number": _("编号"),
         "park_grade": _("园区等级 %(grade)s", grade="{grade}"),
         "town": _("镇街界线"), "installation": _("重大危险源"),
@@ -217,6 +221,7 @@ def page():
     return render_template(
         "admission/page.html", page_config=config, radii=settings.settings.major_hazard_radius_m,
         levels=current_app.extensions["geoapp.rules"].risk.levels,
+        t_open=config["t"]["parens"][0], t_close=config["t"]["parens"][1],
         leaflet_css=vendor_url("leaflet", "leaflet.css"),
         leaflet_js=vendor_url("leaflet", "leaflet.js"))
 

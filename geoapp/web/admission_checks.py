@@ -15,7 +15,6 @@ ones it made. Filters: ``verdict``, ``from`` and ``to`` (local days),
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
@@ -24,7 +23,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from geoapp.admission import register
-from geoapp.domain.values import iso_date
 from geoapp.store import admission_checks as store
 from geoapp.store.reads import admission_data
 from geoapp.web import admission, auth, db, params
@@ -51,18 +49,7 @@ def _me() -> str | None:
 def _filters() -> dict:
     verdict = params.choice("verdict", store.VERDICTS,
                             _("verdict：应为 prohibited、restricted 或 allowed"))
-    out: dict = {"verdict": verdict}
-    for name, key, shift in (("from", "since", 0), ("to", "until", 1)):
-        raw = (request.args.get(name) or "").strip()
-        if not raw:
-            continue
-        try:
-            day = iso_date(raw)
-        except ValueError:
-            raise params.bad(name, _("%(name)s：应为 YYYY-MM-DD 格式的日期", name=name)) from None
-        out[key] = dt.datetime.combine(day + dt.timedelta(days=shift), dt.time(), _zone())
-    if out.get("since") and out.get("until") and out["since"] >= out["until"]:
-        raise params.bad("to", _("to：不能早于 from"))
+    out: dict = {"verdict": verdict, **params.day_range(_zone())}
     industry = (request.args.get("industry") or "").strip().upper()
     industry = re.sub(r"^[A-T](?=\d)", "", industry)
     if industry and not (industry.isascii() and industry.isdigit() and len(industry) <= 4):

@@ -147,3 +147,47 @@ def test_swapped_coordinates_fixed_and_the_check_in_the_register(database, rules
         assert "EPSG:4326" in text and '"coordinates"' not in text
         _shot(sheet, f"sheet-{size}")
     assert not errors, errors
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_english_planner_pages_hold_no_chinese_but_data(database, rules, live_url, browser,
+                                                        size):
+    """The page before and after a check, a refused check's message, the register and the
+    sheet in English: every CJK character left once the data is taken out is a fault."""
+    from tests.browser.test_english_browser import VISIBLE_TEXT, _data_texts, _left_over
+
+    load_demo(database, rules, echo=lambda _msg: None)
+    make_user(database, "planner")
+    width, height = SIZES[size]
+    found = {}
+    with watched_page(browser, width, height, is_mobile=size == "phone") as (page, _r, errors):
+        page.goto(f"{live_url}/login?lang=en")
+        _open(page, live_url)
+        lat, lon = IN_CHEM_PARK
+        page.fill("#adm-coords", f"{lat},{lon}")
+        page.fill("#adm-industry", "2614")
+        page.wait_for_function("() => document.querySelector('#adm-industry-picked')"
+                               ".textContent.includes('2614')")
+        page.click("#adm-check")
+        page.wait_for_selector("#adm-fix:not([hidden])")
+        refused = page.inner_text("#adm-error")
+        assert "swapped" in refused and page.inner_text("#adm-swap").startswith("Swap")
+        page.click("#adm-swap")
+        page.wait_for_selector("#adm-result:not([hidden])")
+        assert page.inner_text("#adm-verdict") == "Restricted"
+        number = page.evaluate("window.admLastResult.number")
+        _shot(page, f"admission-en-{size}")
+        data = _data_texts(database)
+        texts = {"/admission": page.evaluate(VISIBLE_TEXT) + "\n" + refused}
+        page.goto(f"{live_url}/admission/checks")
+        texts["/admission/checks"] = page.evaluate(VISIBLE_TEXT)
+        page.goto(f"{live_url}/admission/checks/{number}/print")
+        texts["sheet"] = page.evaluate(VISIBLE_TEXT)
+        assert "E 120°20′25.80″" in texts["sheet"] and number in texts["sheet"]
+        _shot(page, f"sheet-en-{size}")
+        for where, text in texts.items():
+            left = _left_over(text.replace(number, " "), data)
+            if left:
+                found[where] = left
+    assert not errors, errors
+    assert not found, found
