@@ -96,7 +96,7 @@ def parse_industry(industry, admission: Admission) -> tuple[str, str]:
         code = normalise_industry(str(industry or ""))
     except ValueError:
         raise AdmissionInputError("industry", "unknown_industry", BAD_INDUSTRY,
-                                  {"code": str(industry)[:40]}) from None
+                                  {"code": str(industry or "")[:40]}) from None
     name = admission.industries.name(code)
     if name is None:
         raise AdmissionInputError("industry", "unknown_industry", UNLISTED_INDUSTRY,
