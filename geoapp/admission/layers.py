@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import shapely
 from sqlalchemy.orm import Session
 
+from geoapp.domain import crs as crs_mod
 from geoapp.store.reads import admission_data
 
 TOLERANCE = 1e-5  # degrees, about 1 m: finer than a cell's line on screen
@@ -29,10 +31,22 @@ def _collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def layers(session: Session, only=None) -> dict:
+def _near(hazards: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, radius_m: float):
+    """The installations within ``radius_m`` of the cells (metres, in a CRS centred on them):
+    those a check of a site in the cells may report."""
+    if not len(cells) or not len(hazards):
+        return hazards.iloc[:0]
+    area = shapely.union_all(cells.geometry.values)
+    metric = crs_mod.metric_crs([area.centroid.x], [area.centroid.y])
+    area_m = gpd.GeoSeries([area], crs=4326).to_crs(metric).iloc[0]
+    return hazards[(hazards.to_crs(metric).distance(area_m) <= radius_m).to_numpy()]
+
+
+def layers(session: Session, only=None, radius_m: float = 0.0) -> dict:
     """{cells, towns, major_hazards}: FeatureCollections for the account's scope ``only``
-    (cells; None: all). Installations are all shown, as the check reports them: a
-    safety distance does not stop at a town's boundary."""
+    (cells; None: all). An area's installations are those within ``radius_m`` (the
+    largest search radius) of its cells, as a check there may report them: a safety
+    distance does not stop at a town's boundary."""
     territory = admission_data.territory(session, only)
     towns_of = admission_data.cell_towns(session, only)
     cells = territory.cells
@@ -48,6 +62,8 @@ def layers(session: Session, only=None) -> dict:
         "geometry": _geometry(shapely.union_all(geoms, grid_size=1e-7)),
     } for name, geoms in sorted(by_town.items()) if name]
     hz = territory.major_hazards
+    if only is not None:
+        hz = _near(hz, cells, radius_m)
     hazard_features = [{
         "type": "Feature", "id": r.id,
         "geometry": {"type": "Point",

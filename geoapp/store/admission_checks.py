@@ -32,7 +32,9 @@ _STRIPPED = ("site", "input")
 
 
 def sheet_number(year: str, n: int) -> str:
-    """>>> sheet_number("2026", 42)
+    """The sheet number of the ``n``-th check of ``year``.
+
+    >>> sheet_number("2026", 42)
     '准入-2026-000042'
     """
     return f"{PREFIX}-{year}-{n:06d}"

@@ -140,7 +140,8 @@ def api_check():
 def api_layers():
     """The map's backdrop before any check: {cells, towns, major_hazards} as GeoJSON."""
     auth.require_role(*ROLES)
-    return jsonify(layers(db.session(), auth.read_scope().cells))
+    radius = max(_settings().settings.major_hazard_radius_m.values())
+    return jsonify(layers(db.session(), auth.read_scope().cells, radius))
 
 
 @bp.get("/api/industries")

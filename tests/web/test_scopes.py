@@ -83,6 +83,9 @@ CHECKED = {
     "/api/reports/overdue", "/api/reports/ranking", "/api/reports/reviewers",
     "/api/reports/trend", "/api/reports/visits", "/reports", "/reports/print",
     "/reports/bulletin.xlsx", "/export", "/api/export/<string:filename>",
+    "/api/admission/layers", "/admission/checks", "/api/admission/checks",
+    "/admission/checks.xlsx", "/admission/checks.csv", "/admission/checks/<number>/print",
+    "/api/admission/checks/<number>",
 }
 
 
@@ -305,6 +308,23 @@ def test_a_town_leader_reads_only_the_town(county):
     read("/admission")
     read("/admission/print?" + "&".join(f"{k}={v}" for k, v in {
         "site": json.dumps(site), "crs": "wgs84", "industry": "2614"}.items()))
+    read("/api/admission/layers")
+    assert {f["id"] for f in client.get("/api/admission/layers").get_json()["cells"][
+        "features"]} == truth["mine"]
+    # the register: the leader's own checks; the admin's check in another town is not there
+    foreign = truth["foreign_geom"]
+    theirs = admin_client.post("/api/admission-check", json={
+        "site": {"type": "Point", "coordinates": [foreign.x, foreign.y]}, "crs": "wgs84",
+        "industry": "2614"}).get_json()["number"]
+    register = read("/api/admission/checks")
+    assert theirs not in register and verdict.get_json()["number"] in register
+    read("/admission/checks")
+    read("/admission/checks.xlsx")
+    read("/admission/checks.csv")
+    mine_number = client.get("/api/admission/checks").get_json()["checks"][0]["number"]
+    read(f"/admission/checks/{mine_number}/print")
+    read(f"/api/admission/checks/{mine_number}")
+    assert client.get(f"/admission/checks/{theirs}/print").status_code == 403
 
 
 def test_the_county_leader_ranks_towns_and_the_grid_member_reads_own_cells(demo_client,
