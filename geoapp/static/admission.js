@@ -9,7 +9,7 @@
  * four colours, the towns' outlines and the major hazard installations (/api/zones and
  * /api/admission/layers, fetched at load). A new mode (point ↔ polygon) or a failed check
  * clears the last verdict; a site refused as swapped (经纬度颠倒) is offered the exchange
- * as a button. The industry list is searched on the server (/api/industries?q=).
+ * as a button. The industry field is static/admission_industry.js.
  * For drivers (tests): window.admMap is the Leaflet map, window.admZonesReady resolves
  * when the zones and the backdrop are drawn, window.admLastResult is the last result
  * (null after a clear).
@@ -110,7 +110,7 @@
 
   var draft = L.layerGroup().addTo(map);
   var result = L.layerGroup().addTo(map);
-  var state = { mode: "point", vertices: [], industry: null, suggestions: [], active: -1 };
+  var state = { mode: "point", vertices: [] };
 
   function fmt(v) { return (Math.round(v * 1e6) / 1e6).toFixed(6); }
 
@@ -211,77 +211,11 @@
     lockCrs();
   });
 
-  // ---- the industry -------------------------------------------------------------------
+  // ---- the industry (static/admission_industry.js) ----------------------------------
 
-  // Searched on the server (its ranking: a class before its group, a group before its
-  // division). A typed code that is in the list is taken at once and the list closes;
-  // ArrowDown opens it again (e.g. to go from a division down to its classes).
-  var searchSeq = 0, searchTimer = null;
-
-  function nameOf(it) { return config.lang === "en" && it.name_en ? it.name_en : it.name; }
-
-  function typedCode(text) {
-    var t = text.trim().toUpperCase();
-    return /^[A-T]?\d{2,4}$/.test(t) ? t.replace(/^[A-T]/, "") : null;
-  }
-
-  function searchIndustries(q, pickExact) {
-    var seq = ++searchSeq;
-    if (!q.trim()) { state.suggestions = []; state.active = -1; showSuggestions(); return Promise.resolve(); }
-    return getJSON(config.urls.industries + "?limit=12&q=" + encodeURIComponent(q.trim()))
-      .then(function (doc) {
-        if (seq !== searchSeq) return;  // a later keystroke's answer wins
-        var results = doc ? doc.results : [];
-        var code = typedCode(q);
-        var exact = code && results.filter(function (it) { return it.code === code; })[0];
-        if (pickExact && exact) { pickIndustry(exact, true); return; }
-        state.suggestions = results;
-        state.active = -1;
-        showSuggestions();
-      });
-  }
-
-  function showSuggestions() {
-    var list = $("adm-industry-list");
-    list.textContent = "";
-    state.suggestions.forEach(function (it, i) {
-      var li = el("li", { role: "option", "data-code": it.code, "aria-selected": i === state.active ? "true" : "false" },
-        [el("code", { text: it.code }), nameOf(it)]);
-      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); pickIndustry(it); });
-      list.appendChild(li);
-    });
-    $("adm-industry").setAttribute("aria-expanded", state.suggestions.length ? "true" : "false");
-  }
-
-  // keepText: the planner typed the code; their text stays as typed
-  function pickIndustry(it, keepText) {
-    state.industry = it.code;
-    if (!keepText) $("adm-industry").value = it.code + " " + nameOf(it);
-    var picked = $("adm-industry-picked");
-    picked.textContent = "";
-    picked.appendChild(el("code", { text: it.code }));
-    picked.appendChild(document.createTextNode(nameOf(it)));
-    state.suggestions = []; state.active = -1;
-    showSuggestions();
-  }
-
-  $("adm-industry").addEventListener("input", function () {
-    state.industry = null;
-    $("adm-industry-picked").textContent = "";
-    var q = this.value;
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(function () { searchIndustries(q, true); }, 120);
-  });
-  $("adm-industry").addEventListener("blur", function () {
-    state.suggestions = []; state.active = -1; showSuggestions();
-  });
-  $("adm-industry").addEventListener("keydown", function (e) {
-    var n = state.suggestions.length;
-    if (e.key === "ArrowDown" && !n) { searchIndustries(this.value, false); e.preventDefault(); }
-    else if (e.key === "ArrowDown" && n) { state.active = (state.active + 1) % n; showSuggestions(); e.preventDefault(); }
-    else if (e.key === "ArrowUp" && n) { state.active = (state.active + n - 1) % n; showSuggestions(); e.preventDefault(); }
-    else if (e.key === "Enter" && state.active >= 0) { pickIndustry(state.suggestions[state.active]); e.preventDefault(); }
-    else if (e.key === "Escape" && n) { state.suggestions = []; showSuggestions(); e.preventDefault(); }
+  var industry = window.geoappIndustry.attach({
+    input: $("adm-industry"), list: $("adm-industry-list"), picked: $("adm-industry-picked"),
+    url: config.urls.industries, lang: config.lang,
   });
 
   // ---- the check ----------------------------------------------------------------------
@@ -307,7 +241,7 @@
   }
 
   function industryCode() {
-    if (state.industry) return state.industry;
+    if (industry.code()) return industry.code();
     var typed = $("adm-industry").value.trim().split(/\s+/)[0] || "";
     return /^[A-Ta-t]?\d{2,4}$/.test(typed) ? typed : "";
   }
