@@ -13,16 +13,30 @@ from sqlalchemy.orm import Session
 
 from geoapp.domain import admission
 from geoapp.domain.catalogue import CatalogueError, check_zones
+from geoapp.domain.texts import N_
 from geoapp.store.reads import admission_data
 
 
 class CheckFailed(Exception):
-    def __init__(self, status: int, error: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.status, self.error, self.message, self.field = status, error, message, field
+    """A refused check: HTTP status, code, a message marked for translation with its values
+    apart (``text``), the field at fault and what else the answer carries (a suggestion)."""
 
-    def body(self) -> dict:
-        return {"error": self.error, "message": self.message, "field": self.field}
+    def __init__(self, status: int, error: str, message: str, field: str | None = None,
+                 params: dict | None = None, **extra):
+        self.status, self.error, self.message, self.field = status, error, message, field
+        self.params, self.extra = dict(params or {}), extra
+        super().__init__(self.text())
+
+    def text(self, translate=lambda s: s) -> str:
+        """The message in the UI language (``translate``: the web's gettext)."""
+        return translate(self.message) % self.params
+
+    def body(self, translate=lambda s: s) -> dict:
+        return {"error": self.error, "message": self.text(translate), "field": self.field,
+                **self.extra}
+
+
+CATALOGUE_INVALID = N_("产业目录配置有误，请管理员修正：%(detail)s")
 
 
 def run(session: Session, catalogues, site, crs, industry,
@@ -34,11 +48,13 @@ def run(session: Session, catalogues, site, crs, industry,
         check_zones(catalogues, territory.zones["code"].tolist())
     except CatalogueError as exc:
         # a configuration fault (zones re-imported without their catalogues), not the caller's
-        raise CheckFailed(500, "catalogue_invalid", str(exc)) from None
+        raise CheckFailed(500, "catalogue_invalid", CATALOGUE_INVALID, None,
+                          {"detail": str(exc)}) from None
     try:
         result = admission.check(site, crs, industry, territory, catalogues)
     except admission.AdmissionInputError as exc:
-        raise CheckFailed(400, exc.error, exc.message, exc.field) from None
+        raise CheckFailed(400, exc.error, exc.message, exc.field, exc.params,
+                          **exc.extra) from None
     except admission.NoTerritoryError as exc:
         raise CheckFailed(409, "no_territory", str(exc)) from None
     result["checked_at"] = now.isoformat()

@@ -51,6 +51,7 @@ from geoapp.domain.catalogue import (
     most_restrictive,
 )
 from geoapp.domain.site_input import AdmissionInputError
+from geoapp.domain.texts import N_
 
 _DIGITS = 7  # output coordinates: 1e-7° is about 1 cm
 # A polygon site is in a zone or cell only where they share more than this many m²
@@ -126,9 +127,18 @@ def check(site, crs: str, industry: str, territory: Territory, admission: Admiss
     [(7, 222)]
     """
     cs = site_input.parse_crs(crs)
-    geom = site_input.parse_site(site, cs)
+    margin = admission.settings.extent.margin_m
+    try:
+        geom = site_input.parse_site(site, cs)
+    except AdmissionInputError as exc:
+        _offer_swap(exc, site, cs, territory, margin)
+        raise
     code, industry_name = site_input.parse_industry(industry, admission)
-    _check_extent(geom, territory, admission.settings.extent.margin_m)
+    try:
+        _check_extent(geom, territory, margin)
+    except AdmissionInputError as exc:
+        _offer_swap(exc, site, cs, territory, margin)
+        raise
     metric = crs_mod.metric_crs(*_centre(geom))
     to_metric = pyproj.Transformer.from_crs("EPSG:4326", metric, always_xy=True)
     site_m = shapely.transform(geom, lambda xy: np.column_stack(to_metric.transform(*xy.T)))
@@ -184,7 +194,7 @@ def _check_extent(geom, territory: Territory, margin_m: float) -> None:
     """Refuse a site farther than ``margin_m`` from the bounding box of cells and zones."""
     frames = [f for f in (territory.cells, territory.zones) if len(f)]
     if not frames:
-        raise NoTerritoryError("尚未导入网格和功能区 / no cells or zones are loaded")
+        raise NoTerritoryError(NO_TERRITORY)
     bounds = np.array([f.total_bounds for f in frames])
     extent = shapely.box(bounds[:, 0].min(), bounds[:, 1].min(),
                          bounds[:, 2].max(), bounds[:, 3].max())
@@ -196,9 +206,53 @@ def _check_extent(geom, territory: Territory, margin_m: float) -> None:
     if distance > margin_m:
         raise AdmissionInputError(
             "site", "outside_extent",
-            f"场址距辖区范围 {distance / 1000:.1f} km，超出允许的 {margin_m / 1000:g} km；"
-            "请检查经纬度是否颠倒或坐标系是否选对 / "
-            f"site is {distance:.0f} m outside the territory (limit {margin_m:g} m)")
+            N_("场址距辖区范围 %(km)s 千米，超出允许的 %(limit)s 千米；"
+               "请检查经纬度是否颠倒或坐标系是否选对"),
+            {"km": f"{distance / 1000:.1f}", "limit": f"{margin_m / 1000:g}"})
+
+
+def swap_lon_lat(site):
+    """A GeoJSON geometry with every position's first two numbers exchanged.
+
+    >>> swap_lon_lat({"type": "Point", "coordinates": [31.5, 120.3]})
+    {'type': 'Point', 'coordinates': [120.3, 31.5]}
+    """
+    def swap(value):
+        if isinstance(value, list) and len(value) >= 2 and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            return [value[1], value[0], *value[2:]]
+        return [swap(v) for v in value] if isinstance(value, list) else value
+    return {**site, "coordinates": swap(site.get("coordinates"))}
+
+
+def _offer_swap(exc: AdmissionInputError, site, cs, territory: Territory,
+                margin_m: float) -> None:
+    """Raise ``swapped_coordinates`` instead of ``exc`` when the site, refused for lying
+    outside the degrees or the territory, lies inside once 经度 and 纬度 are exchanged
+    (a latitude typed in the longitude field): the answer carries the exchanged site
+    as ``suggestion`` for the page to offer. Returns when the exchange does not help."""
+    if exc.field != "site" or exc.error not in ("bad_geometry", "outside_extent"):
+        return
+    if isinstance(site, dict) and site.get("type") == "Feature":
+        site = site.get("geometry")
+    if not isinstance(site, dict) or site.get("type") not in site_input.SITE_TYPES:
+        return
+    swapped = swap_lon_lat(site)
+    try:
+        geom = site_input.parse_site(swapped, cs)
+        _check_extent(geom, territory, margin_m)
+    except (AdmissionInputError, NoTerritoryError):
+        return
+    lon, lat = shapely.get_coordinates(shapely.from_geojson(json.dumps(swapped)))[0]
+    raise AdmissionInputError(
+        "site", "swapped_coordinates",
+        N_("经纬度似乎填反了：场址不在辖区范围内，交换经度和纬度后（经度 %(lon)s，纬度 %(lat)s）"
+           "位于辖区内"),
+        {"lon": f"{lon:.6f}", "lat": f"{lat:.6f}"},
+        suggestion={"site": swapped, "crs": cs.code}) from None
+
+
+NO_TERRITORY = N_("尚未导入网格和功能区，无法核查")
 
 
 # ---------------------------------------------------------------- zones, cells, hazards

@@ -63,30 +63,48 @@ class Industries:
         return {2: "division", 3: "group", 4: "class"}[len(code)]
 
     def search(self, text: str, limit: int = 20) -> list[dict]:
-        """Industries whose code starts with, or whose name contains, ``text``.
-
-        A bare section letter lists that section's divisions.
+        """Industries whose code starts with, or whose Chinese or English name contains,
+        ``text``; by name, the narrower first where both match (a class before its group,
+        a group before its division), else in the list's order. A bare section letter
+        lists that section's divisions.
 
         Examples
         --------
-        >>> inds = Industries({"26": "化学原料和化学制品制造业", "2614": "有机化学原料制造"},
-        ...                   Path())
-        >>> [i["code"] for i in inds.search("有机")], [i["code"] for i in inds.search("C26")]
-        (['2614'], ['26', '2614'])
-        >>> [i["code"] for i in inds.search("c")]
-        ['26']
+        >>> inds = Industries({"26": "化学原料和化学制品制造业",
+        ...                    "264": "涂料、油墨、颜料及类似产品制造",
+        ...                    "2641": "涂料制造", "2614": "有机化学原料制造"}, Path(),
+        ...                   names_en={"26": "Manufacture of chemical raw materials"})
+        >>> [i["code"] for i in inds.search("涂料")], [i["code"] for i in inds.search("C26")]
+        (['2641', '264'], ['26', '264', '2641', '2614'])
+        >>> [i["code"] for i in inds.search("c")], [i["code"] for i in inds.search("chemical")]
+        (['26'], ['26'])
         """
         q = text.strip().upper()
         if not q:
             return []
         if q in SECTIONS:
             lo, hi = SECTIONS[q]
-            return [{"code": c, "name": n} for c, n in self.names.items()
-                    if len(c) == 2 and lo <= int(c) <= hi][:limit]
-        digits = re.sub(r"^[A-T](?=\d)", "", q)
-        out = [{"code": c, "name": n} for c, n in self.names.items()
-               if (digits.isdigit() and c.startswith(digits)) or q in n]
-        return out[:limit]
+            found = [c for c in self.names if len(c) == 2 and lo <= int(c) <= hi]
+        else:
+            digits = re.sub(r"^[A-T](?=\d)", "", q)
+            if digits.isdigit():
+                found = [c for c in self.names if c.startswith(digits)]
+            else:
+                low = q.lower()
+                found = sorted((c for c, n in self.names.items()
+                                if q in n or low in self.names_en.get(c, "").lower()),
+                               key=_narrow_first)
+        return [{"code": c, "name": self.names[c], "name_en": self.names_en.get(c)}
+                for c in found[:limit]]
+
+
+def _narrow_first(code: str) -> str:
+    """Sort key placing a code after every code under it: 2641 < 264 < 2649 < 26 < 27.
+
+    Padding with "~" (after the digits) makes a group sort after its classes and a
+    division after its groups.
+    """
+    return code.ljust(4, "~")
 
 
 def load_industries(path: Path) -> Industries:

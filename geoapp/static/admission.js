@@ -5,8 +5,14 @@
  * Every text from the data or the user reaches the DOM through textContent or
  * attribute setters, never innerHTML (Leaflet tooltips get DOM nodes, not strings).
  * UI strings come translated from the page (config.t).
+ * Before any check the map shows the zones labelled (name and grade), the cells in their
+ * four colours, the towns' outlines and the major hazard installations (/api/zones and
+ * /api/admission/layers, fetched at load). A new mode (point ↔ polygon) or a failed check
+ * clears the last verdict; a site refused as swapped (经纬度颠倒) is offered the exchange
+ * as a button. The industry field is static/admission_industry.js.
  * For drivers (tests): window.admMap is the Leaflet map, window.admZonesReady resolves
- * when the zones are drawn, window.admLastResult is the last result.
+ * when the zones and the backdrop are drawn, window.admLastResult is the last result
+ * (null after a clear).
  */
 (function () {
   "use strict";
@@ -29,23 +35,83 @@
   } else {
     map.setView([35, 105], 4);
   }
-  var zoneLayer = L.geoJSON(null, {
-    style: { color: "#6a3d9a", weight: 1.5, fillColor: "#6a3d9a", fillOpacity: 0.08 },
-    onEachFeature: function (f, layer) {
-      layer.bindTooltip(el("span", { text: f.properties.name + "（" + f.properties.code + "）" }),
-        { sticky: true, className: "adm-tip" });
+  // ---- the backdrop, before any check ------------------------------------------------
+
+  var ZONE_STYLE = { color: "#6a3d9a", weight: 1.5, fillColor: "#6a3d9a", fillOpacity: 0.06 };
+  var cellLayer = L.geoJSON(null, {
+    interactive: false,
+    style: function (f) {
+      return { color: "#555", weight: 0.6, fillColor: config.colours[f.properties.risk_level] || "#999",
+               fillOpacity: 0.22, className: "adm-cell level-" + f.properties.risk_level };
     },
   }).addTo(map);
-  window.admZonesReady = fetch(config.urls.zones, { credentials: "same-origin" })
-    .then(function (r) { return r.ok ? r.json() : { features: [] }; })
-    .then(function (doc) {
-      zoneLayer.addData(doc);
-      zoneLayer.bringToBack();
+  var zoneLayer = L.geoJSON(null, {
+    style: ZONE_STYLE,
+    onEachFeature: function (f, layer) {
+      var p = f.properties;
+      // name and grade: the park's grade (A–D) where it has one, and its four-colour level
+      var grade = [T.levels[p.risk_level] || p.risk_level];
+      if (p.park_grade) grade.unshift(T.park_grade.replace("{grade}", p.park_grade));
+      layer.bindTooltip(el("span", null, [p.name, el("small", { text: grade.join(" · ") })]),
+        { permanent: true, direction: "center", className: "adm-zone-label" });
+    },
+  }).addTo(map);
+  var townLayer = L.geoJSON(null, {
+    interactive: false,
+    style: { color: "#333", weight: 2, dashArray: "8 5", fill: false, className: "adm-town" },
+  }).addTo(map);
+  var installations = L.layerGroup().addTo(map);
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      return r.ok ? r.json() : null;
     });
+  }
+  var zonesDrawn = getJSON(config.urls.zones).then(function (doc) {
+    if (doc) zoneLayer.addData(doc);
+  });
+  var backdropDrawn = getJSON(config.urls.layers).then(function (doc) {
+    if (!doc) return;
+    cellLayer.addData(doc.cells);
+    townLayer.addData(doc.towns);
+    doc.major_hazards.features.forEach(function (f) {
+      var p = f.properties, c = f.geometry.coordinates;
+      L.circleMarker([c[1], c[0]], { radius: 5, className: "adm-mh", weight: 1.5, color: "#fff",
+                                     fillColor: config.colours[p.risk_level] || "#e60012", fillOpacity: 1 })
+        .bindTooltip(el("span", { text: T.installation + T.colon + p.name + (p.grade ? " · " + p.grade : "") }))
+        .addTo(installations);
+    });
+  });
+  window.admZonesReady = Promise.all([zonesDrawn, backdropDrawn]).then(declutter);
+
+  // A zone's label shows while the zone is wide enough on screen to carry it and the label
+  // does not cover another's (the larger zone first); else its name waits for a closer zoom.
+  function declutter() {
+    var zones = [];
+    zoneLayer.eachLayer(function (layer) {
+      var b = layer.getBounds();
+      var a = map.latLngToContainerPoint(b.getNorthWest()), z = map.latLngToContainerPoint(b.getSouthEast());
+      zones.push({ layer: layer, width: z.x - a.x, size: (z.x - a.x) * (z.y - a.y) });
+    });
+    zones.sort(function (p, q) { return q.size - p.size; });
+    var taken = [];
+    zones.forEach(function (zone) {
+      zone.layer.closeTooltip();
+      if (zone.width < 48) return;
+      zone.layer.openTooltip();
+      var tip = zone.layer.getTooltip().getElement();
+      var r = tip && tip.getBoundingClientRect();
+      if (r && taken.some(function (t) {
+        return r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom;
+      })) { zone.layer.closeTooltip(); return; }
+      if (r) taken.push(r);
+    });
+  }
+  map.on("zoomend", declutter);
 
   var draft = L.layerGroup().addTo(map);
   var result = L.layerGroup().addTo(map);
-  var state = { mode: "point", vertices: [], industry: null, suggestions: [], active: -1 };
+  var state = { mode: "point", vertices: [] };
 
   function fmt(v) { return (Math.round(v * 1e6) / 1e6).toFixed(6); }
 
@@ -110,7 +176,20 @@
     }
   }
 
+  // The verdict on screen belongs to the site it was given for: a new mode, a cleared site
+  // or a failed check takes it away (map, result panel, print link).
+  function clearResult() {
+    result.clearLayers();
+    zoneLayer.setStyle(ZONE_STYLE);
+    $("adm-result").hidden = true;
+    $("adm-print").href = "#";
+    $("adm-fix").hidden = true;
+    window.admLastResult = null;
+  }
+
   function setMode(mode) {
+    clearResult();
+    $("adm-error").textContent = "";
     state.mode = mode;
     state.vertices = [];
     state.closed = false;
@@ -128,60 +207,16 @@
   });
   $("adm-finish").addEventListener("click", finishPolygon);
   $("adm-clear").addEventListener("click", function () {
-    state.vertices = []; state.closed = false; draft.clearLayers(); result.clearLayers();
+    state.vertices = []; state.closed = false; draft.clearLayers(); clearResult();
     $("adm-coords").value = "";
     lockCrs();
   });
 
-  // ---- the industry -------------------------------------------------------------------
+  // ---- the industry (static/admission_industry.js) ----------------------------------
 
-  function searchIndustries(q) {
-    q = q.trim().toUpperCase();
-    if (!q) return [];
-    var digits = q.replace(/^[A-T](?=\d)/, "");
-    var isCode = /^\d+$/.test(digits);
-    var out = [];
-    for (var i = 0; i < config.industries.length && out.length < 12; i++) {
-      var it = config.industries[i];
-      if ((isCode && it[0].indexOf(digits) === 0) || it[1].indexOf(q) >= 0) out.push(it);
-    }
-    return out;
-  }
-
-  function showSuggestions() {
-    var list = $("adm-industry-list");
-    list.textContent = "";
-    state.suggestions.forEach(function (it, i) {
-      var li = el("li", { role: "option", "data-code": it[0], "aria-selected": i === state.active ? "true" : "false" },
-        [el("code", { text: it[0] }), it[1]]);
-      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); pickIndustry(it); });
-      list.appendChild(li);
-    });
-  }
-
-  function pickIndustry(it) {
-    state.industry = it[0];
-    $("adm-industry").value = it[0] + " " + it[1];
-    var picked = $("adm-industry-picked");
-    picked.textContent = "";
-    picked.appendChild(el("code", { text: it[0] }));
-    picked.appendChild(document.createTextNode(it[1]));
-    state.suggestions = []; state.active = -1;
-    showSuggestions();
-  }
-
-  $("adm-industry").addEventListener("input", function () {
-    state.industry = null;
-    $("adm-industry-picked").textContent = "";
-    state.suggestions = searchIndustries(this.value);
-    state.active = -1;
-    showSuggestions();
-  });
-  $("adm-industry").addEventListener("keydown", function (e) {
-    var n = state.suggestions.length;
-    if (e.key === "ArrowDown" && n) { state.active = (state.active + 1) % n; showSuggestions(); e.preventDefault(); }
-    else if (e.key === "ArrowUp" && n) { state.active = (state.active + n - 1) % n; showSuggestions(); e.preventDefault(); }
-    else if (e.key === "Enter" && state.active >= 0) { pickIndustry(state.suggestions[state.active]); e.preventDefault(); }
+  var industry = window.geoappIndustry.attach({
+    input: $("adm-industry"), list: $("adm-industry-list"), picked: $("adm-industry-picked"),
+    url: config.urls.industries, lang: config.lang,
   });
 
   // ---- the check ----------------------------------------------------------------------
@@ -207,20 +242,43 @@
   }
 
   function industryCode() {
-    if (state.industry) return state.industry;
+    if (industry.code()) return industry.code();
     var typed = $("adm-industry").value.trim().split(/\s+/)[0] || "";
     return /^[A-Ta-t]?\d{2,4}$/.test(typed) ? typed : "";
+  }
+
+  // a site the server found swapped (经纬度颠倒): its suggestion, written back into the box
+  function writeSite(site) {
+    var pts = site.type === "Point" ? [site.coordinates] : site.coordinates[0].slice(0, -1);
+    $("adm-coords").value = pts.map(function (p) { return p[0] + "," + p[1]; }).join("\n");
+    lockCrs();
+  }
+
+  function offerFix(doc) {
+    var s = doc.suggestion;
+    if (doc.error !== "swapped_coordinates" || !s || ["Point", "Polygon"].indexOf(s.site.type) < 0) return;
+    var button = $("adm-swap");
+    button.textContent = T.swap;
+    button.onclick = function () {
+      writeSite(s.site);
+      $("adm-crs").value = s.crs;
+      $("adm-fix").hidden = true;
+      $("adm-form").requestSubmit();
+    };
+    $("adm-fix").hidden = false;
   }
 
   $("adm-form").addEventListener("submit", function (e) {
     e.preventDefault();
     var err = $("adm-error");
     err.textContent = "";
-    if (!$("adm-coords").value.trim()) { err.textContent = T.pick_site; return; }
+    $("adm-fix").hidden = true;
+    function refuse(text) { clearResult(); err.textContent = text; }
+    if (!$("adm-coords").value.trim()) { refuse(T.pick_site); return; }
     var site = siteFromText();
-    if (!site) { err.textContent = T.bad_coords; return; }
+    if (!site) { refuse(T.bad_coords); return; }
     var industry = industryCode();
-    if (!industry) { err.textContent = T.pick_industry; return; }
+    if (!industry) { refuse(T.pick_industry); return; }
     var body = { site: site, crs: $("adm-crs").value, industry: industry };
     var token = document.querySelector('meta[name="csrf-token"]');
     $("adm-check").disabled = true;
@@ -235,14 +293,21 @@
         .then(function (doc) { return { ok: r.ok, doc: doc }; });
     }).then(function (res) {
       $("adm-check").disabled = false;
-      if (!res.ok) { err.textContent = T.failed + "：" + (res.doc.message || ""); return; }
+      if (!res.ok) {
+        refuse(T.failed + T.colon + (res.doc.message || ""));
+        offerFix(res.doc);
+        return;
+      }
       err.textContent = "";
-      render(res.doc, body);
+      render(res.doc);
     }).catch(function (ex) {
       $("adm-check").disabled = false;
-      err.textContent = T.failed + "：" + ex;
+      refuse(T.failed + T.colon + ex);
     });
   });
+
+  // a remark in brackets, a label in square ones: full-width in Chinese, ASCII in English
+  function paren(text) { return T.parens[0] + text + T.parens[1]; }
 
   function tag(verdict) {
     return el("span", { className: "adm-tag v-" + verdict, text: T.verdicts[verdict] });
@@ -250,18 +315,18 @@
 
   function reasonNode(r) {
     var head = el("div", null, [
-      el("b", { text: "【" + T.lists[r.list] + "】" }),
-      (r.clause ? r.clause + "：" : "") + r.text,
+      el("b", { text: T.brackets[0] + T.lists[r.list] + T.brackets[1] }),
+      (r.clause ? r.clause + T.colon : "") + r.text,
     ]);
     var node = el("div", { className: "adm-reason" }, [head]);
     node.appendChild(el("div", { className: "note", text: r.code + " " + (r.industry_name || "") }));
     if (r.conditions && r.conditions.length) {
-      node.appendChild(el("div", { text: T.conditions + "：" }));
+      node.appendChild(el("div", { text: T.conditions + T.colon }));
       node.appendChild(el("ol", null, r.conditions.map(function (c) { return el("li", { text: c }); })));
     }
     if (r.match === "partial") node.appendChild(el("div", { className: "note", text: T.match_partial }));
     // a zone without a catalogue gives a reason with no source document
-    if (r.source) node.appendChild(el("div", { className: "src", text: T.source + "：" + r.source }));
+    if (r.source) node.appendChild(el("div", { className: "src", text: T.source + T.colon + r.source }));
     return node;
   }
 
@@ -274,32 +339,33 @@
     return box;
   }
 
-  function render(doc, body) {
+  function render(doc) {
     window.admLastResult = doc;
     $("adm-result").hidden = false;
     var v = $("adm-verdict");
     v.className = "adm-verdict v-" + doc.verdict;
     v.textContent = T.verdicts[doc.verdict];
-    $("adm-meta").textContent = doc.industry.code + " " + doc.industry.name + " · " + doc.crs_label +
-      " · " + doc.checked_at.replace("T", " ").slice(0, 19) + " (UTC" + doc.checked_at.slice(19) + ")";
+    $("adm-meta").textContent = T.number + T.colon + doc.number + " · " + doc.industry.code + " " +
+      doc.industry.name + " · " + doc.crs_label + " · " + doc.checked_at.replace("T", " ").slice(0, 19) +
+      " (UTC" + doc.checked_at.slice(19) + ")";
     var zones = $("adm-zones");
     zones.textContent = "";
     if (doc.outside_zones) {
       var near = doc.nearest_zone;
-      var title = T.outside + (near ? "；" + T.nearest_zone + "：" + near.name + "（" + near.code + "），" +
+      var title = T.outside + (near ? T.clause + T.nearest_zone + T.colon + near.name + paren(near.code) + T.comma +
         T.distance + " " + Math.round(near.distance_m) + " " + T.metres : "");
       zones.appendChild(zoneBox(title, doc.verdict, doc.reasons, doc.outside_catalogue, T.no_reasons));
     }
     doc.zones.forEach(function (z) {
       // the part of a polygon site outside every zone answers to the outside catalogue
       var title = z.code === "outside"
-        ? T.outside_part + "（" + Math.round(z.area_m2) + " " + T.square_metres + "）"
-        : z.name + "（" + z.code + "）";
+        ? T.outside_part + paren(Math.round(z.area_m2) + " " + T.square_metres)
+        : z.name + paren(z.code);
       zones.appendChild(zoneBox(title, z.verdict, z.reasons, z.catalogue, T.no_reasons));
     });
     if (doc.adjacent_zones && doc.adjacent_zones.length) {
-      zones.appendChild(el("p", { className: "note", text: T.adjacent_zones + "：" +
-        doc.adjacent_zones.map(function (z) { return z.name + "（" + z.code + "）"; }).join("、") }));
+      zones.appendChild(el("p", { className: "note", text: T.adjacent_zones + T.colon +
+        doc.adjacent_zones.map(function (z) { return z.name + paren(z.code); }).join(T.list_mark) }));
     }
     var cells = $("adm-cells");
     cells.textContent = "";
@@ -321,9 +387,7 @@
         el("span", { className: "dist", text: h.distance_m.toFixed(1) + " " + T.metres }),
       ]));
     });
-    var q = "?site=" + encodeURIComponent(JSON.stringify(body.site)) + "&crs=" +
-      encodeURIComponent(body.crs) + "&industry=" + encodeURIComponent(body.industry);
-    $("adm-print").href = config.urls.print + q;
+    $("adm-print").href = doc.print_url;  // the registered sheet, with its number
     drawResult(doc);
     // on a phone the result sits below the form: bring it into view
     if (window.matchMedia("(max-width: 720px)").matches) $("adm-result").scrollIntoView({ behavior: "smooth" });
@@ -361,7 +425,7 @@
     zoneLayer.setStyle(function (f) {
       return touched[f.properties.code]
         ? { color: "#6a3d9a", weight: 3, fillColor: "#6a3d9a", fillOpacity: 0.12 }
-        : { color: "#6a3d9a", weight: 1.5, fillColor: "#6a3d9a", fillOpacity: 0.08 };
+        : ZONE_STYLE;
     });
     var bounds = L.geoJSON(doc.buffers.length ? doc.buffers[doc.buffers.length - 1].geometry : doc.site).getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17 });

@@ -400,9 +400,57 @@ class AuditEntry(Base):
     via: Mapped[str] = mapped_column(sa.String(8), default="web")
 
 
+class AdmissionCheck(Base):
+    """One admission check as it was answered (准入核查登记): the register's row. Append-only.
+
+    ``number`` is the sheet number 准入-YYYY-NNNNNN (``AdmissionCounter``);
+    ``geom`` the site in WGS84 and ``site_input`` the site as typed (with
+    ``crs``); ``result`` the whole answer, so a reprint shows what the planner
+    saw even after the catalogues changed; ``catalogue_sha256`` and
+    ``catalogues`` say which catalogue files (and their hashes) were in force.
+    ``cells`` (``admission_check_cell``) scope the register like every read.
+    """
+
+    __tablename__ = "admission_check"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str | None] = mapped_column(sa.String(100), index=True)  # None: no accounts
+    geom = mapped_column(Geometry("GEOMETRY"), nullable=False)
+    site_input: Mapped[dict] = mapped_column(JSON)
+    crs: Mapped[str] = mapped_column(sa.String(10))
+    industry_code: Mapped[str] = mapped_column(sa.String(8), index=True)
+    industry_name: Mapped[str] = mapped_column(sa.String(200))
+    verdict: Mapped[str] = mapped_column(sa.String(12), index=True)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    zone_codes: Mapped[list] = mapped_column(JSON, default=list)
+    catalogue_sha256: Mapped[str] = mapped_column(sa.String(64))
+    catalogues: Mapped[list] = mapped_column(JSON, default=list)  # [{zone, file, sha256}]
+    result: Mapped[dict] = mapped_column(JSON)
+
+
+class AdmissionCheckCell(Base):
+    """The cells a checked site lies in: the register's area scope (as a point's cell)."""
+
+    __tablename__ = "admission_check_cell"
+    check_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("admission_check.id", ondelete="CASCADE"), primary_key=True)
+    cell_code: Mapped[str] = mapped_column(sa.String(LENGTH["cell", "code"]), primary_key=True,
+                                           index=True)
+
+
+class AdmissionCounter(Base):
+    """The last sheet number handed out per year (准入-2026-000001), taken like hazard codes
+    (``dialect.take_number``: one upsert that locks the row until the taker commits)."""
+
+    __tablename__ = "admission_counter"
+    year: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
 for _table in (HazardEvent.__table__, PointEvent.__table__, Inspection.__table__,
                Photo.__table__, Measure.__table__, PublicReportEvent.__table__,
-               AuditEntry.__table__):
+               AuditEntry.__table__, AdmissionCheck.__table__):
     append_only(_table)
 
 
@@ -420,6 +468,8 @@ for _table in (HazardEvent.__table__, PointEvent.__table__, Inspection.__table__
 @sa.event.listens_for(PublicReportEvent, "before_delete")
 @sa.event.listens_for(AuditEntry, "before_update")
 @sa.event.listens_for(AuditEntry, "before_delete")
+@sa.event.listens_for(AdmissionCheck, "before_update")
+@sa.event.listens_for(AdmissionCheck, "before_delete")
 def _history_is_append_only(_mapper, _conn, target):
     # history and evidence are never rewritten
     raise PermissionError(f"{target.__tablename__} {target.id} is history and cannot be changed")

@@ -29,6 +29,7 @@ from geoapp.web import (
     admin_imports,
     admin_rules,
     admission,
+    admission_checks,
     api,
     assets,
     audit,
@@ -125,6 +126,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(dashboard.bp)  # /dashboard (驾驶舱) and /api/dashboard: after reports
     app.register_blueprint(listings.bp)  # 挂牌督办 steps, /api/listings/due, /reports/listings
     admission.init_app(app)  # the planner's admission check (/admission, its API)
+    admission_checks.init_app(app)  # the register of checks: /admission/checks, its API
     inbox.init_app(app)  # /inbox, /api/inbox and the top bar's count of reminders
     audit.init_app(app)  # rule files recorded when new; /admin/audit, /api/audit, its XLSX
     app.register_blueprint(admin_accounts.bp)  # /admin/accounts, /api/admin/accounts/…

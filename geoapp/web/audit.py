@@ -13,7 +13,6 @@ admins only; the export is itself recorded.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -25,7 +24,6 @@ from flask_login import current_user
 from openpyxl import Workbook
 
 from geoapp.domain import audit as rules
-from geoapp.domain.values import iso_date
 from geoapp.store import audit as store
 from geoapp.web import auth, db, params, token_auth
 
@@ -78,18 +76,7 @@ def _filters() -> dict:
     action = params.choice("action", rules.ACTIONS, "action: unknown action")
     out = {"action": action, "actor": (request.args.get("actor") or "").strip()[:100] or None,
            "target": (request.args.get("target") or "").strip()[:255] or None}
-    zone = ZoneInfo(_tz())
-    for name, key, shift in (("from", "since", 0), ("to", "until", 1)):
-        raw = (request.args.get(name) or "").strip()
-        if not raw:
-            continue
-        try:
-            day = iso_date(raw)
-        except ValueError as exc:
-            raise params.bad(name, f"{name}: {exc}") from None
-        out[key] = dt.datetime.combine(day + dt.timedelta(days=shift), dt.time(), zone)
-    if out.get("since") and out.get("until") and out["since"] >= out["until"]:
-        raise params.bad("to", "to: must not be before from")
+    out.update(params.day_range(ZoneInfo(_tz())))
     return out
 
 

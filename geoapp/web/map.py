@@ -61,7 +61,10 @@ def _snapshot() -> snapshot.Snapshot:
 
 
 class _Handoff(MacroElement):
-    """Hands folium's objects to the map's scripts: ``window.geoappFolium`` (the control is a ``let``)."""
+    """Hands folium's objects to the map's scripts: ``window.geoappFolium``.
+
+    (The control is a ``let``.)
+    """
 
     _template = Template("""{% macro script(this, kwargs) %}
 window.geoappFolium = {map: {{ this.map.get_name() }}, cells: {{ this.cells.get_name() }},

@@ -10,15 +10,36 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from flask import request
+from flask_babel import gettext as _
 
 from geoapp.domain import periods
+from geoapp.domain.values import iso_date
 from geoapp.web.errors import ApiError
 
 
 def bad(name: str, message: str) -> ApiError:
     return ApiError(400, "bad_request", message, name)
+
+
+def day_range(zone: ZoneInfo) -> dict:
+    """``from`` and ``to`` (local days, YYYY-MM-DD, either may be absent) as ``since`` and
+    ``until``: aware instants at the days' starts in ``zone``, ``until`` exclusive."""
+    out = {}
+    for name, key, shift in (("from", "since", 0), ("to", "until", 1)):
+        raw = (request.args.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            day = iso_date(raw)
+        except ValueError:
+            raise bad(name, _("%(name)s：应为 YYYY-MM-DD 格式的日期", name=name)) from None
+        out[key] = dt.datetime.combine(day + dt.timedelta(days=shift), dt.time(), zone)
+    if out.get("since") and out.get("until") and out["since"] >= out["until"]:
+        raise bad("to", _("to：不能早于 from"))
+    return out
 
 
 def comma_list(name: str, allowed: Iterable[str]) -> list[str] | None:

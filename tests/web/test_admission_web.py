@@ -193,27 +193,40 @@ def test_the_api_needs_no_csrf_token_but_other_posts_still_do(seeded, database):
     assert r.status_code == 400 and r.get_json()["error"] == "csrf_failed"
 
 
-def test_page_is_offline_and_embeds_the_industry_list(web):
+def test_page_is_offline_and_loads_its_layers_and_industries_from_the_api(web):
     html = web.get("/admission").get_data(as_text=True)
     assert "准入核查" in html and 'id="adm-map"' in html
     for src in re.findall(r'(?:src|href)="([^"]+)"', html):
         assert src.startswith(("/", "?", "#")), src  # nothing from another host
     config = json.loads(html.split('id="page-config" type="application/json">')[1]
                         .split("</script>")[0])
-    assert ["2614", "有机化学原料制造"] in config["industries"]
+    assert "industries" not in config and "有机化学原料制造" not in html  # searched, not embedded
+    assert config["urls"]["industries"] == "/api/industries"
     assert config["bounds"] == pytest.approx([120.0, 31.0, 120.02, 31.01])
+    layers = web.get(config["urls"]["layers"]).get_json()
+    assert [(f["id"], f["properties"]["risk_level"]) for f in layers["cells"]["features"]] == [
+        ("A", "red"), ("B", "blue")]
+    (town,) = layers["towns"]["features"]  # the union of its two cells: one rectangle
+    assert town["properties"]["name"] == "测试镇"
+    assert shapely.geometry.shape(town["geometry"]).equals(shapely.box(120.0, 31.0, 120.02, 31.01))
+    names = {f["properties"]["name"]: f["properties"]["grade"]
+             for f in layers["major_hazards"]["features"]}
+    assert names == {n: g for _i, n, g, _geom in HAZARDS}
 
 
-def test_industry_search_is_the_pages_list_as_json(web):
+def test_industry_search_narrower_first_and_by_code(web):
     out = web.get("/api/industries?q=农药").get_json()
-    assert out["results"] == [{"code": "263", "name": "农药制造"},
-                              {"code": "2631", "name": "化学农药制造"},
-                              {"code": "2632", "name": "生物化学农药及微生物农药制造"},
-                              {"code": "5167", "name": "农药批发"}]
+    assert [r["code"] for r in out["results"]] == ["2631", "2632", "263", "5167"]  # class, group
+    assert out["results"][2] == {"code": "263", "name": "农药制造", "name_en": None}
+    assert [r["code"] for r in web.get("/api/industries?q=涂料").get_json()["results"]][:2] == [
+        "2641", "264"]
     assert [r["code"] for r in web.get("/api/industries?q=C267").get_json()["results"]] == [
         "267", "2671", "2672"]
+    assert len(web.get("/api/industries?q=制造&limit=5").get_json()["results"]) == 5
     assert len(web.get("/api/industries").get_json()["results"]) > 300
     assert web.get("/api/industries?q=" + "x" * 61).status_code == 400
+    bad = web.get("/api/industries?q=26&limit=0")
+    assert bad.status_code == 400 and bad.get_json()["field"] == "limit"
 
 
 def test_print_view_is_one_sheet_with_inputs_time_verdict_reasons(web):

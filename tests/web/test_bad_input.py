@@ -31,7 +31,8 @@ QUERY = {
     "map.points": ("bbox", "zoom", "layers", "levels", "hazard", "town", "village", "cell",
                       "outside"),
     "map.search": ("q", "layer", "limit"),
-    "admission.industries": ("q",),
+    "admission.industries": ("q", "limit"),
+    "admission_checks.api": ("verdict", "from", "to", "industry", "number", "limit", "offset"),
     # every report takes one period: month, quarter (or period), year, or from and to
     **{f"reports.{name}": ("month", "quarter", "period", "year", "from", "to") for name in (
         "api_areas", "api_industries", "api_overdue", "api_ranking", "api_bulletin",
@@ -216,7 +217,7 @@ def _cases(app, ids: dict, today: dt.date):
                 "photo_id": 1, "extension_id": ids["extension"], "measure_id": 1,
                 "user_id": ids["user"], "upload_id": "0" * 32, "token_id": 1,
                 "z": 12, "x": 3418, "y": 1660, "filename": "hazards.xlsx",
-                "name": "trend"}
+                "name": "trend", "number": "准入-2030-000001"}
         base["report_id"] = ids["report"]  # a public report waiting (the demo's)
         headers = ({"If-Match": '"1"'} if rule.endpoint in (
             "hazards.move_hazard", "hazards.edit_hazard", "public_reports.triage") else {})

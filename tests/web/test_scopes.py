@@ -57,6 +57,11 @@ EXEMPT = {
     "/api/admin/rules": "administrators only",
     "/api/audit": "administrators only",
     "/api/me/tokens": "one's own tokens",
+    "/admin/basemap": "administrators only",
+    "/api/admin/basemap": "administrators only",
+    "/basemap/meta.json": "the territory's basemap: one picture for every account, no rows",
+    "/basemap/<int:z>/<int:x>/<int:y>.<ext>":
+        "basemap tiles: one picture for every account, no rows",
     # OGC API – Features: scoped like the rest, checked in tests/web/test_ogc.py
     "/ogc": "the landing page (tests/web/test_ogc.py)",
     "/ogc/": "the landing page (tests/web/test_ogc.py)",
@@ -86,6 +91,9 @@ CHECKED = {
     "/api/reports/trend", "/api/reports/visits", "/reports", "/reports/print",
     "/reports/bulletin.xlsx", "/export", "/api/export/<string:filename>",
     "/dashboard", "/api/dashboard", "/api/dashboard/charts/<name>.svg",
+    "/api/admission/layers", "/admission/checks", "/api/admission/checks",
+    "/admission/checks.xlsx", "/admission/checks.csv", "/admission/checks/<number>/print",
+    "/api/admission/checks/<number>",
 }
 
 
@@ -328,6 +336,23 @@ def test_a_town_leader_reads_only_the_town(county):
     read("/admission")
     read("/admission/print?" + "&".join(f"{k}={v}" for k, v in {
         "site": json.dumps(site), "crs": "wgs84", "industry": "2614"}.items()))
+    read("/api/admission/layers")
+    assert {f["id"] for f in client.get("/api/admission/layers").get_json()["cells"][
+        "features"]} == truth["mine"]
+    # the register: the leader's own checks; the admin's check in another town is not there
+    foreign = truth["foreign_geom"]
+    theirs = admin_client.post("/api/admission-check", json={
+        "site": {"type": "Point", "coordinates": [foreign.x, foreign.y]}, "crs": "wgs84",
+        "industry": "2614"}).get_json()["number"]
+    register = read("/api/admission/checks")
+    assert theirs not in register and verdict.get_json()["number"] in register
+    read("/admission/checks")
+    read("/admission/checks.xlsx")
+    read("/admission/checks.csv")
+    mine_number = client.get("/api/admission/checks").get_json()["checks"][0]["number"]
+    read(f"/admission/checks/{mine_number}/print")
+    read(f"/api/admission/checks/{mine_number}")
+    assert client.get(f"/admission/checks/{theirs}/print").status_code == 403
 
 
 def test_the_county_leader_ranks_towns_and_the_grid_member_reads_own_cells(demo_client,

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from geoapp.domain.admission import Territory
 from geoapp.store.dialect import decode_raw, raw_geometry
-from geoapp.store.models import Cell, Point, Zone
+from geoapp.store.models import Cell, Point, Town, Zone
+from geoapp.store.reads.territory import cells_in_areas
 
 MAJOR_HAZARD_LAYER = "major_hazard"
 
@@ -51,3 +52,11 @@ def territory(session: Session, only=None) -> Territory:
              "grade": [(r[2] or {}).get("grade") for r in hazards],
              "risk_level": [r[3] for r in hazards]}, [r[4] for r in hazards]),
     )
+
+
+def cell_towns(session: Session, only=None) -> dict[str, str]:
+    """The town (镇街) of each cell of ``only`` (None: all), for the towns' outlines."""
+    query = cells_in_areas(Cell.code, Town.name)
+    if only is not None:
+        query = query.where(Cell.code.in_(sorted(only)))
+    return dict(session.execute(query).all())
