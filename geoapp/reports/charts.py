@@ -102,24 +102,3 @@ def line(title: str, labels: list[str], series: dict[str, list], width: int = 96
     for name, values in series.items():
         chart.add(name, values)
     return _svg(chart)
-
-
-def hbars(title: str, labels: list[str], series: dict[str, list], width: int = 560,
-          height: int = 420, colours=COLOURS) -> str:
-    """Grouped horizontal bars (names read across, for a narrow panel) as an inline ``<svg>``.
-
-    Examples
-    --------
-    >>> svg = hbars("隐患", ["东村", "<b>"], {"未销号": [1, 2]})
-    >>> svg.startswith("<svg") and "&lt;b&gt;" in svg and "<script" not in svg
-    True
-    """
-    # pygal swaps the axes: the names are the y labels here, the counts the x labels
-    chart = pygal.HorizontalBar(**_config(width=width, height=height, style=_style(colours),
-                                          print_values=True, print_zeroes=False,
-                                          show_minor_y_labels=True, show_minor_x_labels=False),
-                                title=title)
-    chart.x_labels = labels
-    for name, values in series.items():
-        chart.add(name, values)
-    return _svg(chart)

@@ -88,10 +88,10 @@ def _chart(name: str, data: dict) -> str:
             _("重大隐患未销号"): t["major_open"], _("其中逾期"): t["major_overdue"]},
             width=CHART_WIDTH, height=280, colours=("#e60012", "#222222"), legend_columns=2)
     villages = sorted(data["series"]["villages"], key=lambda v: (-v["open"], v["name"]))
-    shown = villages[:TOP_VILLAGES][::-1]  # the largest on top of a horizontal chart
+    shown = villages[:TOP_VILLAGES]  # the largest first: bars() draws the first on top
     title = _("各村/社区隐患（月末）") if len(villages) <= TOP_VILLAGES else \
         _("各村/社区隐患（月末未销号最多的 %(n)d 个）", n=TOP_VILLAGES)
-    return charts.hbars(title, [v["name"] for v in shown], {
+    return charts.bars(title, [v["name"] for v in shown], {
         _("未销号"): [v["open"] for v in shown], _("逾期"): [v["overdue"] for v in shown],
         _("重大未销号"): [v["major_open"] for v in shown]},
         width=CHART_WIDTH, height=max(240, 110 + 26 * len(shown)),
