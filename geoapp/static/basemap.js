@@ -81,6 +81,8 @@
   var meta = null;
 
   function add(map, control) {
+    // Leaflet's own credit carries a national flag, which government deployments remove
+    if (map.attributionControl) map.attributionControl.setPrefix(false);
     fetch(META_URL, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (m) {

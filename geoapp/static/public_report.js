@@ -13,6 +13,7 @@
 
   var map = L.map("pr-map", { zoomSnap: 0.5, maxZoom: 19 });
   window.prMap = map;
+  map.attributionControl.setPrefix(false);  // Leaflet's credit carries a flag: removed
   config.tiles.forEach(function (url) {
     L.tileLayer(url, { subdomains: "01234567", maxZoom: 18, attribution: "© 天地图" }).addTo(map);
   });

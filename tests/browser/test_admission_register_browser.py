@@ -2,7 +2,7 @@
 phone (390×844): the map's backdrop before any check, a verdict cleared by a new mode, a
 swapped 经纬度 offered and fixed, and the check found in the register with its sheet.
 
-Screenshots go to /work/shots/planner/ (GEOAPP_SHOTS overrides) for a person to look at.
+Screenshots go to /tmp/shots-planner/ (GEOAPP_SHOTS overrides) for a person to look at.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tests.browser.test_admission_browser import IN_CHEM_PARK, click_at
 from tests.support.apps import make_user
 from tests.support.browser import log_in, watched_page
 
-SHOTS = Path(os.environ.get("GEOAPP_SHOTS", "/work/shots/planner"))
+SHOTS = Path(os.environ.get("GEOAPP_SHOTS", "/tmp/shots-planner"))
 SIZES = {"desk": (1440, 900), "phone": (390, 844)}
 # the zone labels on the map now (a closed one fades out of the DOM over 200 ms)
 OPEN_LABELS = """() => { const out = []; window.admMap.eachLayer((l) => {
@@ -75,6 +75,9 @@ def test_backdrop_before_any_check_and_verdict_cleared_by_a_new_mode(database, r
         assert page.locator("#adm-map path.adm-town").count() == 4
         assert page.locator("#adm-map path.adm-mh").count() == installations
         assert page.locator("#adm-result").is_hidden()
+        # Leaflet's own credit (with its flag) is removed, as on the leader's map
+        assert page.locator("#adm-map .leaflet-control-attribution svg").count() == 0
+        assert "Leaflet" not in page.locator("#adm-map .leaflet-control-attribution").inner_text()
         _shot(page, f"admission-before-{size}")
 
         click_at(page, *IN_CHEM_PARK)

@@ -2,10 +2,11 @@
 member's cell page and the planner's admission map each ask /basemap/ for tiles and
 show them (raster PNG from an MBTiles; vector tiles from a PMTiles drawn by the vendored
 protomaps-leaflet), at a desktop's 1440×900 and a phone's 390×844, with every request on
-127.0.0.1. Screenshots go to /work/shots/basemap/ when that folder exists."""
+127.0.0.1. Screenshots go to /tmp/shots-basemap/ (or GEOAPP_SHOTS)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from tests.support.apps import make_app, make_user
 from tests.support.basemaps import raster_tiles, vector_tiles, write_mbtiles, write_pmtiles
 from tests.support.browser import log_in, watched_page
 
-SHOTS = Path("/work/shots/basemap")
+SHOTS = Path(os.environ.get("GEOAPP_SHOTS", "/tmp/shots-basemap"))
 LOADED = """(sel) => [...document.querySelectorAll(sel + ' img.leaflet-tile-loaded')]
   .filter(i => i.src.includes('/basemap/') && i.naturalWidth === 256).length"""
 # pixels of the vector tiles' lake (tests.support.basemaps.mvt_tile), drawn in the
@@ -45,12 +46,13 @@ def app(demo_database, tmp_path):
 
 
 def _shot(page, name: str) -> None:
-    if SHOTS.is_dir():
-        page.screenshot(path=str(SHOTS / f"{name}.png"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 def _tiles_shown(page, responses, selector: str) -> int:
-    page.wait_for_function(f"(sel) => ({LOADED})(sel) > 0", arg=selector, timeout=20000)
+    # tiles arrive one by one: wait for two (each map spans several), then count
+    page.wait_for_function(f"(sel) => ({LOADED})(sel) >= 2", arg=selector, timeout=20000)
     served = [r for r in responses if "/basemap/" in r.url and r.status == 200
               and r.headers.get("content-type") == "image/png"]
     assert served, "no basemap tile came back"

@@ -18,7 +18,7 @@ from tests.support.browser import log_in, watched_page
 
 CELL = "SF-07-06"
 XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
-SHOTS = "/work/shots/reasons"
+SHOTS = os.environ.get("GEOAPP_SHOTS", "/tmp/shots-reasons")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ popup's × can be tapped, a tap on a red cell under a cluster opens the cell, no
 tooltip stays, the top bar and headline keep to 20 % of the height. Loading and
 offline: a veil while the cells load, a banner with 重试 when a load fails, points
 greyed while they may be stale — on the map and on the cell page.
-Screenshots go to /work/shots/overview/ for a person to look at.
+Screenshots go to /tmp/shots-overview/ (or GEOAPP_SHOTS) for a person to look at.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from geoapp.store.accounts import find_user
 from tests.support.apps import make_app, make_user
 from tests.support.browser import log_in, watched_page
 
-SHOTS = os.environ.get("GEOAPP_SHOTS", "/work/shots/overview")
+SHOTS = os.environ.get("GEOAPP_SHOTS", "/tmp/shots-overview")
 SIZES = [(1440, 900), (390, 844)]
 CELL = "SF-07-06"  # a red demo cell
 
