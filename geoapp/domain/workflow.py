@@ -150,6 +150,17 @@ def today_in(tz: str) -> dt.date:
     return dt.datetime.now(ZoneInfo(tz)).date()
 
 
+def is_stock(found_on: dt.date, stock_cutoff: dt.date) -> bool:
+    """动态清零's stock (存量): found before the cutoff; everything later is increment."""
+    return found_on < stock_cutoff
+
+
+def increment_year_start(today: dt.date, stock_cutoff: dt.date) -> dt.date:
+    """First day counted in "this year's increment": 1 January of ``today``'s year, never
+    before the cutoff (a hazard of the stock is never new this year)."""
+    return max(dt.date(today.year, 1, 1), stock_cutoff)
+
+
 def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
     """Hazard figures for an area: by state, overdue, major open and overdue, rate, stock/increment.
 
@@ -170,9 +181,12 @@ def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
     (2, 1, 1, 1, 1, 0.5)
     >>> r["stock"], r["increment"]
     ({'total': 1, 'open': 0}, {'total': 1, 'open': 1})
+    >>> r["major_stock_open"], r["major_increment_year"]
+    (0, 0)
     """
+    since = increment_year_start(today, stock_cutoff)
     out = {"total": 0, "open": 0, "overdue": 0, "closed": 0, "major_open": 0, "listed_open": 0,
-           "major_overdue": 0,
+           "major_overdue": 0, "major_stock_open": 0, "major_increment_year": 0,
            "by_state": dict.fromkeys(STATES, 0), "stock": {"total": 0, "open": 0},
            "increment": {"total": 0, "open": 0}}
     for h in hazards:
@@ -184,7 +198,11 @@ def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
         out["major_open"] += (not closed) and h.level == "major"
         out["listed_open"] += (not closed) and bool(h.listed)
         out["major_overdue"] += h.level == "major" and is_overdue(h.state, h.deadline, today)
-        part = out["stock" if h.found_on < stock_cutoff else "increment"]
+        stock = is_stock(h.found_on, stock_cutoff)
+        # the headline's 动态清零 figures per area (zeroing() below, major hazards only)
+        out["major_stock_open"] += h.level == "major" and stock and not closed
+        out["major_increment_year"] += h.level == "major" and h.found_on >= since
+        part = out["stock" if stock else "increment"]
         part["total"] += 1
         part["open"] += not closed
     out["rectification_rate"] = round(out["closed"] / out["total"], 4) if out["total"] else None
@@ -211,10 +229,10 @@ def zeroing(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
     {'stock_open': 1, 'increment_year': {'found': 1, 'closed': 1}}
     """
     hazards = list(hazards)
-    year_start = dt.date(today.year, 1, 1)
-    this_year = [h for h in hazards if h.found_on >= max(year_start, stock_cutoff)]
+    since = increment_year_start(today, stock_cutoff)
+    this_year = [h for h in hazards if h.found_on >= since]
     return {
-        "stock_open": sum(h.found_on < stock_cutoff and is_open(h.state) for h in hazards),
+        "stock_open": sum(is_stock(h.found_on, stock_cutoff) and is_open(h.state) for h in hazards),
         "increment_year": {"found": len(this_year),
                            "closed": sum(not is_open(h.state) for h in this_year)},
     }

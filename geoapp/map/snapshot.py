@@ -52,8 +52,10 @@ from geoapp.store.fingerprint import data_fingerprint
 from geoapp.store.reads import map_data
 
 FLAG_OPEN, FLAG_OVERDUE, FLAG_MAJOR_OPEN, FLAG_LISTED, FLAG_MAJOR_OVERDUE = 1, 2, 4, 8, 16
+FLAG_MAJOR_STOCK, FLAG_MAJOR_INCREMENT = 32, 64  # 动态清零: stock still open, new this year
 HAZARD_FILTERS = {"open": FLAG_OPEN, "overdue": FLAG_OVERDUE, "major_open": FLAG_MAJOR_OPEN,
-                  "listed": FLAG_LISTED, "major_overdue": FLAG_MAJOR_OVERDUE}
+                  "listed": FLAG_LISTED, "major_overdue": FLAG_MAJOR_OVERDUE,
+                  "major_stock": FLAG_MAJOR_STOCK, "major_increment": FLAG_MAJOR_INCREMENT}
 MAX_POINTS = 2500  # more points than this in a view are sent as clusters
 CLUSTER_PX = 80  # size of a clustering square on screen
 
@@ -203,7 +205,8 @@ class Snapshot:
         badge = {str(i): [round(float(x), 6), round(float(y), 6)]
                  for i, ((x, y), on) in enumerate(zip(geometry.badge_at, listed, strict=True))
                  if on}
-        figures = ("open", "overdue", "major_open", "listed_open", "closed", "major_overdue")
+        figures = ("open", "overdue", "major_open", "listed_open", "closed", "major_overdue",
+                   "major_stock_open", "major_increment_year")
         self.cells_doc = {
             "format": "geoapp-cells/1",
             "levels": list(LEVEL_ORDER),

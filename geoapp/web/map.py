@@ -262,7 +262,7 @@ def points():
     """Points in a bounding box, filtered; as points when few, else clusters.
 
     Parameters: ``bbox`` (west,south,east,north), ``zoom`` (0–22), ``layers``,
-    ``levels`` (comma lists), ``hazard`` (open|overdue|major_open|listed|major_overdue),
+    ``levels`` (comma lists), ``hazard`` (one of ``snapshot.HAZARD_FILTERS``),
     ``town``, ``village``, ``cell`` (names; code for the cell; outside points
     count with their nearest cell), ``outside`` (only|exclude), ``visit``
     (due|overdue|visited: the points' visit status today), ``key=1`` (only the

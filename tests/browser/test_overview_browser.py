@@ -345,3 +345,43 @@ def test_loading_offline_and_retry(leader, live_url, browser, size):
         failed.wait_for(state="hidden")
         assert not page.evaluate("document.body.classList.contains('is-stale')")
         assert not errors, errors
+
+
+def test_zeroing_figures_are_buttons(database, rules, browser):
+    """存量未清 and 年新增 filter the map and list what they count (a hand-made territory:
+    the shared demo has neither in the tests' year)."""
+    import datetime as dt
+
+    from tests.support.apps import shop_with_hazard
+    from tests.support.browser import serve
+
+    shop_with_hazard(database, rules, found_on=dt.date(2023, 5, 1))  # stock, still open
+    make_user(database, "lead", "leader")
+    url, stop = serve(make_app(database))
+    try:
+        with watched_page(browser, 1440, 900) as (page, _requests, errors):
+            _open_map(page, url, "lead")
+            stock = page.locator("#hl-stock")
+            assert stock.evaluate("b => b.tagName") == "BUTTON"
+            assert stock.locator("b").inner_text() == "1"
+            stock.click()
+            assert stock.get_attribute("aria-pressed") == "true"
+            assert page.locator("#f-hazard").input_value() == "major_stock"
+            items = page.locator("#map-list-items li button")
+            items.first.wait_for()
+            assert page.locator("#map-list-title").inner_text() == "存量未清"
+            assert items.count() == 1 and "商店（虚构）" in items.first.inner_text()
+            _shot(page, "overview-zeroing-stock")
+            increment = page.locator("#hl-increment")
+            increment.click()
+            assert page.locator("#f-hazard").input_value() == "major_increment"
+            assert "年新增" in page.locator("#map-list-title").inner_text()
+            page.wait_for_function(
+                "() => document.querySelector('#map-list-note').textContent.startsWith('0 ')")
+            assert page.locator("#map-empty").is_visible()  # nothing found this year: says so
+            increment.click()  # a second tap clears
+            assert page.locator("#f-hazard").input_value() == ""
+            assert page.locator("#map-list").is_hidden()
+            assert not errors
+    finally:
+        stop()

@@ -82,6 +82,8 @@ def test_every_summary_figure(client, territory):
         "major_open": 2,  # H1, H2
         "listed_open": 2,  # H1, H4 (H3 is listed but closed)
         "major_overdue": 1,  # H1 (the headline's 重大隐患逾期)
+        "major_stock_open": 1,  # H1 (动态清零: major, found before 2024-01-01, open)
+        "major_increment_year": 2,  # H2, H3: major, found in 2030 (H3 closed)
         "by_state": {"open": 2, "rectifying": 1, "awaiting_acceptance": 1, "closed": 2},
         "stock": {"total": 2, "open": 2},  # H1, H5: found before 2024-01-01
         "increment": {"total": 4, "open": 2},  # H2, H3, H4, H6; open H2, H4

@@ -23,6 +23,7 @@ import shapely
 from geoapp.domain import workflow
 from geoapp.map import geometry, snapshot
 from geoapp.store import hazards
+from tests.support.constants import TODAY
 
 LAYERS = ["enterprise", "idle_site", "confined_space", "major_hazard"]
 LEVELS = ["red", "orange", "yellow", "blue"]
@@ -391,6 +392,39 @@ def small(database, rules):
         assignment.refresh_levels(s, rules)
         hazard_id = h.id
     return SimpleNamespace(database=database, hazard_id=hazard_id)
+
+
+def test_zeroing_figures_flag_points_and_cells(small, rules):
+    """The headline's 存量未清 and 年新增 as filters: the points and cells they count."""
+    from geoapp.store.models import Hazard, Point
+    from tests.support.apps import make_app
+
+    with small.database.transaction() as s:
+        shop = s.query(Point).filter_by(key="K2").one()
+        idle = s.query(Point).filter_by(key="I1").one()
+        for code, point, found, state in (("H2", shop, dt.date(2023, 5, 1), "open"),  # stock
+                                          ("H3", shop, dt.date(2023, 6, 1), "closed"),  # cleared
+                                          ("H4", idle, TODAY.replace(month=2, day=1), "closed")):
+            h = Hazard(code=code, point=point, level="major", source="public_report",
+                       description="（虚构）", found_on=found, state=state,
+                       deadline=found + dt.timedelta(days=30))
+            s.add(h)
+            hazards.record(h, "测试", "create")
+        shop_id, idle_id = shop.id, idle.id
+    client = make_app(small.database).test_client()
+    z = client.get("/api/summary").get_json()["zeroing"]["major"]
+    assert z == {"stock_open": 1, "increment_year": {"found": 1, "closed": 1}}
+    cells = client.get("/api/map/cells").get_json()
+    for hazard, bit, field, ids, per_cell in (
+            ("major_stock", 32, "major_stock_open", {shop_id}, {"A": 0, "B": 1}),
+            # the closed one counts too; its point is outside every cell
+            ("major_increment", 64, "major_increment_year", {idle_id}, {"A": 0, "B": 0})):
+        data = _points(client, hazard=hazard)
+        f = data["point_fields"]
+        assert {r[0] for r in data["points"]} == ids
+        assert all(r[f.index("flags")] & bit for r in data["points"])
+        at = cells["hazard_fields"].index(field)
+        assert {c: cells["hazards"][i][at] for i, c in enumerate(cells["code"])} == per_cell
 
 
 def test_map_data_follow_a_hazard_move(small, rules):

@@ -10,7 +10,7 @@
   M.hazardFigures = function (i) {
     var h = state.cells.hazards[i];
     return { open: h[0], overdue: h[1], major_open: h[2], listed_open: h[3], closed: h[4],
-             major_overdue: h[5] || 0 };
+             major_overdue: h[5] || 0, major_stock_open: h[6] || 0, major_increment_year: h[7] || 0 };
   };
 
   M.cellMatches = function (i) {
@@ -23,7 +23,8 @@
     if (f.hazard) {
       var h = M.hazardFigures(i);
       var key = { open: "open", overdue: "overdue", major_open: "major_open", listed: "listed_open",
-                  major_overdue: "major_overdue" }[f.hazard];
+                  major_overdue: "major_overdue", major_stock: "major_stock_open",
+                  major_increment: "major_increment_year" }[f.hazard];
       if (!h[key]) return false;
     }
     return true;

@@ -78,20 +78,32 @@ def map_point_states(session: Session, rules: Rules, today: dt.date) -> dict:
     """Every point's risk level and hazard flags as columns, in id order.
 
     ``flags`` per point: bit 1 open hazard, 2 overdue, 4 open major, 8 open
-    listed (挂牌督办), 16 overdue major (the headline's 重大隐患逾期).
+    listed (挂牌督办), 16 overdue major (the headline's 重大隐患逾期), and the
+    headline's 动态清零 figures (``workflow.zeroing``): 32 an open major hazard of
+    the stock, 64 a major hazard found this year (closed ones too).
     """
+    cutoff = rules.risk.hazards.stock_cutoff
+    since = workflow.increment_year_start(today, cutoff)
     flags: dict[int, int] = defaultdict(int)
-    for point_id, state, level, deadline, listed in session.execute(
-        sa.select(Hazard.point_id, Hazard.state, Hazard.level, Hazard.deadline, Hazard.listed)
-        .where(Hazard.state.in_(workflow.OPEN_STATES))
+    for point_id, state, level, deadline, listed, found_on in session.execute(
+        sa.select(Hazard.point_id, Hazard.state, Hazard.level, Hazard.deadline, Hazard.listed,
+                  Hazard.found_on)
+        .where(Hazard.state.in_(workflow.OPEN_STATES)
+               | ((Hazard.level == "major") & (Hazard.found_on >= since)))
     ):
-        f = 1
-        if workflow.is_overdue(state, deadline, today):
-            f |= 2
-        if level == "major":
-            f |= 4 | (f & 2) << 3  # overdue (2) and major: 16
-        if listed:
-            f |= 8
+        f = 0
+        if workflow.is_open(state):
+            f = 1
+            if workflow.is_overdue(state, deadline, today):
+                f |= 2
+            if level == "major":
+                f |= 4 | (f & 2) << 3  # overdue (2) and major: 16
+                if workflow.is_stock(found_on, cutoff):
+                    f |= 32
+            if listed:
+                f |= 8
+        if level == "major" and found_on >= since:
+            f |= 64
         flags[point_id] |= f
     t = Point.__table__.c
     rows = session.connection().execute(sa.select(t.id, t.risk_level).order_by(t.id)).all()
