@@ -57,7 +57,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if os.environ.get("GEOAPP_REQUIRE_POSTGIS") == "1" and not _is_xdist_worker(terminalreporter.config):
+    config = terminalreporter.config
+    if os.environ.get("GEOAPP_REQUIRE_POSTGIS") == "1" and not _is_xdist_worker(config):
         t = _backend_tally
         ok = t["postgis_passed"] > 0 and not t["postgis_skipped"]
         terminalreporter.write_line(
