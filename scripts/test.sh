@@ -25,8 +25,12 @@ export GEOAPP_REQUIRE_POSTGIS=1
 # gunicorn and its workers: pyproject.toml [tool.coverage.run]); the table is
 # printed even when a test fails, and the run's status is pytest's.
 rm -f .coverage .coverage.*
+# One pytest worker per core (pytest-xdist): the browser, gunicorn and PostgreSQL tests
+# spend much of their time waiting, so two workers on two cores nearly halve the run.
+# Each worker has its own databases (tests/support/databases.py names them uniquely);
+# GEOAPP_TEST_WORKERS=0 runs in one process.
 status=0
-.venv/bin/python -m coverage run -m pytest "$@" || status=$?
+.venv/bin/python -m coverage run -m pytest -n "${GEOAPP_TEST_WORKERS:-auto}" "$@" || status=$?
 .venv/bin/python -m coverage combine -q
 .venv/bin/python -m coverage report
 exit "$status"
