@@ -30,7 +30,7 @@ rm -f .coverage .coverage.*
 # Each worker has its own databases (tests/support/databases.py names them uniquely);
 # GEOAPP_TEST_WORKERS=0 runs in one process.
 status=0
-.venv/bin/python -m coverage run -m pytest -n "${GEOAPP_TEST_WORKERS:-auto}" "$@" || status=$?
+.venv/bin/python -m coverage run -m pytest -n "${GEOAPP_TEST_WORKERS:-logical}" "$@" || status=$?
 .venv/bin/python -m coverage combine -q
 .venv/bin/python -m coverage report
 exit "$status"
