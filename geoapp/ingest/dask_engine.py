@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import math
 
+import dask
 import dask.dataframe as dd
 import dask_geopandas
 import geopandas as gpd
@@ -126,8 +127,10 @@ def _hilbert_partitions(client: Client, lon, lat, count: int) -> list:
     # the bounds are known here: no pass over the points to find them
     bounds = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
     curve = plain.assign(hilbert=geo.hilbert_distance(total_bounds=bounds))
-    shuffled = curve.set_index("hilbert", npartitions=count)
-    return client.compute(shuffled.to_delayed())
+    # set_index samples the curve for its cut points while the graph is built: on this
+    # client, not on whichever dask scheduler happens to be the process's default
+    with dask.config.set(scheduler=client):
+        return client.compute(curve.set_index("hilbert", npartitions=count).to_delayed())
 
 
 def _cover(part: pd.DataFrame, shared, zones) -> pd.DataFrame:
