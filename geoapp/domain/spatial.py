@@ -193,7 +193,7 @@ def metric_for(outside_points: gpd.GeoSeries):
     them must compute it once over all of them, in their order, to measure as
     the in-process join does.
     """
-    if not len(outside_points) or not outside_points.crs.is_geographic:
+    if not outside_points.crs.is_geographic:
         return None
     xy = shapely.get_coordinates(np.asarray(outside_points.values))
     return crs_mod.metric_crs(xy[:, 0], xy[:, 1])
@@ -210,8 +210,6 @@ def nearest_cells(outside_points: gpd.GeoSeries, cells: gpd.GeoDataFrame,
     n = len(outside_points)
     if not len(cells):
         return np.full(n, None), np.full(n, np.nan)
-    if not n:
-        return np.full(0, None), np.zeros(0)
     codes = cells["code"].to_numpy(dtype=object)
     near_idx, near_dist = _nearest_cells(np.asarray(outside_points.values), cells,
                                          outside_points.crs, metric)

@@ -97,8 +97,8 @@ def assign(client: Client, lon: np.ndarray, lat: np.ndarray, cells: gpd.GeoDataF
     parts = _hilbert_partitions(client, lon, lat, count)
     covered = client.map(_cover, parts, shared=shared_cells, zones=shared_zones, pure=False)
     outside = np.sort(np.concatenate(client.gather(client.map(_outside_positions, covered))))
-    metric = spatial.metric_for(gpd.GeoSeries(shapely.points(lon[outside], lat[outside]),
-                                              crs=_CRS))
+    metric = (spatial.metric_for(gpd.GeoSeries(shapely.points(lon[outside], lat[outside]),
+                                               crs=_CRS)) if len(outside) else None)
     resolved = client.map(_resolve_outside, covered, shared=shared_cells, metric=metric,
                           pure=False)
     result = pd.concat(client.gather(resolved)).sort_index()
