@@ -60,7 +60,7 @@ def _child(engine: str, cells: str, points: str, out: str, workers: int,
 
         t0 = time.perf_counter()
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None, memory_limit=0) as cluster, \
+                          dashboard_address=":0", memory_limit=0) as cluster, \
                 Client(cluster) as client:
             figures["cluster_start_s"] = time.perf_counter() - t0
             client.run(lambda: __import__("geoapp.ingest.dask_engine"))  # warm, as the client

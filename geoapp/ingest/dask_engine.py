@@ -63,7 +63,8 @@ def connect(scheduler: str | None):
             client = Client(scheduler, set_as_default=False)
         else:
             # one single-threaded process per core: the join holds the GIL in places
-            cluster = LocalCluster(threads_per_worker=1, dashboard_address=None)
+            # its status pages on a free port: 8787 may be another cluster's
+            cluster = LocalCluster(threads_per_worker=1, dashboard_address=":0")
             client = Client(cluster, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         if cluster is not None:
@@ -124,8 +125,11 @@ def _hilbert_partitions(client: Client, lon, lat, count: int) -> list:
                             verify_meta=False)
     geo = dask_geopandas.from_dask_dataframe(
         plain, geometry=dask_geopandas.points_from_xy(plain, "lon", "lat", crs=_CRS))
-    # the bounds are known here: no pass over the points to find them
-    bounds = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+    # the bounds are known here: no pass over the points to find them. Points on one
+    # parallel or meridian (or a single point) would give a zero width, which the curve
+    # divides by: any positive width orders them the same
+    minx, miny, maxx, maxy = (float(v) for v in (lon.min(), lat.min(), lon.max(), lat.max()))
+    bounds = (minx, miny, max(maxx, minx + 1e-6), max(maxy, miny + 1e-6))
     curve = plain.assign(hilbert=geo.hilbert_distance(total_bounds=bounds))
     # set_index samples the curve for its cut points while the graph is built: on this
     # client, not on whichever dask scheduler happens to be the process's default

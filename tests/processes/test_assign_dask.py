@@ -61,7 +61,7 @@ def _points() -> tuple[np.ndarray, np.ndarray]:
 def cluster():
     # two single-threaded workers in this process, over TCP so the CLI can reach them
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
-                      host="127.0.0.1", dashboard_address=None) as local, \
+                      host="127.0.0.1", dashboard_address=":0") as local, \
             Client(local, set_as_default=False) as client:
         yield local, client
 
@@ -95,6 +95,17 @@ def test_both_engines_agree_on_every_point_of_the_border_case(cluster):
     assert at(120 + STEP, 31.04, "nearest_cell_code") == ["G4"]
     assert at(119.97, 31.035, "nearest_cell_code") == ["G7"]
     assert inprocess["outside"].sum() == 6
+
+
+def test_points_on_one_parallel_or_a_single_point(cluster):
+    """A flat extent (zero height) is still cut along the curve."""
+    _, client = cluster
+    cells = _cells()
+    for lon, lat in ((120 + np.arange(9) * STEP / 2, np.full(9, 31 + STEP)),
+                     (np.array([120.03]), np.array([31.0]))):
+        inprocess = assign(gpd.GeoSeries(shapely.points(lon, lat), crs=4326), cells)
+        pd.testing.assert_frame_equal(dask_engine.assign(client, lon, lat, cells, None, 3),
+                                      inprocess, check_exact=True)
 
 
 def test_the_cli_on_a_scheduler_writes_the_in_process_file(cluster, tmp_path):
