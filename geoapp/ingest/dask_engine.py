@@ -62,8 +62,8 @@ def connect(scheduler: str | None):
         if scheduler:
             client = Client(scheduler, set_as_default=False)
         else:
-            # one single-threaded process per core: the join holds the GIL in places
-            # its status pages on a free port: 8787 may be another cluster's
+            # one single-threaded process per core (parts of the join hold the GIL); its
+            # status pages on a free port, since 8787 may be another cluster's
             cluster = LocalCluster(threads_per_worker=1, dashboard_address=":0")
             client = Client(cluster, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -86,9 +86,9 @@ def assign(client: Client, lon: np.ndarray, lat: np.ndarray, cells: gpd.GeoDataF
     """spatial.assign's frame for the points (lon[i], lat[i]), computed on the cluster."""
     n = len(lon)
     # the same checks (CRS, codes, geometry types) and errors as in-process, before any work
-    spatial.assign(gpd.GeoSeries([], crs=_CRS), cells, zones)
+    checked = spatial.assign(gpd.GeoSeries([], crs=_CRS), cells, zones)
     if n == 0:
-        return spatial.assign(gpd.GeoSeries([], crs=_CRS), cells, zones)
+        return checked
     threads = sum(client.nthreads().values()) or 1
     count = partitions or max(threads, math.ceil(n / _POINTS_PER_PARTITION))
     count = min(count, n)
