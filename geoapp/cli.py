@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from geoapp.ingest.problems import ImportRejected
+from geoapp.ingest.problems import EngineError, ImportRejected
 
 
 def _app(serving: bool = False):
@@ -187,19 +187,30 @@ def import_hazards(file):
 @click.option("--zones", "zones_file", default=None, type=click.Path(dir_okay=False))
 @click.option("--points-crs", default="wgs84", show_default=True, help=CRS_HELP)
 @click.option("--cells-crs", default=None, help=CRS_HELP + " (default: the file's own)")
-def assign(cells_file, points_file, out_file, zones_file, points_crs, cells_crs):
+# a plain string checked by assign_files, so a wrong value is one line, not click's usage text
+@click.option("--engine", default="inprocess", show_default=True,
+              help="inprocess | dask (the join on a dask cluster; needs geoapp[dask])")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+@click.option("--partitions", default=None, type=int,
+              help="dask partitions of the points (default: one per million, at least "
+                   "one per worker thread)")
+def assign(cells_file, points_file, out_file, zones_file, points_crs, cells_crs, engine,
+           scheduler, partitions):
     """Assign points to cells and zones, on files, without a database; write a CSV.
 
     Points: CSV/XLSX ledger, GeoJSON, GeoPackage or GeoParquet; cells and zones:
     GeoJSON, zipped Shapefile, GeoPackage or GeoParquet. --out FILE.parquet writes
-    GeoParquet (the same columns, each point as its geometry).
+    GeoParquet (the same columns, each point as its geometry). --engine dask
+    writes the same file, the join run on a dask cluster.
     """
     from geoapp.ingest.batch import assign_files
 
     try:
         stats = assign_files(cells_file, points_file, out_file, zones_file, points_crs,
-                             cells_crs)
-    except ImportRejected as exc:
+                             cells_crs, engine=engine, scheduler=scheduler,
+                             partitions=partitions)
+    except (ImportRejected, EngineError) as exc:
         _fail(exc)
     click.echo(f"{stats['points']} points → {out_file}: {stats['inside']} in a cell, "
                f"{stats['outside']} outside every cell, {stats['in_zones']} in a zone "

@@ -50,6 +50,8 @@ def assign(
     points: gpd.GeoSeries,
     cells: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame | None = None,
+    *,
+    nearest: bool = True,
 ) -> pd.DataFrame:
     """Assign each point to one grid cell and to every zone that covers it.
 
@@ -59,6 +61,10 @@ def assign(
         Any index; the result has the same index.
     cells, zones : GeoDataFrame with a ``code`` column and polygonal geometry
         ``zones`` may be None or empty.
+    nearest : bool
+        False leaves outside points without their nearest cell (None, distance
+        0): an engine that splits the points resolves them afterwards with
+        ``nearest_cells`` and ``metric_for`` over all of them (geoapp.ingest.dask_engine).
 
     Returns
     -------
@@ -91,14 +97,11 @@ def assign(
     outside = cell_of < 0
     cell_code = np.full(n, None)  # object (None fill)
     cell_code[~outside] = codes[cell_of[~outside]]
-    nearest = np.full(n, None)
+    nearest_code = np.full(n, None)
     distance = np.zeros(n)
-    if outside.any() and not len(codes):
-        distance[outside] = np.nan  # no cell at all: outside, with no nearest cell
-    elif outside.any():
-        near_idx, near_dist = _nearest_cells(pts[outside], cells, points.crs)
-        nearest[outside] = codes[near_idx]
-        distance[outside] = near_dist
+    if nearest and outside.any():
+        nearest_code[outside], distance[outside] = nearest_cells(
+            points[outside], cells, metric_for(points[outside]))
 
     zone_codes = _zone_codes(point_tree, n, zones)
     # object dtype keeps None for "no cell" (pandas 3 would infer str and turn it into NaN)
@@ -107,7 +110,7 @@ def assign(
             "cell_code": pd.Series(cell_code, index=points.index, dtype=object),
             "zone_codes": pd.Series(zone_codes, index=points.index, dtype=object),
             "outside": outside,
-            "nearest_cell_code": pd.Series(nearest, index=points.index, dtype=object),
+            "nearest_cell_code": pd.Series(nearest_code, index=points.index, dtype=object),
             "distance_m": distance,
         },
         index=points.index,
@@ -181,7 +184,39 @@ def _one_cell_per_point(n, p_idx, c_idx, codes) -> np.ndarray:
     return cell_of
 
 
-def _nearest_cells(outside_points, cells, crs) -> tuple[np.ndarray, np.ndarray]:
+def metric_for(outside_points: gpd.GeoSeries):
+    """The metric CRS the distances of these outside points are measured in.
+
+    None for projected input (its own units are metres). For lon/lat, the
+    transverse Mercator centred on the points' mean (geoapp.domain.crs.metric_crs):
+    so it depends on the whole set of outside points, and an engine that splits
+    them must compute it once over all of them, in their order, to measure as
+    the in-process join does.
+    """
+    if not outside_points.crs.is_geographic:
+        return None
+    xy = shapely.get_coordinates(np.asarray(outside_points.values))
+    return crs_mod.metric_crs(xy[:, 0], xy[:, 1])
+
+
+def nearest_cells(outside_points: gpd.GeoSeries, cells: gpd.GeoDataFrame,
+                  metric) -> tuple[np.ndarray, np.ndarray]:
+    """Code of the nearest cell (object array) and distance per point outside every cell.
+
+    ``metric`` comes from ``metric_for`` (None for projected input). Each point's
+    answer depends only on the point, the cells and ``metric``: equidistant
+    cells go to the lowest code, as shared edges do. No cell at all: None, NaN.
+    """
+    n = len(outside_points)
+    if not len(cells):
+        return np.full(n, None), np.full(n, np.nan)
+    codes = cells["code"].to_numpy(dtype=object)
+    near_idx, near_dist = _nearest_cells(np.asarray(outside_points.values), cells,
+                                         outside_points.crs, metric)
+    return codes[near_idx], near_dist
+
+
+def _nearest_cells(outside_points, cells, crs, metric) -> tuple[np.ndarray, np.ndarray]:
     """Nearest cell and distance in metres for points outside every cell.
 
     For lon/lat input, projecting every cell to metres would dominate the run,
@@ -201,7 +236,6 @@ def _nearest_cells(outside_points, cells, crs) -> tuple[np.ndarray, np.ndarray]:
         worst_lat = np.minimum(np.abs(xy[:, 1]) + 2 * found, 89.0)
         reach = found / np.cos(np.radians(worst_lat)) * 1.01 + 1e-9  # 1 % for projection error
         p_i, c_i = tree.query(outside_points, predicate="dwithin", distance=reach)
-        metric = crs_mod.metric_crs(xy[:, 0], xy[:, 1])
         candidates = np.unique(c_i)
         projected = np.empty(len(geoms), dtype=object)
         projected[candidates] = np.asarray(

@@ -13,6 +13,7 @@ whole (pyarrow, numpy); Python looks at single rows only to word a problem.
 
 from __future__ import annotations
 
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from geoapp.domain.spatial import assign
 from geoapp.ingest import csvtable, filecheck
 from geoapp.ingest.boundaries import read_boundaries
 from geoapp.ingest.ledger import coordinate_arrays, read_table
-from geoapp.ingest.problems import ImportRejected, Problem
+from geoapp.ingest.problems import EngineError, ImportRejected, Problem
 from geoapp.memory import no_gc_pauses
 
 # Enough of a boundary spec to read any file whose features carry a code.
@@ -105,22 +106,58 @@ def _read_point_features(path: Path) -> gpd.GeoDataFrame:
     return frame
 
 
+ENGINES = ("inprocess", "dask")
+
+
 def assign_files(cells_file, points_file, out_file, zones_file=None,
-                 points_crs: str = "wgs84", cells_crs: str | None = None) -> dict:
+                 points_crs: str = "wgs84", cells_crs: str | None = None,
+                 engine: str = "inprocess", scheduler: str | None = None,
+                 partitions: int | None = None) -> dict:
     """Run the batch assignment; returns counts for the command's summary line.
 
     Bad input raises ImportRejected saying no output was written (there is no
-    database here to leave unchanged).
+    database here to leave unchanged); an engine that cannot run raises
+    EngineError before any file is read. Both engines write the same file.
     """
     try:
-        with no_gc_pauses():  # a million shapely points and strings, none in a cycle
+        with _engine(engine, scheduler, partitions) as join, no_gc_pauses():
+            # a million shapely points and strings, none in a cycle
             return _assign_files(cells_file, points_file, out_file, zones_file, points_crs,
-                                 cells_crs)
+                                 cells_crs, join)
     except ImportRejected as exc:
         raise ImportRejected(exc.path, exc.problems, outcome=f"未写出 {out_file}") from None
 
 
-def _assign_files(cells_file, points_file, out_file, zones_file, points_crs, cells_crs) -> dict:
+@contextlib.contextmanager
+def _engine(engine: str, scheduler: str | None, partitions: int | None):
+    """The join to run, as ``join(lon, lat, points, cells, zones)`` → spatial.assign's frame.
+
+    The dask engine connects (or starts a local cluster) first, so a wrong
+    address fails before a province's ledger is read.
+    """
+    if engine not in ENGINES:
+        raise EngineError(f"--engine {engine}：可选 {' / '.join(ENGINES)} / "
+                          f"choose one of {', '.join(ENGINES)}")
+    if partitions is not None and partitions < 1:
+        raise EngineError(f"--partitions {partitions}：至少为 1 / must be at least 1")
+    if engine == "inprocess":
+        if scheduler or partitions:
+            raise EngineError("--scheduler / --partitions 仅用于 --engine dask / "
+                              "only go with --engine dask")
+        yield lambda lon, lat, points, cells, zones: assign(points(), cells, zones)
+        return
+    try:
+        from geoapp.ingest import dask_engine
+    except ImportError as exc:
+        raise EngineError(f"--engine dask 需要 dask 组件 / needs the dask extra "
+                          f"(pip install 'geoapp[dask]'): {exc}") from None
+    with dask_engine.connect(scheduler) as client:
+        yield lambda lon, lat, points, cells, zones: dask_engine.assign(
+            client, lon, lat, cells, zones, partitions)
+
+
+def _assign_files(cells_file, points_file, out_file, zones_file, points_crs, cells_crs,
+                  join) -> dict:
     try:
         chosen = crs_mod.parse_crs(points_crs)
     except ValueError as exc:
@@ -132,9 +169,17 @@ def _assign_files(cells_file, points_file, out_file, zones_file, points_crs, cel
         cells, _ = read_boundaries(cells_file, _CODE_ONLY, cells_crs)
         zones = read_boundaries(zones_file, _CODE_ONLY)[0] if zones_file else None
         ids, lon, lat = reading_points.result()
-    points = gpd.GeoSeries(shapely.points(lon, lat), crs=4326)
-    result = assign(points, cells[["code", "geometry"]],
-                    zones[["code", "geometry"]] if zones is not None else None)
+    made = []
+
+    def points() -> gpd.GeoSeries:
+        # built on demand: the dask engine builds its points on the workers, and needs
+        # them here only to write GeoParquet
+        if not made:
+            made.append(gpd.GeoSeries(shapely.points(lon, lat), crs=4326))
+        return made[0]
+
+    result = join(lon, lat, points, cells[["code", "geometry"]],
+                  zones[["code", "geometry"]] if zones is not None else None)
     outside = result["outside"].to_numpy()
     zone_codes = result["zone_codes"].to_numpy()
     columns = {
@@ -161,11 +206,11 @@ def _text(values) -> pa.Array:
     return pa.array(values, type=pa.string(), from_pandas=True)
 
 
-def _write(out: Path, columns: dict, points: gpd.GeoSeries) -> None:
+def _write(out: Path, columns: dict, points) -> None:
     """GeoParquet (the points as geometry) for ``.parquet``, else a UTF-8 CSV."""
     if out.suffix.lower() == ".parquet":
         frame = pa.table(columns).to_pandas()
-        gpd.GeoDataFrame(frame, geometry=points.values, crs=4326).to_parquet(out)
+        gpd.GeoDataFrame(frame, geometry=points().values, crs=4326).to_parquet(out)
         return
     # the CSV has always said True/False (pandas' words), not pyarrow's true/false
     columns["outside"] = pc.if_else(pa.array(columns["outside"]), "True", "False")

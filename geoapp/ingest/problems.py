@@ -48,3 +48,8 @@ class ImportRejected(Exception):
         if len(self.problems) > limit:
             lines.append(f"  ……另有 {len(self.problems) - limit} 处")
         return "\n".join(lines)
+
+
+class EngineError(RuntimeError):
+    """``geoapp assign`` cannot run on the engine asked for (unknown engine, the dask
+    extra missing, scheduler unreachable); one line for the command to print."""
