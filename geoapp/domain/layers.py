@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from geoapp.domain.duties import StepsSpec
 from geoapp.domain.inspection import InspectionSpec
 from geoapp.domain.public_reports import PublicReportFile
-from geoapp.domain.standing import StandingFile
 from geoapp.domain.reminders import RemindersSpec
+from geoapp.domain.standing import StandingFile
 
 LevelCode = Literal["red", "orange", "yellow", "blue"]
 FieldType = Literal[

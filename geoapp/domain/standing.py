@@ -20,10 +20,11 @@ code does not know; their parameters are data:
 * ``field_in`` — the ledger field ``field`` holds one of ``values`` (an empty
   ``status`` reads as 正常生产);
 * ``insured`` — 安责险 is 是 and, when the ledger gives an expiry date, not expired;
-* ``activity_after_status`` — the status is one of ``values`` and the
-  enterprise showed activity (a hazard found there, a self-check filed) after
-  its 状态日期, or within ``within_days`` when the ledger gives no date: the
-  plans' 非法复工复产 and 死灰复燃.
+* ``activity_after_status`` — the status is one of ``values`` and a hazard was
+  found at the enterprise's points after its 状态日期 (or within ``within_days``,
+  365 by default, when the ledger gives no date): someone found it working, the
+  plans' 非法复工复产 and 死灰复燃. Self-checks do not count: a stopped
+  enterprise may still be asked to check its premises.
 
 ``negate = true`` turns a condition round ("no hazard overdue in 12 months").
 Pure: geoapp.store.reads.standing_data gathers the facts.
@@ -117,11 +118,12 @@ class StandingFile(_Strict):
                     STATUS_FIELD if c.test == "activity_after_status" else None)
                 if name is None:
                     continue
+                where = f"rule {rule.key!r}"
                 if name not in fields:
-                    problems.append(f"rule {rule.key!r}: the enterprise layer has no field {name!r}")
+                    problems.append(f"{where}: the enterprise layer has no field {name!r}")
                 elif fields[name] and set(c.values) - set(fields[name]):
-                    problems.append(f"rule {rule.key!r}: {sorted(set(c.values) - set(fields[name]))}"
-                                    f" are not choices of {name!r}")
+                    unknown = sorted(set(c.values) - set(fields[name]))
+                    problems.append(f"{where}: {unknown} are not choices of {name!r}")
         return problems
 
 
@@ -137,12 +139,11 @@ class HazardFact:
 @dataclass(frozen=True)
 class Facts:
     """What the rules read of one enterprise: its ledger fields, the hazards at its
-    points, the measures against it or them, the days it filed a self-check."""
+    points, the measures against it or them."""
 
     attrs: Mapping
     hazards: tuple[HazardFact, ...] = ()
     measures: tuple[tuple[str, dt.date], ...] = ()  # (kind, date)
-    self_checks: tuple[dt.date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,9 +223,9 @@ def _activity(c: Condition, facts: Facts, today: dt.date) -> str | None:
     since = _date(facts.attrs.get("status_since"))
     if since is None:
         since = today - dt.timedelta(days=c.within_days or 365)
-    days = sorted({h.found_on for h in facts.hazards} | set(facts.self_checks))
+    days = sorted({h.found_on for h in facts.hazards})
     after = [d for d in days if since < d <= today]
-    return f"{status} {since.isoformat()}，{after[-1].isoformat()}" if after else None
+    return f"{status}（{since.isoformat()}）后 {after[-1].isoformat()} 发现隐患" if after else None
 
 
 _TESTS = {"hazard_overdue": _hazard_overdue, "measure": _measure, "field_in": _field_in,
@@ -246,6 +247,21 @@ def holds(rule: Rule, facts: Facts, today: dt.date) -> str | None:
     return "；".join(details)
 
 
+def as_of(facts: Facts, day: dt.date) -> Facts:
+    """The facts as they stood at the end of ``day``: later hazards, closings and measures
+    left out (a past period's list is not coloured by what came after).
+
+    >>> d = dt.date
+    >>> h = HazardFact("YH1", "major", d(2026, 1, 1), d(2026, 2, 1), d(2026, 9, 1))
+    >>> as_of(Facts({}, (h,)), dt.date(2026, 5, 1)).hazards[0].closed_on is None
+    True
+    """
+    hazards = tuple(h if h.closed_on is None or h.closed_on <= day else
+                    HazardFact(h.code, h.level, h.found_on, h.deadline, None)
+                    for h in facts.hazards if h.found_on <= day)
+    return Facts(facts.attrs, hazards, tuple(m for m in facts.measures if m[1] <= day))
+
+
 def evaluate(spec: StandingFile, facts: Facts, today: dt.date) -> Standing:
     """Black when any black rule holds (its reasons: every black rule that does), red
     when every red rule holds and no black one, else neither.
@@ -262,6 +278,7 @@ def evaluate(spec: StandingFile, facts: Facts, today: dt.date) -> Standing:
     >>> evaluate(spec, Facts({"insured": True}, (late,)), d).reasons[0].detail
     'YH1'
     """
+    facts = as_of(facts, today)
     black = [(r, holds(r, facts, today)) for r in spec.black]
     black = [Reason(r.key, r.label, r.label_en, d) for r, d in black if d is not None]
     if black:

@@ -1,9 +1,9 @@
 """红黑榜 read side: every enterprise in an area scope with the facts its rules read.
 
-An enterprise's hazards, measures and self-checks are those of its points as
+An enterprise's hazards and measures are those of its points as
 geoapp.store.ownership counts them (its own point and the confined spaces and
 major hazard installations it owns by its USCC), so the enterprise page and the
-list agree. Four queries whatever the number of enterprises; the rules are
+list agree. Five queries whatever the number of enterprises; the rules are
 applied by geoapp.domain.standing.
 """
 
@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from geoapp.domain import standing
-from geoapp.store.models import Cell, Hazard, Inspection, Measure, Point, Town, Village
+from geoapp.store.models import Cell, Hazard, Measure, Point, Town, Village
 from geoapp.store.ownership import OWNED_LAYERS
-from geoapp.store.reads.territory import cells_in_areas, home_cell, points_in
+from geoapp.store.reads.territory import cells_in, cells_in_areas, home_cell, points_in
 
 
 def _owners(session: Session, cells) -> tuple[list[sa.Row], dict[int, int]]:
@@ -46,7 +46,7 @@ def facts(session: Session, cells=None) -> list[tuple[dict, standing.Facts]]:
         return []
     areas = {c: (v, t) for c, v, t in session.execute(
         cells_in_areas(Cell.code, Village.name, Town.name))}
-    hazards, measures, checks = defaultdict(list), defaultdict(list), defaultdict(list)
+    hazards, measures = defaultdict(list), defaultdict(list)
     ids = sorted(owner)
     by_hazard = {}
     for h in session.execute(sa.select(Hazard.id, Hazard.point_id, Hazard.code, Hazard.level,
@@ -60,25 +60,21 @@ def facts(session: Session, cells=None) -> list[tuple[dict, standing.Facts]]:
         ent = owner.get(pid) if pid is not None else by_hazard.get(hid)
         if ent is not None:
             measures[ent].append((kind, day))
-    for pid, at in session.execute(sa.select(Inspection.point_id, Inspection.inspected_at)
-                                   .where(Inspection.source == "self_check",
-                                          Inspection.point_id.in_(ids))):
-        checks[owner[pid]].append(at.date() if isinstance(at, dt.datetime) else at)
     out = []
     for r in rows:
         village, town = areas.get(r.cell, (None, None))
         ent = {"id": r.id, "key": r.key, "name": r.name, "cell": r.cell, "village": village,
                "town": town, "attrs": dict(r.attrs or {})}
         out.append((ent, standing.Facts(ent["attrs"], tuple(hazards[r.id]),
-                                        tuple(measures[r.id]), tuple(checks[r.id]))))
+                                        tuple(measures[r.id]))))
     return out
 
 
 def lists(session: Session, spec: standing.StandingFile, today: dt.date, cells=None,
           town: str | None = None, village: str | None = None) -> dict:
-    """{"red": [...], "black": [...], "counts": {...}}: each entry the enterprise's row with
-    its ``reasons``; ``town``/``village`` (names) narrow the rows after the scope."""
-    out = {"red": [], "black": [], "enterprises": 0}
+    """{"red": [...], "black": [...], "enterprises": n, "as_of"}: each entry the enterprise's
+    row with its ``reasons``; ``town``/``village`` (names) narrow the rows after the scope."""
+    out = {"red": [], "black": [], "enterprises": 0, "as_of": today.isoformat()}
     for ent, f in facts(session, cells):
         if (town and ent["town"] != town) or (village and ent["village"] != village):
             continue
@@ -107,3 +103,13 @@ def of_enterprise(session: Session, spec: standing.StandingFile, today: dt.date,
 def _reasons(verdict: standing.Standing) -> list[dict]:
     return [{"key": r.key, "label": r.label, "label_en": r.label_en, "detail": r.detail}
             for r in verdict.reasons]
+
+
+def areas(session: Session, cells=None) -> list[dict]:
+    """[{town, villages}] of the cells in ``cells`` (None: all): the filter's choices."""
+    towns: dict[str, list[str]] = {}
+    for town, village in session.execute(
+            cells_in_areas(Town.name, Village.name).select_from(Cell).where(cells_in(cells))
+            .distinct().order_by(Town.name, Village.name)):
+        towns.setdefault(town, []).append(village)
+    return [{"town": t, "villages": v} for t, v in towns.items()]
