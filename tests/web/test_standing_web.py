@@ -82,3 +82,17 @@ def test_enterprise_page_and_roles(demo_client, demo_auth):
     assert "已关闭取缔" in demo_client.get("/enterprise").get_data(as_text=True)
     demo_auth.login("grid-standing", role="grid", cells=[closed["cell"]])
     assert demo_client.get("/api/standing").status_code == 200
+
+
+def test_status_fields_in_the_popup_and_the_cell_page(demo_client):
+    data = demo_client.get("/api/standing").get_json()
+    red = data["red"][0]
+    fields = {f["label"]: f["value"] for f in demo_client.get(
+        f"/api/map/points/{red['id']}").get_json()["properties"]["fields"]}
+    assert fields["经营状态"] == "正常生产" and fields["安责险投保"] == "是"
+    assert fields["安全生产标准化等级"] == red["attrs"]["standardisation"]
+    # the cell page lists its points with their ledger fields and the layer's labels
+    cell = demo_client.get(f"/api/cells/{red['cell']}").get_json()
+    point = next(f for f in cell["points"]["features"] if f["id"] == red["id"])
+    attrs = point["properties"]["attrs"]
+    assert attrs["insured"] is True and attrs["status"] == "正常生产"
