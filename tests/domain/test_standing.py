@@ -58,9 +58,10 @@ def test_interviewed_this_year():
     rule = RULES["interviewed"]
     assert holds(rule, Facts({}, measures=(("interview", D(2026, 1, 2)),)), TODAY) == "2026-01-02"
     assert holds(rule, Facts({}, measures=(("interview", D(2025, 12, 31)),)), TODAY) is None
-    assert holds(rule, Facts({}, measures=(("letter", D(2026, 3, 1)),)), TODAY) is None
+    for kind in ("letter", "notice", "exposure", "referral"):  # only 约谈 counts
+        assert holds(rule, Facts({}, measures=((kind, D(2026, 3, 1)),)), TODAY) is None
     assert holds(rule, Facts({}, measures=(("interview", D(2026, 7, 1)),)), TODAY) is None
-    assert evaluate(SPEC, Facts(GOOD, measures=(("exposure", D(2026, 5, 1)),)),
+    assert evaluate(SPEC, Facts(GOOD, measures=(("interview", D(2026, 5, 1)),)),
                     TODAY).list == "black"
 
 
