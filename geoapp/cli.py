@@ -254,6 +254,9 @@ def check(folder):
                f"{listing.publish_within_working_days}/{listing.delist_publish_within_working_days}"
                f" working days; {len(calendar.holidays)} holidays, "
                f"{len(calendar.workdays)} make-up working days")
+    if rules.standing is not None:
+        click.echo(f"红黑榜: {len(rules.standing.black)} black rules (any), "
+                   f"{len(rules.standing.red)} red rules (all)")
     if admission is not None:
         click.echo(f"admission: {len(admission.catalogues)} catalogues, "
                    f"{len(admission.industries.names)} industries")
