@@ -265,6 +265,9 @@ def check(folder):
                f"{listing.publish_within_working_days}/{listing.delist_publish_within_working_days}"
                f" working days; {len(calendar.holidays)} holidays, "
                f"{len(calendar.workdays)} make-up working days")
+    if rules.standing is not None:
+        click.echo(f"红黑榜: {len(rules.standing.black)} black rules (any), "
+                   f"{len(rules.standing.red)} red rules (all)")
     if admission is not None:
         click.echo(f"admission: {len(admission.catalogues)} catalogues, "
                    f"{len(admission.industries.names)} industries")
@@ -502,6 +505,7 @@ def report_bulletin(month, quarter, year, start, end, out_file):
     from geoapp.reports import bulletin, issue, reviewers, tables, visits
     from geoapp.reports import extensions as extension_report
     from geoapp.reports import measures as report_measures
+    from geoapp.store.reads import standing_data
 
     try:  # a typo fails at once, before the whole database is read
         period, param = periods.from_params({"month": month, "quarter": quarter, "year": year,
@@ -521,6 +525,8 @@ def report_bulletin(month, quarter, year, start, end, out_file):
             figures = tables.bulletin(data, period, today)
             taken = report_measures.report(s, data, period, figures["overdue"],
                                            period.as_of(today))
+            listed = (None if rules.standing is None else  # the 红黑榜 at the period's end
+                      standing_data.lists(s, rules.standing, period.as_of(today)))
     except sa.exc.SQLAlchemyError as exc:
         _fail(RuntimeError(f"cannot read the database (run `geoapp db upgrade`?): "
                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
@@ -535,7 +541,7 @@ def report_bulletin(month, quarter, year, start, end, out_file):
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # no half-written file on failure
     try:
         bulletin.write(figures, tmp, visits=visited, extensions=extended, measures=taken,
-                       reviewers=reviewed, issue=issued)
+                       reviewers=reviewed, issue=issued, standing=listed)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -25,6 +25,7 @@ from geoapp.domain.duties import StepsSpec
 from geoapp.domain.inspection import InspectionSpec
 from geoapp.domain.public_reports import PublicReportFile
 from geoapp.domain.reminders import RemindersSpec
+from geoapp.domain.standing import StandingFile
 
 LevelCode = Literal["red", "orange", "yellow", "blue"]
 FieldType = Literal[
@@ -309,6 +310,7 @@ class Rules:
     substances: dict = field(default_factory=dict)  # name/alias → substances.Substance
     supervision: SupervisionFile = SupervisionFile()  # supervision.toml, or its defaults
     public_report: PublicReportFile = PublicReportFile()  # public_report.toml, or its defaults
+    standing: StandingFile | None = None  # standing.toml (红黑榜), when the folder has one
 
     def layer_by_label(self, label: str) -> TableFile | None:
         return next((t for t in self.layers.values() if label in (t.label, t.layer)), None)
@@ -395,7 +397,7 @@ def load_rules(folder: Path) -> Rules:
     declared_in: dict[tuple[str, str], Path] = {}
     for path in sorted(folder.glob("*.toml")):
         if path.name in ("risk.toml", "substances.toml", "supervision.toml",
-                         "public_report.toml"):
+                         "public_report.toml", "standing.toml"):
             continue
         spec = _validate(TableFile, path, _read(path))
         kind, name = ("layer", spec.layer) if spec.layer is not None else ("table", spec.table)
@@ -430,4 +432,18 @@ def load_rules(folder: Path) -> Rules:
         raise LayerFileError(f"{public_path}: verify.new_point_layer: no layer "
                              f"{public_report.verify.new_point_layer!r}")
     return Rules(folder=folder, layers=layers, tables=tables, risk=risk, substances=substances,
-                 supervision=supervision, public_report=public_report)
+                 supervision=supervision, public_report=public_report,
+                 standing=_standing(folder / "standing.toml", layers))
+
+
+def _standing(path: Path, layers: dict[str, TableFile]) -> StandingFile | None:
+    """standing.toml checked, with the enterprise fields its rules name."""
+    if not path.is_file():
+        return None
+    spec = _validate(StandingFile, path, _read(path))
+    if "enterprise" not in layers:
+        raise LayerFileError(f"{path}: the 红黑榜 needs the enterprise layer")
+    problems = spec.check_fields({f.name: f.choices for f in layers["enterprise"].fields})
+    if problems:
+        raise LayerFileError("\n".join(f"{path}: {p}" for p in problems))
+    return spec

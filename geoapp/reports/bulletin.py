@@ -4,7 +4,7 @@ Sheets: 概况 (this period against the one before), 排名 (villages, with the
 tie rule), 逾期清单 (overdue hazards and the people responsible), 分行业 (one
 row per GB/T 4754 division, then the hazards open at the period's end or
 closed in it, under a heading per division), 巡查, 延期, 督办措施, 审核 (by
-reviewer) and 渠道 (by channel) when given. The sheet names are the same for
+reviewer), 渠道 (by channel) and 红黑榜 when given. The sheet names are the same for
 every kind of period (a script reading the workbook finds them); titles and
 headings name the period and its kind (本季度, 季末, 上年度…:
 geoapp.domain.periods.WORDS). Every sheet has a title row and a frozen header
@@ -28,6 +28,7 @@ from geoapp.domain import periods, workflow
 from geoapp.domain.ranks import TIE_RULE
 from geoapp.reports import bulletin_sheets
 from geoapp.reports.issue import chinese_date
+from geoapp.reports.standing import sheet as standing_sheet
 from geoapp.reports.workbook import (
     BORDER,
     HEAD_FILL,
@@ -215,15 +216,17 @@ def _industries(ws: Worksheet, data: dict) -> None:
 def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
           extensions: dict | None = None, measures: dict | None = None,
           reviewers: dict | None = None, channels: dict | None = None,
-          issue: dict | None = None) -> None:
+          issue: dict | None = None, standing: dict | None = None) -> None:
     """Write the bulletin of ``geoapp.reports.tables.bulletin`` to a path or binary stream.
 
     ``visits`` (geoapp.reports.visits.report for the same month) adds the 巡查 sheet,
     ``extensions`` (geoapp.reports.extensions.report) the 延期 sheet, ``measures``
     (geoapp.reports.measures.report) the 督办措施 sheet, ``reviewers``
     (geoapp.reports.reviewers.report) the 审核 sheet, ``channels``
-    (geoapp.reports.channels.report) the 渠道 sheet; ``issue`` (geoapp.reports.issue.block)
-    the 文号 under the title and the issuing unit and date at the foot of 概况.
+    (geoapp.reports.channels.report) the 渠道 sheet, ``standing``
+    (geoapp.store.reads.standing_data.lists at the period's end) the 红黑榜 sheet;
+    ``issue`` (geoapp.reports.issue.block) the 文号 under the title and the issuing unit
+    and date at the foot of 概况.
     """
     place = data.get("place") or ""
     wb = Workbook()
@@ -241,6 +244,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
         sheets.append(("审核", lambda ws: bulletin_sheets.reviewers(ws, reviewers)))
     if channels is not None:
         sheets.append(("渠道", lambda ws: bulletin_sheets.channels(ws, channels)))
+    if standing is not None:
+        sheets.append(("红黑榜", lambda ws: standing_sheet(ws, standing, standing["as_of"], place)))
     taken: set[str] = set()
     for i, (name, fill) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()

@@ -57,6 +57,7 @@ from geoapp.web import (
     photos,
     public_reports,
     reports,
+    standing,
     tokens,
 )
 from geoapp.web import map as map_page
@@ -125,6 +126,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin
     app.register_blueprint(dashboard.bp)  # /dashboard (驾驶舱) and /api/dashboard: after reports
     app.register_blueprint(listings.bp)  # 挂牌督办 steps, /api/listings/due, /reports/listings
+    app.register_blueprint(standing.bp)  # 红黑榜: /standing, /api/standing, /standing.xlsx
     admission.init_app(app)  # the planner's admission check (/admission, its API)
     admission_checks.init_app(app)  # the register of checks: /admission/checks, its API
     inbox.init_app(app)  # /inbox, /api/inbox and the top bar's count of reminders

@@ -2,8 +2,9 @@
 
 What its 主要负责人 is shown: the enterprise's points (its own and the
 confined spaces and major hazard installations it owns, geoapp.store.ownership),
-their hazards with state and deadline, its self-checks (企业自查) and the
-supervisory measures (督办措施) addressed to it. The page records a self-check,
+their hazards with state and deadline, its self-checks (企业自查), the
+supervisory measures (督办措施) addressed to it, and its status, 标准化 level,
+安责险 and 红黑榜 standing with the reasons. The page records a self-check,
 registers a hazard and moves it on through the same APIs as every other
 account (geoapp.web.inspections, geoapp.web.hazards), which check ownership
 again. Only enterprise accounts open it (403 for the other roles: they
@@ -18,7 +19,8 @@ from flask_babel import gettext as _
 
 from geoapp.domain import workflow
 from geoapp.domain.duties import ENTERPRISE
-from geoapp.store.reads import enterprise_data
+from geoapp.domain.standing import LIST_LABELS
+from geoapp.store.reads import enterprise_data, standing_data
 from geoapp.web import auth, clock, db
 
 bp = Blueprint("enterprise", __name__)
@@ -37,12 +39,45 @@ def _data() -> dict:
         h["source_label"] = _(h["source_label"])
     for m in data["measures"]:
         m["kind_label"] = _(m["kind_label"])
+    data["standing"] = _standing(rules, data["enterprise"])
     return data
+
+
+# the ledger fields the page shows under the enterprise's name (status and standing)
+PROFILE_FIELDS = ("status", "status_since", "standardisation", "insured", "insured_until")
+
+
+def _standing(rules, own: dict | None) -> dict | None:
+    """The enterprise's ledger status fields and its 红黑榜 standing with the reasons
+    (geoapp.store.reads.standing_data, the same as /standing); None without its point."""
+    if own is None:
+        return None
+    attrs = own.get("attrs") or {}
+    layer = rules.layers["enterprise"]
+    english = str(get_locale() or "zh") == "en"
+    profile = []
+    for f in layer.fields:
+        if f.name in PROFILE_FIELDS and attrs.get(f.name) not in (None, ""):
+            value = attrs[f.name]
+            if isinstance(value, bool):
+                value = _("是") if value else _("否")
+            profile.append({"name": f.name, "value": str(value),
+                            "label": (f.label_en or f.label) if english else f.label})
+    verdict = None
+    if rules.standing is not None:
+        verdict = standing_data.of_enterprise(
+            db.session(), rules.standing, clock.today(rules.risk.hazards.timezone), own["id"])
+    if verdict is not None:
+        verdict["label"] = _(LIST_LABELS[verdict["list"]]) if verdict["list"] else None
+        for r in verdict["reasons"]:
+            r["text"] = (r["label_en"] or r["label"]) if english else r["label"]
+    return {"profile": profile, **(verdict or {"list": None, "reasons": []})}
 
 
 @bp.get("/api/enterprise")
 def api():
-    """{uscc, enterprise, points, hazards, self_checks, measures} of the account's enterprise."""
+    """{uscc, enterprise, points, hazards, self_checks, measures, standing} of the account's
+    enterprise (``standing``: {profile, list, label, reasons}, or None)."""
     return jsonify(_data())
 
 

@@ -28,6 +28,7 @@ from geoapp.reports import bulletin, cache, channels, charts, issue, reviewers, 
 from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
+from geoapp.store.reads import standing_data
 from geoapp.web import audit, auth, clock, db, i18n, params
 from geoapp.web.errors import error_json, is_api
 
@@ -164,6 +165,16 @@ def _extensions(ds: tables.Dataset, period: periods.Period) -> dict:
     the fingerprint sees them)."""
     return _cached(ds, "extensions",
                    lambda: extension_report.report(db.session(), ds, period, _today(ds)), period)
+
+
+def _standing(ds: tables.Dataset, period: periods.Period) -> dict | None:
+    """红黑榜 at the period's end in the account's scope (None without layers/standing.toml)."""
+    spec = current_app.extensions["geoapp.rules"].standing
+    if spec is None:
+        return None
+    day = period.as_of(_today(ds))
+    return _cached(ds, "standing", lambda: standing_data.lists(
+        db.session(), spec, day, auth.read_scope().cells), period)
 
 
 def _measures(ds: tables.Dataset, period: periods.Period, overdue: list[dict]) -> dict:
@@ -383,7 +394,8 @@ def bulletin_xlsx():
     bulletin.write(data, buffer, issue=_issue(data, period, ds),
                    visits=_visits(ds, period), extensions=_extensions(ds, period),
                    measures=_measures(ds, period, data["overdue"]),
-                   reviewers=_reviewers(ds, period), channels=_channels(ds, period))
+                   reviewers=_reviewers(ds, period), channels=_channels(ds, period),
+                   standing=_standing(ds, period))
     audit.log("export", target=f"bulletin-{bulletin.file_key(period)}.xlsx",
               detail={"what": "bulletin", "period": period.to_dict()["label"],
                       "overdue_rows": len(data["overdue"])})

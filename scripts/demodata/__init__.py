@@ -14,7 +14,7 @@ Steps, in the order `main()` runs them, and the module holding each:
     → tiers (territory) → enterprises → idle sites (sites) → confined spaces
     → major hazards → risk top-up (installations) → hazards (hazards)
     → the county's other units: outlines, cells (county) → their cell attributes,
-      points and hazards (county_sites) → write files (writers) → self-check (selfcheck)
+      points and hazards (county_sites) → status, 标准化, 安责险 (standing) → write files (writers) → self-check (selfcheck)
 
 The data model is in `model`, the tables of names, industries and the like in
 `content`, constants and the Context every step receives in `common`, and
@@ -52,6 +52,7 @@ from .hazards import make_hazards
 from .installations import make_confined_spaces, make_major_hazards, top_up
 from .selfcheck import check_hazards, report, report_county, self_check
 from .sites import make_enterprises, make_idle_sites
+from .standing import add_standing
 from .territory import assign_tiers, cell_properties, make_world
 from .writers import write_all
 
@@ -90,6 +91,7 @@ def main(out: Path | None = None) -> None:
         (enterprises, idle, spaces, majors), more[:4], strict=True))
     hazards = hazards + more[4]
     check_hazards(hazards)
+    add_standing(enterprises, hazards)  # its own generator: nothing else moves
     write_all(ctx, county, enterprises, idle, spaces, majors, hazards)
     sites = enterprises + idle + spaces + majors
     level = self_check(ctx, county, sites, hazards)

@@ -162,6 +162,7 @@ def test_layers_check():
     assert "enterprise: 企业" in result.output and "area rule: max" in result.output
     assert ("挂牌督办: supervisor, leader, admin list; publish within 5/5 working days; "
             "33 holidays, 6 make-up working days") in result.output
+    assert "红黑榜: 4 black rules (any), 4 red rules (all)" in result.output
 
 
 # ---- accounts: `geoapp users …` and the demo's accounts

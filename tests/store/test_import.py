@@ -239,6 +239,36 @@ def test_enterprise_principal_and_controller_with_phones(loaded, rules, tmp_path
     assert not any(attrs["乙（虚构）"].get(k) for k in ("principal", "controller"))
 
 
+def test_enterprise_status_standardisation_and_insurance(loaded, rules, tmp_path):
+    """经营状态, 状态日期, 安全生产标准化等级, 安责险投保, 安责险到期日 (the 红黑榜's facts) load
+    into the point's fields; a bad value is refused with its row and column, nothing stored."""
+    header = [*ENT_HEADER, "经营状态", "状态日期", "安全生产标准化等级", "安责险投保",
+              "安责险到期日"]
+    good = ["甲（虚构）", uscc(1), "2614", "小微", 120.002, 31.002,
+            "已关闭取缔", "2026-03-01", "二级", "是", "2027-12-31"]
+    path = enterprises(tmp_path, [good, ["乙（虚构）", uscc(2), "5261", "小微", 120.015, 31.015,
+                                        None, None, None, "否", None]], header=header)
+    assert importer.import_points(loaded, rules, path, "enterprise").created == 2
+    with loaded.sessions() as s:
+        attrs = {p.name: p.attrs for p in s.scalars(sa.select(Point))}
+    assert {k: attrs["甲（虚构）"][k] for k in ("status", "status_since", "standardisation",
+                                             "insured", "insured_until")} == {
+        "status": "已关闭取缔", "status_since": "2026-03-01", "standardisation": "二级",
+        "insured": True, "insured_until": "2027-12-31"}
+    assert attrs["乙（虚构）"]["insured"] is False
+    path = enterprises(tmp_path, [
+        [*good[:6], "停业", "2026-03-01", "二级", "是", None],          # row 2
+        [*good[:6], "正常生产", "2026-13-01", "特级", "大概", None],     # row 3
+    ], name="bad.csv", header=header)
+    msg = rejected(loaded, importer.import_points, rules, path, "enterprise")
+    for row, column in (("第 2 行", "经营状态"), ("第 3 行", "状态日期"),
+                        ("第 3 行", "安全生产标准化等级"), ("第 3 行", "安责险投保")):
+        assert any(row in ln and column in ln for ln in msg.splitlines()), (row, column, msg)
+    with loaded.sessions() as s:  # nothing half-written
+        assert s.scalars(sa.select(Point).where(Point.name == "甲（虚构）")).one().attrs[
+            "status"] == "已关闭取缔"
+
+
 # ------------------------------------------------------------------ bad input
 
 def test_missing_required_column(loaded, rules, tmp_path):

@@ -372,6 +372,7 @@ def test_control_characters_in_text_become_a_replacement_character(township, rul
     texts = {c.value for ws in openpyxl.load_workbook(out).worksheets
              for row in ws.iter_rows() for c in row}
     assert "管道\ufffd锈蚀\ufffd" in texts
+    assert "红黑榜" in openpyxl.load_workbook(out).sheetnames  # layers/standing.toml's lists
 
 
 def test_cli_checks_the_month_before_reading_the_database(tmp_path, monkeypatch):

@@ -43,7 +43,8 @@ def page(session: Session, uscc: str, today: dt.date, layer_labels: dict[str, st
         .limit(SELF_CHECKS_SHOWN))
     return {
         "uscc": uscc,
-        "enterprise": None if own is None else {"id": own.id, "name": own.name, "key": own.key},
+        "enterprise": None if own is None else {"id": own.id, "name": own.name, "key": own.key,
+                                                "attrs": dict(own.attrs or {})},
         "points": [{"id": p.id, "layer": p.layer, "layer_label": layer_labels.get(p.layer, p.layer),
                     "key": p.key, "name": p.name, "cell_code": p.cell_code,
                     "risk_level": p.risk_level} for p in points],
