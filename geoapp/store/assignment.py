@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from geoapp.domain import risk, spatial, workflow
 from geoapp.domain.layers import Rules
+from geoapp.store import zone_grading
 from geoapp.store.models import Cell, Hazard, Point, Zone
-from geoapp.store.reads import zone_data
 
 
 def cells_frame(session: Session) -> gpd.GeoDataFrame:
@@ -119,7 +119,7 @@ def refresh_area_levels(session: Session, rules: Rules) -> None:
         for code in zone_codes or ():
             per_zone[code][level] += 1
     zones = session.execute(sa.select(Zone.id, Zone.code, Zone.risk_level)).all()
-    graded = zone_data.grades(session)  # the latest assessment's grade, else the ledger's
+    graded = zone_grading.grades(session)  # the latest assessment's grade, else the ledger's
     updates = []
     for zid, code, old in zones:
         new = risk.zone_level(per_zone.get(code, {}), graded[code]["grade"], rules.risk)

@@ -50,3 +50,24 @@ def record(session: Session, rules: Rules, code: str, fields: dict, actor: str, 
 def all_zones(session: Session) -> list[Zone]:
     """Every zone, by code."""
     return list(session.scalars(sa.select(Zone).order_by(Zone.code)))
+
+
+# The demo's synthetic assessments (geoapp.store.demo): the chemical park's history, the
+# earlier grade A, the latest B (its ledger score's grade, so the demo's levels stay as
+# the ledger gives them). Days before the demo's today, as its visits are.
+DEMO = (("GNQ-02", 900, 57.5, "A", "示范省应急管理厅（虚构）", "化工园区安全风险评估（虚构）"),
+        ("GNQ-02", 200, 68.5, "B", "示范市应急管理局（虚构）", "整改后复评（虚构）"))
+
+
+def seed_demo(database, rules: Rules, today: dt.date) -> int:
+    """The demo's assessments of the zones it has; returns how many were written."""
+    with database.transaction() as session:
+        codes = set(session.scalars(sa.select(Zone.code)))
+        rows = [ZoneAssessment(zone_code=code, assessed_on=today - dt.timedelta(days=days),
+                               score=score, grade=grade, body=body, note=note,
+                               recorded_by="演示数据", recorded_at=dt.datetime.now(dt.UTC))
+                for code, days, score, grade, body, note in DEMO if code in codes]
+        session.add_all(rows)
+        session.flush()
+        refresh_area_levels(session, rules)
+    return len(rows)
