@@ -72,12 +72,23 @@ def _rows(rep: dict, layers: dict[str, str], grade_labels: dict[str, str]) -> tu
 
 
 def sheet(ws: Worksheet, rep: dict, layers: dict[str, str], grade_labels: dict[str, str]) -> None:
-    """The bulletin's 功能区 sheet."""
-    heads, rows = _rows(rep, layers, grade_labels)
+    """The bulletin's 功能区 sheet: hazards per zone, then points per zone and layer (two
+    narrow tables that print on A4, where the CSV's one row per zone would not)."""
     span = f"{rep['period']['from']} 至 {rep['as_of']}"
-    end = table(ws, f"分功能区统计（{span}）", heads, rows, {len(heads): "0.0%"})
-    note(ws, end, "点位按期末风险等级计；一个点位位于多个功能区时在每个功能区各计一次，"
-         "各行不相加。等级为最近一次评估的等级，未评估的按台账评分。", len(heads))
+    rows = [[z["code"], z["name"], z["kind"], grade_labels.get(z["grade"], "未评级"),
+             z["points"]["total"], *(z["hazards"][k] for k in FIGURES),
+             pct(z["hazards"]["rectification_rate"])] for z in rep["zones"]]
+    end = table(ws, f"分功能区统计（{span}）",
+                ["功能区编码", "功能区", "类型", "安全风险等级", "点位", "期内发现", "期内销号",
+                 "期末未销号", "期末逾期", "整改率"], rows, {10: "0.0%"})
+    rows = [[z["code"], z["name"], label, *(z["points"][code][lv] for lv in LEVEL_ORDER),
+             z["points"][code]["total"]]
+            for z in rep["zones"] for code, label in layers.items()
+            if z["points"].get(code, {}).get("total")]
+    end = table(ws, f"各功能区点位（截至 {rep['as_of']}，按期末风险等级）",
+                ["功能区编码", "功能区", "图层", "红", "橙", "黄", "蓝", "合计"], rows, top=end + 1)
+    note(ws, end, "一个点位位于多个功能区时在每个功能区各计一次，各行不相加。等级为最近一次评估的"
+         "等级，未评估的按台账评分；A 级风险最高。", 10)
     finish(ws)
 
 
