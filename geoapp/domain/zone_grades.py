@@ -31,6 +31,9 @@ GRADES = ("A", "B", "C", "D")
 GRADE_LABELS = {"A": N_("A 级（高风险）"), "B": N_("B 级（较高风险）"),
                 "C": N_("C 级（一般风险）"), "D": N_("D 级（较低风险）")}
 FIELDS = ("assessed_on", "score", "grade", "body", "note")
+# who enters an assessment: the administrator and the supervising department (the
+# grade comes from an assessing body's report; these accounts transcribe it)
+ASSESSORS = ("admin", "supervisor")
 BODY_MAX, NOTE_MAX = 200, 2000
 
 

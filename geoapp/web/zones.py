@@ -24,8 +24,6 @@ from geoapp.web.errors import ApiError
 
 bp = Blueprint("zones", __name__)
 
-# who records an assessment: the administrator, and the supervising department
-ASSESSORS = ("admin", "supervisor")
 _FIELDS = {"assessed_on": inputs.TEXT, "score": (*inputs.NUMBER, str), "grade": inputs.TEXT,
            "body": inputs.TEXT, "note": inputs.TEXT}
 
@@ -35,7 +33,7 @@ def _rules():
 
 
 def _may_assess() -> bool:
-    return current_user.is_authenticated and current_user.role in ASSESSORS
+    return current_user.is_authenticated and current_user.role in zone_grades.ASSESSORS
 
 
 def _zone_or_404(code: str):
@@ -68,7 +66,7 @@ def new_assessment(code: str):
     actor = auth.actor_name()
     if not _may_assess():
         raise ApiError(403, "forbidden", _("功能区评估由管理员或监管部门录入，您的账号无权录入"),
-                       allowed=list(ASSESSORS))
+                       allowed=list(zone_grades.ASSESSORS))
     _zone_or_404(code)
     body = inputs.json_body(_FIELDS)
     try:
