@@ -371,7 +371,8 @@ def print_page():
                            visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
                            measures=_measures(ds, period, data["overdue"]),
                            reviewers=_reviewers(ds, period), channels=_channels(ds, period),
-                           channel_rule=_(ranks.SELF_CHECK_TIE_RULE))
+                           channel_rule=_(ranks.SELF_CHECK_TIE_RULE),
+                           zones=_zone_table(ds, period)[0])
 
 
 @bp.get("/reports/bulletin.xlsx")

@@ -155,6 +155,8 @@ def test_figures_by_zone_in_the_reports_and_their_downloads(client, auth, zones)
     assert (before["Z1"]["hazards"]["found"], before["Z1"]["hazards"]["open"]) == (0, 0)
     page = client.get("/reports?month=2030-06").get_data(as_text=True)
     assert 'id="zones-table"' in page and 'data-zone="Z1"' in page and "/zones/Z1" in page
+    printed = client.get("/reports/print?month=2030-06").get_data(as_text=True)
+    assert 'id="print-zones"' in printed and "示范化工园区（虚构）" in printed
     csv_rows = list(csv.reader(io.StringIO(
         client.get("/reports/zones.csv?month=2030-06").get_data(as_text=True).lstrip("\ufeff"))))
     head, z1_row = csv_rows[0], next(r for r in csv_rows if r[0] == "Z1")
