@@ -40,6 +40,8 @@ ACTIONS = {
     "basemap_install": N_("安装离线底图"),
     "basemap_rejected": N_("离线底图被拒"),
     "basemap_remove": N_("删除离线底图"),
+    # a functional zone's assessment (geoapp.store.zone_assessments): date, score, grade, body
+    "zone_assessment": N_("功能区评估"),
 }
 
 # keys of a detail that would carry a secret, at any depth

@@ -134,9 +134,13 @@ def park_grade(score: float) -> str:
     return "D"
 
 
-def zone_level(counts: Mapping[str, int], park_score: float | None, risk: RiskFile) -> str:
-    """A zone's level: its points' area level, raised to its park grade's colour if assessed."""
+def zone_level(counts: Mapping[str, int], grade: str | None, risk: RiskFile) -> str:
+    """A zone's level: its points' area level, raised to its grade's colour if graded.
+
+    ``grade`` is the one in force (geoapp.domain.zone_grades.grade_in_force: the latest
+    assessment's, else the ledger score's), or None.
+    """
     level = area_level(counts, risk.area)
-    if park_score is None:
+    if grade is None:
         return level
-    return highest([level, risk.zones.grade_levels[park_grade(park_score)]])
+    return highest([level, risk.zones.grade_levels[grade]])

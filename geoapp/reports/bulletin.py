@@ -27,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from geoapp.domain import periods, workflow
 from geoapp.domain.ranks import TIE_RULE
 from geoapp.reports import bulletin_sheets
+from geoapp.reports import zones as zone_figures
 from geoapp.reports.issue import chinese_date
 from geoapp.reports.standing import sheet as standing_sheet
 from geoapp.reports.workbook import (
@@ -216,7 +217,8 @@ def _industries(ws: Worksheet, data: dict) -> None:
 def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
           extensions: dict | None = None, measures: dict | None = None,
           reviewers: dict | None = None, channels: dict | None = None,
-          issue: dict | None = None, standing: dict | None = None) -> None:
+          issue: dict | None = None, standing: dict | None = None,
+          zones: tuple | None = None) -> None:
     """Write the bulletin of ``geoapp.reports.tables.bulletin`` to a path or binary stream.
 
     ``visits`` (geoapp.reports.visits.report for the same month) adds the 巡查 sheet,
@@ -226,7 +228,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
     (geoapp.reports.channels.report) the 渠道 sheet, ``standing``
     (geoapp.store.reads.standing_data.lists at the period's end) the 红黑榜 sheet;
     ``issue`` (geoapp.reports.issue.block) the 文号 under the title and the issuing unit
-    and date at the foot of 概况.
+    and date at the foot of 概况; ``zones`` (geoapp.reports.zones.report, the layers' and
+    grades' labels) the 功能区 sheet.
     """
     place = data.get("place") or ""
     wb = Workbook()
@@ -246,6 +249,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
         sheets.append(("渠道", lambda ws: bulletin_sheets.channels(ws, channels)))
     if standing is not None:
         sheets.append(("红黑榜", lambda ws: standing_sheet(ws, standing, standing["as_of"], place)))
+    if zones is not None and zones[0]["zones"]:
+        sheets.append(("功能区", lambda ws: zone_figures.sheet(ws, *zones)))
     taken: set[str] = set()
     for i, (name, fill) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()

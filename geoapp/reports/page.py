@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from geoapp.domain import periods
-from geoapp.reports import tables
+from geoapp.reports import tables, zones
 
 
 def page_data(ds: tables.Dataset, period: periods.Period, village: dict | None,
@@ -37,4 +37,5 @@ def page_data(ds: tables.Dataset, period: periods.Period, village: dict | None,
         "ranking": tables.ranking(ds, period, today, village),
         "trend": tables.trend(ds, period, today),
         "overdue": tables.overdue_list(ds, period.as_of(today)),
+        "zones": zones.report(ds, period, today)["zones"],  # by functional zone
     }

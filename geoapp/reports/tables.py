@@ -42,7 +42,7 @@ from geoapp.store.reads.report_data import (
 
 __all__ = ["Dataset", "Places", "load", "load_places", "load_hazards", "areas", "industries",
            "areas_total", "ranking", "trend", "overdue_list", "bulletin", "find_village",
-           "village_key", "cell_levels", "point_levels", "point_counts"]
+           "village_key", "cell_levels", "point_levels", "point_counts", "group_figures"]
 
 OUTSIDE = "网格外"  # the row of hazards at points outside every cell
 
@@ -63,6 +63,13 @@ def _cells_of(ds: Dataset) -> dict[int, list[str]]:
 
 
 # ---- areas and industries -----------------------------------------------------------
+
+
+def group_figures(ds: Dataset, period: periods.Period, today: dt.date, name: str, key,
+                  groups: list) -> dict:
+    """The hazard figures of each group of ``groups`` (``key(record)``), at once: the one
+    grouping the areas, the industries and the zones (geoapp.reports.zones) share."""
+    return _figures(ds, period, today, name, key, groups)
 
 
 def _figures(ds: Dataset, period: periods.Period, today: dt.date, name: str, key,

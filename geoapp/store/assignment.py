@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from geoapp.domain import risk, spatial, workflow
 from geoapp.domain.layers import Rules
+from geoapp.store import zone_grading
 from geoapp.store.models import Cell, Hazard, Point, Zone
 
 
@@ -117,10 +118,11 @@ def refresh_area_levels(session: Session, rules: Rules) -> None:
     for zone_codes, level in session.execute(sa.select(Point.zone_codes, Point.risk_level)):
         for code in zone_codes or ():
             per_zone[code][level] += 1
-    zones = session.execute(sa.select(Zone.id, Zone.code, Zone.park_score, Zone.risk_level)).all()
+    zones = session.execute(sa.select(Zone.id, Zone.code, Zone.risk_level)).all()
+    graded = zone_grading.grades(session)  # the latest assessment's grade, else the ledger's
     updates = []
-    for zid, code, score, old in zones:
-        new = risk.zone_level(per_zone.get(code, {}), score, rules.risk)
+    for zid, code, old in zones:
+        new = risk.zone_level(per_zone.get(code, {}), graded[code]["grade"], rules.risk)
         if new != old:
             updates.append({"id": zid, "risk_level": new})
     if updates:

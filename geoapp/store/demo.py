@@ -57,6 +57,11 @@ def load_demo(database: Database, rules: Rules, data_dir: Path | None = None, ec
     checks, reports = demo_channels.seed(
         database, rules, today or today_in(rules.risk.hazards.timezone))
     echo(f"演示企业自查（虚构）：{checks} 条；群众举报（虚构）：{reports} 条")
+    from geoapp.store import zone_assessments
+
+    graded = zone_assessments.seed_demo(
+        database, rules, today or today_in(rules.risk.hazards.timezone))
+    echo(f"演示功能区评估（虚构）：{graded} 条")
     _check_catalogues(database, rules, echo)
     return True
 

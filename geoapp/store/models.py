@@ -638,3 +638,32 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class ZoneAssessment(Base):
+    """One assessment of a functional zone's safety risk (园区安全风险评估): the latest, by
+    ``assessed_on`` then ``id``, gives the zone its grade (geoapp.domain.zone_grades).
+
+    Keyed by the zone's code, not its row: a boundary import replaces zone rows,
+    the history stays. Append-only: a correction is a newer assessment.
+    """
+
+    __tablename__ = "zone_assessment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_code: Mapped[str] = mapped_column(sa.String(LENGTH["zone", "code"]), index=True)
+    assessed_on: Mapped[dt.date]
+    score: Mapped[float | None]
+    grade: Mapped[str] = mapped_column(sa.String(1))
+    body: Mapped[str] = mapped_column(sa.String(200))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_by: Mapped[str] = mapped_column(sa.String(100))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+append_only(ZoneAssessment.__table__)
+
+
+@sa.event.listens_for(ZoneAssessment, "before_update")
+@sa.event.listens_for(ZoneAssessment, "before_delete")
+def _assessments_are_history(_mapper, _conn, target):
+    raise PermissionError(f"zone_assessment {target.id} is history and cannot be changed")

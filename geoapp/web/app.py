@@ -59,6 +59,7 @@ from geoapp.web import (
     reports,
     standing,
     tokens,
+    zones,
 )
 from geoapp.web import map as map_page
 
@@ -140,6 +141,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(openapi.bp)  # /api/openapi.json, read off the routes
     app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
     app.register_blueprint(ogc.bp)  # /ogc: OGC API – Features, read-only (tokens or session)
+    app.register_blueprint(zones.bp)  # /zones, /zones/<code>, /api/zones/<code>/assessments
     app.register_blueprint(enterprise.bp)  # /enterprise, /api/enterprise (enterprise accounts)
     public_reports.init_app(app)  # /report (public), /public-reports, /api/public-reports/…
     return app

@@ -24,10 +24,11 @@ from markupsafe import escape
 from werkzeug.routing import BuildError
 
 from geoapp import settings
-from geoapp.domain import workflow
+from geoapp.domain import workflow, zone_grades
 from geoapp.domain.inspection import VISIT_STATUSES
 from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map import scoped, snapshot
+from geoapp.map import zones as zone_layer
 from geoapp.store.reads import pages, visit_data
 from geoapp.web import api, auth, clock, db, params
 from geoapp.web.assets import vendor_url
@@ -68,14 +69,15 @@ class _Handoff(MacroElement):
 
     _template = Template("""{% macro script(this, kwargs) %}
 window.geoappFolium = {map: {{ this.map.get_name() }}, cells: {{ this.cells.get_name() }},
-  control: {{ this.control.get_name() }}, layers: {
+  zones: {{ this.zones.get_name() }}, control: {{ this.control.get_name() }}, layers: {
   {%- for code, group in this.groups.items() %}{{ code|tojson }}: {{ group.get_name() }},
   {%- endfor %}}};
 {% endmacro %}""")
 
-    def __init__(self, map_, cells, groups, control):
+    def __init__(self, map_, cells, zones, groups, control):
         super().__init__()
-        self.map, self.cells, self.groups, self.control = map_, cells, groups, control
+        self.map, self.cells, self.zones, self.groups = map_, cells, zones, groups
+        self.control = control
 
 
 def _skeleton(bounds, layer_labels: dict[str, str]) -> dict:
@@ -95,8 +97,11 @@ def _skeleton(bounds, layer_labels: dict[str, str]) -> dict:
     cells = folium.FeatureGroup(name=str(escape(_("网格"))), show=True).add_to(m)
     groups = {code: folium.FeatureGroup(name=str(escape(label)), show=True).add_to(m)
               for code, label in layer_labels.items()}
+    # functional zones: off at first (their outlines and names cross the cells'), filled
+    # by static/map/zones.js from /api/map/zones when switched on
+    zones = folium.FeatureGroup(name=str(escape(_("功能区"))), show=False).add_to(m)
     control = folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    m.add_child(_Handoff(m, cells, groups, control))
+    m.add_child(_Handoff(m, cells, zones, groups, control))
     _fixed_names(m)
     figure = m.get_root()
     figure.render()
@@ -154,6 +159,12 @@ def _strings(rules) -> dict:
         "filters_in_force": _("当前筛选："), "no_level": _("未选风险等级"),
         "list_more": _("只列出前 200 个"),
         "visits": {"due": _("待巡查"), "overdue": _("逾期未巡查"), "visited": _("已巡查")},
+        # the zone layer (static/map/zones.js)
+        "grades": {g: _(label) for g, label in zone_grades.GRADE_LABELS.items()},
+        "zone": _("功能区"), "zone_kind": _("类型"), "zone_grade": _("安全风险等级"),
+        "zone_ungraded": _("未评级"), "zone_score": _("评分"), "zone_assessed": _("评估日期"),
+        "zone_body": _("评估单位"), "zone_from_ledger": _("台账评分"),
+        "open_zone_page": _("打开功能区页"), "zones_failed": _("功能区未能加载"),
     }
 
 
@@ -163,6 +174,14 @@ def _cell_page_prefix() -> str:
         return url_for("cells.cell_page", code="x")[:-1]
     except BuildError:
         return "/cells/"
+
+
+def _zone_page_prefix() -> str:
+    """/zones/ (a zone's page with its assessments, geoapp.web.zones) without the code."""
+    try:
+        return url_for("zones.page", code="x")[:-1]
+    except BuildError:
+        return "/zones/"
 
 
 def _map_skeleton() -> tuple[dict, dict[str, str]]:
@@ -205,12 +224,16 @@ def map_page():
                  "tile": url_for("map.cell_tile", z=0, x=0, y=0)[:-len("0/0/0")],
                  "point": url_for("map.point", point_id=0)[:-1],
                  "cell": url_for("api.cell", code="x")[:-1],
-                 "cell_page": _cell_page_prefix()},
+                 "cell_page": _cell_page_prefix(), "zones": url_for("map.zones"),
+                 "zone_page": _zone_page_prefix()},
         "colours": {lv["code"]: lv["colour"] for lv in levels},
         "t": _strings(rules),
     }
+    grade_colours = zone_grades.grade_colours(rules.risk.zones.grade_levels, config["colours"])
+    zone_legend = [{"grade": g, "colour": c, "label": _(zone_grades.GRADE_LABELS[g])}
+                   for g, c in grade_colours.items()]
     html = render_template("map/map.html", skeleton=skeleton, levels=levels, layers=layers,
-                           summary=summary, page_config=config)
+                           summary=summary, page_config=config, zone_grades=zone_legend)
     response = Response(html, mimetype="text/html")
     if "gzip" in request.accept_encodings:
         response.set_data(gzip.compress(response.get_data(), 6))
@@ -245,6 +268,14 @@ def cells():
     overview = (current_app.config.get("GRID_OVERVIEW")
                 and getattr(auth.current_user, "role", None) == "grid")
     return _send(scoped.cells_payload(_snapshot(), auth.read_scope().cells, bool(overview)))
+
+
+@bp.get("/api/map/zones")
+def zones():
+    """Every functional zone for drawing: outline, name, kind, the grade in force (latest
+    assessment, else the ledger's score) and its colour, a label point. Whole for every
+    account, as /api/zones: zones are the planning frame, not an area's rows."""
+    return _send(snapshot.Payload.of(zone_layer.zones_doc(db.session(), _rules())))
 
 
 @bp.get("/api/map/cells/tile/<int:z>/<int:x>/<int:y>")

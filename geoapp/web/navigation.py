@@ -14,6 +14,7 @@ from geoapp.domain import duties
 PAGES = (
     ("map.map_page", _l("风险地图"), None),
     ("admission.page", _l("准入核查"), ("planner", "leader", "admin")),
+    ("zones.index", _l("功能区"), ("leader", "supervisor", "admin", "planner")),
     ("admission_checks.page", _l("核查登记"), ("planner", "leader")),
     ("reports.page", _l("统计报表"), None),
     ("dashboard.page", _l("驾驶舱"), None),  # who reads the reports reads their dashboard

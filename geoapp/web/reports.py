@@ -23,11 +23,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geoapp import settings
-from geoapp.domain import periods, ranks, workflow
+from geoapp.domain import periods, ranks, workflow, zone_grades
 from geoapp.reports import bulletin, cache, channels, charts, issue, reviewers, tables, visits
 from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
+from geoapp.reports import zones as zone_report
 from geoapp.store.reads import standing_data
 from geoapp.web import audit, auth, clock, db, i18n, params
 from geoapp.web.errors import error_json, is_api
@@ -381,7 +382,8 @@ def print_page():
                            visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
                            measures=_measures(ds, period, data["overdue"]),
                            reviewers=_reviewers(ds, period), channels=_channels(ds, period),
-                           channel_rule=_(ranks.SELF_CHECK_TIE_RULE))
+                           channel_rule=_(ranks.SELF_CHECK_TIE_RULE),
+                           zones=_zone_table(ds, period)[0])
 
 
 @bp.get("/reports/bulletin.xlsx")
@@ -395,7 +397,7 @@ def bulletin_xlsx():
                    visits=_visits(ds, period), extensions=_extensions(ds, period),
                    measures=_measures(ds, period, data["overdue"]),
                    reviewers=_reviewers(ds, period), channels=_channels(ds, period),
-                   standing=_standing(ds, period))
+                   standing=_standing(ds, period), zones=_zone_table(ds, period))
     audit.log("export", target=f"bulletin-{bulletin.file_key(period)}.xlsx",
               detail={"what": "bulletin", "period": period.to_dict()["label"],
                       "overdue_rows": len(data["overdue"])})
@@ -404,3 +406,34 @@ def bulletin_xlsx():
         f'attachment; filename="bulletin-{bulletin.file_key(period)}.xlsx"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _zone_table(ds: tables.Dataset, period: periods.Period) -> tuple:
+    """The figures by zone with the Chinese labels the workbook and the CSV write."""
+    rep = _cached(ds, "zones", lambda: zone_report.report(ds, period, _today(ds)), period)
+    layers = {c: t.label for c, t in ds.rules.layers.items()}
+    return rep, layers, dict(zone_grades.GRADE_LABELS)
+
+
+@bp.get("/reports/zones.csv")
+def zones_csv():
+    """Figures by functional zone for the period (the /reports section as CSV)."""
+    ds = _dataset()
+    period = _period(ds)
+    rep, layers, grades = _zone_table(ds, period)
+    name = f"zones-{bulletin.file_key(period)}.csv"
+    audit.log("export", target=name, detail={"what": "zones", "period": period.to_dict()["label"],
+                                              "rows": len(rep["zones"])})
+    response = Response(zone_report.as_csv(rep, layers, grades), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/api/reports/zones")
+def api_zones():
+    """Figures by functional zone for a period: points by layer and level at its end,
+    hazards found, closed, open, overdue; each zone's grade in force."""
+    ds = _dataset()
+    period = _period(ds)
+    return jsonify(_zone_table(ds, period)[0])

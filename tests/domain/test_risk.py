@@ -192,13 +192,13 @@ def test_park_grade(score, grade):
 
 def test_zone_level(rules):
     # points yellow; score 65 → B → orange (grade_levels) → the higher, orange
-    assert zone_level({"yellow": 3}, 65, rules.risk) == "orange"
+    assert zone_level({"yellow": 3}, park_grade(65), rules.risk) == "orange"
     # points red; score 90 → D → blue → the points' red stands
-    assert zone_level({"red": 1, "blue": 2}, 90, rules.risk) == "red"
+    assert zone_level({"red": 1, "blue": 2}, park_grade(90), rules.risk) == "red"
     # no assessed score → the points' level alone
     assert zone_level({"yellow": 1}, None, rules.risk) == "yellow"
     assert zone_level({}, None, rules.risk) == "blue"
     # an empty park assessed at 50 → A → red
-    assert zone_level({}, 50, rules.risk) == "red"
+    assert zone_level({}, park_grade(50), rules.risk) == "red"
     # score 75 → C → yellow; orange points stay orange
-    assert zone_level({"orange": 1}, 75, rules.risk) == "orange"
+    assert zone_level({"orange": 1}, park_grade(75), rules.risk) == "orange"

@@ -40,6 +40,10 @@ EXEMPT = {
     "/api/openapi.json": "the API's description",
     "/api/industries": "the GB/T 4754 industry list",
     "/api/zones": "functional zones: the planning frame every role reads, not an area's rows",
+    "/api/map/zones": "functional zones on the map: the planning frame, as /api/zones",
+    "/zones": "functional zones and their grades: the planning frame, as /api/zones",
+    "/zones/<code>": "a functional zone and its assessments: the planning frame",
+    "/api/zones/<code>/assessments": "a zone's assessments: the planning frame",
     "/report": "the public's report form (no data)",
     "/report/<code>": "a receipt, by its code (public)",
     "/api/public-reports/<code>": "a receipt, by its code (public)",
@@ -89,6 +93,7 @@ CHECKED = {
     "/api/reports/extensions", "/api/reports/industries", "/api/reports/measures",
     "/api/reports/overdue", "/api/reports/ranking", "/api/reports/reviewers",
     "/api/reports/trend", "/api/reports/visits", "/reports", "/reports/print",
+    "/api/reports/zones", "/reports/zones.csv",
     "/reports/bulletin.xlsx", "/export", "/api/export/<string:filename>",
     "/dashboard", "/api/dashboard", "/api/dashboard/charts/<name>.svg",
     "/api/admission/layers", "/admission/checks", "/api/admission/checks",
@@ -280,8 +285,15 @@ def test_a_town_leader_reads_only_the_town(county):
                 "/api/reports/channels", "/api/reports/extensions", "/api/reports/industries",
                 "/api/reports/measures", "/api/reports/overdue", "/api/reports/ranking",
                 "/api/reports/reviewers", "/api/reports/trend", "/api/reports/visits",
-                "/reports", "/reports/print", "/reports/bulletin.xlsx"):
+                "/reports", "/reports/print", "/reports/bulletin.xlsx", "/api/reports/zones",
+                "/reports/zones.csv"):
         read(f"{url}?{period}")
+    # by zone: only the town's points count (a zone reaching into another town included)
+    with county.sessions() as s:
+        in_zones = dict(s.execute(sa.select(Point.id, Point.zone_codes)).all())
+    by_zone = client.get(f"/api/reports/zones?{period}").get_json()["zones"]
+    assert by_zone and all(z["points"]["total"] == sum(
+        z["code"] in in_zones[p] for p in truth["my_points"]) for z in by_zone)
     areas = client.get(f"/api/reports/areas?{period}").get_json()
     assert [t["name"] for t in areas["towns"]] == [DEMO_TOWN]
     assert {c["code"] for c in areas["cells"]} == truth["mine"]

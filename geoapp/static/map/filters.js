@@ -139,9 +139,14 @@
     document.getElementById("f-counts").textContent = text;
   };
 
+  // a checkbox's overlay: the cells, the zones (static/map/zones.js) or a point layer
+  function overlayOf(value) {
+    return value === "cells" ? F.cells : value === "zones" ? F.zones : F.layers[value];
+  }
+
   function syncLayerChecks() {
     document.querySelectorAll("#f-layers input").forEach(function (box) {
-      var layer = box.value === "cells" ? F.cells : F.layers[box.value];
+      var layer = overlayOf(box.value);
       box.checked = map.hasLayer(layer);
     });
   }
@@ -155,12 +160,13 @@
     });
     document.querySelectorAll("#f-layers input").forEach(function (box) {
       box.addEventListener("change", function () {
-        var layer = box.value === "cells" ? F.cells : F.layers[box.value];
+        var layer = overlayOf(box.value);
         if (box.checked) map.addLayer(layer); else map.removeLayer(layer);
       });
     });
     map.on("overlayadd overlayremove layeradd layerremove", function () { syncLayerChecks(); });
     map.on("overlayadd overlayremove", function (e) {
+      if (e.layer === F.zones) return;  // drawn by zones.js; the points stay as they are
       if (e.layer !== F.cells) M.loadPoints(); else M.loadExactTiles();
     });
     document.getElementById("f-reset").addEventListener("click", function () { M.resetFilters(); });

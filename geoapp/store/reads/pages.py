@@ -19,7 +19,7 @@ from geoapp.domain import workflow
 from geoapp.domain.layers import Rules, SupervisionFile
 from geoapp.store import measures
 from geoapp.store.models import Cell, Hazard, Point, PointEvent, Town, Village, Zone
-from geoapp.store.reads import level_reasons, territory
+from geoapp.store.reads import level_reasons, territory, zone_data
 from geoapp.store.reads.listing_data import listing_dict
 from geoapp.store.reads.round_data import display_names, hazards_at, with_visits
 
@@ -235,17 +235,22 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
 
 
 def zones_collection(session: Session, rules: Rules) -> dict:
-    """Every functional zone as a GeoJSON Feature with kind and level."""
-    from geoapp.domain.risk import park_grade
+    """Every functional zone as a GeoJSON Feature with kind, level and the grade in force.
 
+    ``grade`` (and ``park_grade``, its older name) is the latest assessment's, else the
+    ledger score's (geoapp.domain.zone_grades); ``grade_source`` says which;
+    ``park_score`` stays the ledger's value.
+    """
+    graded = zone_data.grades(session)
     features = []
     for z in session.scalars(sa.select(Zone).order_by(Zone.code)):
+        g = graded.get(z.code) or {"grade": None, "source": "none", "assessed_on": None}
         features.append({
             "type": "Feature", "id": z.code, "geometry": _geometry(z.geom),
             "properties": {
                 "code": z.code, "name": z.name, "kind": z.kind, "risk_level": z.risk_level,
-                "park_score": z.park_score,
-                "park_grade": park_grade(z.park_score) if z.park_score is not None else None,
+                "park_score": z.park_score, "park_grade": g["grade"], "grade": g["grade"],
+                "grade_source": g["source"], "assessed_on": g["assessed_on"],
             },
         })
     return {"type": "FeatureCollection", "features": features}

@@ -23,7 +23,8 @@ from geoapp.domain import timeline, workflow
 from geoapp.domain.divisions import division_of
 from geoapp.domain.layers import Rules
 from geoapp.memory import no_gc_pauses
-from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village
+from geoapp.store import zone_grading
+from geoapp.store.models import Cell, Hazard, HazardEvent, Point, Town, Village, Zone
 from geoapp.store.reads import territory
 
 
@@ -63,6 +64,9 @@ class Places:
     cells: dict[str, dict]
     points: list[SimpleNamespace]
     by_id: dict[int, SimpleNamespace]
+    # the functional zones with their grade in force (geoapp.reports.zones): code, name,
+    # kind, grade, grade_source, assessed_on
+    zones: list[dict] = field(default_factory=list)
     # what the reports compute from them alone (point groups, layers), for every dataset
     memos: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -88,7 +92,7 @@ def load_places(session: Session) -> Places:
     # the owner's USCC read in the database: decoding 10⁵ attrs documents costs 0.4 s
     rows = conn.execute(
         sa.select(Point.id, Point.layer, Point.key, Point.name, Point.cell_code,
-                  Point.inherent_level, Point.industry,
+                  Point.inherent_level, Point.industry, Point.zone_codes,
                   Point.attrs["enterprise_uscc"].as_string().label("owner"))
     ).all()
     # an enterprise's USCC (its key) → its industry, for the points it owns
@@ -103,11 +107,17 @@ def load_places(session: Session) -> Places:
     points = [
         SimpleNamespace(
             id=r.id, layer=r.layer, name=r.name, cell_code=r.cell_code,
-            inherent_level=r.inherent_level,
+            inherent_level=r.inherent_level, zone_codes=tuple(r.zone_codes or ()),
             division=division(r.industry or owner_industry.get(r.owner or "")))
         for r in rows
     ]
-    return Places(villages, cells, points, {p.id: p for p in points})
+    graded = zone_grading.grades(session)
+    zones = [{"code": z.code, "name": z.name, "kind": z.kind, "grade": graded[z.code]["grade"],
+              "grade_source": graded[z.code]["source"],
+              "assessed_on": graded[z.code]["assessed_on"]}
+             for z in session.execute(sa.select(Zone.code, Zone.name, Zone.kind)
+                                      .order_by(Zone.code))]
+    return Places(villages, cells, points, {p.id: p for p in points}, zones)
 
 
 class _UnknownPoint(LookupError):
@@ -174,7 +184,8 @@ def within(ds: Dataset, cells) -> Dataset:
     village_ids = {c["village_id"] for c in kept.values()}
     villages = [v for v in ds.villages if v["id"] in village_ids]
     points = [p for p in ds.points if p.cell_code in kept]
-    places = Places(villages, kept, points, {p.id: p for p in points})
+    places = Places(villages, kept, points, {p.id: p for p in points},
+                    ds.places.zones if ds.places else [])
     return Dataset(villages, kept, points, [r for r in ds.records if r.cell_code in kept],
                    ds.rules, places=places, scoped=True)
 
