@@ -93,7 +93,7 @@ CHECKED = {
     "/api/reports/extensions", "/api/reports/industries", "/api/reports/measures",
     "/api/reports/overdue", "/api/reports/ranking", "/api/reports/reviewers",
     "/api/reports/trend", "/api/reports/visits", "/reports", "/reports/print",
-    "/api/reports/zones", "/reports/zones.csv",
+    "/api/reports/zones", "/reports/zones.csv", "/standing", "/api/standing", "/standing.xlsx",
     "/reports/bulletin.xlsx", "/export", "/api/export/<string:filename>",
     "/dashboard", "/api/dashboard", "/api/dashboard/charts/<name>.svg",
     "/api/admission/layers", "/admission/checks", "/api/admission/checks",
@@ -291,6 +291,13 @@ def test_a_town_leader_reads_only_the_town(county):
     # by zone: only the town's points count (a zone reaching into another town included)
     with county.sessions() as s:
         in_zones = dict(s.execute(sa.select(Point.id, Point.zone_codes)).all())
+    # the 红黑榜: the town's enterprises only, in the page, the API and the workbook
+    standing = client.get("/api/standing").get_json()
+    listed = standing["red"] + standing["black"]
+    assert listed and all(e["cell"] in truth["mine"] for e in listed)
+    _holds_mine(read("/api/standing"), truth, "the town's 红黑榜")
+    read("/standing")
+    read("/standing.xlsx")
     by_zone = client.get(f"/api/reports/zones?{period}").get_json()["zones"]
     assert by_zone and all(z["points"]["total"] == sum(
         z["code"] in in_zones[p] for p in truth["my_points"]) for z in by_zone)
