@@ -15,6 +15,7 @@ import gzip
 import hashlib
 
 import folium
+import numpy as np
 from branca.element import CssLink, JavascriptLink, MacroElement
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import get_locale
@@ -27,7 +28,7 @@ from geoapp import settings
 from geoapp.domain import workflow
 from geoapp.domain.inspection import VISIT_STATUSES
 from geoapp.domain.layers import LEVEL_ORDER
-from geoapp.map import scoped, snapshot
+from geoapp.map import scoped, snapshot, vtiles
 from geoapp.store.reads import pages, visit_data
 from geoapp.web import api, auth, clock, db, params
 from geoapp.web.assets import vendor_url
@@ -222,15 +223,15 @@ def map_page():
 # ---- the data ----------------------------------------------------------------------
 
 
-def _send(payload: snapshot.Payload) -> Response:
+def _send(payload: snapshot.Payload, mimetype: str = "application/json") -> Response:
     """A prepared body: 304 on a matching If-None-Match, gzip when the client takes it."""
     if request.if_none_match.contains_weak(payload.etag):
         response = Response(status=304)
     elif "gzip" in request.accept_encodings:
-        response = Response(payload.gz, mimetype="application/json")
+        response = Response(payload.gz, mimetype=mimetype)
         response.headers["Content-Encoding"] = "gzip"
     else:
-        response = Response(payload.body, mimetype="application/json")
+        response = Response(payload.body, mimetype=mimetype)
     response.set_etag(payload.etag, weak=True)  # the same for both encodings
     response.vary.add("Accept-Encoding")
     # revalidate each time (data changes; once accounts exist the data is private)
@@ -257,6 +258,31 @@ def cell_tile(z: int, x: int, y: int):
     return _send(scoped.tile(_snapshot(), z, x, y, auth.read_scope().cells))
 
 
+def _filters() -> tuple[vtiles.Filters, snapshot.Snapshot]:
+    """The map's filters from the query (/api/map/points and the tiles read them alike)."""
+    rules = _rules()
+    layers = params.comma_list("layers", rules.layers)
+    levels = params.comma_list("levels", LEVEL_ORDER)
+    hazard = params.choice("hazard", snapshot.HAZARD_FILTERS,
+                           f"hazard must be one of {', '.join(snapshot.HAZARD_FILTERS)}")
+    outside = params.choice("outside", ("only", "exclude"), "outside must be only or exclude")
+    visit = params.choice("visit", VISIT_STATUSES,
+                          f"visit must be one of {', '.join(VISIT_STATUSES)}")
+    key = params.choice("key", ("0", "1"), "key must be 0 or 1") == "1"
+    snap = _snapshot()
+    try:
+        area = snap.area_cells(request.args.get("town"), request.args.get("village"),
+                               request.args.get("cell"))
+    except KeyError as exc:
+        name = exc.args[0]
+        raise params.bad(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
+    return vtiles.Filters(
+        layers=None if layers is None else tuple(layers),
+        levels=None if levels is None else tuple(levels), hazard=hazard,
+        area=None if area is None else tuple(area.tolist()), outside=outside, visit=visit,
+        key=key), snap
+
+
 @bp.get("/api/map/points")
 def points():
     """Points in a bounding box, filtered; as points when few, else clusters.
@@ -270,31 +296,30 @@ def points():
     with its ``visit`` status and ``last_visit`` (ISO date or null); ``visits``
     counts the view's points per status before the ``visit`` filter.
     """
-    rules = _rules()
     bbox = params.bbox()
     zoom = params.whole_number("zoom", "12", 0, 22, "zoom must be a whole number from 0 to 22")
-    layers = params.comma_list("layers", rules.layers)
-    levels = params.comma_list("levels", LEVEL_ORDER)
-    hazard = params.choice("hazard", snapshot.HAZARD_FILTERS,
-                           f"hazard must be one of {', '.join(snapshot.HAZARD_FILTERS)}")
-    outside = params.choice("outside", ("only", "exclude"), "outside must be only or exclude")
-    visit = params.choice("visit", VISIT_STATUSES,
-                          f"visit must be one of {', '.join(VISIT_STATUSES)}")
-    key = params.choice("key", ("0", "1"), "key must be 0 or 1") == "1"
-    snap = _snapshot()
-    try:
-        area = snap.area_cells(request.args.get("town"), request.args.get("village"),
-                                   request.args.get("cell"))
-    except KeyError as exc:
-        name = exc.args[0]
-        raise params.bad(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
-    only = auth.read_scope().cells
-    area = scoped.area_cells(snap, only, area)
-    idx = snap.select(bbox, layers, levels, hazard, area, outside, key=key)
+    f, snap = _filters()
+    idx = snap.select(bbox, f.layers, f.levels, f.hazard, scoped.area_cells(
+        snap, auth.read_scope().cells, None if f.area is None else np.asarray(f.area)),
+        f.outside, key=f.key)
     counts = snap.visits.counts(idx)
-    if visit:
-        idx = idx[snap.visits.mask(visit)[idx]]
+    if f.visit:
+        idx = idx[snap.visits.mask(f.visit)[idx]]
     return _send(snapshot.Payload.of({**snap.points_doc(idx, zoom), "visits": counts}))
+
+
+@bp.get("/tiles/<any(cells, points):kind>/<int:z>/<int:x>/<int:y>.mvt")
+def vector_tile(kind: str, z: int, x: int, y: int):
+    """One Mapbox Vector Tile of the account's scope (geoapp.map.vtiles): layer ``cells``
+    (code, name, risk_level, overdue, listed) or ``points`` (id, layer, risk_level), the
+    map's filters as for /api/map/points (bbox and zoom aside: the tile is the box)."""
+    if not 0 <= z <= 22:
+        raise params.bad("z", "tile zoom must be between 0 and 22")
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise params.bad("x" if not 0 <= x < 2**z else "y", "tile outside the world")
+    f, snap = _filters()
+    payload = vtiles.tile(db.session(), snap, kind, z, x, y, auth.read_scope().cells, f)
+    return _send(payload, "application/vnd.mapbox-vector-tile")
 
 
 @bp.get("/api/map/points/<int:point_id>")
