@@ -14,6 +14,7 @@ rebuilt when the data's fingerprint changes: that is their invalidation.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ import shapely
 
 from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map.geometry import tile_bounds
-from geoapp.map.scoped import area_cells, cell_indices
+from geoapp.map.scoped import area_cells, cell_indices, cells_payload
 from geoapp.map.snapshot import HAZARD_FILTERS, Payload, Snapshot
 from geoapp.store.reads import map_tiles
 
@@ -144,6 +145,18 @@ def _encode(name: str, features: list[dict]) -> bytes:
     return mapbox_vector_tile.encode(
         [{"name": name, "features": features}],
         default_options={"extents": EXTENT, "y_coord_down": False})
+
+
+def properties_payload(snap: Snapshot, only, overview: bool = False) -> Payload:
+    """The cells document (geoapp.map.scoped.cells_payload) without the shapes: what the map
+    needs besides the tiles (names, levels, figures, areas, label places), made once."""
+    key = ("no-geometry", None if only is None else frozenset(only), overview)
+    hit = snap.scoped.get(key)
+    if hit is None:
+        doc = json.loads(cells_payload(snap, only, overview).body)
+        hit = snap.scoped[key] = Payload.of(
+            {k: v for k, v in doc.items() if k not in ("geom", "village_geom")})
+    return hit
 
 
 def tile(session, snap: Snapshot, kind: str, z: int, x: int, y: int, only,

@@ -40,6 +40,8 @@ def _configure(state) -> None:
     app = state.app
     app.config["MAP_CACHE_SECONDS"] = float(settings.get("MAP_CACHE_SECONDS", app.config))
     app.config["GRID_OVERVIEW"] = settings.is_on("GRID_OVERVIEW", app.config)
+    for key in ("MAP_TILE_CELLS", "MAP_TILE_POINTS"):
+        app.config[key] = int(settings.get(key, app.config))
     app.extensions["geoapp.mapcache"] = snapshot.MapCache(
         max_age=float(app.config["MAP_CACHE_SECONDS"]))
 
@@ -181,6 +183,18 @@ def _map_skeleton() -> tuple[dict, dict[str, str]]:
     return _skeleton(bounds, layers), layers
 
 
+def _tile_mode() -> dict:
+    """Whether this account's map draws cells and points from vector tiles: above
+    MAP_TILE_CELLS cells or MAP_TILE_POINTS points in its scope (tiled cells tile points too)."""
+    snap = _snapshot()
+    only = auth.read_scope().cells
+    n_cells = len(snap.cell_codes) if only is None else len(scoped.cell_indices(snap, only))
+    n_points = len(snap.p_id) if only is None else \
+        len(snap.select(cells=scoped.cell_indices(snap, only)))
+    cells = n_cells > current_app.config["MAP_TILE_CELLS"]
+    return {"cells": cells, "points": cells or n_points > current_app.config["MAP_TILE_POINTS"]}
+
+
 @bp.get("/map/skeleton.js")
 def skeleton_script():
     """folium's script for the map, as a file: the Content-Security-Policy runs no inline
@@ -201,7 +215,12 @@ def map_page():
     summary = pages.summary(db.session(), rules, clock.today(rules.risk.hazards.timezone),
                             auth.read_scope().cells)
     config = {
+        "tiles": _tile_mode(),
         "urls": {"cells": url_for("map.cells"), "points": url_for("map.points"),
+                 "vt_cells": url_for("map.vector_tile", kind="cells", z=0, x=0, y=0)[
+                     :-len("0/0/0.mvt")],
+                 "vt_points": url_for("map.vector_tile", kind="points", z=0, x=0, y=0)[
+                     :-len("0/0/0.mvt")],
                  "search": url_for("map.search"),
                  "tile": url_for("map.cell_tile", z=0, x=0, y=0)[:-len("0/0/0")],
                  "point": url_for("map.point", point_id=0)[:-1],
@@ -242,9 +261,14 @@ def _send(payload: snapshot.Payload, mimetype: str = "application/json") -> Resp
 @bp.get("/api/map/cells")
 def cells():
     """Every cell of the account's scope for drawing: simplified shared-edge geometry,
-    names, level, figures (a grid member with GRID_OVERVIEW on: every cell's colour)."""
+    names, level, figures (a grid member with GRID_OVERVIEW on: every cell's colour).
+    ``geometry=0``: the same without the shapes (the map in tile mode draws them from
+    /tiles/cells)."""
     overview = (current_app.config.get("GRID_OVERVIEW")
                 and getattr(auth.current_user, "role", None) == "grid")
+    if params.choice("geometry", ("0", "1"), "geometry must be 0 or 1") == "0":
+        return _send(vtiles.properties_payload(_snapshot(), auth.read_scope().cells,
+                                               bool(overview)))
     return _send(scoped.cells_payload(_snapshot(), auth.read_scope().cells, bool(overview)))
 
 
