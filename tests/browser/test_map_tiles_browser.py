@@ -57,6 +57,14 @@ def _go(page, latlng: str, zoom: int) -> None:
                            "!window.geoappMap._animatingZoom")
 
 
+def _screen(page, lon: float, lat: float) -> list[float]:
+    """Where a place is in the page's viewport (the page scrolled to its top)."""
+    return page.evaluate(f"""() => {{ window.scrollTo(0, 0);
+      const p = window.geoappMap.latLngToContainerPoint([{lat}, {lon}]);
+      const b = window.geoappMap.getContainer().getBoundingClientRect();
+      return [b.left + p.x, b.top + p.y]; }}""")
+
+
 def _drawn(page, at, rgb) -> None:
     page.wait_for_function(f"""() => {{ const d = ({PIXEL})({at!r});
       return d && d[3] > 150 && Math.abs(d[0] - {rgb[0]}) < 8 && Math.abs(d[1] - {rgb[1]}) < 8
@@ -100,15 +108,21 @@ def test_the_map_in_tile_mode(database, app, live_url, browser):
               const d = ({PIXEL.replace('.leaflet-overlay-pane', '.leaflet-marker-pane')})(
                 [{point['lon']}, {point['lat']}]);
               return d && d[3] > 150; }}""")
-            xy = page.evaluate(f"""() => {{ window.scrollTo(0, 0);
-              const p = window.geoappMap.latLngToContainerPoint([{point['lat']}, {point['lon']}]);
-              const b = window.geoappMap.getContainer().getBoundingClientRect();
-              return [b.left + p.x, b.top + p.y]; }}""")
-            xy = page.evaluate(f"""() => {{ window.scrollTo(0, 0);
-              const p = window.geoappMap.latLngToContainerPoint([{red['at'][1]}, {red['at'][0]}]);
-              const b = window.geoappMap.getContainer().getBoundingClientRect();
-              return [b.left + p.x, b.top + p.y]; }}""")
-            page.mouse.click(*xy)
+            page.mouse.click(*_screen(page, point["lon"], point["lat"]))
+            popup = page.locator("#point-popup")
+            popup.wait_for()
+            assert popup.get_attribute("data-id") == str(point["id"])
+            page.screenshot(path=f"{SHOTS}/map-tiles-point-{width}x{height}.png")
+
+            # a cell's popup with 定级依据: on a fresh page, the point layers off, tap the red cell
+            page.reload()
+            page.wait_for_function("() => window.geoappReady !== undefined")
+            page.evaluate("window.geoappReady")
+            for code in config["t"]["layers"]:
+                page.evaluate(f"window.geoappMap.removeLayer(window.geoappFolium.layers[{code!r}])")
+            _go(page, f"{red['at'][1]}, {red['at'][0]}", 15)
+            _drawn(page, red["at"], _rgb(colours["red"]))
+            page.mouse.click(*_screen(page, *red["at"]))
             cell = page.locator("#cell-popup")
             cell.wait_for()
             assert cell.get_attribute("data-code") == red["code"]
