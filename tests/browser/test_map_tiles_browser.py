@@ -22,8 +22,9 @@ PIXEL = """([lon, lat]) => {
   for (const c of document.querySelectorAll('.leaflet-overlay-pane canvas.leaflet-tile')) {
     const r = c.getBoundingClientRect();
     if (x < r.left || x >= r.right || y < r.top || y >= r.bottom) continue;
-    const d = c.getContext('2d').getImageData(Math.floor((x - r.left) * c.width / r.width),
-                                              Math.floor((y - r.top) * c.height / r.height), 1, 1).data;
+    const d = c.getContext('2d').getImageData(
+      Math.floor((x - r.left) * c.width / r.width), Math.floor((y - r.top) * c.height / r.height),
+      1, 1).data;
     return Array.from(d);
   }
   return null;
@@ -134,7 +135,8 @@ def test_the_map_in_tile_mode(database, app, live_url, browser):
             page.evaluate("window.geoappMap.closePopup()")
             _go(page, f"{blue['at'][1]}, {blue['at'][0]}", 15)
             _drawn(page, blue["at"], _rgb(colours["blue"]))
-            page.evaluate("""() => { const box = document.querySelector("#f-levels input[value='blue']");
+            page.evaluate("""() => {
+              const box = document.querySelector("#f-levels input[value='blue']");
               box.checked = false; box.dispatchEvent(new Event('change')); }""")
             _go(page, f"{blue['at'][1]}, {blue['at'][0]}", 15)
             page.wait_for_function(f"() => {{ const d = ({PIXEL})({blue['at']!r}); "
