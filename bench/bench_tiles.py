@@ -87,18 +87,25 @@ def main() -> None:
     ap.add_argument("--views", type=int, default=12)
     ap.add_argument("--seed", type=int, default=20261207)
     ap.add_argument("--sqlite", action="store_true", help="the embedded database instead")
+    ap.add_argument("--reuse", action="store_true",
+                    help="measure the PostGIS database a previous run built (no build)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
-    if args.sqlite:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='geoapp-bench-tiles-')}/bench.sqlite3"
+    if args.reuse:
+        url = ADMIN.replace("/postgres?", "/geoapp_bench_tiles?")
+        print(f"PostGIS, the database of a previous run; {os.cpu_count()} cores")
     else:
-        url = fresh_postgis("geoapp_bench_tiles")
-    built = build_database(url, args.cells, args.vertices, args.points, rng)
-    print(f"{'SQLite' if args.sqlite else 'PostGIS'}: {built['cells']:,d} cells "
-          f"({built['vertices']:.0f} vertices on average), {built['points']:,d} points, "
-          f"{built['hazards']:,d} hazards (built in {built['seconds']:.0f} s); "
-          f"{os.cpu_count()} cores")
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+        if args.sqlite:
+            url = f"sqlite:///{tempfile.mkdtemp(prefix='geoapp-bench-tiles-')}/bench.sqlite3"
+        else:
+            url = fresh_postgis("geoapp_bench_tiles")
+        built = build_database(url, args.cells, args.vertices, args.points, rng)
+        print(f"{'SQLite' if args.sqlite else 'PostGIS'}: {built['cells']:,d} cells "
+              f"({built['vertices']:.0f} vertices on average), {built['points']:,d} points, "
+              f"{built['hazards']:,d} hazards (built in {built['seconds']:.0f} s); "
+              f"{os.cpu_count()} cores")
+    # no expiry during the run: a rebuilt snapshot would drop the tiles made so far
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "MAP_CACHE_SECONDS": 3600})
     client = app.test_client()
     t0 = time.perf_counter()
     first_cells = timed(client, "/api/map/cells")
@@ -110,7 +117,7 @@ def main() -> None:
 
     tile_times = {"cells": [], "points": []}
     cached, view_tiles, view_json, tiles_per_view = [], [], [], []
-    json_times = []
+    json_times, made = [], []
     for _ in range(args.views):
         z = int(rng.integers(11, 16))
         lon, lat = rng.uniform(120.1, 120.9), rng.uniform(31.1, 31.9)
@@ -126,6 +133,7 @@ def main() -> None:
                     tile_times[kind].append(seconds)
                     size += n
         cached.append(timed(client, f"/tiles/cells/{z}/{x0}/{y0}.mvt")[0])
+        made.append((z, range(x0, x1 + 1), range(y0, y1 + 1)))
         tiles_per_view.append((x1 - x0 + 1) * (y1 - y0 + 1) * 2)
         view_tiles.append(size)
         w, n_ = lonlat(cx - 640 / 256, cy - 400 / 256, z)
@@ -136,6 +144,41 @@ def main() -> None:
         json_times.append(seconds)
         view_json.append(n)
 
+    # the same tiles made again without the request around them: what the tile itself
+    # costs (the request adds the data fingerprint's check, the account and the filters)
+    from geoapp.map import vtiles
+    from geoapp.web.clock import today
+
+    encode = []
+    with app.test_request_context():
+        rules = app.extensions["geoapp.rules"]
+        session = app.extensions["geoapp.db"].engine.connect()
+        from sqlalchemy.orm import Session
+
+        with Session(bind=session) as s:
+            snap = app.extensions["geoapp.mapcache"].load(
+                s, rules, today(rules.risk.hazards.timezone))
+            snap.vector_tiles.clear()
+            for z, xs, ys in made:
+                for kind in ("cells", "points"):
+                    for x in xs:
+                        for y in ys:
+                            t0 = time.perf_counter()
+                            vtiles.tile(s, snap, kind, z, x, y, None, vtiles.Filters(
+                                layers=tuple(layers.split(",")) if kind == "points" else None))
+                            encode.append(time.perf_counter() - t0)
+        session.close()
+    t0 = time.perf_counter()
+    with app.app_context():
+        from geoapp.store.fingerprint import data_fingerprint
+
+        with Session(bind=app.extensions["geoapp.db"].engine) as s:
+            checks = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                data_fingerprint(s)
+                checks.append(time.perf_counter() - t0)
+
     all_tiles = tile_times["cells"] + tile_times["points"]
     print(f"\n{args.views} views of 1280×800 at zooms 11–15, "
           f"{np.mean(tiles_per_view):.0f} tiles per view (cells and points)")
@@ -144,6 +187,9 @@ def main() -> None:
           f"{pct(tile_times['points'], 50):.1f} ms p95 {pct(tile_times['points'], 95):.1f} ms"
           f" · all p95 {pct(all_tiles, 95):.1f} ms")
     print(f"tile server time, cached:     p50 {pct(cached, 50):.2f} ms")
+    print(f"a tile made, without the request: p50 {pct(encode, 50):.1f} ms "
+          f"p95 {pct(encode, 95):.1f} ms; the data fingerprint's check every request makes "
+          f"(the map's JSON too): p50 {pct(checks, 50):.1f} ms")
     print(f"snapshot mode /api/map/points per view: p50 {pct(json_times, 50):.1f} ms "
           f"p95 {pct(json_times, 95):.1f} ms; /api/map/cells (warm) {cells_json[0] * 1000:.0f} ms")
     tile_view = float(np.mean(view_tiles))
