@@ -74,6 +74,12 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             " has no limit)"),
     Setting("MAP_CACHE_SECONDS", "GEOAPP_MAP_CACHE_SECONDS", 60,
             "longest reuse of the map's and reports' data without a seen change"),
+    Setting("MAP_TILE_CELLS", "GEOAPP_MAP_TILE_CELLS", 20000,
+            "the leader's map draws cells from vector tiles (/tiles/cells/…) above this many"
+            " cells in the account's scope; at or below it, from /api/map/cells"),
+    Setting("MAP_TILE_POINTS", "GEOAPP_MAP_TILE_POINTS", 200000,
+            "the leader's map draws points from vector tiles (/tiles/points/…) above this many"
+            " points in the account's scope, or whenever its cells are tiled"),
     Setting("GRID_OVERVIEW", "GEOAPP_GRID_OVERVIEW", None,
             "1: grid members see every cell's colour on the map (figures of their own cells "
             "only); unset: their own cells alone"),

@@ -234,6 +234,7 @@ class Snapshot:
         }
         self.cells_payload = geometry.cells_payload(self.cells_doc)
         self.scoped: dict = {}  # payloads of area scopes (geoapp.map.scoped), per scope
+        self.vector_tiles: dict = {}  # MVT bodies (geoapp.map.vtiles), per tile and filters
         # points as numpy columns: places kept, level and flags matched to them by id
         self.p_id, self.p_lon, self.p_lat = places.id, places.lon, places.lat
         self.p_layer, self.p_outside, self.p_name = places.layer, places.outside, places.name

@@ -39,9 +39,10 @@ class ApiError(Exception):
 
 
 def is_api() -> bool:
-    """Is this a request of a JSON API: /api/… or the OGC API (/ogc/…, geoapp.web.ogc)?"""
+    """Is this a request of a JSON API: /api/…, the OGC API (/ogc/…, geoapp.web.ogc) or the
+    map's vector tiles (/tiles/…, whose refusals are JSON like /api/map/points')?"""
     path = request.path
-    return path in ("/api", "/ogc") or path.startswith(("/api/", "/ogc/"))
+    return path in ("/api", "/ogc") or path.startswith(("/api/", "/ogc/", "/tiles/"))
 
 
 def error_json(status: int, error: str, message: str, field: str | None = None,

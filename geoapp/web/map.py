@@ -15,6 +15,7 @@ import gzip
 import hashlib
 
 import folium
+import numpy as np
 from branca.element import CssLink, JavascriptLink, MacroElement
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import get_locale
@@ -27,7 +28,7 @@ from geoapp import settings
 from geoapp.domain import workflow, zone_grades
 from geoapp.domain.inspection import VISIT_STATUSES
 from geoapp.domain.layers import LEVEL_ORDER
-from geoapp.map import scoped, snapshot
+from geoapp.map import scoped, snapshot, vtiles
 from geoapp.map import zones as zone_layer
 from geoapp.store.reads import pages, visit_data
 from geoapp.web import api, auth, clock, db, params
@@ -40,6 +41,8 @@ def _configure(state) -> None:
     app = state.app
     app.config["MAP_CACHE_SECONDS"] = float(settings.get("MAP_CACHE_SECONDS", app.config))
     app.config["GRID_OVERVIEW"] = settings.is_on("GRID_OVERVIEW", app.config)
+    for key in ("MAP_TILE_CELLS", "MAP_TILE_POINTS"):
+        app.config[key] = int(settings.get(key, app.config))
     app.extensions["geoapp.mapcache"] = snapshot.MapCache(
         max_age=float(app.config["MAP_CACHE_SECONDS"]))
 
@@ -199,6 +202,18 @@ def _map_skeleton() -> tuple[dict, dict[str, str]]:
     return _skeleton(bounds, layers), layers
 
 
+def _tile_mode() -> dict:
+    """Whether this account's map draws cells and points from vector tiles: above
+    MAP_TILE_CELLS cells or MAP_TILE_POINTS points in its scope (tiled cells tile points too)."""
+    snap = _snapshot()
+    only = auth.read_scope().cells
+    n_cells = len(snap.cell_codes) if only is None else len(scoped.cell_indices(snap, only))
+    n_points = len(snap.p_id) if only is None else \
+        len(snap.select(cells=scoped.cell_indices(snap, only)))
+    cells = n_cells > current_app.config["MAP_TILE_CELLS"]
+    return {"cells": cells, "points": cells or n_points > current_app.config["MAP_TILE_POINTS"]}
+
+
 @bp.get("/map/skeleton.js")
 def skeleton_script():
     """folium's script for the map, as a file: the Content-Security-Policy runs no inline
@@ -219,7 +234,12 @@ def map_page():
     summary = pages.summary(db.session(), rules, clock.today(rules.risk.hazards.timezone),
                             auth.read_scope().cells)
     config = {
+        "tiles": _tile_mode(),
         "urls": {"cells": url_for("map.cells"), "points": url_for("map.points"),
+                 "vt_cells": url_for("map.vector_tile", kind="cells", z=0, x=0, y=0)[
+                     :-len("0/0/0.mvt")],
+                 "vt_points": url_for("map.vector_tile", kind="points", z=0, x=0, y=0)[
+                     :-len("0/0/0.mvt")],
                  "search": url_for("map.search"),
                  "tile": url_for("map.cell_tile", z=0, x=0, y=0)[:-len("0/0/0")],
                  "point": url_for("map.point", point_id=0)[:-1],
@@ -245,15 +265,15 @@ def map_page():
 # ---- the data ----------------------------------------------------------------------
 
 
-def _send(payload: snapshot.Payload) -> Response:
+def _send(payload: snapshot.Payload, mimetype: str = "application/json") -> Response:
     """A prepared body: 304 on a matching If-None-Match, gzip when the client takes it."""
     if request.if_none_match.contains_weak(payload.etag):
         response = Response(status=304)
     elif "gzip" in request.accept_encodings:
-        response = Response(payload.gz, mimetype="application/json")
+        response = Response(payload.gz, mimetype=mimetype)
         response.headers["Content-Encoding"] = "gzip"
     else:
-        response = Response(payload.body, mimetype="application/json")
+        response = Response(payload.body, mimetype=mimetype)
     response.set_etag(payload.etag, weak=True)  # the same for both encodings
     response.vary.add("Accept-Encoding")
     # revalidate each time (data changes; once accounts exist the data is private)
@@ -264,9 +284,14 @@ def _send(payload: snapshot.Payload) -> Response:
 @bp.get("/api/map/cells")
 def cells():
     """Every cell of the account's scope for drawing: simplified shared-edge geometry,
-    names, level, figures (a grid member with GRID_OVERVIEW on: every cell's colour)."""
+    names, level, figures (a grid member with GRID_OVERVIEW on: every cell's colour).
+    ``geometry=0``: the same without the shapes (the map in tile mode draws them from
+    /tiles/cells)."""
     overview = (current_app.config.get("GRID_OVERVIEW")
                 and getattr(auth.current_user, "role", None) == "grid")
+    if params.choice("geometry", ("0", "1"), "geometry must be 0 or 1") == "0":
+        return _send(vtiles.properties_payload(_snapshot(), auth.read_scope().cells,
+                                               bool(overview)))
     return _send(scoped.cells_payload(_snapshot(), auth.read_scope().cells, bool(overview)))
 
 
@@ -288,6 +313,31 @@ def cell_tile(z: int, x: int, y: int):
     return _send(scoped.tile(_snapshot(), z, x, y, auth.read_scope().cells))
 
 
+def _filters() -> tuple[vtiles.Filters, snapshot.Snapshot]:
+    """The map's filters from the query (/api/map/points and the tiles read them alike)."""
+    rules = _rules()
+    layers = params.comma_list("layers", rules.layers)
+    levels = params.comma_list("levels", LEVEL_ORDER)
+    hazard = params.choice("hazard", snapshot.HAZARD_FILTERS,
+                           f"hazard must be one of {', '.join(snapshot.HAZARD_FILTERS)}")
+    outside = params.choice("outside", ("only", "exclude"), "outside must be only or exclude")
+    visit = params.choice("visit", VISIT_STATUSES,
+                          f"visit must be one of {', '.join(VISIT_STATUSES)}")
+    key = params.choice("key", ("0", "1"), "key must be 0 or 1") == "1"
+    snap = _snapshot()
+    try:
+        area = snap.area_cells(request.args.get("town"), request.args.get("village"),
+                               request.args.get("cell"))
+    except KeyError as exc:
+        name = exc.args[0]
+        raise params.bad(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
+    return vtiles.Filters(
+        layers=None if layers is None else tuple(layers),
+        levels=None if levels is None else tuple(levels), hazard=hazard,
+        area=None if area is None else tuple(area.tolist()), outside=outside, visit=visit,
+        key=key), snap
+
+
 @bp.get("/api/map/points")
 def points():
     """Points in a bounding box, filtered; as points when few, else clusters.
@@ -301,31 +351,30 @@ def points():
     with its ``visit`` status and ``last_visit`` (ISO date or null); ``visits``
     counts the view's points per status before the ``visit`` filter.
     """
-    rules = _rules()
     bbox = params.bbox()
     zoom = params.whole_number("zoom", "12", 0, 22, "zoom must be a whole number from 0 to 22")
-    layers = params.comma_list("layers", rules.layers)
-    levels = params.comma_list("levels", LEVEL_ORDER)
-    hazard = params.choice("hazard", snapshot.HAZARD_FILTERS,
-                           f"hazard must be one of {', '.join(snapshot.HAZARD_FILTERS)}")
-    outside = params.choice("outside", ("only", "exclude"), "outside must be only or exclude")
-    visit = params.choice("visit", VISIT_STATUSES,
-                          f"visit must be one of {', '.join(VISIT_STATUSES)}")
-    key = params.choice("key", ("0", "1"), "key must be 0 or 1") == "1"
-    snap = _snapshot()
-    try:
-        area = snap.area_cells(request.args.get("town"), request.args.get("village"),
-                                   request.args.get("cell"))
-    except KeyError as exc:
-        name = exc.args[0]
-        raise params.bad(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
-    only = auth.read_scope().cells
-    area = scoped.area_cells(snap, only, area)
-    idx = snap.select(bbox, layers, levels, hazard, area, outside, key=key)
+    f, snap = _filters()
+    idx = snap.select(bbox, f.layers, f.levels, f.hazard, scoped.area_cells(
+        snap, auth.read_scope().cells, None if f.area is None else np.asarray(f.area)),
+        f.outside, key=f.key)
     counts = snap.visits.counts(idx)
-    if visit:
-        idx = idx[snap.visits.mask(visit)[idx]]
+    if f.visit:
+        idx = idx[snap.visits.mask(f.visit)[idx]]
     return _send(snapshot.Payload.of({**snap.points_doc(idx, zoom), "visits": counts}))
+
+
+@bp.get("/tiles/<any(cells, points):kind>/<int:z>/<int:x>/<int:y>.mvt")
+def vector_tile(kind: str, z: int, x: int, y: int):
+    """One Mapbox Vector Tile of the account's scope (geoapp.map.vtiles): layer ``cells``
+    (code, name, risk_level, overdue, listed) or ``points`` (id, layer, risk_level), the
+    map's filters as for /api/map/points (bbox and zoom aside: the tile is the box)."""
+    if not 0 <= z <= 22:
+        raise params.bad("z", "tile zoom must be between 0 and 22")
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise params.bad("x" if not 0 <= x < 2**z else "y", "tile outside the world")
+    f, snap = _filters()
+    payload = vtiles.tile(db.session(), snap, kind, z, x, y, auth.read_scope().cells, f)
+    return _send(payload, "application/vnd.mapbox-vector-tile")
 
 
 @bp.get("/api/map/points/<int:point_id>")

@@ -18,6 +18,7 @@ import json
 import math
 import re
 
+import mapbox_vector_tile
 import openpyxl
 import pytest
 import shapely
@@ -29,6 +30,7 @@ from tests.support.apps import AuthActions, make_app
 from tests.support.constants import TODAY
 from tests.support.images import jpeg, png
 from tests.web.test_map import decode
+from tests.web.test_vector_tiles import decode as decode_mvt
 
 # GET routes that are not an area's rows, with the reason (the others are checked below)
 EXEMPT = {
@@ -83,7 +85,8 @@ CHECKED = {
     "/", "/api/me", "/admission", "/admission/print", "/api/cells", "/api/cells/<code>",
     "/cells/<code>", "/api/summary", "/api/map/cells",
     "/api/map/cells/tile/<int:z>/<int:x>/<int:y>", "/api/map/points",
-    "/api/map/points/<int:point_id>", "/api/map/search", "/api/hazards/<int:hazard_id>",
+    "/api/map/points/<int:point_id>", "/api/map/search",
+    "/tiles/<any(cells, points):kind>/<int:z>/<int:x>/<int:y>.mvt", "/api/hazards/<int:hazard_id>",
     "/api/points/<int:point_id>/checklist", "/api/points/<int:point_id>/events",
     "/api/points/<int:point_id>/inspections", "/api/photos/<int:photo_id>",
     "/api/photos/<int:photo_id>/thumb", "/api/measures",
@@ -165,6 +168,10 @@ def _text(response) -> str:
         book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
         return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
                          for v in row if v is not None)
+    if response.mimetype == "application/vnd.mapbox-vector-tile":  # its strings, decoded
+        return response.data.decode("utf-8", "replace") + json.dumps(
+            mapbox_vector_tile.decode(response.data) if response.data else {},
+            ensure_ascii=False, default=str)
     return response.get_data(as_text=True)
 
 
@@ -242,6 +249,15 @@ def test_a_town_leader_reads_only_the_town(county):
     tile = client.get(f"/api/map/cells/tile/{z}/{x}/{y}").get_json()
     assert set(tile["code"]) <= truth["mine"]
     read(f"/api/map/cells/tile/{z}/{x}/{y}")
+    # vector tiles: the cells tile over another town's point, the points of the county
+    read(f"/tiles/cells/{z}/{x}/{y}.mvt")
+    cells_mvt = client.get(f"/tiles/cells/{z}/{x}/{y}.mvt").data
+    assert {f["properties"]["code"] for f in decode_mvt(cells_mvt, "cells")} <= truth["mine"]
+    z8 = (8, int((lon + 180) / 360 * 2**8),
+          int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**8))
+    read("/tiles/points/{}/{}/{}.mvt".format(*z8))
+    points_mvt = decode_mvt(client.get("/tiles/points/{}/{}/{}.mvt".format(*z8)).data, "points")
+    assert points_mvt and {f["properties"]["id"] for f in points_mvt} <= truth["my_points"]
     points = client.get("/api/map/points?bbox=100,20,140,45&zoom=18").get_json()
     assert points["mode"] == "points"
     ids = {p[0] for p in points["points"]}

@@ -1,0 +1,146 @@
+"""The leader's map in tile mode, in headless Chromium (the demo, the threshold lowered to 0):
+cells and points come from /tiles/… and no shape from /api/map/cells; a red cell is drawn
+in red, a point opens its popup, a cell its popup with 定级依据, and the levels filter
+reaches the tiles (a blue cell is no longer drawn). Wide and phone widths in one run."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from geoapp.store.demo import load_demo
+from tests.support.apps import make_app, make_user
+from tests.support.browser import log_in, watched_page
+
+SHOTS = os.environ.get("GEOAPP_SHOTS", "/tmp/shots-tiles")
+
+# the RGBA of the cells' canvas at a place (its label place: inside the cell, off its edges)
+PIXEL = """([lon, lat]) => {
+  const map = window.geoappMap, p = map.latLngToContainerPoint([lat, lon]);
+  const box = map.getContainer().getBoundingClientRect(), x = box.left + p.x, y = box.top + p.y;
+  for (const c of document.querySelectorAll('.leaflet-overlay-pane canvas.leaflet-tile')) {
+    const r = c.getBoundingClientRect();
+    if (x < r.left || x >= r.right || y < r.top || y >= r.bottom) continue;
+    const d = c.getContext('2d').getImageData(
+      Math.floor((x - r.left) * c.width / r.width), Math.floor((y - r.top) * c.height / r.height),
+      1, 1).data;
+    return Array.from(d);
+  }
+  return null;
+}"""
+
+
+@pytest.fixture
+def app(database, rules):
+    load_demo(database, rules, echo=lambda _msg: None)
+    make_user(database, "leader")
+    return make_app(database, MAP_TILE_CELLS=0, MAP_TILE_POINTS=0)
+
+
+def _rgb(hex_colour: str) -> list[int]:
+    return [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+
+
+def _cell(page, level: str) -> dict:
+    return page.evaluate("""(level) => {
+      const c = window.geoappMapUi.state.cells, M = window.geoappMapApp;
+      const i = c.level.findIndex((lv, k) => M.LEVELS[lv] === level && !c.hazards[k][1]);
+      return {code: c.code[i], at: c.label_at[i]};
+    }""", level)
+
+
+def _go(page, latlng: str, zoom: int) -> None:
+    """Set the view once the map is still (a view set during a zoom animation is undone)."""
+    page.evaluate(f"window.geoappMapApp.whenStill(() => window.geoappMap.setView([{latlng}], "
+                  f"{zoom}, {{animate: false}}))")
+    page.wait_for_function(f"() => window.geoappMap.getZoom() === {zoom} && "
+                           "!window.geoappMap._animatingZoom")
+
+
+def _screen(page, lon: float, lat: float) -> list[float]:
+    """Where a place is in the page's viewport (the page scrolled to its top)."""
+    return page.evaluate(f"""() => {{ window.scrollTo(0, 0);
+      const p = window.geoappMap.latLngToContainerPoint([{lat}, {lon}]);
+      const b = window.geoappMap.getContainer().getBoundingClientRect();
+      return [b.left + p.x, b.top + p.y]; }}""")
+
+
+def _drawn(page, at, rgb) -> None:
+    page.wait_for_function(f"""() => {{ const d = ({PIXEL})({at!r});
+      return d && d[3] > 150 && Math.abs(d[0] - {rgb[0]}) < 8 && Math.abs(d[1] - {rgb[1]}) < 8
+        && Math.abs(d[2] - {rgb[2]}) < 8; }}""")
+
+
+def test_the_map_in_tile_mode(database, app, live_url, browser):
+    if not database.url.startswith("sqlite"):
+        pytest.skip("one browser run: the tiles of both backends are compared in tests/web")
+    os.makedirs(SHOTS, exist_ok=True)
+    for width, height in ((1440, 900), (390, 844)):
+        with watched_page(browser, width, height) as (page, requests, errors):
+            log_in(page, live_url, "leader")
+            page.wait_for_url(f"{live_url}/")
+            page.wait_for_function("() => window.geoappReady !== undefined")
+            page.evaluate("window.geoappReady")
+            config = page.evaluate("window.geoappMapApp.config")
+            assert config["tiles"] == {"cells": True, "points": True}
+            colours = config["colours"]
+            red, blue = _cell(page, "red"), _cell(page, "blue")
+            # colours: the red cell red, the blue one blue, at the cells' opacity
+            _go(page, f"{red['at'][1]}, {red['at'][0]}", 15)
+            _drawn(page, red["at"], _rgb(colours["red"]))
+            _go(page, f"{blue['at'][1]}, {blue['at'][0]}", 15)
+            _drawn(page, blue["at"], _rgb(colours["blue"]))
+            assert any("/tiles/cells/15/" in u for u in requests)
+            assert any("/tiles/points/15/" in u for u in requests)
+            assert all("geometry=0" in u for u in requests if "/api/map/cells" in u)
+            page.screenshot(path=f"{SHOTS}/map-tiles-{width}x{height}.png")
+
+            # a point's popup: tap the first point of the tile in view
+            point = page.evaluate("""async () => {
+              const b = window.geoappMap.getBounds();
+              const r = await fetch(`/api/map/points?bbox=${b.getWest()},${b.getSouth()},` +
+                                    `${b.getEast()},${b.getNorth()}&zoom=22`);
+              const p = (await r.json()).points[0];
+              return {id: p[0], lon: p[3], lat: p[4]};
+            }""")
+            _go(page, f"{point['lat']}, {point['lon']}", 19)
+            page.wait_for_function(f"""() => {{
+              const d = ({PIXEL.replace('.leaflet-overlay-pane', '.leaflet-marker-pane')})(
+                [{point['lon']}, {point['lat']}]);
+              return d && d[3] > 150; }}""")
+            page.mouse.click(*_screen(page, point["lon"], point["lat"]))
+            popup = page.locator("#point-popup")
+            popup.wait_for()
+            assert popup.get_attribute("data-id") == str(point["id"])
+            page.screenshot(path=f"{SHOTS}/map-tiles-point-{width}x{height}.png")
+
+            # a cell's popup with 定级依据: on a fresh page, the point layers off, tap the red cell
+            page.reload()
+            page.wait_for_function("() => window.geoappReady !== undefined")
+            page.evaluate("window.geoappReady")
+            for code in config["t"]["layers"]:
+                page.evaluate(f"window.geoappMap.removeLayer(window.geoappFolium.layers[{code!r}])")
+            _go(page, f"{red['at'][1]}, {red['at'][0]}", 15)
+            _drawn(page, red["at"], _rgb(colours["red"]))
+            page.mouse.click(*_screen(page, *red["at"]))
+            cell = page.locator("#cell-popup")
+            cell.wait_for()
+            assert cell.get_attribute("data-code") == red["code"]
+            page.locator("#cell-popup .gm-reasons .section").wait_for()
+            assert page.locator("#cell-popup .gm-reasons .section").inner_text() == "定级依据"
+            page.screenshot(path=f"{SHOTS}/map-tiles-cell-{width}x{height}.png")
+
+            # the filter: blue cells off → the tiles are asked without them, the blue cell gone
+            page.evaluate("window.geoappMap.closePopup()")
+            _go(page, f"{blue['at'][1]}, {blue['at'][0]}", 15)
+            _drawn(page, blue["at"], _rgb(colours["blue"]))
+            page.evaluate("""() => {
+              const box = document.querySelector("#f-levels input[value='blue']");
+              box.checked = false; box.dispatchEvent(new Event('change')); }""")
+            _go(page, f"{blue['at'][1]}, {blue['at'][0]}", 15)
+            page.wait_for_function(f"() => {{ const d = ({PIXEL})({blue['at']!r}); "
+                                   "return d && d[3] === 0; }")
+            assert any("/tiles/cells/" in u and "levels=red%2Corange%2Cyellow" in u
+                       for u in requests)
+            assert not errors, errors
