@@ -149,6 +149,10 @@ class TableFile(_Strict):
     order: int = 100  # position of a point layer in lists, legends and tables
     label: str
     label_en: str
+    # what a point layer's ledger holds, in a sentence (the export page); without one
+    # the page says it from the label
+    description: str | None = None
+    description_en: str | None = None
     key: tuple[str, ...] = Field(min_length=1)
     fields: tuple[FieldSpec, ...] = Field(min_length=1)
     risk: RiskSpec | None = None
