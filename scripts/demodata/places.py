@@ -38,8 +38,9 @@ def _fire_unit(ctx, rng, level: str) -> dict:
     team = [n.person() for _ in range(5)]
     if level == "yellow":  # one of the five missing
         team[int(rng.integers(0, 5))] = None
-    return {"类别": "火灾高危单位" if level == "red" else pick(rng, ["人员密集场所", "易燃易爆危险品单位",
-                                                             "重要公共设施"]),
+    kinds = ["人员密集场所", "易燃易爆危险品单位", "重要公共设施"]
+    category = "火灾高危单位" if level == "red" else pick(rng, kinds)
+    return {"类别": category,
             "消防安全责任人": n.person(), "消防安全管理人": n.person(),
             "包保镇街领导": team[0], "包保村干部": team[1], "包保网格员": team[2],
             "包保消防站/派出所": team[3] and f"{team[3]}（消防救援站）",
@@ -50,7 +51,8 @@ def _fire_unit(ctx, rng, level: str) -> dict:
 
 def _crowded_place(ctx, rng, level: str) -> dict:
     kind = {"red": "小生产加工", "orange": pick(rng, ["养老", "学校", "医院"]),
-            "yellow": pick(rng, ["娱乐", "宾馆", "网吧"]), "blue": pick(rng, ["餐饮", "小商店"])}[level]
+            "yellow": pick(rng, ["娱乐", "宾馆", "网吧"]),
+            "blue": pick(rng, ["餐饮", "小商店"])}[level]
     return {"场所类型": kind, "九小场所": YES[kind in ("小生产加工", "小商店", "网吧", "餐饮")],
             "建筑面积（平方米）": float(rng.integers(8, 120) * 10),
             "容纳人数": int(rng.integers(10, 280)), "多业态混合": YES[level == "red"],
@@ -93,7 +95,8 @@ def _ebike_charging(ctx, rng, level: str) -> dict:
     capacity = int(rng.integers(4, 40)) * 5
     return {"停放车位数": capacity, "充电口数": capacity // 2,
             "智能充电": YES[level != "yellow"],
-            "入户充电投诉（次）": {"orange": int(rng.integers(3, 7)), "yellow": 0, "blue": 0}[level],
+            "入户充电投诉（次）": {"orange": int(rng.integers(3, 7)), "yellow": 0,
+                               "blue": 0}[level],
             "管理单位": "示范物业服务有限公司（虚构）", "联系电话": ctx.names.phone()}
 
 
@@ -127,7 +130,8 @@ def make_places(ctx: Context, county: County, enterprises: list[Site],
                 wanted = levels[i % len(levels)]
                 # the highest level not above the wanted one that some host's cell allows
                 for level in levels[levels.index(wanted):]:
-                    fit = [s for s in hosts if LEVEL_RANK[cell_level[s.cell.code]] >= LEVEL_RANK[level]]
+                    fit = [s for s in hosts
+                           if LEVEL_RANK[cell_level[s.cell.code]] >= LEVEL_RANK[level]]
                     if fit:
                         break
                 host = fit[int(rng.integers(0, len(fit)))]
