@@ -5,7 +5,7 @@ fields with Chinese labels, its stable key and its risk rules; ``cell``,
 ``zone`` and ``hazard`` files declare the attribute fields of boundaries and of
 the hazard ledger; ``risk.toml`` holds the four levels, escalation and the area
 rule; ``supervision.toml`` 挂牌督办 and the working-day calendar (optional: its
-defaults apply without it). A fifth point layer is a new file here, not new code.
+defaults apply without it). A further point layer is a new file here, not new code.
 
 Validation uses pydantic; an error names the file and the key path, e.g.
 ``layers/enterprise.toml: risk.rules.2.level: Input should be 'red', …``.
@@ -384,8 +384,8 @@ def load_rules(folder: Path) -> Rules:
     --------
     >>> from geoapp.resources import bundled
     >>> rules = load_rules(bundled("layers"))
-    >>> list(rules.layers)
-    ['enterprise', 'idle_site', 'confined_space', 'major_hazard']
+    >>> list(rules.layers)[:4], len(rules.layers)
+    (['enterprise', 'idle_site', 'confined_space', 'major_hazard'], 10)
     """
     folder = Path(folder)
     if not folder.is_dir():
