@@ -199,7 +199,7 @@ def test_the_overview_reads_at_a_glance(leader, demo_database, rules, live_url, 
         # every layer file's layer is in the legend and the layer toggles, the six place
         # layers among them; a 消防安全重点单位's popup shows its 五包一 team, and its
         # cell page lists it under its layer (nothing in the code names the layer)
-        legend = page.locator("#map-legend").inner_text()
+        legend = page.locator("#map-legend").text_content()  # folded on a phone
         assert all(spec.label in legend for spec in rules.layers.values()), legend
         toggles = page.locator("#f-layers input").evaluate_all("bs => bs.map(b => b.value)")
         assert set(rules.layers) <= set(toggles), toggles
@@ -209,6 +209,7 @@ def test_the_overview_reads_at_a_glance(leader, demo_database, rules, live_url, 
         popup.wait_for()
         text = popup.inner_text()
         assert "消防安全重点单位" in text and "包保网格员" in text and "微型消防站" in text, text
+        assert "True" not in text and "False" not in text, text  # yes/no as the ledger says
         _shot(page, f"overview-fire-unit-{tag}")
         page.goto(f"{live_url}/cells/{cell}")
         page.get_by_text(name).first.wait_for()
