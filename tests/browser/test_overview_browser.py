@@ -204,6 +204,8 @@ def test_the_overview_reads_at_a_glance(leader, demo_database, rules, live_url, 
         toggles = page.locator("#f-layers input").evaluate_all("bs => bs.map(b => b.value)")
         assert set(rules.layers) <= set(toggles), toggles
         point_id, cell, name = _place_point(demo_database, "fire_unit")
+        if size[0] < 700:  # the filter panel, opened for the area filter, folds away
+            page.click("#filters-toggle")
         page.evaluate(f"window.geoappMapUi.openPoint({point_id})")
         popup = page.locator(f"#point-popup[data-id='{point_id}'] table")
         popup.wait_for()
