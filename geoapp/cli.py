@@ -162,8 +162,8 @@ def import_zones(file, crs, layer, replace):
 
 
 @import_.command(name="points")
-@click.option("--layer", required=True, help="enterprise | idle_site | confined_space | "
-              "major_hazard (any layer file in layers/)")
+@click.option("--layer", required=True,
+              help="a point layer: the `layer` code of any file in layers/ (e.g. enterprise)")
 @click.option("--crs", default="wgs84", show_default=True, help=CRS_HELP)
 @click.argument("file", type=click.Path(dir_okay=False))
 def import_points(layer, crs, file):

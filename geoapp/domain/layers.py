@@ -5,7 +5,7 @@ fields with Chinese labels, its stable key and its risk rules; ``cell``,
 ``zone`` and ``hazard`` files declare the attribute fields of boundaries and of
 the hazard ledger; ``risk.toml`` holds the four levels, escalation and the area
 rule; ``supervision.toml`` 挂牌督办 and the working-day calendar (optional: its
-defaults apply without it). A fifth point layer is a new file here, not new code.
+defaults apply without it). A further point layer is a new file here, not new code.
 
 Validation uses pydantic; an error names the file and the key path, e.g.
 ``layers/enterprise.toml: risk.rules.2.level: Input should be 'red', …``.
@@ -150,6 +150,10 @@ class TableFile(_Strict):
     order: int = 100  # position of a point layer in lists, legends and tables
     label: str
     label_en: str
+    # what a point layer's ledger holds, in a sentence (the export page); without one
+    # the page says it from the label
+    description: str | None = None
+    description_en: str | None = None
     key: tuple[str, ...] = Field(min_length=1)
     fields: tuple[FieldSpec, ...] = Field(min_length=1)
     risk: RiskSpec | None = None
@@ -382,8 +386,8 @@ def load_rules(folder: Path) -> Rules:
     --------
     >>> from geoapp.resources import bundled
     >>> rules = load_rules(bundled("layers"))
-    >>> list(rules.layers)
-    ['enterprise', 'idle_site', 'confined_space', 'major_hazard']
+    >>> list(rules.layers)[:4], len(rules.layers)
+    (['enterprise', 'idle_site', 'confined_space', 'major_hazard'], 10)
     """
     folder = Path(folder)
     if not folder.is_dir():

@@ -19,30 +19,46 @@ from dataclasses import dataclass
 
 from geoapp.domain.texts import N_
 
-POINT_LAYERS = ("enterprise", "idle_site", "confined_space", "major_hazard")
-LAYERS = ("cells", "zones", *POINT_LAYERS, "hazards")
+# The layers around the point layers: every point layer of the rules (layers/*.toml) comes
+# between the area layers and the hazard register, so a new layer file is downloadable as is.
+AREA_LAYERS = ("cells", "zones")
+HAZARDS = "hazards"
 # the URL's suffix → the format's name
 FORMATS = {".xlsx": "xlsx", ".gpkg": "gpkg", ".geojson": "geojson", ".shp.zip": "shp"}
-LAYER_LABELS = {"cells": N_("网格"), "zones": N_("功能区"), "enterprise": N_("企业"),
-                "idle_site": N_("闲置场所"), "confined_space": N_("有限空间"),
-                "major_hazard": N_("重大危险源"), "hazards": N_("隐患")}
+# the names of the layers no layer file declares (a point layer's is its file's label)
+TABLE_LABELS = {"cells": N_("网格"), "zones": N_("功能区"), "hazards": N_("隐患")}
+
+
+def layers(rules) -> tuple[str, ...]:
+    """Every downloadable layer: cells, zones, the rules' point layers in order, hazards."""
+    return (*AREA_LAYERS, *rules.layers, HAZARDS)
+
+
+def label(rules, layer: str) -> str:
+    """A layer's Chinese name: the table's own, or the point layer file's ``label``."""
+    return TABLE_LABELS[layer] if layer in TABLE_LABELS else rules.layers[layer].label
 
 
 @dataclass(frozen=True)
 class Grant:
-    """The layers a role may download, and whether only its own cells' rows."""
+    """The layers a role may not download, and whether only its own cells' rows.
 
-    layers: frozenset[str]
+    Stated by what is withheld, so that a point layer added in layers/ reaches every
+    role that reads the point layers, without a list to update."""
+
+    withheld: frozenset[str] = frozenset()
     own_cells_only: bool = False
 
+    def allows(self, layer: str) -> bool:
+        return layer not in self.withheld
 
-_EVERY = frozenset(LAYERS)
+
 GRANTS: dict[str, Grant] = {
-    "leader": Grant(_EVERY),
-    "supervisor": Grant(_EVERY),
-    "admin": Grant(_EVERY),
-    "planner": Grant(_EVERY - {"hazards"}),
-    "grid": Grant(_EVERY, own_cells_only=True),
+    "leader": Grant(),
+    "supervisor": Grant(),
+    "admin": Grant(),
+    "planner": Grant(withheld=frozenset({HAZARDS})),
+    "grid": Grant(own_cells_only=True),
 }
 
 
@@ -51,7 +67,7 @@ def grant(role: str | None) -> Grant | None:
 
     Examples
     --------
-    >>> grant("planner").layers >= {"cells", "major_hazard"}, "hazards" in grant("planner").layers
+    >>> grant("planner").allows("major_hazard"), grant("planner").allows("hazards")
     (True, False)
     >>> grant("enterprise") is None, grant("a_new_role") is None, grant("grid").own_cells_only
     (True, True, True)

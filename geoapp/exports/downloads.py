@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from geoapp.domain.layers import Rules
-from geoapp.exports import geodata, ledger
-from geoapp.exports.access import LAYER_LABELS, POINT_LAYERS
+from geoapp.exports import access, geodata, ledger
 from geoapp.exports.hazard_filter import HazardFilter
 from geoapp.store.reads import export_data
 
@@ -37,7 +36,7 @@ def _rows(session: Session, rules: Rules, layer: str, today: dt.date,
         return export_data.cells(session, rules, today, only)
     if layer == "zones":
         return export_data.zones(session, rules, today)
-    if layer in POINT_LAYERS:
+    if layer in rules.layers:
         return export_data.points(session, rules, layer, today, only)
     rows = export_data.hazards(session, only)
     return [r for r in rows if hazards.keeps(r)] if hazards is not None else rows
@@ -79,7 +78,7 @@ def _tabulate(rules: Rules, layer: str, rows: list[dict], today: dt.date) -> tup
 def build(session: Session, rules: Rules, layer: str, fmt: str, today: dt.date, *,
           only: Collection[str] | None = None, hazards: HazardFilter | None = None,
           encoding: str = "utf-8") -> Download:
-    """The download of ``layer`` (geoapp.exports.access.LAYERS) as ``fmt`` (xlsx, gpkg,
+    """The download of ``layer`` (geoapp.exports.access.layers) as ``fmt`` (xlsx, gpkg,
     geojson, shp), rows limited to the cells ``only``, hazards to ``hazards``."""
     rows = _rows(session, rules, layer, today, only, hazards)
     spec = _spec(rules, layer)
@@ -103,9 +102,9 @@ def _xlsx(rules: Rules, layer: str, spec, rows: list[dict], today: dt.date,
     else:
         records = (ledger.point_record(spec, r) for r in rows)
         header = ledger.headers(spec, with_coordinates=True)
-    notes = [f"{LAYER_LABELS[layer]}台账，导出于 {today.isoformat()}，共 {len(rows)} 行。",
+    notes = [f"{access.label(rules, layer)}台账，导出于 {today.isoformat()}，共 {len(rows)} 行。",
              "表头为 geoapp 导入时读取的列名；未修改时重新导入不会改变任何数据。"]
-    if layer in POINT_LAYERS:
+    if layer in rules.layers:
         notes.append("经度、纬度为 WGS84；导入时用 --crs wgs84（默认）。")
     if layer in ("cells", "zones"):
         notes.append("边界（面）不在表格中：导入边界请用 GeoPackage、GeoJSON 或 Shapefile 下载。")
@@ -113,4 +112,4 @@ def _xlsx(rules: Rules, layer: str, spec, rows: list[dict], today: dt.date,
         notes.append("范围：仅本账号负责的网格（" + "、".join(sorted(only)) + "）。")
     if hazards is not None and hazards.active:
         notes.append("已按筛选条件导出（部分隐患）；导入部分台账只更新其中的隐患。")
-    return ledger.workbook(str(LAYER_LABELS[layer]), header, records, notes)
+    return ledger.workbook(str(access.label(rules, layer)), header, records, notes)

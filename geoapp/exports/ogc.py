@@ -27,7 +27,7 @@ import shapely
 from shapely.geometry import mapping
 
 from geoapp.domain.layers import Rules
-from geoapp.exports.access import LAYER_LABELS, POINT_LAYERS
+from geoapp.exports import access
 from geoapp.exports.downloads import Table
 from geoapp.exports.geodata import FLOAT_FIGURES
 
@@ -68,18 +68,16 @@ class ParamError(ValueError):
 
 def collection_ids(rules: Rules) -> list[str]:
     """cells, zones, the point layers in the rules' order, hazards."""
-    return ["cells", "zones", *rules.layers, "hazards"]
+    return list(access.layers(rules))
 
 
 def title(rules: Rules, collection: str) -> str:
     """The collection's name as the site shows it (Chinese; the web translates known ones)."""
-    if collection in LAYER_LABELS:
-        return LAYER_LABELS[collection]
-    return rules.layers[collection].label
+    return access.label(rules, collection)
 
 
 def is_point_layer(rules: Rules, collection: str) -> bool:
-    return collection in rules.layers or collection in POINT_LAYERS
+    return collection in rules.layers
 
 
 def feature_id(collection: str, row: dict) -> str:

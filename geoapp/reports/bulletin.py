@@ -133,6 +133,7 @@ def _summary(ws: Worksheet, data: dict, place: str, issued: dict | None) -> None
         for c, v in enumerate([label, b["found"], b["closed"], b["open"], b["overdue"]], 1):
             put(ws, r, c, v).border = BORDER
         r += 1
+    r = _layers(ws, data, r + 1)
     finish(ws, max_width=34)
     r += 1
     as_of = f"数据截至 {data['as_of']} 24 时（{data['timezone']}）" + \
@@ -147,6 +148,25 @@ def _summary(ws: Worksheet, data: dict, place: str, issued: dict | None) -> None
             r += 1
             note(ws, r, text, 5)
             ws.cell(row=r, column=1).alignment = Alignment(horizontal="right")
+
+
+def _layers(ws: Worksheet, data: dict, r: int) -> int:
+    """Points by layer (every layer of layers/) and level at the period's end, from row ``r``;
+    returns the row after the table."""
+    section(ws, r, f"分图层点位（{data['words']['end']}风险等级）", 6)
+    levels = data.get("level_labels", {})
+    head = ["图层", *levels.values(), "合计"]
+    for c, h in enumerate(head, 1):
+        cell = put(ws, r + 1, c, h)
+        cell.font, cell.fill, cell.border = Font(bold=True), HEAD_FILL, BORDER
+    r += 2
+    for code, label in data.get("layers", {}).items():
+        counts = data["total"]["points"].get(code, {})
+        for c, v in enumerate([label, *(counts.get(lv, 0) for lv in levels),
+                               counts.get("total", 0)], 1):
+            put(ws, r, c, v).border = BORDER
+        r += 1
+    return r
 
 
 def _ranking(ws: Worksheet, data: dict) -> None:

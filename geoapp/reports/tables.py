@@ -320,6 +320,9 @@ def bulletin(ds: Dataset, period: periods.Period, today: dt.date | None = None) 
     total = areas_total(ds, period, today)
     return {
         "place": "、".join(dict.fromkeys(v["town"] for v in ds.villages)),
+        # every point layer of layers/ by its Chinese label (the bulletin's 分图层 table)
+        "layers": {code: spec.label for code, spec in ds.rules.layers.items()},
+        "level_labels": {lv.code: lv.label for lv in ds.rules.risk.levels},
         # nothing found or closed in the period (the pages say so instead of a ranking)
         "empty": not (total["hazards"]["found"] or total["hazards"]["closed"]),
         "month": period.month, "previous_month": previous.month,

@@ -129,16 +129,18 @@ def ensure_demo_accounts(database: Database, password: str) -> list[str]:
 
 
 # The demo's enterprise account: bound to the first demo enterprise (synthetic, by USCC)
-# that owns confined spaces, so its page has more than its own point.
+# that owns points of another layer (confined spaces), so its page has more than its own point.
 DEMO_ENTERPRISE = ("enterprise", "企业（演示）")
 
 
 def demo_enterprise(session) -> str | None:
-    """The USCC of the first demo enterprise (by USCC) owning a confined space; None: none."""
+    """The USCC of the first demo enterprise (by USCC) owning a point of another layer;
+    None: none."""
     from geoapp.store.models import Point
+    from geoapp.store.ownership import ENTERPRISE_LAYER, OWNER_FIELD
 
-    owners = (sa.select(Point.attrs["enterprise_uscc"].as_string())
-              .where(Point.layer == "confined_space"))
-    return session.scalar(sa.select(Point.key).where(Point.layer == "enterprise",
+    owners = (sa.select(Point.attrs[OWNER_FIELD].as_string())
+              .where(Point.layer != ENTERPRISE_LAYER))
+    return session.scalar(sa.select(Point.key).where(Point.layer == ENTERPRISE_LAYER,
                                                      Point.key.in_(owners))
                           .order_by(Point.key).limit(1))

@@ -2,8 +2,9 @@
 
 An ``enterprise`` account is bound to one enterprise by its USCC
 (``User.enterprise_uscc``). It owns the enterprise's own point (layer
-enterprise, whose key is its USCC) and the confined spaces and major hazard
-installations whose ``enterprise_uscc`` is that USCC: the same match the
+enterprise, whose key is its USCC) and the points of any layer whose ledger
+names an owner by the field ``enterprise_uscc`` (confined spaces, major hazard
+installations, and whatever layer file declares that field) equal to that USCC: the same match the
 channel report uses for self-check coverage (geoapp.store.reads.channel_data),
 so an enterprise's page and its coverage count the same points. Everything
 else is not its business: the web side answers 403/404 (geoapp.web.auth).
@@ -18,10 +19,13 @@ from sqlalchemy.orm import Session
 from geoapp.domain.duties import ENTERPRISE
 from geoapp.store.models import Hazard, Inspection, Photo, Point
 
-# the layers an enterprise owns by its USCC (attrs["enterprise_uscc"]), beside its own point
-OWNED_LAYERS = ("confined_space", "major_hazard")
+# the layer of an enterprise's own point (keyed by its USCC), and the field by which a point of
+# any other layer names the enterprise it belongs to (a layer owns by declaring it)
+ENTERPRISE_LAYER = "enterprise"
+OWNER_FIELD = "enterprise_uscc"
 
-__all__ = ["OWNED_LAYERS", "is_enterprise", "owned_clause", "owned_points", "owner_of",
+__all__ = ["ENTERPRISE_LAYER", "OWNER_FIELD", "is_enterprise", "owned_clause", "owned_points",
+           "owner_of",
            "owns_point", "photo_point"]
 
 
@@ -40,14 +44,12 @@ def owner_of(point: Point) -> str | None:
     '91330100MA2B3C4D5E'
     >>> owner_of(Point(layer="confined_space", key="CS1", attrs={"enterprise_uscc": "X"}))
     'X'
-    >>> owner_of(Point(layer="idle_site", key="I1", attrs={"enterprise_uscc": "X"})) is None
+    >>> owner_of(Point(layer="idle_site", key="I1", attrs={"owner": "X"})) is None
     True
     """
-    if point.layer == "enterprise":
+    if point.layer == ENTERPRISE_LAYER:
         return point.key
-    if point.layer in OWNED_LAYERS:
-        return (point.attrs or {}).get("enterprise_uscc") or None
-    return None
+    return (point.attrs or {}).get(OWNER_FIELD) or None
 
 
 def owns_point(user, point: Point | None) -> bool:
@@ -59,14 +61,14 @@ def owns_point(user, point: Point | None) -> bool:
 
 def owned_clause(uscc: str):
     """SQL: the points of the enterprise with ``uscc`` (its own and the owned layers')."""
-    return sa.or_(sa.and_(Point.layer == "enterprise", Point.key == uscc),
-                  sa.and_(Point.layer.in_(OWNED_LAYERS),
-                          Point.attrs["enterprise_uscc"].as_string() == uscc))
+    return sa.or_(sa.and_(Point.layer == ENTERPRISE_LAYER, Point.key == uscc),
+                  sa.and_(Point.layer != ENTERPRISE_LAYER,
+                          Point.attrs[OWNER_FIELD].as_string() == uscc))
 
 
 def owned_points(session: Session, uscc: str) -> list[Point]:
     """The enterprise's points: its own first, then the others by layer and key."""
-    first = sa.case((Point.layer == "enterprise", 0), else_=1)
+    first = sa.case((Point.layer == ENTERPRISE_LAYER, 0), else_=1)
     return list(session.scalars(sa.select(Point).where(owned_clause(uscc))
                                 .order_by(first, Point.layer, Point.key)))
 

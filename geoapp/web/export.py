@@ -22,26 +22,39 @@ from geoapp.domain import periods, workflow
 from geoapp.exports import access, downloads, hazard_filter
 from geoapp.exports.geodata import ENCODINGS
 from geoapp.store.reads import export_data
-from geoapp.web import audit, auth, clock, db
+from geoapp.web import audit, auth, clock, db, i18n
 from geoapp.web.errors import ApiError
 
 bp = Blueprint("export", __name__)
 
 # the roles the menu and the top bar's link are for (what each may: geoapp.exports.access)
 ROLES = tuple(access.GRANTS)
-_ALL = access.Grant(frozenset(access.LAYERS))  # a fresh install without accounts: reads are open
+_ALL = access.Grant()  # a fresh install without accounts: reads are open
 
+# the layers no layer file declares; a point layer says what it holds in its file
+# (``description``/``description_en``, or a sentence from its label: _described)
 DESCRIPTIONS = {
     "cells": _l("网格边界及其网格员、监管单位；GIS 文件另含四色等级、各类点位数和隐患数字。"),
     "zones": _l("功能区边界、类型和园区评分；GIS 文件另含等级和隐患数字。"),
-    "enterprise": _l("企业台账（统一社会信用代码、行业、规模、联系人等）及经纬度。"),
-    "idle_site": _l("闲置场所台账（类别、面积、产权人、现用途等）及经纬度。"),
-    "confined_space": _l("有限空间台账（所属企业、类型、危险有害因素、管控措施等）及经纬度。"),
-    "major_hazard": _l("重大危险源台账（危险物质及数量、R值、等级等）及经纬度。"),
     "hazards": _l("隐患台账（编号、点位、等级、来源、期限、整改状态等）；可按条件筛选。"),
 }
 FORMAT_LABELS = {"xlsx": "Excel (.xlsx)", "gpkg": "GeoPackage (.gpkg)",
                  "geojson": "GeoJSON (.geojson)", "shp": _l("Shapefile 压缩包 (.shp.zip)")}
+
+
+def _layer_label(rules, code: str) -> str:
+    if code in rules.layers:
+        return i18n.localized(rules.layers[code])
+    return _(access.label(rules, code))
+
+
+def _described(rules, code: str) -> str:
+    """What a download holds, in the page's language."""
+    if code not in rules.layers:
+        return DESCRIPTIONS[code]
+    spec = rules.layers[code]
+    given = spec.description_en if i18n.english() else spec.description
+    return given or _("%(layer)s台账及经纬度。", layer=i18n.localized(spec))
 
 
 def _grant() -> access.Grant:
@@ -111,15 +124,15 @@ def download(filename: str):
     if fmt is None:
         raise ApiError(404, "not_found", f"unknown format in {filename!r}; formats: "
                        + ", ".join(access.FORMATS), "format")
-    if layer not in access.LAYERS:
+    rules = current_app.extensions["geoapp.rules"]
+    if layer not in access.layers(rules):
         raise ApiError(404, "not_found", f"unknown layer {layer!r}; layers: "
-                       + ", ".join(access.LAYERS), "layer")
-    if layer not in grant.layers:
+                       + ", ".join(access.layers(rules)), "layer")
+    if not grant.allows(layer):
         raise ApiError(403, "forbidden", _("您的账号无权导出该图层"), "layer")
     scope = _scope(grant)
     filters = _hazard_filter(layer, scope)
     encoding = _encoding(fmt)
-    rules = current_app.extensions["geoapp.rules"]
     done = downloads.build(db.session(), rules, layer, fmt, _today(), only=scope,
                            hazards=filters, encoding=encoding)
     # who took what, how many rows, under which filters (the audit log, item 4 of issue 16)
@@ -144,18 +157,18 @@ def page():
     rules = current_app.extensions["geoapp.rules"]
     formats = [{"code": f, "suffix": s, "label": FORMAT_LABELS[f]}
                for s, f in access.FORMATS.items()]
-    layers = [{"code": code, "label": _(access.LAYER_LABELS[code]),
-               "description": DESCRIPTIONS[code],
+    layers = [{"code": code, "label": _layer_label(rules, code),
+               "description": _described(rules, code),
                "links": [{"label": f["label"],
                           "url": url_for("export.download", filename=code + f["suffix"])}
                          for f in formats]}
-              for code in access.LAYERS if code in grant.layers]
+              for code in access.layers(rules) if grant.allows(code)]
     states = [(code, _(label)) for code, label in workflow.STATE_LABELS.items()]
     return render_template(
         "export/page.html", layers=layers, scoped=grant.own_cells_only,
         cells=sorted(auth.current_user.cell_codes) if grant.own_cells_only else [],
         areas=[] if grant.own_cells_only else auth.read_scope().areas,
-        states=states, may_hazards="hazards" in grant.layers,
+        states=states, may_hazards=grant.allows(access.HAZARDS),
         gbk_url=url_for("export.download", filename="cells.shp.zip", encoding="gbk"),
         levels=[(code, _(label)) for code, label in workflow.LEVEL_LABELS.items()],
-        point_layers=[rules.layers[c].label for c in access.POINT_LAYERS if c in rules.layers])
+        point_layers=[spec.label for spec in rules.layers.values()])

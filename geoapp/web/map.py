@@ -404,8 +404,8 @@ def search():
         raise params.bad("q", "q (part of a name) is required")
     if len(q) > 100:
         raise params.bad("q", "q must be at most 100 characters")
-    layers = params.comma_list("layer", rules.layers) or \
-        [code for code in ("enterprise",) if code in rules.layers] or None
+    # by default the first layer of the rules' order (the enterprises, in the bundled files)
+    layers = params.comma_list("layer", rules.layers) or list(rules.layers)[:1] or None
     limit = params.whole_number("limit", "20", 1, 100,
                                 "limit must be a whole number from 1 to 100")
     return {"query": q, "results": pages.search_points(db.session(), q, layers, limit,

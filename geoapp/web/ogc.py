@@ -24,12 +24,12 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 
 from geoapp.exports import access, downloads, ogc
-from geoapp.web import auth, clock, db
+from geoapp.web import auth, clock, db, i18n
 from geoapp.web.errors import ApiError
 
 bp = Blueprint("ogc", __name__)
 
-_ALL = access.Grant(frozenset(access.LAYERS))  # a fresh install without accounts: reads are open
+_ALL = access.Grant()  # a fresh install without accounts: reads are open
 
 
 def _rules():
@@ -47,11 +47,8 @@ def _grant() -> access.Grant:
 
 
 def _granted(grant: access.Grant, collection: str) -> bool:
-    """A layer of the grant; a point layer the rules add later counts as the point layers do."""
-    if collection in grant.layers:
-        return True
-    return (collection not in access.LAYERS and collection in _rules().layers
-            and set(access.POINT_LAYERS) <= grant.layers)
+    """A layer of the grant (every point layer of the rules counts alike: access.Grant)."""
+    return grant.allows(collection)
 
 
 def _only(grant: access.Grant) -> frozenset[str] | None:
@@ -96,8 +93,11 @@ def _answer(doc: dict, mimetype: str = ogc.JSON) -> Response:
 
 
 def _title(collection: str) -> str:
-    name = ogc.title(_rules(), collection)
-    return _(name) if collection in access.LAYER_LABELS else name
+    """The collection's name in the page's language (a point layer: its file's label_en)."""
+    rules = _rules()
+    if collection in rules.layers:
+        return i18n.localized(rules.layers[collection])
+    return _(ogc.title(rules, collection))
 
 
 def _collection(collection: str) -> access.Grant:

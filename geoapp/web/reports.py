@@ -232,8 +232,7 @@ def page():
         "reports/page.html", data=data, labels=_labels(), query=query,
         charts=_cached(ds, "charts", lambda: _charts(data), period, _village_id(village),
                        str(get_locale())),
-        layers={c: i18n.localized(t) for c, t in rules.layers.items()},
-        level_labels={lv.code: i18n.localized(lv) for lv in rules.risk.levels},
+        **_layer_labels(rules),
         villages=[{**v, "key": tables.village_key(v)} for v in ds.villages],
         village=village, tie_rule=_(ranks.TIE_RULE),
         visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
@@ -383,7 +382,13 @@ def print_page():
                            measures=_measures(ds, period, data["overdue"]),
                            reviewers=_reviewers(ds, period), channels=_channels(ds, period),
                            channel_rule=_(ranks.SELF_CHECK_TIE_RULE),
-                           zones=_zone_table(ds, period)[0])
+                           zones=_zone_table(ds, period)[0], **_layer_labels(ds.rules))
+
+
+def _layer_labels(rules) -> dict:
+    """The point layers' and levels' names in the page's language (the by-layer tables)."""
+    return {"layers": {c: i18n.localized(t) for c, t in rules.layers.items()},
+            "level_labels": {lv.code: i18n.localized(lv) for lv in rules.risk.levels}}
 
 
 @bp.get("/reports/bulletin.xlsx")

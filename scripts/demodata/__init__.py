@@ -14,7 +14,8 @@ Steps, in the order `main()` runs them, and the module holding each:
     → tiers (territory) → enterprises → idle sites (sites) → confined spaces
     → major hazards → risk top-up (installations) → hazards (hazards)
     → the county's other units: outlines, cells (county) → their cell attributes,
-      points and hazards (county_sites) → status, 标准化, 安责险 (standing) → write files (writers) → self-check (selfcheck)
+      points and hazards (county_sites) → status, 标准化, 安责险 (standing) → self-check
+    → the six place layers (places) → write files (writers) → self-check again (selfcheck)
 
 The data model is in `model`, the tables of names, industries and the like in
 `content`, constants and the Context every step receives in `common`, and
@@ -50,6 +51,7 @@ from .county import COUNTY_SEED, make_county
 from .county_sites import make_county_sites
 from .hazards import make_hazards
 from .installations import make_confined_spaces, make_major_hazards, top_up
+from .places import PLACES_SEED, make_places
 from .selfcheck import check_hazards, report, report_county, self_check
 from .sites import make_enterprises, make_idle_sites
 from .standing import add_standing
@@ -92,7 +94,19 @@ def main(out: Path | None = None) -> None:
     hazards = hazards + more[4]
     check_hazards(hazards)
     add_standing(enterprises, hazards)  # its own generator: nothing else moves
-    write_all(ctx, county, enterprises, idle, spaces, majors, hazards)
     sites = enterprises + idle + spaces + majors
     level = self_check(ctx, county, sites, hazards)
+    # The six place layers: a generator of their own, after everything else, never above
+    # their cell's colour (so every cell keeps the colour checked just above).
+    rng = np.random.default_rng(PLACES_SEED)
+    pnames = Names(rng)
+    pnames.used |= cty.names.used
+    for prefix, left in cty.names.phones.items():
+        free = set(left)
+        pnames.phones[prefix] = [n for n in pnames.phones[prefix] if n in free]
+    places = make_places(Context(rng=rng, rules=ctx.rules, names=pnames, out=ctx.out), county,
+                         enterprises, level)
+    write_all(ctx, county, enterprises, idle, spaces, majors, hazards, places)
+    sites = sites + [s for layer in places.values() for s in layer]
+    assert self_check(ctx, county, sites, hazards) == level, "a place changed a cell's colour"
     report_county(county, level, sites, hazards)

@@ -176,15 +176,26 @@ layer = "major_hazard"
 path = "major_hazards.xlsx"
 crs = "wgs84"
 
+"""
+HAZARDS_ENTRY = """
 [[files]]
 kind = "hazards"
 path = "hazards.xlsx"
 """
 
 
-def write_all(ctx: Context, world, enterprises, idle, spaces, majors, hazards) -> None:
+def manifest(extra_layers) -> str:
+    """demo.toml: the four first ledgers, then one XLSX per further point layer, then hazards."""
+    entries = "".join(f'\n[[files]]\nkind = "points"\nlayer = "{layer}"\npath = "{layer}.xlsx"\n'
+                      f'crs = "wgs84"\n' for layer in extra_layers)
+    return MANIFEST + entries + HAZARDS_ENTRY
+
+
+def write_all(ctx: Context, world, enterprises, idle, spaces, majors, hazards,
+              places: dict[str, list[Site]]) -> None:
     """Every file of data/, into ctx.out. `world` has the cells and zones to write (the
-    county: the township's cells first, then the other units')."""
+    county: the township's cells first, then the other units'); `places` the further
+    point layers' points by layer, each written as <layer>.xlsx."""
     out, labels_of = ctx.out, ctx.labels_of
     (out / "boundaries").mkdir(parents=True, exist_ok=True)
     write_geojson(world, out / "boundaries" / "cells.geojson")
@@ -200,7 +211,11 @@ def write_all(ctx: Context, world, enterprises, idle, spaces, majors, hazards) -
     h = labels_of("major_hazard")
     write_xlsx(out / "major_hazards.xlsx", "重大危险源台账", h + ["经度", "纬度"],
                point_rows(majors, h), wgs + "R值、等级留空，由系统按危险物质计算。")
+    for layer, sites in places.items():
+        h = labels_of(layer)
+        write_xlsx(out / f"{layer}.xlsx", f"{ctx.rules.layers[layer].label}台账",
+                   h + ["经度", "纬度"], point_rows(sites, h), wgs)
     write_xlsx(out / "hazards.xlsx", "隐患台账", labels_of("hazard"), hazards,
                "隐患按点位类型和点位编号关联到点位。")
-    (out / "demo.toml").write_text(MANIFEST, encoding="utf-8")
+    (out / "demo.toml").write_text(manifest(places), encoding="utf-8")
 

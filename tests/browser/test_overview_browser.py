@@ -18,8 +18,10 @@ import hashlib
 import os
 
 import pytest
+import sqlalchemy as sa
 
 from geoapp.store.accounts import find_user
+from geoapp.store.models import Point
 from tests.support.apps import make_app, make_user
 from tests.support.browser import log_in, watched_page
 
@@ -76,7 +78,7 @@ def _back_home(page, home):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["desktop", "phone"])
-def test_the_overview_reads_at_a_glance(leader, live_url, browser, size):
+def test_the_overview_reads_at_a_glance(leader, demo_database, rules, live_url, browser, size):
     tag = f"{size[0]}x{size[1]}"
     with watched_page(browser, *size) as (page, requests, errors):
         _open_map(page, live_url, leader)
@@ -194,8 +196,38 @@ def test_the_overview_reads_at_a_glance(leader, live_url, browser, size):
         page.click("#f-reset")
         _back_home(page, home)
 
+        # every layer file's layer is in the legend and the layer toggles, the six place
+        # layers among them; a 消防安全重点单位's popup shows its 五包一 team, and its
+        # cell page lists it under its layer (nothing in the code names the layer)
+        legend = page.locator("#map-legend").text_content()  # folded on a phone
+        assert all(spec.label in legend for spec in rules.layers.values()), legend
+        toggles = page.locator("#f-layers input").evaluate_all("bs => bs.map(b => b.value)")
+        assert set(rules.layers) <= set(toggles), toggles
+        point_id, cell, name = _place_point(demo_database, "fire_unit")
+        if size[0] < 700:  # the filter panel, opened for the area filter, folds away
+            page.click("#filters-toggle")
+        page.evaluate(f"window.geoappMapUi.openPoint({point_id})")
+        popup = page.locator(f"#point-popup[data-id='{point_id}'] table")
+        popup.wait_for()
+        text = popup.inner_text()
+        assert "消防安全重点单位" in text and "包保网格员" in text and "微型消防站" in text, text
+        assert "True" not in text and "False" not in text, text  # yes/no as the ledger says
+        _shot(page, f"overview-fire-unit-{tag}")
+        page.goto(f"{live_url}/cells/{cell}")
+        page.get_by_text(name).first.wait_for()
+        assert "消防安全重点单位" in page.locator("main").inner_text()
+        _shot(page, f"cell-fire-unit-{tag}")
+
         assert not errors, errors
         assert all(u.startswith(live_url) or u.startswith("data:") for u in requests)
+
+
+def _place_point(database, layer):
+    """(id, cell code, name) of the first demo point of ``layer`` in a cell."""
+    with database.sessions() as s:
+        return s.execute(sa.select(Point.id, Point.cell_code, Point.name)
+                         .where(Point.layer == layer, Point.cell_code.is_not(None))
+                         .order_by(Point.key).limit(1)).one()
 
 
 # where on screen a cluster sits on a red cell (the first clear of the top controls)

@@ -43,8 +43,11 @@ def load_error(folder) -> str:
 
 def test_bundled_layers_load():
     rules = load_rules(bundled("layers"))
-    # four point layers, in the `order` their files give (1–4)
-    assert list(rules.layers) == ["enterprise", "idle_site", "confined_space", "major_hazard"]
+    # ten point layers, in the `order` their files give (1–10): the first four, then the
+    # six place layers of the campaign plans (tests/domain/test_place_layers.py)
+    assert list(rules.layers) == ["enterprise", "idle_site", "confined_space", "major_hazard",
+                                  "fire_unit", "crowded_place", "self_built_house", "gas_site",
+                                  "construction_site", "ebike_charging"]
     assert set(rules.tables) == {"cell", "zone", "hazard"}
     # risk.toml: the four levels in severity order, with the colours written there
     assert [lv.code for lv in rules.risk.levels] == ["red", "orange", "yellow", "blue"]
@@ -73,7 +76,9 @@ def test_bundled_point_layers_keys_and_rules():
     # defaults as written in each file's [risk] table
     assert {name: t.risk.default for name, t in rules.layers.items()} == {
         "confined_space": "yellow", "enterprise": "blue", "idle_site": "blue",
-        "major_hazard": "yellow"}
+        "major_hazard": "yellow", "fire_unit": "yellow", "crowded_place": "blue",
+        "self_built_house": "blue", "gas_site": "blue", "construction_site": "blue",
+        "ebike_charging": "blue"}
     # confined_space.toml: `equals = false` stays a bool, not the string "False"
     assert rules.layers["confined_space"].risk.rules[1].equals is False
     # tables carry no risk rules; the hazard ledger's state choices are the four Chinese states
@@ -257,12 +262,11 @@ label = "灭火器完好"
 """
 
 
-def test_fifth_point_layer_is_just_a_file(folder):
+def test_another_point_layer_is_just_a_file(folder):
     (folder / "gas_station.toml").write_text(GAS_STATION, encoding="utf-8")
     rules = load_rules(folder)
-    # no `order` in its file (default 100): it comes after the four ordered layers
-    assert list(rules.layers) == ["enterprise", "idle_site", "confined_space", "major_hazard",
-                                  "gas_station"]
+    # no `order` in its file (default 100): it comes after the ten ordered layers
+    assert list(rules.layers)[-1] == "gas_station" and len(rules.layers) == 11
     gas = rules.layers["gas_station"]
     assert gas.key == ("code",)
     assert [f.name for f in gas.fields] == ["code", "name", "kind", "last_inspection"]
@@ -309,7 +313,9 @@ def test_bundled_checklists_follow_the_industry():
     assert [i.key for i in spec.items_for("2614")] == common + ["hazmat_storage"]
     assert [i.key for i in spec.items_for("3311")] == common + ["dust", "melting"]
     assert {name: layer.inspection.every_days for name, layer in rules.layers.items()} == {
-        "enterprise": 30, "idle_site": 7, "confined_space": 30, "major_hazard": 14}
+        "enterprise": 30, "idle_site": 7, "confined_space": 30, "major_hazard": 14,
+        "fire_unit": 30, "crowded_place": 30, "self_built_house": 90, "gas_site": 30,
+        "construction_site": 14, "ebike_charging": 30}
     assert rules.tables["hazard"].evidence.major_submit_needs_photo is True
 
 

@@ -73,8 +73,11 @@ def test_every_summary_figure(client, territory):
     s = client.get("/api/summary").get_json()
     assert s["today"] == "2030-06-14"
     assert s["cells_by_level"] == {"red": 2, "orange": 1, "yellow": 0, "blue": 1}
+    # every layer of the bundled layers/ is counted, the six place layers (none here) too
     assert s["points"] == {"enterprise": 3, "idle_site": 1, "confined_space": 0,
-                           "major_hazard": 0}
+                           "major_hazard": 0, "fire_unit": 0, "crowded_place": 0,
+                           "self_built_house": 0, "gas_site": 0, "construction_site": 0,
+                           "ebike_charging": 0}
     assert s["points_outside_cells"] == 1
     assert s["hazards"] == {
         "total": 6, "open": 4, "closed": 2,

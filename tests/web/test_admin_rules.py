@@ -17,7 +17,8 @@ def test_admins_see_what_is_in_force(client, auth):
     auth.login("admin")
     r = client.get("/api/admin/rules").get_json()
     assert [lay["layer"] for lay in r["layers"]] == [
-        "enterprise", "idle_site", "confined_space", "major_hazard"]
+        "enterprise", "idle_site", "confined_space", "major_hazard", "fire_unit", "crowded_place",
+        "self_built_house", "gas_site", "construction_site", "ebike_charging"]
     enterprise = r["layers"][0]
     assert enterprise["file"] == "enterprise.toml" and enterprise["key"] == ["uscc", "code"]
     assert enterprise["risk"]["rules"][0] == {"field": "lec_d", "test": "gte", "value": 320,

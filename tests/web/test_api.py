@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from geoapp.domain.layers import load_rules
+from geoapp.resources import bundled
+
 LEVELS = {"red", "orange", "yellow", "blue"}
-LAYERS = {"enterprise", "idle_site", "confined_space", "major_hazard"}
+# every point layer of the bundled layers/ (the API names them from there)
+LAYERS = set(load_rules(bundled("layers")).layers)
 HAZARD_KEYS = {"total", "open", "overdue", "closed", "major_open"}
 
 

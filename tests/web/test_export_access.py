@@ -14,12 +14,17 @@ import openpyxl
 import pytest
 import shapely
 
-from geoapp.exports.access import LAYERS
+from geoapp.domain.layers import load_rules
+from geoapp.exports.access import layers
+from geoapp.resources import bundled
 from geoapp.store import assignment, hazards
 from geoapp.store import audit as audit_store
 from geoapp.store.models import Hazard, Point, PublicReport
 from tests.support.apps import make_user, shop_with_hazard
 from tests.support.constants import TODAY
+
+# every layer a download names: the area layers, each layers/*.toml point layer, hazards
+LAYERS = layers(load_rules(bundled("layers")))
 
 PHONE = "13987654321"  # the public reporter's (synthetic)
 FORMATS = ("xlsx", "gpkg", "geojson", "shp.zip")

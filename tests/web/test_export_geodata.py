@@ -18,8 +18,12 @@ import pyproj
 import pytest
 import sqlalchemy as sa
 
-from geoapp.exports.access import POINT_LAYERS
+from geoapp.domain.layers import load_rules
+from geoapp.resources import bundled
 from geoapp.store.models import Cell, Hazard, Point, Town, Zone
+
+# every point layer of the bundled layers/ (a new layer file is exported as the others)
+POINT_LAYERS = tuple(load_rules(bundled("layers")).layers)
 
 GIS = ("gpkg", "geojson", "shp.zip")
 

@@ -21,11 +21,14 @@ import pytest
 import shapely
 
 from geoapp.domain import workflow
+from geoapp.domain.layers import load_rules
 from geoapp.map import geometry, snapshot
+from geoapp.resources import bundled
 from geoapp.store import hazards
 from tests.support.constants import TODAY
 
-LAYERS = ["enterprise", "idle_site", "confined_space", "major_hazard"]
+# every point layer of the bundled layers/, in their order (the map takes them from there)
+LAYERS = list(load_rules(bundled("layers")).layers)
 LEVELS = ["red", "orange", "yellow", "blue"]
 
 
@@ -83,7 +86,8 @@ def test_page_has_legend_layers_and_headline(demo_client):
                    'id="f-town"', 'id="f-village"', 'id="f-cell"', 'id="f-hazard"',
                    'id="f-levels"', 'id="f-layers"', 'id="search-form"', 'id="hl-outside"'):
         assert marker in html, marker
-    for label in ("网格", "企业", "闲置场所", "有限空间", "重大危险源",
+    for label in ("网格", "企业", "闲置场所", "有限空间", "重大危险源", "消防安全重点单位",
+                  "人员密集场所", "经营性自建房", "燃气场所", "在建工程", "电动自行车停放充电场所",
                   "重大风险", "较大风险", "一般风险", "低风险", "动态清零", "网格有逾期隐患"):
         assert label in html, label
     # the skeleton is folium's, with an overlay per layer handed to map.js

@@ -8,7 +8,7 @@
   var clusterGroups = {};   // layer -> L.markerClusterGroup (client-side clustering)
   var serverGroups = {};    // layer -> L.layerGroup (server-side clusters)
 
-  function shapeClass(layerIndex) { return "gm-shape-" + (layerIndex % 4); }
+  function shapeClass(layerIndex) { return "gm-shape-" + (layerIndex % 10); }  // map.css: ten shapes
 
   function clusterIcon(count, level, flags, size) {
     var node = el("div", { className: "gm-cluster gm-lv-" + LEVELS[level] + (flags & 2 ? " gm-overdue" : ""),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from geoapp.domain.channels import ReportRecord
 from geoapp.store.models import Inspection, Point, PublicReport, PublicReportEvent
-from geoapp.store.ownership import OWNED_LAYERS  # what an enterprise owns, beside its point
+from geoapp.store.ownership import ENTERPRISE_LAYER, OWNER_FIELD  # what an enterprise owns
 
 
 def public_reports(session: Session, until: dt.datetime) -> list[ReportRecord]:
@@ -52,18 +52,17 @@ def self_checks(session: Session, tz: str, start: dt.date,
     """(owner, local day) of the self-checks made on local days ``start`` … ``end``.
 
     The owner is the enterprise's key: its own point's key, or the
-    ``enterprise_uscc`` of the confined space or major hazard installation checked.
+    ``enterprise_uscc`` of the point of another layer checked (geoapp.store.ownership).
     """
     zone = ZoneInfo(tz)
     since = dt.datetime.combine(start, dt.time(), zone)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
-    owner = sa.case((Point.layer == "enterprise", Point.key),
-                    else_=Point.attrs["enterprise_uscc"].as_string())
+    owner = sa.case((Point.layer == ENTERPRISE_LAYER, Point.key),
+                    else_=Point.attrs[OWNER_FIELD].as_string())
     rows = session.execute(
         sa.select(owner.label("owner"), Inspection.inspected_at)
         .join(Point, Point.id == Inspection.point_id)
         .where(Inspection.source == "self_check",
-               Point.layer.in_(("enterprise", *OWNED_LAYERS)),
                Inspection.inspected_at >= since, Inspection.inspected_at < until)
         .order_by(Inspection.inspected_at, Inspection.id))
     return [(r.owner, r.inspected_at.astimezone(zone).date()) for r in rows if r.owner]

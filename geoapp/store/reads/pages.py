@@ -319,8 +319,8 @@ def point_detail(session: Session, rules: Rules, point_id: int,
                 continue
             if isinstance(value, list):
                 value = "、".join(str(v) for v in value)
-            if isinstance(value, bool):  # as the ledger writes it (安责险投保: 是/否)
-                value = ("yes" if value else "no") if english else ("是" if value else "否")
+            elif isinstance(value, bool):  # as the ledgers write it, not Python's True
+                value = ("Yes" if value else "No") if english else ("是" if value else "否")
             label = (spec.label_en or spec.name) if english else spec.label
             fields.append({"name": spec.name, "label": label, "value": str(value)})
     cell_code = point.cell_code or point.nearest_cell_code
