@@ -180,6 +180,19 @@ def import_hazards(file):
                 file, "hazards")
 
 
+@import_.command(name="accidents")
+@click.argument("file", type=click.Path(dir_okay=False))
+def import_accidents(file):
+    """Merge an accident ledger (生产安全事故, CSV/XLSX, Chinese headers) by 事故编号."""
+    from geoapp.store import accidents
+    from geoapp.web import clock
+
+    def run(_imp, database, rules):  # in the app's context: today as the app counts it
+        return accidents.import_accidents(database, rules, file,
+                                          clock.today(rules.risk.hazards.timezone))
+    _run_import(run, file, "accidents")
+
+
 @main.command()
 @click.option("--cells", "cells_file", required=True, type=click.Path(dir_okay=False))
 @click.option("--points", "points_file", required=True, type=click.Path(dir_okay=False))
@@ -488,6 +501,7 @@ def report_bulletin(month, quarter, year, start, end, out_file):
 
     from geoapp import settings
     from geoapp.domain import periods
+    from geoapp.reports import accidents as accident_report
     from geoapp.reports import bulletin, issue, reviewers, tables, visits
     from geoapp.reports import extensions as extension_report
     from geoapp.reports import measures as report_measures
@@ -510,6 +524,7 @@ def report_bulletin(month, quarter, year, start, end, out_file):
             figures = tables.bulletin(data, period, today)
             taken = report_measures.report(s, data, period, figures["overdue"],
                                            period.as_of(today))
+            accidents = accident_report.report(s, data, period)
     except sa.exc.SQLAlchemyError as exc:
         _fail(RuntimeError(f"cannot read the database (run `geoapp db upgrade`?): "
                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
@@ -524,7 +539,7 @@ def report_bulletin(month, quarter, year, start, end, out_file):
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # no half-written file on failure
     try:
         bulletin.write(figures, tmp, visits=visited, extensions=extended, measures=taken,
-                       reviewers=reviewed, issue=issued)
+                       reviewers=reviewed, issue=issued, accidents=accidents)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -40,6 +40,9 @@ ACTIONS = {
     "basemap_install": N_("安装离线底图"),
     "basemap_rejected": N_("离线底图被拒"),
     "basemap_remove": N_("删除离线底图"),
+    # the accident register (geoapp.web.accidents): the accident's 编号, what changed
+    "accident_create": N_("录入事故"),
+    "accident_change": N_("修改事故"),
 }
 
 # keys of a detail that would carry a secret, at any depth

@@ -215,7 +215,7 @@ def _industries(ws: Worksheet, data: dict) -> None:
 def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
           extensions: dict | None = None, measures: dict | None = None,
           reviewers: dict | None = None, channels: dict | None = None,
-          issue: dict | None = None) -> None:
+          issue: dict | None = None, accidents: dict | None = None) -> None:
     """Write the bulletin of ``geoapp.reports.tables.bulletin`` to a path or binary stream.
 
     ``visits`` (geoapp.reports.visits.report for the same month) adds the 巡查 sheet,
@@ -223,7 +223,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
     (geoapp.reports.measures.report) the 督办措施 sheet, ``reviewers``
     (geoapp.reports.reviewers.report) the 审核 sheet, ``channels``
     (geoapp.reports.channels.report) the 渠道 sheet; ``issue`` (geoapp.reports.issue.block)
-    the 文号 under the title and the issuing unit and date at the foot of 概况.
+    the 文号 under the title and the issuing unit and date at the foot of 概况; ``accidents``
+    (geoapp.reports.accidents.report) the 事故 sheet (双下降).
     """
     place = data.get("place") or ""
     wb = Workbook()
@@ -241,6 +242,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
         sheets.append(("审核", lambda ws: bulletin_sheets.reviewers(ws, reviewers)))
     if channels is not None:
         sheets.append(("渠道", lambda ws: bulletin_sheets.channels(ws, channels)))
+    if accidents is not None:
+        sheets.append(("事故", lambda ws: bulletin_sheets.accidents(ws, accidents)))
     taken: set[str] = set()
     for i, (name, fill) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()

@@ -57,6 +57,10 @@ def load_demo(database: Database, rules: Rules, data_dir: Path | None = None, ec
     checks, reports = demo_channels.seed(
         database, rules, today or today_in(rules.risk.hazards.timezone))
     echo(f"演示企业自查（虚构）：{checks} 条；群众举报（虚构）：{reports} 条")
+    from geoapp.store import demo_accidents
+
+    accidents = demo_accidents.seed(database, today or today_in(rules.risk.hazards.timezone))
+    echo(f"演示生产安全事故（虚构）：{accidents} 起")
     _check_catalogues(database, rules, echo)
     return True
 
