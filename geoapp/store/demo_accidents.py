@@ -5,7 +5,7 @@ reports open on (geoapp.domain.periods.default_period) holds 2 accidents with 1
 death; the same month a year earlier 3 with 4 deaths (one 较大, 3 deaths), so the
 territory shows 双下降 year on year; the month before holds 1 (环比), and two more
 fall in other months of the two years. They sit near enterprises spread over the
-demo's towns (every seventh enterprise in id order), one given by its address and
+demo's towns (evenly spaced in id order), one given by its address and
 enterprise only. Each goes through the same check as the form and the ledger
 (geoapp.domain.accidents.check); every name says it is synthetic.
 """
@@ -52,7 +52,8 @@ def seed(database: Database, today: dt.date) -> int:
             return 0
         enterprises = s.execute(sa.select(Point.id, Point.name, Point.geom)
                                 .where(Point.layer == "enterprise", Point.outside.is_(False))
-                                .order_by(Point.id)).all()[::7]
+                                .order_by(Point.id)).all()
+        enterprises = enterprises[::max(1, len(enterprises) // len(PLAN))]  # across the towns
         done = 0
         for i, (offset, day, time, kind, deaths, serious, injuries, loss, state,
                 located) in enumerate(PLAN):

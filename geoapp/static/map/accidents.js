@@ -7,8 +7,11 @@
   var box = document.getElementById("f-accident-layer");
   if (!box) return;
   var map = M.map, el = M.el, t = JSON.parse(box.dataset.t);
+  // their own pane above the point layers and clusters (markerPane is 600): an accident is
+  // never hidden under the enterprise it happened at
+  map.createPane("accidents").style.zIndex = 640;
   var group = L.layerGroup(), loaded = null;
-  var icon = L.divIcon({ className: "gm-accident", iconSize: [14, 14] });
+  var icon = L.divIcon({ className: "gm-accident", iconSize: [16, 16] });
 
   function popup(p) {
     var rows = [
@@ -25,7 +28,7 @@
     loaded = M.fetchJSON(box.dataset.url).then(function (data) {
       data.features.forEach(function (f) {
         var c = f.geometry.coordinates;
-        var marker = L.marker([c[1], c[0]], { icon: icon, keyboard: true,
+        var marker = L.marker([c[1], c[0]], { icon: icon, keyboard: true, pane: "accidents",
                                               title: f.properties.code });
         marker.bindPopup(function () { return popup(f.properties); });
         marker.feature = f;
