@@ -11,7 +11,10 @@
   // never hidden under the enterprise it happened at
   map.createPane("accidents").style.zIndex = 640;
   var group = L.layerGroup(), loaded = null;
-  var icon = L.divIcon({ className: "gm-accident", iconSize: [16, 16] });
+  // the diamond is an inner element (fixed markup, no data): Leaflet places the icon itself
+  // by its transform, which a rotation on it would undo
+  var icon = L.divIcon({ className: "gm-accident", iconSize: [16, 16],
+                         html: '<span class="gm-accident-shape"></span>' });
 
   function popup(p) {
     var rows = [
