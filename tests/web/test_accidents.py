@@ -155,3 +155,36 @@ def test_double_decline_in_the_reports_and_the_bulletin(client, auth, database, 
     total_row = next(row for row in values if row[0] == "合计")
     assert total_row[2:8] == (2, 1, 2, 3, 0, -2)
     book.close()
+
+
+def test_an_xlsx_ledger_through_the_admins_import_page(database, rules, shop, tmp_path):
+    from tests.support.apps import AuthActions, make_app
+    from tests.support.checks import snapshot
+    from tests.web.test_admin_imports import _commit, _upload
+
+    app = make_app(database, IMPORT_DIR=str(tmp_path / "uploads"))
+    admin = app.test_client()
+    AuthActions(admin).login("admin")
+
+    def workbook(name, *rows):
+        book = openpyxl.Workbook()
+        book.active.append(HEADER.strip().split(","))
+        for row in rows:
+            book.active.append(list(row))
+        book.save(tmp_path / name)
+        return tmp_path / name
+
+    before = snapshot(database)
+    bad = workbook("坏.xlsx", ["X1", dt.date(2030, 6, 1), "", "触电", 0, 0, 1, 2, "调查中", "",
+                              None, None, ""])
+    refused = _upload(admin, bad, "accidents").get_json()
+    assert refused["state"] == "rejected", refused
+    assert [(p["row"], p["column"]) for p in refused["problems"]] == [(2, "事故地点")]
+    assert snapshot(database) == before
+    good = workbook("事故.xlsx", ["X1", dt.date(2030, 6, 1), "10:05", "灼烫", 0, 1, 1, 2.5,
+                                 "已结案", "东湖村", 120.004, 31.004, "K1"])
+    preview = _upload(admin, good, "accidents").get_json()
+    assert preview["state"] == "previewed" and preview["preview"]["created"] == 1, preview
+    assert rows(database) == []  # a dry run writes nothing
+    assert _commit(admin, preview["id"]).get_json()["state"] == "committed"
+    assert rows(database) == [("X1", dt.date(2030, 6, 1), "07", 0, "general", "A", shop)]
