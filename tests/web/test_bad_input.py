@@ -376,6 +376,10 @@ def test_writes_check_the_role_before_reading_the_body(demo_client, demo_auth, i
     r = demo_client.patch(f"/api/hazards/{ids['hazard']}", data=_nested(10000),
                           content_type="application/json", headers={"If-Match": '"1"'})
     assert r.status_code == 403 and r.get_json()["error"] == "forbidden"
+    for method, url in (("POST", "/api/accidents"), ("PUT", "/api/accidents/1")):
+        r = demo_client.open(url, method=method, data=_nested(10000),
+                             content_type="application/json")
+        assert r.status_code == 403 and r.get_json()["error"] == "forbidden", url
 
 
 @pytest.mark.parametrize("role", ["grid", "planner"])
