@@ -5,7 +5,7 @@ reports open on (geoapp.domain.periods.default_period) holds 2 accidents with 1
 death; the same month a year earlier 3 with 4 deaths (one 较大, 3 deaths), so the
 territory shows 双下降 year on year; the month before holds 1 (环比), and two more
 fall in other months of the two years. They sit near enterprises spread over the
-demo's towns (evenly spaced in id order), one given by its address and
+demo's towns (the towns in turn, each one's enterprises by id), one given by its address and
 enterprise only. Each goes through the same check as the form and the ledger
 (geoapp.domain.accidents.check); every name says it is synthetic.
 """
@@ -20,7 +20,7 @@ from geoapp.domain import accidents as rules
 from geoapp.domain import periods
 from geoapp.store import accidents as stored
 from geoapp.store.database import Database
-from geoapp.store.models import Accident, Point
+from geoapp.store.models import Accident, Cell, Point, Village
 
 ACTOR = "演示数据"
 # (month offset from the default period: 0 this month, -12 a year before; day of the month;
@@ -50,16 +50,21 @@ def seed(database: Database, today: dt.date) -> int:
     with database.transaction() as s:
         if s.scalar(sa.select(sa.func.count()).select_from(Accident)):
             return 0
-        enterprises = s.execute(sa.select(Point.id, Point.name, Point.geom)
-                                .where(Point.layer == "enterprise", Point.outside.is_(False))
-                                .order_by(Point.id)).all()
-        enterprises = enterprises[::max(1, len(enterprises) // len(PLAN))]  # across the towns
+        per_town: dict[int, list] = {}
+        for row in s.execute(sa.select(Point.id, Point.name, Point.geom, Village.town_id)
+                             .join(Cell, Cell.code == Point.cell_code)
+                             .join(Village, Village.id == Cell.village_id)
+                             .where(Point.layer == "enterprise").order_by(Point.id)):
+            per_town.setdefault(row.town_id, []).append(row[:3])
+        towns = [per_town[t] for t in sorted(per_town)]
         done = 0
         for i, (offset, day, time, kind, deaths, serious, injuries, loss, state,
                 located) in enumerate(PLAN):
             month = _month(current, offset)
             when = min(month.start.replace(day=min(day, month.end.day)), today)
-            point_id, name, geom = enterprises[i % len(enterprises)]
+            # round the towns: each town's enterprises in turn
+            town = towns[i % len(towns)]
+            point_id, name, geom = town[(i // len(towns)) % len(town)]
             body = {"code": f"DEMO-SG-{when:%Y%m%d}-{i + 1}", "occurred_on": when,
                     "occurred_time": time, "type": kind, "deaths": deaths,
                     "serious_injuries": serious, "injuries": injuries, "loss": loss,
