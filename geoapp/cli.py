@@ -180,6 +180,19 @@ def import_hazards(file):
                 file, "hazards")
 
 
+@import_.command(name="accidents")
+@click.argument("file", type=click.Path(dir_okay=False))
+def import_accidents(file):
+    """Merge an accident ledger (生产安全事故, CSV/XLSX, Chinese headers) by 事故编号."""
+    from geoapp.store import accidents
+    from geoapp.web import clock
+
+    def run(_imp, database, rules):  # in the app's context: today as the app counts it
+        return accidents.import_accidents(database, rules, file,
+                                          clock.today(rules.risk.hazards.timezone))
+    _run_import(run, file, "accidents")
+
+
 @main.command()
 @click.option("--cells", "cells_file", required=True, type=click.Path(dir_okay=False))
 @click.option("--points", "points_file", required=True, type=click.Path(dir_okay=False))
@@ -502,6 +515,7 @@ def report_bulletin(month, quarter, year, start, end, out_file):
 
     from geoapp import settings
     from geoapp.domain import periods
+    from geoapp.reports import accidents as accident_report
     from geoapp.reports import bulletin, issue, reviewers, tables, visits
     from geoapp.reports import extensions as extension_report
     from geoapp.reports import measures as report_measures
@@ -527,6 +541,7 @@ def report_bulletin(month, quarter, year, start, end, out_file):
                                            period.as_of(today))
             listed = (None if rules.standing is None else  # the 红黑榜 at the period's end
                       standing_data.lists(s, rules.standing, period.as_of(today)))
+            accidents = accident_report.report(s, data, period)
     except sa.exc.SQLAlchemyError as exc:
         _fail(RuntimeError(f"cannot read the database (run `geoapp db upgrade`?): "
                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"))
@@ -541,7 +556,8 @@ def report_bulletin(month, quarter, year, start, end, out_file):
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # no half-written file on failure
     try:
         bulletin.write(figures, tmp, visits=visited, extensions=extended, measures=taken,
-                       reviewers=reviewed, issue=issued, standing=listed)
+                       reviewers=reviewed, issue=issued, standing=listed,
+                       accidents=accidents)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -42,6 +42,9 @@ ACTIONS = {
     "basemap_remove": N_("删除离线底图"),
     # a functional zone's assessment (geoapp.store.zone_assessments): date, score, grade, body
     "zone_assessment": N_("功能区评估"),
+    # the accident register (geoapp.web.accidents): the accident's 编号, what changed
+    "accident_create": N_("录入事故"),
+    "accident_change": N_("修改事故"),
 }
 
 # keys of a detail that would carry a secret, at any depth

@@ -146,7 +146,7 @@ class TableFile(_Strict):
     """A file declaring ledger fields: a point layer (``layer``) or a table (``table``)."""
 
     layer: str | None = None
-    table: Literal["cell", "zone", "hazard"] | None = None
+    table: Literal["cell", "zone", "hazard", "accident"] | None = None
     order: int = 100  # position of a point layer in lists, legends and tables
     label: str
     label_en: str

@@ -238,7 +238,7 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
           extensions: dict | None = None, measures: dict | None = None,
           reviewers: dict | None = None, channels: dict | None = None,
           issue: dict | None = None, standing: dict | None = None,
-          zones: tuple | None = None) -> None:
+          zones: tuple | None = None, accidents: dict | None = None) -> None:
     """Write the bulletin of ``geoapp.reports.tables.bulletin`` to a path or binary stream.
 
     ``visits`` (geoapp.reports.visits.report for the same month) adds the 巡查 sheet,
@@ -249,7 +249,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
     (geoapp.store.reads.standing_data.lists at the period's end) the 红黑榜 sheet;
     ``issue`` (geoapp.reports.issue.block) the 文号 under the title and the issuing unit
     and date at the foot of 概况; ``zones`` (geoapp.reports.zones.report, the layers' and
-    grades' labels) the 功能区 sheet.
+    grades' labels) the 功能区 sheet; ``accidents`` (geoapp.reports.accidents.report) the
+    事故 sheet (双下降).
     """
     place = data.get("place") or ""
     wb = Workbook()
@@ -271,6 +272,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
         sheets.append(("红黑榜", lambda ws: standing_sheet(ws, standing, standing["as_of"], place)))
     if zones is not None and zones[0]["zones"]:
         sheets.append(("功能区", lambda ws: zone_figures.sheet(ws, *zones)))
+    if accidents is not None:
+        sheets.append(("事故", lambda ws: bulletin_sheets.accidents(ws, accidents)))
     taken: set[str] = set()
     for i, (name, fill) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()

@@ -1,4 +1,4 @@
-"""The bulletin's sheets beyond the hazard figures: 巡查, 延期, 督办措施, 审核, 渠道.
+"""The bulletin's sheets beyond the hazard figures: 巡查, 延期, 督办措施, 审核, 渠道, 事故.
 
 Each is written when its report is given to geoapp.reports.bulletin.write; the
 cells through geoapp.reports.workbook (text stays text, no formula).
@@ -10,6 +10,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from geoapp.domain import workflow
 from geoapp.domain.ranks import COVERAGE_TIE_RULE
+from geoapp.reports import accidents as accident_report
 from geoapp.reports.measures import line
 from geoapp.reports.workbook import finish, note, pct, table
 
@@ -135,4 +136,28 @@ def channels(ws: Worksheet, report: dict) -> None:
             for e in sc["enterprises"] if not e["self_checks"]]
     table(ws, f"期内未自查企业（{span}）", ["企业", "信用代码/编号", "村/社区", "自查次数"],
           rows, top=end + 2)
+    finish(ws)
+
+
+def accidents(ws: Worksheet, report: dict) -> None:
+    """事故: 双下降 — accidents and deaths against the same period a year before (同比) and
+    the period before (环比), for the territory, each town and each village."""
+    def row(name: str, town: str, f: dict) -> list:
+        yoy, mom = f["yoy"], f["mom"]
+        return [town, name, yoy["count"], yoy["deaths"], yoy["count_before"],
+                yoy["deaths_before"], yoy["count_change"], yoy["deaths_change"],
+                mom["count_before"], mom["deaths_before"], mom["count_change"],
+                mom["deaths_change"], accident_report.verdict(yoy)]
+    period, year_before, previous = report["period"], report["year_before"], report["previous"]
+    heads = ["镇/街道", "村/社区", "事故起数", "死亡人数", "去年同期起数", "去年同期死亡",
+             "起数同比增减", "死亡同比增减", "上期起数", "上期死亡", "起数环比增减",
+             "死亡环比增减", "同比双下降"]
+    rows = [row("", t["name"], t) for t in report["towns"]]
+    rows.append(row("", "合计", report["total"]))
+    end = table(ws, f"生产安全事故“双下降”（{period['label']}）", heads, rows)
+    rows = [row(v["name"], v["town"], v) for v in report["villages"]]
+    end = table(ws, "各村（社区）", heads, rows, top=end + 1)
+    note(ws, end, f"同比：{year_before['from']} 至 {year_before['to']}；环比：上期 "
+         f"{previous['label']}。双下降 = 事故起数与死亡人数均低于去年同期；去年同期无事故的"
+         "记为 —。按事故发生日期计入；地点只有地址且未关联企业的事故计入“未定位”。", len(heads))
     finish(ws)

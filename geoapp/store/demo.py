@@ -62,6 +62,11 @@ def load_demo(database: Database, rules: Rules, data_dir: Path | None = None, ec
     graded = zone_assessments.seed_demo(
         database, rules, today or today_in(rules.risk.hazards.timezone))
     echo(f"演示功能区评估（虚构）：{graded} 条")
+
+    from geoapp.store import demo_accidents
+
+    accidents = demo_accidents.seed(database, today or today_in(rules.risk.hazards.timezone))
+    echo(f"演示生产安全事故（虚构）：{accidents} 起")
     _check_catalogues(database, rules, echo)
     return True
 

@@ -667,3 +667,37 @@ append_only(ZoneAssessment.__table__)
 @sa.event.listens_for(ZoneAssessment, "before_delete")
 def _assessments_are_history(_mapper, _conn, target):
     raise PermissionError(f"zone_assessment {target.id} is history and cannot be changed")
+
+
+class Accident(Base):
+    """A production-safety accident (生产安全事故): its rules are geoapp.domain.accidents.
+
+    Its place is a point (``geom``, assigned to a cell like the points are:
+    ``cell_code``, ``outside``, ``nearest_cell_code``) or only an address, then
+    placed by its enterprise's cell when it names one. ``grade`` is derived from
+    the figures (条例第三条) and stored so lists and reports read it plainly.
+    Rows are edited in place; each write is in the audit log.
+    """
+
+    __tablename__ = "accident"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    occurred_on: Mapped[dt.date] = mapped_column(index=True)
+    occurred_time: Mapped[str | None] = mapped_column(sa.String(5))
+    type: Mapped[str] = mapped_column(sa.String(2))
+    deaths: Mapped[int] = mapped_column(default=0)
+    serious_injuries: Mapped[int] = mapped_column(default=0)
+    injuries: Mapped[int] = mapped_column(default=0)
+    loss: Mapped[float] = mapped_column(default=0.0)  # 万元
+    state: Mapped[str] = mapped_column(sa.String(20), default="investigating")
+    grade: Mapped[str] = mapped_column(sa.String(20))
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    geom = mapped_column(Geometry("POINT"), nullable=True)
+    enterprise: Mapped[str] = mapped_column(sa.String(200), default="")
+    point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("point.id"), index=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    cell_code: Mapped[str | None] = mapped_column(sa.String(50), index=True)
+    outside: Mapped[bool] = mapped_column(default=False)
+    nearest_cell_code: Mapped[str | None] = mapped_column(sa.String(50))
+    recorded_by: Mapped[str] = mapped_column(sa.String(100))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

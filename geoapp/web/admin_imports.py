@@ -48,16 +48,17 @@ from geoapp.domain import crs as crs_mod
 from geoapp.domain.audit import file_sha256
 from geoapp.domain.catalogue import check_zones
 from geoapp.ingest.problems import ImportRejected
+from geoapp.store import accidents as accident_store
 from geoapp.store import audit as audit_store
 from geoapp.store import importer
 from geoapp.store.import_summary import Progress, read_progress
-from geoapp.web import auth, db, i18n, inputs
+from geoapp.web import auth, clock, db, i18n, inputs
 from geoapp.web.errors import ApiError
 
 bp = Blueprint("imports_admin", __name__)
 
 BOUNDARIES = {"cells": _l("网格边界"), "zones": _l("功能区边界")}
-HAZARDS = {"hazards": _l("隐患台账")}
+HAZARDS = {"hazards": _l("隐患台账"), "accidents": _l("生产安全事故台账")}
 # what a kind's file may be (the importer reads it by its ending)
 ENDINGS = {"boundaries": (".geojson", ".json", ".zip", ".gpkg"),
            "ledger": (".csv", ".xlsx")}
@@ -114,6 +115,10 @@ def _run(meta: dict, path: Path, dry_run: bool, progress: Progress):
         return importer.import_zones(database, rules, path, crs,
                                      check_codes=lambda codes: check_zones(admission, codes),
                                      allow_delete=meta["replace"], **options)
+    if kind == "accidents":
+        return accident_store.import_accidents(
+            database, rules, path, clock.today(rules.risk.hazards.timezone),
+            actor=f"import: {meta['filename']}", **options)
     if kind == "hazards":
         return importer.import_hazards(database, rules, path,
                                        actor=f"import: {meta['filename']}", **options)

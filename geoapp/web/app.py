@@ -24,6 +24,7 @@ from geoapp.domain.layers import load_rules
 from geoapp.resources import bundled
 from geoapp.store.database import make_private_dir
 from geoapp.web import (
+    accidents,
     account,
     admin_accounts,
     admin_imports,
@@ -143,5 +144,6 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(ogc.bp)  # /ogc: OGC API – Features, read-only (tokens or session)
     app.register_blueprint(zones.bp)  # /zones, /zones/<code>, /api/zones/<code>/assessments
     app.register_blueprint(enterprise.bp)  # /enterprise, /api/enterprise (enterprise accounts)
+    app.register_blueprint(accidents.bp)  # /accidents, /api/accidents…: the accident register
     public_reports.init_app(app)  # /report (public), /public-reports, /api/public-reports/…
     return app

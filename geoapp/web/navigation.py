@@ -19,6 +19,7 @@ PAGES = (
     ("reports.page", _l("统计报表"), None),
     ("dashboard.page", _l("驾驶舱"), None),  # who reads the reports reads their dashboard
     ("listings.due_page", _l("挂牌督办"), ("leader", "supervisor", "admin")),
+    ("accidents.page", _l("事故台账"), ("leader", "supervisor", "admin")),
     ("accounts_admin.page", _l("账号管理"), ("admin",)),
     ("imports_admin.page", _l("数据导入"), ("admin",)),
     ("basemap.page", _l("离线底图"), ("admin",)),

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 
 from geoapp import settings
 from geoapp.domain import periods, ranks, workflow, zone_grades
+from geoapp.reports import accidents as accident_report
 from geoapp.reports import bulletin, cache, channels, charts, issue, reviewers, tables, visits
 from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
@@ -186,6 +187,13 @@ def _measures(ds: tables.Dataset, period: periods.Period, overdue: list[dict]) -
         db.session(), ds, period, overdue, day), period)
 
 
+def _accidents(ds: tables.Dataset, period: periods.Period) -> dict:
+    """双下降: accidents and deaths against a year before and the period before
+    (geoapp.reports.accidents; every accident write bumps the data version)."""
+    return _cached(ds, "accidents", lambda: accident_report.report(db.session(), ds, period),
+                   period)
+
+
 def _charts(data: dict) -> dict:
     villages = data["areas"]["villages"]
     vlabels = [v["name"] for v in villages]
@@ -239,7 +247,7 @@ def page():
         extensions=_extensions(ds, period),
         measures=_measures(ds, period, data["overdue"]),
         reviewers=_reviewers(ds, period), channels=_channels(ds, period),
-        channel_rule=_(ranks.SELF_CHECK_TIE_RULE),
+        channel_rule=_(ranks.SELF_CHECK_TIE_RULE), accidents=_accidents(ds, period),
         switcher=_switcher(ds, period),
         # no period asked for, and the default is not today's month: say why
         defaulted=not asked and period.end < _today(ds),
@@ -258,7 +266,8 @@ def api_page():
     data = _page_data(ds, period, village)
     return jsonify({**data, "tie_rule": ranks.TIE_RULE,
                     "extensions": _extensions(ds, period),
-                    "measures": _measures(ds, period, data["overdue"])})
+                    "measures": _measures(ds, period, data["overdue"]),
+                    "accidents": _accidents(ds, period)})
 
 
 @bp.get("/api/reports/areas")
@@ -318,6 +327,14 @@ def api_measures():
                            lambda: report_measures.counts(db.session(), ds, period), period))
 
 
+@bp.get("/api/reports/accidents")
+def api_accidents():
+    """双下降: accidents and deaths of the period, a year before and the period before, for
+    the territory, each town and each village."""
+    ds = _dataset()
+    return jsonify(_accidents(ds, _period(ds)))
+
+
 @bp.get("/api/reports/visits")
 def api_visits():
     """Visits in the period per cell and per grid member; coverage per village, ranked."""
@@ -354,7 +371,8 @@ def api_bulletin():
     period = _period(ds)
     data = _bulletin(ds, period)
     return jsonify({**data, "tie_rule": ranks.TIE_RULE, "issue": _issue(data, period, ds),
-                    "measures": _measures(ds, period, data["overdue"])})
+                    "measures": _measures(ds, period, data["overdue"]),
+                    "accidents": _accidents(ds, period)})
 
 
 def _bulletin(ds: tables.Dataset, period: periods.Period) -> dict:
@@ -382,7 +400,8 @@ def print_page():
                            measures=_measures(ds, period, data["overdue"]),
                            reviewers=_reviewers(ds, period), channels=_channels(ds, period),
                            channel_rule=_(ranks.SELF_CHECK_TIE_RULE),
-                           zones=_zone_table(ds, period)[0], **_layer_labels(ds.rules))
+                           zones=_zone_table(ds, period)[0], accidents=_accidents(ds, period),
+                           **_layer_labels(ds.rules))
 
 
 def _layer_labels(rules) -> dict:
@@ -402,7 +421,8 @@ def bulletin_xlsx():
                    visits=_visits(ds, period), extensions=_extensions(ds, period),
                    measures=_measures(ds, period, data["overdue"]),
                    reviewers=_reviewers(ds, period), channels=_channels(ds, period),
-                   standing=_standing(ds, period), zones=_zone_table(ds, period))
+                   standing=_standing(ds, period), zones=_zone_table(ds, period),
+                   accidents=_accidents(ds, period))
     audit.log("export", target=f"bulletin-{bulletin.file_key(period)}.xlsx",
               detail={"what": "bulletin", "period": period.to_dict()["label"],
                       "overdue_rows": len(data["overdue"])})

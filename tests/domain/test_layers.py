@@ -48,7 +48,8 @@ def test_bundled_layers_load():
     assert list(rules.layers) == ["enterprise", "idle_site", "confined_space", "major_hazard",
                                   "fire_unit", "crowded_place", "self_built_house", "gas_site",
                                   "construction_site", "ebike_charging"]
-    assert set(rules.tables) == {"cell", "zone", "hazard"}
+    # the accident ledger (layers/accident.toml) is a table too: not a point layer
+    assert set(rules.tables) == {"cell", "zone", "hazard", "accident"}
     # risk.toml: the four levels in severity order, with the colours written there
     assert [lv.code for lv in rules.risk.levels] == ["red", "orange", "yellow", "blue"]
     assert [lv.label for lv in rules.risk.levels] == ["重大风险", "较大风险", "一般风险", "低风险"]

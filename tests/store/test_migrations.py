@@ -17,7 +17,7 @@ from geoapp.store.database import Database
 from geoapp.store.models import Base, Hazard, Point
 
 # the newest revision: a new migration changes this one line
-HEAD = "0016"
+HEAD = "0018"
 
 
 def _empty(database: Database) -> Database:
@@ -64,9 +64,9 @@ def test_upgrade_from_empty_matches_models(database):
             )).all()
             types = dict(conn.execute(sa.text(
                 "SELECT f_table_name, type FROM geometry_columns")).all())
-        assert {t for t, _ in gist} == {"cell", "zone", "point", "admission_check"}
+        assert {t for t, _ in gist} == {"cell", "zone", "point", "admission_check", "accident"}
         assert types == {"cell": "MULTIPOLYGON", "zone": "MULTIPOLYGON", "point": "POINT",
-                         "admission_check": "GEOMETRY"}
+                         "admission_check": "GEOMETRY", "accident": "POINT"}
 
 
 def test_geoapp_db_upgrade_migrates_and_history_refuses_update_and_delete(database,

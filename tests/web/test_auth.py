@@ -601,6 +601,14 @@ ACCOUNT_WRITES = {
         _TOKEN_HOLDERS),
     "tokens.revoke_token": (
         lambda c, uid: c.delete(f"/api/me/tokens/{_new_token(c)}"), 204, _TOKEN_HOLDERS),
+    # the accident register (geoapp.web.accidents): admins and supervisors, audited
+    "accidents.create": (
+        lambda c, uid: c.post("/api/accidents", json={
+            "code": "SG-1", "occurred_on": "2030-06-10", "type": "触电",
+            "address": "某地（虚构）"}), 201, {"admin", "supervisor"}),
+    # who is refused before the row is looked for (an edit: tests/web/test_accidents.py)
+    "accidents.update": (
+        lambda c, uid: c.put("/api/accidents/1", json={}), 404, {"admin", "supervisor"}),
 }
 
 

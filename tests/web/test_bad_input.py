@@ -172,6 +172,18 @@ def _bodies(today: dt.date, hazard_code: str, checklist: tuple[str, ...] = (),
         "public_reports.reward": ({"amount": 100, "on": found, "paid": False}, {
             "amount": ("x", ["x"], {"a": 1}, True, 0, -5, SURROGATE),
             "on": (*TEXT_VALUES, "2030-13-01"), "paid": ("yes", ["x"], 1, SURROGATE)}),
+        # the accident register (its edit, PUT, is tested in tests/web/test_accidents.py)
+        "accidents.create": (
+            {"code": "SG-BAD-1", "occurred_on": found, "type": "触电", "deaths": 0,
+             "address": "某地（虚构）", "lon": 120.35, "lat": 31.58},
+            {**dict.fromkeys(("code", "occurred_on", "type", "state", "address", "note"),
+                             TEXT_VALUES),
+             "code": (*TEXT_VALUES, "", "长" * 61), "occurred_on": (*TEXT_VALUES, "2026-13-01"),
+             "type": (*TEXT_VALUES, "交通"), "state": (*TEXT_VALUES, "已处理"),
+             **dict.fromkeys(("deaths", "serious_injuries", "injuries"),
+                             ("x", ["x"], {"a": 1}, True, -1, 1.5, SURROGATE)),
+             "loss": ("x", ["x"], True, -1, SURROGATE), "lon": ("x", ["x"], True, 200),
+             "enterprise_id": ("x", ["x"], True, -1, 2**40, SURROGATE)}),
         "admission.api_check": ({"site": site, "crs": "wgs84", "industry": "2614"}, {
             "site": ("x", ["x"], 7, {"type": SURROGATE, "coordinates": [1, 2]},
                      {"type": "Point", "coordinates": [[[NUL]]]}),
@@ -214,7 +226,7 @@ def _cases(app, ids: dict, today: dt.date):
     for rule in sorted(rules, key=lambda r: (r.rule, r.endpoint)):
         method = next((m for m in ("POST", "PATCH") if m in rule.methods), "GET")
         base = {"hazard_id": ids["hazard"], "point_id": ids["point"], "code": ids["cell"],
-                "photo_id": 1, "extension_id": ids["extension"], "measure_id": 1,
+                "photo_id": 1, "extension_id": ids["extension"], "measure_id": 1, "accident_id": 1,
                 "user_id": ids["user"], "upload_id": "0" * 32, "token_id": 1,
                 "z": 12, "x": 3418, "y": 1660, "filename": "hazards.xlsx",
                 "name": "trend", "number": "准入-2030-000001"}
@@ -364,6 +376,10 @@ def test_writes_check_the_role_before_reading_the_body(demo_client, demo_auth, i
     r = demo_client.patch(f"/api/hazards/{ids['hazard']}", data=_nested(10000),
                           content_type="application/json", headers={"If-Match": '"1"'})
     assert r.status_code == 403 and r.get_json()["error"] == "forbidden"
+    for method, url in (("POST", "/api/accidents"), ("PUT", "/api/accidents/1")):
+        r = demo_client.open(url, method=method, data=_nested(10000),
+                             content_type="application/json")
+        assert r.status_code == 403 and r.get_json()["error"] == "forbidden", url
 
 
 @pytest.mark.parametrize("role", ["grid", "planner"])

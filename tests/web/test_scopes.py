@@ -25,7 +25,7 @@ import shapely
 import sqlalchemy as sa
 
 from geoapp.store.demo import DEMO_TOWN, load_demo
-from geoapp.store.models import Cell, Hazard, Point, Town, Village
+from geoapp.store.models import Accident, Cell, Hazard, Point, Town, Village
 from tests.support.apps import AuthActions, make_app
 from tests.support.constants import TODAY
 from tests.support.images import jpeg, png
@@ -101,7 +101,8 @@ CHECKED = {
     "/dashboard", "/api/dashboard", "/api/dashboard/charts/<name>.svg",
     "/api/admission/layers", "/admission/checks", "/api/admission/checks",
     "/admission/checks.xlsx", "/admission/checks.csv", "/admission/checks/<number>/print",
-    "/api/admission/checks/<number>",
+    "/api/admission/checks/<number>", "/accidents", "/api/accidents", "/api/accidents.geojson",
+    "/api/reports/accidents",
 }
 
 
@@ -289,6 +290,15 @@ def test_a_town_leader_reads_only_the_town(county):
     measures = client.get("/api/measures").get_json()
     assert measure.get_json()["id"] not in {m["id"] for m in measures}
     read("/api/measures")
+    # accidents: the town's only (the demo has some in every town), listed and on the map
+    with county.sessions() as s:
+        placed = list(s.scalars(sa.select(Accident.cell_code)))
+    assert any(c in truth["mine"] for c in placed) and any(c in truth["foreign"] for c in placed)
+    accidents = client.get("/api/accidents").get_json()["accidents"]
+    assert sorted(a["cell_code"] for a in accidents) == sorted(c for c in placed
+                                                               if c in truth["mine"])
+    for url in ("/accidents", "/api/accidents", "/api/accidents.geojson"):
+        read(url)
     # lists, inbox, public reports
     for url in ("/api/listings/due", "/reports/listings", "/api/inbox", "/inbox",
                 "/api/public-reports", "/public-reports"):
@@ -302,7 +312,7 @@ def test_a_town_leader_reads_only_the_town(county):
                 "/api/reports/measures", "/api/reports/overdue", "/api/reports/ranking",
                 "/api/reports/reviewers", "/api/reports/trend", "/api/reports/visits",
                 "/reports", "/reports/print", "/reports/bulletin.xlsx", "/api/reports/zones",
-                "/reports/zones.csv"):
+                "/reports/zones.csv", "/api/reports/accidents"):
         read(f"{url}?{period}")
     # by zone: only the town's points count (a zone reaching into another town included)
     with county.sessions() as s:
