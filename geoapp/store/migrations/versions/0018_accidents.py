@@ -1,7 +1,7 @@
 """The accident register (生产安全事故): one row per accident, its place, figures and grade.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-07
 """
 
