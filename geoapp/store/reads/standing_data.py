@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from geoapp.domain import standing
 from geoapp.store.models import Cell, Hazard, Measure, Point, Town, Village
-from geoapp.store.ownership import OWNED_LAYERS
+from geoapp.store.ownership import ENTERPRISE_LAYER, OWNER_FIELD
 from geoapp.store.reads.territory import cells_in, cells_in_areas, home_cell, points_in
 
 
@@ -28,9 +28,10 @@ def _owners(session: Session, cells) -> tuple[list[sa.Row], dict[int, int]]:
         .where(Point.layer == "enterprise", points_in(cells)).order_by(Point.key)).all()
     by_uscc = {r.key: r.id for r in rows}
     owner = {r.id: r.id for r in rows}
+    # any layer whose ledger names its enterprise (geoapp.store.ownership)
     for pid, attrs in session.execute(sa.select(Point.id, Point.attrs)
-                                      .where(Point.layer.in_(OWNED_LAYERS))):
-        ent = by_uscc.get((attrs or {}).get("enterprise_uscc"))
+                                      .where(Point.layer != ENTERPRISE_LAYER)):
+        ent = by_uscc.get((attrs or {}).get(OWNER_FIELD))
         if ent is not None:
             owner[pid] = ent
     return rows, owner
