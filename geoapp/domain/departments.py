@@ -63,7 +63,10 @@ class DepartmentsFile(_Strict):
             if rule.department not in names:
                 raise ValueError(f"rules.{i}.department {rule.department!r} is not among "
                                  "the departments")
-            key = (rule.layer, industry_prefix(rule.industry) if rule.industry else None)
+            try:
+                key = (rule.layer, industry_prefix(rule.industry) if rule.industry else None)
+            except ValueError as exc:
+                raise ValueError(f"rules.{i}.industry: {exc}") from None
             if key in seen:
                 raise ValueError(f"rules.{i}: a second rule for the same layer and industry")
             seen.add(key)
@@ -112,11 +115,9 @@ class DepartmentMap:
         for i, rule in enumerate(spec.rules):
             if rule.layer is not None and rule.layer not in known:
                 raise ValueError(f"rules.{i}.layer {rule.layer!r} is not a point layer")
-            try:
-                prefix = industry_prefix(rule.industry) if rule.industry else None
-            except ValueError as exc:
-                raise ValueError(f"rules.{i}.industry: {exc}") from None
-            by_key[rule.layer, prefix] = rule.department
+            # the file's own check has read every industry already
+            by_key[rule.layer, industry_prefix(rule.industry) if rule.industry else None] = (
+                rule.department)
         return cls(spec.departments, spec.default, by_key)
 
     def department_of(self, layer: str, industry: str | None = None,

@@ -52,3 +52,14 @@ def sector_point_ids(session: Session, rules: Rules, department: str) -> list[in
     of = rules.departments.department_of
     return [r.id for r in rows
             if of(r.layer, r.industry or industry.get(r.owner or ""), r.own) == department]
+
+
+def is_department(user) -> bool:
+    """Is ``user`` a department's account: a logged-in supervisor given a department?"""
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and user.role == "supervisor" and user.department)
+
+
+def in_sector(session: Session, rules: Rules, user, point: Point | None) -> bool:
+    """Is ``point`` in the department account's sector (its department is the account's)?"""
+    return point is not None and authority(session, rules, point) == user.department

@@ -39,6 +39,7 @@ from geoapp.web import (
     clock,
     dashboard,
     db,
+    department,
     enterprise,
     errors,
     export,
@@ -139,5 +140,6 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(export.bp)  # /export, /api/export/<layer>.<format>
     app.register_blueprint(ogc.bp)  # /ogc: OGC API – Features, read-only (tokens or session)
     app.register_blueprint(enterprise.bp)  # /enterprise, /api/enterprise (enterprise accounts)
+    app.register_blueprint(department.bp)  # /department, /api/department (三管三必须)
     public_reports.init_app(app)  # /report (public), /public-reports, /api/public-reports/…
     return app

@@ -265,7 +265,9 @@ def test_fifth_point_layer_is_just_a_file(folder):
                                   "gas_station"]
     gas = rules.layers["gas_station"]
     assert gas.key == ("code",)
-    assert [f.name for f in gas.fields] == ["code", "name", "kind", "last_inspection"]
+    # its file's fields, then 主管部门, which every point layer takes (departments.toml)
+    assert [f.name for f in gas.fields] == ["code", "name", "kind", "last_inspection",
+                                            "authority"]
     assert gas.risk.default == "yellow"
     assert (gas.inspection.every_days, gas.inspection.remind_days,
             gas.inspection.ledger_field) == (14, 3, "last_inspection")
