@@ -8,6 +8,7 @@
 
   document.querySelectorAll(".dept-hazard").forEach(function (card) {
     var form = card.querySelector(".measure-form"), msg = card.querySelector(".msg");
+    if (!form) return;  // a closed hazard: no form
     card.querySelector(".open-measure").addEventListener("click", function () {
       form.hidden = !form.hidden;
     });
