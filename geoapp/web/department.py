@@ -10,13 +10,12 @@ sector again. Every other page and API answers it 403 (geoapp.web.auth.DEPARTMEN
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geoapp.domain import measures as measure_rules
 from geoapp.store import departments
 from geoapp.store.reads import department_data
-from geoapp.web import auth, clock, db
+from geoapp.web import auth, clock, db, i18n
 from geoapp.web.errors import ApiError
 
 bp = Blueprint("department", __name__)
@@ -28,16 +27,10 @@ def _data() -> dict:
     if not departments.is_department(user):
         raise ApiError(403, "forbidden", _("此页面只供行业主管部门账号使用"))
     rules = current_app.extensions["geoapp.rules"]
-    english = str(get_locale() or "zh") == "en"
-    labels = {c: (t.label_en if english else t.label) for c, t in rules.layers.items()}
-    data = department_data.page(db.session(), rules, user.department, auth.read_scope().cells,
-                                clock.today(rules.risk.hazards.timezone), labels)
-    for h in data["hazards"]:  # labels in the UI language
-        h["state_label"], h["level_label"] = _(h["state_label"]), _(h["level_label"])
-        h["source_label"] = _(h["source_label"])
-    for m in data["measures"]:
-        m["kind_label"] = _(m["kind_label"])
-    return data
+    labels = {c: i18n.localized(t) for c, t in rules.layers.items()}
+    return i18n.hazard_page_labels(department_data.page(
+        db.session(), rules, user.department, auth.read_scope().cells,
+        clock.today(rules.risk.hazards.timezone), labels))
 
 
 @bp.get("/api/department")

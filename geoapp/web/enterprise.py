@@ -13,13 +13,12 @@ have the map and the cell pages).
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geoapp.domain import workflow
 from geoapp.domain.duties import ENTERPRISE
 from geoapp.store.reads import enterprise_data
-from geoapp.web import auth, clock, db
+from geoapp.web import auth, clock, db, i18n
 
 bp = Blueprint("enterprise", __name__)
 
@@ -28,16 +27,10 @@ def _data() -> dict:
     auth.actor_name()  # 401 without a session
     auth.require_role(ENTERPRISE)
     rules = current_app.extensions["geoapp.rules"]
-    english = str(get_locale() or "zh") == "en"
-    labels = {c: (t.label_en if english else t.label) for c, t in rules.layers.items()}
-    data = enterprise_data.page(db.session(), auth.current_user.enterprise_uscc or "",
-                                clock.today(rules.risk.hazards.timezone), labels)
-    for h in data["hazards"]:  # labels in the UI language
-        h["state_label"], h["level_label"] = _(h["state_label"]), _(h["level_label"])
-        h["source_label"] = _(h["source_label"])
-    for m in data["measures"]:
-        m["kind_label"] = _(m["kind_label"])
-    return data
+    labels = {c: i18n.localized(t) for c, t in rules.layers.items()}
+    return i18n.hazard_page_labels(enterprise_data.page(
+        db.session(), auth.current_user.enterprise_uscc or "",
+        clock.today(rules.risk.hazards.timezone), labels))
 
 
 @bp.get("/api/enterprise")
