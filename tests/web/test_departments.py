@@ -187,6 +187,7 @@ def test_it_reads_its_sector_only(client, auth, database, sector):
     _department_account(auth, database)
     data = client.get("/api/department").get_json()
     assert data["department"] == "住建"
+    assert client.get("/api/me").get_json()["scope"]["department"] == "住建"
     assert {p["name"] for p in data["points"]} == {"建筑公司（虚构）", "闲置厂房（虚构）"}
     assert [h["code"] for h in data["hazards"]] == ["H-I", "H-B"]  # open first
     assert client.get(f"/api/hazards/{sector['h_idle']}").status_code == 200
