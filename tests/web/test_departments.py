@@ -239,3 +239,23 @@ def test_admins_give_and_take_a_department(client, auth, database):
     assert r.get_json()["account"]["department"] is None  # a leader is no department's
     page = client.get("/admin/accounts").get_data(as_text=True)
     assert '<select name="department"' in page
+
+
+def test_no_mailed_reminders_for_a_department(database, rules, sector):
+    """A department's account has no inbox: `geoapp notify` queues it nothing, while a plain
+    supervisor is told of the overdue H-I (the same hazard is in the department's sector)."""
+    from geoapp.notify.run import Summary, queue_all
+    from tests.support.apps import make_user
+
+    for name, department in (("zhujian", "住建"), ("anjian", None)):
+        make_user(database, name, "supervisor")
+        with database.transaction() as s:
+            user = s.scalar(sa.select(User).where(User.username == name))
+            user.department, user.email = department, f"{name}@ajz.example.cn"
+    summary = Summary()
+    queue_all(database, rules, TODAY, dt.datetime(2030, 6, 14, 1, tzinfo=dt.UTC), summary)
+    with database.sessions() as s:
+        queued = dict(s.execute(sa.text(
+            "SELECT u.username, count(*) FROM outbox o JOIN app_user u ON u.id = o.user_id "
+            "GROUP BY u.username")).all())
+    assert queued.get("anjian", 0) > 0 and "zhujian" not in queued
