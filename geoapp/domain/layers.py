@@ -21,6 +21,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from geoapp.domain.departments import FIELD as AUTHORITY
+from geoapp.domain.departments import FIELD_ALIASES as AUTHORITY_ALIASES
+from geoapp.domain.departments import FIELD_LABEL as AUTHORITY_LABEL
+from geoapp.domain.departments import DepartmentMap, DepartmentsFile
 from geoapp.domain.duties import StepsSpec
 from geoapp.domain.inspection import InspectionSpec
 from geoapp.domain.public_reports import PublicReportFile
@@ -298,6 +302,10 @@ class SupervisionFile(_Strict):
     calendar: WorkCalendar = WorkCalendar()
 
 
+# Without layers/departments.toml every point answers to one department (安全生产法 第三条's
+# sectors are then not told apart)
+DEFAULT_DEPARTMENTS = DepartmentMap(("应急管理",), "应急管理", {})
+
 # Severity order, highest first; fixed by the four-colour scheme itself.
 LEVEL_ORDER: tuple[str, ...] = ("red", "orange", "yellow", "blue")
 LEVEL_RANK = {code: len(LEVEL_ORDER) - i for i, code in enumerate(LEVEL_ORDER)}  # red 4 … blue 1
@@ -315,6 +323,8 @@ class Rules:
     supervision: SupervisionFile = SupervisionFile()  # supervision.toml, or its defaults
     public_report: PublicReportFile = PublicReportFile()  # public_report.toml, or its defaults
     standing: StandingFile | None = None  # standing.toml (红黑榜), when the folder has one
+    # departments.toml: 行业主管部门 of every point (geoapp.domain.departments)
+    departments: DepartmentMap = DEFAULT_DEPARTMENTS
 
     def layer_by_label(self, label: str) -> TableFile | None:
         return next((t for t in self.layers.values() if label in (t.label, t.layer)), None)
@@ -401,7 +411,7 @@ def load_rules(folder: Path) -> Rules:
     declared_in: dict[tuple[str, str], Path] = {}
     for path in sorted(folder.glob("*.toml")):
         if path.name in ("risk.toml", "substances.toml", "supervision.toml",
-                         "public_report.toml", "standing.toml"):
+                         "public_report.toml", "standing.toml", "departments.toml"):
             continue
         spec = _validate(TableFile, path, _read(path))
         kind, name = ("layer", spec.layer) if spec.layer is not None else ("table", spec.table)
@@ -432,12 +442,14 @@ def load_rules(folder: Path) -> Rules:
     public_report = (_validate(PublicReportFile, public_path, _read(public_path))
                      if public_path.is_file() else PublicReportFile())
     layers = dict(sorted(layers.items(), key=lambda kv: (kv[1].order, kv[0])))
+    departments = _departments(folder / "departments.toml", layers)
+    layers = {code: _with_authority(spec, departments.names) for code, spec in layers.items()}
     if public_report.verify.new_point_layer not in layers:
         raise LayerFileError(f"{public_path}: verify.new_point_layer: no layer "
                              f"{public_report.verify.new_point_layer!r}")
     return Rules(folder=folder, layers=layers, tables=tables, risk=risk, substances=substances,
                  supervision=supervision, public_report=public_report,
-                 standing=_standing(folder / "standing.toml", layers))
+                 standing=_standing(folder / "standing.toml", layers), departments=departments)
 
 
 def _standing(path: Path, layers: dict[str, TableFile]) -> StandingFile | None:
@@ -451,3 +463,24 @@ def _standing(path: Path, layers: dict[str, TableFile]) -> StandingFile | None:
     if problems:
         raise LayerFileError("\n".join(f"{path}: {p}" for p in problems))
     return spec
+
+
+def _departments(path: Path, layers: dict) -> DepartmentMap:
+    """departments.toml checked (its layers must exist); without the file, one department."""
+    if not path.is_file():
+        return DEFAULT_DEPARTMENTS
+    spec = _validate(DepartmentsFile, path, _read(path))
+    try:
+        return DepartmentMap.of(spec, layers)
+    except ValueError as exc:
+        raise LayerFileError(f"{path}: {exc}") from None
+
+
+def _with_authority(spec: TableFile, names: tuple[str, ...]) -> TableFile:
+    """Every point layer takes the optional ledger column 主管部门 (one of ``names``), unless
+    its file declares the field itself: the shared mechanism, not a line in each file."""
+    if any(f.name == AUTHORITY for f in spec.fields):
+        return spec
+    extra = FieldSpec(name=AUTHORITY, label=AUTHORITY_LABEL, label_en="Department",
+                      aliases=AUTHORITY_ALIASES, type="choice", choices=names, max_length=40)
+    return spec.model_copy(update={"fields": (*spec.fields, extra)})

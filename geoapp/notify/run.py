@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from geoapp.domain import reminders
 from geoapp.domain.layers import Rules
 from geoapp.notify import mail
-from geoapp.store import outbox, scopes
+from geoapp.store import departments, outbox, scopes
 from geoapp.store.database import Database
 from geoapp.store.models import User
 from geoapp.store.reads import inbox
@@ -50,6 +50,8 @@ def queue_all(database: Database, rules: Rules, today: dt.date, now: dt.datetime
     with database.transaction() as s:
         facts = inbox.hazard_facts(s)
         for user in s.scalars(sa.select(User).where(User.active).order_by(User.id)):
+            if departments.is_department(user):
+                continue  # a department's account has no inbox: its page is /department
             scoped = scopes.scope_of(s, user).cells  # a town's leader: the town's hazards
             mine = facts if scoped is None else reminders.within(facts, scoped)
             items = reminders.inbox(mine, inbox.account(user), today, spec, tz,

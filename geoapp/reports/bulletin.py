@@ -258,6 +258,8 @@ def write(data: dict, out: str | IO[bytes], visits: dict | None = None,
               ("排名", lambda ws: _ranking(ws, data)),
               ("逾期清单", lambda ws: _overdue(ws, data)),
               ("分行业", lambda ws: _industries(ws, data))]
+    if "departments" in data:  # 三管三必须
+        sheets.append(("分部门", lambda ws: bulletin_sheets.departments(ws, data)))
     if visits is not None:
         sheets.append(("巡查", lambda ws: bulletin_sheets.visits(ws, visits)))
     if extensions is not None:

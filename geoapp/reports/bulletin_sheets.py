@@ -1,4 +1,4 @@
-"""The bulletin's sheets beyond the hazard figures: 巡查, 延期, 督办措施, 审核, 渠道, 事故.
+"""The bulletin's sheets beyond the hazard figures: 分部门, 巡查, 延期, 督办措施, 审核, 渠道, 事故.
 
 Each is written when its report is given to geoapp.reports.bulletin.write; the
 cells through geoapp.reports.workbook (text stays text, no formula).
@@ -9,7 +9,7 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from geoapp.domain import workflow
-from geoapp.domain.ranks import COVERAGE_TIE_RULE
+from geoapp.domain.ranks import COVERAGE_TIE_RULE, TIE_RULE
 from geoapp.reports import accidents as accident_report
 from geoapp.reports.measures import line
 from geoapp.reports.workbook import finish, note, pct, table
@@ -160,4 +160,19 @@ def accidents(ws: Worksheet, report: dict) -> None:
     note(ws, end, f"同比：{year_before['from']} 至 {year_before['to']}；环比：上期 "
          f"{previous['label']}。双下降 = 事故起数与死亡人数均低于去年同期；去年同期无事故的"
          "记为 —。按事故发生日期计入；地点只有地址且未关联企业的事故计入“未定位”。", len(heads))
+
+
+def departments(ws: Worksheet, data: dict) -> None:
+    """分部门 (三管三必须): each department's points and hazard figures, ranked by the tie rule
+    (geoapp.reports.tables.departments), those without hazards after them unranked."""
+    deps = data["departments"]
+    this, end = data["words"]["this"], data["words"]["end"]
+    rows = [[r.get("rank", "—"), r["name"], r["points"]["total"], r["hazards"]["found"],
+             r["hazards"]["closed"], r["hazards"]["open"], r["hazards"]["overdue"],
+             pct(r["rectification_rate"])] for r in (*deps["rows"], *deps["no_hazards"])]
+    end_row = table(ws, f"分部门统计及排名（{data['period']['label']}，三管三必须）",
+                    ["排名", "行业主管部门", "点位数", f"{this}发现", f"{this}销号",
+                     f"{end}未销号", f"{end}逾期", "整改率"], rows, {8: "0.0%"})
+    note(ws, end_row,
+         "排名规则：" + TIE_RULE + "部门对应关系见 layers/departments.toml（本地政策）。", 8)
     finish(ws)

@@ -34,6 +34,7 @@ def page_data(ds: tables.Dataset, period: periods.Period, village: dict | None,
         "previous_total": tables.areas_total(ds, previous, today) if previous else None,
         "areas": areas,
         "industries": tables.industries(ds, period, today)["industries"],
+        "departments": tables.departments(ds, period, today),  # 三管三必须
         "ranking": tables.ranking(ds, period, today, village),
         "trend": tables.trend(ds, period, today),
         "overdue": tables.overdue_list(ds, period.as_of(today)),

@@ -41,8 +41,9 @@ from geoapp.store.reads.report_data import (
 )
 
 __all__ = ["Dataset", "Places", "load", "load_places", "load_hazards", "areas", "industries",
-           "areas_total", "ranking", "trend", "overdue_list", "bulletin", "find_village",
-           "village_key", "cell_levels", "point_levels", "point_counts", "group_figures"]
+           "areas_total", "departments", "ranking", "trend", "overdue_list", "bulletin",
+           "find_village", "village_key", "cell_levels", "point_levels", "point_counts",
+           "group_figures"]
 
 OUTSIDE = "网格外"  # the row of hazards at points outside every cell
 
@@ -148,6 +149,34 @@ def industries(ds: Dataset, period: periods.Period, today: dt.date | None = None
              "hazards": by_division[d]}
             for d in divisions]
     return {"period": period.to_dict(), "as_of": day.isoformat(), "industries": rows}
+
+
+def department_of_points(ds: Dataset) -> dict[int, str]:
+    """Point id → its 行业主管部门 (layers/departments.toml; geoapp.domain.departments)."""
+    def compute():
+        of = ds.rules.departments.department_of
+        return {p.id: of(p.layer, p.industry, p.layer_authority) for p in ds.points}
+    return history.remember(ds.memos, "departments", compute)
+
+
+def departments(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> dict:
+    """By department (三管三必须): each configured department's points and hazard figures,
+    ranked by the one tie rule (rate, overdue, then name); those without hazards apart."""
+    today = today or ds.today()
+    day = period.as_of(today)
+    dept = department_of_points(ds)
+    names = list(ds.rules.departments.names)
+    pts = point_tables(ds, day, "department", lambda p: dept[p.id])
+    figs = _figures(ds, period, today, "department", lambda r: dept[r.point_id], names)
+    none = empty_counts(ds)
+    rows = [{"code": name, "name": name, "red_cells": 0, "points": pts.get(name, none),
+             "hazards": figs[name], "total": figs[name]["total"],
+             "closed_total": figs[name]["closed_total"], "overdue": figs[name]["overdue"],
+             "rectification_rate": figs[name]["rectification_rate"]}
+            for name in names]
+    ranked, apart = ranks.rank_apart(rows)
+    return {"period": period.to_dict(), "as_of": day.isoformat(), "tie_rule": ranks.TIE_RULE,
+            "rows": ranked, "no_hazards": apart}
 
 
 def areas_total(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
@@ -335,5 +364,6 @@ def bulletin(ds: Dataset, period: periods.Period, today: dt.date | None = None) 
         "ranking": ranking(ds, period, today),
         "overdue": overdue_list(ds, day),
         "industries": inds,
+        "departments": departments(ds, period, today),
         "trend": trend(ds, period, today),
     }

@@ -43,7 +43,8 @@
       username: f.username.value, role: f.role.value, display_name: f.display_name.value,
       email: f.email.value, phone: f.phone.value, cells: cells(f.cells.value),
       areas: areas(f.areas.value),
-      enterprise: f.role.value === "enterprise" ? f.enterprise.value : ""
+      enterprise: f.role.value === "enterprise" ? f.enterprise.value : "",
+      department: f.role.value === "supervisor" ? f.department.value : ""
     }).then(function (data) {
       // the list reloads with the new row; the password stays on screen once, in this tab
       sessionStorage.setItem("geoapp-one-time",
@@ -70,7 +71,8 @@
         role: field("role"),
         cells: field("role") === "grid" ? cells(field("cells")) : [],
         areas: areas(field("areas")),
-        enterprise: field("role") === "enterprise" ? field("enterprise") : ""
+        enterprise: field("role") === "enterprise" ? field("enterprise") : "",
+        department: field("role") === "supervisor" ? field("department") : ""
       }).then(function (data) {
         err.textContent = Object.keys(data.changed).length ? t.saved : t.unchanged;
         row.querySelector('[name="cells"]').value = data.account.cells.join(", ");

@@ -13,11 +13,12 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from geoapp.domain.departments import checked as checked_department
 from geoapp.store import accounts, scopes
 from geoapp.store.accounts import AccountError
 from geoapp.store.models import ROLES, User
 
-EDITABLE = ("display_name", "email", "phone", "role", "cells", "areas", "enterprise")
+EDITABLE = ("display_name", "email", "phone", "role", "cells", "areas", "enterprise", "department")
 
 
 class FieldError(AccountError):
@@ -38,7 +39,7 @@ def as_dict(user: User) -> dict:
             "display_name": user.display_name, "email": user.email, "phone": user.phone,
             "active": user.active,
             "cells": user.cell_codes, "enterprise_uscc": user.enterprise_uscc,
-            "areas": _area_texts(user),
+            "areas": _area_texts(user), "department": user.department,
             "created_at": user.created_at.isoformat(timespec="seconds")
             if user.created_at else None}
 
@@ -65,9 +66,10 @@ def _cells(value) -> list[str]:
     return [v.strip() for v in value if v.strip()]
 
 
-def create(session: Session, fields: dict) -> tuple[User, str | None]:
+def create(session: Session, fields: dict,
+           departments: tuple[str, ...] = ()) -> tuple[User, str | None]:
     """A new account from ``fields`` (username, role, display_name, email, phone, cells, areas,
-    enterprise, password);
+    enterprise, department (one of ``departments``), password);
     without a password one is made: returned once, never stored in clear."""
     password = fields.get("password") or None
     made = None
@@ -92,8 +94,26 @@ def create(session: Session, fields: dict) -> tuple[User, str | None]:
         user.phone = accounts.checked_phone(fields.get("phone"))
     except AccountError as exc:
         raise FieldError("phone", str(exc)) from None
+    user.department = _department(user.role, fields.get("department"), departments)
     session.flush()
     return user, made
+
+
+def _department(role: str, value, names: tuple[str, ...]) -> str | None:
+    """A department account is a supervisor given one of the configured departments
+    (layers/departments.toml); other roles take none."""
+    if value is not None and not isinstance(value, str):
+        raise FieldError("department", "department: a text")
+    value = (value or "").strip() or None
+    if value is None:
+        return None
+    if role != "supervisor":
+        raise FieldError("department", f"only supervisors are given a department; role {role!r} "
+                                       "takes none")
+    try:
+        return checked_department(value, names)
+    except ValueError as exc:
+        raise FieldError("department", str(exc)) from None
 
 
 def _areas(value) -> list[tuple[str, str]]:
@@ -114,7 +134,8 @@ def _field_of(message: str) -> str:
     return "cells"
 
 
-def update(session: Session, user: User, changes: dict, *, by: User | None = None) -> dict:
+def update(session: Session, user: User, changes: dict, *, by: User | None = None,
+           departments: tuple[str, ...] = ()) -> dict:
     """Apply ``changes`` (keys of EDITABLE); returns {field: [old, new]} of what changed.
 
     An admin cannot take the admin role from their own account (nobody would be
@@ -168,13 +189,18 @@ def update(session: Session, user: User, changes: dict, *, by: User | None = Non
         raise FieldError("areas", str(exc)) from None
     new["areas"] = [f"{k}:{c}" for k, c in areas]
     new["enterprise"] = _enterprise(session, new["role"], changes, user.enterprise_uscc)
+    if "department" in changes:
+        new["department"] = _department(new["role"], changes["department"], departments)
+    elif new["role"] != "supervisor":
+        new["department"] = None  # a role that is not a department's keeps none
     old = _editable(user)
     changed = {k: [old[k], new[k]] for k in EDITABLE if old[k] != new[k]}
     user.display_name, user.email, user.role = new["display_name"], new["email"], new["role"]
     user.phone, user.enterprise_uscc = new["phone"], new["enterprise"]
+    user.department = new["department"]
     accounts.set_cells(user, new["cells"])
     scopes.set_areas(user, areas)
-    if {"role", "cells", "areas", "enterprise"} & changed.keys():
+    if {"role", "cells", "areas", "enterprise", "department"} & changed.keys():
         accounts.end_sessions(user)  # what they may see changed: log in again
     return changed
 
@@ -182,7 +208,7 @@ def update(session: Session, user: User, changes: dict, *, by: User | None = Non
 def _editable(user: User) -> dict:
     return {"display_name": user.display_name, "email": user.email, "phone": user.phone,
             "role": user.role, "cells": user.cell_codes, "areas": _area_texts(user),
-            "enterprise": user.enterprise_uscc}
+            "enterprise": user.enterprise_uscc, "department": user.department}
 
 
 def _enterprise(session: Session, role: str, changes: dict, current: str | None) -> str | None:

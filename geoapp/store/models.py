@@ -529,6 +529,9 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     # role enterprise: the USCC of the one enterprise the account speaks for
     enterprise_uscc: Mapped[str | None] = mapped_column(sa.String(18), index=True)
+    # role supervisor: a sector department's account (三管三必须), one of layers/departments.toml;
+    # it then reads and acts on that sector's points only (geoapp.store.departments)
+    department: Mapped[str | None] = mapped_column(sa.String(40))
     active: Mapped[bool] = mapped_column(default=True)
     # part of every session's id (get_id): raising it ends all of the account's sessions
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -22,7 +22,8 @@ bp = Blueprint("account", __name__)
 
 def scope_of(user) -> dict:
     """{all, level, areas, cells}: ``all`` true for the whole territory (then no ``cells``);
-    else the resolved cell codes; an enterprise account: ``enterprise``, its USCC."""
+    else the resolved cell codes; an enterprise account: ``enterprise``, its USCC; a
+    department's account: ``department``."""
     scope = auth.read_scope()
     out = {"all": scope.whole, "level": scope.level,
            "areas": [{"kind": kind, "code": code} for kind, code in scope.areas]}
@@ -30,6 +31,8 @@ def scope_of(user) -> dict:
         out["cells"] = sorted(scope.cells)
     if user.role == "enterprise":  # its own points only (geoapp.store.ownership)
         out["enterprise"] = user.enterprise_uscc
+    if getattr(user, "department", None):  # its sector only (geoapp.store.departments)
+        out["department"] = user.department
     return out
 
 

@@ -10,7 +10,7 @@ are geoapp.store.account_admin (the same checks as ``geoapp users``).
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -40,8 +40,13 @@ def page():
              "on": _("启用"), "off": _("停用")}
     return render_template("admin/accounts.html", users=account_admin.listing(
         db.session(), **filters), roles=ROLES, args=request.args, cells=_cell_codes(),
-        areas=scopes.area_options(db.session()),
+        areas=scopes.area_options(db.session()), departments=_departments(),
         page_config={"t": texts})
+
+
+def _departments() -> tuple[str, ...]:
+    """The configured 行业主管部门 (layers/departments.toml): a supervisor's department."""
+    return current_app.extensions["geoapp.rules"].departments.names
 
 
 def _cell_codes() -> list[str]:
@@ -72,25 +77,28 @@ def _user(user_id: int) -> User:
 
 @bp.post("/api/admin/accounts")
 def api_create():
-    """{username, role, display_name?, email?, cells?, areas?, enterprise?, password?} → 201
-    {account, password?}; ``enterprise``: the USCC an enterprise account speaks for;
+    """{username, role, display_name?, email?, cells?, areas?, enterprise?, department?,
+    password?} → 201 {account, password?}; ``enterprise``: the USCC an enterprise account
+    speaks for; ``department``: a supervisor's 行业主管部门 (its sector only);
     ``areas``: its area scope, ["town:…", "village:…", "cell:…", "zone:…"]."""
     auth.require_role("admin")
     body = inputs.json_body({"username": inputs.TEXT, "role": inputs.TEXT,
                              "display_name": inputs.TEXT, "email": inputs.TEXT,
                              "phone": inputs.TEXT,
                              "cells": (inputs.LIST, inputs.TEXT), "password": inputs.TEXT,
-                             "enterprise": inputs.TEXT, "areas": (inputs.LIST, inputs.TEXT)})
+                             "enterprise": inputs.TEXT, "areas": (inputs.LIST, inputs.TEXT),
+                             "department": inputs.TEXT})
     session = db.session()
     try:
-        user, made = account_admin.create(session, body)
+        user, made = account_admin.create(session, body, _departments())
     except FieldError as exc:
         session.rollback()
         raise _refused(exc) from None
     audit.record_in(session, "account_create", user.username,
                     {"role": user.role, "cells": user.cell_codes}
                     | ({"enterprise": user.enterprise_uscc} if user.enterprise_uscc else {})
-                    | ({"areas": account_admin.as_dict(user)["areas"]} if user.area_links else {}))
+                    | ({"areas": account_admin.as_dict(user)["areas"]} if user.area_links else {})
+                    | ({"department": user.department} if user.department else {}))
     session.commit()
     out = {"account": account_admin.as_dict(user)}
     if made:
@@ -100,17 +108,19 @@ def api_create():
 
 @bp.patch("/api/admin/accounts/<int:user_id>")
 def api_update(user_id: int):
-    """{display_name?, email?, phone?, role?, cells?, areas?, enterprise?} → {account,
+    """{display_name?, email?, phone?, role?, cells?, areas?, enterprise?, department?} → {account,
     changed}; a role changed to or from 企业 takes or drops its ``enterprise`` (USCC)."""
     auth.require_role("admin")
     body = inputs.json_body({"display_name": inputs.TEXT, "email": inputs.TEXT,
                              "phone": inputs.TEXT, "role": inputs.TEXT,
                              "cells": (inputs.LIST, inputs.TEXT),
-                             "areas": (inputs.LIST, inputs.TEXT), "enterprise": inputs.TEXT})
+                             "areas": (inputs.LIST, inputs.TEXT), "enterprise": inputs.TEXT,
+                             "department": inputs.TEXT})
     session = db.session()
     user = _user(user_id)
     try:
-        changed = account_admin.update(session, user, body, by=current_user)
+        changed = account_admin.update(session, user, body, by=current_user,
+                                       departments=_departments())
     except FieldError as exc:
         session.rollback()
         raise _refused(exc) from None

@@ -92,6 +92,10 @@ def rules_in_force() -> dict:
                         "workdays": len(supervision.calendar.workdays),
                         "file": "supervision.toml"},
         "substances": len(rules.substances),
+        # 三管三必须: the configured departments and how many rules map points to them
+        "departments": {"names": list(rules.departments.names),
+                        "default": rules.departments.default,
+                        "rules": len(rules.departments.by_key), "file": "departments.toml"},
         "admission": None if admission is None else {
             "industries": len(admission.industries.names),
             "catalogues": [{"zone": c.zone, "title": c.title, "source": c.source,

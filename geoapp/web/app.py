@@ -40,6 +40,7 @@ from geoapp.web import (
     clock,
     dashboard,
     db,
+    department,
     enterprise,
     errors,
     export,
@@ -145,5 +146,6 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(zones.bp)  # /zones, /zones/<code>, /api/zones/<code>/assessments
     app.register_blueprint(enterprise.bp)  # /enterprise, /api/enterprise (enterprise accounts)
     app.register_blueprint(accidents.bp)  # /accidents, /api/accidents…: the accident register
+    app.register_blueprint(department.bp)  # /department, /api/department (三管三必须)
     public_reports.init_app(app)  # /report (public), /public-reports, /api/public-reports/…
     return app

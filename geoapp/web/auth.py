@@ -49,7 +49,7 @@ from wtforms.validators import DataRequired, Length
 
 from geoapp import settings
 from geoapp.domain import duties
-from geoapp.store import accounts, ownership, scopes
+from geoapp.store import accounts, departments, ownership, scopes
 from geoapp.store import audit as audit_log
 from geoapp.store.accounts import can_write_cell
 from geoapp.store.models import ROLES, Hazard, User
@@ -57,7 +57,7 @@ from geoapp.web import db, navigation, token_auth
 from geoapp.web.errors import ApiError, error_json, is_api
 
 __all__ = ["actor_name", "can_write_cell", "current_user", "init_app", "may_take",
-           "read_scope", "require_in_scope",
+           "read_scope", "require_in_scope", "require_sector",
            "require_cell_read", "require_cell_write", "require_own_point", "require_point_read",
            "require_point_write",
            "require_role", "steps_allowed"]
@@ -74,6 +74,13 @@ ENTERPRISE_ENDPOINTS = frozenset({
     "enterprise.page", "enterprise.api", "hazards.hazard", "hazards.new_hazard",
     "hazards.move_hazard", "photos.photo", "photos.thumb", "photos.add_hazard_photo",
     "inspections.checklist", "inspections.point_inspections", "inspections.new_inspection",
+    "account.page", "account.me", "account.change_password"})
+# All a department's account (a supervisor given a 行业主管部门) may open: its sector's page,
+# its points' hazards and photos, the measures it records and reads, its own account.
+# The views check besides that the point is in its sector (require_own_point …).
+DEPARTMENT_ENDPOINTS = frozenset({
+    "department.page", "department.api", "hazards.hazard", "photos.photo", "photos.thumb",
+    "measures.new_measure", "measures.measures", "measures.attachment",
     "account.page", "account.me", "account.change_password"})
 # the public's report form, its filing and the receipt (geoapp.web.public_reports)
 OPEN_ENDPOINTS |= {"public_reports.report_form", "public_reports.file_report",
@@ -186,6 +193,9 @@ def _read_policy():
         if (current_user.role == duties.ENTERPRISE and request.endpoint is not None
                 and request.endpoint not in ENTERPRISE_ENDPOINTS):
             _abort(403, "forbidden", _("您的账号无权查看此页面"))
+        if (departments.is_department(current_user) and request.endpoint is not None
+                and request.endpoint not in DEPARTMENT_ENDPOINTS):
+            _abort(403, "forbidden", _("部门账号只能查看本行业的点位和隐患"))
         if current_user.role in ROLES:
             return None
         _abort(403, "forbidden", _("您的账号无权查看此页面"))
@@ -262,14 +272,22 @@ def require_point_write(point) -> None:
     require_cell_write(point.cell_code)
 
 
+def require_sector(point) -> None:
+    """For a department's account, 403 ``out_of_sector`` unless ``point`` is in its sector."""
+    if departments.is_department(current_user) and not departments.in_sector(
+            db.session(), current_app.extensions["geoapp.rules"], current_user, point):
+        _abort(403, "out_of_sector", _("该点位不属于您部门主管的行业"))
+
+
 def require_own_point(point) -> None:
     """Before a read of ``point``: for an enterprise account 403 unless the point is its own;
     for any other, 403 unless its home cell (its cell, or the nearest for a point outside
-    every cell) is in the account's area scope."""
+    every cell) is in the account's area scope, and for a department's account its sector."""
     if ownership.is_enterprise(current_user):
         if not ownership.owns_point(current_user, point):
             _abort(403, "forbidden", _("您的账号只能查看本企业的点位"))
         return
+    require_sector(point)
     require_in_scope(point.cell_code or point.nearest_cell_code)
 
 
@@ -280,6 +298,7 @@ def require_point_read(point) -> None:
         if not ownership.owns_point(current_user, point):
             _abort(403, "forbidden", _("您的账号只能查看本企业的点位"))
         return
+    require_sector(point)
     require_cell_read(None if point is None else point.cell_code)
 
 
@@ -293,6 +312,8 @@ def steps_allowed(hazard: dict, cell_code: str | None, point=None) -> list[str]:
     step again when it is taken.
     """
     user = current_user
+    if departments.is_department(user):
+        return []  # a department records measures; the hazard's steps are the cell's people's
     if ownership.is_enterprise(user):
         if not ownership.owns_point(user, point):
             return []
@@ -376,7 +397,7 @@ def login():
                              ip=request.remote_addr)
             session.commit()  # with it, a hash rehashed with today's parameters
             login_user(user)
-            if user.role == duties.ENTERPRISE:
+            if user.role == duties.ENTERPRISE or departments.is_department(user):
                 target = None  # a link into staff pages would only answer it 403
             return redirect(target or navigation.home_for(user)[0])
         # the name tried, never the password

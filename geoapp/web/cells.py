@@ -222,6 +222,7 @@ def _strings() -> dict:
                    "source": _("隐患来源"), "description": _("隐患描述"), "found_on": _("发现日期"),
                    "deadline": _("整改期限"), "responsible_unit": _("责任单位"),
                    "responsible_person": _("责任人"), "listed": _("挂牌督办"),
+                   "authority": _("主管部门"),
                    "plan": _("治理方案"), "plan.goal": _("治理目标和任务"),
                    "plan.measures": _("治理方法和措施"), "plan.funds": _("经费和物资落实"),
                    "plan.emergency_plan": _("安全措施和应急预案"), "photos": _("照片"),

@@ -14,14 +14,13 @@ have the map and the cell pages).
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geoapp.domain import workflow
 from geoapp.domain.duties import ENTERPRISE
 from geoapp.domain.standing import LIST_LABELS
 from geoapp.store.reads import enterprise_data, standing_data
-from geoapp.web import auth, clock, db
+from geoapp.web import auth, clock, db, i18n
 
 bp = Blueprint("enterprise", __name__)
 
@@ -30,15 +29,10 @@ def _data() -> dict:
     auth.actor_name()  # 401 without a session
     auth.require_role(ENTERPRISE)
     rules = current_app.extensions["geoapp.rules"]
-    english = str(get_locale() or "zh") == "en"
-    labels = {c: (t.label_en if english else t.label) for c, t in rules.layers.items()}
-    data = enterprise_data.page(db.session(), auth.current_user.enterprise_uscc or "",
-                                clock.today(rules.risk.hazards.timezone), labels)
-    for h in data["hazards"]:  # labels in the UI language
-        h["state_label"], h["level_label"] = _(h["state_label"]), _(h["level_label"])
-        h["source_label"] = _(h["source_label"])
-    for m in data["measures"]:
-        m["kind_label"] = _(m["kind_label"])
+    labels = {c: i18n.localized(t) for c, t in rules.layers.items()}
+    data = i18n.hazard_page_labels(enterprise_data.page(
+        db.session(), auth.current_user.enterprise_uscc or "",
+        clock.today(rules.risk.hazards.timezone), labels))
     data["standing"] = _standing(rules, data["enterprise"])
     return data
 
@@ -54,7 +48,7 @@ def _standing(rules, own: dict | None) -> dict | None:
         return None
     attrs = own.get("attrs") or {}
     layer = rules.layers["enterprise"]
-    english = str(get_locale() or "zh") == "en"
+    english = i18n.english()
     profile = []
     for f in layer.fields:
         if f.name in PROFILE_FIELDS and attrs.get(f.name) not in (None, ""):

@@ -18,7 +18,7 @@ from flask import Blueprint, abort, current_app, jsonify, url_for
 from flask_babel import gettext as _
 
 from geoapp.domain import duties, evidence, hazard_input, workflow
-from geoapp.store import accounts, edits, extensions, hazards, ownership
+from geoapp.store import accounts, departments, edits, extensions, hazards, ownership
 from geoapp.store import photos as stored_photos
 from geoapp.store.models import Hazard, Point
 from geoapp.store.reads import pages
@@ -66,6 +66,8 @@ def hazard_response(hazard: Hazard, status: int = 200):
     """A hazard with its history, photos and 挂牌督办 record; the ETag is its version."""
     body = pages.hazard_dict(hazard, _today(), events=True, supervision=_rules().supervision)
     body["my_actions"] = auth.steps_allowed(body, hazard.point.cell_code, hazard.point)
+    # 行业主管部门: its point's (geoapp.store.departments)
+    body["authority"] = departments.authority(db.session(), _rules(), hazard.point)
     # its photos, each with the event it came with (creation, a step, an added photo)
     body["photos"] = [{**photos.photo_json(p), "event_id": p.hazard_event_id}
                       for p in stored_photos.for_hazard(db.session(), hazard.id)]

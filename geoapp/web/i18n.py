@@ -53,6 +53,19 @@ def localized(thing) -> str:
     return (label_en or label) if english() else label
 
 
+def hazard_page_labels(data: dict) -> dict:
+    """An own page's (enterprise, department) ``hazards`` and ``measures`` with their state,
+    level, source and kind labels in the page's language."""
+    from flask_babel import gettext as _
+
+    for h in data["hazards"]:
+        h["state_label"], h["level_label"] = _(h["state_label"]), _(h["level_label"])
+        h["source_label"] = _(h["source_label"])
+    for m in data["measures"]:
+        m["kind_label"] = _(m["kind_label"])
+    return data
+
+
 # Chinese lists and clauses take full-width marks (、；：); English ones take ASCII.
 _MARKS = {"zh": {"list": "、", "clause": "；", "colon": "：", "comma": "，"},
           "en": {"list": ", ", "clause": "; ", "colon": ": ", "comma": ", "}}

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 
 from geoapp import settings
 from geoapp.domain import reminders
+from geoapp.store import departments
 from geoapp.store.fingerprint import data_fingerprint
 from geoapp.store.reads import inbox as inbox_read
 from geoapp.web import auth, clock, db
@@ -104,6 +105,8 @@ def count() -> int | None:
     without reminders, or the read failed)."""
     user = auth.current_user
     if not getattr(user, "is_authenticated", False) or not reminders.ROLE_KINDS.get(user.role):
+        return None
+    if departments.is_department(user):  # its page is /department; the inbox is not its
         return None
     if "inbox_count" not in g:
         try:

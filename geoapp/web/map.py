@@ -142,7 +142,7 @@ def _strings(rules) -> dict:
         "major_open": _("重大未销号"), "listed_open": _("挂牌督办"), "closed": _("已销号"),
         "rate": _("整改率"), "open_cell_page": _("打开网格页"), "loading": _("加载中…"),
         "failed": _("加载失败"), "none": _("无"), "all": _("全部"),
-        "in_cell": _("所在网格"), "outside": _("网格外"),
+        "in_cell": _("所在网格"), "outside": _("网格外"), "authority": _("主管部门"),
         "nearest": _("最近网格"), "distance_m": _("距离（米）"),
         "open_hazards": _("未销号隐患"), "deadline": _("整改期限"), "state": _("状态"),
         "no_results": _("无结果"), "points_shown": _("显示点位"), "clustered": _("已聚合"),

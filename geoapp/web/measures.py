@@ -27,8 +27,9 @@ from geoapp.ingest.attachments import (
     PreparedAttachment,
     prepare_attachment,
 )
-from geoapp.store import accounts
+from geoapp.store import accounts, departments
 from geoapp.store import measures as stored
+from geoapp.store.models import Point
 from geoapp.web import auth, clock, db, inputs
 from geoapp.web.errors import ApiError
 
@@ -95,6 +96,7 @@ def new_measure():
         raise ApiError(400, "bad_request", exc.message, field=exc.field) from None
     point = target.point if kind == "hazard" else target
     auth.require_in_scope(point.cell_code or point.nearest_cell_code)  # a town's own only
+    auth.require_sector(point)  # a department's account: its sector's only
     attachment = _attachment() if inputs.is_form() else None
     measure = stored.record(session, target, fields, actor, attachment)
     session.commit()
@@ -147,6 +149,10 @@ def measures():
         scope = auth.read_scope()
         rows = [r for r in rows if accounts.can_read_cell(user, r.cell_code)
                 and scope.has_cell(r.cell_code)]
+        if departments.is_department(user):  # its sector's points only
+            sector = set(departments.sector_point_ids(
+                db.session(), current_app.extensions["geoapp.rules"], user.department))
+            rows = [r for r in rows if r.at_point in sector]
     return jsonify([measure_json(r) for r in rows])
 
 
@@ -159,6 +165,8 @@ def attachment(measure_id: int):
         abort(404, description=f"no attachment for measure {measure_id}")
     measure = found[0]
     auth.require_cell_read(found.cell_code)
+    if departments.is_department(auth.current_user):
+        auth.require_sector(session.get(Point, found.at_point))
     response = Response(stored.attachment_bytes(session, measure_id),
                         mimetype=measure.attachment_type)
     # A PDF can hold active content: the browser saves it instead of opening it here, and

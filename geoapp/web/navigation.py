@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from geoapp.domain import duties
+from geoapp.store.departments import is_department
 
 # (endpoint, label, roles that see the link; None = every role but enterprise, which opens
 # its own page only: geoapp.web.auth.ENTERPRISE_ENDPOINTS)
@@ -27,6 +28,7 @@ PAGES = (
     ("audit.page", _l("审计日志"), ("admin",)),
     ("export.page", _l("数据导出"), ("leader", "supervisor", "admin", "planner", "grid")),
     ("enterprise.page", _l("本企业"), ("enterprise",)),
+    ("department.page", _l("本部门"), None),  # a department's account only (links() below)
     ("public_reports.queue_page", _l("群众举报"), ("grid", "supervisor", "admin", "leader")),
 )
 
@@ -34,9 +36,12 @@ PAGES = (
 def links() -> list[dict]:
     """The links for the current user; pages whose blueprint is not registered are left out."""
     role = current_user.role if current_user.is_authenticated else None
+    sector = is_department(current_user)  # opens its own page only (DEPARTMENT_ENDPOINTS)
     out = []
     for endpoint, label, roles in PAGES:
         if endpoint not in current_app.view_functions:
+            continue
+        if sector != (endpoint == "department.page"):
             continue
         if roles is not None and role is not None and role not in roles:
             continue
@@ -59,6 +64,8 @@ def home_for(user) -> tuple[str, str]:
     try:
         if user.role == duties.ENTERPRISE and "enterprise.page" in views:
             return url_for("enterprise.page"), str(_l("返回本企业页面"))
+        if is_department(user) and "department.page" in views:
+            return url_for("department.page"), str(_l("返回本部门页面"))
         if user.role == "grid" and user.cell_codes and "cells.cell_page" in views:
             return (url_for("cells.cell_page", code=user.cell_codes[0]),
                     str(_l("返回我的网格")))

@@ -270,7 +270,9 @@ def test_another_point_layer_is_just_a_file(folder):
     assert list(rules.layers)[-1] == "gas_station" and len(rules.layers) == 11
     gas = rules.layers["gas_station"]
     assert gas.key == ("code",)
-    assert [f.name for f in gas.fields] == ["code", "name", "kind", "last_inspection"]
+    # its file's fields, then 主管部门, which every point layer takes (departments.toml)
+    assert [f.name for f in gas.fields] == ["code", "name", "kind", "last_inspection",
+                                            "authority"]
     assert gas.risk.default == "yellow"
     assert (gas.inspection.every_days, gas.inspection.remind_days,
             gas.inspection.ledger_field) == (14, 3, "last_inspection")

@@ -238,8 +238,8 @@ def test_cli_writes_a_quarterly_bulletin(reviewed, tmp_path, monkeypatch):
     assert ok.exit_code == 0, ok.output
     assert "2026年第二季度" in ok.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[:8] == ["概况", "排名", "逾期清单", "分行业", "巡查", "延期", "督办措施",
-                                 "审核"]
+    assert wb.sheetnames[:9] == ["概况", "排名", "逾期清单", "分行业", "分部门", "巡查", "延期",
+                                 "督办措施", "审核"]
     # the title, then the 文号 (default template, numbered by the quarter's last month)
     assert wb["概况"]["A1"].value == ("城关镇安全生产隐患排查治理季度通报（2026年第二季度）\n"
                                      "安委办通报〔2026〕6号")

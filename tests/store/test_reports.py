@@ -312,7 +312,10 @@ def _workbook(ds, month=MARCH):
 
 def test_bulletin_sheets_headers_and_widths(ds):
     wb = _workbook(ds)
-    assert wb.sheetnames == ["概况", "排名", "逾期清单", "分行业"]
+    # 分部门: the departments ranked (三管三必须, tests/web/test_departments.py has its figures)
+    assert wb.sheetnames == ["概况", "排名", "逾期清单", "分行业", "分部门"]
+    assert wb["分部门"]["A1"].value.startswith("分部门统计及排名（")
+    assert [c.value for c in wb["分部门"][2]][:2] == ["排名", "行业主管部门"]
     # the industries' hazards on 分行业, under a heading each (not a sheet each)
     headings = [c.value for c in wb["分行业"]["A"] if c.value and "条）" in str(c.value)]
     assert [h.split("（")[0] for h in headings] == [
@@ -390,7 +393,8 @@ def test_cli_writes_the_bulletin_and_refuses_bad_months(township, tmp_path, monk
     ok = CliRunner().invoke(main, ["report", "bulletin", "--month", "2026-03", "--out", str(out)])
     assert ok.exit_code == 0, ok.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[:7] == ["概况", "排名", "逾期清单", "分行业", "巡查", "延期", "督办措施"]
+    assert wb.sheetnames[:8] == ["概况", "排名", "逾期清单", "分行业", "分部门", "巡查", "延期",
+                                 "督办措施"]
     assert wb["督办措施"]["A1"].value == "逾期隐患已采取的督办措施（截至 2026-03-31）"
     assert wb["巡查"]["A1"].value == "村（社区）巡查覆盖率排名（2026-03-01 至 2026-03-31）"
     assert wb["延期"]["A1"].value == "隐患整改延期（2026-03-01 至 2026-03-31）"

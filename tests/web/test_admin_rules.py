@@ -24,6 +24,7 @@ def test_admins_see_what_is_in_force(client, auth):
     assert enterprise["risk"]["rules"][0] == {"field": "lec_d", "test": "gte", "value": 320,
                                               "level": "red"}
     assert r["steps"]["accept"] == ["supervisor", "admin"]
+    assert "住建" in r["departments"]["names"] and r["departments"]["rules"] > 10
     assert r["disk"] == {**r["disk"], "valid": True, "changed": [], "problem": None}
     assert r["admission"]["catalogues"] and all(c["file"].startswith("admission/catalogues/")
                                                 for c in r["admission"]["catalogues"])

@@ -58,10 +58,11 @@ def test_demo_bulletin_prints_without_near_empty_pages(demo_client, demo_auth, t
     xlsx = tmp_path / f"bulletin-{month}.xlsx"
     xlsx.write_bytes(response.data)
     sheets = openpyxl.load_workbook(xlsx).sheetnames
-    # the industries are one sheet (分行业), not a page each; the demo has zones (功能区);
-    # 红黑榜: the lists of layers/standing.toml at the month's end (geoapp.reports.standing)
-    assert sheets == ["概况", "排名", "逾期清单", "分行业", "巡查", "延期", "督办措施", "审核",
-                      "渠道", "红黑榜", "功能区", "事故"]  # 事故: 双下降 (geoapp.reports.accidents)
+    # the industries are one sheet (分行业), not a page each; 分部门 ranks the departments;
+    # the demo has zones (功能区); 红黑榜: the lists of layers/standing.toml at the month's
+    # end (geoapp.reports.standing); 事故: 双下降 (geoapp.reports.accidents)
+    assert sheets == ["概况", "排名", "逾期清单", "分行业", "分部门", "巡查", "延期", "督办措施",
+                      "审核", "渠道", "红黑榜", "功能区", "事故"]
     pages = _pdf_pages(_render(xlsx, tmp_path))
     by_sheet = defaultdict(list)
     for sheet, rows, text in pages:

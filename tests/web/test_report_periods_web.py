@@ -105,8 +105,8 @@ def test_print_page_and_xlsx_of_a_year(client, township):  # noqa: F811
     assert response.status_code == 200
     assert 'filename="bulletin-2026.xlsx"' in response.headers["Content-Disposition"]
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames[:8] == ["概况", "排名", "逾期清单", "分行业", "巡查", "延期", "督办措施",
-                                 "审核"]
+    assert wb.sheetnames[:9] == ["概况", "排名", "逾期清单", "分行业", "分部门", "巡查", "延期",
+                                 "督办措施", "审核"]
     # the title and under it the 文号 (numbered by the period's last month)
     assert wb["概况"]["A1"].value == ("城关镇安全生产隐患排查治理年度总结（2026年）\n"
                                      "安委办通报〔2026〕12号")

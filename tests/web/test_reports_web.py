@@ -272,8 +272,9 @@ def test_demo_bulletin_opens_in_openpyxl_and_libreoffice(demo_database, rules, t
     path = tmp_path / "bulletin.xlsx"
     bulletin.write(tables.bulletin(ds, periods.parse_month("2026-10")), path)
     wb = openpyxl.load_workbook(path)
-    # the industries' hazards are listed on 分行业 under a heading each, not a sheet each
-    assert wb.sheetnames == ["概况", "排名", "逾期清单", "分行业"]
+    # the industries' hazards are listed on 分行业 under a heading each, not a sheet each;
+    # 分部门 (三管三必须) ranks the departments
+    assert wb.sheetnames == ["概况", "排名", "逾期清单", "分行业", "分部门"]
     listed = [r for r in tables.bulletin(ds, periods.parse_month("2026-10"))["industries"]
               if r["hazard_list"]]
     column_a = [c.value for c in wb["分行业"]["A"]]

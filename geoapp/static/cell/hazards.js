@@ -95,7 +95,8 @@
       el("dt", { text: T.fields.responsible_unit + "/" + T.fields.responsible_person }),
       el("dd", null, resp, pre.phone && C.tel(pre.phone)
         ? [" ", el("a", { className: "tel", href: "tel:" + C.tel(pre.phone), text: pre.phone })] : null),
-      el("dt", { text: T.listed }), el("dd", { text: h.listed ? T.yes : T.no }));
+      el("dt", { text: T.listed }), el("dd", { text: h.listed ? T.yes : T.no }),
+      el("dt", { text: T.fields.authority }), el("dd", { className: "authority", text: h.authority || "—" }));
     return dl;
   }
 

@@ -39,9 +39,11 @@
       dl.append(el("dt", { text: T.last_visit }), el("dd", { text: p.visit.last_visit_on || T.never }),
         el("dt", { text: T.next_due }), el("dd", { text: p.visit.next_due || "—" }));
     }
+    // 主管部门: the derived department (the ledger's own, when given, is what it says)
+    if (p.authority) dl.append(el("dt", { text: T.fields.authority }), el("dd", { className: "authority", text: p.authority }));
     (layer ? layer.fields : []).forEach(function (field) {
       var v = (p.attrs || {})[field.name];
-      if (v === null || v === undefined || v === "") return;
+      if (v === null || v === undefined || v === "" || field.name === "authority") return;
       var dd = el("dd");
       if (/phone$/.test(field.name) && C.tel(v)) dd.appendChild(el("a", { className: "tel", href: "tel:" + C.tel(v), text: String(v) }));
       else dd.textContent = C.formatValue(v);

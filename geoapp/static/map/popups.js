@@ -108,7 +108,7 @@
         where = p.cell ? p.cell.code + " " + p.cell.name + " (" + p.cell.village + ")" : "—";
       }
       var t = el("table", null, [row(T.points, p.layer_label), row(T.risk_level, M.levelPill(p.risk_level)),
-        row(p.outside ? T.outside : T.in_cell, where),
+        row(p.outside ? T.outside : T.in_cell, where), row(T.authority, p.authority || "—"),
         row(T.last_visit, p.last_visit || T.never), row(T.visit_status, visitText(p))]);
       if (p.next_visit_due) t.appendChild(row(T.next_visit_due, p.next_visit_due));
       p.fields.forEach(function (fl) { t.appendChild(row(fl.label, fl.value)); });

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from geoapp.domain import workflow
 from geoapp.domain.layers import Rules, SupervisionFile
-from geoapp.store import measures
+from geoapp.store import departments, measures
 from geoapp.store.models import Cell, Hazard, Point, PointEvent, Town, Village, Zone
 from geoapp.store.reads import level_reasons, territory, zone_data
 from geoapp.store.reads.listing_data import listing_dict
@@ -204,12 +204,19 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
     majors = level_reasons.open_major_codes((*hazards, *outside))
     own = {p.id: level_reasons.point_reasons(p, rules, majors.get(p.id, ()))
            for p in (*points, *nearby)}
+    # 行业主管部门 of each point, and of each hazard through its point
+    authority = departments.authorities(session, rules, (*points, *nearby))
 
     def features(rows):
         out = [_point_feature(p, rules, today) for p in rows]
         for f in out:
             f["properties"]["level_reasons"] = say(own[f["id"]], with_name=False)
+            f["properties"]["authority"] = authority[f["id"]]
         return out
+
+    def hazard_list(rows):
+        return [{**hazard_dict(h, today, events=True, supervision=rules.supervision),
+                 "authority": authority.get(h.point_id)} for h in rows]
 
     return {
         "type": "Feature",
@@ -221,11 +228,9 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
         "points": {"type": "FeatureCollection",
                    "features": with_visits(session, features(points), rules, today)},
         "outside_points_nearby": {"type": "FeatureCollection", "features": features(nearby)},
-        "hazard_list": [hazard_dict(h, today, events=True, supervision=rules.supervision)
-                        for h in hazards],
+        "hazard_list": hazard_list(hazards),
         # hazards at the outside points listed above: in no cell's figures
-        "outside_hazard_list": [hazard_dict(h, today, events=True,
-                                            supervision=rules.supervision) for h in outside],
+        "outside_hazard_list": hazard_list(outside),
         "measures": taken,
         # the people in the history by name (an event records the account)
         "people": display_names(session, [*(e.actor for h in (*hazards, *outside)
@@ -315,7 +320,8 @@ def point_detail(session: Session, rules: Rules, point_id: int,
     if layer is not None:
         for spec in layer.fields:
             value = (point.attrs or {}).get(spec.name)
-            if spec.name == "name" or value is None or value == "" or value == []:
+            # 主管部门 is shown once, as derived (``authority`` below: the ledger's wins there)
+            if spec.name in ("name", departments.FIELD) or value in (None, "", []):
                 continue
             if isinstance(value, list):
                 value = "、".join(str(v) for v in value)
@@ -337,6 +343,7 @@ def point_detail(session: Session, rules: Rules, point_id: int,
     ).all()
     props = point_properties(point, rules, today)
     props.pop("attrs")
+    props["authority"] = departments.authority(session, rules, point)  # 行业主管部门
     if english and layer is not None:
         props["layer_label"] = layer.label_en
     own = level_reasons.point_reasons(

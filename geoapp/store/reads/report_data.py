@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from geoapp.domain import timeline, workflow
+from geoapp.domain.departments import FIELD
 from geoapp.domain.divisions import division_of
 from geoapp.domain.layers import Rules
 from geoapp.memory import no_gc_pauses
@@ -93,7 +94,8 @@ def load_places(session: Session) -> Places:
     rows = conn.execute(
         sa.select(Point.id, Point.layer, Point.key, Point.name, Point.cell_code,
                   Point.inherent_level, Point.industry, Point.zone_codes,
-                  Point.attrs["enterprise_uscc"].as_string().label("owner"))
+                  Point.attrs["enterprise_uscc"].as_string().label("owner"),
+                  Point.attrs[FIELD].as_string().label("own_authority"))
     ).all()
     # an enterprise's USCC (its key) → its industry, for the points it owns
     owner_industry = {r.key: r.industry for r in rows if r.layer == "enterprise"}
@@ -108,7 +110,10 @@ def load_places(session: Session) -> Places:
         SimpleNamespace(
             id=r.id, layer=r.layer, name=r.name, cell_code=r.cell_code,
             inherent_level=r.inherent_level, zone_codes=tuple(r.zone_codes or ()),
-            division=division(r.industry or owner_industry.get(r.owner or "")))
+            division=division(r.industry or owner_industry.get(r.owner or "")),
+            # what its 行业主管部门 is derived from (geoapp.reports.tables.departments)
+            industry=r.industry or owner_industry.get(r.owner or ""),
+            layer_authority=r.own_authority)
         for r in rows
     ]
     graded = zone_grading.grades(session)

@@ -1,7 +1,7 @@
 """The accident register (生产安全事故): one row per accident, its place, figures and grade.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import geoapp.store.dialect
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
