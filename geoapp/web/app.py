@@ -58,6 +58,7 @@ from geoapp.web import (
     public_reports,
     reports,
     tokens,
+    warmup,
 )
 from geoapp.web import map as map_page
 
@@ -140,4 +141,6 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(ogc.bp)  # /ogc: OGC API – Features, read-only (tokens or session)
     app.register_blueprint(enterprise.bp)  # /enterprise, /api/enterprise (enterprise accounts)
     public_reports.init_app(app)  # /report (public), /public-reports, /api/public-reports/…
+    # map and reports built as a worker starts, /healthz/ready: after map and reports
+    warmup.init_app(app, default=test_config is None)
     return app

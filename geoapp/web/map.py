@@ -27,9 +27,9 @@ from geoapp import settings
 from geoapp.domain import workflow
 from geoapp.domain.inspection import VISIT_STATUSES
 from geoapp.domain.layers import LEVEL_ORDER
-from geoapp.map import scoped, snapshot
+from geoapp.map import cache, scoped, snapshot
 from geoapp.store.reads import pages, visit_data
-from geoapp.web import api, auth, clock, db, params
+from geoapp.web import api, auth, clock, db, params, warmup
 from geoapp.web.assets import vendor_url
 
 bp = Blueprint("map", __name__)
@@ -39,7 +39,7 @@ def _configure(state) -> None:
     app = state.app
     app.config["MAP_CACHE_SECONDS"] = float(settings.get("MAP_CACHE_SECONDS", app.config))
     app.config["GRID_OVERVIEW"] = settings.is_on("GRID_OVERVIEW", app.config)
-    app.extensions["geoapp.mapcache"] = snapshot.MapCache(
+    app.extensions["geoapp.mapcache"] = cache.MapCache(
         max_age=float(app.config["MAP_CACHE_SECONDS"]))
 
 
@@ -52,6 +52,7 @@ def _english() -> bool:
 
 
 def _snapshot() -> snapshot.Snapshot:
+    warmup.gate()  # 503 while this process still builds it (geoapp.web.warmup)
     rules = _rules()
     today = clock.today(rules.risk.hazards.timezone)
     return current_app.extensions["geoapp.mapcache"].load(db.session(), rules, today)
@@ -168,11 +169,13 @@ def _cell_page_prefix() -> str:
 def _map_skeleton() -> tuple[dict, dict[str, str]]:
     """This request's folium skeleton and layer labels (the page and its script share it)."""
     rules = _rules()
-    snap = _snapshot()
+    # while the process prepares, the page comes without bounds: its script keeps the
+    # loading veil up, asks for the cells until they come and fits them then
+    snap = _snapshot() if warmup.is_ready() else None
     only = auth.read_scope().cells
-    mine = scoped.cell_indices(snap, only) if only is not None else slice(None)
+    mine = scoped.cell_indices(snap, only) if only is not None and snap else slice(None)
     bounds = None
-    if len(snap.geometry.bounds[mine]):
+    if snap is not None and len(snap.geometry.bounds[mine]):
         bounds = [float(v) for v in snap.geometry.bounds[mine].min(axis=0)[:2]] + \
                  [float(v) for v in snap.geometry.bounds[mine].max(axis=0)[2:]]
     en = _english()

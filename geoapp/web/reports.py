@@ -28,7 +28,7 @@ from geoapp.reports import bulletin, cache, channels, charts, issue, reviewers, 
 from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
-from geoapp.web import audit, auth, clock, db, i18n, params
+from geoapp.web import audit, auth, clock, db, i18n, params, warmup
 from geoapp.web.errors import error_json, is_api
 
 bp = Blueprint("reports", __name__)
@@ -41,6 +41,7 @@ def _configure(state) -> None:
     app = state.app
     app.extensions["geoapp.reportcache"] = cache.ReportCache(
         max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)))
+    app.extensions.setdefault(warmup.WARMERS, []).append(warm)
     # a bad 文号 template stops start-up, naming the setting, rather than a bulletin
     for key in ("BULLETIN_ISSUER", "BULLETIN_NUMBER"):
         if settings.get(key, app.config):
@@ -58,6 +59,7 @@ def _issue(data: dict, period: periods.Period, ds: tables.Dataset) -> dict:
 def _dataset() -> tables.Dataset:
     """The reports' dataset, cut to the account's area scope (a town's leader reads the
     town: its villages ranked, its figures)."""
+    warmup.gate()  # 503 while this process still builds it (geoapp.web.warmup)
     report_cache: cache.ReportCache = current_app.extensions["geoapp.reportcache"]
     fingerprint, ds = report_cache.dataset(db.session(), current_app.extensions["geoapp.rules"])
     g.report_fingerprint = fingerprint
@@ -204,6 +206,17 @@ def _labels() -> dict:
     return {"levels": {k: _(v) for k, v in workflow.LEVEL_LABELS.items()},
             "sources": {k: _(v) for k, v in workflow.SOURCE_LABELS.items()},
             "states": {**{k: _(v) for k, v in workflow.STATE_LABELS.items()}, None: ""}}
+
+
+def warm() -> None:
+    """Compute what /reports shows by default for the whole territory, in a request
+    context without an account (geoapp.web.warmup): a leader's first visit finds it."""
+    ds = _dataset()
+    period = _period(ds)
+    data = _page_data(ds, period, None)
+    for part in (_visits, _extensions, _reviewers, _channels):
+        part(ds, period)
+    _measures(ds, period, data["overdue"])
 
 
 @bp.get("/reports")
