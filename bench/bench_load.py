@@ -101,10 +101,10 @@ def wait_ready(base: str, workers: int, limit: float = 1800) -> float:
         if time.perf_counter() - t0 > limit:
             raise RuntimeError(f"only {len(ready)} workers ready after {limit} s")
         try:
-            r = requests.get(base + "/healthz/ready", headers={"Connection": "close"}, timeout=5)
+            r = requests.get(base + "/healthz/ready", headers={"Connection": "close"}, timeout=60)
             if r.status_code == 200:
                 ready.add(r.headers["X-Worker"])
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.05)
     return time.perf_counter() - t0
@@ -197,10 +197,7 @@ class Run:
         made = json.loads(raw)
         mine.append((made["id"], "open"))
         point_id = int(path.split("/")[3])
-        cell = made.get("cell_code") or session.get(
-            f"{self.base}/api/map/points/{point_id}", timeout=60).json()["properties"]["cell_code"]
-        if cell is None:
-            return
+        cell = self.cell_of[point_id]
         seen, stale = set(), set()
         for _ in range(60):  # fresh connections, until every worker has answered
             r = session.get(f"{self.base}/api/map/points?cell={cell}&hazard=open",
@@ -215,11 +212,34 @@ class Run:
             self.checks.append((len(seen), len(stale)))
 
     workers = 4
+    cell_of: dict = {}
+
+
+def workers_cpu(master: int) -> float:
+    """CPU seconds (user + system) used so far by the master's worker processes (/proc)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == master:  # ppid
+                total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float]:
     a = np.asarray(values)
     return tuple(float(np.percentile(a, q)) for q in (50, 95, 99))
+
+
+def drop(name: str) -> None:
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def main() -> None:
@@ -235,6 +255,14 @@ def main() -> None:
     args = ap.parse_args()
 
     name = args.db or f"geoapp_bench_load_{os.getpid()}"
+    try:
+        measure(args, name)
+    finally:
+        if not args.db:
+            drop(name)
+
+
+def measure(args, name: str) -> None:
     url, existed = database_url(name)
     if existed and args.db:
         print(f"reusing PostGIS database {name}")
@@ -247,7 +275,9 @@ def main() -> None:
     engine = sa.create_engine(url)
     with engine.connect() as c:
         cells = list(c.scalars(sa.text("SELECT code FROM cell")))
-        points = list(c.scalars(sa.text("SELECT id FROM point WHERE cell_code IS NOT NULL")))
+        cell_of = dict(c.execute(sa.text(
+            "SELECT id, cell_code FROM point WHERE cell_code IS NOT NULL")).all())
+        points = sorted(cell_of)
         bounds = c.execute(sa.text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
                                    "FROM (SELECT ST_Extent(geom) AS e FROM cell) x")).one()
         n_points = c.scalar(sa.text("SELECT count(*) FROM point"))
@@ -262,9 +292,10 @@ def main() -> None:
         sessions = [login(base) for _ in range(args.clients)]
         month = dt.date.today().strftime("%Y-%m")
         run = Run(base, cells, points, tuple(bounds), month, 0)
+        run.cell_of = cell_of
         run.workers = args.workers
         run.until = time.perf_counter() + args.seconds
-        t0 = time.perf_counter()
+        t0, cpu0, load0 = time.perf_counter(), workers_cpu(proc.pid), os.getloadavg()[0]
         threads = [threading.Thread(target=run.client, args=(i, *sessions[i]))
                    for i in range(args.clients)]
         for t in threads:
@@ -272,6 +303,7 @@ def main() -> None:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - t0
+        cpu, load1 = workers_cpu(proc.pid) - cpu0, os.getloadavg()[0]
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
@@ -281,7 +313,9 @@ def main() -> None:
         by_route[route].append(seconds)
     total = len(run.log)
     print(f"\n{args.clients} clients, {elapsed:.0f} s: {total:,d} requests, "
-          f"{total / elapsed:.1f} requests/s (visibility checks not counted)")
+          f"{total / elapsed:.1f} requests/s (visibility checks not counted); the workers "
+          f"used {cpu:.1f} CPU seconds ({cpu / max(total, 1) * 1e3:.1f} ms a request, checks "
+          f"included); load average {load0:.1f} → {load1:.1f} on {os.cpu_count()} cores")
     print("\n| route | requests | p50 ms | p95 ms | p99 ms | p95 / goal (50 ms) |")
     print("|---|---|---|---|---|---|")
     for route in MIX:
@@ -301,11 +335,6 @@ def main() -> None:
     late = sum(stale for _seen, stale in run.checks)
     print(f"new hazards checked on every worker: {len(run.checks)} (all {args.workers} workers "
           f"answered for {all_seen}); reads that did not show the write yet: {late}")
-    if not args.db:
-        admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -6,9 +6,11 @@ again; the first request of a process used to pay for both. With warm start
 on, a background thread of each process builds them as the process starts
 (geoapp.map.cache, geoapp.reports.cache, the default /reports of the whole
 territory) and then keeps them fresh: every ``WARM_REFRESH_SECONDS`` it
-brings them up to the data's fingerprint (a hazard move is patched in, not
-re-read) and re-reads what would reach ``MAP_CACHE_SECONDS`` soon, so that no
-request pays for a full read.
+brings the snapshot and the dataset up to the data's fingerprint (a hazard move
+is patched in, not re-read) and re-reads what would reach ``MAP_CACHE_SECONDS``
+soon, so that no request pays for a full read. (Reports themselves are computed
+by the request that first asks after a change: the figures of every area are
+not patched, see README "Warm start".)
 
 While it prepares, a request that needs them waits at most ``WARM_WAIT_SECONDS``
 (default 2: on a small territory the build is done by then and nobody notices),
@@ -86,7 +88,7 @@ class Warmup:
 
         t0 = time.perf_counter()
         try:
-            self.refresh(ahead=0.0)
+            self.refresh(ahead=0.0, computed=True)
         except Exception as exc:  # noqa: BLE001 — said by /healthz/ready and the log
             self.error = f"{type(exc).__name__}: {exc}"
             log.exception("warm start failed")
@@ -99,9 +101,11 @@ class Warmup:
             except Exception:  # noqa: BLE001 — the next request builds what is missing
                 log.exception("warm refresh failed")
 
-    def refresh(self, ahead: float) -> None:
-        """Bring the map's snapshot, the reports' dataset and the default report up to
-        date; ``ahead``: also re-read what would be too old within that many seconds."""
+    def refresh(self, ahead: float, computed: bool = False) -> None:
+        """Bring the map's snapshot and the reports' dataset up to date; ``ahead``: also
+        re-read what would be too old within that many seconds; ``computed``: and compute
+        the default report (at start only: recomputed after every write, on a busy day
+        it would keep a core busy for a page nobody may open)."""
         app = self.app
         rules = app.extensions["geoapp.rules"]
         with app.test_request_context("/reports"):
@@ -110,8 +114,8 @@ class Warmup:
             app.extensions["geoapp.mapcache"].load(
                 session, rules, clock.today(rules.risk.hazards.timezone), ahead=ahead)
             app.extensions["geoapp.reportcache"].dataset(session, rules, ahead=ahead)
-            for warm in app.extensions.get(WARMERS, ()):  # e.g. the default /reports
-                warm()
+            for warm in app.extensions.get(WARMERS, ()) if computed else ():
+                warm()  # e.g. the default /reports
 
     def stop(self) -> None:
         """End the thread (the tests do, before their database goes)."""
