@@ -19,7 +19,11 @@
         if (r.status === 503 && left > 0 && r.headers.get("Retry-After")) {
           var wait = Math.min(10, Number(r.headers.get("Retry-After")) || 2) * 1000;
           return r.json().catch(function () { return {}; }).then(function (body) {
-            if (body && body.error === "preparing") M.setStatus(body.message);
+            if (body && body.error === "preparing") {
+              M.setStatus(body.message);
+              // said on the veil itself (its role=status reads it out), not only in the corner
+              document.getElementById("map-loading").textContent = body.message;
+            }
             return new Promise(function (done) { setTimeout(done, wait); });
           }).then(function () { return M.fetchJSON(url, options, left - 1); });
         }
