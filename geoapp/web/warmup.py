@@ -32,6 +32,7 @@ after the app was made (gunicorn ``--preload``) starts its own on its first requ
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -82,6 +83,9 @@ class Warmup:
             self.error = None
             self._thread = threading.Thread(target=self._run, name="geoapp-warmup", daemon=True)
             self._thread.start()
+            # a worker told to stop (gunicorn: SIGTERM) ends the thread first, so that it is
+            # not cut off mid-read while the interpreter shuts down
+            atexit.register(self.stop, timeout=2)
 
     def _run(self) -> None:
         import time
@@ -117,11 +121,11 @@ class Warmup:
             for warm in app.extensions.get(WARMERS, ()) if computed else ():
                 warm()  # e.g. the default /reports
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 60) -> None:
         """End the thread (the tests do, before their database goes)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=60)
+            self._thread.join(timeout=timeout)
 
     def gate(self) -> None:
         """Before a request reads the caches: wait briefly for the build, else Preparing."""
