@@ -129,6 +129,7 @@ class Run:
         self.month, self.until = month, until
         self.lock = threading.Lock()
         self.log: list[tuple[str, int, float, str]] = []
+        self.cpu: dict[str, list[float]] = collections.defaultdict(list)  # X-Server-CPU, s
         self.checks: list[tuple[int, int]] = []  # (workers seen, workers that did not show it)
         self.errors: collections.Counter = collections.Counter()
 
@@ -147,6 +148,8 @@ class Run:
                 raw = r.raw.read(decode_content=False)  # gzip stays gzip: the client does less
                 seconds = time.perf_counter() - t0
                 status, worker = r.status_code, r.headers.get("X-Worker", "?")
+                with self.lock:
+                    self.cpu[route].append(float(r.headers.get("X-Server-CPU", "nan")) / 1e3)
                 r.close()
             except requests.RequestException as exc:
                 seconds, status, worker = time.perf_counter() - t0, 0, "?"
@@ -316,19 +319,23 @@ def measure(args, name: str) -> None:
           f"{total / elapsed:.1f} requests/s (visibility checks not counted); the workers "
           f"used {cpu:.1f} CPU seconds ({cpu / max(total, 1) * 1e3:.1f} ms a request, checks "
           f"included); load average {load0:.1f} → {load1:.1f} on {os.cpu_count()} cores")
-    print("\n| route | requests | p50 ms | p95 ms | p99 ms | p95 / goal (50 ms) |")
-    print("|---|---|---|---|---|---|")
+    print("\n| route | requests | p50 ms | p95 ms | p99 ms | p95 / goal (50 ms) | "
+          "server CPU p50 / p95 ms |")
+    print("|---|---|---|---|---|---|---|")
     for route in MIX:
         if by_route[route]:
             p50, p95, p99 = percentiles(by_route[route])
             ratio = f"{p95 / READ_GOAL_P95:.2f}" if route != "write" else ""
+            c50, c95, _c99 = percentiles(run.cpu[route])
             print(f"| {route} | {len(by_route[route]):,d} | {p50 * 1e3:.1f} | {p95 * 1e3:.1f} | "
-                  f"{p99 * 1e3:.1f} | {ratio} |")
+                  f"{p99 * 1e3:.1f} | {ratio} | {c50 * 1e3:.1f} / {c95 * 1e3:.1f} |")
     reads = [s for route, _st, s, _w in run.log if route != "write"]
     if reads:
         p50, p95, p99 = percentiles(reads)
         print(f"| all reads | {len(reads):,d} | {p50 * 1e3:.1f} | {p95 * 1e3:.1f} | "
               f"{p99 * 1e3:.1f} | {p95 / READ_GOAL_P95:.2f} |")
+    print("(server CPU: the thread's CPU until the response's headers, X-Server-CPU; "
+          "the rest of a request's time is waiting: for a worker, for a core)")
     print(f"\nerrors: {sum(run.errors.values())}" +
           "".join(f"\n  {k}: {v}" for k, v in run.errors.most_common()))
     all_seen = sum(seen >= args.workers for seen, _stale in run.checks)

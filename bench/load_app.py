@@ -1,4 +1,5 @@
-"""The app as bench_load.py serves it: geoapp's own, plus the worker's pid in ``X-Worker``.
+"""The app as bench_load.py serves it: geoapp's own, plus the worker's pid in ``X-Worker``
+and the CPU the request cost its thread until the headers in ``X-Server-CPU`` (ms).
 
 gunicorn runs ``load_app:make()`` in each worker (``--chdir bench``), so the
 load benchmark can tell which worker answered and check that a write is seen by
@@ -8,6 +9,7 @@ every one of them. Not part of geoapp.
 from __future__ import annotations
 
 import os
+import time
 
 
 def make():
@@ -17,8 +19,12 @@ def make():
     inner, pid = app.wsgi_app, str(os.getpid())
 
     def tagged(environ, start_response):
+        c0 = time.thread_time()
+
         def start(status, headers, exc_info=None):
-            return start_response(status, [*headers, ("X-Worker", pid)], exc_info)
+            cpu = f"{(time.thread_time() - c0) * 1e3:.2f}"
+            return start_response(status, [*headers, ("X-Worker", pid), ("X-Server-CPU", cpu)],
+                                  exc_info)
 
         return inner(environ, start)
 
