@@ -91,12 +91,16 @@ class Warmup:
         import time
 
         t0 = time.perf_counter()
-        try:
-            self.refresh(ahead=0.0, computed=True)
-        except Exception as exc:  # noqa: BLE001 — said by /healthz/ready and the log
-            self.error = f"{type(exc).__name__}: {exc}"
-            log.exception("warm start failed")
-            return
+        while True:  # a failed build (say, the database not migrated yet) is tried again
+            try:
+                self.refresh(ahead=0.0, computed=True)
+                break
+            except Exception as exc:  # noqa: BLE001 — said by /healthz/ready and the log
+                self.error = f"{type(exc).__name__}: {exc}"
+                log.exception("warm start failed; trying again in %s s", self.every)
+                if self._stop.wait(self.every):
+                    return
+        self.error = None
         self.seconds = time.perf_counter() - t0
         self.ready.set()
         while not self._stop.wait(self.every):
@@ -174,8 +178,9 @@ def _preparing(_exc: Preparing) -> Response:
 
 @bp.get("/healthz/ready")
 def ready():
-    """200 ``{"ready": true}`` once this process is warm; 503 before (or if its build
-    failed: ``error`` says why). Open without logging in."""
+    """200 ``{"ready": true}`` once this process is warm; 503 before (while its build
+    fails, ``error`` says why: it is tried again every WARM_REFRESH_SECONDS). Open
+    without logging in."""
     warm: Warmup = current_app.extensions[_KEY]
     if not warm.enabled:
         return jsonify(ready=True, warm_start=False)
