@@ -39,8 +39,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.record_once
 def _configure(state) -> None:
     app = state.app
+    # size: one /reports page keeps seven parts (page, charts, visits, …); fewer evicts
+    # its own page while it is drawn
     app.extensions["geoapp.reportcache"] = cache.ReportCache(
-        max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)))
+        max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)), size=24)
     app.extensions.setdefault(warmup.WARMERS, []).append(warm)
     # a bad 文号 template stops start-up, naming the setting, rather than a bulletin
     for key in ("BULLETIN_ISSUER", "BULLETIN_NUMBER"):
@@ -217,6 +219,7 @@ def warm() -> None:
     for part in (_visits, _extensions, _reviewers, _channels):
         part(ds, period)
     _measures(ds, period, data["overdue"])
+    _cached(ds, "charts", lambda: _charts(data), period, None, str(get_locale()))
 
 
 @bp.get("/reports")
