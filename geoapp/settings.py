@@ -80,6 +80,14 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("MAP_TILE_POINTS", "GEOAPP_MAP_TILE_POINTS", 200000,
             "the leader's map draws points from vector tiles (/tiles/points/…) above this many"
             " points in the account's scope, or whenever its cells are tiled"),
+    Setting("WARM_START", "GEOAPP_WARM_START", None,
+            "1: build the map's and reports' data as each worker starts (GET /healthz/ready "
+            "200 once done); 0: on the first request; unset: 1 when served (gunicorn, "
+            "geoapp demo)"),
+    Setting("WARM_WAIT_SECONDS", "GEOAPP_WARM_WAIT_SECONDS", 2,
+            "longest a request waits for a starting worker's data, then 503 + Retry-After"),
+    Setting("WARM_REFRESH_SECONDS", "GEOAPP_WARM_REFRESH_SECONDS", 5,
+            "how often a warm worker brings its map and reports up to the data"),
     Setting("GRID_OVERVIEW", "GEOAPP_GRID_OVERVIEW", None,
             "1: grid members see every cell's colour on the map (figures of their own cells "
             "only); unset: their own cells alone"),

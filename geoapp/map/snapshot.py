@@ -15,17 +15,17 @@ into what the map needs and no more:
   layer (server-side clustering, so 10⁶ points cost the browser no more than
   10³).
 
-Everything is computed once per data snapshot (``MapCache``) and reused until
-the data changes.
+Everything is computed once per data snapshot (``geoapp.map.cache.MapCache``),
+reused until the data change, and patched (``Snapshot.patched``) after a hazard move.
 """
 
 from __future__ import annotations
 
+import copy
 import gzip
 import hashlib
 import json
 import math
-import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -46,10 +46,7 @@ from geoapp.map.geometry import (
     village_shapes,
 )
 from geoapp.map.visits import FIELDS as VISIT_FIELDS
-from geoapp.map.visits import VisitColumns, VisitRead
-from geoapp.store.dialect import decode_raw
-from geoapp.store.fingerprint import data_fingerprint
-from geoapp.store.reads import map_data
+from geoapp.map.visits import VisitColumns
 
 FLAG_OPEN, FLAG_OVERDUE, FLAG_MAJOR_OPEN, FLAG_LISTED, FLAG_MAJOR_OVERDUE = 1, 2, 4, 8, 16
 FLAG_MAJOR_STOCK, FLAG_MAJOR_INCREMENT = 32, 64  # 动态清零: stock still open, new this year
@@ -186,7 +183,7 @@ class Snapshot:
         self.layers = layers
         self.geometry = geometry
         self.built_at = time.monotonic()
-        levels = {code: i for i, code in enumerate(LEVEL_ORDER)}
+        levels = LEVELS
         self.cell_codes = geometry.codes
         self.cell_index = {code: i for i, code in enumerate(self.cell_codes)}
         by_code = {c["code"]: c for c in cells}
@@ -201,12 +198,7 @@ class Snapshot:
         self.cell_village = np.array([villages[c["town"], c["village"]] for c in cells],
                                      dtype=np.int32)
         self.village_town = np.array([towns[t] for t, _v in villages], dtype=np.int32)
-        listed = [c["hazards"].get("listed_open", 0) > 0 for c in cells]
-        badge = {str(i): [round(float(x), 6), round(float(y), 6)]
-                 for i, ((x, y), on) in enumerate(zip(geometry.badge_at, listed, strict=True))
-                 if on}
-        figures = ("open", "overdue", "major_open", "listed_open", "closed", "major_overdue",
-                   "major_stock_open", "major_increment_year")
+        badge = _badges(geometry, {i: _listed(c) for i, c in enumerate(cells)}, {})
         self.cells_doc = {
             "format": "geoapp-cells/1",
             "levels": list(LEVEL_ORDER),
@@ -219,13 +211,13 @@ class Snapshot:
             "origin": list(geometry.origin),
             "detail": {"from_zoom": detail_zoom(geometry.tolerance), "tile_zoom": TILE_ZOOM,
                        "quantum": DETAIL_QUANTUM},
-            "hazard_fields": list(figures),
+            "hazard_fields": list(FIGURES),
             "code": self.cell_codes,
             "name": [c["name"] for c in cells],
             "village": self.cell_village.tolist(),
             "level": [levels[c["risk_level"]] for c in cells],
             "counts": places.counts.tolist(),
-            "hazards": [[c["hazards"].get(k, 0) for k in figures] for c in cells],
+            "hazards": [_figures(c) for c in cells],
             "badge": badge,
             # where each cell's name is written (a point inside it), lon/lat
             "label_at": np.round(geometry.badge_at, 6).tolist(),
@@ -246,7 +238,41 @@ class Snapshot:
         known = (state_id[at] == places.id) if len(state_id) else np.zeros(len(places.id), bool)
         self.p_level = np.where(known, state_level[at] if len(state_id) else 3, 3).astype(np.int8)
         self.p_flags = np.where(known, state_flags[at] if len(state_id) else 0, 0).astype(np.int8)
+        self.visit_read = visits
         self.visits = VisitColumns(places.id, visits)  # geoapp.map.visits
+
+    def patched(self, cells: list[dict], states: dict, visits: dict | None) -> Snapshot:
+        """This snapshot with what a hazard move changes replaced (geoapp.map.cache):
+        the level, figures and badge of ``cells`` (``map_data.map_cells`` rows) and the
+        level and flags of the points in ``states`` (``map_point_states`` columns).
+
+        Shapes, places, lookups and the other cells' figures are shared, so the
+        result equals a snapshot built from scratch at the same data.
+        """
+        new = copy.copy(self)
+        doc = dict(self.cells_doc)
+        level, hazards = list(doc["level"]), list(doc["hazards"])
+        listed = {}
+        for c in cells:
+            i = self.cell_index.get(c["code"])
+            if i is not None:
+                level[i], hazards[i] = LEVELS[c["risk_level"]], _figures(c)
+                listed[i] = _listed(c)
+        doc.update(level=level, hazards=hazards,
+                   badge=_badges(self.geometry, listed, doc["badge"]))
+        new.cells_doc, new.scoped = doc, {}
+        new.vector_tiles = {}  # their levels and flags changed too (geoapp.map.vtiles)
+        new.cells_payload = self.geometry.cells_payload(doc)
+        ids = np.asarray(states["id"], dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.p_id, ids), max(len(self.p_id) - 1, 0))
+        known = (self.p_id[at] == ids) if len(self.p_id) else np.zeros(len(ids), bool)
+        new.p_level, new.p_flags = self.p_level.copy(), self.p_flags.copy()
+        new.p_level[at[known]] = np.array([LEVELS.get(x, 3) for x in states["risk_level"]],
+                                          dtype=np.int8)[known]
+        new.p_flags[at[known]] = np.asarray(states["flags"], dtype=np.int8)[known]
+        if visits is not self.visit_read:
+            new.visit_read, new.visits = visits, VisitColumns(self.p_id, visits)
+        return new
 
     # -- cells ----------------------------------------------------------------------
 
@@ -376,65 +402,32 @@ def shapes_digest(raw) -> str:
     return h.hexdigest()
 
 
+LEVELS = {code: i for i, code in enumerate(LEVEL_ORDER)}
+# a cell's hazard figures, in the order of the cells document's "hazard_fields"
+FIGURES = ("open", "overdue", "major_open", "listed_open", "closed", "major_overdue",
+           "major_stock_open", "major_increment_year")
+
+
+def _figures(cell: dict) -> list[int]:
+    return [cell["hazards"].get(k, 0) for k in FIGURES]
+
+
+def _listed(cell: dict) -> bool:
+    return cell["hazards"].get("listed_open", 0) > 0
+
+
+def _badges(geometry: CellGeometry, listed: dict[int, bool], before: dict) -> dict:
+    """The 挂牌 badges' places (str(cell index) → lon/lat): ``before``'s with the cells in
+    ``listed`` set or taken off, in cell order (the same bytes however they were made)."""
+    badge = dict(before)
+    for i, on in listed.items():
+        if on:
+            x, y = geometry.badge_at[i]
+            badge[str(i)] = [round(float(x), 6), round(float(y), 6)]
+        else:
+            badge.pop(str(i), None)
+    return dict(sorted(badge.items(), key=lambda kv: int(kv[0])))
+
+
 # a cell the figures query did not return (read between two statements of an import)
 _NO_CELL = {"name": "", "risk_level": "blue", "village": "", "town": "", "hazards": {}}
-
-
-class MapCache:
-    """One snapshot per process, rebuilt when the data's fingerprint changes or it grows old.
-
-    ``load(session, rules, today)`` returns the current snapshot. The cheap
-    fingerprint (``geoapp.store.fingerprint``) is checked on every call. When
-    it changes, the figures, levels and hazard flags are read again; the
-    points' places and the cells' shapes only when their own rows were added
-    or removed or an import ran, and their simplification only when the shapes
-    really changed. Everything is read again once it is ``max_age`` seconds
-    old (for changes made outside geoapp, which the fingerprint cannot see).
-    """
-
-    def __init__(self, max_age: float = 60.0):
-        self.max_age = max_age
-        self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
-        self._key = None
-        self._geometry: CellGeometry | None = None
-        self._shapes: tuple | None = None  # (fingerprint of cells, time read)
-        self._places: tuple | None = None  # (key, time read, PointPlaces)
-        self._visits = VisitRead(max_age)
-
-    def _young(self, at: float) -> bool:
-        return time.monotonic() - at < self.max_age
-
-    def load(self, session, rules, today) -> Snapshot:
-        fingerprint = data_fingerprint(session)
-        key = (fingerprint, today)
-        snap = self._snapshot
-        if snap is not None and self._key == key and self._young(snap.built_at):
-            return snap
-        with self._lock:
-            snap = self._snapshot
-            if snap is not None and self._key == key and self._young(snap.built_at):
-                return snap
-            # (count, max id) of cells, of points, and the import counter
-            imports = fingerprint[-1:]
-            cells_key, places_key = fingerprint[:2] + imports, fingerprint[:4] + imports
-            if self._shapes is None or self._shapes[0] != cells_key or \
-                    not self._young(self._shapes[1]):
-                codes, raw = map_data.map_cell_shapes(session)
-                digest = shapes_digest(raw)
-                if self._geometry is None or self._geometry.digest != digest or \
-                        self._geometry.codes != codes:
-                    self._geometry = cell_geometry(codes, decode_raw(raw), digest)
-                self._shapes = (cells_key, time.monotonic())
-            geometry, layers = self._geometry, list(rules.layers)
-            places_key = (places_key, geometry.digest, tuple(layers))
-            if self._places is None or self._places[0] != places_key or \
-                    not self._young(self._places[1]):
-                places = PointPlaces(map_data.map_points(session), layers,
-                                     {code: i for i, code in enumerate(geometry.codes)})
-                self._places = (places_key, time.monotonic(), places)
-            snap = Snapshot(map_data.map_cells(session, rules, today), self._places[2],
-                            map_data.map_point_states(session, rules, today), layers, geometry,
-                            self._visits.load(session, rules, today, fingerprint))
-            self._snapshot, self._key = snap, key
-            return snap

@@ -7,19 +7,21 @@ import time
 from collections import OrderedDict
 
 from geoapp.reports import tables
-from geoapp.store.fingerprint import data_fingerprint
+from geoapp.store.fingerprint import data_fingerprint, hazards_changed
 from geoapp.store.reads import report_data
 
 
 class ReportCache:
     """Per process: the loaded dataset and the last few computed reports.
 
-    Keyed like the leader's map (geoapp.map.snapshot.MapCache) by the data's
+    Keyed like the leader's map (geoapp.map.cache.MapCache) by the data's
     fingerprint (geoapp.store.fingerprint: it changes on every hazard
     move, new hazard and import), checked on every request; a report also by
-    what it is for (period, village, today's date). At most ``size`` reports
-    are kept, and nothing older than ``max_age`` seconds (for changes made
-    outside geoapp, which the fingerprint cannot see).
+    what it is for (period, village, today's date). After a hazard was added or
+    moved only those hazards are read again (``report_data.patched``); the
+    reports are computed afresh from the patched dataset. At most ``size``
+    reports are kept, and nothing older than ``max_age`` seconds (for changes
+    made outside geoapp, which the fingerprint cannot see).
     """
 
     def __init__(self, max_age: float = 60.0, size: int = 6):
@@ -29,16 +31,26 @@ class ReportCache:
         self._places: tuple | None = None  # (its part of the fingerprint, time read, Places)
         self._reports: OrderedDict = OrderedDict()  # key → (time computed, report)
         self._scoped: dict = {}  # (fingerprint, cells) → the dataset cut to an area scope
+        self.patches = 0  # datasets made by patching (the tests and benchmarks read it)
 
-    def _young(self, at: float) -> bool:
-        return time.monotonic() - at < self.max_age
+    def _young(self, at: float, ahead: float = 0.0) -> bool:
+        return time.monotonic() - at < self.max_age - ahead
 
-    def dataset(self, session, rules) -> tuple[tuple, tables.Dataset]:
-        """The data's fingerprint and the dataset loaded at it."""
+    def dataset(self, session, rules, ahead: float = 0.0) -> tuple[tuple, tables.Dataset]:
+        """The data's fingerprint and the dataset loaded at it; ``ahead``: read again one
+        that will be ``max_age`` old within that many seconds (geoapp.web.warmup)."""
         fingerprint = data_fingerprint(session)
         with self._lock:
             got = self._dataset
-            if got is None or got[0] != fingerprint or not self._young(got[1]):
+            if got is not None and got[0] != fingerprint and self._young(got[1], ahead):
+                changed = hazards_changed(session, got[0], fingerprint)
+                ds = None if changed is None else report_data.patched(session, got[2], changed)
+                if ds is not None:
+                    self._reports.clear()
+                    self.patches += 1
+                    # the time of the full read is kept: max_age still bounds what is missed
+                    got = self._dataset = (fingerprint, got[1], ds)
+            if got is None or got[0] != fingerprint or not self._young(got[1], ahead):
                 self._reports.clear()
                 # (count, max id) of cells and of points, and the import counter: when
                 # they are unchanged (a hazard moved or was recorded) only hazards are read

@@ -1,6 +1,6 @@
 """The data's fingerprint: a cheap tuple that changes whenever what the map and reports show may.
 
-The per-process caches of the map (geoapp.map.snapshot.MapCache) and of the
+The per-process caches of the map (geoapp.map.cache.MapCache) and of the
 reports (geoapp.reports.cache.ReportCache) compare it on every request and
 rebuild what it says has changed.
 """
@@ -48,6 +48,43 @@ def data_fingerprint(session: Session) -> tuple:
         parts.append(sa.select(sa.func.max(model.id)).scalar_subquery())
     parts.append(sa.select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery())
     return tuple(session.execute(sa.select(*parts)).one())
+
+
+# the fingerprint's (count, max id) pairs, in order; the import counter comes last
+PARTS = ("cell", "point", "hazard", "hazard_event", "inspection", "point_event", "measure",
+         "public_report_event")
+
+
+def _pair(fingerprint: tuple, part: str) -> tuple:
+    at = 2 * PARTS.index(part)
+    return fingerprint[at:at + 2]
+
+
+def hazards_changed(session: Session, before: tuple, now: tuple) -> dict[int, int] | None:
+    """The hazards added or moved between two fingerprints: {hazard id: its point id}.
+
+    None when anything else the map and reports draw changed: cells, points, point
+    edits, visits, an import, or rows removed (a count that does not match the rows
+    added). Hazards and their events are append-only with growing ids, and every change
+    of a hazard (a step, an edit, an extension, a listing) appends an event, so the
+    rows with ids above ``before``'s show every hazard that changed; a hazard's point
+    never changes. The caches (geoapp.map.snapshot, geoapp.reports.cache) then re-read
+    those hazards alone instead of every row.
+    """
+    if len(before) != len(now) or before[-1] != now[-1] or any(
+            _pair(before, part) != _pair(now, part)
+            for part in ("cell", "point", "inspection", "point_event")):
+        return None
+    (h0, hmax0), (h1, _hmax1) = _pair(before, "hazard"), _pair(now, "hazard")
+    (e0, emax0), (e1, _emax1) = _pair(before, "hazard_event"), _pair(now, "hazard_event")
+    added = sa.select(Hazard.id).where(Hazard.id > (hmax0 or 0))
+    events = sa.select(HazardEvent.hazard_id).where(HazardEvent.id > (emax0 or 0))
+    n_added = session.scalar(sa.select(sa.func.count()).select_from(added.subquery()))
+    n_events = session.scalar(sa.select(sa.func.count()).select_from(events.subquery()))
+    if n_added != h1 - h0 or n_events != e1 - e0:
+        return None
+    return dict(session.execute(sa.select(Hazard.id, Hazard.point_id)
+                                .where(Hazard.id.in_(added.union(events)))).all())
 
 
 def bump_data_version(session) -> None:

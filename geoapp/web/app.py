@@ -61,6 +61,7 @@ from geoapp.web import (
     reports,
     standing,
     tokens,
+    warmup,
     zones,
 )
 from geoapp.web import map as map_page
@@ -148,4 +149,6 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(accidents.bp)  # /accidents, /api/accidents…: the accident register
     app.register_blueprint(department.bp)  # /department, /api/department (三管三必须)
     public_reports.init_app(app)  # /report (public), /public-reports, /api/public-reports/…
+    # map and reports built as a worker starts, /healthz/ready: after map and reports
+    warmup.init_app(app, default=test_config is None)
     return app

@@ -83,6 +83,8 @@ DEPARTMENT_ENDPOINTS = frozenset({
     "measures.new_measure", "measures.measures", "measures.attachment",
     "account.page", "account.me", "account.change_password"})
 # the public's report form, its filing and the receipt (geoapp.web.public_reports)
+# the readiness probe of load balancers (geoapp.web.warmup): says nothing about the data
+OPEN_ENDPOINTS |= {"warmup.ready"}
 OPEN_ENDPOINTS |= {"public_reports.report_form", "public_reports.file_report",
                    "public_reports.status_page", "public_reports.status"}
 

@@ -28,10 +28,10 @@ from geoapp import settings
 from geoapp.domain import workflow, zone_grades
 from geoapp.domain.inspection import VISIT_STATUSES
 from geoapp.domain.layers import LEVEL_ORDER
-from geoapp.map import scoped, snapshot, vtiles
+from geoapp.map import cache, scoped, snapshot, vtiles
 from geoapp.map import zones as zone_layer
 from geoapp.store.reads import pages, visit_data
-from geoapp.web import api, auth, clock, db, params
+from geoapp.web import api, auth, clock, db, params, warmup
 from geoapp.web.assets import vendor_url
 
 bp = Blueprint("map", __name__)
@@ -43,8 +43,9 @@ def _configure(state) -> None:
     app.config["GRID_OVERVIEW"] = settings.is_on("GRID_OVERVIEW", app.config)
     for key in ("MAP_TILE_CELLS", "MAP_TILE_POINTS"):
         app.config[key] = int(settings.get(key, app.config))
-    app.extensions["geoapp.mapcache"] = snapshot.MapCache(
+    app.extensions["geoapp.mapcache"] = cache.MapCache(
         max_age=float(app.config["MAP_CACHE_SECONDS"]))
+    app.extensions.setdefault(warmup.WARMERS, []).append(warm)
 
 
 def _rules():
@@ -56,9 +57,29 @@ def _english() -> bool:
 
 
 def _snapshot() -> snapshot.Snapshot:
+    warmup.gate()  # 503 while this process still builds it (geoapp.web.warmup)
     rules = _rules()
     today = clock.today(rules.risk.hazards.timezone)
     return current_app.extensions["geoapp.mapcache"].load(db.session(), rules, today)
+
+
+def _summary(snap: snapshot.Snapshot | None) -> dict:
+    """The headline figures of the account's scope, kept with the snapshot (so until the
+    data change): they read every hazard, 0.5 s at county scale, on every page load."""
+    rules = _rules()
+    only = auth.read_scope().cells
+    key = ("summary", auth.read_scope().key())
+    if snap is not None and key in snap.scoped:
+        return snap.scoped[key]
+    found = pages.summary(db.session(), rules, clock.today(rules.risk.hazards.timezone), only)
+    if snap is not None:
+        snap.scoped[key] = found
+    return found
+
+
+def warm() -> None:
+    """The whole territory's headline, computed by the warm-up (geoapp.web.warmup)."""
+    _summary(_snapshot())
 
 
 # ---- the page ----------------------------------------------------------------------
@@ -190,11 +211,13 @@ def _zone_page_prefix() -> str:
 def _map_skeleton() -> tuple[dict, dict[str, str]]:
     """This request's folium skeleton and layer labels (the page and its script share it)."""
     rules = _rules()
-    snap = _snapshot()
+    # while the process prepares, the page comes without bounds: its script keeps the
+    # loading veil up, asks for the cells until they come and fits them then
+    snap = _snapshot() if warmup.is_ready() else None
     only = auth.read_scope().cells
-    mine = scoped.cell_indices(snap, only) if only is not None else slice(None)
+    mine = scoped.cell_indices(snap, only) if only is not None and snap else slice(None)
     bounds = None
-    if len(snap.geometry.bounds[mine]):
+    if snap is not None and len(snap.geometry.bounds[mine]):
         bounds = [float(v) for v in snap.geometry.bounds[mine].min(axis=0)[:2]] + \
                  [float(v) for v in snap.geometry.bounds[mine].max(axis=0)[2:]]
     en = _english()
@@ -231,8 +254,7 @@ def map_page():
     skeleton, layers = _map_skeleton()
     levels = [{"code": lv.code, "label": lv.label_en if en else lv.label, "colour": lv.colour}
               for lv in rules.risk.levels]
-    summary = pages.summary(db.session(), rules, clock.today(rules.risk.hazards.timezone),
-                            auth.read_scope().cells)
+    summary = _summary(_snapshot() if warmup.is_ready() else None)
     config = {
         "tiles": _tile_mode(),
         "urls": {"cells": url_for("map.cells"), "points": url_for("map.points"),

@@ -31,7 +31,7 @@ from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
 from geoapp.reports import zones as zone_report
 from geoapp.store.reads import standing_data
-from geoapp.web import audit, auth, clock, db, i18n, params
+from geoapp.web import audit, auth, clock, db, i18n, params, warmup
 from geoapp.web.errors import error_json, is_api
 
 bp = Blueprint("reports", __name__)
@@ -42,8 +42,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.record_once
 def _configure(state) -> None:
     app = state.app
+    # size: one /reports page keeps seven parts (page, charts, visits, …); fewer evicts
+    # its own page while it is drawn
     app.extensions["geoapp.reportcache"] = cache.ReportCache(
-        max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)))
+        max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)), size=24)
+    app.extensions.setdefault(warmup.WARMERS, []).append(warm)
     # a bad 文号 template stops start-up, naming the setting, rather than a bulletin
     for key in ("BULLETIN_ISSUER", "BULLETIN_NUMBER"):
         if settings.get(key, app.config):
@@ -61,6 +64,7 @@ def _issue(data: dict, period: periods.Period, ds: tables.Dataset) -> dict:
 def _dataset() -> tables.Dataset:
     """The reports' dataset, cut to the account's area scope (a town's leader reads the
     town: its villages ranked, its figures)."""
+    warmup.gate()  # 503 while this process still builds it (geoapp.web.warmup)
     report_cache: cache.ReportCache = current_app.extensions["geoapp.reportcache"]
     fingerprint, ds = report_cache.dataset(db.session(), current_app.extensions["geoapp.rules"])
     g.report_fingerprint = fingerprint
@@ -224,6 +228,18 @@ def _labels() -> dict:
     return {"levels": {k: _(v) for k, v in workflow.LEVEL_LABELS.items()},
             "sources": {k: _(v) for k, v in workflow.SOURCE_LABELS.items()},
             "states": {**{k: _(v) for k, v in workflow.STATE_LABELS.items()}, None: ""}}
+
+
+def warm() -> None:
+    """Compute what /reports shows by default for the whole territory, in a request
+    context without an account (geoapp.web.warmup): a leader's first visit finds it."""
+    ds = _dataset()
+    period = _period(ds)
+    data = _page_data(ds, period, None)
+    for part in (_visits, _extensions, _reviewers, _channels):
+        part(ds, period)
+    _measures(ds, period, data["overdue"])
+    _cached(ds, "charts", lambda: _charts(data), period, None, str(get_locale()))
 
 
 @bp.get("/reports")

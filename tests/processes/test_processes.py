@@ -143,7 +143,9 @@ def _serve(database, workers: int, threads: int = 1, **env):
 def _stop(proc, sig=signal.SIGTERM) -> None:
     """End a server from _serve and close its stderr pipe (left open: a ResourceWarning)."""
     proc.send_signal(sig)
-    proc.wait(timeout=10)
+    # gunicorn's own graceful timeout: a worker warm with the map's and reports' data
+    # (geoapp.web.warmup) has more to tear down, which a busy machine makes slow
+    proc.wait(timeout=30)
     proc.stderr.close()
 
 

@@ -46,7 +46,9 @@ def make_app(database: Database, **config):
 def _dispose_apps():
     yield
     while _apps_made:
-        _apps_made.pop().extensions["geoapp.db"].dispose()
+        app = _apps_made.pop()
+        app.extensions["geoapp.warmup"].stop()  # its thread reads the database: ended first
+        app.extensions["geoapp.db"].dispose()
     while _folders_made:
         shutil.rmtree(_folders_made.pop(), ignore_errors=True)
 

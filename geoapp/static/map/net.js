@@ -8,9 +8,25 @@
   var T = M.T;
   var retry = null;   // what 重试 runs: the last load that failed
 
-  M.fetchJSON = function (url, options) {
+  // a worker that has just started answers 503 "preparing" with Retry-After while it builds
+  // the map's data (geoapp.web.warmup): say so and ask again, the veil staying up
+  var PREPARING_TRIES = 90;
+
+  M.fetchJSON = function (url, options, tries) {
     return fetch(url, Object.assign({ credentials: "same-origin", headers: { Accept: "application/json" } }, options || {}))
       .then(function (r) {
+        var left = tries === undefined ? PREPARING_TRIES : tries;
+        if (r.status === 503 && left > 0 && r.headers.get("Retry-After")) {
+          var wait = Math.min(10, Number(r.headers.get("Retry-After")) || 2) * 1000;
+          return r.json().catch(function () { return {}; }).then(function (body) {
+            if (body && body.error === "preparing") {
+              M.setStatus(body.message);
+              // said on the veil itself (its role=status reads it out), not only in the corner
+              document.getElementById("map-loading").textContent = body.message;
+            }
+            return new Promise(function (done) { setTimeout(done, wait); });
+          }).then(function () { return M.fetchJSON(url, options, left - 1); });
+        }
         if (!r.ok) throw new Error(r.status + " " + url);
         return r.json();
       });

@@ -24,18 +24,19 @@ from geoapp.store.reads import territory
 from geoapp.store.reads.pages import hazard_rollups
 
 
-def map_cells(session: Session, rules: Rules, today: dt.date) -> list[dict]:
-    """Every cell with what the leader's map draws but its shape: names, level, figures.
+def map_cells(session: Session, rules: Rules, today: dt.date, only=None) -> list[dict]:
+    """Every cell (of ``only``; None: all) with what the leader's map draws but its shape:
+    names, level, figures.
 
     Like ``cells_collection`` but as plain records in code order; the shapes
     come from ``map_cell_shapes`` and the point counts from ``map_points``, so
     that ``geoapp.map.snapshot`` re-reads after a hazard move only what it can change.
     """
-    hazards = hazard_rollups(session, rules, today)
+    hazards = hazard_rollups(session, rules, today, only=only)
     empty = workflow.rollup([], today, rules.risk.hazards.stock_cutoff)
     rows = session.execute(
         territory.cells_in_areas(Cell.code, Cell.name, Cell.risk_level, Village.name, Town.name)
-        .order_by(Cell.code)).all()
+        .where(territory.cells_in(only)).order_by(Cell.code)).all()
     return [
         {"code": code, "name": name, "risk_level": level, "village": village, "town": town,
          "hazards": hazards.get(code, empty)}
@@ -74,8 +75,8 @@ def map_points(session: Session) -> dict:
             "outside": [bool(o) for o in outside]}
 
 
-def map_point_states(session: Session, rules: Rules, today: dt.date) -> dict:
-    """Every point's risk level and hazard flags as columns, in id order.
+def map_point_states(session: Session, rules: Rules, today: dt.date, ids=None) -> dict:
+    """Every point's (of ``ids``; None: all) risk level and hazard flags as columns, in id order.
 
     ``flags`` per point: bit 1 open hazard, 2 overdue, 4 open major, 8 open
     listed (挂牌督办), 16 overdue major (the headline's 重大隐患逾期), and the
@@ -90,6 +91,7 @@ def map_point_states(session: Session, rules: Rules, today: dt.date) -> dict:
                   Hazard.found_on)
         .where(Hazard.state.in_(workflow.OPEN_STATES)
                | ((Hazard.level == "major") & (Hazard.found_on >= since)))
+        .where(sa.true() if ids is None else Hazard.point_id.in_(sorted(ids)))
     ):
         f = 0
         if workflow.is_open(state):
@@ -106,6 +108,17 @@ def map_point_states(session: Session, rules: Rules, today: dt.date) -> dict:
             f |= 64
         flags[point_id] |= f
     t = Point.__table__.c
-    rows = session.connection().execute(sa.select(t.id, t.risk_level).order_by(t.id)).all()
+    rows = session.connection().execute(
+        sa.select(t.id, t.risk_level).where(sa.true() if ids is None else t.id.in_(sorted(ids)))
+        .order_by(t.id)).all()
     return {"id": [r[0] for r in rows], "risk_level": [r[1] for r in rows],
             "flags": [flags.get(r[0], 0) for r in rows]}
+
+
+def map_changes(session: Session, rules: Rules, today: dt.date, point_ids) -> tuple:
+    """What a move of the hazards at ``point_ids`` can change on the map: ``map_cells`` of
+    those points' cells and ``map_point_states`` of the points themselves."""
+    codes = set(session.scalars(sa.select(Point.cell_code).where(
+        Point.id.in_(sorted(point_ids)), Point.cell_code.is_not(None))))
+    cells = map_cells(session, rules, today, only=codes) if codes else []
+    return cells, map_point_states(session, rules, today, ids=point_ids)
