@@ -609,6 +609,11 @@ ACCOUNT_WRITES = {
     # who is refused before the row is looked for (an edit: tests/web/test_accidents.py)
     "accidents.update": (
         lambda c, uid: c.put("/api/accidents/1", json={}), 404, {"admin", "supervisor"}),
+    # a functional zone's assessment (geoapp.web.zones): the role is checked before the zone
+    # is looked for (a real one: tests/web/test_zones.py)
+    "zones.new_assessment": (
+        lambda c, uid: c.post("/api/zones/NO-SUCH-ZONE/assessments", json={}), 404,
+        {"admin", "supervisor"}),
 }
 
 
