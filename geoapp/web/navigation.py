@@ -33,8 +33,15 @@ PAGES = (
 )
 
 
+# pages opened now and then: under the top bar's 更多 (base.html), so that the daily pages
+# keep one line at 1440 px in either language
+MORE = {"zones.index", "admission_checks.page", "accidents.page", "export.page",
+        "basemap.page", "rules_admin.page", "audit.page"}
+
+
 def links() -> list[dict]:
-    """The links for the current user; pages whose blueprint is not registered are left out."""
+    """The links for the current user; pages whose blueprint is not registered are left out.
+    ``more``: the link goes under the top bar's 更多 menu."""
     role = current_user.role if current_user.is_authenticated else None
     sector = is_department(current_user)  # opens its own page only (DEPARTMENT_ENDPOINTS)
     out = []
@@ -48,11 +55,11 @@ def links() -> list[dict]:
         if roles is None and role == "enterprise":
             continue
         out.append({"url": url_for(endpoint), "label": str(label),
-                    "current": request.endpoint == endpoint})
+                    "current": request.endpoint == endpoint, "more": endpoint in MORE})
     if role == "grid" and current_user.cell_codes:
         code = current_user.cell_codes[0]
         out.append({"url": url_for("cells.cell_page", code=code), "label": str(_l("我的网格")),
-                    "current": request.view_args == {"code": code}})
+                    "current": request.view_args == {"code": code}, "more": False})
     return out
 
 

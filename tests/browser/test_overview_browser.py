@@ -230,7 +230,8 @@ def _place_point(database, layer):
                          .order_by(Point.key).limit(1)).one()
 
 
-# where on screen a cluster sits on a red cell (the first clear of the top controls)
+# where on screen a cluster sits on a red cell (the first clear of the top controls and
+# not covered by the legend or another control)
 RED_CLUSTER = """() => {
           const M = window.geoappMapApp, map = window.geoappMap;
           for (const icon of document.querySelectorAll('.gm-cluster-icon')) {
@@ -238,8 +239,12 @@ RED_CLUSTER = """() => {
             const at = map.containerPointToLatLng([r.x + r.width / 2 - c.x,
                                                    r.y + r.height / 2 - c.y]);
             const i = M.cellAt(at);
-            if (i >= 0 && M.state.cells.level[i] === 0 && r.top > c.top + 60)
-              return {x: r.x + r.width / 2, y: r.y + r.height / 2, code: M.state.cells.code[i]};
+            const x = r.x + r.width / 2, y = r.y + r.height / 2;
+            // what a tap there reaches: the icon, not a control or the legend over it
+            const top = document.elementFromPoint(x, y);
+            if (i >= 0 && M.state.cells.level[i] === 0 && r.top > c.top + 60
+                && top && icon.contains(top))
+              return {x: x, y: y, code: M.state.cells.code[i]};
           }
           return null; }"""
 
@@ -274,7 +279,11 @@ def test_the_phone_taps_the_map(leader, live_url, browser, lang):
         close.tap()  # Playwright taps only what would receive the tap
         cell.wait_for(state="detached")
 
-        # the popup's button zooms to the cluster's points instead (the popup panned the map)
+        # the popup's button zooms to the cluster's points instead (the popup panned the map:
+        # back to the whole territory first)
+        page.locator("#map-home").tap()
+        _back_home(page, home)
+        page.wait_for_timeout(400)  # the clusters of the territory's view
         target = page.evaluate(RED_CLUSTER)
         page.touchscreen.tap(target["x"], target["y"])
         cell.wait_for()
