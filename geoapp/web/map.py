@@ -225,14 +225,14 @@ def _map_skeleton() -> tuple[dict, dict[str, str]]:
     return _skeleton(bounds, layers), layers
 
 
-def _tile_mode() -> dict:
+def _tile_mode(summary: dict) -> dict:
     """Whether this account's map draws cells and points from vector tiles: above
-    MAP_TILE_CELLS cells or MAP_TILE_POINTS points in its scope (tiled cells tile points too)."""
-    snap = _snapshot()
-    only = auth.read_scope().cells
-    n_cells = len(snap.cell_codes) if only is None else len(scoped.cell_indices(snap, only))
-    n_points = len(snap.p_id) if only is None else \
-        len(snap.select(cells=scoped.cell_indices(snap, only)))
+    MAP_TILE_CELLS cells or MAP_TILE_POINTS points in its scope (tiled cells tile points too).
+
+    Counted from the headline's figures (``summary``, already of the account's scope), so
+    the page needs no snapshot while a worker is still preparing one (geoapp.web.warmup)."""
+    n_cells = sum(summary["cells_by_level"].values())
+    n_points = sum(summary["points"].values())
     cells = n_cells > current_app.config["MAP_TILE_CELLS"]
     return {"cells": cells, "points": cells or n_points > current_app.config["MAP_TILE_POINTS"]}
 
@@ -256,7 +256,7 @@ def map_page():
               for lv in rules.risk.levels]
     summary = _summary(_snapshot() if warmup.is_ready() else None)
     config = {
-        "tiles": _tile_mode(),
+        "tiles": _tile_mode(summary),
         "urls": {"cells": url_for("map.cells"), "points": url_for("map.points"),
                  "vt_cells": url_for("map.vector_tile", kind="cells", z=0, x=0, y=0)[
                      :-len("0/0/0.mvt")],

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
 
-from geoapp.store.models import Cell, Extension, Hazard, Point
+from geoapp.store.models import Cell, Extension, Hazard, Point, Zone
 from tests.support.constants import PASSWORD, TODAY
 
 HUGE_IDS = ("2147483648", "9223372036854775807", "99999999999999999999999")
@@ -184,6 +184,15 @@ def _bodies(today: dt.date, hazard_code: str, checklist: tuple[str, ...] = (),
                              ("x", ["x"], {"a": 1}, True, -1, 1.5, SURROGATE)),
              "loss": ("x", ["x"], True, -1, SURROGATE), "lon": ("x", ["x"], True, 200),
              "enterprise_id": ("x", ["x"], True, -1, 2**40, SURROGATE)}),
+        # a zone's assessment (geoapp.domain.zone_grades): nothing bad may be stored, as the
+        # history is append-only and would change the shared demo's grade
+        "zones.new_assessment": (
+            {"assessed_on": found, "score": 90, "grade": "B", "body": "省应急管理厅（虚构）",
+             "note": ""},
+            {**dict.fromkeys(("assessed_on", "grade", "body", "note"), TEXT_VALUES),
+             "assessed_on": (*TEXT_VALUES, "2030-13-01", "2099-01-01"),
+             "score": ("x", ["x"], {"a": 1}, True, -1, 101, SURROGATE),
+             "grade": (*TEXT_VALUES, "E")}),
         "admission.api_check": ({"site": site, "crs": "wgs84", "industry": "2614"}, {
             "site": ("x", ["x"], 7, {"type": SURROGATE, "coordinates": [1, 2]},
                      {"type": "Point", "coordinates": [[[NUL]]]}),
@@ -231,6 +240,8 @@ def _cases(app, ids: dict, today: dt.date):
                 "z": 12, "x": 3418, "y": 1660, "filename": "hazards.xlsx",
                 "name": "trend", "number": "准入-2030-000001"}
         base["report_id"] = ids["report"]  # a public report waiting (the demo's)
+        if rule.endpoint.startswith("zones."):
+            base["code"] = ids["zone"]  # a zone's routes take a zone's code
         headers = ({"If-Match": '"1"'} if rule.endpoint in (
             "hazards.move_hazard", "hazards.edit_hazard", "public_reports.triage") else {})
         good = bodies.get(rule.endpoint, (None, {}))[0]
@@ -285,6 +296,7 @@ def ids(demo_database, rules):
         point = s.scalars(sa.select(Point).where(Point.cell_code.is_not(None))
                           .order_by(Point.id)).first()
         cell = s.scalar(sa.select(Cell.code).order_by(Cell.code))
+        zone = s.scalar(sa.select(Zone.code).order_by(Zone.code))
         asked = Extension(hazard_id=hazard.id, requested_at=dt.datetime(2030, 6, 13, 2,
                                                                         tzinfo=dt.UTC),
                           requested_by="test", reason="设备未到货", old_deadline=hazard.deadline,
@@ -293,7 +305,7 @@ def ids(demo_database, rules):
         s.add(asked)
         s.flush()
         found = {"hazard": hazard.id, "hazard_code": hazard.code, "point": point.id,
-                 "cell": cell, "checklist": tuple(i.key for i in checklist_of(rules, point)),
+                 "cell": cell, "zone": zone, "checklist": tuple(i.key for i in checklist_of(rules, point)),
                  "extension": asked.id,
                  "report": s.scalar(sa.select(sa.func.min(PublicReport.id)).where(
                      PublicReport.state == "received"))}

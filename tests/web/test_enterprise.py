@@ -116,7 +116,7 @@ def _url(rule, ids: dict) -> str:
             values[arg] = "0" * 32
         else:  # code, filename, name, path: any text
             values[arg] = {"filename": "hazard.geojson", "name": "leaflet",
-                           "code": "A"}.get(arg, "x.js")
+                           "code": "A", "kind": "cells"}.get(arg, "x.js")
     return rule.build(values)[1]
 
 

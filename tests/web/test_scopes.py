@@ -51,6 +51,10 @@ EXEMPT = {
     "/api/public-reports/<code>": "a receipt, by its code (public)",
     "/enterprise": "enterprise accounts only (their own points): 403 for a leader",
     "/api/enterprise": "enterprise accounts only (their own points): 403 for a leader",
+    "/department": "department accounts only (their sector, tests/web/test_departments.py): "
+                   "403 for a leader",
+    "/api/department": "department accounts only (their sector, tests/web/test_departments.py)",
+    "/healthz/ready": "a worker's readiness: no rows",
     "/account": "one's own account (its scope: checked through /api/me)",
     "/admin/accounts": "administrators only, who read the whole territory",
     "/admin/audit": "administrators only",
