@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from geoapp.domain import accidents as rules
 from geoapp.domain import periods
+from geoapp.domain.texts import N_
 from geoapp.reports.tables import OUTSIDE, Dataset, department_of_points
 from geoapp.store import accidents as stored
 
 UNPLACED = "未定位"  # the row of accidents with no cell (an address only)
-UNDETERMINED = "未确定"  # the department of an accident with no linked enterprise
+UNDETERMINED = N_("未确定")  # the department of an accident with no linked enterprise
 
 
 def report(session, ds: Dataset, period: periods.Period) -> dict:
