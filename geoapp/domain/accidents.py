@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from geoapp.domain import values
+from geoapp.domain import departments, values
 from geoapp.domain.texts import N_
 
 # GB 6441-1986 table 2, 序号 01–20. The standard writes 其他; many copies write 其它,
@@ -62,7 +62,7 @@ LABELS = {"code": "事故编号", "occurred_on": "发生日期", "occurred_time"
           "type": "事故类别", "deaths": "死亡人数", "serious_injuries": "重伤人数",
           "injuries": "轻伤人数", "loss": "直接经济损失（万元）", "state": "调查状态",
           "address": "事故地点", "lon": "经度", "lat": "纬度", "enterprise": "事故单位",
-          "note": "简要经过"}
+          "note": "简要经过", "authority": "主管部门"}
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -91,6 +91,8 @@ class AccidentFields:
     lat: float | None
     enterprise: str  # the unit's name as written (the link to a point is the store's)
     note: str
+    # 主管部门 as recorded ("" none): counts only when no enterprise point is linked
+    authority: str = ""
 
     @property
     def grade(self) -> str:
@@ -135,9 +137,10 @@ def type_code(text: str) -> str:
                                      f"{'、'.join(TYPES.values())}）")
 
 
-def check(body: dict, today: dt.date) -> AccidentFields:
+def check(body: dict, today: dt.date, names: tuple[str, ...] = ()) -> AccidentFields:
     """The validated fields of an accident (new or edited); AccidentInputError on the first
-    bad one. Types and states may be given as codes or as their Chinese names.
+    bad one. Types and states may be given as codes or as their Chinese names; ``names``:
+    the configured departments, which an optional 主管部门 (``authority``) must be one of.
 
     >>> f = check({"code": "SG-1", "occurred_on": "2026-03-02", "type": "触电",
     ...            "deaths": 1, "address": "示范村"}, dt.date(2026, 4, 1))
@@ -175,11 +178,17 @@ def check(body: dict, today: dt.date) -> AccidentFields:
     address = _text(body, "address", ADDRESS_MAX)
     if lon is None and not address:
         raise AccidentInputError("address", "须给出事故地点（经纬度或地址）")
+    authority = _text(body, "authority", 40)
+    if authority:
+        try:
+            authority = departments.checked(authority, names)
+        except ValueError as exc:
+            raise AccidentInputError("authority", str(exc)) from None
     return AccidentFields(code=code, occurred_on=day, occurred_time=time, type=kind,
                           deaths=deaths, serious_injuries=serious, injuries=injuries, loss=loss,
                           state=state, address=address, lon=lon, lat=lat,
                           enterprise=_text(body, "enterprise", ENTERPRISE_MAX),
-                          note=_text(body, "note", NOTE_MAX))
+                          note=_text(body, "note", NOTE_MAX), authority=authority)
 
 
 def _text(body: dict, key: str, limit: int, required: bool = False) -> str:

@@ -157,9 +157,13 @@ def accidents(ws: Worksheet, report: dict) -> None:
     end = table(ws, f"生产安全事故“双下降”（{period['label']}）", heads, rows)
     rows = [row(v["name"], v["town"], v) for v in report["villages"]]
     end = table(ws, "各村（社区）", heads, rows, top=end + 1)
+    # by department (三管三必须): the linked enterprise's department, else 未确定
+    rows = [[d["name"], *row("", "", d)[2:]] for d in report["departments"]]
+    end = table(ws, "按行业主管部门", ["行业主管部门", *heads[2:]], rows, top=end + 1)
     note(ws, end, f"同比：{year_before['from']} 至 {year_before['to']}；环比：上期 "
          f"{previous['label']}。双下降 = 事故起数与死亡人数均低于去年同期；去年同期无事故的"
-         "记为 —。按事故发生日期计入；地点只有地址且未关联企业的事故计入“未定位”。", len(heads))
+         "记为 —。按事故发生日期计入；地点只有地址且未关联企业的事故计入“未定位”。事故的部门为"
+         "所关联企业的行业主管部门，未关联企业的计入“未确定”。", len(heads))
 
 
 def departments(ws: Worksheet, data: dict) -> None:

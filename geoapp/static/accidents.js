@@ -9,7 +9,7 @@
   var out = form.querySelector(".error");
   var title = document.getElementById("accident-form-title");
   var names = ["code", "occurred_on", "occurred_time", "type", "deaths", "serious_injuries",
-    "injuries", "loss", "state", "lon", "lat", "address", "enterprise", "enterprise_id", "note"];
+    "injuries", "loss", "state", "lon", "lat", "address", "enterprise", "enterprise_id", "note", "authority"];
 
   document.querySelectorAll("#accidents button.edit").forEach(function (button) {
     button.addEventListener("click", function () {

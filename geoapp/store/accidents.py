@@ -32,7 +32,7 @@ from geoapp.store.import_summary import ImportSummary, Progress, dry_runnable, e
 from geoapp.store.models import Accident, Point
 
 STORED = ("occurred_on", "occurred_time", "type", "deaths", "serious_injuries", "injuries",
-          "loss", "state", "address", "enterprise", "note")
+          "loss", "state", "address", "enterprise", "note", "authority")
 
 
 class UnknownEnterprise(ValueError):
@@ -142,7 +142,7 @@ def import_accidents(db: Database, rules_: Rules, path, today: dt.date, actor: s
         body["lon"] = frame[lon_col].iloc[index] if lon_col else None
         body["lat"] = frame[lat_col].iloc[index] if lat_col else None
         try:
-            fields = rules.check(body, today)
+            fields = rules.check(body, today, rules_.departments.names)
         except rules.AccidentInputError as exc:
             column = {"lon": lon_col, "lat": lat_col}.get(exc.field) or labels.get(exc.field)
             problems.append(Problem(row, column, exc.message))
@@ -206,7 +206,7 @@ def as_dict(row: Accident, enterprise_name: str | None = None) -> dict:
             "enterprise": row.enterprise, "enterprise_id": row.point_id,
             "enterprise_name": enterprise_name, "note": row.note, "cell_code": row.cell_code,
             "outside": row.outside, "nearest_cell_code": row.nearest_cell_code,
-            "recorded_by": row.recorded_by}
+            "recorded_by": row.recorded_by, "authority": row.authority}
 
 
 def listed(session: Session, cells: frozenset[str] | None = None,
@@ -224,7 +224,9 @@ def listed(session: Session, cells: frozenset[str] | None = None,
 
 
 def figures_rows(session: Session, start: dt.date, end: dt.date) -> list[tuple]:
-    """(day, deaths, cell_code) of the accidents from ``start`` to ``end``: the reports' read."""
+    """(day, deaths, cell_code, point_id, authority) of the accidents from ``start`` to
+    ``end``: the reports' read (the linked point, else 主管部门, gives the department)."""
     return [tuple(r) for r in session.execute(
-        sa.select(Accident.occurred_on, Accident.deaths, Accident.cell_code)
+        sa.select(Accident.occurred_on, Accident.deaths, Accident.cell_code, Accident.point_id,
+                  Accident.authority)
         .where(Accident.occurred_on.between(start, end)))]

@@ -704,3 +704,5 @@ class Accident(Base):
     nearest_cell_code: Mapped[str | None] = mapped_column(sa.String(50))
     recorded_by: Mapped[str] = mapped_column(sa.String(100))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # 主管部门 as recorded ("" none); the linked enterprise's department wins (reports)
+    authority: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")

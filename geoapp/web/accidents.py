@@ -24,7 +24,7 @@ from geoapp.web.errors import ApiError
 bp = Blueprint("accidents", __name__)
 
 _FIELDS = {**dict.fromkeys(("code", "occurred_on", "occurred_time", "type", "state", "address",
-                            "enterprise", "note"), inputs.TEXT),
+                            "enterprise", "note", "authority"), inputs.TEXT),
            **dict.fromkeys(("deaths", "serious_injuries", "injuries", "loss", "lon", "lat",
                             "enterprise_id"), (int, float, str))}
 
@@ -58,6 +58,7 @@ def page():
         "accidents/page.html", accidents=_listed(), may_write=_may_write(),
         types=[(code, _(label)) for code, label in rules.TYPES.items()],
         states=[(code, _(label)) for code, label in rules.STATES.items()],
+        departments=current_app.extensions["geoapp.rules"].departments.names,
         today=_today().isoformat())
 
 
@@ -94,7 +95,8 @@ def _save(accident: Accident | None):
     body = inputs.json_body(_FIELDS)
     session = db.session()
     try:
-        fields = rules.check(body, _today())
+        fields = rules.check(body, _today(),
+                             current_app.extensions["geoapp.rules"].departments.names)
     except rules.AccidentInputError as exc:
         raise ApiError(400, "bad_input", _(exc.message), field=exc.field) from None
     if stored.code_taken(session, fields.code, accident.id if accident else None):

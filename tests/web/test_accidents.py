@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from geoapp.store import accidents as stored
-from geoapp.store.models import Accident, AuditEntry
+from geoapp.store.models import Accident, AuditEntry, Point
 from tests.support.apps import shop_with_hazard
 from tests.support.checks import rejected
 from tests.support.constants import TODAY
@@ -155,6 +155,50 @@ def test_double_decline_in_the_reports_and_the_bulletin(client, auth, database, 
     total_row = next(row for row in values if row[0] == "合计")
     assert total_row[2:8] == (2, 1, 2, 3, 0, -2)
     book.close()
+
+
+def test_double_decline_by_department(client, auth, database, rules, shop, tmp_path):
+    """The shop (industry 5261, section F) is 商务's by layers/departments.toml: accidents
+    linked to it count there whatever their 主管部门, an unlinked one by its 主管部门, the
+    rest 未确定; every configured department is listed. A bad 主管部门 is refused."""
+    with database.transaction() as s:  # the shop's industry as the enterprise ledger sets it
+        s.get(Point, shop).industry = "5261"
+    ledger = tmp_path / "accidents.csv"
+    head = HEADER.rstrip("\n") + ",主管部门\n"
+    ledger.write_text(head
+                      + "D1,2029-06-03,,触电,2,0,0,10,已结案,东湖村,,,K1,\n"
+                      + "D2,2029-06-13,,火灾,1,0,0,10,已结案,东湖村,,,K1,\n"
+                      + "D3,2030-06-02,,淹溺,1,0,0,10,调查中,东湖村,,,K1,住建\n"
+                      + "D4,2030-06-09,,灼烫,0,0,1,10,调查中,未知地点,,,,\n"
+                      + "D5,2030-06-10,,坍塌,1,0,0,10,调查中,工地,,,,住建\n", encoding="utf-8")
+    stored.import_accidents(database, rules, ledger, TODAY)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(head + "D6,2030-06-10,,坍塌,1,0,0,10,调查中,工地,,,,公安\n", encoding="utf-8")
+    report = rejected(database, stored.import_accidents, rules, bad, TODAY)
+    assert "第 2 行" in report and "主管部门" in report and "公安" in report, report
+    auth.login("supervisor")
+    refused = client.post("/api/accidents", json=body(code="D7", authority="公安"))
+    assert refused.status_code == 400 and refused.get_json()["field"] == "authority"
+    assert [r[0] for r in rows(database)] == ["D1", "D2", "D3", "D4", "D5"]  # nothing more
+    r = client.get("/api/reports/accidents?month=2030-06").get_json()
+    got = {d["name"]: (d["yoy"]["count"], d["yoy"]["deaths"], d["yoy"]["count_before"],
+                       d["yoy"]["deaths_before"], d["yoy"]["double_decline"])
+           for d in r["departments"]}
+    assert list(got)[:len(rules.departments.names)] == list(rules.departments.names)
+    assert got["商务"] == (1, 1, 2, 3, True)
+    assert got["住建"] == (1, 1, 0, 0, None)
+    assert got["未确定"] == (1, 0, 0, 0, None)
+    assert got["应急管理"] == (0, 0, 0, 0, None)
+    page = client.get("/reports?month=2030-06").get_data(as_text=True)
+    assert 'id="accident-departments"' in page and "未确定" in page
+    printed = client.get("/reports/print?month=2030-06").get_data(as_text=True)
+    assert 'id="print-accident-departments"' in printed
+    book = openpyxl.load_workbook(io.BytesIO(
+        client.get("/reports/bulletin.xlsx?month=2030-06").get_data()))
+    values = list(book["事故"].iter_rows(values_only=True))
+    book.close()
+    assert next(row for row in values if row[0] == "商务")[1:7] == (1, 1, 2, 3, -1, -2)
+    assert next(row for row in values if row[0] == "未确定")[1:3] == (1, 0)
 
 
 def test_an_xlsx_ledger_through_the_admins_import_page(database, rules, shop, tmp_path):
