@@ -59,11 +59,12 @@ def main():
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo-password", default=None, metavar="PW",
               help="password of the demo accounts leader, grid, planner, admin, supervisor, "
-                   "town_leader, enterprise (default: a new random one, printed)")
+                   "town_leader, dept_zj, enterprise (default: a new random one, printed)")
 def demo(host, port, demo_password):
     """Create the embedded database if missing, load the synthetic demo data, serve.
 
-    The demo accounts (leader, grid, planner, admin, supervisor, town_leader, enterprise) are
+    The demo accounts (leader, grid, planner, admin, supervisor, town_leader, dept_zj,
+    enterprise) are
     created, or have their password reset, on every start.
     """
     from geoapp.store.demo import ensure_demo_accounts, load_demo
@@ -316,34 +317,46 @@ def _account_session():
               help="area scope: the cells a functional zone overlaps")
 @click.option("--enterprise", default=None, metavar="USCC",
               help="the enterprise an enterprise account speaks for (in the ledger)")
+@click.option("--department", default=None, metavar="NAME",
+              help="supervisor: the sector department (三管三必须) the account answers for, "
+                   "one of layers/departments.toml's departments")
 @click.option("--name", "display_name", default=None, help="name shown in the page header")
 @click.option("--password", default=None, help="(default: asked for, not echoed)")
-def users_add(username, role, cells, towns, villages, zones, enterprise, display_name, password):
+def users_add(username, role, cells, towns, villages, zones, enterprise, department,
+              display_name, password):
     """Create an account. Without --town/--village/--cell/--zone a leader, planner or
     supervisor reads the whole territory."""
-    from geoapp.store import accounts
+    from geoapp.store import account_admin, accounts
 
     areas = [("town", c) for c in towns] + [("village", c) for c in villages] + [
         ("zone", c) for c in zones]
     if role != "grid":  # a grid member's --cell is a cell they work, anyone else's an area
         areas, cells = areas + [("cell", c) for c in cells], ()
     database = _account_session()
+    names = _context()[2].departments.names
+    try:  # the admin API's rule, checked before a password is asked for
+        department = account_admin.department_for(role, department, names)
+    except accounts.AccountError as exc:
+        _fail(exc)
     if password is None:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
         with database.transaction() as s:
             user = accounts.create_user(s, username, role, password, cells, display_name,
                                         enterprise=enterprise, areas=areas)
+            user.department = department
             codes, uscc = user.cell_codes, user.enterprise_uscc
             scope = [f"{a.kind}:{a.code}" for a in user.area_links]
             _audit(s, "account_create", user.username, {"role": role, "cells": codes}
-                   | ({"enterprise": uscc} if uscc else {}) | ({"areas": scope} if scope else {}))
+                   | ({"enterprise": uscc} if uscc else {}) | ({"areas": scope} if scope else {})
+                   | ({"department": department} if department else {}))
     except accounts.AccountError as exc:
         _fail(exc)
     click.echo(f"user {username.strip()!r} added: {role}"
                + (f", cells {', '.join(codes)}" if codes else "")
                + (f", areas {', '.join(scope)}" if scope else "")
-               + (f", enterprise {uscc}" if uscc else ""))
+               + (f", enterprise {uscc}" if uscc else "")
+               + (f", department {department}" if department else ""))
 
 
 @users.command(name="add-enterprises")

@@ -19,6 +19,9 @@ from geoapp.exports.hazard_filter import HazardFilter
 from geoapp.store.reads import export_data
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# the zones workbook's last column: the grade in force (read by no import, so the
+# workbook still imports back unchanged)
+GRADE_HEADER = "安全风险等级"
 _SUFFIX = {"xlsx": ".xlsx", "gpkg": ".gpkg", "geojson": ".geojson", "shp": ".shp.zip"}
 
 
@@ -93,7 +96,10 @@ def build(session: Session, rules: Rules, layer: str, fmt: str, today: dt.date, 
 
 def _xlsx(rules: Rules, layer: str, spec, rows: list[dict], today: dt.date,
           only, hazards: HazardFilter | None) -> bytes:
-    if layer in ("cells", "zones"):
+    if layer == "zones":
+        records = (ledger.area_record(spec, r) + [r["grade"]] for r in rows)
+        header = ledger.headers(spec, with_coordinates=False) + [GRADE_HEADER]
+    elif layer == "cells":
         records = (ledger.area_record(spec, r) for r in rows)
         header = ledger.headers(spec, with_coordinates=False)
     elif layer == "hazards":
@@ -106,6 +112,8 @@ def _xlsx(rules: Rules, layer: str, spec, rows: list[dict], today: dt.date,
              "表头为 geoapp 导入时读取的列名；未修改时重新导入不会改变任何数据。"]
     if layer in rules.layers:
         notes.append("经度、纬度为 WGS84；导入时用 --crs wgs84（默认）。")
+    if layer == "zones":
+        notes.append(f"{GRADE_HEADER}：最新一次评估的等级（无评估时按园区评分），导入时不读取。")
     if layer in ("cells", "zones"):
         notes.append("边界（面）不在表格中：导入边界请用 GeoPackage、GeoJSON 或 Shapefile 下载。")
     if only is not None:

@@ -42,6 +42,7 @@ from geoapp.exports.ledger import area_record, hazard_record, point_record
 
 # figure columns (every format) and what they mean (the Shapefile's 字段对照.csv, README)
 FIGURES = {
+    "grade": "安全风险等级（A–D，最新评估；无评估时按园区评分）",
     "risk_level": "四色风险等级代码（red/orange/yellow/blue）",
     "risk_label": "四色风险等级（重大/较大/一般/低）",
     "inherent_level": "固有风险等级（未计重大隐患升级）",
@@ -97,14 +98,20 @@ FLOAT_FIGURES = ("rectification_rate", "distance_m")
 
 
 def area_table(spec: TableFile, rules: Rules, rows: list[dict]) -> tuple[list[Column], list]:
-    """Cells or zones: the importer's fields, level, points per layer, hazard figures; as
-    columns and records (a dict per row, by column name), before typing."""
+    """Cells or zones: the importer's fields, (a zone's) grade in force, level, points per
+    layer, hazard figures; as columns and records (a dict per row, by column name), before
+    typing."""
     labels = {lv.code: lv.label for lv in rules.risk.levels}
-    cols = [Column(f.label, f.label, f) for f in spec.fields] + _figure_cols(_AREA_FIGURES) + [
-        Column(f"points_{code}", f"{layer.label}数") for code, layer in rules.layers.items()]
+    graded = ("grade",) if spec.table == "zone" else ()
+    cols = ([Column(f.label, f.label, f) for f in spec.fields]
+            + _figure_cols(graded + _AREA_FIGURES)
+            + [Column(f"points_{code}", f"{layer.label}数")
+               for code, layer in rules.layers.items()])
     records = []
     for row in rows:
         rec = dict(zip((c.name for c in cols), area_record(spec, row), strict=False))
+        if graded:
+            rec["grade"] = row["grade"]
         rec.update(risk_level=row["risk_level"], risk_label=labels.get(row["risk_level"]),
                    **_hazard_figures(row["hazards"]),
                    **{f"points_{k}": row["counts"].get(k, 0) for k in rules.layers})

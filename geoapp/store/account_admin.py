@@ -94,12 +94,12 @@ def create(session: Session, fields: dict,
         user.phone = accounts.checked_phone(fields.get("phone"))
     except AccountError as exc:
         raise FieldError("phone", str(exc)) from None
-    user.department = _department(user.role, fields.get("department"), departments)
+    user.department = department_for(user.role, fields.get("department"), departments)
     session.flush()
     return user, made
 
 
-def _department(role: str, value, names: tuple[str, ...]) -> str | None:
+def department_for(role: str, value, names: tuple[str, ...]) -> str | None:
     """A department account is a supervisor given one of the configured departments
     (layers/departments.toml); other roles take none."""
     if value is not None and not isinstance(value, str):
@@ -190,7 +190,7 @@ def update(session: Session, user: User, changes: dict, *, by: User | None = Non
     new["areas"] = [f"{k}:{c}" for k, c in areas]
     new["enterprise"] = _enterprise(session, new["role"], changes, user.enterprise_uscc)
     if "department" in changes:
-        new["department"] = _department(new["role"], changes["department"], departments)
+        new["department"] = department_for(new["role"], changes["department"], departments)
     elif new["role"] != "supervisor":
         new["department"] = None  # a role that is not a department's keeps none
     old = _editable(user)

@@ -94,7 +94,11 @@ DEMO_ACCOUNTS = {
     "admin": ("admin", "管理员（演示）", ()),
     "supervisor": ("supervisor", "监管审核（演示）", ()),
     "town_leader": ("leader", "镇街领导（演示）", ()),
+    "dept_zj": ("supervisor", "住建部门（演示）", ()),
 }
+# Department accounts (三管三必须, geoapp.store.departments): a supervisor answering for one
+# sector, here 住建 (the demo's idle sites, self-built houses and building sites have hazards).
+DEMO_DEPARTMENTS = {"dept_zj": "住建"}
 # Demo accounts scoped to an area (geoapp.store.scopes): the town leader reads one town.
 DEMO_TOWN = "示范镇（虚构）"
 DEMO_AREAS = {"town_leader": (("town", DEMO_TOWN),)}
@@ -121,6 +125,7 @@ def ensure_demo_accounts(database: Database, password: str) -> list[str]:
             accounts.set_password(user, password)
             accounts.set_cells(user, cells)
             scopes.set_areas(user, DEMO_AREAS.get(username, ()))
+            user.department = DEMO_DEPARTMENTS.get(username)
         uscc = demo_enterprise(s)
         if uscc is not None:  # an enterprise account (企业) for a demo enterprise
             user = accounts.find_user(s, DEMO_ENTERPRISE[0])

@@ -267,6 +267,32 @@ def test_users_add_refuses_with_a_clear_message(cli_db, args, message):
     assert _users(cli_db) == before
 
 
+def test_users_add_a_department_account(database, monkeypatch):
+    """--department: a supervisor answering for one configured department (三管三必须);
+    an unknown department, or one given to another role, is one line and writes nothing."""
+    import sqlalchemy as sa
+
+    from geoapp.store.models import User
+
+    monkeypatch.setenv("GEOAPP_DATABASE_URL", database.url)
+    monkeypatch.setenv("GEOAPP_SECRET_KEY", "cli-test-key")
+    runner = CliRunner()
+    for args, message in (
+            (["--role", "supervisor", "--department", "无此部门"], "主管部门 '无此部门' 不在配置"),
+            (["--role", "leader", "--department", "住建"], "only supervisors are given")):
+        r = runner.invoke(main, ["users", "add", "zj", *args, "--password", "dept-pass-1"])
+        assert r.exit_code == 1 and message in r.output, r.output
+        assert len(r.output.strip().splitlines()) == 1, r.output
+    with database.sessions() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+    r = runner.invoke(main, ["users", "add", "zj", "--role", "supervisor", "--department",
+                             " 住建 ", "--password", "dept-pass-1"])
+    assert r.exit_code == 0 and "department 住建" in r.output, r.output
+    with database.sessions() as s:
+        user = s.scalar(sa.select(User).where(User.username == "zj"))
+        assert (user.role, user.department) == ("supervisor", "住建")
+
+
 def test_users_deactivate_and_set_password(cli_db):
     runner = CliRunner()
     runner.invoke(main, ["users", "add", "boss", "--role", "leader", "--password", "first-pass"])
@@ -320,7 +346,8 @@ def test_demo_creates_one_account_per_role(tmp_path, monkeypatch, request):
         "leader": ("leader", True, []), "grid": ("grid", True, ["SF-05-01", "SF-06-02"]),
         "planner": ("planner", True, []), "admin": ("admin", True, []),
         "supervisor": ("supervisor", True, []), "enterprise": ("enterprise", True, []),
-        "town_leader": ("leader", True, [])}
+        "town_leader": ("leader", True, []),
+        "dept_zj": ("supervisor", True, [])}  # the department account (住建)
     with app.extensions["geoapp.db"].sessions() as s:  # the town leader reads one town
         from geoapp.store import scopes
         from geoapp.store.accounts import find_user
@@ -331,6 +358,7 @@ def test_demo_creates_one_account_per_role(tmp_path, monkeypatch, request):
     _assert_logs_in(app, "town_leader", "demo-pw")
     _assert_logs_in(app, "grid", "demo-pw")
     _assert_logs_in(app, "supervisor", "demo-pw")
+    _assert_demo_department(app, "demo-pw")
     _assert_demo_enterprise(app, "demo-pw")
     with app.extensions["geoapp.db"].sessions() as s:  # the grid member's cells are demo cells
         assert s.scalars(sa.select(Cell.code).where(
@@ -376,6 +404,18 @@ def _logs_in(app, username, password) -> bool:
 
 def _assert_logs_in(app, username, password):
     assert _logs_in(app, username, password), f"{username} cannot log in"
+
+
+def _assert_demo_department(app, password):
+    """dept_zj answers for 住建 and its sector has hazards to follow (its page is not empty)."""
+    from tests.support.apps import csrf_token_from
+
+    client = app.test_client()
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={"username": "dept_zj", "password": password,
+                                       "csrf_token": token}).status_code == 302
+    page = client.get("/api/department").get_json()
+    assert page["department"] == "住建" and page["hazards"], page.keys()
 
 
 def test_import_zones_keeps_every_zone_an_admission_catalogue_names(

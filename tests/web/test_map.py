@@ -19,12 +19,14 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 import shapely
+import sqlalchemy as sa
 
 from geoapp.domain import workflow
 from geoapp.domain.layers import load_rules
 from geoapp.map import geometry, snapshot
 from geoapp.resources import bundled
 from geoapp.store import hazards
+from geoapp.store.models import Point
 from tests.support.constants import TODAY
 
 # every point layer of the bundled layers/, in their order (the map takes them from there)
@@ -154,13 +156,21 @@ def test_tianditu_base_layers_when_a_key_is_configured(demo_database):
     assert [t["name"] for t in layers] == ["天地图矢量", "天地图影像"]
 
 
-def test_page_in_english(demo_client):
+def test_page_in_english(demo_client, demo_database):
     html = demo_client.get("/?lang=en").get_data(as_text=True)
     assert response_ok(html)
     config = json.loads(html.split('id="page-config" type="application/json">')[1]
                         .split("</script>")[0])
     assert config["t"]["layers"]["enterprise"] == "Enterprise"
     assert config["t"]["levels"]["red"] == "Major"
+    # a fire unit's popup: every field under its English label (layers/*.toml label_en)
+    with demo_database.sessions() as s:
+        point_id = s.scalar(sa.select(Point.id).where(Point.layer == "fire_unit").limit(1))
+    popup = demo_client.get(f"/api/map/points/{point_id}?lang=en").get_json()
+    fields = popup["properties"]["fields"]
+    labels = {f["name"]: f["label"] for f in fields}
+    assert labels["team_town"] == "Assigned town leader" and all(
+        label != name and label.isascii() for name, label in labels.items()), labels
 
 
 def response_ok(html: str) -> bool:

@@ -183,3 +183,30 @@ def test_the_zone_pages(client, auth, zones):
     page = client.get("/zones/Z1").get_data(as_text=True)
     assert 'id="assessment-form"' in page and "示范省应急管理厅（虚构）" in page
     assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+
+
+def test_the_downloads_and_the_ogc_items_carry_the_grade_in_force(client, auth, zones):
+    """The zones' XLSX (安全风险等级), GeoJSON and OGC items (``grade``) say the grade in
+    force: Z1's ledger score's until an assessment grades it otherwise; Z2 none until graded."""
+    auth.login("admin")
+
+    def said() -> tuple[dict, dict, dict]:
+        book = openpyxl.load_workbook(io.BytesIO(client.get("/api/export/zones.xlsx").data))
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        at = next(i for i, r in enumerate(rows) if r and "安全风险等级" in r)
+        head = rows[at]
+        xlsx = {r[head.index("功能区编码")]: r[head.index("安全风险等级")]
+                for r in rows[at + 1:] if r and r[0] in ("Z1", "Z2")}
+        geojson = {f["properties"]["功能区编码"]: f["properties"]["grade"]
+                   for f in client.get("/api/export/zones.geojson").get_json()["features"]}
+        ogc = {f["id"]: f["properties"]["grade"]
+               for f in client.get("/ogc/collections/zones/items").get_json()["features"]}
+        return xlsx, geojson, ogc
+
+    assert said() == ({"Z1": "C", "Z2": None},) * 3
+    for code, grade in (("Z1", "A"), ("Z2", "B")):
+        r = client.post(f"/api/zones/{code}/assessments", json=assess(grade=grade, score=None))
+        assert r.status_code == 201, r.data
+    assert said() == ({"Z1": "A", "Z2": "B"},) * 3
+    one = client.get("/ogc/collections/zones/items/Z2").get_json()
+    assert one["properties"]["grade"] == "B" and one["properties"]["园区安全风险评分"] is None

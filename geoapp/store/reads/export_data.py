@@ -21,6 +21,7 @@ from geoapp.domain import workflow
 from geoapp.domain.layers import Rules
 from geoapp.store.models import Cell, Hazard, Point, Town, Village, Zone
 from geoapp.store.reads import territory
+from geoapp.store.zone_grading import grades
 
 
 def _hazard_rows(session: Session, cells: Collection[str] | None):
@@ -62,7 +63,10 @@ def cells(session: Session, rules: Rules, today: dt.date,
 
 
 def zones(session: Session, rules: Rules, today: dt.date) -> list[dict]:
-    """Every functional zone with its level, points per layer and hazard figures."""
+    """Every functional zone with its level, grade in force (``grade``: the latest
+    assessment's, else its ledger score's; None when never graded), points per layer and
+    hazard figures."""
+    in_force = grades(session)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(rules.layers, 0))
     for layer, codes in session.execute(sa.select(Point.layer, Point.zone_codes)):
         for code in codes or ():
@@ -74,7 +78,8 @@ def zones(session: Session, rules: Rules, today: dt.date) -> list[dict]:
             per_zone[code].append(row)
     cutoff = rules.risk.hazards.stock_cutoff
     return [{"code": z.code, "name": z.name, "kind": z.kind, "park_score": z.park_score,
-             "risk_level": z.risk_level, "geom": z.geom, "counts": dict(counts[z.code]),
+             "grade": in_force.get(z.code, {}).get("grade"), "risk_level": z.risk_level,
+             "geom": z.geom, "counts": dict(counts[z.code]),
              "hazards": workflow.rollup(per_zone.get(z.code, []), today, cutoff)}
             for z in session.scalars(sa.select(Zone).order_by(Zone.code))]
 
