@@ -110,10 +110,10 @@ def _url(rule, ids: dict) -> str:
     for arg in rule.arguments:
         if arg in _PARAMS:
             values[arg] = ids[_PARAMS[arg]]
-        elif arg in ("user_id", "report_id", "token_id", "z", "x", "y"):
-            values[arg] = 1
         elif arg == "upload_id":
             values[arg] = "0" * 32
+        elif arg in ("z", "x", "y") or arg.endswith("_id"):
+            values[arg] = 1
         else:  # code, filename, name, path: any text
             values[arg] = {"filename": "hazard.geojson", "name": "leaflet",
                            "code": "A", "kind": "cells"}.get(arg, "x.js")
