@@ -164,6 +164,7 @@ def accidents(ws: Worksheet, report: dict) -> None:
          f"{previous['label']}。双下降 = 事故起数与死亡人数均低于去年同期；去年同期无事故的"
          "记为 —。按事故发生日期计入；地点只有地址且未关联企业的事故计入“未定位”。事故的部门为"
          "所关联企业的行业主管部门，未关联企业的计入“未确定”。", len(heads))
+    finish(ws)
 
 
 def departments(ws: Worksheet, data: dict) -> None:
