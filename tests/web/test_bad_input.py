@@ -305,7 +305,8 @@ def ids(demo_database, rules):
         s.add(asked)
         s.flush()
         found = {"hazard": hazard.id, "hazard_code": hazard.code, "point": point.id,
-                 "cell": cell, "zone": zone, "checklist": tuple(i.key for i in checklist_of(rules, point)),
+                 "cell": cell, "zone": zone,
+                 "checklist": tuple(i.key for i in checklist_of(rules, point)),
                  "extension": asked.id,
                  "report": s.scalar(sa.select(sa.func.min(PublicReport.id)).where(
                      PublicReport.state == "received"))}

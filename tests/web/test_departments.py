@@ -165,7 +165,8 @@ def _url(rule, point: int, hazard: int) -> str:
     for arg in rule.arguments:
         values[arg] = {"point_id": point, "hazard_id": hazard, "code": "A", "z": 1, "x": 1,
                        "y": 1, "upload_id": "0" * 32, "filename": "hazard.geojson",
-                       "name": "leaflet", "kind": "cells"}.get(arg, 1 if arg.endswith("_id") else "x.js")
+                       "name": "leaflet", "kind": "cells"}.get(
+                           arg, 1 if arg.endswith("_id") else "x.js")
     return rule.build(values)[1]
 
 
