@@ -202,7 +202,7 @@ def describe(reason: Reason, rules: Rules, english: bool = False,
     >>> describe(r, rules)
     '禾润精密机械：固有风险 重大风险（LEC风险值 360 ≥ 320）'
     >>> describe(r, rules, english=True, with_name=False)
-    '固有风险 Major（lec_d 360 ≥ 320）'
+    '固有风险 Major（LEC risk value (D) 360 ≥ 320）'
     """
     a = reason.args
     levels = {lv.code: lv.label_en if english else lv.label for lv in rules.risk.levels}

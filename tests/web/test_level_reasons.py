@@ -89,7 +89,7 @@ def test_english_texts(demo_client):
     d = demo_client.get("/api/cells/SF-07-06?lang=en").get_json()
     texts = [r["text"] for r in d["level_reasons"]]
     assert texts[0] == "Area rule: the highest level, points at Major: 1"
-    assert texts[1].endswith("inherent level Major (lec_d 360 ≥ 320)")
+    assert texts[1].endswith("inherent level Major (LEC risk value (D) 360 ≥ 320)")
     assert not any("区域" in t or "固有" in t for t in texts)
     empty = demo_client.get("/api/cells/SF-06-03?lang=en").get_json()["level_reasons"]
     assert empty[0]["text"] == "No points → Low (the level of an empty area)"
