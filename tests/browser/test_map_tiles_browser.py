@@ -32,7 +32,20 @@ PIXEL = """([lon, lat]) => {
 
 
 @pytest.fixture
-def app(database, rules):
+def embedded(tmp_path):
+    """The embedded default only: the two backends' tiles are compared byte for byte in
+    tests/web/test_vector_tiles.py; a PostGIS browser run here left tile requests running
+    past the app's disposal (a connection closed by the collector) under load."""
+    from tests.support.databases import _fresh
+
+    database = _fresh(f"sqlite:///{tmp_path / 'tiles.sqlite3'}")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def app(embedded, rules):
+    database = embedded
     load_demo(database, rules, echo=lambda _msg: None)
     make_user(database, "leader")
     return make_app(database, MAP_TILE_CELLS=0, MAP_TILE_POINTS=0)
@@ -72,7 +85,7 @@ def _drawn(page, at, rgb) -> None:
         && Math.abs(d[2] - {rgb[2]}) < 8; }}""")
 
 
-def test_the_map_in_tile_mode(database, app, live_url, browser):
+def test_the_map_in_tile_mode(app, live_url, browser):
     os.makedirs(SHOTS, exist_ok=True)
     for width, height in ((1440, 900), (390, 844)):
         with watched_page(browser, width, height) as (page, requests, errors):
