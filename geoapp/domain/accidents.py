@@ -66,13 +66,8 @@ LABELS = {"code": "事故编号", "occurred_on": "发生日期", "occurred_time"
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-class AccidentInputError(ValueError):
+class AccidentInputError(values.FieldError):
     """An accident's field is missing or invalid; ``field`` names it."""
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
 
 
 @dataclass(frozen=True)

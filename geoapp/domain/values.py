@@ -14,6 +14,15 @@ import unicodedata
 DATE_FORMAT = "日期须为 YYYY-MM-DD 格式的有效日期"
 
 
+class FieldError(ValueError):
+    """An input's field is missing or invalid: ``field`` names it, ``message`` says why.
+    Each input module's own error (e.g. ``accidents.AccidentInputError``) derives from it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
 def iso_date(value) -> dt.date:
     """A date from ``YYYY-MM-DD`` text (a date passes as it is); else ValueError.
 

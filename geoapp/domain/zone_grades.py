@@ -37,12 +37,8 @@ ASSESSORS = ("admin", "supervisor")
 BODY_MAX, NOTE_MAX = 200, 2000
 
 
-class AssessmentInputError(ValueError):
+class AssessmentInputError(values.FieldError):
     """A bad field of an assessment: ``field`` names it, ``message`` says why (Chinese)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
 
 
 def check(body: Mapping, today: dt.date) -> dict:
