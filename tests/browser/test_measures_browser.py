@@ -61,8 +61,20 @@ def test_a_supervisor_records_a_measure_and_both_details_show_it(site, database,
         form.locator("textarea[name=note]").fill("逾期未整改，约谈主要负责人")
         form.locator("input[name=attachment]").set_input_files(str(letter))
         page.screenshot(path=str(SHOTS / f"measure-form-{width}.png"), full_page=True)
-        form.locator("button[type=submit]").click()
-        page.wait_for_selector(f"#hazard-{hazard_id} ol.measures li.measure")
+        # the POST's answer first, so that a failure says which step failed (a busy CI
+        # machine runs two test workers, Chromium and PostgreSQL on two cores: generous
+        # timeouts)
+        with page.expect_response(lambda r: r.request.method == "POST"
+                                  and r.url.endswith("/measures"), timeout=60_000) as posted:
+            form.locator("button[type=submit]").click()
+        assert posted.value.status == 201, (posted.value.status, posted.value.text())
+        try:
+            page.wait_for_selector(f"#hazard-{hazard_id} ol.measures li.measure",
+                                   timeout=60_000)
+        except Exception as exc:  # noqa: BLE001 — said with what the page shows
+            shown = page.locator("#cell-load-failed, .measure-form .form-error, #net-banner")
+            raise AssertionError(
+                f"recorded, not shown: {shown.all_inner_texts()} {errors}") from exc
         item = page.locator(f"#hazard-{hazard_id} ol.measures li.measure")
         text = item.inner_text()
         assert "约谈" in text and "2030-06-10" in text
