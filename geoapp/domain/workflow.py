@@ -181,12 +181,16 @@ def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
     (2, 1, 1, 1, 1, 0.5)
     >>> r["stock"], r["increment"]
     ({'total': 1, 'open': 0}, {'total': 1, 'open': 1})
-    >>> r["major_stock_open"], r["major_increment_year"]
-    (0, 0)
+    >>> r["major_stock_open"], r["major_increment_year"], r["major_listed_open"]
+    (0, 0, 1)
+    >>> r["increment_year"], r["increment_year_closed"], r["major_increment_year_closed"]
+    (0, 0, 0)
     """
     since = increment_year_start(today, stock_cutoff)
     out = {"total": 0, "open": 0, "overdue": 0, "closed": 0, "major_open": 0, "listed_open": 0,
            "major_overdue": 0, "major_stock_open": 0, "major_increment_year": 0,
+           "major_increment_year_closed": 0, "major_listed_open": 0,
+           "increment_year": 0, "increment_year_closed": 0,
            "by_state": dict.fromkeys(STATES, 0), "stock": {"total": 0, "open": 0},
            "increment": {"total": 0, "open": 0}}
     for h in hazards:
@@ -201,12 +205,41 @@ def rollup(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:
         stock = is_stock(h.found_on, stock_cutoff)
         # the headline's 动态清零 figures per area (zeroing() below, major hazards only)
         out["major_stock_open"] += h.level == "major" and stock and not closed
-        out["major_increment_year"] += h.level == "major" and h.found_on >= since
+        this_year = h.found_on >= since
+        out["major_increment_year"] += h.level == "major" and this_year
+        # the rest of the headline's 动态清零 and 挂牌 figures: the map's headline is the
+        # sum of its cells' rollups (geoapp.map.headline)
+        out["major_increment_year_closed"] += h.level == "major" and this_year and closed
+        out["major_listed_open"] += h.level == "major" and bool(h.listed) and not closed
+        out["increment_year"] += this_year
+        out["increment_year_closed"] += this_year and closed
         part = out["stock" if stock else "increment"]
         part["total"] += 1
         part["open"] += not closed
     out["rectification_rate"] = round(out["closed"] / out["total"], 4) if out["total"] else None
     return out
+
+
+def headline(r: dict, today: dt.date, stock_cutoff: dt.date) -> dict:
+    """The map's headline figures of an area from its ``rollup`` ``r``: the hazards, the
+    open, overdue and listed open 重大事故隐患, and the 动态清零 position (as
+    ``zeroing`` counts it) of major hazards and of all. A rollup is a sum over hazards,
+    so the headline of an area can be made from its cells' rollups added up
+    (geoapp.map.headline) or from its hazards read at once (``pages.summary``).
+    """
+    return {
+        "hazards": r,
+        "major": {"open": r["major_open"], "overdue": r["major_overdue"],
+                  "listed_open": r["major_listed_open"]},
+        "zeroing": {
+            "cutoff": stock_cutoff.isoformat(), "year": today.year,
+            "major": {"stock_open": r["major_stock_open"],
+                      "increment_year": {"found": r["major_increment_year"],
+                                         "closed": r["major_increment_year_closed"]}},
+            "all": {"stock_open": r["stock"]["open"],
+                    "increment_year": {"found": r["increment_year"],
+                                       "closed": r["increment_year_closed"]}}},
+    }
 
 
 def zeroing(hazards: Iterable, today: dt.date, stock_cutoff: dt.date) -> dict:

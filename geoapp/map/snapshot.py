@@ -34,6 +34,7 @@ import numpy as np
 import shapely
 
 from geoapp.domain.layers import LEVEL_ORDER
+from geoapp.map import headline
 from geoapp.map.geometry import (
     DETAIL_QUANTUM,
     OVERVIEW_QUANTUM,
@@ -225,6 +226,9 @@ class Snapshot:
             **village_outlines(geometry, self.cell_village, len(villages)),
         }
         self.cells_payload = geometry.cells_payload(self.cells_doc)
+        # every cell's hazard rollup as a row of counts: the headline (geoapp.map.headline)
+        self.rollups = np.array([headline.vector(c["hazards"]) for c in cells],
+                                dtype=np.int64).reshape(len(cells), len(headline.PATHS))
         self.scoped: dict = {}  # payloads of area scopes (geoapp.map.scoped), per scope
         self.vector_tiles: dict = {}  # MVT bodies (geoapp.map.vtiles), per tile and filters
         # points as numpy columns: places kept, level and flags matched to them by id
@@ -253,11 +257,13 @@ class Snapshot:
         doc = dict(self.cells_doc)
         level, hazards = list(doc["level"]), list(doc["hazards"])
         listed = {}
+        new.rollups = self.rollups.copy()
         for c in cells:
             i = self.cell_index.get(c["code"])
             if i is not None:
                 level[i], hazards[i] = LEVELS[c["risk_level"]], _figures(c)
                 listed[i] = _listed(c)
+                new.rollups[i] = headline.vector(c["hazards"])
         doc.update(level=level, hazards=hazards,
                    badge=_badges(self.geometry, listed, doc["badge"]))
         new.cells_doc, new.scoped = doc, {}

@@ -87,6 +87,10 @@ def test_every_summary_figure(client, territory):
         "major_overdue": 1,  # H1 (the headline's 重大隐患逾期)
         "major_stock_open": 1,  # H1 (动态清零: major, found before 2024-01-01, open)
         "major_increment_year": 2,  # H2, H3: major, found in 2030 (H3 closed)
+        "major_increment_year_closed": 1,  # H3
+        "major_listed_open": 1,  # H1: H3 is closed, H4 is general
+        "increment_year": 3,  # H2, H3, H6: found in 2030 (H4 is 2029)
+        "increment_year_closed": 2,  # H3, H6
         "by_state": {"open": 2, "rectifying": 1, "awaiting_acceptance": 1, "closed": 2},
         "stock": {"total": 2, "open": 2},  # H1, H5: found before 2024-01-01
         "increment": {"total": 4, "open": 2},  # H2, H3, H4, H6; open H2, H4

@@ -261,6 +261,20 @@ def zones_collection(session: Session, rules: Rules) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _rollup_columns() -> sa.Select:
+    """What ``workflow.rollup`` reads of each hazard, joined to its point."""
+    return (sa.select(Hazard.state, Hazard.level, Hazard.deadline, Hazard.found_on,
+                      Hazard.listed).join(Point, Hazard.point_id == Point.id))
+
+
+def outside_hazards(session: Session, only=None) -> list:
+    """The rollup rows of hazards at points outside every cell whose nearest cell is
+    among ``only`` (None: all): what the cells' own figures leave out of the headline
+    (geoapp.map.headline)."""
+    return session.execute(_rollup_columns().where(Point.cell_code.is_(None),
+                                                   territory.points_in(only))).all()
+
+
 def summary(session: Session, rules: Rules, today: dt.date, only=None) -> dict:
     """Headline figures of the territory (or of the cells ``only``): cells per colour,
     points, outside points (for ``only``: those whose nearest cell it holds), hazards.
@@ -281,25 +295,13 @@ def summary(session: Session, rules: Rules, today: dt.date, only=None) -> dict:
                                     .group_by(Point.layer)):
         points[layer] = n
     outside = session.scalar(sa.select(sa.func.count()).where(Point.outside, mine))
-    hazards = session.execute(
-        sa.select(Hazard.state, Hazard.level, Hazard.deadline, Hazard.found_on, Hazard.listed)
-        .join(Point, Hazard.point_id == Point.id).where(mine)
-    ).all()
+    hazards = session.execute(_rollup_columns().where(mine)).all()
     cutoff = rules.risk.hazards.stock_cutoff
-    major = [h for h in hazards if h.level == "major"]
     return {
         "cells_by_level": colours,
         "points": points,
         "points_outside_cells": outside,
-        "hazards": workflow.rollup(hazards, today, cutoff),
-        "major": {
-            "open": sum(workflow.is_open(h.state) for h in major),
-            "overdue": sum(workflow.is_overdue(h.state, h.deadline, today) for h in major),
-            "listed_open": sum(workflow.is_open(h.state) and bool(h.listed) for h in major),
-        },
-        "zeroing": {"cutoff": cutoff.isoformat(), "year": today.year,
-                    "major": workflow.zeroing(major, today, cutoff),
-                    "all": workflow.zeroing(hazards, today, cutoff)},
+        **workflow.headline(workflow.rollup(hazards, today, cutoff), today, cutoff),
         "today": today.isoformat(),
     }
 
