@@ -183,4 +183,89 @@ def tile(session, snap: Snapshot, kind: str, z: int, x: int, y: int, only,
     return payload
 
 
-__all__ = ["HAZARD_FILTERS", "Filters", "tile", "cell_rows", "point_rows"]
+# ---- keeping tiles across changes -------------------------------------------------------
+
+
+def _box(z: int, x: int, y: int) -> tuple[float, ...]:
+    return _lonlat_box(z, x, y, 2 * BUFFER)  # wider than a tile holds: never too few dropped
+
+
+def carry_over(old: Snapshot, new: Snapshot, cells: list[dict], point_ids) -> int:
+    """After a hazard move patched into ``new`` (geoapp.map.cache): keep ``old``'s tiles
+    that show none of the changed ``cells`` (map_cells rows) and ``point_ids``, so that a
+    move redraws the tiles around it, not the whole map. A changed visit status (the
+    day's visits read again) drops every points tile filtered by it. Returns the number
+    of tiles kept."""
+    at = [i for c in cells if (i := new.cell_index.get(c["code"])) is not None]
+    b = new.geometry.bounds[at] if at else np.zeros((0, 4))
+    ids = np.asarray(point_ids, dtype=np.int64)
+    where = np.minimum(np.searchsorted(new.p_id, ids), max(len(new.p_id) - 1, 0))
+    found = (new.p_id[where] == ids) if len(new.p_id) else np.zeros(len(ids), dtype=bool)
+    lon, lat = new.p_lon[where[found]], new.p_lat[where[found]]
+    visits_changed = new.visit_read is not old.visit_read
+    kept = {}
+    for key, payload in old.vector_tiles.items():
+        kind, z, x, y, _only, f = key
+        w, s, e, n = _box(z, x, y)
+        if kind == "cells":
+            hit = bool(((b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n) & (b[:, 3] >= s)).any())
+        else:
+            hit = bool(((lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)).any()) or \
+                (visits_changed and f.visit is not None)
+        if not hit:
+            kept[key] = payload
+    new.vector_tiles.update(kept)
+    return len(kept)
+
+
+def first_view_zooms(snap: Snapshot, viewports=((1280, 800), (390, 600))) -> list[int]:
+    """The tile zooms the map's first view of the whole territory asks for: the territory
+    fitted to a desktop's and a phone's map (Leaflet asks for the tiles of the rounded
+    fractional zoom), one below and one above each."""
+    if not len(snap.cell_codes):
+        return []
+    w, s, e, n = (float(v) for v in shapely.total_bounds(snap.geometry.geoms))
+    x0, y0 = _mercator_unit(w, n)
+    x1, y1 = _mercator_unit(e, s)
+    zooms = set()
+    for width, height in viewports:
+        fit = math.log2(min(width / max((x1 - x0) * 256, 1e-9),
+                            height / max((y1 - y0) * 256, 1e-9)))
+        zooms.update(range(max(int(math.floor(fit)) - 1, 0), min(int(math.ceil(fit)) + 1, 22) + 1))
+    return sorted(zooms)
+
+
+def _mercator_unit(lon: float, lat: float) -> tuple[float, float]:
+    """lon/lat → Web Mercator in units of the world's width (0…1)."""
+    lat = max(min(lat, 85.0511), -85.0511)
+    return (lon + 180) / 360, (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2
+
+
+def seed(session, snap: Snapshot, kinds=("cells", "points"), max_per_zoom: int = 64) -> int:
+    """Make the tiles of the whole territory's first view ahead of any request (the
+    warm-up does, geoapp.web.warmup): the cells without filters and the points that
+    matter at a glance (``key``, all layers) at ``first_view_zooms``, for accounts of the
+    whole territory. A zoom that would take more than ``max_per_zoom`` tiles per kind is
+    left to the requests. Returns the number of tiles made (those already kept are not)."""
+    if not len(snap.cell_codes):
+        return 0
+    w, s, e, n = (float(v) for v in shapely.total_bounds(snap.geometry.geoms))
+    made = 0
+    for z in first_view_zooms(snap):
+        (x0, y0), (x1, y1) = (_mercator_unit(w, n), _mercator_unit(e, s))
+        xs = range(int(x0 * 2**z), min(int(x1 * 2**z), 2**z - 1) + 1)
+        ys = range(int(y0 * 2**z), min(int(y1 * 2**z), 2**z - 1) + 1)
+        if len(xs) * len(ys) > max_per_zoom:
+            continue
+        for kind, f in (("cells", Filters()), ("points", Filters(key=True))):
+            if kind not in kinds:
+                continue
+            for x in xs:
+                for y in ys:
+                    if (kind, z, x, y, None, f) not in snap.vector_tiles:
+                        tile(session, snap, kind, z, x, y, None, f)
+                        made += 1
+    return made
+
+
+__all__ = ["HAZARD_FILTERS", "Filters", "tile", "cell_rows", "point_rows", "carry_over", "seed"]

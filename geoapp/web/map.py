@@ -46,6 +46,7 @@ def _configure(state) -> None:
     app.extensions["geoapp.mapcache"] = cache.MapCache(
         max_age=float(app.config["MAP_CACHE_SECONDS"]))
     app.extensions.setdefault(warmup.WARMERS, []).append(warm)
+    app.extensions.setdefault(warmup.REFRESHERS, []).append(seed_tiles)
 
 
 def _rules():
@@ -82,6 +83,19 @@ def _summary(snap: snapshot.Snapshot | None) -> dict:
 def warm() -> None:
     """The whole territory's headline, computed by the warm-up (geoapp.web.warmup)."""
     _summary(_snapshot())
+
+
+def seed_tiles() -> None:
+    """In tile mode, the whole territory's first view made as vector tiles ahead of the
+    first request, after every refresh of the warm-up (a rebuilt snapshot starts with no
+    tiles; a hazard move keeps those away from it: geoapp.map.vtiles.carry_over)."""
+    snap = _snapshot()
+    limit = current_app.config
+    cells = len(snap.cell_codes) > limit["MAP_TILE_CELLS"]
+    kinds = [kind for kind, on in (("cells", cells), ("points", cells or len(snap.p_id) >
+                                                       limit["MAP_TILE_POINTS"])) if on]
+    if kinds:
+        vtiles.seed(db.session(), snap, kinds)
 
 
 # ---- the page ----------------------------------------------------------------------
@@ -355,9 +369,12 @@ def _filters() -> tuple[vtiles.Filters, snapshot.Snapshot]:
     except KeyError as exc:
         name = exc.args[0]
         raise params.bad(name, f"{name}: no such {name} {request.args.get(name)!r}") from None
+    # in a fixed order, and "all" as none: equal filters are one cache key (vtiles.tile)
     return vtiles.Filters(
-        layers=None if layers is None else tuple(layers),
-        levels=None if levels is None else tuple(levels), hazard=hazard,
+        layers=None if layers is None or set(layers) >= set(rules.layers) else
+        tuple(c for c in rules.layers if c in layers),
+        levels=None if levels is None or set(levels) >= set(LEVEL_ORDER) else
+        tuple(c for c in LEVEL_ORDER if c in levels), hazard=hazard,
         area=None if area is None else tuple(area.tolist()), outside=outside, visit=visit,
         key=key), snap
 

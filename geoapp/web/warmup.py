@@ -48,6 +48,8 @@ from geoapp.web.errors import error_json, error_page, is_api
 bp = Blueprint("warmup", __name__)
 _KEY = "geoapp.warmup"
 WARMERS = "geoapp.warmers"  # views add what they compute ahead (geoapp.web.reports.warm)
+# and what they keep made after every refresh (geoapp.web.map.seed_tiles)
+REFRESHERS = "geoapp.refreshers"
 RETRY_AFTER = 2  # seconds a client waits before asking again while the process prepares
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,8 @@ class Warmup:
             app.extensions["geoapp.reportcache"].dataset(session, rules, ahead=ahead)
             for warm in app.extensions.get(WARMERS, ()) if computed else ():
                 warm()  # e.g. the default /reports
+            for keep in app.extensions.get(REFRESHERS, ()):
+                keep()  # e.g. the map's first view as vector tiles
 
     def stop(self, timeout: float = 60) -> None:
         """End the thread (the tests do, before their database goes)."""

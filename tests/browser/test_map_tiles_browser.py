@@ -158,3 +158,51 @@ def test_the_map_in_tile_mode(app, live_url, browser):
             # every tile asked for is answered before the page and the server go (a request
             # still running when the app is disposed would leave its connection open)
             page.wait_for_load_state("networkidle")
+
+
+def test_the_first_view_is_made_before_it_is_asked(embedded, rules, browser):
+    """With warm start on, every tile the first view of the whole territory asks for, on a
+    desk and on a phone, was made by the warm-up before the page was opened."""
+    import time
+
+    import shapely
+
+    from geoapp.map import vtiles
+    from tests.support.browser import serve
+
+    load_demo(embedded, rules, echo=lambda _msg: None)
+    make_user(embedded, "leader")
+    app = make_app(embedded, WARM_START=True, MAP_TILE_CELLS=0, MAP_TILE_POINTS=0)
+    client = app.test_client()
+    deadline = time.monotonic() + 120
+    while client.get("/healthz/ready").status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    snap = app.extensions["geoapp.mapcache"]._snapshot
+    seeded, territory = set(snap.vector_tiles), shapely.box(*shapely.total_bounds(
+        snap.geometry.geoms))
+    url, stop = serve(app)
+    try:
+        for width, height in ((1440, 900), (390, 844)):
+            with watched_page(browser, width, height) as (page, requests, errors):
+                log_in(page, url, "leader")
+                page.wait_for_url(f"{url}/")
+                page.wait_for_function("() => window.geoappReady !== undefined")
+                page.evaluate("window.geoappReady")
+                page.wait_for_load_state("networkidle")
+                asked = set()
+                for u in requests:
+                    if "/tiles/" not in u:
+                        continue
+                    path, _, query = u.split("/tiles/")[1].partition("?")
+                    kind, z, x, y = path.removesuffix(".mvt").split("/")
+                    f = vtiles.Filters(key="key=1" in query)
+                    asked.add((kind, int(z), int(x), int(y), None, f))
+                assert {k[0] for k in asked} == {"cells", "points"}, requests
+                # those meeting the territory (beyond it a tile holds nothing: no encoding)
+                meeting = {k for k in asked if shapely.box(*vtiles._lonlat_box(
+                    k[1], k[2], k[3], 0)).intersects(territory)}
+                assert meeting and meeting <= seeded, sorted(k[:4] for k in meeting - seeded)
+                assert not errors, errors
+    finally:
+        stop()

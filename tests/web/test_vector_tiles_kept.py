@@ -1,0 +1,86 @@
+"""Vector tiles kept across changes (geoapp.map.vtiles.carry_over, seed): a hazard move
+redraws the tiles around it and keeps the others; the warm-up makes the whole
+territory's first view ahead of any request. The tiles kept are the tiles a fresh
+process would make."""
+
+from __future__ import annotations
+
+import time
+
+import mapbox_vector_tile
+
+from geoapp.map import vtiles
+from geoapp.store import hazards
+from tests.support.apps import make_app
+from tests.web.test_vector_tiles import decode, tile_of
+from tests.web.test_warm_start import two_cells  # noqa: F401 — the fixture
+
+NEAR = tile_of(120.005, 31.005, 16)  # cell A with its shop and the hazard
+FAR = tile_of(120.017, 31.005, 16)  # inside cell B, away from A
+
+
+def _levels(body: bytes, layer: str, key: str) -> dict:
+    return {f["properties"][key]: f["properties"]["risk_level"] for f in decode(body, layer)}
+
+
+def test_a_move_redraws_the_tiles_around_it_and_keeps_the_others(database, rules,
+                                                                   two_cells):  # noqa: F811
+    app = make_app(database)
+    client = app.test_client()
+    cache = app.extensions["geoapp.mapcache"]
+    before = {}
+    for kind in ("cells", "points"):
+        for z, x, y in (NEAR, FAR):
+            r = client.get(f"/tiles/{kind}/{z}/{x}/{y}.mvt")
+            assert r.status_code == 200 and r.data
+            before[kind, (z, x, y)] = r.data
+    assert _levels(before["cells", NEAR], "cells", "code")["A"] == "red"
+    kept = dict(cache._snapshot.vector_tiles)
+
+    with database.transaction() as s:  # the hazard rectified and closed: A is red no more
+        for action, actor, role in (("start", "网格员甲", "grid"), ("submit", "网格员甲", "grid"),
+                                    ("accept", "安监站乙", "supervisor")):
+            hazards.move(s, rules, two_cells["hazard"], action, actor=actor, note="合格",
+                         role=role)
+    assert client.get("/api/map/cells").status_code == 200  # any map read patches
+    assert cache.patches == 1
+    tiles = cache._snapshot.vector_tiles
+    for kind in ("cells", "points"):
+        key = (kind, *FAR, None, vtiles.Filters())
+        assert tiles[key] is kept[key]  # not made again
+        assert (kind, *NEAR, None, vtiles.Filters()) not in tiles
+
+    fresh = make_app(database).test_client()
+    for kind, layer, key in (("cells", "cells", "code"), ("points", "points", "id")):
+        for tile in (NEAR, FAR):
+            path = f"/tiles/{kind}/{'/'.join(map(str, tile))}.mvt"
+            served, made = client.get(path).data, fresh.get(path).data
+            assert _levels(served, layer, key) == _levels(made, layer, key), (kind, tile)
+    assert _levels(client.get(f"/tiles/cells/{'/'.join(map(str, NEAR))}.mvt").data,
+                   "cells", "code")["A"] != "red"
+
+
+def test_the_warm_up_makes_the_first_view_ahead(database, rules, two_cells):  # noqa: F811
+    app = make_app(database, WARM_START=True, MAP_TILE_CELLS=0, MAP_TILE_POINTS=0)
+    client = app.test_client()
+    deadline = time.monotonic() + 60
+    while client.get("/healthz/ready").status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    tiles = app.extensions["geoapp.mapcache"]._snapshot.vector_tiles
+    seeded = {key[:4] for key in tiles}
+    zooms = {z for _kind, z, _x, _y in seeded}
+    assert len(zooms) >= 3 and {kind for kind, *_ in seeded} == {"cells", "points"}
+    assert all(key[4] is None and key[5] in (vtiles.Filters(), vtiles.Filters(key=True))
+               for key in tiles)
+    # the same bytes a request of a process without warm start makes
+    fresh = make_app(database, MAP_TILE_CELLS=0, MAP_TILE_POINTS=0).test_client()
+    for kind, z, x, y in sorted(seeded):
+        query = "?key=1" if kind == "points" else ""
+        made = fresh.get(f"/tiles/{kind}/{z}/{x}/{y}.mvt{query}").data
+        body = tiles[kind, z, x, y, None, vtiles.Filters(key=kind == "points")].body
+        assert body == made, (kind, z, x, y)
+    # every layer asked by name is the same tile as none asked: one cache key
+    layers = ",".join(rules.layers)
+    assert client.get(f"/tiles/points/{z}/{x}/{y}.mvt?key=1&layers={layers}").data == body
+    assert mapbox_vector_tile  # (decode above is the package's)
