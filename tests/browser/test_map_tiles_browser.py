@@ -10,7 +10,7 @@ import os
 import pytest
 
 from geoapp.store.demo import load_demo
-from tests.support.apps import make_app, make_user
+from tests.support.apps import make_app, make_user, wait_until_ready
 from tests.support.browser import log_in, watched_page
 
 SHOTS = os.environ.get("GEOAPP_SHOTS", "/tmp/shots-tiles")
@@ -163,8 +163,6 @@ def test_the_map_in_tile_mode(app, live_url, browser):
 def test_the_first_view_is_made_before_it_is_asked(embedded, rules, browser):
     """With warm start on, every tile the first view of the whole territory asks for, on a
     desk and on a phone, was made by the warm-up before the page was opened."""
-    import time
-
     import shapely
 
     from geoapp.map import vtiles
@@ -173,11 +171,7 @@ def test_the_first_view_is_made_before_it_is_asked(embedded, rules, browser):
     load_demo(embedded, rules, echo=lambda _msg: None)
     make_user(embedded, "leader")
     app = make_app(embedded, WARM_START=True, MAP_TILE_CELLS=0, MAP_TILE_POINTS=0)
-    client = app.test_client()
-    deadline = time.monotonic() + 120
-    while client.get("/healthz/ready").status_code != 200:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until_ready(app)
     snap = app.extensions["geoapp.mapcache"]._snapshot
     seeded, territory = set(snap.vector_tiles), shapely.box(*shapely.total_bounds(
         snap.geometry.geoms))

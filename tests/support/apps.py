@@ -210,3 +210,13 @@ def demo_auth(demo_client):
     actions = AuthActions(demo_client)
     yield actions
     actions.cleanup()
+
+
+def wait_until_ready(app, seconds: float = 120) -> None:
+    """Until the app's warm-up says ready (GET /healthz/ready 200), at most ``seconds``."""
+    import time
+
+    client, deadline = app.test_client(), time.monotonic() + seconds
+    while client.get("/healthz/ready").status_code != 200:
+        assert time.monotonic() < deadline, "the warm-up did not finish"
+        time.sleep(0.05)

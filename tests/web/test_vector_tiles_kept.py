@@ -5,13 +5,11 @@ process would make."""
 
 from __future__ import annotations
 
-import time
-
 import mapbox_vector_tile
 
 from geoapp.map import vtiles
 from geoapp.store import hazards
-from tests.support.apps import make_app
+from tests.support.apps import make_app, wait_until_ready
 from tests.web.test_vector_tiles import decode, tile_of
 from tests.web.test_warm_start import two_cells  # noqa: F401 — the fixture
 
@@ -63,10 +61,7 @@ def test_a_move_redraws_the_tiles_around_it_and_keeps_the_others(database, rules
 def test_the_warm_up_makes_the_first_view_ahead(database, rules, two_cells):  # noqa: F811
     app = make_app(database, WARM_START=True, MAP_TILE_CELLS=0, MAP_TILE_POINTS=0)
     client = app.test_client()
-    deadline = time.monotonic() + 60
-    while client.get("/healthz/ready").status_code != 200:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until_ready(app)
     tiles = app.extensions["geoapp.mapcache"]._snapshot.vector_tiles
     seeded = {key[:4] for key in tiles}
     zooms = {z for _kind, z, _x, _y in seeded}
