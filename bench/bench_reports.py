@@ -14,13 +14,15 @@ Not a timed test: run by hand, ``python bench/bench_reports.py [--cells N]
    caching between them), then ``/reports`` and ``/api/reports`` through
    Flask's test client: cold, warm, and after one hazard moved;
 3. times the peer in the same run: the per-village figures of that month
-   (found, closed, open and overdue at the month's end, rectification rate)
+   (found, closed, open and overdue at the month's end, total and closed so far,
+   rectification rate: half up to four decimals on the exact fraction)
    computed straight from the same rows with pandas (``read_sql`` + groupby
    on the last event on or before the month's end);
-4. checks that geoapp and the peer agree on every village's figures, and
-   prints the times with the ratio geoapp / peer.
+4. checks that geoapp and the peer agree on every village's figures (the rate
+   exactly, with the villages that differ printed), and prints the times with
+   the ratio geoapp / peer.
 
-The peer computes five figures per village; geoapp's page computes every
+The peer computes seven figures per village; geoapp's page computes every
 figure of every town, village, cell and industry, two months' ranking, a
 12-month trend and the overdue list, so a ratio above 1 is expected.
 """
@@ -158,7 +160,12 @@ def peer(engine, month_start: dt.date, month_end: dt.date) -> tuple[pd.DataFrame
            .groupby("village_id")[["found", "closed", "open", "overdue", "total", "closed_total"]]
            .sum())
     out = villages.set_index("village_id").join(out).fillna(0).astype(int)
-    out["rate"] = (out["closed_total"] / out["total"]).round(4).where(out["total"] > 0)
+    # the rule as docs/domain.md states it: closed ÷ found, half up to four decimals on the
+    # exact fraction (integers); pandas' round(4) rounds the float ×10⁴ half to even, which
+    # gave 0.6812 for 109 / 160 = 0.68125
+    whole = out["total"].where(out["total"] > 0, 1)
+    out["rate"] = ((2 * out["closed_total"] * 10_000 + whole) // (2 * whole) / 10_000) \
+        .where(out["total"] > 0)
     return out, read, time.perf_counter() - t0
 
 
@@ -241,9 +248,16 @@ def main() -> None:
             agree = False
             bad = ours.index[ours[col].to_numpy() != peer_rows[col].to_numpy()]
             print(f"DISAGREE on {col}: villages {list(bad[:5])}")
-    rate_ok = np.allclose(ours["rate"].astype(float).fillna(-1),
-                          peer_rows["rate"].astype(float).fillna(-1), atol=0, rtol=0)
-    agree = agree and rate_ok
+    # the rate exactly (no tolerance), None on both sides for a village without hazards
+    a, b = (r["rate"].astype(float).fillna(-1).to_numpy() for r in (ours, peer_rows))
+    bad = ours.index[a != b]
+    for v in bad[:10]:
+        print(f"DISAGREE on rate: village {v}: {int(ours.at[v, 'closed_total'])} closed of "
+              f"{int(ours.at[v, 'total'])}, geoapp {ours.at[v, 'rate']}, "
+              f"pandas {peer_rows.at[v, 'rate']}")
+    print(f"rectification rate: {len(ours) - len(bad)} of {len(ours)} villages agree"
+          f" ({int((ours['total'] == 0).sum())} without hazards)")
+    agree = agree and not len(bad)
     print(f"\nper-village figures of {month.month} ({len(ours)} villages, "
           f"{int(ours['found'].sum()):,d} found, {int(ours['closed'].sum()):,d} closed, "
           f"{int(ours['open'].sum()):,d} open, {int(ours['overdue'].sum()):,d} overdue): "

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from geoapp.domain.timeline import local_day
+from geoapp.domain.workflow import rate
 
 # the office's steps on a report that answer the reporter (the filing itself is "receive")
 RESPONSES = ("start", "verify", "reject", "reply")
@@ -181,4 +182,4 @@ def self_checked(checks: Iterable[tuple[str, dt.date]], window: Window) -> dict[
 
 def coverage(checked: int, enterprises: int) -> float | None:
     """Self-check coverage, rounded to four decimals; None for an area without enterprises."""
-    return round(checked / enterprises, 4) if enterprises else None
+    return rate(checked, enterprises)

@@ -18,6 +18,7 @@ import numpy as np
 from geoapp.domain.figures import LEVELS, SOURCES
 from geoapp.domain.periods import Period
 from geoapp.domain.timeline import CLOSED, NOT_FOUND, STATES, Timeline
+from geoapp.domain.workflow import rate
 
 
 def _index(values, names: Sequence[str]) -> np.ndarray:
@@ -91,7 +92,7 @@ def grouped_figures(timeline: Timeline, records: Sequence, group: np.ndarray, n_
             "as_of": as_of.isoformat(),
             "found": n["found"][k], "closed": n_closed, "open": n["open"][k],
             "overdue": n["overdue"][k], "total": total, "closed_total": closed_total,
-            "rectification_rate": round(closed_total / total, 4) if total else None,
+            "rectification_rate": rate(closed_total, total),
             "avg_days_to_close": round(int(days[k]) / n_closed, 1) if n_closed else None,
             "major_open": n["major_open"][k],
             "by_state": {s: by_state[i][k] for i, s in enumerate(STATES)},

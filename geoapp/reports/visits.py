@@ -25,6 +25,7 @@ from collections import defaultdict
 
 from geoapp.domain import periods, ranks
 from geoapp.domain.inspection import VISIT_STATUSES, next_due, visit_status
+from geoapp.domain.workflow import rate
 from geoapp.reports.pastlevels import cell_levels
 from geoapp.store.reads import visit_data
 from geoapp.store.reads.report_data import Dataset
@@ -43,7 +44,7 @@ def _tally() -> dict:
 
 
 def _coverage(t: dict) -> float | None:
-    return round((t["points"] - t["overdue"]) / t["points"], 4) if t["points"] else None
+    return rate(t["points"] - t["overdue"], t["points"])
 
 
 def report(session, ds: Dataset, period: periods.Period, today: dt.date) -> dict:
