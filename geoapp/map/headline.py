@@ -48,7 +48,7 @@ def rollup_of(values) -> dict:
             out[path[0]] = int(value)
         else:
             out.setdefault(path[0], {})[path[1]] = int(value)
-    out["rectification_rate"] = round(out["closed"] / out["total"], 4) if out["total"] else None
+    out["rectification_rate"] = workflow.rate(out["closed"], out["total"])
     return out
 
 
