@@ -42,11 +42,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.record_once
 def _configure(state) -> None:
     app = state.app
-    # size: one /reports page keeps seven parts (page, charts, visits, …); fewer evicts
+    # size: one /reports page keeps nine parts (page, charts, visits, …); fewer evicts
     # its own page while it is drawn
     app.extensions["geoapp.reportcache"] = cache.ReportCache(
         max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)), size=24)
     app.extensions.setdefault(warmup.WARMERS, []).append(warm)
+    cells = settings.get("REPORT_PAGE_CELLS", app.config)
+    if not str(cells).isdigit() or int(cells) < 1:  # a bad one stops start-up, named
+        raise ValueError(f"{settings.variable('REPORT_PAGE_CELLS')}: a whole number of cells "
+                         f"from 1, not {cells!r}")
+    app.config["REPORT_PAGE_CELLS"] = int(cells)
     # a bad 文号 template stops start-up, naming the setting, rather than a bulletin
     for key in ("BULLETIN_ISSUER", "BULLETIN_NUMBER"):
         if settings.get(key, app.config):
@@ -159,6 +164,14 @@ def _visits(ds: tables.Dataset, period: periods.Period) -> dict:
                    period)
 
 
+def _visit_cells(ds: tables.Dataset, period: periods.Period, village: dict | None) -> dict:
+    """The page's per-cell visits rows: a village's all, else at most REPORT_PAGE_CELLS —
+    past that the cells needing attention (visits.page_cells; the JSON and XLSX keep all)."""
+    limit = current_app.config["REPORT_PAGE_CELLS"]
+    return _cached(ds, "visit_cells", lambda: visits.page_cells(
+        _visits(ds, period), _village_id(village), limit), period, _village_id(village), limit)
+
+
 def _channels(ds: tables.Dataset, period: periods.Period) -> dict:
     """By channel: hazards per channel, public reports handled, enterprise self-checks (every
     report step and visit is counted in the fingerprint)."""
@@ -260,6 +273,7 @@ def page():
         villages=[{**v, "key": tables.village_key(v)} for v in ds.villages],
         village=village, tie_rule=_(ranks.TIE_RULE),
         visits=_visits(ds, period), coverage_rule=_(ranks.COVERAGE_TIE_RULE),
+        visit_cells=_visit_cells(ds, period, village),
         extensions=_extensions(ds, period),
         measures=_measures(ds, period, data["overdue"]),
         reviewers=_reviewers(ds, period), channels=_channels(ds, period),
