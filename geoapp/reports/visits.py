@@ -164,3 +164,38 @@ def member_rows(visits: list[dict], cell_of: dict[int, str | None],
     out = [{"username": r["username"], "name": r["name"], "visits": r["visits"],
             "points": len(r["_points"]), "cells": sorted(r["_cells"])} for r in rows.values()]
     return sorted(out, key=lambda r: (-r["visits"], r["username"]))
+
+
+def page_cells(visits: dict, village_id: int | None, limit: int) -> dict:
+    """The rows of /reports' per-cell visits table (the JSON twin and the XLSX keep all).
+
+    With a village: all its cells. Without one (the territory, or a town's scope), every
+    cell when there are at most ``limit``; past that — a county's 10⁴ rows, unreadable and
+    most of the page's rendering — only the cells that need attention: those with points
+    overdue for a visit at the period's end, most overdue first, then lowest coverage,
+    then code, at most ``limit``. Cells without points or visits are never listed.
+
+    {"rows", "outside" (the 网格外 row, or None), "count": cells listable,
+    "attention": cells needing attention, "trimmed": whether rows are a selection,
+    "total": the footer's sums (the village's with one, else the report's)}
+    """
+    listable = [c for c in visits["cells"] if c["points"] or c["visits"]]
+    if village_id is not None:
+        rows = [c for c in listable if c["village_id"] == village_id]
+        total = _tally()
+        for c in rows:
+            for k in total:
+                total[k] += c[k]
+        return {"rows": rows, "outside": None, "count": len(rows),
+                "attention": sum(1 for c in rows if c["overdue"]), "trimmed": False,
+                "total": {**total, "coverage": _coverage(total)}}
+    outside = visits["outside"]
+    outside = outside if outside["points"] or outside["visits"] else None
+    attention = [c for c in listable if c["overdue"]]
+    shown = {"outside": outside, "count": len(listable), "attention": len(attention),
+             "total": visits["total"]}
+    if len(listable) <= limit:
+        return {**shown, "rows": listable, "trimmed": False}
+    attention.sort(key=lambda c: (-c["overdue"], c["coverage"] if c["coverage"] is not None
+                                  else 1.0, c["code"] or ""))
+    return {**shown, "rows": attention[:limit], "trimmed": True}

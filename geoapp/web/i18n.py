@@ -101,4 +101,5 @@ def init_app(app: Flask) -> None:
                 "localized": localized, "mark": mark}
 
     app.add_template_filter(join_list, "join_list")
+    app.add_template_global(mark, "mark")
     app.add_template_filter(parens, "parens")

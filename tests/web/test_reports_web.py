@@ -146,6 +146,17 @@ def test_xlsx_with_a_control_character_in_a_description(client, township):  # no
     assert wb["逾期清单"]["E3"].value == "管道\ufffd锈蚀"
 
 
+@pytest.mark.parametrize("lang,members,none_word", [("zh", "王五、钱七", "无"),
+                                                     ("en", "王五, 钱七", "None")])
+def test_overdue_row_names_members_links_its_cell_and_says_no_measure(
+        client, township, lang, members, none_word):  # noqa: F811
+    html = client.get(f"/reports?month=2026-03&lang={lang}").get_data(as_text=True)
+    row = html.split('id="overdue-table"')[1].split("<tbody>")[1].split("</tr>")[0]
+    assert re.search(r'<a class="hazard-link" href="/cells/C21#hazard-\d+">H3</a>', row), row
+    assert f'<td class="names">{members}</td>' in row
+    assert f'<td class="measures-cell"><span class="none">{none_word}</span></td>' in row
+
+
 def test_points_table_is_labelled_as_the_period_end(client, township):  # noqa: F811
     html = client.get("/reports?month=2026-02").get_data(as_text=True)
     assert "点位（按图层、期末风险等级）" in html and "当前）" not in html
