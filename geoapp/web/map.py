@@ -86,9 +86,10 @@ def warm() -> None:
 
 
 def seed_tiles() -> None:
-    """In tile mode, the whole territory's first view made as vector tiles ahead of the
-    first request, after every refresh of the warm-up (a rebuilt snapshot starts with no
-    tiles; a hazard move keeps those away from it: geoapp.map.vtiles.carry_over)."""
+    """In tile mode, the whole territory's first view (its tiles and the cells'
+    properties) made ahead of the first request, after every refresh of the warm-up (a
+    rebuilt snapshot starts with no tiles; a hazard move keeps those away from it:
+    geoapp.map.vtiles.carry_over)."""
     snap = _snapshot()
     limit = current_app.config
     cells = len(snap.cell_codes) > limit["MAP_TILE_CELLS"]
@@ -96,6 +97,8 @@ def seed_tiles() -> None:
                                                        limit["MAP_TILE_POINTS"])) if on]
     if kinds:
         vtiles.seed(db.session(), snap, kinds)
+    if cells:  # and the cells' properties the page loads first (1 s at 10⁵ cells)
+        vtiles.properties_payload(snap, None, False)
 
 
 # ---- the page ----------------------------------------------------------------------

@@ -62,8 +62,11 @@ def test_the_warm_up_makes_the_first_view_ahead(database, rules, two_cells):  # 
     app = make_app(database, WARM_START=True, MAP_TILE_CELLS=0, MAP_TILE_POINTS=0)
     client = app.test_client()
     wait_until_ready(app)
-    tiles = app.extensions["geoapp.mapcache"]._snapshot.vector_tiles
+    snap = app.extensions["geoapp.mapcache"]._snapshot
+    tiles = snap.vector_tiles
     seeded = {key[:4] for key in tiles}
+    # and the cells' properties the page asks for first
+    assert ("no-geometry", None, False) in snap.scoped
     zooms = {z for _kind, z, _x, _y in seeded}
     assert len(zooms) >= 3 and {kind for kind, *_ in seeded} == {"cells", "points"}
     assert all(key[4] is None and key[5] in (vtiles.Filters(), vtiles.Filters(key=True))
