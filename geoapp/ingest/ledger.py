@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from geoapp.domain.identifiers import uscc_problem
 from geoapp.domain.industry_list import listed_industry
 from geoapp.domain.layers import FieldSpec, TableFile
-from geoapp.ingest import csvtable, filecheck
+from geoapp.ingest import csvtable, filecheck, xlsx
 from geoapp.ingest.problems import ImportRejected, Problem
 
 # Coordinate columns of point ledgers (and of the `assign` CLI's CSV: id, lon, lat).
@@ -46,11 +46,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         filecheck.check_zip(path, "XLSX 文件").close()
-        try:
-            frame = pd.read_excel(path, dtype=object, engine="openpyxl", header=None)
-        except Exception as exc:  # openpyxl: not a workbook, a broken part, no sheet…
-            why = f"不是有效的 XLSX 文件（{exc.__class__.__name__}: {exc}）"
-            raise ImportRejected(path, [Problem(None, None, why)]) from None
+        cells = xlsx.read_cells(path)
+        if cells is None:
+            raise ImportRejected(path, [Problem(None, None, "文件为空（没有表头行）")])
+        return _named(path, *cells)
     elif suffix in (".csv", ".txt"):
         filecheck.require_file(path)
         raw = path.read_bytes()
@@ -73,10 +72,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise ImportRejected(path, [Problem(None, None, why)])
     if frame.empty:
         raise ImportRejected(path, [Problem(None, None, "文件为空（没有表头行）")])
-    header = [_cell_text(c) for c in frame.iloc[0]]
+    header = [xlsx.cell_text(c) for c in frame.iloc[0]]
     frame = frame.iloc[1:].reset_index(drop=True)
     frame.columns = range(frame.shape[1])
-    return _named(path, header, frame.map(_cell_text))
+    return _named(path, header, frame.map(xlsx.cell_text))
 
 
 def _named(path: Path, header: list[str], frame: pd.DataFrame) -> pd.DataFrame:
@@ -97,18 +96,6 @@ def _parser_problem(exc: Exception) -> Problem:
         want, line, got = map(int, match.groups())
         return Problem(line, None, f"有 {got} 个字段，而表头只有 {want} 列（多余的逗号？）")
     return Problem(None, None, f"无法解析 CSV：{exc}")
-
-
-def _cell_text(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def match_columns(

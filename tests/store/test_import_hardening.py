@@ -15,6 +15,7 @@ import zipfile
 
 import geopandas as gpd
 import pytest
+import shapely
 import sqlalchemy as sa
 from shapely import box
 
@@ -340,3 +341,25 @@ def test_nul_in_a_ledger_cell_is_reported(grid, rules, tmp_path):
         ["丙\x00（虚构）", uscc(3), "2614", "小微", 120.012, 31.003]])
     msg = rejected(grid, importer.import_points, rules, path, "enterprise")
     assert "第 3 行，列“企业名称”：含有空字符（NUL）" in msg, msg
+
+
+def test_new_points_inserted_in_bulk_are_whole_and_in_file_order(grid, rules, tmp_path):
+    """New points go in as multi-row INSERTs beside an existing row: ids in the file's
+    order, the columns' defaults as an object had them, assigned, levelled, visited."""
+    rows = [["丁（虚构）", uscc(4), "2614", "小微", 120.032, 31.002],  # cell D
+            ["甲（虚构）", uscc(1), "2614", "小微", 120.002, 31.002],  # the existing one
+            ["乙（虚构）", uscc(2), "2614", "小微", 120.012, 31.002],  # cell B, zone Z2
+            ["外（虚构）", uscc(3), "2614", "小微", 121.5, 31.5]]  # outside every cell
+    ledger = write_xlsx(tmp_path / "more.xlsx", ENT_HEADER, rows)
+    summary = importer.import_points(grid, rules, ledger, "enterprise")
+    assert (summary.created, summary.unchanged, summary.outside) == (3, 1, 1)
+    with grid.sessions() as s:
+        points = s.scalars(sa.select(Point).order_by(Point.id)).all()
+        assert [p.key for p in points] == [uscc(1), uscc(4), uscc(2), uscc(3)]
+        d, b, out = points[1:]
+        assert (d.name, d.cell_code, d.zone_codes, d.outside) == ("丁（虚构）", "D", [], False)
+        assert (b.cell_code, b.zone_codes, out.cell_code, out.outside) == ("B", ["Z2"], None,
+                                                                          True)
+        assert d.attrs == {**points[0].attrs, "uscc": uscc(4)} and d.industry == "2614"
+        assert d.source_crs == "wgs84" and d.geom.equals(shapely.Point(120.032, 31.002))
+        assert {p.risk_level for p in points} == {points[0].risk_level}

@@ -3,6 +3,45 @@
 from __future__ import annotations
 
 import json
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def xlsx_crosscheck(monkeypatch):
+    """With GEOAPP_XLSX_CROSSCHECK=1, every XLSX a test has read (in this process) is
+    also read through openpyxl and must give the same header and cells: the suite's
+    workbooks as a corpus for tests/store/test_xlsx_engines.py (a book only calamine
+    can read passes)."""
+    if os.environ.get("GEOAPP_XLSX_CROSSCHECK") != "1":
+        yield
+        return
+    import pandas as pd
+
+    from geoapp.ingest import xlsx
+    from geoapp.ingest.problems import ImportRejected
+
+    calamine, openpyxl = xlsx.read_cells, xlsx.read_openpyxl
+
+    def both(path):
+        new = calamine(path)  # a bad file raises here, as it would without the check
+        try:
+            old = openpyxl(path)
+        except ImportRejected:  # calamine reads some books openpyxl could not (chart sheets)
+            return new
+        assert (new is None) == (old is None), path
+        if new is not None:
+            assert new[0] == old[0], path
+            pd.testing.assert_frame_equal(new[1], old[1], check_column_type=False)
+        both.count += 1
+        return new
+
+    both.count = 0
+    monkeypatch.setattr(xlsx, "read_cells", both)
+    yield
+    if both.count:
+        print(f"xlsx cross-checked: {both.count}")
 
 
 def write_geojson(path, features: list[tuple[dict, object]], crs_name: str | None = None):
