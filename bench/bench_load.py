@@ -136,15 +136,15 @@ class Run:
     def client(self, seed: int, session: requests.Session, token: str) -> None:
         rng = random.Random(seed)
         routes, weights = list(MIX), list(MIX.values())
-        mine: list[tuple[int, str]] = []  # hazards this client made: (id, state)
+        mine: list[list] = []  # hazards this client made: [id, state, ETag (its version)]
         while time.perf_counter() < self.until:
             route = rng.choices(routes, weights)[0]
-            method, path, body = self.request(route, rng, mine)
+            method, path, body, extra = self.request(route, rng, mine)
             t0 = time.perf_counter()
             try:
                 r = session.request(method, self.base + path, json=body, timeout=60,
-                                    headers={"X-CSRFToken": token, "Accept-Encoding": "gzip"},
-                                    stream=True)
+                                    headers={"X-CSRFToken": token, "Accept-Encoding": "gzip",
+                                             **extra}, stream=True)
                 raw = r.raw.read(decode_content=False)  # gzip stays gzip: the client does less
                 seconds = time.perf_counter() - t0
                 status, worker = r.status_code, r.headers.get("X-Worker", "?")
@@ -164,32 +164,42 @@ class Run:
             if route == "write":
                 self.after_write(session, path, body, raw, mine, r)
 
-    def request(self, route: str, rng: random.Random, mine: list) -> tuple[str, str, dict | None]:
+    def request(self, route: str, rng: random.Random, mine: list) -> tuple:
+        """(method, path, JSON body or None, extra headers) of the next request."""
+        none: dict = {}
         if route == "map cells":
-            return "GET", "/api/map/cells", None
+            return "GET", "/api/map/cells", None, none
         if route == "map points":  # a view of about a village's size, at street zoom
             w, s, e, n = self.bounds
             x, y = rng.uniform(w, e - 0.02), rng.uniform(s, n - 0.02)
-            return "GET", f"/api/map/points?bbox={x},{y},{x + 0.02},{y + 0.02}&zoom=15", None
+            return ("GET", f"/api/map/points?bbox={x},{y},{x + 0.02},{y + 0.02}&zoom=15", None,
+                    none)
         if route == "cell":
-            return "GET", f"/api/cells/{rng.choice(self.cells)}", None
+            return "GET", f"/api/cells/{rng.choice(self.cells)}", None, none
         if route == "point":
-            return "GET", f"/api/map/points/{rng.choice(self.points)}", None
+            return "GET", f"/api/map/points/{rng.choice(self.points)}", None, none
         if route == "report":
-            return "GET", f"/api/reports/areas?month={self.month}", None
-        step = next(((i, h) for i, h in enumerate(mine) if h[1] in ("open", "rectifying")), None)
+            return "GET", f"/api/reports/areas?month={self.month}", None, none
+        step = next((h for h in mine if h[1] in ("open", "rectifying")), None)
         if step is not None and rng.random() < 0.5:  # the next step of a hazard it made
-            i, (hazard_id, state) = step
-            mine[i] = (hazard_id, "rectifying" if state == "open" else "awaiting_acceptance")
+            hazard_id, state, etag = step
+            step[1] = "rectifying" if state == "open" else "awaiting_acceptance"
+            # the version it last read, as the API asks (If-Match: optimistic locking)
             return "POST", f"/api/hazards/{hazard_id}/transitions", {
-                "action": "start" if state == "open" else "submit"}
+                "action": "start" if state == "open" else "submit"}, {"If-Match": etag}
         today = dt.date.today()
         return "POST", f"/api/points/{rng.choice(self.points)}/hazards", {
             "level": "general", "source": "inspection", "description": "压测隐患（虚构）",
             "found_on": today.isoformat(),
-            "deadline": (today + dt.timedelta(days=30)).isoformat()}
+            "deadline": (today + dt.timedelta(days=30)).isoformat()}, none
 
     def after_write(self, session, path, body, raw, mine, response) -> None:
+        if path.endswith("/transitions"):  # its new version, for the next step
+            hazard_id = int(path.split("/")[3])
+            for h in mine:
+                if h[0] == hazard_id:
+                    h[2] = response.headers.get("ETag", h[2])
+            return
         if not path.endswith("/hazards"):
             return
         import gzip
@@ -198,7 +208,8 @@ class Run:
         if response.headers.get("Content-Encoding") == "gzip":
             raw = gzip.decompress(raw)
         made = json.loads(raw)
-        mine.append((made["id"], "open"))
+        etag = response.headers.get("ETag") or f'"{made.get("version", 1)}"'
+        mine.append([made["id"], "open", etag])
         point_id = int(path.split("/")[3])
         cell = self.cell_of[point_id]
         seen, stale = set(), set()
