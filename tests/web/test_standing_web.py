@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from geoapp.resources import bundled
 from tests.support.constants import TODAY
 
-LEDGER = pd.read_excel(bundled("data") / "enterprises.xlsx", dtype=str)
+LEDGER = pd.read_excel(bundled("data") / "enterprises.xlsx", dtype=str, engine="calamine")
 
 
 def _names(rows):
