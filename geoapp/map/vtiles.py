@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 
 from geoapp.domain.layers import LEVEL_ORDER
-from geoapp.map.geometry import tile_bounds
+from geoapp.map.geometry import mercator_px, tile_bounds
 from geoapp.map.scoped import area_cells, cell_indices, cells_payload
 from geoapp.map.snapshot import HAZARD_FILTERS, Payload, Snapshot
 from geoapp.store.reads import map_tiles
@@ -218,27 +218,28 @@ def carry_over(old: Snapshot, new: Snapshot, cells: list[dict], point_ids) -> in
     return len(kept)
 
 
+def _territory_units(snap: Snapshot) -> tuple[float, float, float, float]:
+    """The territory's Web Mercator box in units of the world's width: west, north, east,
+    south (x grows east, y south, as tile numbers do)."""
+    w, s, e, n = (float(v) for v in shapely.total_bounds(snap.geometry.geoms))
+    x0, y0 = (float(v) / 256 for v in mercator_px(w, n, 0))
+    x1, y1 = (float(v) / 256 for v in mercator_px(e, s, 0))
+    return x0, y0, x1, y1
+
+
 def first_view_zooms(snap: Snapshot, viewports=((1280, 800), (390, 600))) -> list[int]:
     """The tile zooms the map's first view of the whole territory asks for: the territory
     fitted to a desktop's and a phone's map (Leaflet asks for the tiles of the rounded
     fractional zoom), one below and one above each."""
     if not len(snap.cell_codes):
         return []
-    w, s, e, n = (float(v) for v in shapely.total_bounds(snap.geometry.geoms))
-    x0, y0 = _mercator_unit(w, n)
-    x1, y1 = _mercator_unit(e, s)
+    x0, y0, x1, y1 = _territory_units(snap)
     zooms = set()
     for width, height in viewports:
         fit = math.log2(min(width / max((x1 - x0) * 256, 1e-9),
                             height / max((y1 - y0) * 256, 1e-9)))
-        zooms.update(range(max(int(math.floor(fit)) - 1, 0), min(int(math.ceil(fit)) + 1, 22) + 1))
+        zooms.update(range(max(math.floor(fit) - 1, 0), min(math.ceil(fit) + 1, 22) + 1))
     return sorted(zooms)
-
-
-def _mercator_unit(lon: float, lat: float) -> tuple[float, float]:
-    """lon/lat → Web Mercator in units of the world's width (0…1)."""
-    lat = max(min(lat, 85.0511), -85.0511)
-    return (lon + 180) / 360, (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2
 
 
 def seed(session, snap: Snapshot, kinds=("cells", "points"), max_per_zoom: int = 64) -> int:
@@ -249,17 +250,16 @@ def seed(session, snap: Snapshot, kinds=("cells", "points"), max_per_zoom: int =
     left to the requests. Returns the number of tiles made (those already kept are not)."""
     if not len(snap.cell_codes):
         return 0
-    w, s, e, n = (float(v) for v in shapely.total_bounds(snap.geometry.geoms))
+    x0, y0, x1, y1 = _territory_units(snap)
+    wanted = [(kind, f) for kind, f in (("cells", Filters()), ("points", Filters(key=True)))
+              if kind in kinds]
     made = 0
     for z in first_view_zooms(snap):
-        (x0, y0), (x1, y1) = (_mercator_unit(w, n), _mercator_unit(e, s))
         xs = range(int(x0 * 2**z), min(int(x1 * 2**z), 2**z - 1) + 1)
         ys = range(int(y0 * 2**z), min(int(y1 * 2**z), 2**z - 1) + 1)
         if len(xs) * len(ys) > max_per_zoom:
             continue
-        for kind, f in (("cells", Filters()), ("points", Filters(key=True))):
-            if kind not in kinds:
-                continue
+        for kind, f in wanted:
             for x in xs:
                 for y in ys:
                     if (kind, z, x, y, None, f) not in snap.vector_tiles:

@@ -91,13 +91,11 @@ def seed_tiles() -> None:
     rebuilt snapshot starts with no tiles; a hazard move keeps those away from it:
     geoapp.map.vtiles.carry_over)."""
     snap = _snapshot()
-    limit = current_app.config
-    cells = len(snap.cell_codes) > limit["MAP_TILE_CELLS"]
-    kinds = [kind for kind, on in (("cells", cells), ("points", cells or len(snap.p_id) >
-                                                       limit["MAP_TILE_POINTS"])) if on]
+    tiled = _tiled(len(snap.cell_codes), len(snap.p_id))
+    kinds = [kind for kind, on in tiled.items() if on]
     if kinds:
         vtiles.seed(db.session(), snap, kinds)
-    if cells:  # and the cells' properties the page loads first (1 s at 10⁵ cells)
+    if tiled["cells"]:  # and the cells' properties the page loads first (1 s at 10⁵ cells)
         vtiles.properties_payload(snap, None, False)
 
 
@@ -250,8 +248,11 @@ def _tile_mode(summary: dict) -> dict:
 
     Counted from the headline's figures (``summary``, already of the account's scope), so
     the page needs no snapshot while a worker is still preparing one (geoapp.web.warmup)."""
-    n_cells = sum(summary["cells_by_level"].values())
-    n_points = sum(summary["points"].values())
+    return _tiled(sum(summary["cells_by_level"].values()), sum(summary["points"].values()))
+
+
+def _tiled(n_cells: int, n_points: int) -> dict:
+    """Which of cells and points a scope of that size draws from tiles (``_tile_mode``)."""
     cells = n_cells > current_app.config["MAP_TILE_CELLS"]
     return {"cells": cells, "points": cells or n_points > current_app.config["MAP_TILE_POINTS"]}
 
