@@ -80,6 +80,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("MAP_TILE_POINTS", "GEOAPP_MAP_TILE_POINTS", 200000,
             "the leader's map draws points from vector tiles (/tiles/points/…) above this many"
             " points in the account's scope, or whenever its cells are tiled"),
+    Setting("MAP_CELL_OPTIONS", "GEOAPP_MAP_CELL_OPTIONS", 2000,
+            "the leader's map lists cells in its area filter up to this many; past it the"
+            " list waits for a town or village (or the search box)"),
     Setting("REPORT_PAGE_CELLS", "GEOAPP_REPORT_PAGE_CELLS", 200,
             "/reports lists every cell in its per-cell visits table up to this many; past it"
             " only the cells needing attention (the JSON and the XLSX keep all)"),

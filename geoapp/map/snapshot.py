@@ -22,6 +22,7 @@ reused until the data change, and patched (``Snapshot.patched``) after a hazard 
 from __future__ import annotations
 
 import copy
+import functools
 import gzip
 import hashlib
 import json
@@ -101,6 +102,12 @@ class CellGeometry:
     tiles: dict = field(default_factory=dict)
     villages: dict = field(default_factory=dict)  # village outlines per cell→village mapping
     _gzip_head: tuple | None = None
+
+    @functools.cached_property
+    def median_width(self) -> float:
+        """The median cell's width in degrees of longitude (how small cells are on screen
+        at a zoom: geoapp.map.vtiles.cells_extent)."""
+        return float(np.median(self.bounds[:, 2] - self.bounds[:, 0])) if len(self.bounds) else 0.0
 
     def cells_payload(self, properties: dict) -> Payload:
         """``{"geom": <overview>, ...properties}`` with its gzip form.

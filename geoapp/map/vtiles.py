@@ -30,6 +30,15 @@ from geoapp.store.reads import map_tiles
 
 EXTENT = 4096  # tile coordinates per side (the MVT default)
 BUFFER = 64  # coordinates drawn beyond each edge, so strokes do not break at tile edges
+# Cells tiles at zooms where a territory's cells are small on screen (the median cell
+# under OVERVIEW_PX pixels wide) use a coarser grid: two coordinates a pixel is all a
+# screen (even at 2x) shows, and a province's first view at 4096 weighed ~0.6 MB a tile
+OVERVIEW_EXTENT = 512
+OVERVIEW_PX = 32
+# Below COALESCE_PX a cell is a speck whose white edge would hide its colour, and a
+# province's first view held 10⁵ of them: a tile then carries one feature per village,
+# level and flags (the cells' union, as tippecanoe coalesces features at low zoom)
+COALESCE_PX = 8
 PIXEL = EXTENT // 256  # one screen pixel: the points' thinning grid
 R = 6378137.0
 CELL_HAZARD = {"open": 0, "overdue": 1, "major_open": 2, "listed": 3, "major_overdue": 5,
@@ -59,12 +68,12 @@ def mercator_bounds(z: int, x: int, y: int, buffer: int = 0) -> tuple[float, ...
     return west - pad, north - size - pad, west + size + pad, north + pad
 
 
-def _to_tile(coords: np.ndarray, z: int, x: int, y: int) -> np.ndarray:
-    """lon/lat → this tile's coordinates (x right, y up, 0…EXTENT inside the tile)."""
+def _to_tile(coords: np.ndarray, z: int, x: int, y: int, extent: int = EXTENT) -> np.ndarray:
+    """lon/lat → this tile's coordinates (x right, y up, 0…extent inside the tile)."""
     w, s, e, _n = mercator_bounds(z, x, y)
     mx = np.radians(coords[:, 0]) * R
     my = np.log(np.tan(np.pi / 4 + np.radians(np.clip(coords[:, 1], -85.0511, 85.0511)) / 2)) * R
-    scale = EXTENT / (e - w)
+    scale = extent / (e - w)
     return np.column_stack(((mx - w) * scale, (my - s) * scale))
 
 
@@ -72,6 +81,22 @@ def _lonlat_box(z: int, x: int, y: int, buffer: int) -> tuple[float, ...]:
     w, s, e, n = tile_bounds(z, x, y)
     dx, dy = (e - w) * buffer / EXTENT, (n - s) * buffer / EXTENT * 1.01  # lat: a little more
     return w - dx, s - dy, e + dx, n + dy
+
+
+def cell_pixels(snap: Snapshot, z: int) -> float:
+    """The territory's median cell width in screen pixels at zoom ``z``."""
+    return snap.geometry.median_width / 360 * 256 * 2**z
+
+
+def cells_extent(snap: Snapshot, z: int) -> int:
+    """The grid of a cells tile at zoom ``z``: OVERVIEW_EXTENT where the territory's
+    median cell is under OVERVIEW_PX pixels wide, EXTENT where shapes are read closely."""
+    return OVERVIEW_EXTENT if cell_pixels(snap, z) < OVERVIEW_PX else EXTENT
+
+
+def coalesced(snap: Snapshot, z: int) -> bool:
+    """Whether cells tiles at zoom ``z`` merge cells (median cell under COALESCE_PX)."""
+    return cell_pixels(snap, z) < COALESCE_PX
 
 
 def cell_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> list[dict]:
@@ -118,17 +143,67 @@ def point_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> list
              "risk_level": LEVEL_ORDER[snap.p_level[i]]} for i in keep]
 
 
-def _encode_cells(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> bytes:
+def _local_cells(snap: Snapshot, rows: list[dict], z: int, x: int, y: int,
+                 extent: int) -> list[tuple[dict, shapely.Geometry]]:
+    """The rows' shapes in the tile's units, clipped to its buffer and on its grid (as
+    ST_AsMVTGeom snaps: a cell narrower than a unit is dropped)."""
+    pad = BUFFER * extent // EXTENT
     geoms = snap.geometry.geoms[[r["i"] for r in rows]] if rows else []
-    features = []
+    out = []
     for row, geom in zip(rows, geoms, strict=True):
-        local = shapely.transform(geom, lambda c: _to_tile(c, z, x, y))
-        local = shapely.clip_by_rect(local, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
-        if local.is_empty:
+        local = shapely.transform(geom, lambda c: _to_tile(c, z, x, y, extent))
+        local = shapely.set_precision(
+            shapely.clip_by_rect(local, -pad, -pad, extent + pad, extent + pad), 1.0)
+        if not local.is_empty:
+            out.append((row, local))
+    return out
+
+
+def _encode_cells(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> bytes:
+    extent = cells_extent(snap, z)
+    return _encode("cells", [
+        {"geometry": local,
+         "properties": {k: row[k] for k in ("code", "name", "risk_level", "overdue", "listed")}}
+        for row, local in _local_cells(snap, rows, z, x, y, extent)], extent)
+
+
+def _encode_merged(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> bytes:
+    """A coalesced cells tile: per village, level, and whether any hazard is overdue or
+    listed, one feature: the union of those cells, ``code`` empty (no one cell), ``name``
+    the village's, ``overdue``/``listed`` the cells' sums and ``cells`` their number."""
+    extent, pad = OVERVIEW_EXTENT, BUFFER * OVERVIEW_EXTENT // EXTENT
+    at = np.array([r["i"] for r in rows], dtype=np.int64)
+    local = shapely.clip_by_rect(
+        shapely.transform(snap.geometry.geoms[at], lambda c: _to_tile(c, z, x, y, extent)),
+        -pad, -pad, extent + pad, extent + pad)
+    groups: dict[tuple, list] = {}
+    for row, shape in zip(rows, local, strict=True):
+        if shape.is_empty:
             continue
-        props = {k: row[k] for k in ("code", "name", "risk_level", "overdue", "listed")}
-        features.append({"geometry": local, "properties": props})
-    return _encode("cells", features)
+        key = (int(snap.cell_village[row["i"]]), LEVEL_ORDER.index(row["risk_level"]),
+               row["overdue"] > 0, row["listed"] > 0)
+        groups.setdefault(key, []).append((row, shape))
+    keys = sorted(groups)
+    # cells share their edges exactly, so a coverage union is enough (and ~20 times
+    # faster); where a ledger's cells overlap it is not valid, and the full union serves
+    merged = []
+    for key in keys:
+        shapes = [g for _r, g in groups[key]]
+        union = shapely.coverage_union_all(shapes)
+        merged.append(union if union.is_valid else shapely.union_all(shapes))
+    # to half a tile unit, then on the grid (as ST_AsMVTGeom does a cell)
+    merged = shapely.set_precision(shapely.simplify(np.array(merged), 0.5), 1.0)
+    villages = snap.cells_doc["villages"]
+    features = []
+    for key, shape in zip(keys, merged, strict=True):
+        if shape.is_empty:
+            continue
+        members = [r for r, _g in groups[key]]
+        features.append({"geometry": shape, "properties": {
+            "code": "", "name": villages[key[0]][0], "risk_level": LEVEL_ORDER[key[1]],
+            "overdue": sum(r["overdue"] for r in members),
+            "listed": sum(r["listed"] for r in members), "cells": len(members)}})
+    return _encode("cells", features, extent)
 
 
 def _encode_points(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> bytes:
@@ -139,12 +214,12 @@ def _encode_points(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> 
                               for r, p in zip(rows, xy, strict=True)])
 
 
-def _encode(name: str, features: list[dict]) -> bytes:
+def _encode(name: str, features: list[dict], extent: int = EXTENT) -> bytes:
     if not features:
         return b""  # PostGIS' ST_AsMVT of no rows is empty too
     return mapbox_vector_tile.encode(
         [{"name": name, "features": features}],
-        default_options={"extents": EXTENT, "y_coord_down": False})
+        default_options={"extents": extent, "y_coord_down": False})
 
 
 def properties_payload(snap: Snapshot, only, overview: bool = False) -> Payload:
@@ -170,8 +245,13 @@ def tile(session, snap: Snapshot, kind: str, z: int, x: int, y: int, only,
     postgis = session.get_bind().dialect.name == "postgresql"
     if kind == "cells":
         rows = cell_rows(snap, z, x, y, only, f)
-        body = map_tiles.cells_mvt(session, z, x, y, rows, EXTENT, BUFFER) if postgis \
-            else _encode_cells(snap, rows, z, x, y)
+        extent = cells_extent(snap, z)
+        if coalesced(snap, z):  # the union is made here on both backends, so encoded here too
+            body = _encode_merged(snap, rows, z, x, y)
+        elif postgis:
+            body = map_tiles.cells_mvt(session, z, x, y, rows, extent, BUFFER * extent // EXTENT)
+        else:
+            body = _encode_cells(snap, rows, z, x, y)
     else:
         rows = point_rows(snap, z, x, y, only, f)
         body = map_tiles.points_mvt(session, z, x, y, rows, EXTENT, BUFFER) if postgis \

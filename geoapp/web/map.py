@@ -41,7 +41,7 @@ def _configure(state) -> None:
     app = state.app
     app.config["MAP_CACHE_SECONDS"] = float(settings.get("MAP_CACHE_SECONDS", app.config))
     app.config["GRID_OVERVIEW"] = settings.is_on("GRID_OVERVIEW", app.config)
-    for key in ("MAP_TILE_CELLS", "MAP_TILE_POINTS"):
+    for key in ("MAP_TILE_CELLS", "MAP_TILE_POINTS", "MAP_CELL_OPTIONS"):
         app.config[key] = int(settings.get(key, app.config))
     app.extensions["geoapp.mapcache"] = cache.MapCache(
         max_age=float(app.config["MAP_CACHE_SECONDS"]))
@@ -192,6 +192,7 @@ def _strings(rules) -> dict:
         "loading_points": _("正在加载点位…"),
         "offline": _("网络已断开"), "load_failed": _("加载失败"),
         "cells_failed": _("地图数据未能加载"),
+        "cells_pick_area": _("网格太多，请先选镇/街道或村/社区"),
         "stale_points": _("灰色的点位是上次加载的，可能已过时"),
         "key_points": _("重点点位"),
         "key_hint": _("全域只显示红色、逾期和网格外点位，放大或勾选“显示全部点位”看全部"),
@@ -277,6 +278,7 @@ def map_page():
     summary = _summary(_snapshot() if warmup.is_ready() else None)
     config = {
         "tiles": _tile_mode(summary),
+        "cell_options": current_app.config["MAP_CELL_OPTIONS"],
         "urls": {"cells": url_for("map.cells"), "points": url_for("map.points"),
                  "vt_cells": url_for("map.vector_tile", kind="cells", z=0, x=0, y=0)[
                      :-len("0/0/0.mvt")],

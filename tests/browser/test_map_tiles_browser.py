@@ -200,3 +200,57 @@ def test_the_first_view_is_made_before_it_is_asked(embedded, rules, browser):
                 assert not errors, errors
     finally:
         stop()
+
+
+def test_a_province_sized_map_stays_light(embedded, rules, browser):
+    """Past GEOAPP_MAP_CELL_OPTIONS cells (lowered to 5 here) the cell list waits for a
+    village, saying so; zoomed out until cells are specks, a tile's feature is a village's
+    cells of one level, drawn in that level's colour, and a tap on it zooms in."""
+    load_demo(embedded, rules, echo=lambda _msg: None)
+    make_user(embedded, "leader")
+    app = make_app(embedded, MAP_TILE_CELLS=0, MAP_TILE_POINTS=0, MAP_CELL_OPTIONS=5)
+    from tests.support.browser import serve
+
+    base, stop = serve(app)
+    with watched_page(browser, 1440, 900) as (page, requests, errors):
+        _open_map(page, base)
+        cells = page.locator("#f-cell")
+        assert cells.is_disabled()
+        assert cells.locator("option").all_inner_texts() == ["网格太多，请先选镇/街道或村/社区"]
+        # a village of at most 5 cells opens the list with exactly its cells
+        village, codes = page.evaluate("""() => {
+          const c = window.geoappMapUi.state.cells, by = {};
+          c.code.forEach((code, i) => (by[c.villages[c.village[i]][0]] ||= []).push(code));
+          return Object.entries(by).find(([v, list]) => list.length <= 5); }""")
+        page.select_option("#f-village", village)
+        page.wait_for_function("() => !document.getElementById('f-cell').disabled")
+        values = cells.locator("option").evaluate_all("os => os.map(o => o.value)")
+        assert values == [""] + sorted(codes)
+        page.select_option("#f-cell", codes[0])
+        page.wait_for_function(f"() => window.geoappMapUi.state.filters.cell === {codes[0]!r}")
+        page.select_option("#f-village", "")
+
+        # zoomed out: the red cell's village drawn red from a merged feature
+        red = _cell(page, "red")
+        z = _merged_zoom(app)
+        for code in page.evaluate("Object.keys(window.geoappMapApp.config.t.layers)"):
+            page.evaluate(f"window.geoappMap.removeLayer(window.geoappFolium.layers[{code!r}])")
+        _go(page, f"{red['at'][1]}, {red['at'][0]}", z)
+        _drawn(page, red["at"], _rgb(page.evaluate("window.geoappMapApp.config.colours")["red"]))
+        assert any(f"/tiles/cells/{z}/" in u for u in requests)
+        page.mouse.click(*_screen(page, *red["at"]))
+        page.wait_for_function(f"() => window.geoappMap.getZoom() === {min(z + 2, 19)}")
+        assert not page.locator("#cell-popup").count()
+        page.screenshot(path=f"{SHOTS}/map-tiles-merged-1440x900.png")
+        assert not errors, errors
+        page.wait_for_load_state("networkidle")
+    stop()
+
+
+def _merged_zoom(app) -> int:
+    """The highest zoom whose cells tiles are merged (geoapp.map.vtiles.coalesced), of the
+    snapshot the page's requests made."""
+    from geoapp.map import vtiles
+
+    snap = app.extensions["geoapp.mapcache"]._snapshot
+    return max(z for z in range(4, 19) if vtiles.coalesced(snap, z))

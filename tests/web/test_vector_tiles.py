@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import mapbox_vector_tile
+import numpy as np
 import pytest
 import shapely
 import sqlalchemy as sa
@@ -39,6 +40,14 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
 def _centre(demo_client):
     w, s, e, n = demo_client.get("/api/map/cells").get_json()["bounds"]
     return (w + e) / 2, (s + n) / 2
+
+
+def _lonlat(units, z: int, x: int, y: int, extent: int):
+    """Tile units (y down) → lon/lat, inverting Web Mercator."""
+    n = 2**z
+    tx, ty = x + units[:, 0] / extent, y + units[:, 1] / extent
+    lat = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * ty / n))))
+    return np.column_stack((tx / n * 360 - 180, lat))
 
 
 def _shape(feature) -> shapely.Geometry:
@@ -150,3 +159,56 @@ def test_tiles_are_cached_until_the_data_change(demo_client):
     again = demo_client.get(f"/tiles/cells/{z}/{x}/{y}.mvt",
                             headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_cells_tiles_where_cells_are_small_are_lighter(demo_client, demo_database):
+    """Where the median cell is under 32 pixels wide a cells tile has extent 512 (two
+    units a pixel), elsewhere 4096, and every cell meeting the tile is there with its
+    stored shape to a pixel. Under 8 pixels a feature is a village's cells of one level
+    and flags: the same area, each cell inside the feature of its village and level."""
+    with demo_database.transaction() as session:
+        shapes = dict(session.execute(sa.select(Cell.code, Cell.geom)).all())
+    doc = demo_client.get("/api/map/cells").get_json()
+    at = {code: i for i, code in enumerate(doc["code"])}
+    village = {c: doc["villages"][doc["village"][i]][0] for c, i in at.items()}
+    level = {c: doc["levels"][doc["level"][i]] for c, i in at.items()}
+    widths = sorted(g.bounds[2] - g.bounds[0] for g in shapes.values())
+    median = (widths[(len(widths) - 1) // 2] + widths[len(widths) // 2]) / 2
+    lon, lat = _centre(demo_client)
+    seen = set()
+    for z in range(8, 16):
+        z, x, y = tile_of(lon, lat, z)
+        layer = mapbox_vector_tile.decode(demo_client.get(f"/tiles/cells/{z}/{x}/{y}.mvt").data,
+                                          default_options={"y_coord_down": True})["cells"]
+        pixels = median / 360 * 256 * 2**z
+        kind = "merged" if pixels < 8 else "coarse" if pixels < 32 else "fine"
+        assert layer["extent"] == (4096 if kind == "fine" else 512), (z, pixels)
+        seen.add(kind)
+        w, s, e, n = vtiles._lonlat_box(z, x, y, 0)
+        px = (e - w) / 256  # a pixel in degrees of longitude (latitude: about the same here)
+        meeting = {code: shapely.clip_by_rect(g, w, s, e, n) for code, g in shapes.items()}
+        meeting = {code: g for code, g in meeting.items() if not g.is_empty}
+        def to_lonlat(u, tile=(z, x, y, layer["extent"])):
+            return _lonlat(u, *tile)
+
+        drawn = [(f["properties"], shapely.clip_by_rect(shapely.transform(_shape(f), to_lonlat),
+                                                        w, s, e, n)) for f in layer["features"]]
+        if kind != "merged":
+            got = {p["code"]: g for p, g in drawn}
+            for code, exact in meeting.items():
+                assert exact.symmetric_difference(got[code]).area <= \
+                    max(exact.length, px) * px * 1.5, (z, code)
+            continue
+        assert all(p["code"] == "" for p, _g in drawn)
+        whole, union = shapely.union_all(list(meeting.values())), shapely.union_all(
+            [g for _p, g in drawn])
+        assert whole.symmetric_difference(union).area <= whole.length * px, z
+        for code, exact in meeting.items():
+            inner = exact.buffer(-px / 2)  # its edges may move by half a pixel
+            if inner.is_empty:
+                continue
+            mine = shapely.union_all([g for p, g in drawn if p["name"] == village[code]
+                                      and p["risk_level"] == level[code]])
+            assert mine.intersection(inner).area >= 0.9 * inner.area, (z, code)
+        assert sum(p["cells"] for p, _g in drawn) >= len(meeting)
+    assert seen == {"merged", "coarse", "fine"}

@@ -5,6 +5,10 @@
 
   var state = M.state, map = M.map, F = M.F, el = M.el, T = M.T;
 
+  // a longer cell list (GEOAPP_MAP_CELL_OPTIONS) is read by no one, and a province's 10⁵
+  // options took the page seconds to lay out: past it the list waits for a town or village
+  var MAX_CELL_OPTIONS = M.config.cell_options;
+
   function option(value, label) {
     return el("option", { value: value, text: label });
   }
@@ -19,10 +23,11 @@
   M.fillAreaSelects = function () {
     var c = state.cells, f = state.filters;
     refill(document.getElementById("f-town"), c.towns.map(function (t) { return [t, t]; }));
-    var villages = c.villages.filter(function (v) { return !f.town || c.towns[v[1]] === f.town; })
-      .map(function (v) { return v[0]; });
-    villages = villages.filter(function (v, k) { return villages.indexOf(v) === k; });
-    refill(document.getElementById("f-village"), villages.map(function (v) { return [v, v]; }));
+    var seen = Object.create(null), villages = [];
+    c.villages.forEach(function (v) {
+      if ((!f.town || c.towns[v[1]] === f.town) && !seen[v[0]]) { seen[v[0]] = true; villages.push([v[0], v[0]]); }
+    });
+    refill(document.getElementById("f-village"), villages);
     var cells = [];
     for (var i = 0; i < c.code.length; i++) {
       var v = c.villages[c.village[i]];
@@ -30,7 +35,10 @@
       if (f.village && v[0] !== f.village) continue;
       cells.push([c.code[i], c.code[i] + " " + c.name[i]]);
     }
-    refill(document.getElementById("f-cell"), cells);
+    var select = document.getElementById("f-cell");
+    select.disabled = cells.length > MAX_CELL_OPTIONS;
+    select.options[0].textContent = select.disabled ? T.cells_pick_area : T.all;
+    refill(select, select.disabled ? [] : cells);
   };
 
   M.readFilters = function () {

@@ -38,10 +38,16 @@
     return [
       { dataLayer: "cells", symbolizer: new P.PolygonSymbolizer({
         fill: function (z, f) { return colours[f.props.risk_level] || "#999"; }, opacity: M.FILL }) },
-      // white edges; a cell with an overdue hazard gets a thick black one, as in the JSON mode
+      // white edges; a cell with an overdue hazard gets a thick black one, as in the JSON mode;
+      // zoomed out (a village's cells merged, no code) a white edge would hide the colour
+      // (a canvas ignores a line width of 0: the edge is made transparent instead)
       { dataLayer: "cells", symbolizer: new P.LineSymbolizer({
-        color: function (z, f) { return f.props.overdue > 0 ? "#111" : "#ffffff"; },
-        width: function (z, f) { return f.props.overdue > 0 ? 3 : 1; } }) },
+        color: function (z, f) {
+          if (f.props.overdue > 0) return "#111";
+          return f.props.code === "" ? "rgba(255,255,255,0)" : "#ffffff"; },
+        width: function (z, f) {
+          if (f.props.overdue > 0) return f.props.code === "" ? 1.5 : 3;
+          return 1; } }) },
     ];
   }
 
@@ -101,7 +107,9 @@
       if (id !== null) { M.openPoint(id, at); return; }
       if (tiles.cells && cellLayer && map.hasLayer(F.cells)) {
         var cell = first(cellLayer.queryTileFeaturesDebug(at.lng, at.lat, 1), "cells");
-        if (cell) M.openCell(M.cellIndex(cell.code), at);
+        if (cell && cell.code) M.openCell(M.cellIndex(cell.code), at);
+        // zoomed out, a feature is a village's cells of one level (no one cell): closer
+        else if (cell) map.setView(at, Math.min(map.getZoom() + 2, map.getMaxZoom()));
       }
     });
   });
