@@ -14,7 +14,8 @@ import numpy as np
 import shapely
 
 from geoapp.map.geometry import DETAIL_QUANTUM, encode_geometries, tile_bounds, village_shapes
-from geoapp.map.snapshot import Payload, Snapshot
+from geoapp.map.payload import Payload
+from geoapp.map.snapshot import Snapshot
 
 
 def cell_indices(snap: Snapshot, only) -> np.ndarray:

@@ -23,12 +23,9 @@ from __future__ import annotations
 
 import copy
 import functools
-import gzip
 import hashlib
-import json
 import math
 import time
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,6 +44,7 @@ from geoapp.map.geometry import (
     tile_bounds,
     village_shapes,
 )
+from geoapp.map.payload import Payload, Prefix, dumps
 from geoapp.map.visits import FIELDS as VISIT_FIELDS
 from geoapp.map.visits import VisitColumns
 
@@ -55,33 +53,11 @@ FLAG_MAJOR_STOCK, FLAG_MAJOR_INCREMENT = 32, 64  # 动态清零: stock still ope
 HAZARD_FILTERS = {"open": FLAG_OPEN, "overdue": FLAG_OVERDUE, "major_open": FLAG_MAJOR_OPEN,
                   "listed": FLAG_LISTED, "major_overdue": FLAG_MAJOR_OVERDUE,
                   "major_stock": FLAG_MAJOR_STOCK, "major_increment": FLAG_MAJOR_INCREMENT}
+# the cells document's columns a hazard move changes (Snapshot.patched); written last, so
+# that a patch writes and compresses only them (a tenth of the properties at county scale)
+PATCHED = ("level", "hazards", "badge")
 MAX_POINTS = 2500  # more points than this in a view are sent as clusters
 CLUSTER_PX = 80  # size of a clustering square on screen
-
-
-def dumps(doc) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-@dataclass
-class Payload:
-    """A JSON body with its gzip form and an ETag, built once and served many times."""
-
-    body: bytes
-    gz: bytes
-    etag: str
-
-    @classmethod
-    def of(cls, doc) -> Payload:
-        return cls.of_bytes(dumps(doc))
-
-    @classmethod
-    def of_bytes(cls, body: bytes) -> Payload:
-        return cls.of_parts(body, gzip.compress(body, 6, mtime=0))
-
-    @classmethod
-    def of_parts(cls, body: bytes, gz: bytes) -> Payload:
-        return cls(body=body, gz=gz, etag=hashlib.blake2b(body, digest_size=12).hexdigest())
 
 
 # ---- the snapshot --------------------------------------------------------------------
@@ -101,7 +77,7 @@ class CellGeometry:
     badge_at: np.ndarray  # (n, 2) a point inside each cell, for badges
     tiles: dict = field(default_factory=dict)
     villages: dict = field(default_factory=dict)  # village outlines per cell→village mapping
-    _gzip_head: tuple | None = None
+    _head: Prefix | None = None
 
     @functools.cached_property
     def median_width(self) -> float:
@@ -109,21 +85,16 @@ class CellGeometry:
         at a zoom: geoapp.map.vtiles.cells_extent)."""
         return float(np.median(self.bounds[:, 2] - self.bounds[:, 0])) if len(self.bounds) else 0.0
 
-    def cells_payload(self, properties: dict) -> Payload:
-        """``{"geom": <overview>, ...properties}`` with its gzip form.
+    def cells_prefix(self, properties: dict) -> Prefix:
+        """``{"geom": <overview>, ...properties,`` written and compressed: the cells
+        document's opening, for ``Prefix.then`` to end with the properties that change.
 
-        The overview is most of the bytes and changes only with the shapes, so its
-        JSON and its compressed form are made once; for each new set of properties
-        a copy of the compressor (zlib keeps its window) goes on from there.
+        The overview is most of the bytes and changes only with the shapes, so it is
+        written and compressed once, and each new set of properties goes on from there.
         """
-        if self._gzip_head is None:
-            head = b'{"geom":' + dumps(self.overview)
-            compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: the gzip container
-            self._gzip_head = (head, compressor.compress(head), compressor)
-        head, head_gz, compressor = self._gzip_head
-        rest = b"," + dumps(properties)[1:]
-        tail = compressor.copy()
-        return Payload.of_parts(head + rest, head_gz + tail.compress(rest) + tail.flush())
+        if self._head is None:
+            self._head = Prefix.of(b'{"geom":' + dumps(self.overview))
+        return self._head.extended(b"," + dumps(properties)[1:-1] if properties else b"")
 
 
 def village_outlines(geometry: CellGeometry, cell_village: np.ndarray, n: int) -> dict:
@@ -232,7 +203,10 @@ class Snapshot:
             # village outlines and label places, in the order of "villages"
             **village_outlines(geometry, self.cell_village, len(villages)),
         }
-        self.cells_payload = geometry.cells_payload(self.cells_doc)
+        # the document's parts a hazard move cannot change, written once for every patch
+        self.cells_prefix = geometry.cells_prefix(
+            {k: v for k, v in self.cells_doc.items() if k not in PATCHED})
+        self.cells_payload = self._cells_payload(self.cells_doc)
         # every cell's hazard rollup as a row of counts: the headline (geoapp.map.headline)
         self.rollups = np.array([headline.vector(c["hazards"]) for c in cells],
                                 dtype=np.int64).reshape(len(cells), len(headline.PATHS))
@@ -251,6 +225,10 @@ class Snapshot:
         self.p_flags = np.where(known, state_flags[at] if len(state_id) else 0, 0).astype(np.int8)
         self.visit_read = visits
         self.visits = VisitColumns(places.id, visits)  # geoapp.map.visits
+
+    def _cells_payload(self, doc: dict) -> Payload:
+        """The whole territory's cells document: the kept prefix, then ``PATCHED``."""
+        return self.cells_prefix.then(b"," + dumps({k: doc[k] for k in PATCHED})[1:])
 
     def patched(self, cells: list[dict], states: dict, visits: dict | None) -> Snapshot:
         """This snapshot with what a hazard move changes replaced (geoapp.map.cache):
@@ -275,7 +253,7 @@ class Snapshot:
                    badge=_badges(self.geometry, listed, doc["badge"]))
         new.cells_doc, new.scoped = doc, {}
         new.vector_tiles = {}  # their levels and flags changed too (geoapp.map.vtiles)
-        new.cells_payload = self.geometry.cells_payload(doc)
+        new.cells_payload = self._cells_payload(doc)  # the kept prefix, these three after
         ids = np.asarray(states["id"], dtype=np.int64)
         at = np.minimum(np.searchsorted(self.p_id, ids), max(len(self.p_id) - 1, 0))
         known = (self.p_id[at] == ids) if len(self.p_id) else np.zeros(len(ids), bool)

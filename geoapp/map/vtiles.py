@@ -24,8 +24,9 @@ import shapely
 
 from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map.geometry import mercator_px, tile_bounds
+from geoapp.map.payload import Payload
 from geoapp.map.scoped import area_cells, cell_indices, cells_payload
-from geoapp.map.snapshot import HAZARD_FILTERS, Payload, Snapshot
+from geoapp.map.snapshot import HAZARD_FILTERS, Snapshot
 from geoapp.store.reads import map_tiles
 
 EXTENT = 4096  # tile coordinates per side (the MVT default)

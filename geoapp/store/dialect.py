@@ -202,6 +202,20 @@ def insert_new(session, table: sa.Table, rows: list[dict], index_elements: list[
     return len(session.execute(stmt.returning(*primary)).all())
 
 
+def array_texts(session, column):
+    """The texts of the JSON array in ``column``, row by row: a table-valued function with one
+    column ``value``, to join to the column's table (``JOIN … ON true``).
+
+    SQLite's ``json_each``, PostgreSQL's ``jsonb_array_elements_text`` (``JSON``
+    is JSONB there); a value that is not an array (JSON null) gives no rows on
+    PostgreSQL, where the function would raise, and at most a NULL ``value`` on SQLite.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        array = sa.case((sa.func.jsonb_typeof(column) == "array", column))
+        return sa.func.jsonb_array_elements_text(array).table_valued("value")
+    return sa.func.json_each(column).table_valued("value")
+
+
 def is_locked_error(exc: BaseException) -> bool:
     """Whether a database error means "busy, try again": SQLite's write lock was not free
     within the busy timeout, or PostgreSQL gave up waiting for a lock.

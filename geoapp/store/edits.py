@@ -75,7 +75,7 @@ def edit_hazard(session, rules, hazard_id: int, fields: dict, actor: str,
         session.rollback()
         raise VersionConflict(session.get(Hazard, hazard_id).version) from None
     if "level" in changed:  # an open major hazard escalates its point
-        assignment.refresh_levels(session, rules, [hazard.point_id])
+        assignment.refresh_levels_in_place(session, rules, [hazard.point_id])
     return hazard, event
 
 

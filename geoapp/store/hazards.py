@@ -109,7 +109,7 @@ def move(session, rules, hazard_id: int, action: str, actor: str, note: str = ""
     except StaleDataError:
         session.rollback()
         raise VersionConflict(session.get(Hazard, hazard_id).version) from None
-    assignment.refresh_levels(session, rules, [hazard.point_id])
+    assignment.refresh_levels_in_place(session, rules, [hazard.point_id])
     return hazard
 
 
@@ -165,5 +165,5 @@ def create_hazard(session, rules, point_id: int, fields: dict, actor: str,
         if client_id is None:
             raise
         raise DuplicateClientId(client_id) from None
-    assignment.refresh_levels(session, rules, [point.id])
+    assignment.refresh_levels_in_place(session, rules, [point.id])
     return hazard

@@ -88,7 +88,7 @@ class Point(Base):
     cell_code: Mapped[str | None] = mapped_column(sa.String(50), index=True)
     zone_codes: Mapped[list] = mapped_column(JSON, default=list)
     outside: Mapped[bool] = mapped_column(default=False)
-    nearest_cell_code: Mapped[str | None] = mapped_column(sa.String(50))
+    nearest_cell_code: Mapped[str | None] = mapped_column(sa.String(50), index=True)
     distance_m: Mapped[float | None]
     # risk (geoapp.domain.risk)
     inherent_level: Mapped[str] = mapped_column(sa.String(10), default="blue")

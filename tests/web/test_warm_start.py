@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 
 import pytest
 import shapely
@@ -110,6 +112,9 @@ def test_a_hazard_move_patches_the_map_as_a_full_rebuild_would(database, rules, 
               if (old["hazards"][i], old["level"][i]) != (new["hazards"][i], new["level"][i])]
     assert differ == [b]
     assert new == fresh.cells_doc and after.cells_payload.body == fresh.cells_payload.body
+    # the patched body (its kept prefix, the changed columns after) is the document, gzip too
+    assert json.loads(gzip.decompress(after.cells_payload.gz)) == {
+        "geom": after.geometry.overview, **new}
     _close(database, rules, two_cells["hazard"])  # A's hazard closed: A changes only
     with database.sessions() as s:
         closed = cache.load(s, rules, TODAY)

@@ -37,7 +37,7 @@ def _layer_counts(session: Session, rules: Rules, only=None) -> dict[str, dict[s
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(rules.layers, 0))
     for code, layer, n in session.execute(
         sa.select(Point.cell_code, Point.layer, sa.func.count())
-        .where(Point.cell_code.is_not(None), territory.points_in(only))
+        .where(territory.in_cells(only))
         .group_by(Point.cell_code, Point.layer)
     ):
         counts[code][layer] = n
@@ -49,7 +49,7 @@ def hazard_rollups(session: Session, rules: Rules, today: dt.date, cell_code=Non
     q = (sa.select(Point.cell_code, Hazard.state, Hazard.level, Hazard.deadline,
                    Hazard.found_on, Hazard.listed)
          .join(Point, Hazard.point_id == Point.id)
-         .where(Point.cell_code.is_not(None), territory.points_in(only)))
+         .where(territory.in_cells(only)))
     if cell_code is not None:
         q = q.where(Point.cell_code == cell_code)
     per_cell = defaultdict(list)

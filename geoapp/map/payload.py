@@ -1,0 +1,63 @@
+"""A JSON answer built once and served many times: its bytes, its gzip form and an ETag.
+
+The map's snapshot (geoapp.map.snapshot) keeps its documents as payloads; a
+``Prefix`` lets documents that share their opening bytes write and compress
+them once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass
+
+
+def dumps(doc) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass
+class Payload:
+    """A JSON body with its gzip form and an ETag, built once and served many times."""
+
+    body: bytes
+    gz: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, doc) -> Payload:
+        return cls.of_bytes(dumps(doc))
+
+    @classmethod
+    def of_bytes(cls, body: bytes) -> Payload:
+        return cls.of_parts(body, gzip.compress(body, 6, mtime=0))
+
+    @classmethod
+    def of_parts(cls, body: bytes, gz: bytes) -> Payload:
+        return cls(body=body, gz=gz, etag=hashlib.blake2b(body, digest_size=12).hexdigest())
+
+
+@dataclass
+class Prefix:
+    """The opening bytes of a JSON body, written and gzip-compressed once; bodies that go on
+    from it pay only for their own rest (zlib keeps its window in a copy of the compressor)."""
+
+    body: bytes
+    gz: bytes
+    compressor: object
+
+    @classmethod
+    def of(cls, body: bytes) -> Prefix:
+        compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: the gzip container
+        return cls(body, compressor.compress(body), compressor)
+
+    def extended(self, more: bytes) -> Prefix:
+        compressor = self.compressor.copy()
+        return Prefix(self.body + more, self.gz + compressor.compress(more), compressor)
+
+    def then(self, rest: bytes) -> Payload:
+        """The payload of this prefix and ``rest``, which ends the body."""
+        tail = self.compressor.copy()
+        return Payload.of_parts(self.body + rest, self.gz + tail.compress(rest) + tail.flush())
