@@ -44,10 +44,26 @@ COLUMNS = ["cell_code", "zone_codes", "outside", "nearest_cell_code", "distance_
 # STRtree.query, so two cores give nearly twice the speed on large joins.
 _THREADS = 2
 _CHUNK = 512
+# Outside points are searched in two halves on two threads from this many on.
+_SPLIT_NEAREST = 1000
+
+
+class PointIndex:
+    """Points with their coordinates and their search tree, built once before the join.
+
+    ``assign`` takes one in place of the GeoSeries: the batch command builds it on
+    the second core while GDAL parses the cells (geoapp.ingest.batch).
+    """
+
+    def __init__(self, points: gpd.GeoSeries):
+        self.points = points
+        values = np.asarray(points.values)  # object: shapely geometries
+        self.tree = shapely.STRtree(values)
+        self.xy = shapely.get_coordinates(values)
 
 
 def assign(
-    points: gpd.GeoSeries,
+    points: gpd.GeoSeries | PointIndex,
     cells: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame | None = None,
     *,
@@ -57,7 +73,7 @@ def assign(
 
     Parameters
     ----------
-    points : GeoSeries of Point
+    points : GeoSeries of Point, or a PointIndex of one
         Any index; the result has the same index.
     cells, zones : GeoDataFrame with a ``code`` column and polygonal geometry
         ``zones`` may be None or empty.
@@ -85,13 +101,15 @@ def assign(
     >>> out.loc[2, "nearest_cell_code"], round(float(out.loc[2, "distance_m"]))
     ('B', 955)
     """
+    index = points if isinstance(points, PointIndex) else None
+    if index is not None:
+        points = index.points
     _basic_checks(points, cells, zones)
-    pts = np.asarray(points.values)  # object: shapely geometries
-    n = len(pts)
-    point_tree = shapely.STRtree(pts)
+    index = index or PointIndex(points)
+    n = len(points)
 
     codes = cells["code"].to_numpy(dtype=object)
-    p_idx, c_idx = _covering_pairs(point_tree, np.asarray(cells.geometry.values))
+    p_idx, c_idx = _covering_pairs(index.tree, index.xy, np.asarray(cells.geometry.values))
     cell_of = _one_cell_per_point(n, p_idx, c_idx, codes)
 
     outside = cell_of < 0
@@ -103,7 +121,7 @@ def assign(
         nearest_code[outside], distance[outside] = nearest_cells(
             points[outside], cells, metric_for(points[outside]))
 
-    zone_codes = _zone_codes(point_tree, n, zones)
+    zone_codes = _zone_codes(index.tree, index.xy, zones)
     # object dtype keeps None for "no cell" (pandas 3 would infer str and turn it into NaN)
     return pd.DataFrame(
         {
@@ -142,24 +160,31 @@ def _basic_checks(points, cells, zones) -> None:
         raise ValueError("points must all be non-empty Point geometries")
 
 
-def _covering_pairs(point_tree, polygons) -> tuple[np.ndarray, np.ndarray]:
+def _covering_pairs(point_tree, xy, polygons) -> tuple[np.ndarray, np.ndarray]:
     """(point index, polygon index) for every polygon that covers a point.
 
-    The tree is built on the points and queried with the polygons, so GEOS
-    prepares each polygon once and tests its candidate points against it: the
-    fast direction for many points and few polygons (as geopandas does for
-    ``predicate="within"``).
+    The tree is built on the points and queried with the polygons' envelopes;
+    each candidate is then tested by its coordinates against the prepared
+    polygon (``intersects_xy``: for a point, intersecting a polygon is being
+    covered by it, edge included). That is GEOS's indexed point-in-area test
+    without a Point per candidate: five times less work than a ``covers``
+    predicate in the query, with the same answers.
     """
     if len(polygons) == 0:
         return np.empty(0, np.intp), np.empty(0, np.intp)
+    # Prepared copies (2-D: the predicate is 2-D anyway), never the caller's geometries:
+    # another thread (a dask worker, a web request) may be joining against the same ones.
+    polygons = shapely.force_2d(polygons)
+    shapely.prepare(polygons)
     chunks = [
         (start, polygons[start : start + _CHUNK]) for start in range(0, len(polygons), _CHUNK)
     ]
 
     def run(chunk):
         start, geoms = chunk
-        poly_i, point_i = point_tree.query(geoms, predicate="covers")
-        return point_i, poly_i + start
+        poly_i, point_i = point_tree.query(geoms)
+        hit = shapely.intersects_xy(geoms[poly_i], xy[point_i, 0], xy[point_i, 1])
+        return point_i[hit], poly_i[hit] + start
 
     with ThreadPoolExecutor(_THREADS) as pool:
         parts = list(pool.map(run, chunks))
@@ -211,12 +236,25 @@ def nearest_cells(outside_points: gpd.GeoSeries, cells: gpd.GeoDataFrame,
     if not len(cells):
         return np.full(n, None), np.full(n, np.nan)
     codes = cells["code"].to_numpy(dtype=object)
-    near_idx, near_dist = _nearest_cells(np.asarray(outside_points.values), cells,
-                                         outside_points.crs, metric)
-    return codes[near_idx], near_dist
+    geoms = np.asarray(cells.geometry.values)
+    tree = shapely.STRtree(geoms)
+    pts = np.asarray(outside_points.values)
+    code_text = codes.astype(str)
+
+    def run(part):
+        return _nearest_cells(pts[part], geoms, tree, code_text, outside_points.crs, metric)
+
+    # each point's answer depends on it alone, so halves of them run on two threads
+    # (shapely and PROJ let go of the GIL)
+    parts = np.array_split(np.arange(n), _THREADS if n >= _SPLIT_NEAREST else 1)
+    with ThreadPoolExecutor(_THREADS) as pool:
+        found = list(pool.map(run, parts))
+    near_idx = np.concatenate([i for i, _ in found])
+    return codes[near_idx], np.concatenate([d for _, d in found])
 
 
-def _nearest_cells(outside_points, cells, crs, metric) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_cells(outside_points, geoms, tree, codes, crs,
+                   metric) -> tuple[np.ndarray, np.ndarray]:
     """Nearest cell and distance in metres for points outside every cell.
 
     For lon/lat input, projecting every cell to metres would dominate the run,
@@ -226,9 +264,6 @@ def _nearest_cells(outside_points, cells, crs, metric) -> tuple[np.ndarray, np.n
     latitude; 1 % slack covers the ellipsoid). Only those candidate cells are
     projected (geoapp.domain.crs.metric_crs) and measured exactly.
     """
-    geoms = np.asarray(cells.geometry.values)
-    tree = shapely.STRtree(geoms)
-    codes = cells["code"].to_numpy(dtype=object).astype(str)
     if crs.is_geographic:
         xy = shapely.get_coordinates(outside_points)
         found = _degrees_to_some_cell(tree, outside_points)
@@ -269,13 +304,13 @@ def _degrees_to_some_cell(tree, points) -> np.ndarray:
     return found
 
 
-def _zone_codes(point_tree, n, zones) -> np.ndarray:
+def _zone_codes(point_tree, xy, zones) -> np.ndarray:
     """Sorted tuple of the codes of every zone covering each point (zones may overlap)."""
-    out = np.empty(n, dtype=object)
+    out = np.empty(len(xy), dtype=object)
     out.fill(())
     if zones is None or len(zones) == 0:
         return out
-    p_idx, z_idx = _covering_pairs(point_tree, np.asarray(zones.geometry.values))
+    p_idx, z_idx = _covering_pairs(point_tree, xy, np.asarray(zones.geometry.values))
     if len(p_idx) == 0:
         return out
     zcodes = zones["code"].to_numpy(dtype=object).astype(str)
