@@ -95,12 +95,6 @@ def _read_points(path: Path, chosen) -> tuple[pd.Series, np.ndarray, np.ndarray]
     return ids, lon, lat
 
 
-def _points_ready(path: Path, chosen, indexed: bool):
-    """_read_points' ids, lon and lat, and the points' PointIndex if ``indexed``."""
-    ids, lon, lat = _read_points(path, chosen)
-    return ids, lon, lat, PointIndex(_as_points(lon, lat)) if indexed else None
-
-
 def _as_points(lon: np.ndarray, lat: np.ndarray) -> gpd.GeoSeries:
     return gpd.GeoSeries(shapely.points(lon, lat), crs=4326)
 
@@ -177,15 +171,16 @@ def _assign_files(cells_file, points_file, out_file, zones_file, points_crs, cel
         chosen = crs_mod.parse_crs(points_crs)
     except ValueError as exc:
         raise ImportRejected(points_file, [Problem(None, "--points-crs", str(exc))]) from None
-    # The points are read, and for the in-process join made into shapely points and
-    # their search tree, on a second core while GDAL parses the boundaries (all of
-    # them let go of the GIL); a problem in the boundaries is still reported first.
+    # The points are read on a second core while GDAL parses the boundaries (both let go
+    # of the GIL); a problem in the boundaries is still reported first, as before.
     with ThreadPoolExecutor(1) as pool:
-        reading_points = pool.submit(_points_ready, Path(points_file), chosen,
-                                     indexed=in_process)
+        reading_points = pool.submit(_read_points, Path(points_file), chosen)
         cells, _ = read_boundaries(cells_file, _CODE_ONLY, cells_crs)
         zones = read_boundaries(zones_file, _CODE_ONLY)[0] if zones_file else None
-        ids, lon, lat, index = reading_points.result()
+        ids, lon, lat = reading_points.result()
+    # in process the join takes the coordinates as they are: no shapely Point is made
+    # but for points outside every cell (and for GeoParquet output)
+    index = PointIndex.from_xy(lon, lat, 4326) if in_process else None
 
     def points() -> gpd.GeoSeries:
         # the dask engine builds its points on the workers, and needs them here only

@@ -173,3 +173,16 @@ def test_a_point_index_built_beforehand_gives_the_same_answers(cells):
         assert (out["nearest_cell_code"].iloc[i], out["distance_m"].iloc[i]) == (code[0], dist[0])
     # the cells were tested prepared, but the caller's geometries are left as they came
     assert not shapely.is_prepared(np.asarray(cells.geometry.values)).any()
+
+
+def test_the_points_tree_gives_the_grids_answers(cells, monkeypatch):
+    # the tree serves where the grid would not pay (geoapp.domain.point_grid)
+    rng = np.random.default_rng(8)
+    pts = gpd.GeoSeries(shapely.points(rng.uniform([119.995, 30.995], [120.025, 31.025],
+                                                   (3000, 2))), crs=4326)
+    zones = gpd.GeoDataFrame({"code": ["Z", "Y"]}, crs=4326,
+                             geometry=[box(120.005, 31.005, 120.015, 31.015), C])
+    by_grid = assign(pts, cells, zones)
+    monkeypatch.setattr(spatial.point_grid, "envelope_runs", lambda xy, bounds: None)
+    assert assign(pts, cells, zones).equals(by_grid)
+    assert by_grid["zone_codes"].map(len).max() == 2  # overlapping zones
