@@ -155,15 +155,16 @@ def test_many_points_match_pointwise_covers(cells):
 
 
 def test_a_point_index_built_beforehand_gives_the_same_answers(cells):
-    # as geoapp assign does: the index built on another thread, the join later
     rng = np.random.default_rng(5)
     n = 4000  # over a thousand outside: their nearest cells are found on two threads
-    pts = gpd.GeoSeries(shapely.points(rng.uniform(119.98, 120.04, n),
-                                       rng.uniform(30.98, 31.04, n)), crs=4326)
+    x, y = rng.uniform(119.98, 120.04, n), rng.uniform(30.98, 31.04, n)
+    pts = gpd.GeoSeries(shapely.points(x, y), crs=4326)
     zones = gpd.GeoDataFrame({"code": ["Z"]}, geometry=[box(120.005, 31.005, 120.015, 31.015)],
                              crs=4326)
-    out = assign(PointIndex(pts), cells, zones)
-    assert out.equals(assign(pts, cells, zones))
+    out = assign(pts, cells, zones)
+    assert out.equals(assign(PointIndex(pts), cells, zones))
+    # as geoapp assign does: from the ledger's coordinates, no Point made but outside
+    assert out.equals(assign(PointIndex.from_xy(x, y, 4326), cells, zones))
     outside = out["outside"].to_numpy()
     assert outside.sum() > spatial._SPLIT_NEAREST
     # the nearest cell of each outside point is the one it gets when searched alone
