@@ -46,8 +46,9 @@ COLUMNS = ["cell_code", "zone_codes", "outside", "nearest_cell_code", "distance_
 # STRtree.query, so two cores give nearly twice the speed on large joins.
 _THREADS = 2
 _CHUNK = 512
-# Outside points are searched in two halves on two threads from this many on.
-_SPLIT_NEAREST = 1000
+# Outside points are searched in two halves on two threads from this many on: each new
+# thread sets up its own PROJ context (some 20 ms), worth it only for thousands of points.
+_SPLIT_NEAREST = 5000
 
 
 class PointIndex:
