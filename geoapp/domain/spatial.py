@@ -209,12 +209,13 @@ def _covering_pairs(index: PointIndex, polygons) -> tuple[np.ndarray, np.ndarray
     x, y = index.xy[:, 0], index.xy[:, 1]
     runs = point_grid.envelope_runs(index.xy, shapely.bounds(polygons))
     if runs is None:
+        tree = index.tree  # built here, once, not by whichever thread comes first
         chunks = [(start, polygons[start : start + _CHUNK])
                   for start in range(0, len(polygons), _CHUNK)]
 
         def run(chunk):
             start, geoms = chunk
-            poly_i, point_i = index.tree.query(geoms)
+            poly_i, point_i = tree.query(geoms)
             hit = shapely.intersects_xy(geoms[poly_i], x[point_i], y[point_i])
             return point_i[hit], poly_i[hit] + start
     else:

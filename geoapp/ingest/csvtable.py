@@ -14,6 +14,7 @@ reported the same way whichever reader ran.
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -35,6 +36,7 @@ _BLANK_BYTES = tuple(bytes([b]) for b in
                      sorted({c.encode("utf-8")[0] for c in WHITESPACE} - {10, 13}))
 # pyarrow names generated columns f0, f1, …; every one of them is read as text
 _MAX_COLUMNS = 16384
+_LEADING_NEWLINES = re.compile(rb"[\r\n]*")
 
 
 def read_text_columns(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
@@ -48,9 +50,11 @@ def read_text_columns(data: bytes) -> tuple[list[str], pd.DataFrame] | None:
     if not data.strip():
         return None  # pandas' reader says "no header row"
     quoted = b'"' in data  # only a quoted value can hold a line break or a comma
-    # every column read as text: without quotes the first line says how many there are
-    end = data.find(b"\n")
-    header_commas = (data if end < 0 else data[:end]).count(b",")
+    # every column read as text: without quotes the header line (the first that is not
+    # empty: the reader skips empty lines) says how many there are
+    first = _LEADING_NEWLINES.match(data).end()
+    end = data.find(b"\n", first)
+    header_commas = data.count(b",", first, len(data) if end < 0 else end)
     width = _MAX_COLUMNS if quoted else min(header_commas + 1, _MAX_COLUMNS)
     try:
         table = pacsv.read_csv(

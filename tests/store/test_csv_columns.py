@@ -149,6 +149,11 @@ def test_every_column_is_text_however_its_values_look(tmp_path):
                                                    ["P2", "120.2", "31.30", ""]]
     assert read_table(path).astype(object).values.tolist() == \
         reference_table(path).values.tolist()
+    # empty lines before the header are skipped by the reader: the header is counted
+    path.write_bytes(b"\n\r\nid,,lat\nP1,01,31.2\nP2,,31.3\n")
+    header, rows = csvtable.read_text_columns(path.read_bytes())
+    assert header == ["id", "", "lat"]
+    assert rows.astype(object).values.tolist() == [["P1", "01", "31.2"], ["P2", "", "31.3"]]
 
 
 def test_a_header_given_twice_is_refused_by_the_column_reader(tmp_path):
