@@ -19,7 +19,8 @@ import shapely
 from pyproj import Geod
 from shapely import Point, box
 
-from geoapp.domain.spatial import CRSMismatchError, assign
+from geoapp.domain import spatial
+from geoapp.domain.spatial import CRSMismatchError, PointIndex, assign
 
 D = 0.01
 HOLE = box(120.003, 31.013, 120.007, 31.017)
@@ -151,3 +152,38 @@ def test_many_points_match_pointwise_covers(cells):
     for (x, y), got in zip(xy, out["cell_code"], strict=True):
         covering = sorted(c for c, g in by_code.items() if g.covers(Point(x, y)))
         assert got == (covering[0] if covering else None)
+
+
+def test_a_point_index_built_beforehand_gives_the_same_answers(cells):
+    rng = np.random.default_rng(5)
+    n = 12_000  # over 5,000 outside: their nearest cells are found on two threads
+    x, y = rng.uniform(119.98, 120.04, n), rng.uniform(30.98, 31.04, n)
+    pts = gpd.GeoSeries(shapely.points(x, y), crs=4326)
+    zones = gpd.GeoDataFrame({"code": ["Z"]}, geometry=[box(120.005, 31.005, 120.015, 31.015)],
+                             crs=4326)
+    out = assign(pts, cells, zones)
+    assert out.equals(assign(PointIndex(pts), cells, zones))
+    # as geoapp assign does: from the ledger's coordinates, no Point made but outside
+    assert out.equals(assign(PointIndex.from_xy(x, y, 4326), cells, zones))
+    outside = out["outside"].to_numpy()
+    assert outside.sum() > spatial._SPLIT_NEAREST
+    # the nearest cell of each outside point is the one it gets when searched alone
+    metric = spatial.metric_for(pts[outside])
+    for i in np.flatnonzero(outside)[::401]:
+        code, dist = spatial.nearest_cells(pts.iloc[[i]], cells, metric)
+        assert (out["nearest_cell_code"].iloc[i], out["distance_m"].iloc[i]) == (code[0], dist[0])
+    # the cells were tested prepared, but the caller's geometries are left as they came
+    assert not shapely.is_prepared(np.asarray(cells.geometry.values)).any()
+
+
+def test_the_points_tree_gives_the_grids_answers(cells, monkeypatch):
+    # the tree serves where the grid would not pay (geoapp.domain.point_grid)
+    rng = np.random.default_rng(8)
+    pts = gpd.GeoSeries(shapely.points(rng.uniform([119.995, 30.995], [120.025, 31.025],
+                                                   (3000, 2))), crs=4326)
+    zones = gpd.GeoDataFrame({"code": ["Z", "Y"]}, crs=4326,
+                             geometry=[box(120.005, 31.005, 120.015, 31.015), C])
+    by_grid = assign(pts, cells, zones)
+    monkeypatch.setattr(spatial.point_grid, "envelope_runs", lambda xy, bounds: None)
+    assert assign(pts, cells, zones).equals(by_grid)
+    assert by_grid["zone_codes"].map(len).max() == 2  # overlapping zones

@@ -138,6 +138,24 @@ def test_rows_of_the_wrong_width_are_reported_as_before(tmp_path):
     assert parse_coordinates(frame, True)[1] == [Problem(2, "纬度", "坐标应为数字，而不是 ''")]
 
 
+def test_every_column_is_text_however_its_values_look(tmp_path):
+    # the reader counts the columns on the header line to read each of them as text: an
+    # empty last column must not come back as nulls, nor numbers as floats
+    path = tmp_path / "empty_last.csv"
+    path.write_bytes(b"\xe7\xbc\x96\xe5\x8f\xb7,lon,lat,\r\nP1,120.10,31.2,\r\nP2,120.2,31.30,\r\n")
+    header, rows = csvtable.read_text_columns(path.read_bytes())
+    assert header == ["编号", "lon", "lat", ""]
+    assert rows.astype(object).values.tolist() == [["P1", "120.10", "31.2", ""],
+                                                   ["P2", "120.2", "31.30", ""]]
+    assert read_table(path).astype(object).values.tolist() == \
+        reference_table(path).values.tolist()
+    # empty lines before the header are skipped by the reader: the header is counted
+    path.write_bytes(b"\n\r\nid,,lat\nP1,01,31.2\nP2,,31.3\n")
+    header, rows = csvtable.read_text_columns(path.read_bytes())
+    assert header == ["id", "", "lat"]
+    assert rows.astype(object).values.tolist() == [["P1", "01", "31.2"], ["P2", "", "31.3"]]
+
+
 def test_a_header_given_twice_is_refused_by_the_column_reader(tmp_path):
     path = write_csv(tmp_path / "twice.csv", ["编号", "经度", "经度 "], [["P1", "120", "121"]])
     with pytest.raises(ImportRejected) as exc:
