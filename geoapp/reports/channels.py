@@ -26,6 +26,12 @@ OUTSIDE = "网格外"
 def report(session, ds: Dataset, period: periods.Period, today: dt.date) -> dict:
     """Read the public reports and self-checks up to the end of the period, then
     ``channel_report``."""
+    return channel_report(ds, period, today, *read(session, ds, period, today))
+
+
+def read(session, ds: Dataset, period: periods.Period, today: dt.date) -> tuple:
+    """What ``channel_report`` reads beside the dataset: the public reports, enterprises and
+    self-checks up to the end of the period (of the dataset's area scope)."""
     day = period.as_of(today)
     until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(ds.tz))
     reports, enterprises = channel_data.public_reports(session, until), \
@@ -33,8 +39,7 @@ def report(session, ds: Dataset, period: periods.Period, today: dt.date) -> dict
     if ds.scoped:  # another area's reports and enterprises stay out
         reports = [r for r in reports if r.cell_code in ds.cells]
         enterprises = [e for e in enterprises if e["cell_code"] in ds.cells]
-    return channel_report(ds, period, today, reports, enterprises,
-                          channel_data.self_checks(session, ds.tz, period.start, day))
+    return reports, enterprises, channel_data.self_checks(session, ds.tz, period.start, day)
 
 
 def channel_report(ds: Dataset, period: periods.Period, today: dt.date,
