@@ -58,7 +58,9 @@ class HazardRecord:
     """One hazard as the reports see it: its fields, its history, where it is.
 
     ``closes``: close periods (first closed day, first day open again or None);
-    ``steps``: (local date, state) of its events that are not closes, in order.
+    ``steps``: (local date, state) of its events that are not closes, in order;
+    ``reviews``: its submissions and decisions (events with ``at``, ``action``,
+    ``actor``: geoapp.domain.review), in date order.
     """
 
     id: int
@@ -73,6 +75,7 @@ class HazardRecord:
     cell_code: str | None = None
     division: str = ""
     point_id: int | None = None
+    reviews: tuple = ()
     info: dict = field(default_factory=dict, compare=False)  # code, description, people…
 
 

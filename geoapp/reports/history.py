@@ -16,6 +16,8 @@ from geoapp.domain import timeline as rule
 from geoapp.domain.timeline import Timeline
 
 LIMIT = 96  # entries a memo holds before it is cleared
+# the last tables of reuse_rows kept (a grouping and period each; a page has about twenty)
+ROW_TABLES = 64
 
 
 def remember(memos: dict, key, compute, limit: int = LIMIT):
@@ -49,17 +51,16 @@ def reuse_rows(ds, key, table: np.ndarray, build) -> list:
     Kept with the places (remember_places), which a hazard move does not change. The
     rows are shared between reports: never change them.
     """
-    places = getattr(ds, "places", None)
-    memos = (places if places is not None else ds).memos
-    old = memos.get(key)
+    kept = remember_places(ds, "row tables", dict)  # its own bound: see ROW_TABLES
+    old = kept.pop(key, None)  # (put back last: the dict's order is the use's)
     if old is not None and old[0].shape == table.shape:
         same = (old[0] == table).all(axis=1).tolist()
-        rows = [old[1][i] if kept else build(i) for i, kept in enumerate(same)]
+        rows = [old[1][i] if same_row else build(i) for i, same_row in enumerate(same)]
     else:
         rows = [build(i) for i in range(len(table))]
-    if key not in memos and len(memos) > LIMIT:
-        memos.clear()
-    memos[key] = (table, rows)
+    kept[key] = (table, rows)
+    while len(kept) > ROW_TABLES:  # (one step at a time: requests may share it)
+        kept.pop(next(iter(kept)), None)
     return rows
 
 

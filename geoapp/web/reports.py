@@ -154,9 +154,7 @@ def _page_data(ds: tables.Dataset, period: periods.Period, village: dict | None)
 def _reviewers(ds: tables.Dataset, period: periods.Period) -> dict:
     """Decisions per reviewer (the fingerprint counts events; names expire with max_age)."""
     return _cached(ds, "reviewers",
-                   lambda: reviewers.report(db.session(), ds.tz, period, _today(ds),
-                                            {r.id for r in ds.records} if ds.scoped else None),
-                   period)
+                   lambda: reviewers.report(db.session(), ds, period, _today(ds)), period)
 
 
 def _words(period: periods.Period) -> dict:
