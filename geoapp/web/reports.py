@@ -181,13 +181,20 @@ def _visit_cells(ds: tables.Dataset, period: periods.Period, village: dict | Non
 
 def _channels(ds: tables.Dataset, period: periods.Period) -> dict:
     """By channel: hazards per channel, public reports handled, enterprise self-checks (every
-    report step and visit is counted in the fingerprint). What it reads beside the hazards
-    is kept across hazard moves."""
+    report step and visit is counted in the fingerprint). What it reads beside the hazards,
+    and its part that reads them only through the cells' levels (part of that key), are
+    kept across hazard moves."""
     def compute():
-        rows = _cached(ds, "channel rows",
-                       lambda: channels.read(db.session(), ds, period, _today(ds)), period,
-                       beside=True)
-        return channels.channel_report(ds, period, _today(ds), *rows)
+        today = _today(ds)
+        levels = tables.cell_levels(ds, period.as_of(today))
+
+        def rest():
+            rows = _cached(ds, "channel rows", lambda: channels.read(db.session(), ds, period,
+                                                                     today), period, beside=True)
+            return channels.beside_hazards(ds, period, today, *rows)
+        return {**_cached(ds, "channels beside", rest, period, tuple(levels.values()),
+                          beside=True),
+                "hazards": channels.by_source(ds, period, today)}
     return _cached(ds, "channels", compute, period)
 
 
