@@ -547,7 +547,7 @@ def report_bulletin(month, quarter, year, start, end, out_file):
             data = tables.load(s, rules)
             today = data.today()
             visited = visits.report(s, data, period, today)
-            reviewed = reviewers.report(s, data.tz, period, today)
+            reviewed = reviewers.report(s, data, period, today)
             extended = extension_report.report(s, data, period, today)
             figures = tables.bulletin(data, period, today)
             taken = report_measures.report(s, data, period, figures["overdue"],

@@ -26,6 +26,12 @@ OUTSIDE = "网格外"
 def report(session, ds: Dataset, period: periods.Period, today: dt.date) -> dict:
     """Read the public reports and self-checks up to the end of the period, then
     ``channel_report``."""
+    return channel_report(ds, period, today, *read(session, ds, period, today))
+
+
+def read(session, ds: Dataset, period: periods.Period, today: dt.date) -> tuple:
+    """What ``channel_report`` reads beside the dataset: the public reports, enterprises and
+    self-checks up to the end of the period (of the dataset's area scope)."""
     day = period.as_of(today)
     until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(ds.tz))
     reports, enterprises = channel_data.public_reports(session, until), \
@@ -33,26 +39,38 @@ def report(session, ds: Dataset, period: periods.Period, today: dt.date) -> dict
     if ds.scoped:  # another area's reports and enterprises stay out
         reports = [r for r in reports if r.cell_code in ds.cells]
         enterprises = [e for e in enterprises if e["cell_code"] in ds.cells]
-    return channel_report(ds, period, today, reports, enterprises,
-                          channel_data.self_checks(session, ds.tz, period.start, day))
+    return reports, enterprises, channel_data.self_checks(session, ds.tz, period.start, day)
 
 
 def channel_report(ds: Dataset, period: periods.Period, today: dt.date,
                    reports: list[channels.ReportRecord], enterprises: list[dict],
                    checks: list[tuple[str, dt.date]]) -> dict:
     """The period's figures by channel (see the module's docstring)."""
-    day = period.as_of(today)
+    return {**beside_hazards(ds, period, today, reports, enterprises, checks),
+            "hazards": by_source(ds, period, today)}
 
+
+def by_source(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
+    """Hazards per channel: the area table's ``by_source``, of the territory and each town."""
+    areas = tables.areas(ds, period, today)
+    return {"total": areas["total"]["hazards"]["by_source"],
+            "towns": [{"name": t["name"], "by_source": t["hazards"]["by_source"]}
+                      for t in areas["towns"]]}
+
+
+def beside_hazards(ds: Dataset, period: periods.Period, today: dt.date,
+                   reports: list[channels.ReportRecord], enterprises: list[dict],
+                   checks: list[tuple[str, dt.date]]) -> dict:
+    """The rest of ``channel_report``: public reports and self-checks, which read the hazards
+    only through the cells' levels at the period's end (the self-check ranking's red
+    cells)."""
+    day = period.as_of(today)
     window = channels.Window(period.start, day)
     figures = channels.report_figures(reports, window, ds.tz, _town_of(ds))
-    areas = tables.areas(ds, period, today)
-    towns = [t["name"] for t in areas["towns"]]
+    towns = list(dict.fromkeys(v["town"] for v in ds.villages))  # the area table's order
     empty = channels.report_figures([], window, ds.tz)["total"]
     return {
         "period": period.to_dict(), "as_of": day.isoformat(), "timezone": ds.tz,
-        "hazards": {"total": areas["total"]["hazards"]["by_source"],
-                    "towns": [{"name": t["name"], "by_source": t["hazards"]["by_source"]}
-                              for t in areas["towns"]]},
         "public_reports": {
             "total": figures["total"],
             "towns": [{"name": name, **figures["groups"].get(name, empty)}

@@ -67,11 +67,11 @@ def data(ds: tables.Dataset, month: periods.Period, today: dt.date) -> dict:
     levels = tables.cell_levels(ds, day)
     village_of = {code: c["village_id"] for code, c in ds.cells.items()}
     # the groupings of tables.areas, by the same names: /reports reuses what is computed here
-    by_cell = tables._figures(ds, month, today, "cell", lambda r: r.cell_code, list(ds.cells))
+    by_cell = tables._figures(ds, month, today, "cell", lambda p: p.cell_code, list(ds.cells))
     by_village = tables._figures(ds, month, today, "village",
-                                 lambda r: village_of.get(r.cell_code),
+                                 lambda p: village_of.get(p.cell_code),
                                  [v["id"] for v in ds.villages] + [None])
-    total = tables._figures(ds, month, today, "all", lambda r: None, [None])[None]
+    total = tables._figures(ds, month, today, "all", lambda p: None, [None])[None]
     vmeta = {v["id"]: v for v in ds.villages}
     red = [{"code": code, "name": c["name"], "village": vmeta[c["village_id"]]["name"],
             "town": vmeta[c["village_id"]]["town"],

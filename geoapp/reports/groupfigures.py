@@ -11,7 +11,7 @@ docstring); ``tests/store/test_reports.py`` checks that both give the same dicts
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -28,10 +28,14 @@ def _index(values, names: Sequence[str]) -> np.ndarray:
 
 
 def grouped_figures(timeline: Timeline, records: Sequence, group: np.ndarray, n_groups: int,
-                    period: Period, today: dt.date, cutoff: dt.date) -> list[dict]:
+                    period: Period, today: dt.date, cutoff: dt.date,
+                    rows: Callable | None = None) -> list[dict]:
     """hazard_figures of each group: ``group[i]`` is record i's group (-1: in none).
 
     ``timeline`` is Timeline(records). Returns one dict per group 0…n_groups-1.
+    ``rows(table, build)``: builds them, ``build(k)`` being group k's dict from the
+    ``table``'s row k alone (history.reuse_rows, which builds only the rows that changed
+    since the last call); default: every row built.
     """
     as_of = period.as_of(today)
     day, start, end = as_of.toordinal(), period.start.toordinal(), period.end.toordinal()
@@ -45,9 +49,14 @@ def grouped_figures(timeline: Timeline, records: Sequence, group: np.ndarray, n_
     codes = timeline.codes(as_of)
     in_group = group >= 0
     g = np.where(in_group, group, 0)
+    columns: list[np.ndarray] = []  # every count per group, the table's columns in order
 
-    def count(mask) -> list[int]:
-        return np.bincount(g[mask & in_group], minlength=n_groups).tolist()
+    def count(mask, weights=None) -> int:
+        """The column of the count of ``mask`` per group (or of ``weights``' sum)."""
+        keep = mask & in_group
+        columns.append(np.bincount(g[keep], minlength=n_groups) if weights is None else
+                       np.bincount(g[keep], weights=weights[keep], minlength=n_groups))
+        return len(columns) - 1
 
     exists = codes != NOT_FOUND
     closed_now = codes == CLOSED
@@ -59,8 +68,7 @@ def grouped_figures(timeline: Timeline, records: Sequence, group: np.ndarray, n_
     starts = (start <= timeline.close_start) & (timeline.close_start <= end)
     np.maximum.at(close_day, timeline.close_rec[starts], timeline.close_start[starts])
     closed = close_day >= 0
-    days = np.bincount(g[closed & in_group], weights=(close_day - found_on)[closed & in_group],
-                       minlength=n_groups).tolist()
+    days = count(closed, close_day - found_on)
     major = level == LEVELS.index("major")
     year_start = dt.date(as_of.year, 1, 1)
     this_year = found_on >= max(year_start, cutoff).toordinal()
@@ -84,26 +92,32 @@ def grouped_figures(timeline: Timeline, records: Sequence, group: np.ndarray, n_
         zero[name] = (count(scope & exists & stock & ~closed_now),
                       count(scope & exists & this_year),
                       count(scope & exists & this_year & closed_now))
+    # (the days' sums are whole numbers of days: exact as integers)
+    table = np.stack(columns, axis=1).astype(np.int64) if columns else \
+        np.zeros((n_groups, 0), np.int64)
+    as_of_text = as_of.isoformat()
 
-    out = []
-    for k in range(n_groups):
-        total, closed_total, n_closed = n["total"][k], n["closed_total"][k], n["closed"][k]
-        out.append({
-            "as_of": as_of.isoformat(),
-            "found": n["found"][k], "closed": n_closed, "open": n["open"][k],
-            "overdue": n["overdue"][k], "total": total, "closed_total": closed_total,
+    def build(k: int) -> dict:
+        c = table[k].tolist()
+        total, closed_total, n_closed = c[n["total"]], c[n["closed_total"]], c[n["closed"]]
+        return {
+            "as_of": as_of_text,
+            "found": c[n["found"]], "closed": n_closed, "open": c[n["open"]],
+            "overdue": c[n["overdue"]], "total": total, "closed_total": closed_total,
             "rectification_rate": rate(closed_total, total),
-            "avg_days_to_close": round(int(days[k]) / n_closed, 1) if n_closed else None,
-            "major_open": n["major_open"][k],
-            "by_state": {s: by_state[i][k] for i, s in enumerate(STATES)},
-            "by_level": {lv: {key: c[k] for key, c in b.items()} for lv, b in by_level.items()},
-            "by_source": {s: {key: c[k] for key, c in b.items()} for s, b in by_source.items()},
-            "listed": {**{key: c[k] for key, c in listed_n.items()},
-                       "by_level": {lv: {key: c[k] for key, c in b.items()}
+            "avg_days_to_close": round(c[days] / n_closed, 1) if n_closed else None,
+            "major_open": c[n["major_open"]],
+            "by_state": {s: c[by_state[i]] for i, s in enumerate(STATES)},
+            "by_level": {lv: {key: c[j] for key, j in b.items()} for lv, b in by_level.items()},
+            "by_source": {s: {key: c[j] for key, j in b.items()} for s, b in by_source.items()},
+            "listed": {**{key: c[j] for key, j in listed_n.items()},
+                       "by_level": {lv: {key: c[j] for key, j in b.items()}
                                     for lv, b in listed_level.items()}},
-            "zeroing": {name: {"stock_open": z[0][k],
-                               "increment_year": {"found": z[1][k], "closed": z[2][k]}}
+            "zeroing": {name: {"stock_open": c[z[0]],
+                               "increment_year": {"found": c[z[1]], "closed": c[z[2]]}}
                         for name, z in zero.items()},
-        })
-    return out
+        }
 
+    if rows is None:
+        return [build(k) for k in range(n_groups)]
+    return rows(table, build)

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+
 from geoapp.domain import timeline as rule
 from geoapp.domain.timeline import Timeline
 
+LIMIT = 96  # entries a memo holds before it is cleared
+# the last tables of reuse_rows kept (a grouping and period each; a page has about twenty)
+ROW_TABLES = 64
 
-def remember(memos: dict, key, compute, limit: int = 96):
+
+def remember(memos: dict, key, compute, limit: int = LIMIT):
     """``memos[key]``, computed by ``compute()`` the first time (the dict is cleared when large)."""
     try:
         return memos[key]
@@ -26,9 +32,54 @@ def remember(memos: dict, key, compute, limit: int = 96):
     return value
 
 
+def remember_places(ds, key, compute):
+    """``remember`` in the memos of the dataset's places when it has them: for what the
+    points and territory alone decide, kept across hazard moves (the places are)."""
+    places = getattr(ds, "places", None)
+    return remember((places if places is not None else ds).memos, key, compute)
+
+
+def reuse_rows(ds, key, table: np.ndarray, build) -> list:
+    """``build(i)`` for each row ``i`` of ``table`` (one row of counts per group), except
+    where the row equals the one of the table last given under ``key``: that row's built
+    value is returned again. ``build(i)`` must depend on ``table[i]`` alone (with what
+    ``key`` names: the day, the period).
+
+    Why: after a hazard move the reports are computed afresh, and building 10⁴ cells'
+    dicts was most of it; the counts are a few numpy sums, and only the groups whose
+    counts changed (the moved hazard's cell, village, town, industry) are built again.
+    Kept with the places (remember_places), which a hazard move does not change. The
+    rows are shared between reports: never change them.
+    """
+    kept = remember_places(ds, "row tables", dict)  # its own bound: see ROW_TABLES
+    old = kept.pop(key, None)  # (put back last: the dict's order is the use's)
+    if old is not None and old[0].shape == table.shape:
+        same = (old[0] == table).all(axis=1).tolist()
+        rows = [old[1][i] if same_row else build(i) for i, same_row in enumerate(same)]
+    else:
+        rows = [build(i) for i in range(len(table))]
+    kept[key] = (table, rows)
+    while len(kept) > ROW_TABLES:  # (one step at a time: requests may share it)
+        kept.pop(next(iter(kept)), None)
+    return rows
+
+
 def timeline(ds) -> Timeline:
     """The dataset's hazard histories as arrays."""
     return remember(ds.memos, "timeline", lambda: Timeline(ds.records))
+
+
+def carry(old, new) -> None:
+    """Give ``new``, ``old`` patched (geoapp.store.reads.report_data.patched: the records
+    of the hazards not read again are ``old``'s own), the timeline laid out from
+    ``old``'s: only the replaced and added records' histories are laid out again."""
+    laid = old.memos.get("timeline")
+    if laid is None or "timeline" in new.memos:
+        return
+    at = {id(r): i for i, r in enumerate(old.records)}  # (old's records are alive: ids hold)
+    old_index = np.fromiter((at.get(id(r), -1) for r in new.records), np.int64,
+                            len(new.records))
+    new.memos["timeline"] = laid.replaced(new.records, old_index)
 
 
 def states(ds, day: dt.date) -> dict[int, str | None]:

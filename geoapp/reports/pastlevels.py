@@ -18,16 +18,10 @@ from geoapp.domain.timeline import CLOSED, NOT_FOUND
 from geoapp.reports import history
 
 
-def _static(ds, key, compute):
-    """Memoised with the dataset's places when it has them (kept across hazard moves)."""
-    places = getattr(ds, "places", None)
-    return history.remember((places if places is not None else ds).memos, key, compute)
-
-
 def _levels(ds, day: dt.date) -> tuple[list, np.ndarray]:
     """Every point's level at the end of ``day``: (the levels, each point's index in them)."""
     def compute():
-        values, inherent = _static(ds, "inherent", lambda: _index(
+        values, inherent = history.remember_places(ds, "inherent", lambda: _index(
             p.inherent_level for p in ds.points))
         major = history.remember(ds.memos, "major", lambda: np.array(
             [r.level == "major" for r in ds.records], bool))
@@ -35,8 +29,8 @@ def _levels(ds, day: dt.date) -> tuple[list, np.ndarray]:
             [r.point_id for r in ds.records], np.int64))
         codes = history.timeline(ds).codes(day)
         open_major = np.unique(record_point[major & (codes != NOT_FOUND) & (codes != CLOSED)])
-        point_ids = _static(ds, "point_ids", lambda: np.array([p.id for p in ds.points],
-                                                                np.int64))
+        point_ids = history.remember_places(ds, "point_ids", lambda: np.array(
+            [p.id for p in ds.points], np.int64))
         has = np.isin(point_ids, open_major)
         # the risk engine's rule on each (inherent level, has an open major hazard) once
         levels = list(risk.LEVEL_ORDER)
@@ -139,7 +133,7 @@ def _layers(ds) -> tuple[list[str], np.ndarray]:
                 layers.append(p.layer)
         return layers, np.fromiter((index[p.layer] for p in ds.points), np.int64,
                                    len(ds.points))
-    return _static(ds, "point_layers", compute)
+    return history.remember_places(ds, "point_layers", compute)
 
 
 def _groups(ds, name: str, key: Callable) -> tuple[list, np.ndarray]:
@@ -149,7 +143,7 @@ def _groups(ds, name: str, key: Callable) -> tuple[list, np.ndarray]:
         index = np.fromiter((groups.setdefault(key(p), len(groups)) for p in ds.points),
                             np.int64, len(ds.points))
         return list(groups), index
-    return _static(ds, ("point_groups", name), compute)
+    return history.remember_places(ds, ("point_groups", name), compute)
 
 
 def point_tables(ds, day: dt.date, name: str, key: Callable) -> dict:
@@ -165,20 +159,25 @@ def point_tables(ds, day: dt.date, name: str, key: Callable) -> dict:
         raise KeyError(names[len(risk.LEVEL_ORDER)])
     nl, nv = len(layers), len(names)
     flat = (group_of * nl + layer_of) * nv + level_of
-    table = np.bincount(flat, minlength=len(groups) * nl * nv).reshape(len(groups), nl, nv)
+    table = np.bincount(flat, minlength=len(groups) * nl * nv).reshape(len(groups), nl * nv)
     base = len(ds.rules.layers)
-    out = {}
-    for group, counts in zip(groups, table.tolist(), strict=True):
+
+    def build(g: int) -> dict:
         row, total = {}, 0
-        for i, (layer, per_level) in enumerate(zip(layers, counts, strict=True)):
+        counts = table[g].tolist()
+        for i, layer in enumerate(layers):
+            per_level = counts[i * nv:(i + 1) * nv]
             n = sum(per_level)
             if i < base or n:  # other layers only where a point has them (point_counts)
                 row[layer] = {**dict(zip(risk.LEVEL_ORDER, per_level, strict=True)),
                               "total": n}
                 total += n
         row["total"] = total
-        out[group] = row
-    return out
+        return row
+
+    # (the layers are the places', as the memo: a row is its counts' alone)
+    return dict(zip(groups, history.reuse_rows(ds, ("point_rows", name, day), table, build),
+                    strict=True))
 
 
 def empty(ds) -> dict:

@@ -68,31 +68,56 @@ def _cells_of(ds: Dataset) -> dict[int, list[str]]:
 
 def group_figures(ds: Dataset, period: periods.Period, today: dt.date, name: str, key,
                   groups: list) -> dict:
-    """The hazard figures of each group of ``groups`` (``key(record)``), at once: the one
-    grouping the areas, the industries and the zones (geoapp.reports.zones) share."""
+    """The hazard figures of each group of ``groups``, at once: the one grouping the areas,
+    the industries and the zones (geoapp.reports.zones) share. ``key(point)`` is the group
+    of the hazards at that point (a hazard's cell, village, industry, department and zones
+    are its point's); ``name`` names the grouping."""
     return _figures(ds, period, today, name, key, groups)
 
 
 def _figures(ds: Dataset, period: periods.Period, today: dt.date, name: str, key,
              groups: list) -> dict:
-    """statistics.hazard_figures of the hazards of each group (``key(record)``), at once.
+    """statistics.hazard_figures of the hazards of each group (``key(point)``), at once.
 
-    ``name`` names the grouping: each record's group is found once per dataset.
+    Each point's group is found once per set of places (kept across hazard moves), each
+    hazard's is its point's; only the groups whose counts changed since the last call
+    for this grouping and period are built again (history.reuse_rows).
     """
     def compute():
         index = {group: i for i, group in enumerate(groups)}
-        return np.fromiter((index.get(key(r), -1) for r in ds.records), np.int64,
-                           len(ds.records))
+        return np.fromiter((index.get(key(p), -1) for p in ds.points), np.int64,
+                           len(ds.points))
 
-    group = history.remember(ds.memos, ("record_groups", name, tuple(groups)), compute)
+    of_point = history.remember_places(ds, ("point_figure_groups", name, tuple(groups)),
+                                       compute)
     tl = history.timeline(ds)
-    return dict(zip(groups, grouped_figures(tl, ds.records, group, len(groups), period,
-                                            today, ds.cutoff), strict=True))
+    rows_key = ("figure_rows", name, period.start, period.end, period.as_of(today), ds.cutoff)
+    return dict(zip(groups, grouped_figures(
+        tl, ds.records, of_point[_record_points(ds)], len(groups), period, today, ds.cutoff,
+        rows=lambda table, build: history.reuse_rows(ds, rows_key, table, build)),
+        strict=True))
+
+
+def _record_points(ds: Dataset) -> np.ndarray:
+    """Each hazard's point's index in ``ds.points`` (load reads every hazard's point)."""
+    def compute():
+        at = history.remember_places(ds, "point_at",
+                                     lambda: {p.id: i for i, p in enumerate(ds.points)})
+        return np.fromiter((at[r.point_id] for r in ds.records), np.int64, len(ds.records))
+    return history.remember(ds.memos, "record_points", compute)
 
 
 def areas(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> dict:
-    """Figures for the territory, each town, each village (and 网格外), each cell."""
+    """Figures for the territory, each town, each village (and 网格外), each cell.
+
+    Computed once per dataset, period and day (the page and the channels both show it):
+    do not change the result."""
     today = today or ds.today()
+    return history.remember(ds.memos, ("areas", period, today),
+                            lambda: _areas(ds, period, today))
+
+
+def _areas(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
     day = period.as_of(today)
     village_of = _village_of(ds)
     vmeta = {v["id"]: v for v in ds.villages}
@@ -101,11 +126,11 @@ def areas(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> 
     def town_of(code):
         return vmeta[village_of[code]]["town"] if code in village_of else None
 
-    fig_cell = _figures(ds, period, today, "cell", lambda r: r.cell_code, list(ds.cells))
+    fig_cell = _figures(ds, period, today, "cell", lambda p: p.cell_code, list(ds.cells))
     fig_village = _figures(ds, period, today, "village",
-                           lambda r: village_of.get(r.cell_code),
+                           lambda p: village_of.get(p.cell_code),
                            [v["id"] for v in ds.villages] + [None])
-    fig_town = _figures(ds, period, today, "town", lambda r: town_of(r.cell_code),
+    fig_town = _figures(ds, period, today, "town", lambda p: town_of(p.cell_code),
                         town_names)
     pts_village = point_tables(ds, day, "village", lambda p: village_of.get(p.cell_code))
     pts_cell = point_tables(ds, day, "cell", lambda p: p.cell_code)
@@ -143,7 +168,7 @@ def industries(ds: Dataset, period: periods.Period, today: dt.date | None = None
     day = period.as_of(today)
     pts = point_tables(ds, day, "division", lambda p: p.division)
     divisions = sorted({r.division for r in ds.records} | set(pts), key=lambda d: (d == "", d))
-    by_division = _figures(ds, period, today, "division", lambda r: r.division, divisions)
+    by_division = _figures(ds, period, today, "division", lambda p: p.division, divisions)
     none = empty_counts(ds)
     rows = [{"division": d, "name": division_label(d), "points": pts.get(d, none),
              "hazards": by_division[d]}
@@ -156,7 +181,7 @@ def department_of_points(ds: Dataset) -> dict[int, str]:
     def compute():
         of = ds.rules.departments.department_of
         return {p.id: of(p.layer, p.industry, p.layer_authority) for p in ds.points}
-    return history.remember(ds.memos, "departments", compute)
+    return history.remember_places(ds, "departments", compute)
 
 
 def departments(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> dict:
@@ -167,7 +192,7 @@ def departments(ds: Dataset, period: periods.Period, today: dt.date | None = Non
     dept = department_of_points(ds)
     names = list(ds.rules.departments.names)
     pts = point_tables(ds, day, "department", lambda p: dept[p.id])
-    figs = _figures(ds, period, today, "department", lambda r: dept[r.point_id], names)
+    figs = _figures(ds, period, today, "department", lambda p: dept[p.id], names)
     none = empty_counts(ds)
     rows = [{"code": name, "name": name, "red_cells": 0, "points": pts.get(name, none),
              "hazards": figs[name], "total": figs[name]["total"],
@@ -186,7 +211,7 @@ def areas_total(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
     return {"name": "合计",
             "red_cells": sum(lv == "red" for lv in cell_levels(ds, day).values()),
             "points": points,
-            "hazards": _figures(ds, period, today, "all", lambda r: None, [None])[None]}
+            "hazards": _figures(ds, period, today, "all", lambda p: None, [None])[None]}
 
 
 # ---- ranking and trend --------------------------------------------------------------
@@ -194,41 +219,43 @@ def areas_total(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
 
 def _rank_rows(ds: Dataset, period: periods.Period, today: dt.date,
                village: dict | None) -> tuple[list, list]:
-    """The units ranked at the end of the period, and those with no hazards (ranks.rank_apart)."""
+    """The units ranked at the end of the period, and those with no hazards (ranks.rank_apart).
+
+    A unit's figures at the period's end are its hazard figures' (workflow.rollup's at
+    that day: total, closed, open, overdue, major open, rate), counted for every unit at
+    once as the area table's."""
     day = period.as_of(today)
     levels = cell_levels(ds, day)
-    items = history.snapshot(ds, day)
     village_of, cells_of = _village_of(ds), _cells_of(ds)
     unit_kind = rank_unit(ds, village)
-    town_of = {v["id"]: v["town"] for v in ds.villages}
-    groups = defaultdict(list)
-    for r in ds.records:
-        key = (r.cell_code if unit_kind == "cell" else
-               town_of.get(village_of.get(r.cell_code)) if unit_kind == "town" else
-               village_of.get(r.cell_code))
-        groups[key].append(r)
+    vmeta = {v["id"]: v for v in ds.villages}
     if unit_kind == "cell":
         units = [{"code": code, "name": c["name"], "red_cells": int(levels[code] == "red"),
                   "risk_level": levels[code]}
                  for code, c in ((k, ds.cells[k]) for k in cells_of[village["id"]])]
+        figs = _figures(ds, period, today, f"cells of {village['id']}", lambda p: p.cell_code,
+                        [u["code"] for u in units])
+        of_unit = [figs[u["code"]] for u in units]
     elif unit_kind == "town":
         units = [{"code": town, "name": town, "town": town, "id": town,
                   "red_cells": sum(levels[c] == "red" for v in ds.villages if v["town"] == town
                                    for c in cells_of[v["id"]])}
                  for town in dict.fromkeys(v["town"] for v in ds.villages)]
+        figs = _figures(ds, period, today, "town",
+                        lambda p: vmeta[village_of[p.cell_code]]["town"]
+                        if p.cell_code in village_of else None, [u["id"] for u in units])
+        of_unit = [figs[u["id"]] for u in units]
     else:
         units = [{"code": v["code"], "name": v["name"], "town": v["town"], "id": v["id"],
                   "red_cells": sum(levels[c] == "red" for c in cells_of[v["id"]])}
                  for v in ds.villages]
-    rows = []
-    for unit in units:
-        snap = timeline.snapshot(groups[unit["code"] if unit_kind == "cell" else unit["id"]],
-                                 day, items)
-        roll = workflow.rollup(snap, day, ds.cutoff)
-        rows.append({**unit, "total": roll["total"], "closed_total": roll["closed"],
-                     "open": roll["open"], "overdue": roll["overdue"],
-                     "major_open": roll["major_open"],
-                     "rectification_rate": roll["rectification_rate"]})
+        figs = _figures(ds, period, today, "village", lambda p: village_of.get(p.cell_code),
+                        [v["id"] for v in ds.villages] + [None])
+        of_unit = [figs[u["id"]] for u in units]
+    rows = [{**unit, "total": f["total"], "closed_total": f["closed_total"], "open": f["open"],
+             "overdue": f["overdue"], "major_open": f["major_open"],
+             "rectification_rate": f["rectification_rate"]}
+            for unit, f in zip(units, of_unit, strict=True)]
     return ranks.rank_apart(rows)
 
 

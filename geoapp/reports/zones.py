@@ -36,15 +36,13 @@ def report(ds: Dataset, period: periods.Period, today: dt.date | None = None) ->
     hazards: hazard figures}]}."""
     today = today or ds.today()
     day = period.as_of(today)
-    zone_of_point = {p.id: getattr(p, "zone_codes", ()) for p in ds.points}
     none = empty_counts(ds)
     rows = []
     for z in (ds.places.zones if ds.places else []):
         code = z["code"]
         points = point_tables(ds, day, f"zone:{code}", lambda p, c=code: c in p.zone_codes)
         hazards = group_figures(ds, period, today, f"zone:{code}",
-                                lambda r, c=code: c in zone_of_point.get(r.point_id, ()),
-                                [True])[True]
+                                lambda p, c=code: c in p.zone_codes, [True])[True]
         counts = points.get(True, none)
         by_level = {lv: sum(c[lv] for c in counts.values() if isinstance(c, dict))
                     for lv in LEVEL_ORDER}

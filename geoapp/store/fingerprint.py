@@ -87,6 +87,14 @@ def _pair(fingerprint: tuple, part: str) -> tuple:
     return fingerprint[at:at + 2]
 
 
+def beside_hazards(fingerprint: tuple) -> tuple:
+    """The fingerprint without its hazards' and hazard events' parts: it stays the same
+    over a hazard move, for what the reports read beside the hazards (visits, public
+    reports, self-checks) and may keep across one."""
+    drop = {2 * PARTS.index(part) + i for part in ("hazard", "hazard_event") for i in (0, 1)}
+    return tuple(v for i, v in enumerate(fingerprint) if i not in drop)
+
+
 def hazards_changed(session: Session, before: tuple, now: tuple) -> dict[int, int] | None:
     """The hazards added or moved between two fingerprints: {hazard id: its point id}.
 

@@ -31,6 +31,7 @@ from geoapp.reports import extensions as extension_report
 from geoapp.reports import measures as report_measures
 from geoapp.reports import page as reports_page
 from geoapp.reports import zones as zone_report
+from geoapp.store.fingerprint import beside_hazards
 from geoapp.store.reads import standing_data
 from geoapp.web import audit, auth, clock, db, i18n, params, warmup
 from geoapp.web.errors import error_json, is_api
@@ -86,18 +87,21 @@ def _today(ds: tables.Dataset) -> dt.date:
     return clock.today(ds.tz)
 
 
-def _cached(ds: tables.Dataset, what: str, compute, *params):
+def _cached(ds: tables.Dataset, what: str, compute, *params, beside: bool = False):
     """The report ``what`` for ``params`` from the cache, computed by ``compute()`` if not there.
 
-    Reports are shared between requests: views never change them.
+    Reports are shared between requests: views never change them. ``beside``: one that
+    reads no hazard but through ``params`` (kept across hazard moves: ReportCache).
     """
-    key = (g.report_fingerprint, _today(ds), g.report_scope, what, *params)
+    fingerprint = g.report_fingerprint
+    key = (beside_hazards(fingerprint) if beside else fingerprint, _today(ds), g.report_scope,
+           what, *params)
     kept: cache.ReportCache = current_app.extensions["geoapp.reportcache"]
-    found, value = kept.lookup(key)
+    found, value = kept.lookup(key, beside)
     if not found:
         with kept.computing():
             value = compute()
-        kept.keep(key, value)
+        kept.keep(key, value, beside)
     return value
 
 
@@ -150,9 +154,7 @@ def _page_data(ds: tables.Dataset, period: periods.Period, village: dict | None)
 def _reviewers(ds: tables.Dataset, period: periods.Period) -> dict:
     """Decisions per reviewer (the fingerprint counts events; names expire with max_age)."""
     return _cached(ds, "reviewers",
-                   lambda: reviewers.report(db.session(), ds.tz, period, _today(ds),
-                                            {r.id for r in ds.records} if ds.scoped else None),
-                   period)
+                   lambda: reviewers.report(db.session(), ds, period, _today(ds)), period)
 
 
 def _words(period: periods.Period) -> dict:
@@ -160,9 +162,13 @@ def _words(period: periods.Period) -> dict:
 
 
 def _visits(ds: tables.Dataset, period: periods.Period) -> dict:
-    """Visits per cell and member, coverage per village (the fingerprint counts visits)."""
+    """Visits per cell and member, coverage per village (the fingerprint counts visits).
+
+    Kept across hazard moves: the report reads the hazards only through the cells' levels
+    at the period's end (its ranking's red cells), which are part of its key."""
+    levels = tables.cell_levels(ds, period.as_of(_today(ds)))
     return _cached(ds, "visits", lambda: visits.report(db.session(), ds, period, _today(ds)),
-                   period)
+                   period, tuple(levels.values()), beside=True)
 
 
 def _visit_cells(ds: tables.Dataset, period: periods.Period, village: dict | None) -> dict:
@@ -175,9 +181,21 @@ def _visit_cells(ds: tables.Dataset, period: periods.Period, village: dict | Non
 
 def _channels(ds: tables.Dataset, period: periods.Period) -> dict:
     """By channel: hazards per channel, public reports handled, enterprise self-checks (every
-    report step and visit is counted in the fingerprint)."""
-    return _cached(ds, "channels", lambda: channels.report(db.session(), ds, period, _today(ds)),
-                   period)
+    report step and visit is counted in the fingerprint). What it reads beside the hazards,
+    and its part that reads them only through the cells' levels (part of that key), are
+    kept across hazard moves."""
+    def compute():
+        today = _today(ds)
+        levels = tables.cell_levels(ds, period.as_of(today))
+
+        def rest():
+            rows = _cached(ds, "channel rows", lambda: channels.read(db.session(), ds, period,
+                                                                     today), period, beside=True)
+            return channels.beside_hazards(ds, period, today, *rows)
+        return {**_cached(ds, "channels beside", rest, period, tuple(levels.values()),
+                          beside=True),
+                "hazards": channels.by_source(ds, period, today)}
+    return _cached(ds, "channels", compute, period)
 
 
 def _extensions(ds: tables.Dataset, period: periods.Period) -> dict:
@@ -212,10 +230,19 @@ def _accidents(ds: tables.Dataset, period: periods.Period) -> dict:
                    period)
 
 
-def _charts(data: dict) -> dict:
+def _drawn(ds: tables.Dataset, draw, title: str, labels: list, series: dict, **kw) -> str:
+    """``draw(title, labels, series, **kw)`` (charts.bars or charts.line), kept by what it
+    draws: a hazard move seldom changes a chart's figures, and drawing is a tenth of a
+    second each."""
+    return _cached(ds, "chart", lambda: draw(title, labels, series, **kw), draw.__name__, title,
+                   tuple(labels), tuple((name, tuple(v)) for name, v in series.items()),
+                   tuple(sorted(kw.items())), beside=True)
+
+
+def _charts(ds: tables.Dataset, data: dict) -> dict:
     villages = data["areas"]["villages"]
     vlabels = [v["name"] for v in villages]
-    by_village = charts.bars(_("各村/社区隐患"), vlabels, {
+    by_village = _drawn(ds, charts.bars, _("各村/社区隐患"), vlabels, {
         _("期内发现"): [v["hazards"]["found"] for v in villages],
         _("期内销号"): [v["hazards"]["closed"] for v in villages],
         _("期末未销号"): [v["hazards"]["open"] for v in villages],
@@ -225,14 +252,14 @@ def _charts(data: dict) -> dict:
     # horizontal bars: the division's whole name fits beside its bars (codes told nobody
     # which industry it was)
     names = [i["name"] if i["division"] else _("未分类") for i in inds]
-    by_industry = charts.bars(_("各行业隐患"), names, label_lang="zh", series={
+    by_industry = _drawn(ds, charts.bars, _("各行业隐患"), names, label_lang="zh", series={
         _("期内发现"): [i["hazards"]["found"] for i in inds],
         _("期内销号"): [i["hazards"]["closed"] for i in inds],
         _("期末未销号"): [i["hazards"]["open"] for i in inds],
         _("期末逾期"): [i["hazards"]["overdue"] for i in inds]},
         colours=("#1f3a5f", "#4caf50", "#f39800", "#e60012"))
     t = data["trend"]
-    trend = charts.line(_("重大事故隐患月末未销号数"), t["months"], {
+    trend = _drawn(ds, charts.line, _("重大事故隐患月末未销号数"), t["months"], {
         _("重大隐患未销号"): t["major_open"], _("其中逾期"): t["major_overdue"]},
         colours=("#e60012", "#222222"))
     return {"villages": by_village, "industries": by_industry, "trend": trend}
@@ -255,7 +282,7 @@ def warm() -> None:
     _measures(ds, period, data["overdue"])
     _accidents(ds, period)
     _visit_cells(ds, period, None)
-    _cached(ds, "charts", lambda: _charts(data), period, None, str(get_locale()))
+    _cached(ds, "charts", lambda: _charts(ds, data), period, None, str(get_locale()))
     # the reports' templates compiled (Jinja keeps them): else a quarter of a second of
     # the first page's
     env = current_app.jinja_env
@@ -279,7 +306,7 @@ def page():
     with no_gc_pauses():
         return render_template(
             "reports/page.html", data=data, labels=_labels(), query=query,
-            charts=_cached(ds, "charts", lambda: _charts(data), period, _village_id(village),
+            charts=_cached(ds, "charts", lambda: _charts(ds, data), period, _village_id(village),
                            str(get_locale())),
             **_layer_labels(rules),
             villages=[{**v, "key": tables.village_key(v)} for v in ds.villages],

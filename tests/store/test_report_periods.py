@@ -19,7 +19,9 @@ from click.testing import CliRunner
 
 from geoapp.cli import main
 from geoapp.domain import periods
+from geoapp.domain.layers import load_rules
 from geoapp.reports import bulletin, reviewers, tables
+from geoapp.resources import bundled
 from geoapp.store.models import Hazard, Point, User
 from tests.store.test_reports import _closed_at, _hazard, township, utc  # noqa: F401
 
@@ -183,7 +185,7 @@ def reviewed(township):  # noqa: F811
 
 def _report(database, period, today=LATE):
     with database.sessions() as s:
-        return reviewers.report(s, "Asia/Shanghai", period, today)
+        return reviewers.report(s, tables.load(s, load_rules(bundled("layers"))), period, today)
 
 
 def test_reviewers_of_a_quarter(reviewed):

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geoapp.domain import timeline, workflow
+from geoapp.domain import review, timeline, workflow
 from geoapp.domain.departments import FIELD
 from geoapp.domain.divisions import division_of
 from geoapp.domain.layers import Rules
@@ -125,6 +125,9 @@ def load_places(session: Session) -> Places:
     return Places(villages, cells, points, {p.id: p for p in points}, zones)
 
 
+REVIEW_ACTIONS = frozenset((review.SUBMIT, *review.DECISIONS))
+
+
 class _UnknownPoint(LookupError):
     """A hazard at a point the given places do not have (added since they were read)."""
 
@@ -138,7 +141,8 @@ def load_hazards(session: Session, rules: Rules, places: Places,
     conn = session.connection()
     events = defaultdict(list)
     # date order (statistics.history reads it so): a backdated event has a later id
-    for e in conn.execute(sa.select(HazardEvent.hazard_id, HazardEvent.at, HazardEvent.to_state)
+    for e in conn.execute(sa.select(HazardEvent.hazard_id, HazardEvent.at, HazardEvent.to_state,
+                                    HazardEvent.action, HazardEvent.actor)
                           .where(_among(HazardEvent.hazard_id, ids))
                           .order_by(HazardEvent.at, HazardEvent.id)).all():
         events[e.hazard_id].append(e)
@@ -157,6 +161,8 @@ def load_hazards(session: Session, rules: Rules, places: Places,
             id=h.id, level=h.level, source=h.source, found_on=h.found_on, deadline=h.deadline,
             listed=bool(h.listed), state=h.state, closes=closes, steps=steps,
             cell_code=point.cell_code, division=point.division, point_id=point.id,
+            # the 审核 report's (geoapp.reports.reviewers): read with the rest, patched with it
+            reviews=tuple(e for e in events[h.id] if e.action in REVIEW_ACTIONS),
             info={"code": h.code, "description": h.description, "point": point.name,
                   "responsible_unit": h.responsible_unit,
                   "responsible_person": h.responsible_person}))
