@@ -127,7 +127,10 @@ class Warmup:
             for warm in app.extensions.get(WARMERS, ()) if computed else ():
                 warm()  # e.g. the default /reports
             for keep in app.extensions.get(REFRESHERS, ()):
-                keep()  # e.g. the map's first view as vector tiles
+                try:
+                    keep()  # e.g. the map's first view as vector tiles
+                except Exception:  # noqa: BLE001 — made ahead only: the requests make it
+                    log.exception("making %s ahead failed", getattr(keep, "__name__", keep))
 
     def stop(self, timeout: float = 60) -> None:
         """End the thread (the tests do, before their database goes)."""

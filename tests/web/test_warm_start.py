@@ -76,6 +76,27 @@ def test_ready_goes_200_after_the_build_and_requests_meanwhile_get_503(database,
     assert client.get("/api/reports").status_code == 200
 
 
+def test_work_made_ahead_that_fails_does_not_keep_the_worker_from_ready(database, rules,
+                                                                         two_cells, caplog):
+    """A refresher (say, the first view's tiles) failing is logged; the worker still says
+    ready and serves, and the requests make what was not made ahead."""
+    from geoapp.web import warmup
+
+    app = make_app(database, WARM_START=True, WARM_WAIT_SECONDS=0)
+
+    def broken():
+        raise RuntimeError("tile seeding broke")
+
+    app.extensions[warmup.REFRESHERS].insert(0, broken)
+    client = app.test_client()
+    client.get("/healthz/ready")  # starts the thread
+    warm = app.extensions["geoapp.warmup"]
+    assert warm.ready.wait(120), warm.error
+    assert client.get("/healthz/ready").status_code == 200
+    assert client.get("/api/map/cells").status_code == 200
+    assert "making broken ahead failed" in caplog.text and "tile seeding broke" in caplog.text
+
+
 def test_without_warm_start_ready_is_200_at_once(database):
     client = make_app(database).test_client()
     assert client.get("/healthz/ready").get_json() == {"ready": True, "warm_start": False}
