@@ -88,8 +88,13 @@ def test_points_tile_is_the_json_points_thinned(demo_client):
         truth = {p[0]: p for p in doc["points"]}
         r = demo_client.get(f"/tiles/points/{z}/{x}/{y}.mvt?{query[1:]}")
         assert r.status_code == 200 and r.mimetype == MVT
-        got = {f["properties"]["id"]: f["properties"] for f in decode(r.data, "points")}
+        features = decode(r.data, "points")
+        got = {f["properties"]["id"]: f["properties"] for f in features}
         assert set(got) <= set(truth), query
+        # at most one point of a layer in each 4-pixel square (64 tile units)
+        squares = [(f["properties"]["layer"], *(int(c // 64) for c in f["geometry"]["coordinates"]))
+                   for f in features]
+        assert len(squares) == len(set(squares)), query
         assert len(got) > 0.5 * len(truth) > 0, query  # thinning keeps most at this zoom
         layers = doc["point_fields"] and demo_client.get("/api/map/cells").get_json()["layers"]
         for pid, p in got.items():
