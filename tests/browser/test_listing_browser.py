@@ -51,6 +51,7 @@ def test_a_supervisor_lists_and_publishes_on_a_phone(database, two_hazards, live
         form.locator("label.seg-town").click()
         form.locator("input[name=unit]").fill("示范镇安全生产监督管理站")
         button = form.locator("button[type=submit]")
+        button.wait_for()  # bounding_box() does not wait: None while the form still opens
         box = button.bounding_box()
         assert box["height"] >= 44  # a finger's target
         button.click()
