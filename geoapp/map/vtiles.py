@@ -148,27 +148,24 @@ def point_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> list
 
 
 def _local_cells(snap: Snapshot, rows: list[dict], z: int, x: int, y: int,
-                 extent: int) -> list[tuple[dict, shapely.Geometry]]:
-    """The rows' shapes in the tile's units, clipped to its buffer and on its grid (as
-    ST_AsMVTGeom snaps: a cell narrower than a unit is dropped)."""
+                 extent: int) -> np.ndarray:
+    """The rows' shapes in the tile's units (one array, in the rows' order), clipped to
+    its buffer; a shape wholly outside it is empty."""
     pad = BUFFER * extent // EXTENT
-    geoms = snap.geometry.geoms[[r["i"] for r in rows]] if rows else []
-    out = []
-    for row, geom in zip(rows, geoms, strict=True):
-        local = shapely.transform(geom, lambda c: _to_tile(c, z, x, y, extent))
-        local = shapely.set_precision(
-            shapely.clip_by_rect(local, -pad, -pad, extent + pad, extent + pad), 1.0)
-        if not local.is_empty:
-            out.append((row, local))
-    return out
+    at = np.array([r["i"] for r in rows], dtype=np.int64)
+    return shapely.clip_by_rect(
+        shapely.transform(snap.geometry.geoms[at], lambda c: _to_tile(c, z, x, y, extent)),
+        -pad, -pad, extent + pad, extent + pad)
 
 
 def _encode_cells(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> bytes:
     extent = cells_extent(snap, z)
+    # on the tile's grid, as ST_AsMVTGeom snaps: a cell narrower than a unit is dropped
+    local = shapely.set_precision(_local_cells(snap, rows, z, x, y, extent), 1.0)
     return _encode("cells", [
-        {"geometry": local,
+        {"geometry": shape,
          "properties": {k: row[k] for k in ("code", "name", "risk_level", "overdue", "listed")}}
-        for row, local in _local_cells(snap, rows, z, x, y, extent)], extent)
+        for row, shape in zip(rows, local, strict=True) if not shape.is_empty], extent)
 
 
 def merge(shapes: list) -> shapely.Geometry:
@@ -189,11 +186,8 @@ def _encode_merged(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> 
     """A coalesced cells tile: per village, level, and whether any hazard is overdue or
     listed, one feature: the union of those cells, ``code`` empty (no one cell), ``name``
     the village's, ``overdue``/``listed`` the cells' sums and ``cells`` their number."""
-    extent, pad = OVERVIEW_EXTENT, BUFFER * OVERVIEW_EXTENT // EXTENT
-    at = np.array([r["i"] for r in rows], dtype=np.int64)
-    local = shapely.clip_by_rect(
-        shapely.transform(snap.geometry.geoms[at], lambda c: _to_tile(c, z, x, y, extent)),
-        -pad, -pad, extent + pad, extent + pad)
+    extent = OVERVIEW_EXTENT
+    local = _local_cells(snap, rows, z, x, y, extent)
     groups: dict[tuple, list] = {}
     for row, shape in zip(rows, local, strict=True):
         if shape.is_empty:
