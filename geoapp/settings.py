@@ -73,7 +73,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "largest basemap file /admin/basemap takes, in MiB; then 413 (the command line"
             " has no limit)"),
     Setting("MAP_CACHE_SECONDS", "GEOAPP_MAP_CACHE_SECONDS", 60,
-            "longest reuse of the map's and reports' data without a seen change"),
+            "longest reuse of the map's and reports' data without a seen change, on the embedded"
+            " database (PostgreSQL counts writes made outside geoapp: no expiry there)"),
     Setting("MAP_TILE_CELLS", "GEOAPP_MAP_TILE_CELLS", 20000,
             "the leader's map draws cells from vector tiles (/tiles/cells/…) above this many"
             " cells in the account's scope; at or below it, from /api/map/cells"),

@@ -12,9 +12,11 @@ call. What a change costs depends on what changed:
   figures, levels and flags are read whole; the points' places and the cells'
   shapes only when their own rows changed, their simplification only when the
   shapes really did;
-* every ``max_age`` seconds everything is read again, for changes made outside
-  geoapp that the fingerprint cannot see (``ahead`` lets the warm-up thread,
-  geoapp.web.warmup, do that before a request would have to).
+* a write made outside geoapp: on PostgreSQL the database counts it into the
+  fingerprint (geoapp.store.outside) and everything is read again, as after an
+  import; ``max_age`` is then infinite. The embedded database cannot tell, so
+  there everything is read again every ``max_age`` seconds (``ahead`` lets the
+  warm-up thread, geoapp.web.warmup, do that before a request would have to).
 """
 
 from __future__ import annotations

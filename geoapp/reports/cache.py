@@ -26,7 +26,8 @@ class ReportCache:
     (fingerprint.beside_hazards) and by what else it reads (the visits report by
     the cells' levels). At most ``size`` reports are kept (as many beside), and
     nothing older than ``max_age`` seconds (for changes made outside geoapp,
-    which the fingerprint cannot see).
+    which the fingerprint sees on PostgreSQL only: geoapp.store.outside; there
+    ``max_age`` is infinite).
     """
 
     def __init__(self, max_age: float = 60.0, size: int = 6):

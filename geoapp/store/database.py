@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from geoapp.settings import CLI_BUSY_TIMEOUT, WEB_BUSY_TIMEOUT  # noqa: F401 (the CLI's)
-from geoapp.store import dialect
+from geoapp.store import dialect, outside
 
 # Defaults of the busy timeout: geoapp.settings
 
@@ -35,6 +35,7 @@ class Database:
             connect_args["timeout"] = busy_timeout
         self.engine = sa.create_engine(url, connect_args=connect_args)
         dialect.configure_engine(self.engine)
+        outside.mark_connections(self.engine)  # its own writes do not count as outside
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> None:

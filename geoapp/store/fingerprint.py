@@ -50,8 +50,9 @@ def data_fingerprint(session: Session) -> tuple:
     The caches' places keys take the pairs of cells and points and the counter
     (``fingerprint[:4]``, ``fingerprint[-1:]``): keep those in place. Visit
     statuses also change with the day alone, so the caches key on today as well.
-    Changes made outside geoapp are not seen here; the map's cache also expires
-    after a while for those (``MAP_CACHE_SECONDS``).
+    On PostgreSQL a write made outside geoapp bumps the import counter too
+    (geoapp.store.outside: a trigger on every table); the embedded database cannot
+    tell, so there the caches also expire after ``MAP_CACHE_SECONDS``.
     """
     return tuple(session.execute(_STATEMENT).one())
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from geoapp.domain import duties
 from geoapp.domain.layers import STORED_LENGTHS as LENGTH
+from geoapp.store import outside
 from geoapp.store.dialect import JSON, Geometry, UTCDateTime, append_only
 
 
@@ -706,3 +707,6 @@ class Accident(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     # 主管部门 as recorded ("" none); the linked enterprise's department wins (reports)
     authority: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+
+# PostgreSQL counts writes made outside geoapp into data_version (geoapp.store.outside)
+outside.attach(Base.metadata)

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from geoapp import settings
-from geoapp.store import dialect
+from geoapp.store import dialect, outside
 from geoapp.store.database import Database
 from geoapp.web.errors import error_json, error_page, is_api
 
@@ -30,6 +30,16 @@ def init_app(app: Flask) -> None:
         busy_timeout=float(settings.get("SQLITE_BUSY_TIMEOUT", app.config)))
     app.teardown_appcontext(_close_session)
     app.register_error_handler(sa.exc.OperationalError, _busy)
+
+
+def cache_seconds(app: Flask) -> float:
+    """How long a per-process cache (the map's, the reports', the inbox count) may go
+    without a change its fingerprint saw: for ever on PostgreSQL, which counts writes made
+    outside geoapp into the fingerprint itself (geoapp.store.outside); on the embedded
+    database ``MAP_CACHE_SECONDS``, for those writes."""
+    if outside.counts_outside_writes(app.extensions[_KEY].engine):
+        return float("inf")
+    return float(settings.get("MAP_CACHE_SECONDS", app.config))
 
 
 def database() -> Database:

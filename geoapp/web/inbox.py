@@ -7,8 +7,9 @@ geoapp.domain.reminders. Each item links to its hazard on the cell page
 The count in the top bar is asked for by every page, so it is kept per
 process for each account, keyed on the data's fingerprint (one cheap query,
 geoapp.store.fingerprint) and today: any hazard step, edit or import shows in
-the next page's count; an entry also expires after ``MAP_CACHE_SECONDS`` (for
-changes made outside geoapp). Only a logged-in account whose role has
+the next page's count; on the embedded database an entry also expires
+after ``MAP_CACHE_SECONDS`` (for changes made outside geoapp, which PostgreSQL
+counts into the fingerprint: geoapp.store.outside). Only a logged-in account whose role has
 reminders gets a count; a failing read leaves the count out, not the page.
 """
 
@@ -22,7 +23,6 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from geoapp import settings
 from geoapp.domain import reminders
 from geoapp.store import departments
 from geoapp.store.fingerprint import data_fingerprint
@@ -127,5 +127,5 @@ def count() -> int | None:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.extensions["geoapp.inboxcount"] = CountCache(
-        max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)))
+        max_age=db.cache_seconds(app))
     app.context_processor(lambda: {"inbox_count": count})

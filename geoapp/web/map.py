@@ -44,7 +44,7 @@ def _configure(state) -> None:
     for key in ("MAP_TILE_CELLS", "MAP_TILE_POINTS", "MAP_CELL_OPTIONS"):
         app.config[key] = int(settings.get(key, app.config))
     app.extensions["geoapp.mapcache"] = cache.MapCache(
-        max_age=float(app.config["MAP_CACHE_SECONDS"]))
+        max_age=db.cache_seconds(app))
     app.extensions.setdefault(warmup.WARMERS, []).append(warm)
     app.extensions.setdefault(warmup.REFRESHERS, []).append(seed_tiles)
 

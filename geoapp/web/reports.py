@@ -47,7 +47,7 @@ def _configure(state) -> None:
     # size: one /reports page keeps nine parts (page, charts, visits, …); fewer evicts
     # its own page while it is drawn
     app.extensions["geoapp.reportcache"] = cache.ReportCache(
-        max_age=float(settings.get("MAP_CACHE_SECONDS", app.config)), size=24)
+        max_age=db.cache_seconds(app), size=24)
     app.extensions.setdefault(warmup.WARMERS, []).append(warm)
     cells = settings.get("REPORT_PAGE_CELLS", app.config)
     if not str(cells).isdigit() or int(cells) < 1:  # a bad one stops start-up, named

@@ -7,8 +7,10 @@ on, a background thread of each process builds them as the process starts
 (geoapp.map.cache, geoapp.reports.cache, the default /reports of the whole
 territory) and then keeps them fresh: every ``WARM_REFRESH_SECONDS`` it
 brings the snapshot and the dataset up to the data's fingerprint (a hazard move
-is patched in, not re-read) and re-reads what would reach ``MAP_CACHE_SECONDS``
-soon, so that no request pays for a full read. (Reports themselves are computed
+is patched in, not re-read) and, on the embedded database, re-reads what would
+reach ``MAP_CACHE_SECONDS`` soon, so that no request pays for a full read (on
+PostgreSQL nothing expires: writes from outside geoapp move the fingerprint,
+geoapp.store.outside). (Reports themselves are computed
 by the request that first asks after a change: the figures of every area are
 not patched, see README "Warm start".)
 
