@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import zlib
 from dataclasses import dataclass
 
+import orjson
+
 
 def dumps(doc) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON. orjson: a county's 17 MB areas report took the standard library
+    1.2 s; integer keys are written as strings, as json.dumps writes them."""
+    return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
 
 
 @dataclass

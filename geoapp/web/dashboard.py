@@ -20,8 +20,7 @@ from geoapp.domain import periods, workflow
 from geoapp.map import snapshot
 from geoapp.reports import charts
 from geoapp.reports import dashboard as board
-from geoapp.web import errors, params
-from geoapp.web import map as map_views
+from geoapp.web import errors, params, prepared
 from geoapp.web import reports as report_views
 from geoapp.web.assets import vendor_url
 
@@ -77,7 +76,7 @@ def api():
     overdue (per KPI card: items, lists, counts), cells (columnar: code, level, open,
     overdue, major_open) and the slider's months. gzip and ETag like the map's data."""
     (_data, payload), _month_shown = _board()
-    return map_views._send(payload)
+    return prepared.send(payload)
 
 
 def _chart(name: str, data: dict) -> str:

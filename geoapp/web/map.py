@@ -31,7 +31,7 @@ from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map import cache, headline, scoped, snapshot, vtiles
 from geoapp.map import zones as zone_layer
 from geoapp.store.reads import pages, visit_data
-from geoapp.web import api, auth, clock, db, params, warmup
+from geoapp.web import api, auth, clock, db, params, prepared, warmup
 from geoapp.web.assets import vendor_url
 
 bp = Blueprint("map", __name__)
@@ -309,22 +309,6 @@ def map_page():
 # ---- the data ----------------------------------------------------------------------
 
 
-def _send(payload: snapshot.Payload, mimetype: str = "application/json") -> Response:
-    """A prepared body: 304 on a matching If-None-Match, gzip when the client takes it."""
-    if request.if_none_match.contains_weak(payload.etag):
-        response = Response(status=304)
-    elif "gzip" in request.accept_encodings:
-        response = Response(payload.gz, mimetype=mimetype)
-        response.headers["Content-Encoding"] = "gzip"
-    else:
-        response = Response(payload.body, mimetype=mimetype)
-    response.set_etag(payload.etag, weak=True)  # the same for both encodings
-    response.vary.add("Accept-Encoding")
-    # revalidate each time (data changes; once accounts exist the data is private)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
 @bp.get("/api/map/cells")
 def cells():
     """Every cell of the account's scope for drawing: simplified shared-edge geometry,
@@ -334,9 +318,9 @@ def cells():
     overview = (current_app.config.get("GRID_OVERVIEW")
                 and getattr(auth.current_user, "role", None) == "grid")
     if params.choice("geometry", ("0", "1"), "geometry must be 0 or 1") == "0":
-        return _send(vtiles.properties_payload(_snapshot(), auth.read_scope().cells,
+        return prepared.send(vtiles.properties_payload(_snapshot(), auth.read_scope().cells,
                                                bool(overview)))
-    return _send(scoped.cells_payload(_snapshot(), auth.read_scope().cells, bool(overview)))
+    return prepared.send(scoped.cells_payload(_snapshot(), auth.read_scope().cells, bool(overview)))
 
 
 @bp.get("/api/map/zones")
@@ -344,7 +328,7 @@ def zones():
     """Every functional zone for drawing: outline, name, kind, the grade in force (latest
     assessment, else the ledger's score) and its colour, a label point. Whole for every
     account, as /api/zones: zones are the planning frame, not an area's rows."""
-    return _send(snapshot.Payload.of(zone_layer.zones_doc(db.session(), _rules())))
+    return prepared.send(snapshot.Payload.of(zone_layer.zones_doc(db.session(), _rules())))
 
 
 @bp.get("/api/map/cells/tile/<int:z>/<int:x>/<int:y>")
@@ -354,7 +338,7 @@ def cell_tile(z: int, x: int, y: int):
         raise params.bad("z", "tile zoom must be between 10 and 16")
     if not (0 <= x < 2**z and 0 <= y < 2**z):
         raise params.bad("x" if not 0 <= x < 2**z else "y", "tile outside the world")
-    return _send(scoped.tile(_snapshot(), z, x, y, auth.read_scope().cells))
+    return prepared.send(scoped.tile(_snapshot(), z, x, y, auth.read_scope().cells))
 
 
 def _filters() -> tuple[vtiles.Filters, snapshot.Snapshot]:
@@ -407,7 +391,7 @@ def points():
     counts = snap.visits.counts(idx)
     if f.visit:
         idx = idx[snap.visits.mask(f.visit)[idx]]
-    return _send(snapshot.Payload.of({**snap.points_doc(idx, zoom), "visits": counts}))
+    return prepared.send(snapshot.Payload.of({**snap.points_doc(idx, zoom), "visits": counts}))
 
 
 @bp.get("/tiles/<any(cells, points):kind>/<int:z>/<int:x>/<int:y>.mvt")
@@ -421,7 +405,7 @@ def vector_tile(kind: str, z: int, x: int, y: int):
         raise params.bad("x" if not 0 <= x < 2**z else "y", "tile outside the world")
     f, snap = _filters()
     payload = vtiles.tile(db.session(), snap, kind, z, x, y, auth.read_scope().cells, f)
-    return _send(payload, "application/vnd.mapbox-vector-tile")
+    return prepared.send(payload, "application/vnd.mapbox-vector-tile")
 
 
 @bp.get("/api/map/points/<int:point_id>")

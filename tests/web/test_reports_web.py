@@ -317,3 +317,34 @@ def test_reports_in_chromium_load_nothing_from_elsewhere_and_fit_a_phone(
         assert page.locator(".topbar").is_hidden() and page.locator(".print-bar").is_hidden()
     assert not errors, errors
     assert requests and all(u.startswith(live_url) for u in requests), requests
+
+
+def test_report_json_is_prepared_once_per_change_with_gzip_and_etag(client, township, rules):  # noqa: F811
+    """The areas report (17 MB at county scale) is encoded and gzipped once per change of
+    the data: the same body and ETag until a hazard moves, 304 on revalidation."""
+    import gzip
+    import json
+
+    from geoapp.store import hazards
+    from geoapp.store.models import Hazard
+
+    url = "/api/reports/areas"  # this month: a move today changes it
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in first.headers["Vary"]
+    body = json.loads(gzip.decompress(first.data))
+    plain = client.get(url)
+    assert plain.get_json() == body and plain.headers["ETag"] == first.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    with township.transaction() as s:
+        h7 = s.query(Hazard).filter_by(code="H7").one()
+        hazards.move(s, rules, h7.id, "start", actor="test", role="grid")
+    moved = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert moved.status_code == 200 and moved.headers["ETag"] != first.headers["ETag"]
+    was = body["total"]["hazards"]["by_state"]
+    now = moved.get_json()["total"]["hazards"]["by_state"]
+    assert (now["open"], now["rectifying"]) == (was["open"] - 1, was["rectifying"] + 1)
+    for other in ("industries", "ranking", "trend", "measures"):
+        response = client.get(f"/api/reports/{other}")
+        assert response.status_code == 200 and response.headers.get("ETag"), other
