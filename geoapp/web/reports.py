@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 
 from geoapp import settings
 from geoapp.domain import periods, ranks, workflow, zone_grades
+from geoapp.map import snapshot
 from geoapp.memory import no_gc_pauses
 from geoapp.reports import accidents as accident_report
 from geoapp.reports import bulletin, cache, channels, charts, issue, reviewers, tables, visits
@@ -34,6 +35,7 @@ from geoapp.reports import zones as zone_report
 from geoapp.store.fingerprint import beside_hazards
 from geoapp.store.reads import standing_data
 from geoapp.web import audit, auth, clock, db, i18n, params, warmup
+from geoapp.web import map as map_views
 from geoapp.web.errors import error_json, is_api
 
 bp = Blueprint("reports", __name__)
@@ -345,10 +347,15 @@ def api_page():
 
 @bp.get("/api/reports/areas")
 def api_areas():
-    """Figures for the territory, towns, villages (and 网格外) and cells for a period."""
+    """Figures for the territory, towns, villages (and 网格外) and cells for a period.
+
+    Encoded once per dataset and period and kept so (as the dashboard's): a county's is
+    16.7 MB of JSON, 0.35–0.4 s to encode on every request; gzip when the client takes
+    it (0.5 MB), ETag and 304 like the map's data."""
     ds = _dataset()
     period = _period(ds)
-    return jsonify(_cached(ds, "areas", lambda: tables.areas(ds, period, _today(ds)), period))
+    return map_views._send(_cached(ds, "areas", lambda: snapshot.Payload.of(
+        tables.areas(ds, period, _today(ds))), period))
 
 
 @bp.get("/api/reports/industries")

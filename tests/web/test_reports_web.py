@@ -233,6 +233,34 @@ def test_a_hazard_move_shows_in_the_reports_at_once(client, township, rules, mon
     assert march["total"]["hazards"]["found"] == 5                    # other periods: own keys
 
 
+def test_the_area_table_is_sent_once_encoded_gzipped_and_revalidated(client, township, rules):  # noqa: F811
+    """A county's /api/reports/areas is 16.7 MB of JSON: kept encoded per dataset and period,
+    gzipped for a client that takes it, answered 304 to a matching ETag, and a move shows."""
+    import gzip
+    import json
+
+    from geoapp.store import hazards
+    from geoapp.store.models import Hazard
+
+    url = "/api/reports/areas?month=2030-06"
+    plain = client.get(url)
+    data = plain.get_json()
+    assert data["total"]["hazards"]["open"] == 4 and len(data["cells"]) == 3
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.vary
+    assert json.loads(gzip.decompress(zipped.data)) == data
+    etag = plain.headers["ETag"]
+    assert zipped.headers["ETag"] == etag and plain.headers["Cache-Control"] == "private, no-cache"
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    with township.transaction() as s:
+        h7 = s.query(Hazard).filter_by(code="H7").one()               # open
+        hazards.move(s, rules, h7.id, "start", actor="test", role="grid")
+    moved = client.get(url, headers={"If-None-Match": etag})
+    assert moved.status_code == 200 and moved.headers["ETag"] != etag
+    state = moved.get_json()["total"]["hazards"]["by_state"]
+    assert state["rectifying"] == data["total"]["hazards"]["by_state"]["rectifying"] + 1
+
+
 def test_reports_of_an_empty_database(client):
     for url in ("/api/reports", "/api/reports/areas", "/api/reports/industries",
                 "/api/reports/ranking", "/api/reports/trend", "/api/reports/bulletin",
