@@ -16,6 +16,9 @@ in the next request, and a page and its JSON twin are computed once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gzip
+import hashlib
 import io
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
@@ -24,7 +27,7 @@ from flask_babel import gettext as _
 
 from geoapp import settings
 from geoapp.domain import periods, ranks, workflow, zone_grades
-from geoapp.map import snapshot
+from geoapp.map import payload
 from geoapp.memory import no_gc_pauses
 from geoapp.reports import accidents as accident_report
 from geoapp.reports import bulletin, cache, channels, charts, issue, reviewers, tables, visits
@@ -354,8 +357,21 @@ def api_areas():
     it (0.5 MB), ETag and 304 like the map's data."""
     ds = _dataset()
     period = _period(ds)
-    return map_views._send(_cached(ds, "areas", lambda: snapshot.Payload.of(
+    return map_views._send(_cached(ds, "areas", lambda: _Encoded(
         tables.areas(ds, period, _today(ds))), period))
+
+
+class _Encoded:
+    """A JSON answer encoded once, with its ETag, for map's ``_send``; gzipped (0.1 s for a
+    county's area table) only when a client first takes gzip."""
+
+    def __init__(self, doc) -> None:
+        self.body = payload.dumps(doc)
+        self.etag = hashlib.blake2b(self.body, digest_size=12).hexdigest()
+
+    @functools.cached_property
+    def gz(self) -> bytes:
+        return gzip.compress(self.body, 6, mtime=0)
 
 
 @bp.get("/api/reports/industries")
