@@ -404,9 +404,9 @@ def api_trend():
 
 
 def _overdue(ds: tables.Dataset, period: periods.Period) -> list[dict]:
-    """Hazards overdue at the end of the period, most overdue first (page_data's list)."""
-    return _cached(ds, "overdue", lambda: tables.overdue_list(ds, period.as_of(_today(ds))),
-                   period)
+    """Hazards overdue at the end of the period, most overdue first (page_data's list: the
+    dataset keeps it)."""
+    return tables.overdue_list(ds, period.as_of(_today(ds)))
 
 
 @bp.get("/reports/overdue")
