@@ -12,7 +12,8 @@ Not a timed test: run by hand, ``python bench/bench_reports.py [--cells N]
 2. times geoapp: ``tables.load``, ``reports.page_data`` for the last full
    month and ``tables.bulletin`` for it, each on its own dataset (no
    caching between them), then ``/reports`` and ``/api/reports`` through
-   Flask's test client: cold, warm, and after one hazard moved;
+   Flask's test client: cold, warm, and after one hazard moved (then
+   ``/api/reports/areas`` twice, the second time taking gzip);
 3. times the peer in the same run: the per-village figures of that month
    (found, closed, open and overdue at the month's end, total and closed so far,
    rectification rate: half up to four decimals on the exact fraction)
@@ -294,8 +295,17 @@ def main() -> None:
     c_moved = CPU["last"]
     assert resp.status_code == 200
     patches = app.extensions["geoapp.reportcache"].patches
-    name = f"/reports after a hazard move (dataset patched: {patches})"
+    name = f"/reports after a hazard move (dataset patched: {patches}; " \
+        f"{len(resp.data) / 1e6:.1f} MB)"
     web[name], cpu[name] = t_moved, c_moved
+    # the area table (every cell's figures: what the load benchmark asks), then again as a
+    # client that takes gzip (requests and browsers do)
+    for what, headers in (("after the move, then /reports", {}),
+                          ("again, gzip accepted", {"Accept-Encoding": "gzip"})):
+        resp, seconds = timed(client.get, "/api/reports/areas" + q, headers=headers)
+        assert resp.status_code == 200
+        name = f"/api/reports/areas {what} ({len(resp.data) / 1e6:.1f} MB sent)"
+        web[name], cpu[name] = seconds, CPU["last"]
 
     ours_total = t_load + t_page
     print("\n| | seconds | ratio geoapp / peer |")

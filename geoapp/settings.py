@@ -87,6 +87,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("REPORT_PAGE_CELLS", "GEOAPP_REPORT_PAGE_CELLS", 200,
             "/reports lists every cell in its per-cell visits table up to this many; past it"
             " only the cells needing attention (the JSON and the XLSX keep all)"),
+    Setting("REPORT_PAGE_OVERDUE", "GEOAPP_REPORT_PAGE_OVERDUE", 100,
+            "/reports lists this many overdue hazards, the most overdue first, and links to"
+            " /reports/overdue for all of them (the JSON, print view and XLSX keep all)"),
     Setting("WARM_START", "GEOAPP_WARM_START", None,
             "1: build the map's and reports' data as each worker starts (GET /healthz/ready "
             "200 once done); 0: on the first request; unset: 1 when served (gunicorn, "

@@ -326,7 +326,14 @@ def trend(ds: Dataset, period: periods.Period, today: dt.date | None = None,
 
 
 def overdue_list(ds: Dataset, day: dt.date) -> list[dict]:
-    """Hazards overdue at the end of ``day``, longest overdue first, with the people on them."""
+    """Hazards overdue at the end of ``day``, longest overdue first, with the people on them.
+
+    Computed once per dataset and day (the page, /reports/overdue, the JSON twin and the
+    bulletin all list it; a county's is thousands of rows): do not change the result."""
+    return history.remember(ds.memos, ("overdue", day), lambda: _overdue_list(ds, day))
+
+
+def _overdue_list(ds: Dataset, day: dt.date) -> list[dict]:
     vnames = {v["id"]: v for v in ds.villages}
     out = []
     states = history.states(ds, day)

@@ -100,7 +100,8 @@ CHECKED = {
     "/api/reports/extensions", "/api/reports/industries", "/api/reports/measures",
     "/api/reports/overdue", "/api/reports/ranking", "/api/reports/reviewers",
     "/api/reports/trend", "/api/reports/visits", "/reports", "/reports/print",
-    "/api/reports/zones", "/reports/zones.csv", "/standing", "/api/standing", "/standing.xlsx",
+    "/reports/overdue", "/api/reports/zones", "/reports/zones.csv", "/standing",
+    "/api/standing", "/standing.xlsx",
     "/reports/bulletin.xlsx", "/export", "/api/export/<string:filename>",
     "/dashboard", "/api/dashboard", "/api/dashboard/charts/<name>.svg",
     "/api/admission/layers", "/admission/checks", "/api/admission/checks",
@@ -315,8 +316,8 @@ def test_a_town_leader_reads_only_the_town(county):
                 "/api/reports/channels", "/api/reports/extensions", "/api/reports/industries",
                 "/api/reports/measures", "/api/reports/overdue", "/api/reports/ranking",
                 "/api/reports/reviewers", "/api/reports/trend", "/api/reports/visits",
-                "/reports", "/reports/print", "/reports/bulletin.xlsx", "/api/reports/zones",
-                "/reports/zones.csv", "/api/reports/accidents"):
+                "/reports", "/reports/print", "/reports/overdue", "/reports/bulletin.xlsx",
+                "/api/reports/zones", "/reports/zones.csv", "/api/reports/accidents"):
         read(f"{url}?{period}")
     # by zone: only the town's points count (a zone reaching into another town included)
     with county.sessions() as s:
