@@ -72,11 +72,17 @@ def mercator_bounds(z: int, x: int, y: int, buffer: int = 0) -> tuple[float, ...
     return west - pad, north - size - pad, west + size + pad, north + pad
 
 
+def _mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """lon/lat → EPSG:3857 metres (as ST_Transform makes them)."""
+    mx = np.radians(lon) * R
+    my = np.log(np.tan(np.pi / 4 + np.radians(np.clip(lat, -85.0511, 85.0511)) / 2)) * R
+    return mx, my
+
+
 def _to_tile(coords: np.ndarray, z: int, x: int, y: int, extent: int = EXTENT) -> np.ndarray:
     """lon/lat → this tile's coordinates (x right, y up, 0…extent inside the tile)."""
     w, s, e, _n = mercator_bounds(z, x, y)
-    mx = np.radians(coords[:, 0]) * R
-    my = np.log(np.tan(np.pi / 4 + np.radians(np.clip(coords[:, 1], -85.0511, 85.0511)) / 2)) * R
+    mx, my = _mercator(coords[:, 0], coords[:, 1])
     scale = extent / (e - w)
     return np.column_stack(((mx - w) * scale, (my - s) * scale))
 
@@ -123,28 +129,39 @@ def cell_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> list[
              "listed": int(doc["hazards"][i][3])} for i in sorted(idx.tolist())]
 
 
-def point_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> list[dict]:
-    """The points a points tile holds: one per layer and 4-pixel square, the worst level first
-    (then the lowest id), in id order."""
+def point_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> np.ndarray:
+    """The points a points tile holds, as the snapshot's indices in id order: one per layer
+    and 4-pixel square, the worst level first (then the lowest id)."""
     area = area_cells(snap, only, None if f.area is None else np.asarray(f.area, np.int64))
     idx = snap.select(_lonlat_box(z, x, y, BUFFER), f.layers, f.levels, f.hazard, area,
                       f.outside, key=f.key)
     if f.visit:
         idx = idx[snap.visits.mask(f.visit)[idx]]
     if not len(idx):
-        return []
+        return idx
     at = _to_tile(np.column_stack((snap.p_lon[idx], snap.p_lat[idx])), z, x, y)
     inside = (at[:, 0] >= -BUFFER) & (at[:, 0] <= EXTENT + BUFFER) & \
         (at[:, 1] >= -BUFFER) & (at[:, 1] <= EXTENT + BUFFER)
     idx, at = idx[inside], at[inside]
     px = np.floor(at / THIN).astype(np.int64) + 64  # ≥ 0 within the buffer
-    order = np.lexsort((snap.p_id[idx], snap.p_level[idx], snap.p_layer[idx],
-                        px[:, 1], px[:, 0]))
-    key = (px[order, 0] * 1024 + px[order, 1]) * 64 + snap.p_layer[idx][order]
+    layer, level = snap.p_layer[idx], snap.p_level[idx]
+    order = np.lexsort((idx, level, layer, px[:, 1], px[:, 0]))  # idx: in id order
+    key = (px[order, 0] * 1024 + px[order, 1]) * 64 + layer[order]
     first = np.r_[True, key[1:] != key[:-1]]
-    keep = np.sort(idx[order][first])
-    return [{"id": int(snap.p_id[i]), "layer": snap.layers[snap.p_layer[i]],
-             "risk_level": LEVEL_ORDER[snap.p_level[i]]} for i in keep]
+    return np.sort(idx[order][first])
+
+
+def point_properties(snap: Snapshot, idx: np.ndarray) -> list[dict]:
+    """The properties of the points at ``idx`` (point_rows): id, layer and risk level (no
+    layer for a point whose layer the rules no longer have, as ST_AsMVT leaves a null out)."""
+    names = [*snap.layers, None]  # p_layer -1: not among the rules' layers
+    rows = [{"id": i, "layer": names[a], "risk_level": LEVEL_ORDER[v]} for i, a, v in
+            zip(snap.p_id[idx].tolist(), snap.p_layer[idx].tolist(), snap.p_level[idx].tolist(),
+                strict=True)]
+    for row in rows:
+        if row["layer"] is None:
+            del row["layer"]
+    return rows
 
 
 def _local_cells(snap: Snapshot, rows: list[dict], z: int, x: int, y: int,
@@ -212,12 +229,23 @@ def _encode_merged(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> 
     return _encode("cells", features, extent)
 
 
-def _encode_points(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> bytes:
-    index = {int(v): k for k, v in enumerate(snap.p_id)} if rows else {}
-    at = [index[r["id"]] for r in rows]
-    xy = _to_tile(np.column_stack((snap.p_lon[at], snap.p_lat[at])), z, x, y) if rows else []
+def _encode_points(snap: Snapshot, idx: np.ndarray, z: int, x: int, y: int) -> bytes:
+    if not len(idx):
+        return b""
+    xy = _to_tile(np.column_stack((snap.p_lon[idx], snap.p_lat[idx])), z, x, y)
     return _encode("points", [{"geometry": shapely.Point(p), "properties": r}
-                              for r, p in zip(rows, xy, strict=True)])
+                              for r, p in zip(point_properties(snap, idx), xy, strict=True)])
+
+
+def _points_mvt(session, snap: Snapshot, idx: np.ndarray, z: int, x: int, y: int) -> bytes:
+    """PostGIS' encoding of the points at ``idx``: their places in Web Mercator from the
+    snapshot (the point table is not read), ST_AsMVTGeom/ST_AsMVT as for the cells."""
+    if not len(idx):
+        return b""
+    mx, my = _mercator(snap.p_lon[idx], snap.p_lat[idx])
+    return map_tiles.points_mvt(
+        session, z, x, y, snap.p_id[idx], snap.p_layer[idx], snap.p_level[idx], mx, my,
+        list(snap.layers), list(LEVEL_ORDER), EXTENT, BUFFER)
 
 
 def _encode(name: str, features: list[dict], extent: int = EXTENT) -> bytes:
@@ -259,9 +287,9 @@ def tile(session, snap: Snapshot, kind: str, z: int, x: int, y: int, only,
         else:
             body = _encode_cells(snap, rows, z, x, y)
     else:
-        rows = point_rows(snap, z, x, y, only, f)
-        body = map_tiles.points_mvt(session, z, x, y, rows, EXTENT, BUFFER) if postgis \
-            else _encode_points(snap, rows, z, x, y)
+        idx = point_rows(snap, z, x, y, only, f)
+        body = _points_mvt(session, snap, idx, z, x, y) if postgis \
+            else _encode_points(snap, idx, z, x, y)
     payload = Payload.of_bytes(body)
     if len(cache) > MAX_CACHED:
         cache.clear()
