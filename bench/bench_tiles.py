@@ -172,6 +172,7 @@ def main() -> None:
     layers = "enterprise,idle_site,confined_space,major_hazard"
 
     tile_times = {"cells": [], "points": []}
+    tile_cpu = {"cells": [], "points": []}  # this process' CPU (PostGIS' work is not in it)
     cached, view_tiles, view_json, tiles_per_view = [], [], [], []
     json_times, made = [], []
     for _ in range(args.views):
@@ -185,7 +186,9 @@ def main() -> None:
             query = f"?layers={layers}" if kind == "points" else ""
             for x in range(x0, x1 + 1):
                 for y in range(y0, y1 + 1):
+                    c0 = time.process_time()
                     seconds, n, _ = timed(client, f"/tiles/{kind}/{z}/{x}/{y}.mvt{query}")
+                    tile_cpu[kind].append(time.process_time() - c0)
                     tile_times[kind].append(seconds)
                     size += n
         cached.append(timed(client, f"/tiles/cells/{z}/{x0}/{y0}.mvt")[0])
@@ -242,6 +245,10 @@ def main() -> None:
           f"p95 {pct(tile_times['cells'], 95):.1f} ms · points p50 "
           f"{pct(tile_times['points'], 50):.1f} ms p95 {pct(tile_times['points'], 95):.1f} ms"
           f" · all p95 {pct(all_tiles, 95):.1f} ms")
+    print(f"  the worker's CPU per new tile: cells p50 {pct(tile_cpu['cells'], 50):.1f} ms "
+          f"p95 {pct(tile_cpu['cells'], 95):.1f} ms · points p50 "
+          f"{pct(tile_cpu['points'], 50):.1f} ms p95 {pct(tile_cpu['points'], 95):.1f} ms "
+          f"(PostGIS' own not counted); load average {os.getloadavg()[0]:.1f}")
     print(f"tile server time, cached:     p50 {pct(cached, 50):.2f} ms")
     print(f"a tile made, without the request: p50 {pct(encode, 50):.1f} ms "
           f"p95 {pct(encode, 95):.1f} ms; the data fingerprint's check every request makes "
