@@ -4,11 +4,11 @@ Past county scale the map cannot send every cell's shape at once; tiles send
 only what one 256-pixel square shows. What a tile holds is decided here, from
 the snapshot (``geoapp.map.snapshot``), for both backends: the cells of the
 account's scope meeting the tile that pass the filters, and the points that
-pass them, at most one per layer in each 4-pixel square (the worst level drawn,
-so a dense tile looks the same and stays small). Only the encoding differs:
-PostGIS encodes with ``ST_AsMVT``/``ST_AsMVTGeom`` (geoapp.store.reads.map_tiles),
-the embedded default with the ``mapbox-vector-tile`` package, to the same
-extent, buffer and properties. Tiles are kept in the snapshot, which is
+pass them, at most one per layer in each 4-pixel square (8 pixels at zooms 11 and
+less; the worst level drawn, so a dense tile looks the same and stays small). Only
+the encoding differs: PostGIS encodes with ``ST_AsMVT``/``ST_AsMVTGeom``
+(geoapp.store.reads.map_tiles), the embedded default with the ``mapbox-vector-tile``
+package, to the same extent, buffer and properties. Tiles are kept in the snapshot, which is
 rebuilt when the data's fingerprint changes: that is their invalidation.
 """
 
@@ -44,6 +44,12 @@ COALESCE_PX = 8
 # tiles.js draws them 8 px wide and more), so the points it leaves out were hidden under
 # the one it keeps; a pixel grid sent 25,000 points (0.67 MB) in a province's z11 tile
 THIN = 4 * EXTENT // 256
+# up to THIN_WIDE_ZOOM (a tile 20 km wide and more) a province's tile of every layer still
+# held 11,000 points whose 8-px symbols cover each other many times over, and encoding
+# them (ST_AsMVT) took most of the tile's 40 ms: there one per 8-pixel square (a drawn
+# point's width), so every square that holds a point of a layer still shows one
+THIN_WIDE = 8 * EXTENT // 256
+THIN_WIDE_ZOOM = 11
 R = 6378137.0
 CELL_HAZARD = {"open": 0, "overdue": 1, "major_open": 2, "listed": 3, "major_overdue": 5,
                "major_stock": 6, "major_increment": 7}  # hazard filter → cells_doc column
@@ -129,9 +135,14 @@ def cell_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> list[
              "listed": int(doc["hazards"][i][3])} for i in sorted(idx.tolist())]
 
 
+def thin_units(z: int) -> int:
+    """The side of the points' thinning square at zoom ``z``, in tile units."""
+    return THIN_WIDE if z <= THIN_WIDE_ZOOM else THIN
+
+
 def point_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> np.ndarray:
     """The points a points tile holds, as the snapshot's indices in id order: one per layer
-    and 4-pixel square, the worst level first (then the lowest id)."""
+    and 4-pixel square (8 up to THIN_WIDE_ZOOM), the worst level first (then the lowest id)."""
     area = area_cells(snap, only, None if f.area is None else np.asarray(f.area, np.int64))
     idx = snap.select(_lonlat_box(z, x, y, BUFFER), f.layers, f.levels, f.hazard, area,
                       f.outside, key=f.key)
@@ -143,7 +154,7 @@ def point_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> np.n
     inside = (at[:, 0] >= -BUFFER) & (at[:, 0] <= EXTENT + BUFFER) & \
         (at[:, 1] >= -BUFFER) & (at[:, 1] <= EXTENT + BUFFER)
     idx, at = idx[inside], at[inside]
-    px = np.floor(at / THIN).astype(np.int64) + 64  # ≥ 0 within the buffer
+    px = np.floor(at / thin_units(z)).astype(np.int64) + 64  # ≥ 0 within the buffer
     layer, level = snap.p_layer[idx], snap.p_level[idx]
     order = np.lexsort((idx, level, layer, px[:, 1], px[:, 0]))  # idx: in id order
     key = (px[order, 0] * 1024 + px[order, 1]) * 64 + layer[order]
