@@ -44,10 +44,11 @@ WHERE q.geom IS NOT NULL
 """)
 
 
-# PostGIS costs its functions high, so a tile of a few thousand features passes
-# jit_above_cost and PostgreSQL compiles the query with LLVM first: 70-80 ms of a dense
-# tile whose execution takes 10-40. Off for the tile's statement, set back after it (for
-# the transaction only).
+# PostGIS costs its functions high, so a tile query over enough rows passes jit_above_cost
+# and PostgreSQL compiles it with LLVM first: 70-80 ms, most of a dense points tile when
+# each point was read and transformed (a few thousand points; the query above passes it
+# past ~25,000, a cells tile past ~1,700 cells). Off for a tile's statement, set back
+# after it (for the transaction only).
 _JIT_OFF = sa.text("SELECT current_setting('jit'), set_config('jit', 'off', true)")
 _JIT_BACK = sa.text("SELECT set_config('jit', :jit, true)")
 
