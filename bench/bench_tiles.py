@@ -170,8 +170,12 @@ def main() -> None:
     props = timed(client, "/api/map/cells?geometry=0")
     cells_json = timed(client, "/api/map/cells")
     layers = "enterprise,idle_site,confined_space,major_hazard"
+    # every tile below new: the warm-up's (the first view's zooms, 10-11 at a province)
+    # would be answered from the cache and counted as made
+    app.extensions["geoapp.mapcache"]._snapshot.vector_tiles.clear()
 
     tile_times = {"cells": [], "points": []}
+    tile_cpu = {"cells": [], "points": []}  # this process' CPU (PostGIS' work is not in it)
     cached, view_tiles, view_json, tiles_per_view = [], [], [], []
     json_times, made = [], []
     for _ in range(args.views):
@@ -185,7 +189,9 @@ def main() -> None:
             query = f"?layers={layers}" if kind == "points" else ""
             for x in range(x0, x1 + 1):
                 for y in range(y0, y1 + 1):
+                    c0 = time.process_time()
                     seconds, n, _ = timed(client, f"/tiles/{kind}/{z}/{x}/{y}.mvt{query}")
+                    tile_cpu[kind].append(time.process_time() - c0)
                     tile_times[kind].append(seconds)
                     size += n
         cached.append(timed(client, f"/tiles/cells/{z}/{x0}/{y0}.mvt")[0])
@@ -205,7 +211,7 @@ def main() -> None:
     from geoapp.map import vtiles
     from geoapp.web.clock import today
 
-    encode = []
+    encode, encode_kind = [], {"cells": [], "points": []}
     with app.test_request_context():
         rules = app.extensions["geoapp.rules"]
         session = app.extensions["geoapp.db"].engine.connect()
@@ -223,6 +229,7 @@ def main() -> None:
                             vtiles.tile(s, snap, kind, z, x, y, None, vtiles.Filters(
                                 layers=tuple(layers.split(",")) if kind == "points" else None))
                             encode.append(time.perf_counter() - t0)
+                            encode_kind[kind].append(encode[-1])
         session.close()
     t0 = time.perf_counter()
     with app.app_context():
@@ -242,10 +249,16 @@ def main() -> None:
           f"p95 {pct(tile_times['cells'], 95):.1f} ms · points p50 "
           f"{pct(tile_times['points'], 50):.1f} ms p95 {pct(tile_times['points'], 95):.1f} ms"
           f" · all p95 {pct(all_tiles, 95):.1f} ms")
+    print(f"  the worker's CPU per new tile: cells p50 {pct(tile_cpu['cells'], 50):.1f} ms "
+          f"p95 {pct(tile_cpu['cells'], 95):.1f} ms · points p50 "
+          f"{pct(tile_cpu['points'], 50):.1f} ms p95 {pct(tile_cpu['points'], 95):.1f} ms "
+          f"(PostGIS' own not counted); load average {os.getloadavg()[0]:.1f}")
     print(f"tile server time, cached:     p50 {pct(cached, 50):.2f} ms")
     print(f"a tile made, without the request: p50 {pct(encode, 50):.1f} ms "
           f"p95 {pct(encode, 95):.1f} ms; the data fingerprint's check every request makes "
           f"(the map's JSON too): p50 {pct(checks, 50):.1f} ms")
+    print(f"  of which cells p95 {pct(encode_kind['cells'], 95):.1f} ms, points p95 "
+          f"{pct(encode_kind['points'], 95):.1f} ms")
     print(f"snapshot mode /api/map/points per view: p50 {pct(json_times, 50):.1f} ms "
           f"p95 {pct(json_times, 95):.1f} ms; /api/map/cells (warm) {cells_json[0] * 1000:.0f} ms")
     tile_view = float(np.mean(view_tiles))

@@ -133,6 +133,9 @@ class PointPlaces:
         self.id = np.asarray(points["id"], dtype=np.int64)
         self.lon = np.asarray(points["lon"], dtype=float)
         self.lat = np.asarray(points["lat"], dtype=float)
+        # the points by longitude: a box's points are found in its strip, not among all
+        self.by_lon = np.argsort(self.lon, kind="stable")
+        self.lon_sorted = self.lon[self.by_lon]
         self.layer = np.array([layer_index.get(x, -1) for x in points["layer"]], dtype=np.int16)
         self.outside = np.asarray(points["outside"], dtype=bool)
         self.name = points["name"]
@@ -214,6 +217,7 @@ class Snapshot:
         self.vector_tiles: dict = {}  # MVT bodies (geoapp.map.vtiles), per tile and filters
         # points as numpy columns: places kept, level and flags matched to them by id
         self.p_id, self.p_lon, self.p_lat = places.id, places.lon, places.lat
+        self.p_by_lon, self.p_lon_sorted = places.by_lon, places.lon_sorted
         self.p_layer, self.p_outside, self.p_name = places.layer, places.outside, places.name
         self.p_cell = places.area
         state_id = np.asarray(states["id"], dtype=np.int64)
@@ -323,27 +327,38 @@ class Snapshot:
         ``key``: only the points that matter at a glance — red, with an overdue
         hazard, or outside every cell (the territory view shows these first).
         """
-        m = np.ones(len(self.p_id), dtype=bool)
-        if key:
-            m &= (self.p_level == 0) | ((self.p_flags & FLAG_OVERDUE) != 0) | self.p_outside
-        if bbox is not None:
+        if bbox is None:
+            at = None  # every point
+        else:  # the box's strip of longitude, then its latitudes: a tile's is a few %
             w, s, e, n = bbox
-            m &= (self.p_lon >= w) & (self.p_lon <= e) & (self.p_lat >= s) & (self.p_lat <= n)
+            lo = np.searchsorted(self.p_lon_sorted, w, side="left")
+            hi = np.searchsorted(self.p_lon_sorted, e, side="right")
+            at = self.p_by_lon[lo:hi]
+            lat = self.p_lat[at]
+            at = np.sort(at[(lat >= s) & (lat <= n)])
+
+        def col(values: np.ndarray) -> np.ndarray:
+            return values if at is None else values[at]
+
+        m = np.ones(len(self.p_id) if at is None else len(at), dtype=bool)
+        if key:
+            m &= (col(self.p_level) == 0) | ((col(self.p_flags) & FLAG_OVERDUE) != 0) | \
+                col(self.p_outside)
         if layers is not None:
-            m &= np.isin(self.p_layer, [self.layers.index(x) for x in layers])
+            m &= np.isin(col(self.p_layer), [self.layers.index(x) for x in layers])
         if levels is not None:
-            m &= np.isin(self.p_level, [LEVEL_ORDER.index(x) for x in levels])
+            m &= np.isin(col(self.p_level), [LEVEL_ORDER.index(x) for x in levels])
         if hazard:
-            m &= (self.p_flags & HAZARD_FILTERS[hazard]) != 0
+            m &= (col(self.p_flags) & HAZARD_FILTERS[hazard]) != 0
         if cells is not None:
-            m &= np.isin(self.p_cell, cells)
+            m &= np.isin(col(self.p_cell), cells)
         if outside == "only":
-            m &= self.p_outside
+            m &= col(self.p_outside)
         elif outside == "exclude":
-            m &= ~self.p_outside
+            m &= ~col(self.p_outside)
         if visit:
-            m &= self.visits.mask(visit)
-        return np.flatnonzero(m)
+            m &= col(self.visits.mask(visit))
+        return np.flatnonzero(m) if at is None else at[m]
 
     def _point_rows(self, idx) -> list[list]:
         return [[int(self.p_id[i]), int(self.p_layer[i]), int(self.p_level[i]),

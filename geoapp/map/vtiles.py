@@ -4,11 +4,11 @@ Past county scale the map cannot send every cell's shape at once; tiles send
 only what one 256-pixel square shows. What a tile holds is decided here, from
 the snapshot (``geoapp.map.snapshot``), for both backends: the cells of the
 account's scope meeting the tile that pass the filters, and the points that
-pass them, at most one per layer in each 4-pixel square (the worst level drawn,
-so a dense tile looks the same and stays small). Only the encoding differs:
-PostGIS encodes with ``ST_AsMVT``/``ST_AsMVTGeom`` (geoapp.store.reads.map_tiles),
-the embedded default with the ``mapbox-vector-tile`` package, to the same
-extent, buffer and properties. Tiles are kept in the snapshot, which is
+pass them, at most one per layer in each 4-pixel square (8 pixels at zooms 11 and
+less; the worst level drawn, so a dense tile looks the same and stays small). Only
+the encoding differs: PostGIS encodes with ``ST_AsMVT``/``ST_AsMVTGeom``
+(geoapp.store.reads.map_tiles), the embedded default with the ``mapbox-vector-tile``
+package, to the same extent, buffer and properties. Tiles are kept in the snapshot, which is
 rebuilt when the data's fingerprint changes: that is their invalidation.
 """
 
@@ -44,6 +44,12 @@ COALESCE_PX = 8
 # tiles.js draws them 8 px wide and more), so the points it leaves out were hidden under
 # the one it keeps; a pixel grid sent 25,000 points (0.67 MB) in a province's z11 tile
 THIN = 4 * EXTENT // 256
+# up to THIN_WIDE_ZOOM (a tile 20 km wide and more) a province's tile of every layer still
+# held 11,000 points whose 8-px symbols cover each other many times over, and encoding
+# them (ST_AsMVT) took most of the tile's 40 ms: there one per 8-pixel square (a drawn
+# point's width), so every square that holds a point of a layer still shows one
+THIN_WIDE = 8 * EXTENT // 256
+THIN_WIDE_ZOOM = 11
 R = 6378137.0
 CELL_HAZARD = {"open": 0, "overdue": 1, "major_open": 2, "listed": 3, "major_overdue": 5,
                "major_stock": 6, "major_increment": 7}  # hazard filter → cells_doc column
@@ -72,11 +78,17 @@ def mercator_bounds(z: int, x: int, y: int, buffer: int = 0) -> tuple[float, ...
     return west - pad, north - size - pad, west + size + pad, north + pad
 
 
+def _mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """lon/lat → EPSG:3857 metres (as ST_Transform makes them)."""
+    mx = np.radians(lon) * R
+    my = np.log(np.tan(np.pi / 4 + np.radians(np.clip(lat, -85.0511, 85.0511)) / 2)) * R
+    return mx, my
+
+
 def _to_tile(coords: np.ndarray, z: int, x: int, y: int, extent: int = EXTENT) -> np.ndarray:
     """lon/lat → this tile's coordinates (x right, y up, 0…extent inside the tile)."""
     w, s, e, _n = mercator_bounds(z, x, y)
-    mx = np.radians(coords[:, 0]) * R
-    my = np.log(np.tan(np.pi / 4 + np.radians(np.clip(coords[:, 1], -85.0511, 85.0511)) / 2)) * R
+    mx, my = _mercator(coords[:, 0], coords[:, 1])
     scale = extent / (e - w)
     return np.column_stack(((mx - w) * scale, (my - s) * scale))
 
@@ -123,28 +135,44 @@ def cell_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> list[
              "listed": int(doc["hazards"][i][3])} for i in sorted(idx.tolist())]
 
 
-def point_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> list[dict]:
-    """The points a points tile holds: one per layer and 4-pixel square, the worst level first
-    (then the lowest id), in id order."""
+def thin_units(z: int) -> int:
+    """The side of the points' thinning square at zoom ``z``, in tile units."""
+    return THIN_WIDE if z <= THIN_WIDE_ZOOM else THIN
+
+
+def point_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> np.ndarray:
+    """The points a points tile holds, as the snapshot's indices in id order: one per layer
+    and 4-pixel square (8 up to THIN_WIDE_ZOOM), the worst level first (then the lowest id)."""
     area = area_cells(snap, only, None if f.area is None else np.asarray(f.area, np.int64))
     idx = snap.select(_lonlat_box(z, x, y, BUFFER), f.layers, f.levels, f.hazard, area,
                       f.outside, key=f.key)
     if f.visit:
         idx = idx[snap.visits.mask(f.visit)[idx]]
     if not len(idx):
-        return []
+        return idx
     at = _to_tile(np.column_stack((snap.p_lon[idx], snap.p_lat[idx])), z, x, y)
     inside = (at[:, 0] >= -BUFFER) & (at[:, 0] <= EXTENT + BUFFER) & \
         (at[:, 1] >= -BUFFER) & (at[:, 1] <= EXTENT + BUFFER)
     idx, at = idx[inside], at[inside]
-    px = np.floor(at / THIN).astype(np.int64) + 64  # ≥ 0 within the buffer
-    order = np.lexsort((snap.p_id[idx], snap.p_level[idx], snap.p_layer[idx],
-                        px[:, 1], px[:, 0]))
-    key = (px[order, 0] * 1024 + px[order, 1]) * 64 + snap.p_layer[idx][order]
+    px = np.floor(at / thin_units(z)).astype(np.int64) + 64  # ≥ 0 within the buffer
+    layer, level = snap.p_layer[idx], snap.p_level[idx]
+    order = np.lexsort((idx, level, layer, px[:, 1], px[:, 0]))  # idx: in id order
+    key = (px[order, 0] * 1024 + px[order, 1]) * 64 + layer[order]
     first = np.r_[True, key[1:] != key[:-1]]
-    keep = np.sort(idx[order][first])
-    return [{"id": int(snap.p_id[i]), "layer": snap.layers[snap.p_layer[i]],
-             "risk_level": LEVEL_ORDER[snap.p_level[i]]} for i in keep]
+    return np.sort(idx[order][first])
+
+
+def point_properties(snap: Snapshot, idx: np.ndarray) -> list[dict]:
+    """The properties of the points at ``idx`` (point_rows): id, layer and risk level (no
+    layer for a point whose layer the rules no longer have, as ST_AsMVT leaves a null out)."""
+    names = [*snap.layers, None]  # p_layer -1: not among the rules' layers
+    rows = [{"id": i, "layer": names[a], "risk_level": LEVEL_ORDER[v]} for i, a, v in
+            zip(snap.p_id[idx].tolist(), snap.p_layer[idx].tolist(), snap.p_level[idx].tolist(),
+                strict=True)]
+    for row in rows:
+        if row["layer"] is None:
+            del row["layer"]
+    return rows
 
 
 def _local_cells(snap: Snapshot, rows: list[dict], z: int, x: int, y: int,
@@ -212,12 +240,23 @@ def _encode_merged(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> 
     return _encode("cells", features, extent)
 
 
-def _encode_points(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> bytes:
-    index = {int(v): k for k, v in enumerate(snap.p_id)} if rows else {}
-    at = [index[r["id"]] for r in rows]
-    xy = _to_tile(np.column_stack((snap.p_lon[at], snap.p_lat[at])), z, x, y) if rows else []
+def _encode_points(snap: Snapshot, idx: np.ndarray, z: int, x: int, y: int) -> bytes:
+    if not len(idx):
+        return b""
+    xy = _to_tile(np.column_stack((snap.p_lon[idx], snap.p_lat[idx])), z, x, y)
     return _encode("points", [{"geometry": shapely.Point(p), "properties": r}
-                              for r, p in zip(rows, xy, strict=True)])
+                              for r, p in zip(point_properties(snap, idx), xy, strict=True)])
+
+
+def _points_mvt(session, snap: Snapshot, idx: np.ndarray, z: int, x: int, y: int) -> bytes:
+    """PostGIS' encoding of the points at ``idx``: their places in Web Mercator from the
+    snapshot (the point table is not read), ST_AsMVTGeom/ST_AsMVT as for the cells."""
+    if not len(idx):
+        return b""
+    mx, my = _mercator(snap.p_lon[idx], snap.p_lat[idx])
+    return map_tiles.points_mvt(
+        session, z, x, y, snap.p_id[idx], snap.p_layer[idx], snap.p_level[idx], mx, my,
+        list(snap.layers), list(LEVEL_ORDER), EXTENT, BUFFER)
 
 
 def _encode(name: str, features: list[dict], extent: int = EXTENT) -> bytes:
@@ -259,9 +298,9 @@ def tile(session, snap: Snapshot, kind: str, z: int, x: int, y: int, only,
         else:
             body = _encode_cells(snap, rows, z, x, y)
     else:
-        rows = point_rows(snap, z, x, y, only, f)
-        body = map_tiles.points_mvt(session, z, x, y, rows, EXTENT, BUFFER) if postgis \
-            else _encode_points(snap, rows, z, x, y)
+        idx = point_rows(snap, z, x, y, only, f)
+        body = _points_mvt(session, snap, idx, z, x, y) if postgis \
+            else _encode_points(snap, idx, z, x, y)
     payload = Payload.of_bytes(body)
     if len(cache) > MAX_CACHED:
         cache.clear()

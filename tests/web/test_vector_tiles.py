@@ -19,7 +19,7 @@ import shapely
 import sqlalchemy as sa
 
 from geoapp.map import vtiles
-from geoapp.store.models import Cell
+from geoapp.store.models import Cell, Point
 
 MVT = "application/vnd.mapbox-vector-tile"
 
@@ -102,6 +102,50 @@ def test_points_tile_is_the_json_points_thinned(demo_client):
             assert p["risk_level"] == ["red", "orange", "yellow", "blue"][truth[pid][2]]
 
 
+def test_points_tile_is_each_square_s_worst_point_where_the_database_has_it(demo_client,
+                                                                            demo_database):
+    """A points tile against the stored points, worked out here from the point table and
+    /api/map/points alone: in each 4-pixel square (64 units; 8 pixels at zoom 11 and
+    less, where a tile covers 20 km) of the tile and its buffer, per layer, exactly the
+    point of the worst level (then the lowest id) is there, with its layer and level, at
+    its stored place to the tile unit (rounded, as ST_AsMVTGeom snaps it; y down)."""
+    lon, lat = _centre(demo_client)
+    levels = ["red", "orange", "yellow", "blue"]
+    layers = demo_client.get("/api/map/cells").get_json()["layers"]
+    with demo_database.transaction() as session:
+        places = {pid: (g.x, g.y) for pid, g in session.execute(sa.select(Point.id, Point.geom))}
+    thinned = 0
+    for zoom in (11, 12, 13, 15):
+        z, x, y = tile_of(lon, lat, zoom)
+        w, s, e, n = vtiles._lonlat_box(z, x, y, vtiles.BUFFER)
+        doc = demo_client.get(f"/api/map/points?bbox={w},{s},{e},{n}&zoom=22").get_json()
+        assert doc["mode"] == "points"
+        ids = np.array(sorted(p[0] for p in doc["points"]))
+        lonlat = np.array([places[i] for i in ids])
+        tx = ((lonlat[:, 0] + 180) / 360 * 2**z - x) * 4096
+        ty = ((1 - np.arcsinh(np.tan(np.radians(lonlat[:, 1]))) / math.pi) / 2 * 2**z - y) * 4096
+        inside = (np.abs(tx - 2048) <= 2048 + 64) & (np.abs(ty - 2048) <= 2048 + 64)
+        row = {p[0]: p for p in doc["points"]}
+        expected = {}
+        for i, px, py in sorted(zip(ids[inside].tolist(), tx[inside], ty[inside], strict=True),
+                                key=lambda t: (row[t[0]][2], t[0])):  # the worst, lowest id
+            side = 128 if z <= 11 else 64
+            square = (row[i][1], math.floor(px / side), math.floor((4096 - py) / side))  # y up
+            expected.setdefault(square, (i, px, py))
+        want = {i: (layers[row[i][1]], levels[row[i][2]], px, py)
+                for i, px, py in expected.values()}
+        got = {f["properties"]["id"]: (f["properties"]["layer"], f["properties"]["risk_level"],
+                                       *f["geometry"]["coordinates"])
+               for f in decode(demo_client.get(f"/tiles/points/{z}/{x}/{y}.mvt").data, "points")}
+        assert want and set(got) == set(want), z
+        thinned += int(inside.sum()) - len(want)
+        for i, (layer, level, px, py) in want.items():
+            assert got[i][:2] == (layer, level), i
+            assert abs(got[i][2] - px) <= 0.5 + 1e-6 and abs(got[i][3] - py) <= 0.5 + 1e-6, \
+                (z, i, got[i], px, py)
+    assert thinned > 0  # squares of more than one point of a layer were met
+
+
 def test_postgis_and_the_embedded_encoder_make_the_same_tiles(demo_client, demo_database,
                                                                 rules):
     """ST_AsMVT's tile against mapbox-vector-tile's of the same rows (on SQLite: the same
@@ -118,7 +162,7 @@ def test_postgis_and_the_embedded_encoder_make_the_same_tiles(demo_client, demo_
             f = vtiles.Filters()
             cells = vtiles.cell_rows(snap, z, x, y, None, f)
             points = vtiles.point_rows(snap, z, x, y, None, f)
-            assert cells and points
+            assert cells and len(points)
             served = {"cells": decode(demo_client.get(f"/tiles/cells/{z}/{x}/{y}.mvt").data,
                                       "cells"),
                       "points": decode(demo_client.get(f"/tiles/points/{z}/{x}/{y}.mvt").data,

@@ -2,13 +2,17 @@
 
 geoapp.map.vtiles decides which cells and points a tile holds and their
 properties (the filters and scopes live in one place, the snapshot); PostGIS
-reads their stored shapes, clips, quantises and encodes them. PostgreSQL only:
+reads the cells' stored shapes (the points' places it is given), clips, quantises and
+encodes them. PostgreSQL only:
 the embedded database has no MVT encoder (geoapp.map.vtiles uses the
 mapbox-vector-tile package there).
 """
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -25,21 +29,34 @@ SELECT ST_AsMVT(q, 'cells', :extent, 'geom') FROM (
 WHERE q.geom IS NOT NULL
 """)
 
+# the points' places come from the map's snapshot in Web Mercator (x, y): reading them from
+# the point table (a join on 10⁶ rows, one transform per point) cost most of a dense tile
 _POINTS = sa.text("""
 SELECT ST_AsMVT(q, 'points', :extent, 'geom') FROM (
-  SELECT p.id, p.layer, p.risk_level,
-         ST_AsMVTGeom(ST_Transform(t.geom, 3857), ST_TileEnvelope(:z, :x, :y),
+  SELECT p.id, (CAST(:layer_names AS text[]))[p.layer + 1] AS layer,
+         (CAST(:level_names AS text[]))[p.level + 1] AS risk_level,
+         ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(p.x, p.y), 3857), ST_TileEnvelope(:z, :x, :y),
                       :extent, :buffer, true) AS geom
-  FROM unnest(CAST(:ids AS bigint[]), CAST(:layers AS text[]), CAST(:levels AS text[]))
-       AS p(id, layer, risk_level)
-  JOIN point t ON t.id = p.id
+  FROM unnest(CAST(:ids AS bigint[]), CAST(:layers AS int[]), CAST(:levels AS int[]),
+              CAST(:xs AS float8[]), CAST(:ys AS float8[])) AS p(id, layer, level, x, y)
   ORDER BY p.id) q
 WHERE q.geom IS NOT NULL
 """)
 
 
+# PostGIS costs its functions high, so a tile query over enough rows passes jit_above_cost
+# and PostgreSQL compiles it with LLVM first: 70-80 ms, most of a dense points tile when
+# each point was read and transformed (a few thousand points; the query above passes it
+# past ~25,000, a cells tile past ~1,700 cells). Off for a tile's statement, set back
+# after it (for the transaction only).
+_JIT_OFF = sa.text("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+_JIT_BACK = sa.text("SELECT set_config('jit', :jit, true)")
+
+
 def _run(session: Session, query, params: dict) -> bytes:
+    jit = session.execute(_JIT_OFF).scalar()
     body = session.execute(query, params).scalar()
+    session.execute(_JIT_BACK, {"jit": jit})  # (a failed statement's rollback undoes both)
     return bytes(body) if body else b""
 
 
@@ -55,12 +72,70 @@ def cells_mvt(session: Session, z: int, x: int, y: int, rows: list[dict],
         "listed": [r["listed"] for r in rows]})
 
 
-def points_mvt(session: Session, z: int, x: int, y: int, rows: list[dict],
-               extent: int, buffer: int) -> bytes:
-    """The points ``rows`` (id, layer, risk_level) as layer ``points``."""
-    if not rows:
+def points_mvt(session: Session, z: int, x: int, y: int, ids, layers, levels, xs, ys,
+               layer_names: list[str], level_names: list[str], extent: int,
+               buffer: int) -> bytes:
+    """Points as layer ``points`` (id, layer, risk_level): ``ids``, their ``layers`` and
+    ``levels`` as indices into ``layer_names``/``level_names``, their places ``xs``/``ys``
+    in EPSG:3857 (numpy arrays or lists, one item a point)."""
+    if not len(ids):
         return b""
+    dumps = _arrays(session)
     return _run(session, _POINTS, {
         "z": z, "x": x, "y": y, "extent": extent, "buffer": buffer,
-        "ids": [r["id"] for r in rows], "layers": [r["layer"] for r in rows],
-        "levels": [r["risk_level"] for r in rows]})
+        "layer_names": layer_names, "level_names": level_names,
+        "ids": dumps(ids, ">i8"), "layers": dumps(layers, ">i4"), "levels": dumps(levels, ">i4"),
+        "xs": dumps(xs, ">f8"), "ys": dumps(ys, ">f8")})
+
+
+class _Array:
+    """A numpy column for psycopg as a PostgreSQL array in binary (``_arrays``)."""
+
+    __slots__ = ("body", "oid")
+
+    def __init__(self, body: bytes, oid: int):
+        self.body, self.oid = body, oid
+
+
+_ELEMENT_OID = {">i4": 23, ">i8": 20, ">f8": 701}  # int4, int8, float8
+_ARRAY_OID = {">i4": 1007, ">i8": 1016, ">f8": 1022}  # their arrays
+
+
+def _binary_array(values, dtype: str) -> _Array:
+    """``values`` in PostgreSQL's binary array format, made by numpy: a list of 10⁴ floats
+    adapted by psycopg item by item cost 5 ms an array (60 ms a dense tile's five)."""
+    values = np.asarray(values)
+    items = np.empty(len(values), dtype=[("size", ">i4"), ("value", dtype)])
+    items["size"] = np.dtype(dtype).itemsize
+    items["value"] = values
+    head = np.array([1, 0, _ELEMENT_OID[dtype], len(values), 1], dtype=">i4")
+    return _Array(head.tobytes() + items.tobytes(), _ARRAY_OID[dtype])
+
+
+@functools.cache
+def _dumper():
+    from psycopg.adapt import Dumper
+    from psycopg.pq import Format
+
+    class ArrayDumper(Dumper):
+        format = Format.BINARY
+
+        def get_key(self, obj, format):
+            return (_Array, obj.oid)
+
+        def upgrade(self, obj, format):
+            dumper = ArrayDumper(_Array)
+            dumper.oid = obj.oid
+            return dumper
+
+        def dump(self, obj):
+            return obj.body
+
+    return ArrayDumper
+
+
+def _arrays(session: Session):
+    """``_binary_array``, its dumper registered on the session's psycopg connection."""
+    session.connection().connection.driver_connection.adapters.register_dumper(
+        _Array, _dumper())
+    return _binary_array
