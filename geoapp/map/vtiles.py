@@ -429,7 +429,30 @@ def carry_over(old: Snapshot, new: Snapshot, cells: list[dict], point_ids) -> in
         if not hit:
             kept[key] = payload
     new.vector_tiles.update(kept)
+    if new.geometry is old.geometry:
+        _drop_unions(old, new, at)
     return len(kept)
+
+
+def _drop_unions(old: Snapshot, new: Snapshot, at: list[int]) -> None:
+    """Of the unions kept with the shapes (``merged_group``), drop those holding a cell
+    the move took to another group (its level, or whether it has an overdue or a listed
+    hazard): no group of ``new`` has that set of cells any more. Every other union serves
+    ``new`` as it is, so the first coalesced tile after a move merges two groups per
+    changed cell (the cell's new group), not the province."""
+    def group(snap: Snapshot, i: int) -> tuple:
+        figures = snap.cells_doc["hazards"][i]
+        return snap.cells_doc["level"][i], figures[1] > 0, figures[3] > 0
+
+    moved = [i for i in at if group(old, i) != group(new, i)]
+    cache = new.geometry.merged
+    if not moved or not cache:
+        return
+    keys = list(cache)
+    members = [cache[k]["members"] for k in keys]
+    owner = np.repeat(np.arange(len(keys)), [len(m) for m in members])
+    for j in np.unique(owner[np.isin(np.concatenate(members), moved)]).tolist():
+        del cache[keys[j]]
 
 
 def _territory_units(snap: Snapshot) -> tuple[float, float, float, float]:
