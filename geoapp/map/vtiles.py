@@ -9,7 +9,9 @@ less; the worst level drawn, so a dense tile looks the same and stays small). On
 the encoding differs: PostGIS encodes with ``ST_AsMVT``/``ST_AsMVTGeom``
 (geoapp.store.reads.map_tiles), the embedded default with the ``mapbox-vector-tile``
 package, to the same extent, buffer and properties. Tiles are kept in the snapshot, which is
-rebuilt when the data's fingerprint changes: that is their invalidation.
+rebuilt when the data's fingerprint changes: that is their invalidation. Where cells
+are specks (``coalesced``) a tile holds one feature per village, level and flags, and
+is made here on both backends from unions made once per group (``merged_group``).
 """
 
 from __future__ import annotations
@@ -236,13 +238,19 @@ class Groups:
     listed: np.ndarray
 
 
+MAX_GROUPINGS = 64  # scopes and filters whose groups are kept (each up to 10⁵ cells' rows)
+
+
 def merged_groups(snap: Snapshot, only, f: Filters) -> Groups:
     """The groups of the cells ``only`` holds that pass ``f``, made once per snapshot
     (a hazard move's patch makes them again: a few ms of numpy)."""
-    key = ("merged-groups", None if only is None else frozenset(only), f)
-    hit = snap.scoped.get(key)
+    kept = snap.scoped.setdefault("merged-groups", {})
+    key = (None if only is None else frozenset(only), f)
+    hit = kept.get(key)
     if hit is not None:
         return hit
+    if len(kept) >= MAX_GROUPINGS:
+        kept.clear()
     idx = _selected(snap, only, f)
     doc = snap.cells_doc
     figures = np.asarray(doc["hazards"], dtype=np.int64).reshape(-1, 8)[idx]
@@ -254,7 +262,7 @@ def merged_groups(snap: Snapshot, only, f: Filters) -> Groups:
     new = np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)] if len(idx) else \
         np.zeros(0, dtype=bool)
     starts = np.flatnonzero(new)
-    hit = snap.scoped[key] = Groups(
+    hit = kept[key] = Groups(
         keys=keys[starts], members=np.split(idx, starts[1:]) if len(idx) else [], cells=idx,
         group=np.cumsum(new) - 1, bounds=snap.geometry.bounds[idx], overdue=overdue,
         listed=listed)

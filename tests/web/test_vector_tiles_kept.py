@@ -25,6 +25,14 @@ def _levels(body: bytes, layer: str, key: str) -> dict:
     return {f["properties"][key]: f["properties"]["risk_level"] for f in decode(body, layer)}
 
 
+def _close(database, rules, hazard: int) -> None:
+    """The hazard rectified, checked and closed (three moves, as the API makes them)."""
+    with database.transaction() as s:
+        for action, actor, role in (("start", "网格员甲", "grid"), ("submit", "网格员甲", "grid"),
+                                    ("accept", "安监站乙", "supervisor")):
+            hazards.move(s, rules, hazard, action, actor=actor, note="合格", role=role)
+
+
 def test_a_move_redraws_the_tiles_around_it_and_keeps_the_others(database, rules,
                                                                    two_cells):  # noqa: F811
     app = make_app(database)
@@ -39,11 +47,7 @@ def test_a_move_redraws_the_tiles_around_it_and_keeps_the_others(database, rules
     assert _levels(before["cells", NEAR], "cells", "code")["A"] == "red"
     kept = dict(cache._snapshot.vector_tiles)
 
-    with database.transaction() as s:  # the hazard rectified and closed: A is red no more
-        for action, actor, role in (("start", "网格员甲", "grid"), ("submit", "网格员甲", "grid"),
-                                    ("accept", "安监站乙", "supervisor")):
-            hazards.move(s, rules, two_cells["hazard"], action, actor=actor, note="合格",
-                         role=role)
+    _close(database, rules, two_cells["hazard"])  # A is red no more
     assert client.get("/api/map/cells").status_code == 200  # any map read patches
     assert cache.patches == 1
     tiles = cache._snapshot.vector_tiles
@@ -118,11 +122,7 @@ def test_a_move_merges_again_only_the_groups_of_the_cells_it_changed(database, r
     before = dict(unions)
     assert set(before) == {a.tobytes(), b.tobytes(), c.tobytes()}
 
-    with database.transaction() as s:  # the hazard rectified and closed: A is red no more
-        for action, actor, role in (("start", "网格员甲", "grid"), ("submit", "网格员甲", "grid"),
-                                    ("accept", "安监站乙", "supervisor")):
-            hazards.move(s, rules, two_cells["hazard"], action, actor=actor, note="合格",
-                         role=role)
+    _close(database, rules, two_cells["hazard"])  # A is red no more
     assert client.get("/api/map/cells").status_code == 200  # any map read patches
     assert cache.patches == 1 and cache._snapshot.geometry.merged is unions
     assert features() == [("东湖村（虚构）", "blue", 2), ("西湖村（虚构）", "blue", 1)]
