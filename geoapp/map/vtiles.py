@@ -387,13 +387,13 @@ def tile(session, snap: Snapshot, kind: str, z: int, x: int, y: int, only,
     postgis = session.get_bind().dialect.name == "postgresql"
     if kind == "cells":
         extent = cells_extent(snap, z)
-        rows = [] if coalesced(snap, z) else cell_rows(snap, z, x, y, only, f)
         if coalesced(snap, z):  # the union is made here on both backends, so encoded here too
             body = _encode_merged(snap, z, x, y, only, f)
         elif postgis:
-            body = map_tiles.cells_mvt(session, z, x, y, rows, extent, BUFFER * extent // EXTENT)
+            body = map_tiles.cells_mvt(session, z, x, y, cell_rows(snap, z, x, y, only, f),
+                                       extent, BUFFER * extent // EXTENT)
         else:
-            body = _encode_cells(snap, rows, z, x, y)
+            body = _encode_cells(snap, cell_rows(snap, z, x, y, only, f), z, x, y)
     else:
         idx = point_rows(snap, z, x, y, only, f)
         body = _points_mvt(session, snap, idx, z, x, y) if postgis \
