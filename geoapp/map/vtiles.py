@@ -289,6 +289,13 @@ def merged_group(snap: Snapshot, members: np.ndarray) -> dict:
     return hit
 
 
+def _buffered_lonlat(z: int, x: int, y: int) -> tuple[float, ...]:
+    """The tile and its buffer in lon/lat, exactly (Web Mercator keeps a box a box)."""
+    w, s, e, n = mercator_bounds(z, x, y, BUFFER)
+    return (math.degrees(w / R), math.degrees(2 * math.atan(math.exp(s / R)) - math.pi / 2),
+            math.degrees(e / R), math.degrees(2 * math.atan(math.exp(n / R)) - math.pi / 2))
+
+
 def _world_units(coords: np.ndarray, z: int, extent: int) -> np.ndarray:
     """lon/lat → zoom ``z``'s tile units counted from the world's south-west corner (the
     tile x, y holds x·extent … (x+1)·extent and (2^z-1-y)·extent …, y up)."""
@@ -317,7 +324,14 @@ def _encode_merged(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> 
     number."""
     extent = OVERVIEW_EXTENT
     groups = merged_groups(snap, only, f)
-    here = _meeting(groups.bounds, z, x, y)
+    # the cells meeting the tile and its buffer (a cell whose box only does: not counted)
+    w, s, e, n = _buffered_lonlat(z, x, y)
+    bounds = groups.bounds
+    here = (bounds[:, 0] <= e) & (bounds[:, 2] >= w) & (bounds[:, 1] <= n) & (bounds[:, 3] >= s)
+    edge = np.flatnonzero(here & ~((bounds[:, 0] >= w) & (bounds[:, 2] <= e) &
+                                   (bounds[:, 1] >= s) & (bounds[:, 3] <= n)))
+    here[edge] = ~shapely.is_empty(
+        shapely.clip_by_rect(snap.geometry.geoms[groups.cells[edge]], w, s, e, n))
     count = np.bincount(groups.group[here], minlength=len(groups.members))
     overdue = np.bincount(groups.group[here], groups.overdue[here], len(groups.members))
     listed = np.bincount(groups.group[here], groups.listed[here], len(groups.members))
