@@ -77,6 +77,8 @@ class CellGeometry:
     badge_at: np.ndarray  # (n, 2) a point inside each cell, for badges
     tiles: dict = field(default_factory=dict)
     villages: dict = field(default_factory=dict)  # village outlines per cell→village mapping
+    # cells' unions for coalesced tiles (geoapp.map.vtiles.merged_group), per set of cells
+    merged: dict = field(default_factory=dict)
     _head: Prefix | None = None
 
     @functools.cached_property

@@ -9,7 +9,9 @@ less; the worst level drawn, so a dense tile looks the same and stays small). On
 the encoding differs: PostGIS encodes with ``ST_AsMVT``/``ST_AsMVTGeom``
 (geoapp.store.reads.map_tiles), the embedded default with the ``mapbox-vector-tile``
 package, to the same extent, buffer and properties. Tiles are kept in the snapshot, which is
-rebuilt when the data's fingerprint changes: that is their invalidation.
+rebuilt when the data's fingerprint changes: that is their invalidation. Where cells
+are specks (``coalesced``) a tile holds one feature per village, level and flags, and
+is made here on both backends from unions made once per group (``merged_group``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import shapely
 
 from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map.geometry import mercator_px, tile_bounds
+from geoapp.map.mvt import encode_polygons
 from geoapp.map.payload import Payload
 from geoapp.map.scoped import area_cells, cell_indices, cells_payload
 from geoapp.map.snapshot import HAZARD_FILTERS, Snapshot
@@ -115,8 +118,8 @@ def coalesced(snap: Snapshot, z: int) -> bool:
     return cell_pixels(snap, z) < COALESCE_PX
 
 
-def cell_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> list[dict]:
-    """The cells a cells tile holds (code order) with their properties."""
+def _selected(snap: Snapshot, only, f: Filters) -> np.ndarray:
+    """The cells of the scope ``only`` passing the cells' filters (levels, hazard, area)."""
     idx = cell_indices(snap, only) if only is not None else np.arange(len(snap.cell_codes))
     if f.area is not None:
         idx = np.intersect1d(idx, np.asarray(f.area, dtype=np.int64))
@@ -127,9 +130,20 @@ def cell_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> list[
     if f.hazard:
         column = CELL_HAZARD[f.hazard]
         idx = np.array([i for i in idx if doc["hazards"][i][column] > 0], dtype=np.int64)
+    return idx
+
+
+def _meeting(bounds: np.ndarray, z: int, x: int, y: int) -> np.ndarray:
+    """Which of the boxes ``bounds`` meet the tile's, its buffer included."""
     w, s, e, n = _lonlat_box(z, x, y, BUFFER)
-    b = snap.geometry.bounds[idx]
-    idx = idx[(b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n) & (b[:, 3] >= s)]
+    return (bounds[:, 0] <= e) & (bounds[:, 2] >= w) & (bounds[:, 1] <= n) & (bounds[:, 3] >= s)
+
+
+def cell_rows(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> list[dict]:
+    """The cells a cells tile holds (code order) with their properties."""
+    idx = _selected(snap, only, f)
+    idx = idx[_meeting(snap.geometry.bounds[idx], z, x, y)]
+    doc = snap.cells_doc
     return [{"i": int(i), "code": snap.cell_codes[i], "name": doc["name"][i],
              "risk_level": LEVEL_ORDER[doc["level"][i]], "overdue": int(doc["hazards"][i][1]),
              "listed": int(doc["hazards"][i][3])} for i in sorted(idx.tolist())]
@@ -210,34 +224,131 @@ def merge(shapes: list) -> shapely.Geometry:
     return shapely.union_all(shapes)
 
 
-def _encode_merged(snap: Snapshot, rows: list[dict], z: int, x: int, y: int) -> bytes:
+@dataclass
+class Groups:
+    """The cells a coalesced tile may hold for one scope and filters, in groups of one
+    village, level, and whether any hazard is overdue or listed (``merged_groups``)."""
+
+    keys: np.ndarray  # (g, 4): village, level, overdue > 0, listed > 0; in that order
+    members: list  # per group, its cells' indices (ascending)
+    cells: np.ndarray  # the cells, and per cell: its group, box, overdue and listed
+    group: np.ndarray
+    bounds: np.ndarray
+    overdue: np.ndarray
+    listed: np.ndarray
+
+
+MAX_GROUPINGS = 64  # scopes and filters whose groups are kept (each up to 10⁵ cells' rows)
+
+
+def merged_groups(snap: Snapshot, only, f: Filters) -> Groups:
+    """The groups of the cells ``only`` holds that pass ``f``, made once per snapshot
+    (a hazard move's patch makes them again: a few ms of numpy)."""
+    kept = snap.scoped.setdefault("merged-groups", {})
+    key = (None if only is None else frozenset(only), f)
+    hit = kept.get(key)
+    if hit is not None:
+        return hit
+    if len(kept) >= MAX_GROUPINGS:
+        kept.clear()
+    idx = _selected(snap, only, f)
+    doc = snap.cells_doc
+    figures = np.asarray(doc["hazards"], dtype=np.int64).reshape(-1, 8)[idx]
+    overdue, listed = figures[:, 1], figures[:, 3]
+    keys = np.column_stack((snap.cell_village[idx], np.asarray(doc["level"], np.int64)[idx],
+                            overdue > 0, listed > 0)).astype(np.int64)
+    order = np.lexsort((idx, keys[:, 3], keys[:, 2], keys[:, 1], keys[:, 0]))
+    idx, keys, overdue, listed = idx[order], keys[order], overdue[order], listed[order]
+    new = np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)] if len(idx) else \
+        np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(new)
+    hit = kept[key] = Groups(
+        keys=keys[starts], members=np.split(idx, starts[1:]) if len(idx) else [], cells=idx,
+        group=np.cumsum(new) - 1, bounds=snap.geometry.bounds[idx], overdue=overdue,
+        listed=listed)
+    return hit
+
+
+MAX_MERGED = 20_000  # unions kept per set of shapes (a province's groups: about 1,000)
+
+
+def merged_group(snap: Snapshot, members: np.ndarray) -> dict:
+    """The union of the cells ``members`` (``merge``, lon/lat), kept with the cells'
+    shapes (``CellGeometry.merged``) under the set of cells: a hazard move that changes a
+    cell's level changes the sets of its old and new group only, and the other groups'
+    unions serve the next snapshot as they are (``carry_over`` drops the stale ones).
+    Per zoom, the union on that zoom's tile grid (``_on_grid``) is kept with it."""
+    cache = snap.geometry.merged
+    key = members.tobytes()
+    hit = cache.get(key)
+    if hit is None:
+        if len(cache) > MAX_MERGED:
+            cache.clear()
+        hit = cache[key] = {"members": members, "shape": merge(snap.geometry.geoms[members]),
+                            "zooms": {}}
+    return hit
+
+
+def _buffered_lonlat(z: int, x: int, y: int) -> tuple[float, ...]:
+    """The tile and its buffer in lon/lat, exactly (Web Mercator keeps a box a box)."""
+    w, s, e, n = mercator_bounds(z, x, y, BUFFER)
+    return (math.degrees(w / R), math.degrees(2 * math.atan(math.exp(s / R)) - math.pi / 2),
+            math.degrees(e / R), math.degrees(2 * math.atan(math.exp(n / R)) - math.pi / 2))
+
+
+def _world_units(coords: np.ndarray, z: int, extent: int) -> np.ndarray:
+    """lon/lat → zoom ``z``'s tile units counted from the world's south-west corner (the
+    tile x, y holds x·extent … (x+1)·extent and (2^z-1-y)·extent …, y up)."""
+    mx, my = _mercator(coords[:, 0], coords[:, 1])
+    scale = extent * 2**z / (2 * math.pi * R)
+    return np.column_stack(((mx + math.pi * R) * scale, (my + math.pi * R) * scale))
+
+
+def _on_grid(entry: dict, z: int, extent: int) -> shapely.Geometry:
+    """A group's union in zoom ``z``'s world tile units, simplified to half a unit and on
+    the grid of whole units (as ST_AsMVTGeom puts a cell): every tile of the zoom clips
+    the same shape, whose vertices are whole units in every tile."""
+    hit = entry["zooms"].get((z, extent))
+    if hit is None:
+        shape = shapely.transform(entry["shape"], lambda c: _world_units(c, z, extent))
+        hit = entry["zooms"][z, extent] = shapely.set_precision(
+            shapely.simplify(shape, 0.5), 1.0)
+    return hit
+
+
+def _encode_merged(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> bytes:
     """A coalesced cells tile: per village, level, and whether any hazard is overdue or
-    listed, one feature: the union of those cells, ``code`` empty (no one cell), ``name``
-    the village's, ``overdue``/``listed`` the cells' sums and ``cells`` their number."""
+    listed, one feature: the union of those cells (made once for every tile,
+    ``merged_group``), ``code`` empty (no one cell), ``name`` the village's,
+    ``overdue``/``listed`` the sums of those cells meeting the tile and ``cells`` their
+    number."""
     extent = OVERVIEW_EXTENT
-    local = _local_cells(snap, rows, z, x, y, extent)
-    groups: dict[tuple, list] = {}
-    for row, shape in zip(rows, local, strict=True):
-        if shape.is_empty:
-            continue
-        key = (int(snap.cell_village[row["i"]]), LEVEL_ORDER.index(row["risk_level"]),
-               row["overdue"] > 0, row["listed"] > 0)
-        groups.setdefault(key, []).append((row, shape))
-    keys = sorted(groups)
-    merged = [merge([g for _r, g in groups[key]]) for key in keys]
-    # to half a tile unit, then on the grid (as ST_AsMVTGeom does a cell)
-    merged = shapely.set_precision(shapely.simplify(np.array(merged), 0.5), 1.0)
+    groups = merged_groups(snap, only, f)
+    # the cells meeting the tile and its buffer (a cell whose box only does: not counted)
+    w, s, e, n = _buffered_lonlat(z, x, y)
+    bounds = groups.bounds
+    here = (bounds[:, 0] <= e) & (bounds[:, 2] >= w) & (bounds[:, 1] <= n) & (bounds[:, 3] >= s)
+    edge = np.flatnonzero(here & ~((bounds[:, 0] >= w) & (bounds[:, 2] <= e) &
+                                   (bounds[:, 1] >= s) & (bounds[:, 3] <= n)))
+    here[edge] = ~shapely.is_empty(
+        shapely.clip_by_rect(snap.geometry.geoms[groups.cells[edge]], w, s, e, n))
+    count = np.bincount(groups.group[here], minlength=len(groups.members))
+    overdue = np.bincount(groups.group[here], groups.overdue[here], len(groups.members))
+    listed = np.bincount(groups.group[here], groups.listed[here], len(groups.members))
+    shown = np.flatnonzero(count)
+    pad = BUFFER * extent // EXTENT
+    x0, y0 = x * extent, (2**z - 1 - y) * extent
+    shapes = np.array([_on_grid(merged_group(snap, groups.members[g]), z, extent)
+                       for g in shown], dtype=object)
+    local = shapely.transform(
+        shapely.clip_by_rect(shapes, x0 - pad, y0 - pad, x0 + extent + pad, y0 + extent + pad),
+        lambda c: c - (x0, y0))
     villages = snap.cells_doc["villages"]
-    features = []
-    for key, shape in zip(keys, merged, strict=True):
-        if shape.is_empty:
-            continue
-        members = [r for r, _g in groups[key]]
-        features.append({"geometry": shape, "properties": {
-            "code": "", "name": villages[key[0]][0], "risk_level": LEVEL_ORDER[key[1]],
-            "overdue": sum(r["overdue"] for r in members),
-            "listed": sum(r["listed"] for r in members), "cells": len(members)}})
-    return _encode("cells", features, extent)
+    properties = [{"code": "", "name": villages[int(groups.keys[g, 0])][0],
+                   "risk_level": LEVEL_ORDER[int(groups.keys[g, 1])],
+                   "overdue": int(overdue[g]), "listed": int(listed[g]), "cells": int(count[g])}
+                  for g in shown.tolist()]
+    return encode_polygons("cells", local, properties, extent)
 
 
 def _encode_points(snap: Snapshot, idx: np.ndarray, z: int, x: int, y: int) -> bytes:
@@ -289,14 +400,14 @@ def tile(session, snap: Snapshot, kind: str, z: int, x: int, y: int, only,
         return hit
     postgis = session.get_bind().dialect.name == "postgresql"
     if kind == "cells":
-        rows = cell_rows(snap, z, x, y, only, f)
         extent = cells_extent(snap, z)
         if coalesced(snap, z):  # the union is made here on both backends, so encoded here too
-            body = _encode_merged(snap, rows, z, x, y)
+            body = _encode_merged(snap, z, x, y, only, f)
         elif postgis:
-            body = map_tiles.cells_mvt(session, z, x, y, rows, extent, BUFFER * extent // EXTENT)
+            body = map_tiles.cells_mvt(session, z, x, y, cell_rows(snap, z, x, y, only, f),
+                                       extent, BUFFER * extent // EXTENT)
         else:
-            body = _encode_cells(snap, rows, z, x, y)
+            body = _encode_cells(snap, cell_rows(snap, z, x, y, only, f), z, x, y)
     else:
         idx = point_rows(snap, z, x, y, only, f)
         body = _points_mvt(session, snap, idx, z, x, y) if postgis \
@@ -340,7 +451,30 @@ def carry_over(old: Snapshot, new: Snapshot, cells: list[dict], point_ids) -> in
         if not hit:
             kept[key] = payload
     new.vector_tiles.update(kept)
+    if new.geometry is old.geometry:
+        _drop_unions(old, new, at)
     return len(kept)
+
+
+def _drop_unions(old: Snapshot, new: Snapshot, at: list[int]) -> None:
+    """Of the unions kept with the shapes (``merged_group``), drop those holding a cell
+    the move took to another group (its level, or whether it has an overdue or a listed
+    hazard): no group of ``new`` has that set of cells any more. Every other union serves
+    ``new`` as it is, so the first coalesced tile after a move merges two groups per
+    changed cell (the cell's new group), not the province."""
+    def group(snap: Snapshot, i: int) -> tuple:
+        figures = snap.cells_doc["hazards"][i]
+        return snap.cells_doc["level"][i], figures[1] > 0, figures[3] > 0
+
+    moved = [i for i in at if group(old, i) != group(new, i)]
+    cache = new.geometry.merged
+    if not moved or not cache:
+        return
+    keys = list(cache)
+    members = [cache[k]["members"] for k in keys]
+    owner = np.repeat(np.arange(len(keys)), [len(m) for m in members])
+    for j in np.unique(owner[np.isin(np.concatenate(members), moved)]).tolist():
+        del cache[keys[j]]
 
 
 def _territory_units(snap: Snapshot) -> tuple[float, float, float, float]:
