@@ -26,7 +26,6 @@ import shapely
 
 from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map.geometry import mercator_px, tile_bounds
-from geoapp.map.mvt import encode_polygons
 from geoapp.map.payload import Payload
 from geoapp.map.scoped import area_cells, cell_indices, cells_payload
 from geoapp.map.snapshot import HAZARD_FILTERS, Snapshot
@@ -316,7 +315,23 @@ def _on_grid(entry: dict, z: int, extent: int) -> shapely.Geometry:
     return hit
 
 
-def _encode_merged(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> bytes:
+def _polygonal(shapes: np.ndarray) -> np.ndarray:
+    """Polygons and multipolygons only: a collection (a clip's odd result, touching the
+    tile's edge along a line) keeps its polygonal parts, as both encoders want."""
+    kinds = shapely.get_type_id(shapes)
+    if np.isin(kinds, (3, 6)).all():
+        return shapes
+    out = shapes.copy()
+    for i in np.flatnonzero(~np.isin(kinds, (3, 6))):
+        parts = shapely.get_parts(shapely.get_parts(shapes[i]))  # (nested collections)
+        parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        out[i] = shapely.multipolygons(shapely.get_parts(parts)) if len(parts) else \
+            shapely.Polygon()
+    return out
+
+
+def _merged_features(snap: Snapshot, z: int, x: int, y: int, only,
+                     f: Filters) -> tuple[np.ndarray, list[dict]]:
     """A coalesced cells tile: per village, level, and whether any hazard is overdue or
     listed, one feature: the union of those cells (made once for every tile,
     ``merged_group``), ``code`` empty (no one cell), ``name`` the village's,
@@ -348,7 +363,16 @@ def _encode_merged(snap: Snapshot, z: int, x: int, y: int, only, f: Filters) -> 
                    "risk_level": LEVEL_ORDER[int(groups.keys[g, 1])],
                    "overdue": int(overdue[g]), "listed": int(listed[g]), "cells": int(count[g])}
                   for g in shown.tolist()]
-    return encode_polygons("cells", local, properties, extent)
+    local = _polygonal(np.asarray(local, dtype=object))
+    keep = ~shapely.is_empty(local)
+    return local[keep], [p for p, k in zip(properties, keep.tolist(), strict=True) if k]
+
+
+def _encode_merged(shapes: np.ndarray, properties: list[dict]) -> bytes:
+    """The coalesced features encoded by mapbox-vector-tile (the embedded database)."""
+    return _encode("cells", [{"geometry": g, "properties": p}
+                             for g, p in zip(shapes, properties, strict=True)],
+                   OVERVIEW_EXTENT)
 
 
 def _encode_points(snap: Snapshot, idx: np.ndarray, z: int, x: int, y: int) -> bytes:
@@ -401,8 +425,11 @@ def tile(session, snap: Snapshot, kind: str, z: int, x: int, y: int, only,
     postgis = session.get_bind().dialect.name == "postgresql"
     if kind == "cells":
         extent = cells_extent(snap, z)
-        if coalesced(snap, z):  # the union is made here on both backends, so encoded here too
-            body = _encode_merged(snap, z, x, y, only, f)
+        if coalesced(snap, z):  # the unions are made here on both backends
+            shapes, properties = _merged_features(snap, z, x, y, only, f)
+            body = map_tiles.merged_mvt(session, shapes, properties, extent,
+                                        BUFFER * extent // EXTENT) if postgis \
+                else _encode_merged(shapes, properties)
         elif postgis:
             body = map_tiles.cells_mvt(session, z, x, y, cell_rows(snap, z, x, y, only, f),
                                        extent, BUFFER * extent // EXTENT)

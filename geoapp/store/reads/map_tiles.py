@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,21 @@ SELECT ST_AsMVT(q, 'cells', :extent, 'geom') FROM (
        AS p(code, name, risk_level, overdue, listed)
   JOIN cell c ON c.code = p.code
   ORDER BY p.code OFFSET 0) q
+WHERE q.geom IS NOT NULL
+""")
+
+# a coalesced tile's features: the unions of cells per village, level and flags, made,
+# clipped and put on the tile's grid by geoapp.map.vtiles (in tile units, y up); PostGIS
+# encodes them as it encodes the cells (bounds of one tile unit per unit: no rescaling)
+_MERGED = sa.text("""
+SELECT ST_AsMVT(q, 'cells', :extent, 'geom') FROM (
+  SELECT '' AS code, p.name, p.risk_level, p.overdue, p.listed, p.cells,
+         ST_AsMVTGeom(ST_GeomFromWKB(p.wkb), ST_MakeEnvelope(0, 0, :extent, :extent),
+                      :extent, :buffer, true) AS geom
+  FROM unnest(CAST(:wkbs AS bytea[]), CAST(:names AS text[]), CAST(:levels AS text[]),
+              CAST(:overdue AS int[]), CAST(:listed AS int[]), CAST(:cells AS int[]))
+       WITH ORDINALITY AS p(wkb, name, risk_level, overdue, listed, cells, n)
+  ORDER BY p.n OFFSET 0) q
 WHERE q.geom IS NOT NULL
 """)
 
@@ -76,6 +92,23 @@ def cells_mvt(session: Session, z: int, x: int, y: int, rows: list[dict],
         "levels": dumps([r["risk_level"] for r in rows], "text"),
         "overdue": dumps([r["overdue"] for r in rows], ">i4"),
         "listed": dumps([r["listed"] for r in rows], ">i4")})
+
+
+def merged_mvt(session: Session, shapes, properties: list[dict], extent: int,
+               buffer: int) -> bytes:
+    """Coalesced cells (geoapp.map.vtiles._merged_features) as layer ``cells``: ``shapes``
+    in the tile's units (y up), each with its ``properties`` (name, risk_level, overdue,
+    listed, cells; code empty)."""
+    if not len(shapes):
+        return b""
+    dumps = _arrays(session)
+    return _run(session, _MERGED, {
+        "extent": extent, "buffer": buffer, "wkbs": list(shapely.to_wkb(shapes)),
+        "names": dumps([p["name"] for p in properties], "text"),
+        "levels": dumps([p["risk_level"] for p in properties], "text"),
+        "overdue": dumps([p["overdue"] for p in properties], ">i4"),
+        "listed": dumps([p["listed"] for p in properties], ">i4"),
+        "cells": dumps([p["cells"] for p in properties], ">i4")})
 
 
 def points_mvt(session: Session, z: int, x: int, y: int, ids, layers, levels, xs, ys,
