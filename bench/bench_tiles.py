@@ -146,7 +146,7 @@ def main() -> None:
               f"{os.cpu_count()} cores")
     # no expiry during the run: a rebuilt snapshot would drop the tiles made so far
     # warm start on, as served (its refresh pushed out of the run): the worker builds the
-    # snapshot and the first view's tiles (geoapp.map.vtiles.seed) before it says ready
+    # snapshot and the first view's tiles (geoapp.map.tilekeep.seed) before it says ready
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "MAP_CACHE_SECONDS": 3600,
                       "WARM_START": True, "WARM_REFRESH_SECONDS": 3600,
                       # tile mode at any size (the default starts above 20,000 cells)

@@ -7,7 +7,7 @@ call. What a change costs depends on what changed:
 * a hazard added or moved (the common write): only its point's level and flags
   and its cell's level and figures are read and patched into the snapshot
   (``Snapshot.patched``), tens of rows instead of every row; the vector tiles that
-  show neither are kept (``vtiles.carry_over``);
+  show neither are kept (``tilekeep.carry_over``);
 * cells or points added or removed, a point edited, a visit, an import: the
   figures, levels and flags are read whole; the points' places and the cells'
   shapes only when their own rows changed, their simplification only when the
@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 import time
 
-from geoapp.map import vtiles
+from geoapp.map import tilekeep
 from geoapp.map.snapshot import CellGeometry, PointPlaces, Snapshot, cell_geometry, shapes_digest
 from geoapp.map.visits import VisitRead
 from geoapp.store.dialect import decode_raw
@@ -79,7 +79,7 @@ class MapCache:
         self.patches += 1
         new = self._snapshot.patched(cells, states,
                                      self._visits.load(session, rules, today, fingerprint))
-        vtiles.carry_over(self._snapshot, new, cells, states["id"])  # the tiles away from it
+        tilekeep.carry_over(self._snapshot, new, cells, states["id"])  # the tiles away from it
         return new
 
     def _build(self, session, rules, today, fingerprint) -> Snapshot:

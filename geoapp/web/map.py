@@ -28,7 +28,7 @@ from geoapp import settings
 from geoapp.domain import workflow, zone_grades
 from geoapp.domain.inspection import VISIT_STATUSES
 from geoapp.domain.layers import LEVEL_ORDER
-from geoapp.map import cache, headline, scoped, snapshot, vtiles
+from geoapp.map import cache, headline, scoped, snapshot, tilekeep, vtiles
 from geoapp.map import zones as zone_layer
 from geoapp.store.reads import pages, visit_data
 from geoapp.web import api, auth, clock, db, params, prepared, warmup
@@ -89,12 +89,12 @@ def seed_tiles() -> None:
     """In tile mode, the whole territory's first view (its tiles and the cells'
     properties) made ahead of the first request, after every refresh of the warm-up (a
     rebuilt snapshot starts with no tiles; a hazard move keeps those away from it:
-    geoapp.map.vtiles.carry_over)."""
+    geoapp.map.tilekeep.carry_over)."""
     snap = _snapshot()
     tiled = _tiled(len(snap.cell_codes), len(snap.p_id))
     kinds = [kind for kind, on in tiled.items() if on]
     if kinds:
-        vtiles.seed(db.session(), snap, kinds)
+        tilekeep.seed(db.session(), snap, kinds)
     if tiled["cells"]:  # and the cells' properties the page loads first (1 s at 10⁵ cells)
         vtiles.properties_payload(snap, None, False)
 

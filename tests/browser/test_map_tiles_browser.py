@@ -193,9 +193,9 @@ def test_the_first_view_is_made_before_it_is_asked(embedded, rules, browser):
                 # the tiles the page's requests had to make: only beyond the territory,
                 # where a tile holds nothing (no encoding)
                 made = set(snap.vector_tiles) - seeded
-                assert not [k[:4] for k in made if shapely.box(*vtiles._lonlat_box(
+                assert not [k[:4] for k in made if shapely.box(*vtiles.lonlat_box(
                     *k[1:4], 0)).intersects(territory)]
-                assert any(shapely.box(*vtiles._lonlat_box(int(z), int(x), int(y), 0))
+                assert any(shapely.box(*vtiles.lonlat_box(int(z), int(x), int(y), 0))
                            .intersects(territory) for _kind, z, x, y in asked)
                 assert not errors, errors
     finally:

@@ -60,7 +60,7 @@ def test_cells_tile_holds_the_cells_meeting_it_with_their_properties(demo_client
     r = demo_client.get(f"/tiles/cells/{z}/{x}/{y}.mvt")
     assert r.status_code == 200 and r.mimetype == MVT
     features = decode(r.data, "cells")
-    w, s, e, n = vtiles._lonlat_box(z, x, y, 0)
+    w, s, e, n = vtiles.lonlat_box(z, x, y, 0)
     with demo_database.transaction() as session:
         cells = session.execute(sa.select(Cell.code, Cell.geom)).all()
     meeting = {code for code, geom in cells if geom.intersects(shapely.box(w, s, e, n))}
@@ -81,7 +81,7 @@ def test_cells_tile_holds_the_cells_meeting_it_with_their_properties(demo_client
 
 def test_points_tile_is_the_json_points_thinned(demo_client):
     z, x, y = tile_of(*_centre(demo_client), 12)
-    w, s, e, n = vtiles._lonlat_box(z, x, y, vtiles.BUFFER)
+    w, s, e, n = vtiles.lonlat_box(z, x, y, vtiles.BUFFER)
     for query in ("", "&levels=red,orange", "&hazard=open", "&layers=enterprise"):
         doc = demo_client.get(f"/api/map/points?bbox={w},{s},{e},{n}&zoom=22{query}").get_json()
         assert doc["mode"] == "points"
@@ -117,7 +117,7 @@ def test_points_tile_is_each_square_s_worst_point_where_the_database_has_it(demo
     thinned = 0
     for zoom in (11, 12, 13, 15):
         z, x, y = tile_of(lon, lat, zoom)
-        w, s, e, n = vtiles._lonlat_box(z, x, y, vtiles.BUFFER)
+        w, s, e, n = vtiles.lonlat_box(z, x, y, vtiles.BUFFER)
         doc = demo_client.get(f"/api/map/points?bbox={w},{s},{e},{n}&zoom=22").get_json()
         assert doc["mode"] == "points"
         ids = np.array(sorted(p[0] for p in doc["points"]))
@@ -233,7 +233,7 @@ def test_cells_tiles_where_cells_are_small_are_lighter(demo_client, demo_databas
         kind = "merged" if pixels < 8 else "coarse" if pixels < 32 else "fine"
         assert layer["extent"] == (4096 if kind == "fine" else 512), (z, pixels)
         seen.add(kind)
-        w, s, e, n = vtiles._lonlat_box(z, x, y, 0)
+        w, s, e, n = vtiles.lonlat_box(z, x, y, 0)
         px = (e - w) / 256  # a pixel in degrees of longitude (latitude: about the same here)
         meeting = {code: shapely.clip_by_rect(g, w, s, e, n) for code, g in shapes.items()}
         meeting = {code: g for code, g in meeting.items() if not g.is_empty}

@@ -1,4 +1,4 @@
-"""Vector tiles kept across changes (geoapp.map.vtiles.carry_over, seed): a hazard move
+"""Vector tiles kept across changes (geoapp.map.tilekeep.carry_over, seed): a hazard move
 redraws the tiles around it and keeps the others; the warm-up makes the whole
 territory's first view ahead of any request. The tiles kept are the tiles a fresh
 process would make."""
