@@ -92,9 +92,11 @@ def assign(client: Client, lon: np.ndarray, lat: np.ndarray, cells: gpd.GeoDataF
     threads = sum(client.nthreads().values()) or 1
     count = partitions or max(threads, math.ceil(n / _POINTS_PER_PARTITION))
     count = min(count, n)
-    # a list, not a dict: scattered data named by hash, not by a key another run could share
+    # keys of their own (hash=False): named by the data's hash, a second run on the same
+    # cells scattered under the key the first run's futures were releasing, and the
+    # scheduler, told to forget it, cancelled the new tasks ("lost dependencies")
     shared_cells, shared_zones = client.scatter([_with_bounds(cells), _with_bounds(zones)],
-                                                broadcast=True)
+                                                broadcast=True, hash=False)
     parts = _hilbert_partitions(client, lon, lat, count)
     covered = client.map(_cover, parts, shared=shared_cells, zones=shared_zones, pure=False)
     outside = np.sort(np.concatenate(client.gather(client.map(_outside_positions, covered))))
@@ -119,7 +121,7 @@ def _hilbert_partitions(client: Client, lon, lat, count: int) -> list:
     """Futures of ``count`` DataFrames (pos, lon, lat), each a range of the Hilbert curve."""
     slices = np.array_split(np.arange(len(lon)), count)
     frames = client.scatter([pd.DataFrame({"pos": s, "lon": lon[s], "lat": lat[s]})
-                             for s in slices])
+                             for s in slices], hash=False)  # keys of their own (see assign)
     plain = dd.from_delayed(frames, meta=pd.DataFrame({"pos": np.empty(0, np.int64),
                                                        "lon": np.empty(0), "lat": np.empty(0)}),
                             verify_meta=False)
