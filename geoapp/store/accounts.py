@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
 from geoapp.domain import duties
@@ -86,6 +87,16 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 def find_user(session: Session, username: str) -> User | None:
     return session.scalar(sa.select(User).where(User.username == (username or "").strip()))
+
+
+def session_user(session: Session, user_id: int) -> User | None:
+    """The account a session cookie names, its cells and areas left to load when read.
+
+    On every request: the relationships' own eager loading (selectin) would add two
+    queries to each, though an administrator reads neither, a grid member only its
+    cells and a scoped account only its areas (geoapp.store.scopes.scope_of)."""
+    return session.get(User, user_id,
+                       options=[orm.lazyload(User.cell_links), orm.lazyload(User.area_links)])
 
 
 def any_user(session: Session) -> bool:

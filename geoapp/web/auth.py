@@ -170,7 +170,7 @@ def _load_user(session_id: str) -> User | None:
     user_id, _sep, _fingerprint = session_id.partition(":")
     if not (user_id.isascii() and user_id.isdigit()):
         return None
-    user = db.session().get(User, int(user_id))
+    user = accounts.session_user(db.session(), int(user_id))
     if user is None or not user.active or not hmac.compare_digest(
             user.get_id().encode(), session_id.encode()):
         return None  # gone, deactivated, or the password changed since this session began
