@@ -1,8 +1,8 @@
 """Benchmark: geoapp under load — gunicorn workers on PostGIS, concurrent clients.
 
 Not a timed test: run by hand, ``python bench/bench_load.py [--points N]
-[--cells N] [--clients 16] [--seconds 60] [--workers 4] [--threads 1] [--db NAME]``.
-In one run it
+[--cells N] [--clients 16] [--seconds 60] [--workers 4] [--threads 1] [--db NAME]
+[--rates R,R…]``. In one run it
 
 1. builds a county on PostGIS (``bench_map.build_database``: N cells of ~80
    vertices, N points, hazards on 5 % of them) in a database of its own (kept
@@ -18,6 +18,15 @@ In one run it
    has answered, and checks each of them shows the hazard's point among the
    cell's points with an open hazard on the map (the data's fingerprint at work);
 5. prints throughput, p50/p95/p99 per route, errors, and the writes seen late.
+
+The first phase is closed: each client sends its next request as soon as the last is
+answered, so the server is saturated and, by Little's law, the mean answer time is
+clients ÷ throughput whatever the server does per request. ``--rates`` adds one
+bounded phase per rate (same clients, same mix, ``--seconds`` each): the clients
+together offer R requests a second at random (Poisson) instants, the way users who
+read between requests arrive, and each answer's time counts from the instant its
+request was due, not from when a busy client got to send it (no coordinated
+omission: a server that falls behind shows it in full).
 """
 
 from __future__ import annotations
@@ -124,9 +133,10 @@ def login(base: str) -> tuple[requests.Session, str]:
 class Run:
     """What every client saw: (route, status, seconds, worker) and the visibility checks."""
 
-    def __init__(self, base, cells, points, bounds, month, until):
+    def __init__(self, base, cells, points, bounds, month, until, rate=None, clients=16):
         self.base, self.cells, self.points, self.bounds = base, cells, points, bounds
         self.month, self.until = month, until
+        self.per_client = None if rate is None else rate / clients  # requests/s, or closed
         self.lock = threading.Lock()
         self.log: list[tuple[str, int, float, str]] = []
         self.cpu: dict[str, list[float]] = collections.defaultdict(list)  # X-Server-CPU, s
@@ -137,10 +147,17 @@ class Run:
         rng = random.Random(seed)
         routes, weights = list(MIX), list(MIX.values())
         mine: list[list] = []  # hazards this client made: [id, state, ETag (its version)]
-        while time.perf_counter() < self.until:
+        due = time.perf_counter()
+        while True:
+            if self.per_client is not None:  # bounded: the next request's random instant
+                due += rng.expovariate(self.per_client)
+                time.sleep(max(0.0, due - time.perf_counter()))
+            if time.perf_counter() >= self.until:
+                break
             route = rng.choices(routes, weights)[0]
             method, path, body, extra = self.request(route, rng, mine)
-            t0 = time.perf_counter()
+            # bounded: timed from the instant it was due, even if this client was still busy
+            t0 = time.perf_counter() if self.per_client is None else due
             try:
                 r = session.request(method, self.base + path, json=body, timeout=60,
                                     headers={"X-CSRFToken": token, "Accept-Encoding": "gzip",
@@ -162,7 +179,9 @@ class Run:
                     self.errors[f"{route}: HTTP {status}"] += 1
                 continue
             if route == "write":
+                c0 = time.perf_counter()
                 self.after_write(session, path, body, raw, mine, r)
+                due += time.perf_counter() - c0  # its checks are not the users' load
 
     def request(self, route: str, rng: random.Random, mine: list) -> tuple:
         """(method, path, JSON body or None, extra headers) of the next request."""
@@ -244,6 +263,16 @@ def workers_cpu(master: int) -> float:
     return total
 
 
+def _rates(text: str) -> list[float]:
+    try:
+        rates = [float(r) for r in text.split(",") if r.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of rates: {text!r}") from None
+    if any(r <= 0 for r in rates):
+        raise argparse.ArgumentTypeError("rates are requests per second, above 0")
+    return rates
+
+
 def percentiles(values: list[float]) -> tuple[float, float, float]:
     a = np.asarray(values)
     return tuple(float(np.percentile(a, q)) for q in (50, 95, 99))
@@ -266,6 +295,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="gunicorn --threads (default 1)")
     ap.add_argument("--db", help="PostGIS database name to build in and keep (reused if built)")
     ap.add_argument("--seed", type=int, default=20261207)
+    ap.add_argument("--rates", type=_rates, default=[],
+                    help="after the closed phase, one bounded phase per rate (requests/s, "
+                         "comma-separated), --seconds each")
     args = ap.parse_args()
 
     name = args.db or f"geoapp_bench_load_{os.getpid()}"
@@ -305,31 +337,45 @@ def measure(args, name: str) -> None:
               f"{os.cpu_count()} cores)")
         sessions = [login(base) for _ in range(args.clients)]
         month = dt.date.today().strftime("%Y-%m")
-        run = Run(base, cells, points, tuple(bounds), month, 0)
-        run.cell_of = cell_of
-        run.workers = args.workers
-        run.until = time.perf_counter() + args.seconds
-        t0, cpu0, load0 = time.perf_counter(), workers_cpu(proc.pid), os.getloadavg()[0]
-        threads = [threading.Thread(target=run.client, args=(i, *sessions[i]))
-                   for i in range(args.clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - t0
-        cpu, load1 = workers_cpu(proc.pid) - cpu0, os.getloadavg()[0]
+        for rate in [None, *args.rates]:
+            run = Run(base, cells, points, tuple(bounds), month, 0, rate, args.clients)
+            run.cell_of = cell_of
+            run.workers = args.workers
+            phase(run, args, sessions, proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
+
+
+def phase(run: Run, args, sessions: list, master: int) -> None:
+    """Run the clients for ``--seconds`` and print what they saw."""
+    run.until = time.perf_counter() + args.seconds
+    t0, cpu0, load0 = time.perf_counter(), workers_cpu(master), os.getloadavg()[0]
+    mine0 = time.process_time()  # this process: the clients themselves, on the same cores
+    threads = [threading.Thread(target=run.client, args=(i, *sessions[i]))
+               for i in range(args.clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    cpu, load1 = workers_cpu(master) - cpu0, os.getloadavg()[0]
+    clients_cpu = time.process_time() - mine0
 
     by_route = collections.defaultdict(list)
     for route, _status, seconds, _worker in run.log:
         by_route[route].append(seconds)
     total = len(run.log)
-    print(f"\n{args.clients} clients, {elapsed:.0f} s: {total:,d} requests, "
+    if run.per_client is None:
+        print(f"\nclosed: {args.clients} clients, each asking again as soon as answered")
+    else:
+        print(f"\nbounded: {args.clients} clients offering {run.per_client * args.clients:g} "
+              f"requests/s together (Poisson), times from each request's due instant")
+    print(f"{elapsed:.0f} s: {total:,d} requests, "
           f"{total / elapsed:.1f} requests/s (visibility checks not counted); the workers "
           f"used {cpu:.1f} CPU seconds ({cpu / max(total, 1) * 1e3:.1f} ms a request, checks "
-          f"included); load average {load0:.1f} → {load1:.1f} on {os.cpu_count()} cores")
+          f"included), the clients {clients_cpu:.1f}; load average {load0:.1f} → {load1:.1f} "
+          f"on {os.cpu_count()} cores")
     print("\n| route | requests | p50 ms | p95 ms | p99 ms | p95 / goal (50 ms) | "
           "server CPU p50 / p95 ms |")
     print("|---|---|---|---|---|---|---|")
