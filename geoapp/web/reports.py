@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 
 from geoapp import settings
 from geoapp.domain import periods, ranks, workflow, zone_grades
-from geoapp.map.payload import Payload
+from geoapp.map.payload import REPORT_LEVEL, Payload, Rows
 from geoapp.memory import no_gc_pauses
 from geoapp.reports import accidents as accident_report
 from geoapp.reports import bulletin, cache, channels, charts, issue, reviewers, tables, visits
@@ -49,6 +49,7 @@ def _configure(state) -> None:
     # its own page while it is drawn
     app.extensions["geoapp.reportcache"] = cache.ReportCache(
         max_age=db.cache_seconds(app), size=24)
+    app.extensions["geoapp.reportrows"] = {}  # _json's encoded rows per report (Rows)
     app.extensions.setdefault(warmup.WARMERS, []).append(warm)
     for key, what in (("REPORT_PAGE_CELLS", "cells"), ("REPORT_PAGE_OVERDUE", "hazards")):
         value = settings.get(key, app.config)
@@ -107,13 +108,25 @@ def _cached(ds: tables.Dataset, what: str, compute, *params, beside: bool = Fals
     return value
 
 
-def _json(ds: tables.Dataset, what: str, compute, *params, beside: bool = False) -> Response:
+def _json(ds: tables.Dataset, what: str, compute, *params, beside: bool = False,
+          rows: tuple[str, ...] = ()) -> Response:
     """The report ``what`` as JSON (``_cached``), its body encoded and gzipped once per change
     of the data: a county's areas report is 17 MB, whose encoding took longer than the
-    report (1.2 s at 10⁶ points) on every request."""
+    report (1.2 s at 10⁶ points) on every request. ``rows``: its arrays of rows whose
+    rows' bytes are kept from one change of the data to the next (payload.Rows)."""
     data = _cached(ds, what, compute, *params, beside=beside)
-    return prepared.send(_cached(ds, f"{what}.json", lambda: Payload.of(data), *params,
-                                 beside=beside))
+
+    def encode() -> Payload:
+        if not rows:
+            return Payload.of(data, REPORT_LEVEL)
+        kept: dict = current_app.extensions["geoapp.reportrows"]
+        key = (g.report_scope, what, *params)
+        encoder = kept.pop(key, None) or Rows(rows)
+        kept[key] = encoder  # (last: the dict's order is the use's)
+        while len(kept) > 16:
+            kept.pop(next(iter(kept)), None)
+        return Payload.of_bytes(encoder.dumps(data), REPORT_LEVEL)
+    return prepared.send(_cached(ds, f"{what}.json", encode, *params, beside=beside))
 
 
 def _village_id(village: dict | None):
@@ -361,7 +374,8 @@ def api_areas():
     of JSON; gzip when the client takes it (0.5 MB), ETag and 304 like the map's data."""
     ds = _dataset()
     period = _period(ds)
-    return _json(ds, "areas", lambda: tables.areas(ds, period, _today(ds)), period)
+    return _json(ds, "areas", lambda: tables.areas(ds, period, _today(ds)), period,
+                 rows=("villages", "cells"))
 
 
 @bp.get("/api/reports/industries")
