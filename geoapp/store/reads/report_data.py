@@ -4,7 +4,7 @@
 it): ``Places`` (villages, cells, points) and the hazards as
 statistics.HazardRecord, in a ``Dataset``. A dataset also keeps what is
 computed from it once per day (states, snapshots, levels; ``Dataset.memo``),
-so that a report asks for each only once; geoapp.web.reports keeps the dataset
+so that a report asks for each only once; geoapp.web.report_parts keeps the dataset
 per process while the data's fingerprint stays the same, and reuses the
 places after a hazard move.
 """
