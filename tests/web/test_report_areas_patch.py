@@ -15,6 +15,7 @@ from geoapp.domain import periods
 from geoapp.map.payload import Rows, dumps
 from geoapp.reports import history, tables
 from geoapp.reports.cache import ReportCache
+from geoapp.store import hazards
 from geoapp.store.models import Hazard
 from geoapp.store.reads import report_data
 from tests.store.test_reports import township  # noqa: F401  (the fixture)
@@ -134,3 +135,25 @@ def test_a_hazard_whose_code_sorts_among_the_others_is_patched_in_at_its_place(
     tables.areas(full, MONTH, TODAY)
     assert carried == columns(full)
     assert {"level", "source", "listed", "record_points", "major", "point_id"} <= set(carried)
+
+
+def test_many_hazards_written_between_two_reads_are_patched_in_as_a_full_read_has_them(
+        database, rules, ruled):  # noqa: F811
+    """Past a few changed hazards the patch finds their places by one dict, not a pass
+    each: the same records in the same order (a move of each of the ten, twenty new)."""
+    cache = ReportCache()
+    with database.sessions() as s:
+        _fp, old = cache.dataset(s, rules)
+        ids = s.scalars(sa.select(Hazard.id).where(Hazard.state != "closed")).all()
+    history.timeline(old)
+    for hazard_id in ids:
+        with database.transaction() as s:
+            hazards.move(s, rules, hazard_id, "start", "测试", role="grid")
+    for n in range(20):
+        new_hazard(database, rules, "XZ-1", "general", f"第{n}处")
+    with database.sessions() as s:
+        _fp, new = cache.dataset(s, rules)
+        full = report_data.load(s, rules)
+    assert cache.patches == 1 and len(new.records) == len(old.records) + 20
+    assert new.records == full.records
+    assert new.record_ids().tolist() == [r.id for r in full.records]

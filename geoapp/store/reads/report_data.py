@@ -195,18 +195,16 @@ def patched(session: Session, ds: Dataset, ids) -> Dataset | None:
             fresh = load_hazards(session, ds.rules, ds.places, ids)
         except _UnknownPoint:
             return None
-    # (numpy over the ids: a dict of 10⁵ records' places cost more than the read)
     record_ids = ds.record_ids()
     records = list(ds.records)
     origin = np.arange(len(records))
     added = []
-    for r in fresh:
-        hits = np.flatnonzero(record_ids == r.id)
-        if len(hits):
-            records[hits[0]] = r
-            origin[hits[0]] = -1
-        else:
+    for r, at in zip(fresh, _places_of(record_ids, [r.id for r in fresh]), strict=True):
+        if at is None:
             added.append(r)
+        else:
+            records[at] = r
+            origin[at] = -1
     for r in sorted(added, key=lambda r: r.info["code"], reverse=True):
         # before the hazard after it in the database's code order (its collation, not
         # Python's): one row read, not every hazard's
@@ -222,6 +220,16 @@ def patched(session: Session, ds: Dataset, ids) -> Dataset | None:
         record_ids, origin = np.insert(record_ids, at, r.id), np.insert(origin, at, -1)
     return Dataset(ds.villages, ds.cells, ds.points, records, ds.rules, places=ds.places,
                    origin=origin, _ids=record_ids)
+
+
+def _places_of(record_ids: np.ndarray, ids: list[int]) -> list[int | None]:
+    """Each of ``ids``' index in ``record_ids`` (None: not there). A few (a hazard write)
+    by one numpy pass each: a dict of 10⁵ records' places cost more than their read."""
+    if len(ids) <= 16:
+        return [int(hits[0]) if len(hits := np.flatnonzero(record_ids == hid)) else None
+                for hid in ids]
+    at = dict(zip(record_ids.tolist(), range(len(record_ids)), strict=True))
+    return [at.get(hid) for hid in ids]
 
 
 def _sorted(session: Session, ds: Dataset, records: list, added: list) -> Dataset:
