@@ -34,7 +34,7 @@ hand-made histories.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -234,6 +234,18 @@ class Timeline:
         self.step_start = np.searchsorted(self.step_rec, np.arange(n))
         self._memo: dict[dt.date, np.ndarray] = {}
         self.fields: dict[str, np.ndarray] = {}  # per-record arrays of other fields (users')
+        self._of: dict[str, tuple] = {}  # field → (value, dtype) it was computed by (column)
+
+    def column(self, name: str, records: Sequence, value: Callable, dtype) -> np.ndarray:
+        """``fields[name]``: ``value(record)`` of each of ``records`` (this timeline's), made
+        the first time. ``value`` must read the record alone (or what outlives a hazard
+        move: the points), as ``replaced`` computes it again only for the new records."""
+        got = self.fields.get(name)
+        if got is None:
+            got = self.fields[name] = np.fromiter((value(r) for r in records), dtype,
+                                                  len(records))
+            self._of[name] = (value, dtype)
+        return got
 
     def replaced(self, records: Sequence, old_index: np.ndarray) -> Timeline:
         """The timeline of ``records``, where record i is this timeline's record
@@ -242,7 +254,8 @@ class Timeline:
         After a hazard move the reports' dataset is the old one with a few records
         replaced or added (geoapp.store.reads.report_data.patched); laying out every
         history again cost a tenth of a second at county scale. Equal to
-        ``Timeline(records)`` (the tests check it); ``fields`` start empty.
+        ``Timeline(records)`` (the tests check it); of ``fields``, those made by ``column``
+        are kept (computed for the new records alone), the others start empty.
         """
         n = len(records)
         kept = old_index >= 0
@@ -273,7 +286,14 @@ class Timeline:
                 setattr(out, f"{kind}_{col}", values[order])
         out.step_start = np.searchsorted(out.step_rec, np.arange(n))
         out._memo = {}
-        out.fields = {}  # (their users fill them again)
+        out.fields, out._of = {}, {}  # (users fill the others again)
+        for name, (value, dtype) in self._of.items():
+            if name in self.fields:
+                arr = np.empty(n, dtype)
+                arr[kept] = self.fields[name][old_index[kept]]
+                arr[fresh] = np.fromiter((value(records[i]) for i in fresh.tolist()), dtype,
+                                         len(fresh))
+                out.fields[name], out._of[name] = arr, (value, dtype)
         return out
 
     def codes(self, day: dt.date) -> np.ndarray:

@@ -21,10 +21,11 @@ from geoapp.domain.timeline import CLOSED, NOT_FOUND, STATES, Timeline
 from geoapp.domain.workflow import rate
 
 
-def _index(values, names: Sequence[str]) -> np.ndarray:
-    """Each value's index in ``names`` (a KeyError for another, as hazard_figures gives)."""
+def _index(names: Sequence[str], attr: str) -> Callable:
+    """A record's ``attr``'s index in ``names`` (a KeyError for another, as hazard_figures
+    gives)."""
     where = {name: i for i, name in enumerate(names)}
-    return np.fromiter((where[v] for v in values), np.int64)
+    return lambda r: where[getattr(r, attr)]
 
 
 def grouped_figures(timeline: Timeline, records: Sequence, group: np.ndarray, n_groups: int,
@@ -39,12 +40,10 @@ def grouped_figures(timeline: Timeline, records: Sequence, group: np.ndarray, n_
     """
     as_of = period.as_of(today)
     day, start, end = as_of.toordinal(), period.start.toordinal(), period.end.toordinal()
-    memo = timeline.fields
-    if "level" not in memo:
-        memo["level"] = _index((r.level for r in records), LEVELS)
-        memo["source"] = _index((r.source for r in records), SOURCES)
-        memo["listed"] = np.fromiter((bool(r.listed) for r in records), bool)
-    level, source, listed = memo["level"], memo["source"], memo["listed"]
+    # (kept across a hazard move: Timeline.column)
+    level = timeline.column("level", records, _index(LEVELS, "level"), np.int64)
+    source = timeline.column("source", records, _index(SOURCES, "source"), np.int64)
+    listed = timeline.column("listed", records, lambda r: bool(r.listed), bool)
     found_on, deadline = timeline.found, timeline.deadline
     codes = timeline.codes(as_of)
     in_group = group >= 0

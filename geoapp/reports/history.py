@@ -9,6 +9,7 @@ day and kept in the dataset's ``memos`` (:func:`remember`).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 
 import numpy as np
 
@@ -51,14 +52,36 @@ def reuse_rows(ds, key, table: np.ndarray, build) -> list:
     Kept with the places (remember_places), which a hazard move does not change. The
     rows are shared between reports: never change them.
     """
+    def same(old: np.ndarray) -> list[bool] | None:
+        return (old == table).all(axis=1).tolist() if old.shape == table.shape else None
+    return _reuse(ds, key, table, same, build)
+
+
+def reuse_built(ds, key, parts: list[tuple], build) -> list:
+    """``build(i)`` for each ``parts[i]`` (what row ``i`` is built of), except where each of
+    the parts is the same object as in the row ``i`` last given under ``key``: that row's
+    built value is returned again (a part that is an equal but other object, say a large
+    int, only builds its row again). As ``reuse_rows``, for rows built of its rows (which
+    stay the same objects while their counts do): the areas report's cells and villages."""
+    def same(old: list[tuple]) -> list[bool] | None:
+        if len(old) != len(parts):
+            return None
+        return [len(a) == len(b) and all(map(operator.is_, a, b))
+                for a, b in zip(old, parts, strict=True)]
+    return _reuse(ds, ("built", key), parts, same, build)
+
+
+def _reuse(ds, key, made_of, same, build) -> list:
+    """reuse_rows' and reuse_built's: ``same(old made_of)`` says which rows are unchanged
+    (None: none)."""
     kept = remember_places(ds, "row tables", dict)  # its own bound: see ROW_TABLES
     old = kept.pop(key, None)  # (put back last: the dict's order is the use's)
-    if old is not None and old[0].shape == table.shape:
-        same = (old[0] == table).all(axis=1).tolist()
-        rows = [old[1][i] if same_row else build(i) for i, same_row in enumerate(same)]
+    unchanged = None if old is None else same(old[0])
+    if unchanged is not None:
+        rows = [old[1][i] if stays else build(i) for i, stays in enumerate(unchanged)]
     else:
-        rows = [build(i) for i in range(len(table))]
-    kept[key] = (table, rows)
+        rows = [build(i) for i in range(len(made_of))]
+    kept[key] = (made_of, rows)
     while len(kept) > ROW_TABLES:  # (one step at a time: requests may share it)
         kept.pop(next(iter(kept)), None)
     return rows
@@ -69,17 +92,22 @@ def timeline(ds) -> Timeline:
     return remember(ds.memos, "timeline", lambda: Timeline(ds.records))
 
 
+def column(ds, name: str, value, dtype) -> np.ndarray:
+    """``value(record)`` of each of the dataset's records as an array, made once per dataset
+    and kept across a hazard move for the records not read again (Timeline.column: so
+    ``value`` reads the record alone, or the places)."""
+    return timeline(ds).column(name, ds.records, value, dtype)
+
+
 def carry(old, new) -> None:
     """Give ``new``, ``old`` patched (geoapp.store.reads.report_data.patched: the records
-    of the hazards not read again are ``old``'s own), the timeline laid out from
-    ``old``'s: only the replaced and added records' histories are laid out again."""
+    of the hazards not read again are ``old``'s own, at ``new.origin``), the timeline laid
+    out from ``old``'s: only the replaced and added records' histories are laid out again
+    (and their Timeline.column values computed)."""
     laid = old.memos.get("timeline")
-    if laid is None or "timeline" in new.memos:
+    if laid is None or "timeline" in new.memos or new.origin is None:
         return
-    at = {id(r): i for i, r in enumerate(old.records)}  # (old's records are alive: ids hold)
-    old_index = np.fromiter((at.get(id(r), -1) for r in new.records), np.int64,
-                            len(new.records))
-    new.memos["timeline"] = laid.replaced(new.records, old_index)
+    new.memos["timeline"] = laid.replaced(new.records, new.origin)
 
 
 def states(ds, day: dt.date) -> dict[int, str | None]:

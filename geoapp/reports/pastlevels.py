@@ -23,10 +23,8 @@ def _levels(ds, day: dt.date) -> tuple[list, np.ndarray]:
     def compute():
         values, inherent = history.remember_places(ds, "inherent", lambda: _index(
             p.inherent_level for p in ds.points))
-        major = history.remember(ds.memos, "major", lambda: np.array(
-            [r.level == "major" for r in ds.records], bool))
-        record_point = history.remember(ds.memos, "record_point", lambda: np.array(
-            [r.point_id for r in ds.records], np.int64))
+        major = history.column(ds, "major", lambda r: r.level == "major", bool)
+        record_point = history.column(ds, "point_id", lambda r: r.point_id, np.int64)
         codes = history.timeline(ds).codes(day)
         open_major = np.unique(record_point[major & (codes != NOT_FOUND) & (codes != CLOSED)])
         point_ids = history.remember_places(ds, "point_ids", lambda: np.array(
@@ -86,14 +84,17 @@ def cell_levels(ds, day: dt.date, levels: Mapping[int, str] | None = None) -> di
         groups, group_of = _groups(ds, "cell", lambda p: p.cell_code)
         counts = np.bincount(group_of * len(names) + index,
                              minlength=len(groups) * len(names)).reshape(len(groups), len(names))
-        per_group = dict(zip(groups, counts.tolist(), strict=True))
-        rule, out = ds.rules.risk.area, {}
-        empty = [0] * len(names)
-        for code in ds.cells:
-            row = per_group.get(code, empty)
-            out[code] = risk.area_level({lv: n for lv, n in zip(names, row, strict=True) if n},
-                                        rule)
-        return out
+        rule = ds.rules.risk.area
+
+        def level(row) -> str:
+            return risk.area_level({lv: n for lv, n in zip(names, row, strict=True) if n}, rule)
+
+        # only the cells whose counts changed since the last day's are ruled again
+        per_group = dict(zip(groups, history.reuse_rows(
+            ds, ("cell_level_rows", day, tuple(names)), counts,
+            lambda g: level(counts[g].tolist())), strict=True))
+        empty = level([0] * len(names))
+        return {code: per_group.get(code, empty) for code in ds.cells}
 
     if levels is not None:
         return compute(levels)
@@ -181,5 +182,7 @@ def point_tables(ds, day: dt.date, name: str, key: Callable) -> dict:
 
 
 def empty(ds) -> dict:
-    """point_counts of no points."""
-    return point_counts([], {}, ds.rules.layers)
+    """point_counts of no points (one object per set of places: rows built of it are
+    reused while it stays the same, history.reuse_built; never change it)."""
+    return history.remember_places(ds, "no points",
+                                   lambda: point_counts([], {}, ds.rules.layers))

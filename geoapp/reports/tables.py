@@ -56,11 +56,13 @@ def _village_of(ds: Dataset) -> dict[str | None, int | None]:
 
 
 def _cells_of(ds: Dataset) -> dict[int, list[str]]:
-    """Village id → its cell codes (one pass: counties have 10⁴ cells)."""
-    out = defaultdict(list)
-    for code, c in ds.cells.items():
-        out[c["village_id"]].append(code)
-    return out
+    """Village id → its cell codes (one pass: counties have 10⁴ cells; once per places)."""
+    def compute():
+        out = defaultdict(list)
+        for code, c in ds.cells.items():
+            out[c["village_id"]].append(code)
+        return out
+    return history.remember_places(ds, "cells_of", compute)
 
 
 # ---- areas and industries -----------------------------------------------------------
@@ -100,11 +102,10 @@ def _figures(ds: Dataset, period: periods.Period, today: dt.date, name: str, key
 
 def _record_points(ds: Dataset) -> np.ndarray:
     """Each hazard's point's index in ``ds.points`` (load reads every hazard's point)."""
-    def compute():
-        at = history.remember_places(ds, "point_at",
-                                     lambda: {p.id: i for i, p in enumerate(ds.points)})
-        return np.fromiter((at[r.point_id] for r in ds.records), np.int64, len(ds.records))
-    return history.remember(ds.memos, "record_points", compute)
+    at = history.remember_places(ds, "point_at",
+                                 lambda: {p.id: i for i, p in enumerate(ds.points)})
+    # (the places outlive a hazard move: Timeline.column may keep it)
+    return history.column(ds, "record_points", lambda r: at[r.point_id], np.int64)
 
 
 def areas(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> dict:
@@ -138,12 +139,21 @@ def _areas(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
     none = empty_counts(ds)
     levels = cell_levels(ds, day)
     cells_of = _cells_of(ds)
-    villages = []
-    for v in ds.villages:
+    # the rows of the cells and villages whose figures stay the same objects are the last
+    # ones (history.reuse_built: a hazard write changes one cell's, and the JSON encoder
+    # keeps the bytes of rows that stay: geoapp.map.payload.Rows)
+    key = ("areas", period.start, period.end, day, ds.cutoff)
+    red = {code: levels[code] == "red" for code in ds.cells}
+
+    def village(i: int) -> dict:
+        v = ds.villages[i]
         codes = cells_of[v["id"]]
-        villages.append({"code": v["code"], "name": v["name"], "town": v["town"], "id": v["id"],
-                         "cells": len(codes), "red_cells": sum(levels[c] == "red" for c in codes),
-                         "points": pts_village.get(v["id"], none), "hazards": fig_village[v["id"]]})
+        return {"code": v["code"], "name": v["name"], "town": v["town"], "id": v["id"],
+                "cells": len(codes), "red_cells": sum(red[c] for c in codes),
+                "points": pts_village.get(v["id"], none), "hazards": fig_village[v["id"]]}
+    villages = history.reuse_built(ds, ("village", *key), [
+        (v, pts_village.get(v["id"], none), fig_village[v["id"]],
+         sum(red[c] for c in cells_of[v["id"]])) for v in ds.villages], village)
     outside = {"code": None, "name": OUTSIDE, "town": None, "cells": 0, "red_cells": 0,
                "points": pts_village.get(None, none), "hazards": fig_village[None]}
     towns = []
@@ -153,10 +163,17 @@ def _areas(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
                       "red_cells": sum(levels[c] == "red" for i in ids for c in cells_of[i]),
                       "points": pts_town.get(town, none), "hazards": fig_town[town]})
     # village_id: two villages of one name (in different towns) keep their cells apart
-    cells = [{"code": code, "name": cell["name"], "village": vmeta[cell["village_id"]]["name"],
-              "village_id": cell["village_id"], "risk_level": levels[code],
-              "points": pts_cell.get(code, none), "hazards": fig_cell[code]}
-             for code, cell in ds.cells.items()]
+    codes = list(ds.cells)
+
+    def cell(i: int) -> dict:
+        code = codes[i]
+        c = ds.cells[code]
+        return {"code": code, "name": c["name"], "village": vmeta[c["village_id"]]["name"],
+                "village_id": c["village_id"], "risk_level": levels[code],
+                "points": pts_cell.get(code, none), "hazards": fig_cell[code]}
+    cells = history.reuse_built(ds, ("cell", *key), [
+        (ds.cells[code], levels[code], pts_cell.get(code, none), fig_cell[code])
+        for code in codes], cell)
     return {"period": period.to_dict(), "as_of": day.isoformat(),
             "total": areas_total(ds, period, today), "towns": towns, "villages": villages,
             "outside": outside, "cells": cells}
@@ -312,8 +329,7 @@ def trend(ds: Dataset, period: periods.Period, today: dt.date | None = None,
     today = today or ds.today()
     out = {"months": [], "major_open": [], "major_overdue": [], "open": []}
     tl = history.timeline(ds)
-    major = history.remember(ds.memos, "major", lambda: np.array(
-        [r.level == "major" for r in ds.records], bool))
+    major = history.column(ds, "major", lambda r: r.level == "major", bool)
     for m in periods.months_ending(periods.month_of(period.as_of(today)), count):
         day = m.as_of(today)
         codes = tl.codes(day)

@@ -6,7 +6,7 @@ hazards, every cell's level then); ``/api/dashboard/charts/<name>.svg`` its two
 charts, drawn on the server like the reports' (geoapp.reports.charts). The
 map's shapes are the leader's map's own (``/api/map/cells``); the page only
 recolours them per month. Read-only; who may read it and what area follow
-the reports: the same scoped dataset and the same cache (geoapp.web.reports,
+the reports: the same scoped dataset and the same cache (geoapp.web.report_parts,
 keyed by the data's fingerprint), so a warm request computes nothing.
 """
 
@@ -20,8 +20,7 @@ from geoapp.domain import periods, workflow
 from geoapp.map import snapshot
 from geoapp.reports import charts
 from geoapp.reports import dashboard as board
-from geoapp.web import errors, params, prepared
-from geoapp.web import reports as report_views
+from geoapp.web import errors, params, prepared, report_parts
 from geoapp.web.assets import vendor_url
 
 bp = Blueprint("dashboard", __name__)
@@ -60,14 +59,14 @@ def _board():
     """((the dashboard's data, its JSON body), its month): from the reports' dataset cut to
     the account's area scope, kept in their cache with the body made (a county's takes
     longer to encode than the warm request takes in all)."""
-    ds = report_views._dataset()
-    today = report_views._today(ds)
+    ds = report_parts.dataset()
+    today = report_parts.today(ds)
     month = _month(today)
 
     def compute():
         data = board.data(ds, month, today)
         return data, snapshot.Payload.of(data)
-    return report_views._cached(ds, "dashboard", compute, month), month
+    return report_parts.cached(ds, "dashboard", compute, month), month
 
 
 @bp.get("/api/dashboard")

@@ -47,11 +47,18 @@ def _start(database, rules) -> None:
 
 def _new_major(database, rules) -> None:
     """A new major hazard at the restaurant (南村, blue): the cell's level goes up."""
+    new_hazard(database, rules, "SF-QY-1", "major", "燃气管道老化")
+
+
+def new_hazard(database, rules, point_key: str, level: str, description: str) -> int:
+    """A new hazard (found 1 December 2026) at the point of ``point_key``: its id."""
     with database.transaction() as s:
-        point = s.scalar(sa.select(Point.id).where(Point.key == "SF-QY-1"))
-        hazards.create_hazard(s, rules, point, {
-            "level": "major", "source": "inspection", "description": "燃气管道老化",
+        point = s.scalar(sa.select(Point.id).where(Point.key == point_key))
+        made = hazards.create_hazard(s, rules, point, {
+            "level": level, "source": "inspection", "description": description,
             "found_on": "2026-12-01", "deadline": "2027-01-31"}, "测试", TODAY)
+        s.flush()
+        return made.id
 
 
 def _close(database, rules) -> None:

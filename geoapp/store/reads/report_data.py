@@ -4,7 +4,7 @@
 it): ``Places`` (villages, cells, points) and the hazards as
 statistics.HazardRecord, in a ``Dataset``. A dataset also keeps what is
 computed from it once per day (states, snapshots, levels; ``Dataset.memo``),
-so that a report asks for each only once; geoapp.web.reports keeps the dataset
+so that a report asks for each only once; geoapp.web.report_parts keeps the dataset
 per process while the data's fingerprint stays the same, and reuses the
 places after a hazard move.
 """
@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -44,6 +45,15 @@ class Dataset:
     scoped: bool = False
     # what the reports compute once per dataset and day (geoapp.reports.history.remember)
     memos: dict = field(default_factory=dict, repr=False, compare=False)
+    # made by ``patched``: each record's index in the dataset patched (-1: read again)
+    origin: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _ids: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def record_ids(self) -> np.ndarray:
+        """The records' ids, in their order (made once; ``patched`` hands them on)."""
+        if self._ids is None:
+            self._ids = np.fromiter((r.id for r in self.records), np.int64, len(self.records))
+        return self._ids
 
     @property
     def tz(self) -> str:
@@ -185,20 +195,54 @@ def patched(session: Session, ds: Dataset, ids) -> Dataset | None:
             fresh = load_hazards(session, ds.rules, ds.places, ids)
         except _UnknownPoint:
             return None
-    at = {r.id: i for i, r in enumerate(ds.records)}
+    record_ids = ds.record_ids()
     records = list(ds.records)
-    added = False
-    for r in fresh:
-        if r.id in at:
-            records[at[r.id]] = r
+    origin = np.arange(len(records))
+    added = []
+    for r, at in zip(fresh, _places_of(record_ids, [r.id for r in fresh]), strict=True):
+        if at is None:
+            added.append(r)
         else:
-            records.append(r)
-            added = True
-    if added:  # in the database's code order (its collation, not Python's)
-        order = {hid: i for i, hid in enumerate(session.scalars(
-            sa.select(Hazard.id).order_by(Hazard.code)))}
-        records.sort(key=lambda r: order.get(r.id, -1))
-    return Dataset(ds.villages, ds.cells, ds.points, records, ds.rules, places=ds.places)
+            records[at] = r
+            origin[at] = -1
+    for r in sorted(added, key=lambda r: r.info["code"], reverse=True):
+        # before the hazard after it in the database's code order (its collation, not
+        # Python's): one row read, not every hazard's
+        after = session.scalar(sa.select(Hazard.id).where(Hazard.code > r.info["code"])
+                               .order_by(Hazard.code).limit(1))
+        at = len(records)
+        if after is not None:
+            hits = np.flatnonzero(record_ids == after)
+            if not len(hits):  # one added meanwhile: every hazard's order read
+                return _sorted(session, ds, records, added)
+            at = int(hits[0])
+        records.insert(at, r)
+        record_ids, origin = np.insert(record_ids, at, r.id), np.insert(origin, at, -1)
+    return Dataset(ds.villages, ds.cells, ds.points, records, ds.rules, places=ds.places,
+                   origin=origin, _ids=record_ids)
+
+
+def _places_of(record_ids: np.ndarray, ids: list[int]) -> list[int | None]:
+    """Each of ``ids``' index in ``record_ids`` (None: not there). A few (a hazard write)
+    by one numpy pass each: a dict of 10⁵ records' places cost more than their read."""
+    if len(ids) <= 16:
+        return [int(hits[0]) if len(hits := np.flatnonzero(record_ids == hid)) else None
+                for hid in ids]
+    at = dict(zip(record_ids.tolist(), range(len(record_ids)), strict=True))
+    return [at.get(hid) for hid in ids]
+
+
+def _sorted(session: Session, ds: Dataset, records: list, added: list) -> Dataset:
+    """``patched``'s dataset with ``added`` put in the database's code order of every hazard."""
+    new = {id(r) for r in added}
+    records = [r for r in records if id(r) not in new] + added
+    order = {hid: i for i, hid in enumerate(session.scalars(
+        sa.select(Hazard.id).order_by(Hazard.code)))}
+    records.sort(key=lambda r: order.get(r.id, -1))
+    at = {id(r): i for i, r in enumerate(ds.records)}
+    origin = np.fromiter((at.get(id(r), -1) for r in records), np.int64, len(records))
+    return Dataset(ds.villages, ds.cells, ds.points, records, ds.rules, places=ds.places,
+                   origin=origin)
 
 
 def load(session: Session, rules: Rules, places: Places | None = None) -> Dataset:
