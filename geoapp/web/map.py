@@ -391,7 +391,8 @@ def points():
     counts = snap.visits.counts(idx)
     if f.visit:
         idx = idx[snap.visits.mask(f.visit)[idx]]
-    return prepared.send(snapshot.Payload.of({**snap.points_doc(idx, zoom), "visits": counts}))
+    return prepared.send(snapshot.Payload.of({**snap.points_doc(idx, zoom), "visits": counts},
+                                             fast=True))
 
 
 @bp.get("/tiles/<any(cells, points):kind>/<int:z>/<int:x>/<int:y>.mvt")

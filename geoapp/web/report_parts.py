@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request
 
 from geoapp import settings
 from geoapp.domain import periods, zone_grades
-from geoapp.map.payload import REPORT_LEVEL, Payload, Rows
+from geoapp.map.payload import Payload, Rows
 from geoapp.reports import accidents as accident_report
 from geoapp.reports import cache, issue, tables
 from geoapp.reports import channels as channel_report
@@ -109,14 +109,14 @@ def as_json(ds: tables.Dataset, what: str, compute, *params, beside: bool = Fals
 
     def encode() -> Payload:
         if not rows:
-            return Payload.of(data, REPORT_LEVEL)
+            return Payload.of(data, fast=True)
         kept: dict = current_app.extensions["geoapp.reportrows"]
         key = (g.report_scope, what, *params)
         encoder = kept.pop(key, None) or Rows(rows)
         kept[key] = encoder  # (last: the dict's order is the use's)
         while len(kept) > 16:
             kept.pop(next(iter(kept)), None)
-        return Payload.of_bytes(encoder.dumps(data), REPORT_LEVEL)
+        return Payload.of_bytes(encoder.dumps(data), fast=True)
     return prepared.send(cached(ds, f"{what}.json", encode, *params, beside=beside))
 
 
