@@ -41,8 +41,13 @@ class Payload:
         3.6 MB areas report in 1.1 ms of CPU, 195 kB sent, where zlib took 14 ms at level 6
         (120 kB) and 7 ms at level 3 (178 kB). Kept ones (the map's documents, its tiles)
         take zlib's level 6: made once per change, they are fetched over phones' links."""
-        gz = igzip.compress(body, 1, mtime=0) if fast else gzip.compress(body, 6, mtime=0)
-        return cls.of_parts(body, gz)
+        if not fast:
+            return cls.of_parts(body, gzip.compress(body, 6, mtime=0))
+        gz = igzip.compress(body, 1, mtime=0)
+        # the ETag hashes the compressed form, a ninth to a twentieth of the body (2.7 of the
+        # areas report's 3.8 ms was hashing its body), the same bytes for the same body in
+        # every worker (one compressor, one level, no time stamp)
+        return cls(body=body, gz=gz, etag=hashlib.blake2b(gz, digest_size=12).hexdigest())
 
     @classmethod
     def of_parts(cls, body: bytes, gz: bytes) -> Payload:
