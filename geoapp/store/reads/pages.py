@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+import orjson
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -28,9 +29,16 @@ _PRECISION = 7
 
 
 def _geometry(geom) -> dict:
-    import json
+    return _geometries([geom])[0]
 
-    return json.loads(shapely.to_geojson(shapely.set_precision(geom, 10**-_PRECISION)))
+
+def _geometries(geoms) -> list[dict]:
+    """GeoJSON geometries, each to ``_PRECISION``: one call into GEOS for all of them (a
+    cell page's hundred points one by one cost more than their query)."""
+    if not len(geoms):
+        return []
+    texts = shapely.to_geojson(shapely.set_precision(geoms, 10**-_PRECISION))
+    return [orjson.loads(t) for t in texts.tolist()]
 
 
 def _layer_counts(session: Session, rules: Rules, only=None) -> dict[str, dict[str, int]]:
@@ -166,9 +174,10 @@ def point_events(session: Session, point_id: int) -> list[dict] | None:
              "actor": e.actor, "note": e.note, "changes": e.changes} for e in rows]
 
 
-def _point_feature(p: Point, rules: Rules, today: dt.date) -> dict:
-    return {"type": "Feature", "id": p.id, "geometry": _geometry(p.geom),
-            "properties": point_properties(p, rules, today)}
+def _point_features(points, rules: Rules, today: dt.date) -> list[dict]:
+    return [{"type": "Feature", "id": p.id, "geometry": g,
+             "properties": point_properties(p, rules, today)}
+            for p, g in zip(points, _geometries([p.geom for p in points]), strict=True)]
 
 
 def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
@@ -208,7 +217,7 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
     authority = departments.authorities(session, rules, (*points, *nearby))
 
     def features(rows):
-        out = [_point_feature(p, rules, today) for p in rows]
+        out = _point_features(rows, rules, today)
         for f in out:
             f["properties"]["level_reasons"] = say(own[f["id"]], with_name=False)
             f["properties"]["authority"] = authority[f["id"]]
@@ -218,7 +227,7 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
         return [{**hazard_dict(h, today, events=True, supervision=rules.supervision),
                  "authority": authority.get(h.point_id)} for h in rows]
 
-    return {
+    detail = {
         "type": "Feature",
         "id": cell.code,
         "geometry": _geometry(cell.geom),
@@ -232,11 +241,17 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
         # hazards at the outside points listed above: in no cell's figures
         "outside_hazard_list": hazard_list(outside),
         "measures": taken,
-        # the people in the history by name (an event records the account)
-        "people": display_names(session, [*(e.actor for h in (*hazards, *outside)
-                                            for e in h.events),
-                                          *(m["recorded_by"] for m in taken)]),
     }
+    # the people in the history by name (an event records the account)
+    detail["people"] = display_names(session, cell_actors(detail))
+    return detail
+
+
+def cell_actors(detail: dict) -> list[str]:
+    """The accounts ``cell_detail``'s history and measures name (its ``people``' keys)."""
+    return [*(e["actor"] for part in ("hazard_list", "outside_hazard_list")
+              for h in detail[part] for e in h["events"]),
+            *(m["recorded_by"] for m in detail["measures"])]
 
 
 def zones_collection(session: Session, rules: Rules) -> dict:
