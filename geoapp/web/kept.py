@@ -55,14 +55,26 @@ def _kept(kind: str, ident, build: Callable) -> Answer | None:
 @dataclass
 class _Cell:
     base: bytes  # the document without my_actions and people, gzip-compressed
-    inside: list[dict]  # what auth.steps_allowed reads of each hazard of hazard_list
-    outside: list[dict]  # … and of outside_hazard_list
+    inside: list[tuple]  # what auth.steps_allowed reads of each hazard of hazard_list
+    outside: list[tuple]  # … and of outside_hazard_list
     actors: list[str]  # the usernames ``people`` names
 
 
-def _steps_inputs(hazards: list[dict]) -> list[dict]:
-    return [{"state": h["state"], "level": h["level"], "submitted_by": h.get("submitted_by")}
-            for h in hazards]
+def _steps_inputs(hazards: list[dict]) -> list[tuple]:
+    return [(h["state"], h["level"], h.get("submitted_by")) for h in hazards]
+
+
+def _steps(hazards: list[tuple], cell_code: str | None) -> tuple:
+    """The account's steps on each hazard (its ``my_actions``), worked out once per state,
+    level and submitter: all auth.steps_allowed reads of a hazard (a province's cell has
+    hundreds of hazards and a handful of those)."""
+    memo: dict[tuple, tuple] = {}
+    for key in hazards:
+        if key not in memo:
+            state, level, submitted_by = key
+            memo[key] = tuple(auth.steps_allowed(
+                {"state": state, "level": level, "submitted_by": submitted_by}, cell_code))
+    return tuple(memo[key] for key in hazards)
 
 
 def cell(code: str, detail_of: Build) -> Payload | None:
@@ -87,8 +99,7 @@ def cell(code: str, detail_of: Build) -> Payload | None:
         return None
     auth.require_in_scope(code)
     kept: _Cell = answer.value
-    inside = tuple(tuple(auth.steps_allowed(h, code)) for h in kept.inside)
-    outside = tuple(tuple(auth.steps_allowed(h, None)) for h in kept.outside)  # outside every cell
+    inside, outside = _steps(kept.inside, code), _steps(kept.outside, None)  # None: no cell
     people = fresh["people"] if fresh is not None else display_names(db.session(), kept.actors)
 
     def make() -> Payload:
