@@ -24,11 +24,21 @@ def dumps(doc) -> bytes:
 
 @dataclass
 class Payload:
-    """A JSON body with its gzip form and an ETag, built once and served many times."""
+    """A JSON body with its gzip form and an ETag, built once and served many times.
 
-    body: bytes
+    ``body`` None: only the gzip form is kept (``packed``), for bodies kept by the
+    thousand; ``plain`` decompresses it for a client that does not take gzip.
+    """
+
+    body: bytes | None
     gz: bytes
     etag: str
+
+    def packed(self) -> Payload:
+        return Payload(None, self.gz, self.etag)
+
+    def plain(self) -> bytes:
+        return self.body if self.body is not None else gzip.decompress(self.gz)
 
     @classmethod
     def of(cls, doc, fast: bool = False) -> Payload:

@@ -11,6 +11,7 @@ one is decided by that cell), ``for_points`` those the cell page shows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -120,8 +121,14 @@ def for_points(session: Session, point_ids: Iterable[int]) -> list[sa.Row]:
     ids = list(point_ids)
     if not ids:
         return []
-    q = _query().where(Point.id.in_(ids))
-    return list(session.execute(q.order_by(Measure.taken_on.desc(), Measure.id.desc())))
+    return list(session.execute(_for_points(), {"ids": ids}))
+
+
+@functools.cache
+def _for_points() -> sa.Select:
+    """``for_points``' SELECT, built once (building it cost as much as running it)."""
+    return (_query().where(Point.id.in_(sa.bindparam("ids", expanding=True)))
+            .order_by(Measure.taken_on.desc(), Measure.id.desc()))
 
 
 def in_period(session: Session, start: dt.date, end: dt.date) -> list[sa.Row]:

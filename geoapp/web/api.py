@@ -5,14 +5,21 @@ Thin views over geoapp.store.reads.pages; the hazards' routes are geoapp.web.haz
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, current_app, jsonify
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geoapp.store.reads import level_reasons, pages
-from geoapp.web import auth, clock, db
+from geoapp.web import auth, clock, db, kept, prepared
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.record_once
+def _configure(state) -> None:
+    kept.init_app(state.app)  # the cell's answers (and the map's point popups) between writes
 
 
 def rules():
@@ -24,8 +31,11 @@ def _today():
 
 
 def say() -> level_reasons.Say:
-    """定级依据's texts in the request's language (the map's point popup uses it too)."""
-    return level_reasons.Say(rules(), str(get_locale() or "zh") == "en", _)
+    """定级依据's texts in the request's language (the map's point popup uses it too).
+
+    Each template is translated once per answer: a cell's hundred points ask for the same
+    few, and Flask-Babel's lookup through the request context cost a fifth of the answer."""
+    return level_reasons.Say(rules(), str(get_locale() or "zh") == "en", functools.cache(_))
 
 
 @bp.get("/cells")
@@ -44,15 +54,11 @@ def cell(code: str):
     (定级依据): why the cell has its level, each with the ids of the points it names;
     every point has its own.
     """
-    detail = pages.cell_detail(db.session(), rules(), code, _today(), say())
-    if detail is None:
+    payload = kept.cell(code, lambda rules_, today: pages.cell_detail(
+        db.session(), rules_, code, today, say()))
+    if payload is None:
         abort(404, description=f"no cell with code {code!r}")
-    auth.require_in_scope(code)
-    for h in detail["hazard_list"]:
-        h["my_actions"] = auth.steps_allowed(h, code)
-    for h in detail["outside_hazard_list"]:  # at points outside every cell
-        h["my_actions"] = auth.steps_allowed(h, None)
-    return jsonify(detail)
+    return prepared.send(payload)
 
 
 @bp.get("/zones")

@@ -31,7 +31,7 @@ from geoapp.domain.layers import LEVEL_ORDER
 from geoapp.map import cache, headline, scoped, snapshot, tilekeep, vtiles
 from geoapp.map import zones as zone_layer
 from geoapp.store.reads import pages, visit_data
-from geoapp.web import api, auth, clock, db, params, prepared, warmup
+from geoapp.web import api, auth, clock, db, kept, params, prepared, warmup
 from geoapp.web.assets import vendor_url
 
 bp = Blueprint("map", __name__)
@@ -412,18 +412,19 @@ def vector_tile(kind: str, z: int, x: int, y: int):
 @bp.get("/api/map/points/<int:point_id>")
 def point(point_id: int):
     """One point for its popup: key fields, its cell, open hazards."""
-    detail = pages.point_detail(db.session(), _rules(), point_id,
-                               clock.today(_rules().risk.hazards.timezone), english=_english(),
-                               say=api.say())
-    if detail is None:
+    payload = kept.point(point_id, lambda rules, today: _point_detail(point_id, rules, today))
+    if payload is None:
         return {"error": "not_found", "message": f"no point {point_id}"}, 404
-    props = detail["properties"]  # its home cell: the cell, else the nearest (outside)
-    auth.require_in_scope(props["cell_code"] or props.get("nearest_cell_code"))
-    rules = _rules()
-    visit = visit_data.statuses(db.session(), rules, [point_id],
-                                clock.today(rules.risk.hazards.timezone)).get(point_id, {})
-    detail["properties"].update(visit=visit.get("visit"), last_visit=visit.get("last_visit"),
-                                next_visit_due=visit.get("next_due"))
+    return prepared.send(payload)
+
+
+def _point_detail(point_id: int, rules, today) -> dict | None:
+    detail = pages.point_detail(db.session(), rules, point_id, today, english=_english(),
+                                say=api.say())
+    if detail is not None:
+        visit = visit_data.statuses(db.session(), rules, [point_id], today).get(point_id, {})
+        detail["properties"].update(visit=visit.get("visit"), last_visit=visit.get("last_visit"),
+                                    next_visit_due=visit.get("next_due"))
     return detail
 
 

@@ -17,7 +17,7 @@ def send(payload: Payload, mimetype: str = "application/json") -> Response:
         response = Response(payload.gz, mimetype=mimetype)
         response.headers["Content-Encoding"] = "gzip"
     else:
-        response = Response(payload.body, mimetype=mimetype)
+        response = Response(payload.plain(), mimetype=mimetype)
     response.set_etag(payload.etag, weak=True)  # the same for both encodings
     response.vary.add("Accept-Encoding")
     # revalidate each time (data changes; once accounts exist the data is private)

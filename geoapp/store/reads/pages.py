@@ -9,8 +9,10 @@ today's date and is never stored).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 
+import orjson
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -28,9 +30,16 @@ _PRECISION = 7
 
 
 def _geometry(geom) -> dict:
-    import json
+    return _geometries([geom])[0]
 
-    return json.loads(shapely.to_geojson(shapely.set_precision(geom, 10**-_PRECISION)))
+
+def _geometries(geoms) -> list[dict]:
+    """GeoJSON geometries, each to ``_PRECISION``: one call into GEOS for all of them (a
+    cell page's hundred points one by one cost more than their query)."""
+    if not len(geoms):
+        return []
+    texts = shapely.to_geojson(shapely.set_precision(geoms, 10**-_PRECISION))
+    return [orjson.loads(t) for t in texts.tolist()]
 
 
 def _layer_counts(session: Session, rules: Rules, only=None) -> dict[str, dict[str, int]]:
@@ -166,9 +175,26 @@ def point_events(session: Session, point_id: int) -> list[dict] | None:
              "actor": e.actor, "note": e.note, "changes": e.changes} for e in rows]
 
 
-def _point_feature(p: Point, rules: Rules, today: dt.date) -> dict:
-    return {"type": "Feature", "id": p.id, "geometry": _geometry(p.geom),
-            "properties": point_properties(p, rules, today)}
+def _point_features(points, rules: Rules, today: dt.date) -> list[dict]:
+    return [{"type": "Feature", "id": p.id, "geometry": g,
+             "properties": point_properties(p, rules, today)}
+            for p, g in zip(points, _geometries([p.geom for p in points]), strict=True)]
+
+
+@functools.cache
+def _cell_statements() -> tuple[sa.Select, sa.Select, sa.Select]:
+    """``cell_detail``'s points, outside points nearby and hazards of the cell ``code``:
+    built once (building them cost as much CPU as running them)."""
+    code = sa.bindparam("code")
+    return (
+        sa.select(Point).where(Point.cell_code == code).order_by(Point.layer, Point.name),
+        sa.select(Point).where(Point.outside, Point.nearest_cell_code == code)
+        .order_by(Point.distance_m),
+        sa.select(Hazard).join(Point, Hazard.point_id == Point.id)
+        .where(Point.cell_code == code)
+        .options(selectinload(Hazard.events), selectinload(Hazard.listing))
+        .order_by(Hazard.found_on.desc(), Hazard.code),
+    )
 
 
 def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
@@ -179,19 +205,10 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
     if row is None:
         return None
     cell, village, town = row
-    points = session.scalars(
-        sa.select(Point).where(Point.cell_code == code).order_by(Point.layer, Point.name)
-    ).all()
-    nearby = session.scalars(
-        sa.select(Point).where(Point.outside, Point.nearest_cell_code == code)
-        .order_by(Point.distance_m)
-    ).all()
-    hazards = session.scalars(
-        sa.select(Hazard).join(Point, Hazard.point_id == Point.id)
-        .where(Point.cell_code == code)
-        .options(selectinload(Hazard.events), selectinload(Hazard.listing))
-        .order_by(Hazard.found_on.desc(), Hazard.code)
-    ).all()
+    points_of, nearby_of, hazards_of = _cell_statements()
+    points = session.scalars(points_of, {"code": code}).all()
+    nearby = session.scalars(nearby_of, {"code": code}).all()
+    hazards = session.scalars(hazards_of, {"code": code}).all()
     outside = hazards_at(session, (p.id for p in nearby))
     counts = {code: dict.fromkeys(rules.layers, 0)}
     for p in points:
@@ -208,7 +225,7 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
     authority = departments.authorities(session, rules, (*points, *nearby))
 
     def features(rows):
-        out = [_point_feature(p, rules, today) for p in rows]
+        out = _point_features(rows, rules, today)
         for f in out:
             f["properties"]["level_reasons"] = say(own[f["id"]], with_name=False)
             f["properties"]["authority"] = authority[f["id"]]
@@ -218,7 +235,7 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
         return [{**hazard_dict(h, today, events=True, supervision=rules.supervision),
                  "authority": authority.get(h.point_id)} for h in rows]
 
-    return {
+    detail = {
         "type": "Feature",
         "id": cell.code,
         "geometry": _geometry(cell.geom),
@@ -232,11 +249,17 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
         # hazards at the outside points listed above: in no cell's figures
         "outside_hazard_list": hazard_list(outside),
         "measures": taken,
-        # the people in the history by name (an event records the account)
-        "people": display_names(session, [*(e.actor for h in (*hazards, *outside)
-                                            for e in h.events),
-                                          *(m["recorded_by"] for m in taken)]),
     }
+    # the people in the history by name (an event records the account)
+    detail["people"] = display_names(session, cell_actors(detail))
+    return detail
+
+
+def cell_actors(detail: dict) -> list[str]:
+    """The accounts ``cell_detail``'s history and measures name (its ``people``' keys)."""
+    return [*(e["actor"] for part in ("hazard_list", "outside_hazard_list")
+              for h in detail[part] for e in h["events"]),
+            *(m["recorded_by"] for m in detail["measures"])]
 
 
 def zones_collection(session: Session, rules: Rules) -> dict:
