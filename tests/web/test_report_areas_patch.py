@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from geoapp.domain import periods
 from geoapp.map.payload import Rows, dumps
-from geoapp.reports import history, tables
+from geoapp.reports import history, pastlevels, tables
 from geoapp.reports.cache import ReportCache
 from geoapp.store import hazards
 from geoapp.store.models import Hazard
@@ -78,6 +78,32 @@ def test_after_a_write_in_one_cell_the_areas_json_is_the_one_computed_afresh(
     kept_now = {row["code"]: f for row, f in next(iter(encoder.values()))._kept["cells"]}
     assert {code for code in kept_now if kept_now[code] is fragments[code]} == \
         set(fragments) - {cell}
+
+
+@pytest.mark.parametrize("change", [_new_major, _close], ids=["new-major", "close"])
+def test_the_points_counts_patched_for_the_points_a_write_escalates_are_counted_afresh(
+        database, rules, ruled, change, monkeypatch):  # noqa: F811
+    """pastlevels._counted moves the few points whose level a write changed from their old
+    level's count to the new one's; the test territory is small, so every write changes
+    more than PATCH_SHARE of its points: here any share is patched."""
+    monkeypatch.setattr(pastlevels, "PATCH_SHARE", 1.0)
+    kept = make_app(database)
+    client = kept.test_client()
+    _get(client)
+    counts = dict(history.remember_places(_dataset(kept), "level counts", dict))
+    assert counts  # the counts a patch starts from
+    change(database, rules)
+    after, _ = _get(client)
+    assert kept.extensions["geoapp.reportcache"].patches == 1
+    now = history.remember_places(_dataset(kept), "level counts", dict)
+    assert any(now[key][2] is not counts[key][2] and now[key][0] is counts[key][0]
+               for key in counts)  # counted again from the same slots: patched
+    fresh, _ = _get(make_app(database).test_client())
+    assert after == fresh
+
+
+def _dataset(app) -> tables.Dataset:
+    return app.extensions["geoapp.reportcache"]._dataset[2]
 
 
 def test_rows_encoded_from_kept_bytes_are_the_document_s_json():
