@@ -102,12 +102,12 @@ class KeptAnswers:
         return set(changed.values())
 
     def get(self, key: Hashable) -> Answer | None:
-        answer = self._answers.get(key)
-        if answer is not None:
-            try:
+        # under the lock: a check iterates over the answers, and an OrderedDict moved
+        # meanwhile by another thread (gunicorn --threads) stops that iteration
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is not None:
                 self._answers.move_to_end(key)
-            except KeyError:  # dropped by another thread's check meanwhile
-                return None
         return answer
 
     def put(self, key: Hashable, value, points: Iterable[int], generation: int,
