@@ -34,7 +34,7 @@ hand-made histories.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -233,19 +233,11 @@ class Timeline:
         # steps are grouped by record: where each record's steps start
         self.step_start = np.searchsorted(self.step_rec, np.arange(n))
         self._memo: dict[dt.date, np.ndarray] = {}
-        self.fields: dict[str, np.ndarray] = {}  # per-record arrays of other fields (users')
-        self._of: dict[str, tuple] = {}  # field → (value, dtype) it was computed by (column)
-
-    def column(self, name: str, records: Sequence, value: Callable, dtype) -> np.ndarray:
-        """``fields[name]``: ``value(record)`` of each of ``records`` (this timeline's), made
-        the first time. ``value`` must read the record alone (or what outlives a hazard
-        move: the points), as ``replaced`` computes it again only for the new records."""
-        got = self.fields.get(name)
-        if got is None:
-            got = self.fields[name] = np.fromiter((value(r) for r in records), dtype,
-                                                  len(records))
-            self._of[name] = (value, dtype)
-        return got
+        # per-record arrays of other fields, made and read by the reports
+        # (geoapp.reports.history.column); after ``replaced``, the kept records' values
+        # in ``unfilled`` with the indices of the new records, whose values they fill
+        self.fields: dict[str, np.ndarray] = {}
+        self.unfilled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def replaced(self, records: Sequence, old_index: np.ndarray) -> Timeline:
         """The timeline of ``records``, where record i is this timeline's record
@@ -254,8 +246,8 @@ class Timeline:
         After a hazard move the reports' dataset is the old one with a few records
         replaced or added (geoapp.store.reads.report_data.patched); laying out every
         history again cost a tenth of a second at county scale. Equal to
-        ``Timeline(records)`` (the tests check it); of ``fields``, those made by ``column``
-        are kept (computed for the new records alone), the others start empty.
+        ``Timeline(records)`` (the tests check it); ``fields`` are carried to ``unfilled``
+        (the kept records' values in their new places; the new records' left to fill).
         """
         n = len(records)
         kept = old_index >= 0
@@ -286,14 +278,11 @@ class Timeline:
                 setattr(out, f"{kind}_{col}", values[order])
         out.step_start = np.searchsorted(out.step_rec, np.arange(n))
         out._memo = {}
-        out.fields, out._of = {}, {}  # (users fill the others again)
-        for name, (value, dtype) in self._of.items():
-            if name in self.fields:
-                arr = np.empty(n, dtype)
-                arr[kept] = self.fields[name][old_index[kept]]
-                arr[fresh] = np.fromiter((value(records[i]) for i in fresh.tolist()), dtype,
-                                         len(fresh))
-                out.fields[name], out._of[name] = arr, (value, dtype)
+        out.fields, out.unfilled = {}, {}
+        for name, values in self.fields.items():
+            arr = np.empty(n, values.dtype)
+            arr[kept] = values[old_index[kept]]
+            out.unfilled[name] = (arr, fresh)
         return out
 
     def codes(self, day: dt.date) -> np.ndarray:

@@ -19,6 +19,7 @@ from geoapp.domain.figures import LEVELS, SOURCES
 from geoapp.domain.periods import Period
 from geoapp.domain.timeline import CLOSED, NOT_FOUND, STATES, Timeline
 from geoapp.domain.workflow import rate
+from geoapp.reports import history
 
 
 def _index(names: Sequence[str], attr: str) -> Callable:
@@ -40,10 +41,13 @@ def grouped_figures(timeline: Timeline, records: Sequence, group: np.ndarray, n_
     """
     as_of = period.as_of(today)
     day, start, end = as_of.toordinal(), period.start.toordinal(), period.end.toordinal()
-    # (kept across a hazard move: Timeline.column)
-    level = timeline.column("level", records, _index(LEVELS, "level"), np.int64)
-    source = timeline.column("source", records, _index(SOURCES, "source"), np.int64)
-    listed = timeline.column("listed", records, lambda r: bool(r.listed), bool)
+    # (kept across a hazard move: history.timeline_column)
+    level = history.timeline_column(timeline, "level", records, _index(LEVELS, "level"),
+                                    np.int64)
+    source = history.timeline_column(timeline, "source", records, _index(SOURCES, "source"),
+                                     np.int64)
+    listed = history.timeline_column(timeline, "listed", records, lambda r: bool(r.listed),
+                                     bool)
     found_on, deadline = timeline.found, timeline.deadline
     codes = timeline.codes(as_of)
     in_group = group >= 0

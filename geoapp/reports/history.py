@@ -94,16 +94,34 @@ def timeline(ds) -> Timeline:
 
 def column(ds, name: str, value, dtype) -> np.ndarray:
     """``value(record)`` of each of the dataset's records as an array, made once per dataset
-    and kept across a hazard move for the records not read again (Timeline.column: so
+    and kept across a hazard move for the records not read again (``timeline_column``: so
     ``value`` reads the record alone, or the places)."""
-    return timeline(ds).column(name, ds.records, value, dtype)
+    return timeline_column(timeline(ds), name, ds.records, value, dtype)
+
+
+def timeline_column(laid: Timeline, name: str, records, value, dtype) -> np.ndarray:
+    """``laid.fields[name]``: ``value(record)`` of each of ``records`` (the timeline's),
+    made the first time; after a hazard move (Timeline.replaced, ``carry``) only for the
+    new records. Here, not in the domain's Timeline: ``value`` is the reports' own, and
+    the domain does not call back into the layers above it."""
+    got = laid.fields.get(name)
+    if got is not None:
+        return got
+    carried = laid.unfilled.pop(name, None)  # (another thread may take it: then all anew)
+    if carried is not None:
+        got, fresh = carried
+        got[fresh] = np.fromiter((value(records[i]) for i in fresh.tolist()), dtype, len(fresh))
+    else:
+        got = np.fromiter((value(r) for r in records), dtype, len(records))
+    laid.fields[name] = got
+    return got
 
 
 def carry(old, new) -> None:
     """Give ``new``, ``old`` patched (geoapp.store.reads.report_data.patched: the records
     of the hazards not read again are ``old``'s own, at ``new.origin``), the timeline laid
     out from ``old``'s: only the replaced and added records' histories are laid out again
-    (and their Timeline.column values computed)."""
+    (and their ``timeline_column`` values computed)."""
     laid = old.memos.get("timeline")
     if laid is None or "timeline" in new.memos or new.origin is None:
         return

@@ -139,7 +139,7 @@ def test_a_hazard_whose_code_sorts_among_the_others_is_patched_in_at_its_place(
     cache = ReportCache()
     with database.sessions() as s:
         _fp, old = cache.dataset(s, rules)
-    tables.areas(old, MONTH, TODAY)  # its per-record columns made (Timeline.column)
+    tables.areas(old, MONTH, TODAY)  # its per-record columns made (history.timeline_column)
     made = new_hazard(database, rules, "SF-QY-1", "general", "灭火器过期")
     with database.transaction() as s:  # (the fingerprint sees the new hazard: a patch)
         s.execute(sa.update(Hazard).where(Hazard.id == made).values(code="H35"))
@@ -157,6 +157,11 @@ def test_a_hazard_whose_code_sorts_among_the_others_is_patched_in_at_its_place(
         out = {k: v.tolist() for k, v in ds.memos["timeline"].fields.items()}
         out["record_points"] = [ds.points[i].id for i in out["record_points"]]
         return out
+    # carried from the old dataset's, the new record's value left to fill
+    assert {"level", "source", "listed", "record_points", "major", "point_id"} <= \
+        set(new.memos["timeline"].unfilled)
+    tables.areas(new, MONTH, TODAY)  # filled where they are read
+    assert not new.memos["timeline"].unfilled
     carried = columns(new)
     tables.areas(full, MONTH, TODAY)
     assert carried == columns(full)
