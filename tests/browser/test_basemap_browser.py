@@ -51,12 +51,14 @@ def _shot(page, name: str) -> None:
 
 
 def _tiles_shown(page, responses, selector: str) -> int:
-    # tiles arrive one by one: wait for two (each map spans several), then count
-    page.wait_for_function(f"(sel) => ({LOADED})(sel) >= 2", arg=selector, timeout=20000)
+    # tiles arrive one by one: wait for two (each map spans several), counted in the same
+    # evaluation (counted after, a zoom that settles late can have dropped them meanwhile)
+    shown = page.wait_for_function(f"(sel) => {{ const n = ({LOADED})(sel); return n >= 2 && n; }}",
+                                   arg=selector, timeout=20000).json_value()
     served = [r for r in responses if "/basemap/" in r.url and r.status == 200
               and r.headers.get("content-type") == "image/png"]
     assert served, "no basemap tile came back"
-    return page.evaluate(LOADED, selector)
+    return shown
 
 
 @pytest.mark.parametrize("width,height", [(1440, 900), (390, 844)])

@@ -47,7 +47,7 @@ def test_a_phone_files_a_report_and_a_supervisor_verifies_it_onto_the_map(
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(SHOTS / "report-390.png"), full_page=True)
         page.click("#pr-locate")
-        page.wait_for_function("document.getElementById('pr-lat').value !== ''")
+        page.wait_for_function("() => document.getElementById('pr-lat').value !== ''")
         assert "WGS84" in page.inner_text("#pr-place")
         page.select_option("#pr-category", "fire_exit")
         page.fill("#pr-description", "厂房北侧消防通道被货物堵死（浏览器测试）")
@@ -93,7 +93,7 @@ def test_a_phone_files_a_report_and_a_supervisor_verifies_it_onto_the_map(
             point_id = hazard.point_id
         # the map: the point is among the map's points, and its popup shows the hazard
         page.goto(f"{live_url}/")
-        page.wait_for_function("window.geoappReady !== undefined")
+        page.wait_for_function("() => window.geoappReady !== undefined")
         page.evaluate("window.geoappReady")
         ids = page.evaluate("""async () => {
             const r = await fetch('/api/map/points?bbox=119.99,30.99,120.03,31.02&zoom=18');

@@ -112,7 +112,7 @@ def test_reports_page_default_period_places_apart_links_and_phone(
         code = link.inner_text()
         link.click()
         page.wait_for_url(re.compile(r".*/cells/.*#hazard-\d+"))
-        page.wait_for_function("window.geoappReady !== undefined")
+        page.wait_for_function("() => window.geoappReady !== undefined")
         page.evaluate("window.geoappReady")
         row = page.locator(href[href.index("#"):])
         row.wait_for(state="visible")
