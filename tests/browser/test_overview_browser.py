@@ -298,10 +298,10 @@ def test_the_phone_taps_the_map(leader, live_url, browser, lang):
         page.locator("#search-results li button").first.tap()
         popup = page.locator("#point-popup h3")
         popup.wait_for()
-        page.wait_for_timeout(500)  # the pan that brings it into view
-        top = page.evaluate("document.querySelector('.leaflet-popup').getBoundingClientRect().top")
-        assert top >= page.evaluate(
-            "document.getElementById('geoapp-map').getBoundingClientRect().top")
+        # the pan that brings it into view (animated: on a loaded machine it may take a while)
+        page.wait_for_function(
+            "() => document.querySelector('.leaflet-popup').getBoundingClientRect().top"
+            " >= document.getElementById('geoapp-map').getBoundingClientRect().top")
         assert page.locator(".leaflet-control-layers").is_hidden()  # steps aside meanwhile
         _shot(page, f"phone-search-popup-{lang}")
         page.locator(".leaflet-popup-close-button").tap()
