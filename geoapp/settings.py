@@ -98,6 +98,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "longest a request waits for a starting worker's data, then 503 + Retry-After"),
     Setting("WARM_REFRESH_SECONDS", "GEOAPP_WARM_REFRESH_SECONDS", 5,
             "how often a warm worker brings its map and reports up to the data"),
+    Setting("REPORT_FRESH_SECONDS", "GEOAPP_REPORT_FRESH_SECONDS", 600,
+            "a report's JSON asked within this many seconds is made again right after the "
+            "data change, once the answer that saw the change is sent (0: by its next request)"),
     Setting("GRID_OVERVIEW", "GEOAPP_GRID_OVERVIEW", None,
             "1: grid members see every cell's colour on the map (figures of their own cells "
             "only); unset: their own cells alone"),

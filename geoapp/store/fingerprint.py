@@ -24,6 +24,8 @@ from geoapp.store.models import (
 
 # How far below a table's highest id the fingerprint counts rows (see data_fingerprint)
 WINDOW = 2000
+# where a session keeps the last fingerprint it read (``Session.info``: seen_fingerprint)
+_SEEN = "geoapp.fingerprint"
 
 
 def data_fingerprint(session: Session) -> tuple:
@@ -54,7 +56,14 @@ def data_fingerprint(session: Session) -> tuple:
     (geoapp.store.outside: a trigger on every table); the embedded database cannot
     tell, so there the caches also expire after ``MAP_CACHE_SECONDS``.
     """
-    return tuple(session.execute(_STATEMENT).one())
+    value = session.info[_SEEN] = tuple(session.execute(_STATEMENT).one())
+    return value
+
+
+def seen_fingerprint(session: Session) -> tuple | None:
+    """The last fingerprint ``session`` read (None: it read none): what a request saw, for
+    work after its answer (geoapp.web.fresh_reports) without asking the database again."""
+    return session.info.get(_SEEN)
 
 
 def _statement() -> sa.Select:

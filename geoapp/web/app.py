@@ -45,6 +45,7 @@ from geoapp.web import (
     errors,
     export,
     extensions,
+    fresh_reports,
     hazards,
     headers,
     i18n,
@@ -128,6 +129,7 @@ def create_app(test_config: dict | None = None, **overrides) -> Flask:
     app.register_blueprint(cells.bp)  # the grid member's cell page
     app.register_blueprint(map_page.bp)  # the leader's map at / and its /api/map data
     app.register_blueprint(reports.bp)  # the leaders' statistics, ranking and monthly bulletin
+    fresh_reports.init_app(app)  # the reports asked for made again after a change, off-request
     app.register_blueprint(dashboard.bp)  # /dashboard (驾驶舱) and /api/dashboard: after reports
     app.register_blueprint(listings.bp)  # 挂牌督办 steps, /api/listings/due, /reports/listings
     app.register_blueprint(standing.bp)  # 红黑榜: /standing, /api/standing, /standing.xlsx

@@ -28,7 +28,7 @@ from geoapp.reports import reviewers as reviewer_report
 from geoapp.reports import visits as visit_report
 from geoapp.reports import zones as zone_report
 from geoapp.store.fingerprint import beside_hazards
-from geoapp.web import auth, clock, db, params, prepared, warmup
+from geoapp.web import auth, clock, db, fresh_reports, params, prepared, warmup
 from geoapp.web.errors import error_json, is_api
 
 bp = Blueprint("reports", __name__)
@@ -106,6 +106,7 @@ def as_json(ds: tables.Dataset, what: str, compute, *params, beside: bool = Fals
     report (1.2 s at 10⁶ points) on every request. ``rows``: its arrays of rows whose
     rows' bytes are kept from one change of the data to the next (payload.Rows)."""
     data = cached(ds, what, compute, *params, beside=beside)
+    fresh_reports.note(auth.read_scope(), g.report_fingerprint)  # kept fresh after a change
 
     def encode() -> Payload:
         if not rows:

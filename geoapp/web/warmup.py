@@ -10,9 +10,9 @@ brings the snapshot and the dataset up to the data's fingerprint (a hazard move
 is patched in, not re-read) and, on the embedded database, re-reads what would
 reach ``MAP_CACHE_SECONDS`` soon, so that no request pays for a full read (on
 PostgreSQL nothing expires: writes from outside geoapp move the fingerprint,
-geoapp.store.outside). (Reports themselves are computed
-by the request that first asks after a change: the figures of every area are
-not patched, see README "Warm start".)
+geoapp.store.outside). (Reports themselves are made again after a change by
+the worker that sees it, only those asked for lately, once the answer that saw
+it is sent: geoapp.web.fresh_reports.)
 
 While it prepares, a request that needs them waits at most ``WARM_WAIT_SECONDS``
 (default 2: on a small territory the build is done by then and nobody notices),

@@ -1,0 +1,108 @@
+"""Reports in use kept fresh (geoapp.web.fresh_reports): after a change of the data, the
+first answer of the process that saw it made the reports asked for again once sent, so the
+next ask finds them made; what it finds is what a fresh process computes. Both backends.
+
+A WSGI server closes each answer once sent (gunicorn, Werkzeug's server: PEP 3333), which
+runs the refresh; Flask's test client leaves that to the caller: the tests close it."""
+
+from __future__ import annotations
+
+import pytest
+
+from geoapp.reports import tables
+from tests.store.test_reports import township  # noqa: F401  (the fixture)
+from tests.support.apps import AuthActions, make_app
+from tests.support.constants import TODAY
+from tests.web.test_reports_after_move import (  # noqa: F401  (ruled: the fixture)
+    _new_major,
+    ruled,
+)
+
+URL = f"/api/reports/areas?from=2026-01-01&to={TODAY.isoformat()}"
+
+
+def _ask(client, url: str) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    body = response.get_data()
+    response.close()  # as the server does once the answer is sent
+    return body
+
+
+@pytest.fixture
+def no_computing(monkeypatch):
+    """From now on computing an areas report fails: what is answered was made before."""
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the areas report was computed on the request path")
+    return lambda: monkeypatch.setattr(tables, "areas", refuse)
+
+
+def test_the_answer_that_saw_a_change_makes_the_report_in_use_again(
+        database, rules, ruled, no_computing):  # noqa: F811
+    kept = make_app(database)
+    client = kept.test_client()
+    _ask(client, URL)
+    report_cache = kept.extensions["geoapp.reportcache"]
+    _new_major(database, rules)  # a write by another process: this one has not seen it
+    response = client.get("/api/map/cells")  # a read that sees the data's new fingerprint
+    assert response.status_code == 200
+    assert report_cache.patches == 0  # not while the answer is made
+    response.close()
+    assert report_cache.patches == 1  # once it is sent: the dataset patched, the report made
+    expected = _ask(make_app(database).test_client(), URL)
+    no_computing()
+    assert _ask(client, URL) == expected  # found made, as a fresh process computes it
+    # made at the fingerprint it is for: a read seeing it again starts nothing
+    response = client.get("/api/map/cells")
+    assert not response._on_close
+    response.close()
+
+
+def test_a_scoped_account_s_report_is_made_again_in_its_scope(
+        database, rules, ruled, no_computing):  # noqa: F811
+    kept = make_app(database)
+    client = kept.test_client()
+    leader = AuthActions(client)
+    try:
+        leader.login("west_leader", role="leader", areas=[("village", "V02")])
+        first = _ask(client, URL)
+        assert b'"C21"' in first and b'"C31"' not in first  # 西村's cell alone
+        _new_major(database, rules)  # in 南村 (C31): out of the scope, its total alike
+        _ask(client, "/api/map/cells")
+        fresh = make_app(database).test_client()
+        AuthActions(fresh).login("west_leader")
+        expected = _ask(fresh, URL)
+        no_computing()
+        # the leader's own report was made again, in its scope (the write is outside it)
+        assert _ask(client, URL) == expected == first
+        assert kept.extensions["geoapp.reportcache"].patches == 1
+    finally:
+        leader.logout()
+        leader.cleanup()
+
+
+def test_no_report_asked_no_report_work(database, rules, ruled):  # noqa: F811
+    kept = make_app(database)
+    client = kept.test_client()
+    _ask(client, "/api/map/cells")
+    _new_major(database, rules)
+    _ask(client, "/api/map/cells")
+    assert kept.extensions["geoapp.reportcache"].patches == 0
+
+
+def test_reports_asked_longer_ago_than_the_setting_are_left_to_their_next_ask(
+        database, rules, ruled):  # noqa: F811
+    kept = make_app(database, REPORT_FRESH_SECONDS=0)
+    client = kept.test_client()
+    _ask(client, URL)
+    _new_major(database, rules)
+    _ask(client, "/api/map/cells")
+    assert kept.extensions["geoapp.reportcache"].patches == 0
+    _ask(client, URL)  # made by its request, as without the refresh
+    assert kept.extensions["geoapp.reportcache"].patches == 1
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "nan"])
+def test_a_bad_setting_stops_start_up_naming_it(database, value):
+    with pytest.raises(ValueError, match="GEOAPP_REPORT_FRESH_SECONDS"):
+        make_app(database, REPORT_FRESH_SECONDS=value)
