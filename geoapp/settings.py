@@ -101,6 +101,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("REPORT_FRESH_SECONDS", "GEOAPP_REPORT_FRESH_SECONDS", 600,
             "a report's JSON asked within this many seconds is made again right after the "
             "data change, once the answer that saw the change is sent (0: by its next request)"),
+    Setting("REPORT_SHARE_DIR", "GEOAPP_REPORT_SHARE_DIR", None,
+            "a folder where the workers share the reports' JSON they made (unset: one of "
+            "the gunicorn master's in the temporary folder; nothing shared outside gunicorn)"),
     Setting("GRID_OVERVIEW", "GEOAPP_GRID_OVERVIEW", None,
             "1: grid members see every cell's colour on the map (figures of their own cells "
             "only); unset: their own cells alone"),

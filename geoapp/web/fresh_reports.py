@@ -14,23 +14,38 @@ Only reports asked within ``REPORT_FRESH_SECONDS`` are kept fresh (0: none):
 on a day without leaders reading, writes cost no report work. Every answer is
 still computed at the fingerprint the request reads, so a report never shows
 data older than the request: this only moves the work earlier.
+
+The workers of one gunicorn master share what they made (``Shared``): a report's
+body, gzipped, goes into a folder of that master's, named by everything its
+cache key holds (the fingerprint first); a sibling asking for it reads the file
+instead of computing it again, and one computing it holds the name's lock
+(``flock``) so that the others wait for it rather than all computing at once.
+So a write costs one report computation per host, not one per worker.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
+import os
+import sys
+import tempfile
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
 
 from geoapp import settings
+from geoapp.map.payload import Payload
 from geoapp.store.fingerprint import seen_fingerprint
 from geoapp.store.scopes import Scope
 
 _KEY = "geoapp.freshreports"
+_SHARED = "geoapp.sharedreports"
 SIZE = 8  # reports kept fresh per process at most (the most recently asked)
 log = logging.getLogger(__name__)
 
@@ -91,12 +106,91 @@ class FreshReports:
                     g.geoapp_scope = asked.scope  # (auth.read_scope's, for this request)
                     try:
                         app.view_functions[asked.endpoint](**asked.view_args)
+                    except SiblingMaking:
+                        continue
                     except Exception:  # noqa: BLE001 — the next request asks again itself
                         log.exception("keeping %s fresh failed", asked.path)
                         continue
                     asked.fingerprint = g.get("report_fingerprint")
         finally:
             self._running.release()
+
+
+class Shared:
+    """Report bodies made by one worker and read by its siblings, in ``folder`` (theirs
+    alone: mode 0700). A body is kept ``keep`` seconds after it was made."""
+
+    def __init__(self, folder: str, keep: float = 900.0):
+        self.folder, self.keep = folder, keep
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        self._swept = 0.0
+
+    def _path(self, key: tuple) -> str:
+        # (the key's repr: fingerprint, day, scope, report and its parameters, all plain
+        # values whose repr is the same in every process)
+        return os.path.join(self.folder, hashlib.blake2b(repr(key).encode(),
+                                                         digest_size=16).hexdigest())
+
+    def _read(self, path: str) -> Payload | None:
+        try:
+            with open(path + ".gz", "rb") as f:
+                etag, gz = f.read().split(b"\n", 1)
+        except (FileNotFoundError, ValueError):
+            return None
+        return Payload(None, gz, etag.decode())
+
+    def made(self, key: tuple, make: Callable[[], Payload], wait: bool = True
+             ) -> Payload | None:
+        """The body for ``key``: read when a sibling made it, else made by ``make()`` and
+        written for them. ``wait`` False: None when a sibling is making it now."""
+        path = self._path(key)
+        found = self._read(path)
+        if found is not None:
+            return found
+        with open(path + ".lock", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                return None
+            try:
+                found = self._read(path)  # made while this one waited
+                if found is not None:
+                    return found
+                payload = make()
+                fd, part = tempfile.mkstemp(dir=self.folder, suffix=".part")
+                with os.fdopen(fd, "wb") as f:
+                    f.write(payload.etag.encode() + b"\n" + payload.gz)
+                os.replace(part, path + ".gz")  # whole or not there: never half a body
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        self._sweep()
+        return payload
+
+    def _sweep(self) -> None:
+        """Remove the bodies (and locks) older than ``keep``, once a minute at most."""
+        now = time.time()
+        if now - self._swept < 60:
+            return
+        self._swept = now
+        for entry in os.scandir(self.folder):
+            try:
+                if now - entry.stat().st_mtime > self.keep:
+                    os.unlink(entry.path)
+            except FileNotFoundError:
+                pass  # a sibling swept it
+
+
+def _shared_folder(app: Flask, database_url: str) -> str | None:
+    """Where the workers of this gunicorn master share reports: a folder named by the
+    master's pid and the database (a restarted server starts empty); None (nothing shared)
+    outside gunicorn — one process — unless REPORT_SHARE_DIR names one."""
+    chosen = settings.get("REPORT_SHARE_DIR", app.config)
+    if chosen:
+        return str(chosen)
+    if "gunicorn" not in sys.modules:
+        return None
+    name = hashlib.blake2b(database_url.encode(), digest_size=8).hexdigest()
+    return os.path.join(tempfile.gettempdir(), f"geoapp-reports-{os.getppid()}-{name}")
 
 
 def init_app(app: Flask) -> None:
@@ -109,7 +203,26 @@ def init_app(app: Flask) -> None:
         raise ValueError(f"{settings.variable('REPORT_FRESH_SECONDS')}: a number of seconds "
                          f"from 0, not {value!r}")
     app.extensions[_KEY] = FreshReports(seconds)
+    folder = _shared_folder(app, str(app.config["DATABASE_URL"]))
+    app.extensions[_SHARED] = None if folder is None else Shared(folder)
     app.after_request(_after)
+
+
+class SiblingMaking(Exception):
+    """While keeping fresh: a sibling worker is making this report now (this worker reads
+    it at its next refresh rather than wait)."""
+
+
+def made(key: tuple, make: Callable[[], Payload]) -> Payload:
+    """A report's body for its cache ``key``: shared with the sibling workers when they
+    share (``Shared``), else ``make()``."""
+    shared: Shared | None = current_app.extensions[_SHARED]
+    if shared is None:
+        return make()
+    got = shared.made(key, make, wait=not g.get("geoapp_refreshing"))
+    if got is None:
+        raise SiblingMaking()
+    return got
 
 
 def note(scope: Scope, fingerprint: tuple) -> None:

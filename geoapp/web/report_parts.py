@@ -81,15 +81,22 @@ def today(ds: tables.Dataset) -> dt.date:
     return clock.today(ds.tz)
 
 
+def cache_key(ds: tables.Dataset, what: str, params: tuple, beside: bool = False) -> tuple:
+    """What the report ``what`` for ``params`` is kept under: the data's fingerprint (or
+    what lies beside the hazards), the day, the account's scope, the report and its
+    parameters."""
+    fingerprint = g.report_fingerprint
+    return (beside_hazards(fingerprint) if beside else fingerprint, today(ds), g.report_scope,
+            what, *params)
+
+
 def cached(ds: tables.Dataset, what: str, compute, *params, beside: bool = False):
     """The report ``what`` for ``params`` from the cache, computed by ``compute()`` if not there.
 
     Reports are shared between requests: views never change them. ``beside``: one that
     reads no hazard but through ``params`` (kept across hazard moves: ReportCache).
     """
-    fingerprint = g.report_fingerprint
-    key = (beside_hazards(fingerprint) if beside else fingerprint, today(ds), g.report_scope,
-           what, *params)
+    key = cache_key(ds, what, params, beside)
     kept: cache.ReportCache = current_app.extensions["geoapp.reportcache"]
     found, value = kept.lookup(key, beside)
     if not found:
@@ -105,10 +112,10 @@ def as_json(ds: tables.Dataset, what: str, compute, *params, beside: bool = Fals
     of the data: a county's areas report is 17 MB, whose encoding took longer than the
     report (1.2 s at 10⁶ points) on every request. ``rows``: its arrays of rows whose
     rows' bytes are kept from one change of the data to the next (payload.Rows)."""
-    data = cached(ds, what, compute, *params, beside=beside)
     fresh_reports.note(auth.read_scope(), g.report_fingerprint)  # kept fresh after a change
 
     def encode() -> Payload:
+        data = cached(ds, what, compute, *params, beside=beside)
         if not rows:
             return Payload.of(data, fast=True)
         kept: dict = current_app.extensions["geoapp.reportrows"]
@@ -118,7 +125,10 @@ def as_json(ds: tables.Dataset, what: str, compute, *params, beside: bool = Fals
         while len(kept) > 16:
             kept.pop(next(iter(kept)), None)
         return Payload.of_bytes(encoder.dumps(data), fast=True)
-    return prepared.send(cached(ds, f"{what}.json", encode, *params, beside=beside))
+    name = f"{what}.json"
+    # (made once per host: a sibling worker's body is read, not made again)
+    return prepared.send(cached(ds, name, lambda: fresh_reports.made(
+        cache_key(ds, name, params, beside), encode), *params, beside=beside))
 
 
 def village_id(village: dict | None):

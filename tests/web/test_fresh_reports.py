@@ -7,9 +7,15 @@ runs the refresh; Flask's test client leaves that to the caller: the tests close
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
+import os
+
 import pytest
 
+from geoapp.domain import periods
 from geoapp.reports import tables
+from geoapp.store.fingerprint import data_fingerprint
 from tests.store.test_reports import township  # noqa: F401  (the fixture)
 from tests.support.apps import AuthActions, make_app
 from tests.support.constants import TODAY
@@ -106,3 +112,46 @@ def test_reports_asked_longer_ago_than_the_setting_are_left_to_their_next_ask(
 def test_a_bad_setting_stops_start_up_naming_it(database, value):
     with pytest.raises(ValueError, match="GEOAPP_REPORT_FRESH_SECONDS"):
         make_app(database, REPORT_FRESH_SECONDS=value)
+
+
+def _bodies(folder) -> list:
+    return sorted(p.name for p in folder.iterdir() if p.suffix == ".gz")
+
+
+def test_sibling_workers_share_a_report_made_once(
+        database, rules, ruled, no_computing, tmp_path):  # noqa: F811
+    """Two workers of one host (REPORT_SHARE_DIR: under gunicorn, the master's folder): the
+    second reads what the first made, byte for byte, plain and gzipped, with its ETag."""
+    first, second = (make_app(database, REPORT_SHARE_DIR=str(tmp_path)).test_client()
+                     for _ in range(2))
+    made = first.get(URL, headers={"Accept-Encoding": "gzip"})
+    plain = _ask(first, URL)
+    assert len(_bodies(tmp_path)) == 1
+    no_computing()
+    read = second.get(URL, headers={"Accept-Encoding": "gzip"})
+    assert read.status_code == 200 and read.get_data() == made.get_data()
+    assert read.headers["ETag"] == made.headers["ETag"]
+    assert _ask(second, URL) == plain  # a client without gzip: the same body
+    assert second.get(URL, headers={"If-None-Match": made.headers["ETag"]}).status_code == 304
+    assert second.application.extensions["geoapp.reportcache"].patches == 0
+
+
+def test_a_worker_keeping_fresh_does_not_wait_for_a_sibling_making_the_report(
+        database, rules, ruled, tmp_path):  # noqa: F811
+    kept = make_app(database, REPORT_SHARE_DIR=str(tmp_path))
+    client = kept.test_client()
+    _ask(client, URL)
+    _new_major(database, rules)
+    with database.sessions() as s:
+        fingerprint = data_fingerprint(s)
+    key = (fingerprint, TODAY, ("all",), "areas.json",
+           periods.Period(dt.date(2026, 1, 1), TODAY))
+    path = kept.extensions["geoapp.sharedreports"]._path(key)
+    with open(path + ".lock", "a") as sibling:  # a sibling making the new body
+        fcntl.flock(sibling, fcntl.LOCK_EX)
+        _ask(client, "/api/map/cells")  # its refresh moves on, not waiting
+        assert not os.path.exists(path + ".gz")
+    # the sibling is done without writing it (say it failed): the next refresh makes it
+    _ask(client, "/api/map/cells")
+    assert os.path.exists(path + ".gz")
+    assert _ask(client, URL) == _ask(make_app(database).test_client(), URL)
