@@ -118,12 +118,17 @@ class FreshReports:
 
 class Shared:
     """Report bodies made by one worker and read by its siblings, in ``folder`` (theirs
-    alone: mode 0700). A body is kept ``keep`` seconds after it was made."""
+    alone: mode 0700). A body is kept ``keep`` seconds after it was made: the siblings
+    read it within moments (at 10⁶ points a body is about a megabyte, one per write)."""
 
-    def __init__(self, folder: str, keep: float = 900.0):
+    def __init__(self, folder: str, keep: float = 30.0):
         self.folder, self.keep = folder, keep
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        self._swept = 0.0
+        mode = os.stat(folder)
+        # a folder of a predictable name in a shared /tmp made by another account could
+        # hand the workers bodies it wrote: only one of this account's, closed to others
+        if mode.st_uid != os.getuid() or mode.st_mode & 0o077:
+            raise PermissionError(f"{folder}: not this account's alone (owner, mode 0700)")
 
     def _path(self, key: tuple) -> str:
         # (the key's repr: fingerprint, day, scope, report and its parameters, all plain
@@ -167,11 +172,9 @@ class Shared:
         return payload
 
     def _sweep(self) -> None:
-        """Remove the bodies (and locks) older than ``keep``, once a minute at most."""
+        """Remove the bodies (and locks) older than ``keep`` (after each body written: the
+        folder holds a few dozen files at most)."""
         now = time.time()
-        if now - self._swept < 60:
-            return
-        self._swept = now
         for entry in os.scandir(self.folder):
             try:
                 if now - entry.stat().st_mtime > self.keep:
@@ -204,7 +207,13 @@ def init_app(app: Flask) -> None:
                          f"from 0, not {value!r}")
     app.extensions[_KEY] = FreshReports(seconds)
     folder = _shared_folder(app, str(app.config["DATABASE_URL"]))
-    app.extensions[_SHARED] = None if folder is None else Shared(folder)
+    shared = None
+    if folder is not None:
+        try:
+            shared = Shared(folder)
+        except OSError as exc:  # each worker makes its own reports, as without sharing
+            log.warning("reports not shared between workers: %s", exc)
+    app.extensions[_SHARED] = shared
     app.after_request(_after)
 
 

@@ -155,3 +155,23 @@ def test_a_worker_keeping_fresh_does_not_wait_for_a_sibling_making_the_report(
     _ask(client, "/api/map/cells")
     assert os.path.exists(path + ".gz")
     assert _ask(client, URL) == _ask(make_app(database).test_client(), URL)
+
+
+def test_a_share_folder_open_to_others_is_not_used(database, tmp_path, caplog):
+    """A folder others may write to could hand the workers bodies it holds: not shared."""
+    folder = tmp_path / "share"
+    folder.mkdir(mode=0o777)
+    os.chmod(folder, 0o777)
+    app = make_app(database, REPORT_SHARE_DIR=str(folder))
+    assert app.extensions["geoapp.sharedreports"] is None
+    assert "not shared" in caplog.text
+
+
+def test_bodies_older_than_a_while_are_swept(database, rules, ruled, tmp_path):  # noqa: F811
+    client = make_app(database, REPORT_SHARE_DIR=str(tmp_path)).test_client()
+    _ask(client, URL)
+    (old,) = _bodies(tmp_path)
+    os.utime(tmp_path / old, (0, 0))  # made long ago
+    _new_major(database, rules)
+    _ask(client, URL)  # a new body written: the old one goes
+    assert old not in _bodies(tmp_path) and len(_bodies(tmp_path)) == 1
