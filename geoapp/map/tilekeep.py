@@ -37,7 +37,9 @@ def carry_over(old: Snapshot, new: Snapshot, cells: list[dict], point_ids) -> in
     lon, lat = new.p_lon[where[found]], new.p_lat[where[found]]
     visits_changed = new.visit_read is not old.visit_read
     kept = {}
-    for key, payload in old.vector_tiles.items():
+    # (a copy: the warm-up thread may be adding its first view's tiles to ``old`` meanwhile,
+    # and a dict changing size under its iteration stops it; copy() is one step of the GIL)
+    for key, payload in old.vector_tiles.copy().items():
         kind, z, x, y, _only, f = key
         w, s, e, n = _box(z, x, y)
         if kind == "cells":
