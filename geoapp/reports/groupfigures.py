@@ -39,6 +39,19 @@ def grouped_figures(timeline: Timeline, records: Sequence, group: np.ndarray, n_
     ``table``'s row k alone (history.reuse_rows, which builds only the rows that changed
     since the last call); default: every row built.
     """
+    table, builder = figure_table(timeline, records, group, n_groups, period, today, cutoff)
+    build = builder(table)
+    if rows is None:
+        return [build(k) for k in range(n_groups)]
+    return rows(table, build)
+
+
+def figure_table(timeline: Timeline, records: Sequence, group: np.ndarray, n_groups: int,
+                 period: Period, today: dt.date, cutoff: dt.date) -> tuple[np.ndarray, Callable]:
+    """grouped_figures' counts: (the table, one row of counts per group; ``builder``).
+    ``builder(rows)(k)`` is the dict of the figures of row k of ``rows``, a table of the
+    same columns: every column is a count or a sum, so the rows of groups made of groups
+    (the villages of cells: geoapp.reports.rollup) are the sums of theirs."""
     as_of = period.as_of(today)
     day, start, end = as_of.toordinal(), period.start.toordinal(), period.end.toordinal()
     # (kept across a hazard move: history.timeline_column)
@@ -100,8 +113,10 @@ def grouped_figures(timeline: Timeline, records: Sequence, group: np.ndarray, n_
         np.zeros((n_groups, 0), np.int64)
     as_of_text = as_of.isoformat()
 
-    def build(k: int) -> dict:
-        c = table[k].tolist()
+    def builder(table: np.ndarray) -> Callable:
+        return lambda k: build(table[k].tolist())
+
+    def build(c: list) -> dict:
         total, closed_total, n_closed = c[n["total"]], c[n["closed_total"]], c[n["closed"]]
         return {
             "as_of": as_of_text,
@@ -121,6 +136,4 @@ def grouped_figures(timeline: Timeline, records: Sequence, group: np.ndarray, n_
                         for name, z in zero.items()},
         }
 
-    if rows is None:
-        return [build(k) for k in range(n_groups)]
-    return rows(table, build)
+    return table, builder

@@ -127,8 +127,9 @@ def test_reuse_built_builds_again_the_rows_of_which_a_part_changed(database, rul
     with database.sessions() as s:
         ds = report_data.load(s, rules)
     a, b = {"n": 1}, {"n": 2}
-    first = history.reuse_built(ds, "t", [(a, "x"), (b, "y")], lambda i: {"i": i})
-    again = history.reuse_built(ds, "t", [(a, "x"), (dict(b), "y")], lambda i: {"i": i})
+    # (the parts by columns: each row's first part, then each row's second)
+    first = history.reuse_built(ds, "t", [[a, b], ["x", "y"]], lambda i: {"i": i})
+    again = history.reuse_built(ds, "t", [[a, dict(b)], ["x", "y"]], lambda i: {"i": i})
     assert again[0] is first[0] and again[1] is not first[1] and again == first
 
 
@@ -158,14 +159,14 @@ def test_a_hazard_whose_code_sorts_among_the_others_is_patched_in_at_its_place(
         out["record_points"] = [ds.points[i].id for i in out["record_points"]]
         return out
     # carried from the old dataset's, the new record's value left to fill
-    assert {"level", "source", "listed", "record_points", "major", "point_id"} <= \
+    assert {"level", "source", "listed", "record_points", "major"} <= \
         set(new.memos["timeline"].unfilled)
     tables.areas(new, MONTH, TODAY)  # filled where they are read
     assert not new.memos["timeline"].unfilled
     carried = columns(new)
     tables.areas(full, MONTH, TODAY)
     assert carried == columns(full)
-    assert {"level", "source", "listed", "record_points", "major", "point_id"} <= set(carried)
+    assert {"level", "source", "listed", "record_points", "major"} <= set(carried)
 
 
 def test_many_hazards_written_between_two_reads_are_patched_in_as_a_full_read_has_them(
