@@ -111,10 +111,13 @@ def point_table_rows(ds, day: dt.date, name: str) -> list[dict]:
 
 
 def _red(ds, day: dt.date) -> np.ndarray:
-    """Each cell's red_cells (1 for a red one) as a one-column table."""
-    levels = cell_levels(ds, day)
-    return np.fromiter(map("red".__eq__, map(levels.__getitem__, ds.cells)), np.int64,
-                       len(ds.cells)).reshape(-1, 1)
+    """Each cell's red_cells (1 for a red one) as a one-column table (once per day: the
+    report and its total both read it)."""
+    def compute():
+        levels = cell_levels(ds, day)
+        return np.fromiter(map("red".__eq__, map(levels.__getitem__, ds.cells)), np.int64,
+                           len(ds.cells)).reshape(-1, 1)
+    return history.remember(ds.memos, ("red cells", day), compute)
 
 
 def total(ds, period: periods.Period, today: dt.date) -> dict:

@@ -64,7 +64,7 @@ def test_after_a_write_in_one_cell_the_areas_json_is_the_one_computed_afresh(
     before, _ = _get(client)
     encoder = kept.extensions["geoapp.reportrows"]
     fragments = {row["code"]: fragment for row, fragment in
-                 next(iter(encoder.values()))._kept["cells"]}
+                 zip(*next(iter(encoder.values()))._kept["cells"], strict=True)}
     change(database, rules)
     after, unpacked = _get(client)
     assert kept.extensions["geoapp.reportcache"].patches == 1  # the patched path
@@ -75,7 +75,8 @@ def test_after_a_write_in_one_cell_the_areas_json_is_the_one_computed_afresh(
     changed = {key for key in new if old[key] != new[key]}
     assert changed == {"total", ("town", "城关镇"), ("village", village), ("cell", cell)}
     # the other cells' bytes were the kept ones (the incremental path ran)
-    kept_now = {row["code"]: f for row, f in next(iter(encoder.values()))._kept["cells"]}
+    kept_now = {row["code"]: f for row, f in
+                zip(*next(iter(encoder.values()))._kept["cells"], strict=True)}
     assert {code for code in kept_now if kept_now[code] is fragments[code]} == \
         set(fragments) - {cell}
 
