@@ -70,8 +70,10 @@ def figure_table(timeline: Timeline, records: Sequence, group: np.ndarray, n_gro
     def count(mask, weights=None) -> int:
         """The column of the count of ``mask`` per group (or of ``weights``' sum)."""
         keep = mask & in_group
+        # (the days' sums are whole numbers of days: exact as integers)
         columns.append(np.bincount(g[keep], minlength=n_groups) if weights is None else
-                       np.bincount(g[keep], weights=weights[keep], minlength=n_groups))
+                       np.bincount(g[keep], weights=weights[keep],
+                                   minlength=n_groups).astype(np.int64))
         return len(columns) - 1
 
     exists = codes != NOT_FOUND
@@ -108,9 +110,9 @@ def figure_table(timeline: Timeline, records: Sequence, group: np.ndarray, n_gro
         zero[name] = (count(scope & exists & stock & ~closed_now),
                       count(scope & exists & this_year),
                       count(scope & exists & this_year & closed_now))
-    # (the days' sums are whole numbers of days: exact as integers)
-    table = np.stack(columns, axis=1).astype(np.int64) if columns else \
-        np.zeros((n_groups, 0), np.int64)
+    # the columns laid one after the other, the table their transpose (stacked as columns
+    # of a row-major table, 47 of 10⁴ groups took 2 ms)
+    table = np.array(columns, np.int64).T if columns else np.zeros((n_groups, 0), np.int64)
     as_of_text = as_of.isoformat()
 
     def builder(table: np.ndarray) -> Callable:

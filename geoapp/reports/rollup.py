@@ -58,6 +58,7 @@ class _Hierarchy:
     towns: list[str]  # in the villages' order
     to_village: _Sum  # the cells' rows into the villages'
     to_town: _Sum  # the villages' rows into the towns'
+    cells: list[int]  # each village's number of cells
 
 
 def _hierarchy(ds) -> _Hierarchy:
@@ -69,8 +70,9 @@ def _hierarchy(ds) -> _Hierarchy:
                               np.int64, len(ds.cells))
         of_village = np.fromiter((tindex[v["town"]] for v in ds.villages), np.int64,
                                  len(ds.villages))
-        return _Hierarchy(towns, _Sum.of(of_cell, len(ds.villages)),
-                          _Sum.of(of_village, len(towns)))
+        to_village = _Sum.of(of_cell, len(ds.villages))
+        return _Hierarchy(towns, to_village, _Sum.of(of_village, len(towns)),
+                          to_village(np.ones((len(of_cell), 1), np.int64))[:, 0].tolist())
     return history.remember_places(ds, "hierarchy", compute)
 
 
@@ -141,7 +143,6 @@ def areas(ds, period: periods.Period, today: dt.date) -> dict:
     red_village = hierarchy.to_village(red)
     red_town = hierarchy.to_town(red_village)[:, 0].tolist()
     red_village = red_village[:, 0].tolist()
-    cell_count = hierarchy.to_village(np.ones((len(ds.cells), 1), np.int64))[:, 0].tolist()
     points = {name: point_table_rows(ds, day, name) for name in ("cell", "village", "town")}
     hazards = {name: figure_rows(ds, period, today, name)
                for name in ("cell", "village", "town")}
@@ -151,11 +152,12 @@ def areas(ds, period: periods.Period, today: dt.date) -> dict:
     def village(i: int) -> dict:
         v = ds.villages[i]
         return {"code": v["code"], "name": v["name"], "town": v["town"], "id": v["id"],
-                "cells": cell_count[i], "red_cells": red_village[i],
+                "cells": hierarchy.cells[i], "red_cells": red_village[i],
                 "points": points["village"][i], "hazards": hazards["village"][i]}
-    # (the cells' counts are the places', whose memo the rows are kept in)
+    # (the villages and cells themselves are the places', in whose memo the rows are kept:
+    # not compared)
     villages = history.reuse_built(ds, ("village", *key), [
-        ds.villages, points["village"][:nv], hazards["village"][:nv], red_village], village)
+        points["village"][:nv], hazards["village"][:nv], red_village], village)
     outside = {"code": None, "name": OUTSIDE, "town": None, "cells": 0, "red_cells": 0,
                "points": points["village"][nv], "hazards": hazards["village"][nv]}
     towns = [{"name": town, "red_cells": red_town[i], "points": points["town"][i],
@@ -172,7 +174,7 @@ def areas(ds, period: periods.Period, today: dt.date) -> dict:
                 "points": points["cell"][i], "hazards": hazards["cell"][i]}
     n = len(codes)
     cells = history.reuse_built(ds, ("cell", *key), [
-        cell_rows, cell_levels_, points["cell"][:n], hazards["cell"][:n]], cell)
+        cell_levels_, points["cell"][:n], hazards["cell"][:n]], cell)
     return {"period": period.to_dict(), "as_of": day.isoformat(),
             "total": total(ds, period, today), "towns": towns, "villages": villages,
             "outside": outside, "cells": cells}
