@@ -87,10 +87,10 @@ def cell_levels(ds, day: dt.date, levels: Mapping[int, str] | None = None) -> di
         names, _ = _levels(ds, day)
         table = cell_table(ds, day)[:len(ds.cells)]
         nv = len(names)
-        # each layer's columns added (a sum over the middle axis of 10⁴ × layers × levels
-        # took 2.5 ms)
-        counts = sum((table[:, i:i + nv] for i in range(0, table.shape[1], nv)),
-                     np.zeros((len(table), nv), np.int64))
+        # the layers' counts added (einsum: 0.6 ms for 10⁴ cells, where ndarray.sum over
+        # the middle axis took 2.6 ms)
+        counts = np.einsum("ijk->ik", table.reshape(len(table), -1, nv)) if len(table) \
+            else np.zeros((0, nv), np.int64)
         rule = ds.rules.risk.area
 
         def level(row) -> str:
@@ -209,13 +209,16 @@ def cell_table(ds, day: dt.date) -> np.ndarray:
     """The points of each cell (and, last row, of those outside every cell) at the end of
     ``day`` per layer and level: row → (layer, level) counts, point_rows' table. The rows
     of the villages, towns and the territory are sums of these (geoapp.reports.rollup)."""
-    layers, layer_of = _layers(ds)
-    names, level_of = _levels(ds, day)
-    nl, nv, n = len(layers), len(names), len(ds.cells) + 1
-    slots = history.remember_places(ds, ("point_slots", "cells and outside"),
-                                    lambda: cell_slots(ds) * nl + layer_of)
-    return _counted(ds, ("point tables", "cells and outside"), slots, level_of, nv,
-                    n * nl * nv).reshape(n, nl * nv)
+    def compute():
+        layers, layer_of = _layers(ds)
+        names, level_of = _levels(ds, day)
+        nl, nv, n = len(layers), len(names), len(ds.cells) + 1
+        slots = history.remember_places(ds, ("point_slots", "cells and outside"),
+                                        lambda: cell_slots(ds) * nl + layer_of)
+        return _counted(ds, ("point tables", "cells and outside"), slots, level_of, nv,
+                        n * nl * nv).reshape(n, nl * nv)
+    # (once per dataset and day: the cells' levels and the areas' point counts read it)
+    return history.remember(ds.memos, ("cell table", day), compute)
 
 
 def point_rows(ds, day: dt.date, name: str, table: np.ndarray) -> list[dict]:
