@@ -31,7 +31,7 @@ class _Sum:
     """Rows summed into groups: ``order`` the rows by group (those in none left out),
     ``starts`` where each group with rows begins in it, ``groups`` those groups."""
 
-    order: np.ndarray
+    order: np.ndarray | None  # None: the rows are in their groups' order already
     starts: np.ndarray
     groups: np.ndarray
     size: int
@@ -44,12 +44,16 @@ class _Sum:
         counts = np.bincount(group[order], minlength=size)
         starts = np.cumsum(counts) - counts
         groups = np.flatnonzero(counts)
-        return cls(order, starts[groups], groups, size)
+        # (the cells are read by code and the villages by code: mostly in order, and a
+        # table taken in another order is a copy of it)
+        in_order = len(order) == len(group) and bool((order == np.arange(len(group))).all())
+        return cls(None if in_order else order, starts[groups], groups, size)
 
     def __call__(self, table: np.ndarray) -> np.ndarray:
         out = np.zeros((self.size, table.shape[1]), table.dtype)
         if len(self.groups):  # (reduceat reads an empty group as the next row: left out)
-            out[self.groups] = np.add.reduceat(table[self.order], self.starts, axis=0)
+            rows = table if self.order is None else table[self.order]
+            out[self.groups] = np.add.reduceat(rows, self.starts, axis=0)
         return out
 
 

@@ -2,7 +2,7 @@
 (geoapp.reports.rollup) are the figures counted over each grouping's own hazards and
 points (tables.group_figures, pastlevels.point_tables): with hazards and points outside
 every cell (网格外: in the total alone), a village without cells between two with
-cells, and a second town."""
+cells, a village's cells not next to each other, and a second town."""
 
 from __future__ import annotations
 
@@ -27,8 +27,12 @@ def test_villages_towns_and_total_summed_from_the_cells_are_those_counted_apart(
         far = Point(geom=shapely.Point(5.5, 0.5), layer="enterprise", key="SF-QY-9",
                     name="新镇工厂", cell_code="C41", industry="2614", inherent_level="orange",
                     risk_level="orange")
+        east = s.query(Village).filter_by(code="V01").one()
         s.add_all([other, far, Cell(code="C41", name="北村网格", village=other,
-                                    geom=shapely.MultiPolygon([shapely.box(5, 0, 6, 1)]))])
+                                    geom=shapely.MultiPolygon([shapely.box(5, 0, 6, 1)])),
+                   # read after C41 (by code): the cells out of their villages' order
+                   Cell(code="C51", name="东村二网格", village=east,
+                        geom=shapely.MultiPolygon([shapely.box(7, 0, 8, 1)]))])
         _hazard(s, far, "H9", "major", "inspection", dt.date(2026, 3, 3),
                 dt.date(2026, 3, 9), utc(2026, 3, 3, 1))
     with township.sessions() as s:
@@ -63,6 +67,7 @@ def test_villages_towns_and_total_summed_from_the_cells_are_those_counted_apart(
     assert [row["code"] for row in a["villages"]][:3] == ["V01", "V015", "V02"]
     assert (v["V015"]["cells"], v["V015"]["red_cells"], v["V015"]["hazards"]["total"],
             v["V015"]["points"]["total"]) == (0, 0, 0, 0)
+    assert (v["V01"]["cells"], v["V01"]["red_cells"], v["V01"]["hazards"]["total"]) == (2, 1, 3)
     assert (v["W01"]["cells"], v["W01"]["red_cells"], v["W01"]["hazards"]["overdue"]) == (1, 1, 1)
     towns = {t["name"]: t for t in a["towns"]}
     assert towns["新镇"]["hazards"]["total"] == 1 and towns["城关镇"]["hazards"]["total"] == 8
