@@ -9,7 +9,9 @@ day and kept in the dataset's ``memos`` (:func:`remember`).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Sequence
+from itertools import compress
 
 import numpy as np
 
@@ -63,15 +65,18 @@ def reuse_built(ds, key, columns: Sequence[Sequence], build) -> list:
     that row's built value is returned again (an equal but other object, say a large
     int, only builds its row again). As ``reuse_rows``, for rows built of its rows (which
     stay the same objects while their counts do): the areas report's cells and villages.
-    The identities are compared as arrays of ``id``s (10⁴ cells' tuples compared one by
-    one took 8 ms a report); the columns are kept with them, so no id is another's."""
+    The columns are compared a column at a time, in C (10⁴ cells' tuples compared one by
+    one took 8 ms a report); the last ones are kept, so no object's id is another's."""
     n = len(columns[0]) if columns else 0
-    ids = np.array([np.fromiter(map(id, column), np.uintp, n) for column in columns],
-                   np.uintp).reshape(len(columns), n)
 
-    def same(old: tuple) -> np.ndarray | None:
-        return (old[1] == ids).all(axis=0) if old[1].shape == ids.shape else None
-    return _reuse(ds, ("built", key), (columns, ids), n, same, build)
+    def same(old: Sequence[Sequence]) -> np.ndarray | None:
+        if len(old) != len(columns) or any(len(column) != n for column in old):
+            return None
+        unchanged = np.ones(n, bool)
+        for was, now in zip(old, columns, strict=True):
+            unchanged[list(compress(range(n), map(operator.is_not, was, now)))] = False
+        return unchanged
+    return _reuse(ds, ("built", key), columns, n, same, build)
 
 
 def _reuse(ds, key, made_of, n: int, same, build) -> list:
