@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections.abc import Sequence
+from itertools import compress
 
 import numpy as np
 
@@ -52,35 +54,43 @@ def reuse_rows(ds, key, table: np.ndarray, build) -> list:
     Kept with the places (remember_places), which a hazard move does not change. The
     rows are shared between reports: never change them.
     """
-    def same(old: np.ndarray) -> list[bool] | None:
-        return (old == table).all(axis=1).tolist() if old.shape == table.shape else None
-    return _reuse(ds, key, table, same, build)
+    def same(old: np.ndarray) -> np.ndarray | None:
+        return (old == table).all(axis=1) if old.shape == table.shape else None
+    return _reuse(ds, key, table, len(table), same, build)
 
 
-def reuse_built(ds, key, parts: list[tuple], build) -> list:
-    """``build(i)`` for each ``parts[i]`` (what row ``i`` is built of), except where each of
-    the parts is the same object as in the row ``i`` last given under ``key``: that row's
-    built value is returned again (a part that is an equal but other object, say a large
+def reuse_built(ds, key, columns: Sequence[Sequence], build) -> list:
+    """``build(i)`` for each row ``i``, built of ``column[i]`` of each of ``columns``, except
+    where each of them is the same object as in the row ``i`` last given under ``key``:
+    that row's built value is returned again (an equal but other object, say a large
     int, only builds its row again). As ``reuse_rows``, for rows built of its rows (which
-    stay the same objects while their counts do): the areas report's cells and villages."""
-    def same(old: list[tuple]) -> list[bool] | None:
-        if len(old) != len(parts):
+    stay the same objects while their counts do): the areas report's cells and villages.
+    The columns are compared a column at a time, in C (10⁴ cells' tuples compared one by
+    one took 8 ms a report); the last ones are kept, so no object's id is another's."""
+    n = len(columns[0]) if columns else 0
+
+    def same(old: Sequence[Sequence]) -> np.ndarray | None:
+        if len(old) != len(columns) or any(len(column) != n for column in old):
             return None
-        return [len(a) == len(b) and all(map(operator.is_, a, b))
-                for a, b in zip(old, parts, strict=True)]
-    return _reuse(ds, ("built", key), parts, same, build)
+        unchanged = np.ones(n, bool)
+        for was, now in zip(old, columns, strict=True):
+            unchanged[list(compress(range(n), map(operator.is_not, was, now)))] = False
+        return unchanged
+    return _reuse(ds, ("built", key), columns, n, same, build)
 
 
-def _reuse(ds, key, made_of, same, build) -> list:
-    """reuse_rows' and reuse_built's: ``same(old made_of)`` says which rows are unchanged
-    (None: none)."""
+def _reuse(ds, key, made_of, n: int, same, build) -> list:
+    """reuse_rows' and reuse_built's: ``same(old made_of)`` says which of the ``n`` rows
+    are unchanged (None: none)."""
     kept = remember_places(ds, "row tables", dict)  # its own bound: see ROW_TABLES
     old = kept.pop(key, None)  # (put back last: the dict's order is the use's)
     unchanged = None if old is None else same(old[0])
     if unchanged is not None:
-        rows = [old[1][i] if stays else build(i) for i, stays in enumerate(unchanged)]
+        rows = list(old[1])
+        for i in np.flatnonzero(~unchanged).tolist():
+            rows[i] = build(i)
     else:
-        rows = [build(i) for i in range(len(made_of))]
+        rows = [build(i) for i in range(n)]
     kept[key] = (made_of, rows)
     while len(kept) > ROW_TABLES:  # (one step at a time: requests may share it)
         kept.pop(next(iter(kept)), None)
@@ -97,6 +107,13 @@ def column(ds, name: str, value, dtype) -> np.ndarray:
     and kept across a hazard move for the records not read again (``timeline_column``: so
     ``value`` reads the record alone, or the places)."""
     return timeline_column(timeline(ds), name, ds.records, value, dtype)
+
+
+def record_points(ds) -> np.ndarray:
+    """Each hazard's point's index in ``ds.points`` (load reads every hazard's point)."""
+    at = remember_places(ds, "point_at", lambda: {p.id: i for i, p in enumerate(ds.points)})
+    # (the places outlive a hazard move: Timeline.column may keep it)
+    return column(ds, "record_points", lambda r: at[r.point_id], np.int64)
 
 
 def timeline_column(laid: Timeline, name: str, records, value, dtype) -> np.ndarray:

@@ -28,10 +28,11 @@ import numpy as np
 from geoapp.domain import periods, ranks, timeline, workflow
 from geoapp.domain.divisions import division_label
 from geoapp.domain.timeline import CLOSED, NOT_FOUND
-from geoapp.reports import history
+from geoapp.reports import history, rollup
 from geoapp.reports.groupfigures import grouped_figures
 from geoapp.reports.pastlevels import cell_levels, point_counts, point_levels, point_tables
 from geoapp.reports.pastlevels import empty as empty_counts
+from geoapp.reports.rollup import OUTSIDE
 from geoapp.store.reads.report_data import (
     Dataset,
     Places,
@@ -45,7 +46,6 @@ __all__ = ["Dataset", "Places", "load", "load_places", "load_hazards", "areas", 
            "find_village", "village_key", "cell_levels", "point_levels", "point_counts",
            "group_figures"]
 
-OUTSIDE = "网格外"  # the row of hazards at points outside every cell
 
 
 # ---- grouping ------------------------------------------------------------------------
@@ -95,17 +95,9 @@ def _figures(ds: Dataset, period: periods.Period, today: dt.date, name: str, key
     tl = history.timeline(ds)
     rows_key = ("figure_rows", name, period.start, period.end, period.as_of(today), ds.cutoff)
     return dict(zip(groups, grouped_figures(
-        tl, ds.records, of_point[_record_points(ds)], len(groups), period, today, ds.cutoff,
+        tl, ds.records, of_point[history.record_points(ds)], len(groups), period, today, ds.cutoff,
         rows=lambda table, build: history.reuse_rows(ds, rows_key, table, build)),
         strict=True))
-
-
-def _record_points(ds: Dataset) -> np.ndarray:
-    """Each hazard's point's index in ``ds.points`` (load reads every hazard's point)."""
-    at = history.remember_places(ds, "point_at",
-                                 lambda: {p.id: i for i, p in enumerate(ds.points)})
-    # (the places outlive a hazard move: Timeline.column may keep it)
-    return history.column(ds, "record_points", lambda r: at[r.point_id], np.int64)
 
 
 def areas(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> dict:
@@ -119,64 +111,8 @@ def areas(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> 
 
 
 def _areas(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
-    day = period.as_of(today)
-    village_of = _village_of(ds)
-    vmeta = {v["id"]: v for v in ds.villages}
-    town_names = list(dict.fromkeys(v["town"] for v in ds.villages))
-
-    def town_of(code):
-        return vmeta[village_of[code]]["town"] if code in village_of else None
-
-    fig_cell = _figures(ds, period, today, "cell", lambda p: p.cell_code, list(ds.cells))
-    fig_village = _figures(ds, period, today, "village",
-                           lambda p: village_of.get(p.cell_code),
-                           [v["id"] for v in ds.villages] + [None])
-    fig_town = _figures(ds, period, today, "town", lambda p: town_of(p.cell_code),
-                        town_names)
-    pts_village = point_tables(ds, day, "village", lambda p: village_of.get(p.cell_code))
-    pts_cell = point_tables(ds, day, "cell", lambda p: p.cell_code)
-    pts_town = point_tables(ds, day, "town", lambda p: town_of(p.cell_code))
-    none = empty_counts(ds)
-    levels = cell_levels(ds, day)
-    cells_of = _cells_of(ds)
-    # the rows of the cells and villages whose figures stay the same objects are the last
-    # ones (history.reuse_built: a hazard write changes one cell's, and the JSON encoder
-    # keeps the bytes of rows that stay: geoapp.map.payload.Rows)
-    key = ("areas", period.start, period.end, day, ds.cutoff)
-    red = {code: levels[code] == "red" for code in ds.cells}
-
-    def village(i: int) -> dict:
-        v = ds.villages[i]
-        codes = cells_of[v["id"]]
-        return {"code": v["code"], "name": v["name"], "town": v["town"], "id": v["id"],
-                "cells": len(codes), "red_cells": sum(red[c] for c in codes),
-                "points": pts_village.get(v["id"], none), "hazards": fig_village[v["id"]]}
-    villages = history.reuse_built(ds, ("village", *key), [
-        (v, pts_village.get(v["id"], none), fig_village[v["id"]],
-         sum(red[c] for c in cells_of[v["id"]])) for v in ds.villages], village)
-    outside = {"code": None, "name": OUTSIDE, "town": None, "cells": 0, "red_cells": 0,
-               "points": pts_village.get(None, none), "hazards": fig_village[None]}
-    towns = []
-    for town in town_names:
-        ids = {v["id"] for v in ds.villages if v["town"] == town}
-        towns.append({"name": town,
-                      "red_cells": sum(levels[c] == "red" for i in ids for c in cells_of[i]),
-                      "points": pts_town.get(town, none), "hazards": fig_town[town]})
-    # village_id: two villages of one name (in different towns) keep their cells apart
-    codes = list(ds.cells)
-
-    def cell(i: int) -> dict:
-        code = codes[i]
-        c = ds.cells[code]
-        return {"code": code, "name": c["name"], "village": vmeta[c["village_id"]]["name"],
-                "village_id": c["village_id"], "risk_level": levels[code],
-                "points": pts_cell.get(code, none), "hazards": fig_cell[code]}
-    cells = history.reuse_built(ds, ("cell", *key), [
-        (ds.cells[code], levels[code], pts_cell.get(code, none), fig_cell[code])
-        for code in codes], cell)
-    return {"period": period.to_dict(), "as_of": day.isoformat(),
-            "total": areas_total(ds, period, today), "towns": towns, "villages": villages,
-            "outside": outside, "cells": cells}
+    # the cells' figures summed into the villages', towns' and the total's
+    return rollup.areas(ds, period, today)
 
 
 def industries(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> dict:
@@ -223,12 +159,7 @@ def departments(ds: Dataset, period: periods.Period, today: dt.date | None = Non
 
 def areas_total(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
     """The territory's figures alone (hazards and points)."""
-    day = period.as_of(today)
-    points = point_tables(ds, day, "all", lambda p: None).get(None, empty_counts(ds))
-    return {"name": "合计",
-            "red_cells": sum(lv == "red" for lv in cell_levels(ds, day).values()),
-            "points": points,
-            "hazards": _figures(ds, period, today, "all", lambda p: None, [None])[None]}
+    return rollup.total(ds, period, today)
 
 
 # ---- ranking and trend --------------------------------------------------------------

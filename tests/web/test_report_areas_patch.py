@@ -64,7 +64,7 @@ def test_after_a_write_in_one_cell_the_areas_json_is_the_one_computed_afresh(
     before, _ = _get(client)
     encoder = kept.extensions["geoapp.reportrows"]
     fragments = {row["code"]: fragment for row, fragment in
-                 next(iter(encoder.values()))._kept["cells"]}
+                 zip(*next(iter(encoder.values()))._kept["cells"], strict=True)}
     change(database, rules)
     after, unpacked = _get(client)
     assert kept.extensions["geoapp.reportcache"].patches == 1  # the patched path
@@ -75,7 +75,8 @@ def test_after_a_write_in_one_cell_the_areas_json_is_the_one_computed_afresh(
     changed = {key for key in new if old[key] != new[key]}
     assert changed == {"total", ("town", "城关镇"), ("village", village), ("cell", cell)}
     # the other cells' bytes were the kept ones (the incremental path ran)
-    kept_now = {row["code"]: f for row, f in next(iter(encoder.values()))._kept["cells"]}
+    kept_now = {row["code"]: f for row, f in
+                zip(*next(iter(encoder.values()))._kept["cells"], strict=True)}
     assert {code for code in kept_now if kept_now[code] is fragments[code]} == \
         set(fragments) - {cell}
 
@@ -127,8 +128,9 @@ def test_reuse_built_builds_again_the_rows_of_which_a_part_changed(database, rul
     with database.sessions() as s:
         ds = report_data.load(s, rules)
     a, b = {"n": 1}, {"n": 2}
-    first = history.reuse_built(ds, "t", [(a, "x"), (b, "y")], lambda i: {"i": i})
-    again = history.reuse_built(ds, "t", [(a, "x"), (dict(b), "y")], lambda i: {"i": i})
+    # (the parts by columns: each row's first part, then each row's second)
+    first = history.reuse_built(ds, "t", [[a, b], ["x", "y"]], lambda i: {"i": i})
+    again = history.reuse_built(ds, "t", [[a, dict(b)], ["x", "y"]], lambda i: {"i": i})
     assert again[0] is first[0] and again[1] is not first[1] and again == first
 
 
@@ -158,14 +160,14 @@ def test_a_hazard_whose_code_sorts_among_the_others_is_patched_in_at_its_place(
         out["record_points"] = [ds.points[i].id for i in out["record_points"]]
         return out
     # carried from the old dataset's, the new record's value left to fill
-    assert {"level", "source", "listed", "record_points", "major", "point_id"} <= \
+    assert {"level", "source", "listed", "record_points", "major"} <= \
         set(new.memos["timeline"].unfilled)
     tables.areas(new, MONTH, TODAY)  # filled where they are read
     assert not new.memos["timeline"].unfilled
     carried = columns(new)
     tables.areas(full, MONTH, TODAY)
     assert carried == columns(full)
-    assert {"level", "source", "listed", "record_points", "major", "point_id"} <= set(carried)
+    assert {"level", "source", "listed", "record_points", "major"} <= set(carried)
 
 
 def test_many_hazards_written_between_two_reads_are_patched_in_as_a_full_read_has_them(
