@@ -112,7 +112,7 @@ def column(ds, name: str, value, dtype) -> np.ndarray:
 def record_points(ds) -> np.ndarray:
     """Each hazard's point's index in ``ds.points`` (load reads every hazard's point)."""
     at = remember_places(ds, "point_at", lambda: {p.id: i for i, p in enumerate(ds.points)})
-    # (the places outlive a hazard move: Timeline.column may keep it)
+    # (the places outlive a hazard move: ``column`` may keep it)
     return column(ds, "record_points", lambda r: at[r.point_id], np.int64)
 
 

@@ -47,7 +47,6 @@ __all__ = ["Dataset", "Places", "load", "load_places", "load_hazards", "areas", 
            "group_figures"]
 
 
-
 # ---- grouping ------------------------------------------------------------------------
 
 
@@ -106,13 +105,9 @@ def areas(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> 
     Computed once per dataset, period and day (the page and the channels both show it):
     do not change the result."""
     today = today or ds.today()
+    # (the cells' figures summed into the villages', towns' and the total's)
     return history.remember(ds.memos, ("areas", period, today),
-                            lambda: _areas(ds, period, today))
-
-
-def _areas(ds: Dataset, period: periods.Period, today: dt.date) -> dict:
-    # the cells' figures summed into the villages', towns' and the total's
-    return rollup.areas(ds, period, today)
+                            lambda: rollup.areas(ds, period, today))
 
 
 def industries(ds: Dataset, period: periods.Period, today: dt.date | None = None) -> dict:

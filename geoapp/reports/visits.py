@@ -27,10 +27,9 @@ from geoapp.domain import periods, ranks
 from geoapp.domain.inspection import VISIT_STATUSES, next_due, visit_status
 from geoapp.domain.workflow import rate
 from geoapp.reports.pastlevels import cell_levels
+from geoapp.reports.rollup import OUTSIDE
 from geoapp.store.reads import visit_data
 from geoapp.store.reads.report_data import Dataset
-
-OUTSIDE = "网格外"
 
 
 def _spec(ds: Dataset, layer: str):

@@ -152,7 +152,12 @@ class Shared:
         found = self._read(path)
         if found is not None:
             return found
-        with open(path + ".lock", "a") as lock:
+        try:
+            lock = open(path + ".lock", "a")  # noqa: SIM115 — closed by the with below
+        except OSError as exc:  # the folder gone (a cleaner of /tmp): made here alone
+            log.warning("reports not shared this time: %s", exc)
+            return make()
+        with lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
             except BlockingIOError:
@@ -162,14 +167,25 @@ class Shared:
                 if found is not None:
                     return found
                 payload = make()
-                fd, part = tempfile.mkstemp(dir=self.folder, suffix=".part")
-                with os.fdopen(fd, "wb") as f:
-                    f.write(payload.etag.encode() + b"\n" + payload.gz)
-                os.replace(part, path + ".gz")  # whole or not there: never half a body
+                self._write(path, payload)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
-        self._sweep()
         return payload
+
+    def _write(self, path: str, payload: Payload) -> None:
+        """Write the body for the siblings, whole or not at all (a full disk only keeps it
+        from them: the request has it), then sweep."""
+        part = None
+        try:
+            fd, part = tempfile.mkstemp(dir=self.folder, suffix=".part")
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload.etag.encode() + b"\n" + payload.gz)
+            os.replace(part, path + ".gz")  # whole or not there: never half a body
+            self._sweep()
+        except OSError as exc:
+            log.warning("a report not shared: %s", exc)
+            if part is not None and os.path.exists(part):
+                os.unlink(part)
 
     def _sweep(self) -> None:
         """Remove the bodies (and locks) older than ``keep`` (after each body written: the
@@ -179,8 +195,8 @@ class Shared:
             try:
                 if now - entry.stat().st_mtime > self.keep:
                     os.unlink(entry.path)
-            except FileNotFoundError:
-                pass  # a sibling swept it
+            except OSError:
+                pass  # a sibling swept it (or it is not ours to remove: left)
 
 
 def _shared_folder(app: Flask, database_url: str) -> str | None:

@@ -175,3 +175,12 @@ def test_bodies_older_than_a_while_are_swept(database, rules, ruled, tmp_path): 
     _new_major(database, rules)
     _ask(client, URL)  # a new body written: the old one goes
     assert old not in _bodies(tmp_path) and len(_bodies(tmp_path)) == 1
+
+
+def test_a_share_folder_gone_costs_only_the_sharing(database, rules, ruled, tmp_path):  # noqa: F811
+    """A cleaner of /tmp removed the folder under the running workers: the report is made
+    and answered as without sharing, never a 500."""
+    folder = tmp_path / "share"
+    client = make_app(database, REPORT_SHARE_DIR=str(folder)).test_client()
+    folder.rmdir()
+    assert _ask(client, URL) == _ask(make_app(database).test_client(), URL)
