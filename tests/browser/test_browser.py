@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from geoapp.store.demo import load_demo
 from geoapp.store.models import Cell, Hazard, Point
 from tests.support.apps import make_app, make_user
-from tests.support.browser import log_in, watched_page
+from tests.support.browser import log_in, open_hazard, watched_page
 
 XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
 CELL = "SF-05-01"  # worked by the demo's grid member
@@ -117,7 +117,7 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
         row = page.locator(f"#hazard-{hazard_id}")
         assert row.get_attribute("data-state") == "awaiting_acceptance"
         assert "隐患" + XSS in row.locator(".desc").inner_text()
-        row.locator(".row-head").click()  # a compact row opens with a tap
+        open_hazard(page, hazard_id)  # a compact row opens with a tap
         assert row.locator("button[data-action]").count() == 0  # 审核把关销号
         assert "企业" + XSS in page.locator("#points").inner_text()
 
@@ -128,8 +128,7 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
         page.wait_for_url(f"{live_url}/cells/{CELL}")
         page.wait_for_function("() => window.geoappReady !== undefined")
         page.evaluate("window.geoappReady")
-        row = page.locator(f"#hazard-{hazard_id}")
-        row.locator(".row-head").click()
+        row = open_hazard(page, hazard_id)
         row.locator("button[data-action=reject]").click()
         note = "验收发现仍未整改到位 " + XSS
         row.locator(".confirm textarea.note").fill(note)
@@ -144,7 +143,7 @@ def test_grid_member_walks_from_the_map_to_a_hazard_move(walk, rules, live_url, 
         # the move is stored: a reload shows it, with the supervisor as the actor
         page.reload()
         page.wait_for_selector(f"#hazard-{hazard_id}[data-state=rectifying]")
-        page.locator(f"#hazard-{hazard_id} .row-head").click()
+        open_hazard(page, hazard_id)
         assert "supervisor" in page.locator(
             f"#hazard-{hazard_id} .history .actor").first.inner_text()
 

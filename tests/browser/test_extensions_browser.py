@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from geoapp.store.models import Hazard
 from tests.support.apps import make_user, shop_with_hazard
-from tests.support.browser import log_in, watched_page
+from tests.support.browser import log_in, open_hazard, watched_page
 from tests.support.constants import TODAY
 
 PHONE = {"width": 390, "height": 844}
@@ -23,7 +23,7 @@ def _ready(page):
 
 
 def _open(page, hid):
-    page.locator(f"#hazard-{hid} .row-head").click()
+    open_hazard(page, hid)
     page.locator(f"#hazard-{hid} .extensions").wait_for()
 
 

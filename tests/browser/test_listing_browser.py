@@ -10,7 +10,7 @@ import pytest
 
 from geoapp.store.models import Hazard, Listing
 from tests.support.apps import make_user, shop_with_hazard
-from tests.support.browser import log_in, watched_page
+from tests.support.browser import log_in, open_hazard, watched_page
 from tests.support.constants import TODAY
 
 PHONE = {"width": 390, "height": 844}
@@ -46,7 +46,7 @@ def test_a_supervisor_lists_and_publishes_on_a_phone(database, two_hazards, live
         log_in(page, live_url, "supervisor", next_path="/cells/A")
         page.wait_for_url(f"{live_url}/cells/A")
         _ready(page)
-        page.locator(f"#hazard-{first} .row-head").click()
+        open_hazard(page, first)
         form = page.locator(f"#hazard-{first} form.listing-form")
         form.locator("label.seg-town").click()
         form.locator("input[name=unit]").fill("示范镇安全生产监督管理站")
@@ -70,7 +70,7 @@ def test_a_supervisor_lists_and_publishes_on_a_phone(database, two_hazards, live
         assert "逾期" not in page.locator(f"#hazard-{first} dl.listing-record").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
         # the carried-over listing says its date is unknown, and offers its publication
-        page.locator(f"#hazard-{second} .row-head").click()
+        open_hazard(page, second)
         carried = page.locator(f"#hazard-{second} dl.listing-record")
         assert "日期不详（迁移数据）" in carried.inner_text()
         page.screenshot(path=f"{SHOTS}/carried-390.png", full_page=True)
@@ -94,7 +94,7 @@ def test_the_grid_member_sees_the_record_without_a_form(database, two_hazards, l
         log_in(page, live_url, "grid")
         page.wait_for_url(f"{live_url}/cells/A")
         _ready(page)
-        page.locator(f"#hazard-{first} .row-head").click()
+        open_hazard(page, first)
         record = page.locator(f"#hazard-{first} dl.listing-record")
         assert "县级" in record.inner_text() and "县应急管理局" in record.inner_text()
         assert page.locator(f"#hazard-{first} form.listing-form").count() == 0

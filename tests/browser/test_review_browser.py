@@ -19,7 +19,7 @@ import pytest
 from geoapp.store import hazards
 from geoapp.store.models import Hazard, HazardEvent
 from tests.support.apps import make_user, shop_with_hazard
-from tests.support.browser import log_in, watched_page
+from tests.support.browser import log_in, open_hazard, watched_page
 
 SHOTS = Path(os.environ.get("GEOAPP_SHOTS", "/tmp/shots-duty"))
 PHONE = {"width": 390, "height": 844}
@@ -54,9 +54,7 @@ def open_row(page, live_url, hazard_id):
     page.wait_for_url(f"{live_url}/cells/A")
     page.wait_for_function("() => window.geoappReady !== undefined")
     page.evaluate("window.geoappReady")
-    row = page.locator(f"#hazard-{hazard_id}")
-    row.locator(".row-head").click()
-    return row
+    return open_hazard(page, hazard_id)
 
 
 def test_the_supervisor_accepts_after_confirming(submitted, database, live_url, browser):
@@ -146,3 +144,33 @@ def test_the_supervisor_who_submitted_is_offered_only_the_return(submitted, data
         assert not errors, errors
     with database.sessions() as s:
         assert s.get(Hazard, hazard_id).events[-1].note == "照片不清晰，请补拍"
+
+
+def test_a_note_typed_before_the_details_arrive_survives_the_redraw(submitted, database,
+                                                                    live_url, browser):
+    """The row is drawn again when the hazard's photos and extensions arrive; until then
+    it says it is busy, and a confirmation opened and typed into meanwhile is kept."""
+    hazard_id = submitted
+    held = []
+    with watched_page(browser, PHONE["width"], PHONE["height"], is_mobile=True,
+                      has_touch=True) as (page, _requests, errors):
+        log_in(page, live_url, "监管员乙", next_path="/cells/A")
+        page.wait_for_url(f"{live_url}/cells/A")
+        page.wait_for_function("() => window.geoappReady !== undefined")
+        page.evaluate("window.geoappReady")
+        # the details' answer is held back (the real server answers it once let go)
+        page.route(f"**/api/hazards/{hazard_id}", lambda route: held.append(route))
+        row = page.locator(f"#hazard-{hazard_id}")
+        row.locator(".row-head").click()
+        for _ in range(500):  # the request is made as the row opens
+            if held:
+                break
+            page.wait_for_timeout(20)
+        assert row.locator(".row-body").get_attribute("aria-busy") == "true"
+        row.locator("button[data-action=reject]").click()
+        row.locator(".confirm textarea.note").fill("先写下的意见")
+        held[0].continue_()
+        page.wait_for_selector(f"#hazard-{hazard_id} .row-body:not([aria-busy])")
+        assert row.locator(".confirm-reject[role=dialog]").count() == 1
+        assert row.locator(".confirm textarea.note").input_value() == "先写下的意见"
+        assert not errors, errors

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from geoapp.store.demo import load_demo
 from geoapp.store.models import Hazard, Inspection, Photo, Point
 from tests.support.apps import make_user
-from tests.support.browser import log_in, watched_page
+from tests.support.browser import log_in, open_hazard, watched_page
 from tests.support.constants import PASSWORD, TODAY
 
 CELL = "SF-05-01"  # worked by the demo's grid member
@@ -201,7 +201,7 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
         log_in(page, live_url, "supervisor", next_path=f"/cells/{CELL}")
         page.wait_for_url(f"{live_url}/cells/{CELL}")
         _ready(page)
-        page.locator(f"#hazard-{hid} .row-head").click()
+        open_hazard(page, hid)
         page.locator(f"#hazard-{hid} button[data-action=accept]").click()
         page.locator(f"#hazard-{hid} .confirm textarea.note").fill("现场复查，已整改到位")
         page.locator(f"#hazard-{hid} .confirm button[data-confirm=accept]").click()
@@ -290,7 +290,7 @@ def test_a_long_file_name_in_the_history_stays_within_the_phone(round_, database
         assert r.status == 201
         page.reload()
         _ready(page)
-        page.locator(f"#hazard-{hid} .row-head").click()
+        open_hazard(page, hid)
         page.wait_for_load_state("networkidle")  # the row is redrawn when its details arrive
         note = page.locator(f"#hazard-{hid} .history .event-note", has_text="IMG_777")
         assert note.inner_text() == name

@@ -77,3 +77,15 @@ def log_in(page, base: str, username: str, password: str = PASSWORD, next_path=N
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
+
+
+def open_hazard(page, hazard_id: int):
+    """Open a hazard's row on the cell page and wait until its details have arrived.
+
+    Opening a row asks for the hazard's photos and extensions and draws the row again
+    when they come; a click on the first drawing's buttons could land on a node that
+    is about to be replaced, so wait for the row to stop being busy."""
+    row = page.locator(f"#hazard-{hazard_id}")
+    row.locator(".row-head").click()
+    page.wait_for_selector(f"#hazard-{hazard_id} .row-body:not([aria-busy])")
+    return row

@@ -269,13 +269,20 @@
       });
       if (listing) body.appendChild(listing);
       var shots = photos[h.id];
+      // the row is drawn again when its photos and extensions arrive: until then it
+      // says it is busy, so a reader (or a test) knows the buttons may be replaced
+      if (shots == null) body.setAttribute("aria-busy", "true");
       if (shots === undefined) {
         photos[h.id] = null;  // asked for once per opening of the page
         C.net.getJson(P.hazard_url + h.id).then(function (j) {
           photos[h.id] = j.photos || [];
           C.extensions.keep(h.id, j.extensions);
           if (state.open[id]) redrawRow(current(h.id) || h);
-        }, function () { delete photos[h.id]; });
+        }, function () {
+          delete photos[h.id];  // asked again at the next drawing; not busy meanwhile
+          var shown = document.querySelector("#hazard-" + h.id + " .row-body");
+          if (shown) shown.removeAttribute("aria-busy");
+        });
       } else if (shots && shots.length && !shots.some(function (p) { return p.event_id; })) {
         body.appendChild(C.photos.gallery(shots));
       }
