@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from geoapp.domain.measures import KINDS
-from geoapp.store.models import HazardEvent, Measure
+from geoapp.store.models import HazardEvent, Measure, Point
 from tests.support import images
 from tests.support.apps import shop_with_hazard
 from tests.support.checks import snapshot
@@ -351,6 +351,37 @@ def test_the_cell_data_carries_its_measures(client, auth, database, site):
     assert "cell/measures.js" in page and '"can_measure": false' in page
     auth.login("leader")
     assert '"can_measure": true' in client.get("/cells/A").get_data(as_text=True)
+
+
+def test_the_cell_data_carries_the_measures_of_the_outside_points_nearest_it(
+        client, auth, database, rules, site):
+    """A cell's page lists the measures at the outside points nearest it too (they are on
+    that page), and none of a neighbouring cell's."""
+    import shapely
+
+    from geoapp.store import assignment
+
+    point_id, _ = site
+    with database.transaction() as s:
+        west = Point(layer="enterprise", key="K2", name="城边仓库（虚构）",
+                     geom=shapely.Point(119.995, 31.005), attrs={"industry": "5261"})
+        east = Point(layer="enterprise", key="K3", name="二网格商店（虚构）",
+                     geom=shapely.Point(120.015, 31.005), attrs={"industry": "5261"})
+        s.add_all([west, east])
+        s.flush()
+        assignment.reassign(s)
+        assignment.refresh_levels(s, rules)
+        ids = {"west": west.id, "east": east.id}
+        s.expire_all()  # the assignment writes in bulk
+        assert (west.outside, west.nearest_cell_code, east.cell_code) == (True, "A", "B")
+    auth.login("supervisor")
+    for name, pid in (("own", point_id), ("west", ids["west"]), ("east", ids["east"])):
+        r = client.post("/api/measures", json=body(enterprise_id=pid, note=name))
+        assert r.status_code == 201, r.get_json()
+    notes = {code: sorted(m["note"] for m in
+                          client.get(f"/api/cells/{code}").get_json()["measures"])
+             for code in "AB"}
+    assert notes == {"A": ["own", "west"], "B": ["east"]}
 
 
 def test_a_stored_measure_cannot_be_changed_or_removed(client, auth, database, site):

@@ -216,7 +216,7 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
     rollups = {code: workflow.rollup(hazards, today, rules.risk.hazards.stock_cutoff)}
     # supervisory measures on these points (enterprises) and on their hazards
     taken = [measures.as_dict(r)
-             for r in measures.for_points(session, [p.id for p in (*points, *nearby)])]
+             for r in measures.for_cell(session, code)]
     say = say or level_reasons.Say(rules)
     majors = level_reasons.open_major_codes((*hazards, *outside))
     own = {p.id: level_reasons.point_reasons(p, rules, majors.get(p.id, ()))
@@ -243,7 +243,7 @@ def cell_detail(session: Session, rules: Rules, code: str, today: dt.date,
         # why the cell has its level: its area rule, then the points that decide it
         "level_reasons": say(level_reasons.area_reasons(points, own, rules)),
         "points": {"type": "FeatureCollection",
-                   "features": with_visits(session, features(points), rules, today)},
+                   "features": with_visits(session, features(points), rules, today, code)},
         "outside_points_nearby": {"type": "FeatureCollection", "features": features(nearby)},
         "hazard_list": hazard_list(hazards),
         # hazards at the outside points listed above: in no cell's figures

@@ -28,10 +28,12 @@ def display_names(session: Session, usernames) -> dict[str, str]:
 
 
 def with_visits(session: Session, features: list[dict], rules: Rules,
-                today: dt.date) -> list[dict]:
+                today: dt.date, cell: str | None = None) -> list[dict]:
     """The point features with their ``visit``: {status, last_visit_on, next_due,
-    every_days}, or None for a layer without visits."""
-    found = visit_data.statuses(session, rules, [f["properties"]["id"] for f in features], today)
+    every_days}, or None for a layer without visits; ``cell``: the features are every
+    point of that cell (read by its code)."""
+    found = visit_data.statuses(session, rules, [f["properties"]["id"] for f in features],
+                                today, cell)
     for feature in features:
         props = feature["properties"]
         layer = rules.layers.get(props["layer"])
