@@ -52,6 +52,7 @@ def test_enterprise_self_checks_registers_and_submits_on_a_phone(firms, database
         card.screenshot(path=str(SHOTS / "enterprise-self-check-390.png"))
         card.get_by_role("button", name="提交自查").click()
         page.locator(".self-checks li").first.wait_for()
+        page.wait_for_load_state()  # the page reloads: its buttons work once its script ran
         assert "不合格 1 项" in page.locator(".self-checks li").first.inner_text()
 
         # a hazard it found itself, with a photo
@@ -63,11 +64,13 @@ def test_enterprise_self_checks_registers_and_submits_on_a_phone(firms, database
         card.locator(".hazard-form").get_by_role("button", name="登记隐患").click()
         hazard = page.locator(".ent-hazard", has_text="有限空间入口警示标志缺失")
         hazard.wait_for()
+        page.wait_for_load_state()
         assert "企业自查" in hazard.inner_text() and "待整改" in hazard.inner_text()
 
         hazard.get_by_role("button", name="开始整改").click()
         page.locator(".ent-hazard.state-rectifying",
                      has_text="有限空间入口警示标志缺失").wait_for()
+        page.wait_for_load_state()
         hazard = page.locator(".ent-hazard", has_text="有限空间入口警示标志缺失")
         hazard.locator("input[name=note]").fill("已设置警示标志")
         hazard.locator("input[type=file]").set_input_files([_photo("整改后.jpg")])

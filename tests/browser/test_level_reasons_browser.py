@@ -58,7 +58,9 @@ def test_the_leader_reads_why_a_cell_is_red(red_by_inherent, live_url, browser, 
         assert link.get_attribute("href").endswith(f"/cells/{CELL}#point-{pid}")
         _shot(page, f"map-cell-popup-{tag}")
 
-        link.click()  # the enterprise's own popup, with its own reason
+        # the enterprise's own popup, with its own reason (dispatched, not a pointer click:
+        # the popup, grown by the reasons, may still be panning into view)
+        link.dispatch_event("click")
         popup = page.locator(f"#point-popup[data-id='{pid}'] .level-reasons")
         popup.wait_for()
         assert popup.inner_text().strip() == "固有风险 重大风险（LEC风险值 360 ≥ 320）"

@@ -283,7 +283,8 @@ def test_the_phone_taps_the_map(leader, live_url, browser, lang):
         # back to the whole territory first)
         page.locator("#map-home").tap()
         _back_home(page, home)
-        page.wait_for_timeout(400)  # the clusters of the territory's view
+        # the territory's clusters: the points of the view are drawn once the map is not busy
+        page.wait_for_function("() => !window.geoappMap.getContainer().hasAttribute('aria-busy')")
         target = page.evaluate(RED_CLUSTER)
         page.touchscreen.tap(target["x"], target["y"])
         cell.wait_for()

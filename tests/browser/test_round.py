@@ -159,6 +159,9 @@ def test_a_whole_round_on_a_phone(round_, database, live_url, browser, tmp_path)
         # an edit of a descriptive field shows in the history as field: old → new
         row = page.locator(f"#hazard-{hid}")
         old_person = hazard.responsible_person
+        # the row opened on saving is drawn again when its details arrive (an edit form
+        # opened before would be drawn afresh, without what was typed)
+        page.wait_for_selector(f"#hazard-{hid} .row-body:not([aria-busy])")
         row.locator("button.edit").click()
         row.locator(".edit-form input[name=responsible_person]").fill("李四（虚构）")
         row.locator(".edit-form button[type=submit]").click()

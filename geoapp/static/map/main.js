@@ -52,7 +52,8 @@
       M.updateCounts();
       M.updateCellLabels();
       M.loadExactTiles();
-      return M.doLoadPoints();
+      // the fit's own load of points (moveend) may replace this one: ready once drawn
+      return M.doLoadPoints().then(M.pointsSettled);
     }).then(function () {
       M.loading(false);
       resolveReady(map);

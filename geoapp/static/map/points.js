@@ -119,11 +119,29 @@
     return M.fetchJSON(M.pointsUrl(L.latLngBounds([-90, -180], [90, 180]), 22, false));
   };
 
-  var pointsTimer = null;
+  // from a change of view until that view's points are drawn the map says it is busy
+  // (aria-busy), so a reader (or a test) knows the markers shown are about to be replaced
+  var pointsTimer = null, pointsSeq = 0, settled = [];
+  function busy(on) {
+    if (on) { map.getContainer().setAttribute("aria-busy", "true"); return; }
+    map.getContainer().removeAttribute("aria-busy");
+    settled.splice(0).forEach(function (done) { done(); });
+  }
+  // resolves once no load of points is pending: the points of the view are drawn
+  M.pointsSettled = function () {
+    if (!map.getContainer().hasAttribute("aria-busy")) return Promise.resolve();
+    return new Promise(function (done) { settled.push(done); });
+  };
   M.loadPoints = function () {
     clearTimeout(pointsTimer);
+    busy(true);
     return new Promise(function (resolve) {
-      pointsTimer = setTimeout(function () { M.doLoadPoints().then(resolve, resolve); }, 120);
+      pointsTimer = setTimeout(function () {
+        var seq = ++pointsSeq;
+        pointsTimer = null;
+        function done() { if (seq === pointsSeq && pointsTimer === null) busy(false); resolve(); }
+        M.doLoadPoints().then(done, done);
+      }, 120);
     });
   };
 
