@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -22,9 +24,14 @@ def villages_in_towns(*columns) -> sa.Select:
 
 def cell_with_names(session: Session, code: str) -> tuple[Cell, str, str] | None:
     """The cell with this code, with its village's and town's names; None if there is none."""
-    row = session.execute(
-        cells_in_areas(Cell, Village.name, Town.name).where(Cell.code == code)).first()
+    row = session.execute(_cell_with_names(), {"code": code}).first()
     return None if row is None else tuple(row)
+
+
+@functools.cache
+def _cell_with_names() -> sa.Select:
+    """``cell_with_names``' SELECT, built once (every cell page and popup asks it)."""
+    return cells_in_areas(Cell, Village.name, Town.name).where(Cell.code == sa.bindparam("code"))
 
 
 def home_cell():
